@@ -1,0 +1,66 @@
+# asfnet — the front door. `make run` and `make test` are the two commands a new machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+
+# The test suite runs on the real services; override any of these from the environment.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/asfnet
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint format messages bench services system-deps check-migrations clean
+
+$(STAMP):
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate, seed demo data and serve on http://127.0.0.1:8000
+## Embedded default: SQLite under var/ and in-process tasks unless DATABASE_URL / REDIS_URL are set.
+run: install
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	@echo "Serving asfnet on http://127.0.0.1:8000 (Ctrl-C stops)"
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## make test: the whole suite against PostgreSQL and Redis on localhost (started when installed but down)
+test: install system-deps services
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/ruff check .
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/ruff format --check .
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+services:
+	@bash scripts/ensure-services.sh
+
+system-deps:
+	@bash scripts/ensure-system-packages.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## make messages: refresh the translation catalogues and compile them (needs gettext)
+messages: install
+	DEBUG=true $(BIN)/python manage.py makemessages -l sv -l en --no-obsolete \
+		--ignore=.venv --ignore=staticfiles --ignore=var --ignore=tests
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
+
+check-migrations: install
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install services
+	@echo "Benchmarks arrive with the directory, matchmaking, events and reports issues."
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,32 @@
+"""Writing the audit log. Services call `audit_log` inside their own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from asfnet.models import AuditLog
+from asfnet.request_context import current_request_id
+
+
+def audit_log(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditLog:
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    target_type = target_id = ""
+    if target is not None:
+        target_type = target._meta.label_lower
+        target_id = str(getattr(target, "code", None) or target.pk)
+    return AuditLog.objects.create(
+        actor=actor_obj,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        data=data or {},
+        request_id=current_request_id(),
+    )

@@ -1,0 +1,12 @@
+"""The Celery application. Configuration comes from Django settings (CELERY_*): JSON only, time limits,
+late acknowledgement so a killed worker's task is redelivered."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
+
+app = Celery("asfnet")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,28 @@
+"""The current request id, available to services, tasks and log records without passing it around."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("asfnet_request_id", default="")
+
+
+def current_request_id() -> str:
+    return _request_id.get()
+
+
+def set_request_id(value: str) -> contextvars.Token[str]:
+    return _request_id.set(value)
+
+
+def reset_request_id(token: contextvars.Token[str]) -> None:
+    _request_id.reset(token)
+
+
+class RequestIdLogFilter(logging.Filter):
+    """Adds `request_id` to every log record so the 500 page's incident id can be found in the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id() or "-"
+        return True

@@ -1,0 +1,29 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from asfnet import views
+
+# The admin login goes through allauth: rate limits, MFA and the same login page as everyone else.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "asfnet"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("directory/", include("directory.urls")),
+    path("matchmaking/", include("matchmaking.urls")),
+    path("events/", include("events.urls")),
+    path("reports/", include("reports.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "asfnet.views.error_400"
+handler403 = "asfnet.views.error_403"
+handler404 = "asfnet.views.error_404"
+handler500 = "asfnet.views.error_500"

@@ -1,0 +1,106 @@
+"""Site-wide pages: home, health probes, accessibility statement, privacy notice, error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from asfnet.access import is_coordinator, memberships, role_of
+from asfnet.request_context import current_request_id
+from directory.models import Organisation
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "role": role_of(request.user),
+        "my_memberships": memberships(request.user),
+        "organisation_count": Organisation.objects.public().count(),
+    }
+    return render(request, "home.html", context)
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/accessibility.html")
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/privacy.html")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers. Touches no dependency, so it answers while they are down."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True
+    except Exception:
+        logger.warning("readyz: database not reachable", exc_info=True)
+        return False
+
+
+def _check_broker() -> bool:
+    if not settings.REDIS_URL:
+        return True  # embedded default: tasks run in-process, no broker to reach
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
+        return bool(client.ping())
+    except Exception:
+        logger.warning("readyz: broker not reachable", exc_info=True)
+        return False
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: 200 when the database and the broker answer, 503 otherwise. Which one failed is told
+    only to coordinators; anonymous clients learn nothing about the insides."""
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    ok = all(checks.values())
+    body: dict[str, object] = {"status": "ok" if ok else "unavailable"}
+    if is_coordinator(request.user):
+        body["checks"] = {name: "ok" if good else "down" for name, good in checks.items()}
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    """A plain page with the incident id, which is the request id written on every log line of the
+    request (Django has already logged the traceback with it). No template context processors run: the
+    page must render even when the database is what failed."""
+    incident = getattr(request, "request_id", "") or current_request_id() or "-"
+    logger.error("server error; incident id %s", incident)
+    from django.template import loader
+
+    template = loader.get_template("500.html")
+    return HttpResponse(template.render({"incident_id": incident, "LANGUAGE_CODE": "sv"}), status=500)

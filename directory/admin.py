@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from directory.models import Invitation, Membership, Organisation
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+    fields = ["user", "role"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "orgnr", "kommunkod", "published"]
+    list_filter = ["kind", "published", "kommunkod"]
+    search_fields = ["name", "orgnr"]
+    fields = [
+        "name",
+        "kind",
+        "orgnr",
+        "kommunkod",
+        "website",
+        "description_sv",
+        "description_en",
+        "published",
+    ]
+    inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "expires_at", "accepted_at", "revoked_at"]
+    fields = ["email", "organisation", "role", "language", "expires_at", "accepted_at", "revoked_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):  # invitations are created through the members page
+        return False

@@ -1,0 +1,166 @@
+"""Writes in the directory. Each service is atomic, keyword-only, validates with full_clean() and
+writes its audit row in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from asfnet.access import can_edit_organisation, can_manage_members, forget_memberships, is_coordinator
+from asfnet.audit import audit_log
+from directory.models import (
+    Invitation,
+    InvitationRole,
+    Membership,
+    MembershipRole,
+    Organisation,
+    hash_token,
+)
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    inviter: Any,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    language: str = "sv",
+) -> tuple[Invitation, str]:
+    """Invite `email` to `organisation` with `role`. Returns the invitation and the plain token (only
+    ever in the e-mail). Org admins invite members and admins of their own organisation; only
+    coordinators invite coordinators. The e-mail goes out after commit, through Celery."""
+    if not can_manage_members(inviter, organisation):
+        raise PermissionDenied
+    if role == InvitationRole.COORDINATOR and not is_coordinator(inviter):
+        raise PermissionDenied
+    email = email.strip().lower()
+    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member of the organisation.")})
+    # A new invitation to the same address and organisation replaces any open one.
+    Invitation.objects.usable().filter(organisation=organisation, email__iexact=email).update(
+        revoked_at=timezone.now()
+    )
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        organisation=organisation,
+        role=role,
+        language=language,
+        token_hash=hash_token(token),
+        invited_by=inviter,
+        expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    invitation.full_clean()
+    invitation.save()
+    audit_log(
+        actor=inviter,
+        action="invitation.create",
+        target=invitation,
+        data={"organisation": str(organisation.code), "role": role},
+    )
+    from directory.tasks import send_invitation_email
+
+    send_invitation_email.delay_on_commit(invitation.pk, token)
+    return invitation, token
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.usable()
+        .select_related("organisation")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
+    """Use the invitation (once) for `user`: membership with the invited role, or the coordinator
+    capability plus membership of the förbund. Refused when used, revoked, expired or for another
+    address."""
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError(_("This invitation was sent to another e-mail address."))
+    claimed = (
+        Invitation.objects.usable()
+        .filter(pk=invitation.pk)
+        .update(accepted_at=timezone.now(), accepted_by=user)
+    )
+    if claimed != 1:
+        raise ValidationError(_("This invitation has already been used or has expired."))
+    role = MembershipRole.ADMIN if invitation.role == InvitationRole.ADMIN else MembershipRole.MEMBER
+    membership, created = Membership.objects.get_or_create(
+        user=user, organisation=invitation.organisation, defaults={"role": role}
+    )
+    if not created and role == MembershipRole.ADMIN and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+    if invitation.role == InvitationRole.COORDINATOR and not user.is_coordinator:
+        user.is_coordinator = True
+        user.save(update_fields=["is_coordinator"])
+    forget_memberships(user)
+    audit_log(
+        actor=user,
+        action="invitation.accept",
+        target=invitation,
+        data={"organisation": str(invitation.organisation.code), "role": invitation.role},
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Any, invitation: Invitation) -> None:
+    if not can_manage_members(actor, invitation.organisation):
+        raise PermissionDenied
+    Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_log(actor=actor, action="invitation.revoke", target=invitation)
+
+
+@transaction.atomic
+def membership_remove(*, actor: Any, membership: Membership) -> None:
+    """Remove someone from an organisation. The last administrator cannot be removed (someone must be
+    able to invite colleagues), except by a coordinator."""
+    organisation = membership.organisation
+    if not can_manage_members(actor, organisation):
+        raise PermissionDenied
+    if membership.is_admin and not is_coordinator(actor):
+        admins = Membership.objects.select_for_update().filter(
+            organisation=organisation, role=MembershipRole.ADMIN
+        )
+        if len(admins) <= 1:
+            raise ValidationError(
+                _("The last administrator cannot be removed. Make someone else administrator first.")
+            )
+    audit_log(
+        actor=actor,
+        action="membership.remove",
+        target=organisation,
+        data={"user": str(membership.user.code), "role": membership.role},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def organisation_update(*, actor: Any, organisation: Organisation, data: dict[str, Any]) -> Organisation:
+    """Apply validated form data to an organisation the actor may edit; audit the changed field names."""
+    if not can_edit_organisation(actor, organisation):
+        raise PermissionDenied
+    # Compare with the stored row (a ModelForm has usually applied the data to `organisation` already).
+    stored = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    changed = [field for field, value in data.items() if getattr(stored, field) != value]
+    for field in data:
+        setattr(organisation, field, data[field])
+    organisation.full_clean()
+    organisation.save()
+    if changed:
+        audit_log(
+            actor=actor, action="organisation.update", target=organisation, data={"fields": sorted(changed)}
+        )
+    return organisation

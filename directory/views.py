@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from asfnet.access import can_edit_organisation, can_manage_members, organisation_for_user
+from asfnet.adapters import INVITATION_SESSION_KEY
+from directory import selectors, services
+from directory.forms import InvitationForm, OrganisationForm, SearchForm
+from directory.models import Membership
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    organisations = selectors.organisation_list(user=request.user, query=query)
+    page = Paginator(organisations, 25).get_page(request.GET.get("page"))
+    return render(request, "directory/index.html", {"form": form, "page": page, "query": query})
+
+
+@require_GET
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = organisation_for_user(user=request.user, code=code)
+    return render(
+        request,
+        "directory/detail.html",
+        {"organisation": organisation, "can_edit": can_edit_organisation(request.user, organisation)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        # The ModelForm has already applied its data to `organisation`; the service validates again,
+        # audits and saves in one transaction.
+        try:
+            services.organisation_update(
+                actor=request.user, organisation=organisation, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The organisation's details were saved."))
+            return redirect("directory:detail", code=organisation.code)
+    return render(request, "directory/edit.html", {"organisation": organisation, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    may_manage = can_manage_members(request.user, organisation)
+    form = InvitationForm(inviter=request.user)
+    if request.method == "POST":
+        organisation = organisation_for_user(user=request.user, code=code, manage_members=True)
+        form = InvitationForm(request.POST, inviter=request.user)
+        if form.is_valid():
+            try:
+                services.invitation_create(
+                    inviter=request.user,
+                    organisation=organisation,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    language=form.cleaned_data["language"],
+                )
+            except ValidationError as error:
+                form.add_error("email" if hasattr(error, "error_dict") else None, error)
+            else:
+                messages.success(
+                    request, _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+                )
+                return redirect("directory:members", code=organisation.code)
+    context = {
+        "organisation": organisation,
+        "memberships": selectors.membership_list(organisation=organisation),
+        "invitations": selectors.open_invitation_list(organisation=organisation) if may_manage else [],
+        "may_manage": may_manage,
+        "form": form,
+    }
+    return render(request, "directory/members.html", context)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, code: str, member: str) -> HttpResponse:
+    organisation = organisation_for_user(user=request.user, code=code, manage_members=True)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "organisation"), organisation=organisation, code=member
+    )
+    try:
+        services.membership_remove(actor=request.user, membership=membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("%(name)s was removed from the organisation.") % {"name": membership.user}
+        )
+    return redirect("directory:members", code=organisation.code)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in an invitation e-mail. Anonymous visitors go on to signup (or login, when they already
+    have an account); a logged-in person with the invited address accepts with a POST."""
+    invitation = services.invitation_by_token(token)
+    if invitation is None:
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        return render(request, "directory/invitation_invalid.html", status=404)
+    if not request.user.is_authenticated:
+        request.session[INVITATION_SESSION_KEY] = token
+        from asfnet.models import User
+
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            messages.info(
+                request, _("Log in to accept the invitation to %(org)s.") % {"org": invitation.organisation}
+            )
+            return redirect("account_login")
+        # The person followed a link sent to this address: it counts as verified.
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        return redirect("account_signup")
+    if request.method == "POST":
+        try:
+            services.invitation_accept(invitation=invitation, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return render(request, "directory/invitation_accept.html", {"invitation": invitation}, status=400)
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        messages.success(request, _("You are now a member of %(org)s.") % {"org": invitation.organisation})
+        return redirect("directory:detail", code=invitation.organisation.code)
+    return render(request, "directory/invitation_accept.html", {"invitation": invitation})

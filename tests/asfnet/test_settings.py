@@ -1,0 +1,127 @@
+"""Settings: the embedded default really works; production settings pass Django's deploy check and
+fail closed (security-checks G33)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a fresh shell: none of the test run's service URLs or pytest markers."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DEBUG",
+            "SECRET_KEY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "DJANGO_SETTINGS_MODULE",
+        }
+        and not k.startswith("PYTEST_")
+    }
+    env.update(extra)
+    return env
+
+
+def _manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.slow
+def test_embedded_default_migrates_seeds_and_renders_home(tmp_path):
+    env = _clean_env(DEBUG="true", ASFNET_VAR_DIR=str(tmp_path), SQLITE_PATH=str(tmp_path / "db.sqlite3"))
+    migrate = _manage("migrate", "--noinput", env=env)
+    assert migrate.returncode == 0, migrate.stderr
+    seed = _manage("seed_demo", env=env)
+    assert seed.returncode == 0, seed.stderr
+    assert "coordinator@demo.asfnet.se" in seed.stdout
+    render = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='asfnet.settings'; django.setup();"
+            "from django.conf import settings; from django.test import Client;"
+            "assert settings.DATABASES['default']['ENGINE'].endswith('sqlite3');"
+            "assert settings.CELERY_TASK_ALWAYS_EAGER;"
+            "r = Client().get('/', HTTP_HOST='localhost'); print(r.status_code);"
+            "print(r.content.decode())",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert render.returncode == 0, render.stderr
+    status, _, html = render.stdout.partition("\n")
+    assert status == "200"
+    assert '<html lang="sv">' in html
+    assert (tmp_path / "db.sqlite3").exists()
+
+
+def _production_env(tmp_path, **extra: str) -> dict[str, str]:
+    return _clean_env(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS="asfnet.example.se",
+        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
+        ASFNET_VAR_DIR=str(tmp_path),
+        **extra,
+    )
+
+
+@pytest.mark.adversarial("G")
+def test_deploy_check_passes_with_production_values(tmp_path):
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.adversarial("G")
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": "change-me"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+        ({"DEBUG": "flase"}, "DEBUG must be true or false"),
+        ({"DB_POOL_MAX": "many"}, "DB_POOL_MAX"),
+    ],
+)
+def test_production_settings_fail_closed(tmp_path, overrides, message):
+    env = _production_env(tmp_path)
+    env.update(overrides)
+    env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/asfnet" if "DB_POOL_MAX" in overrides else ""
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.adversarial("G")
+def test_demo_seed_is_refused_in_production(tmp_path):
+    result = _manage("seed_demo", env=_production_env(tmp_path))
+    assert result.returncode != 0
+    assert "demo" in (result.stderr + result.stdout).lower()
+
+
+def test_models_and_migrations_agree(db):
+    call_command("makemigrations", check=True, dry_run=True, verbosity=0)

@@ -1,0 +1,98 @@
+"""Fixtures for the whole suite: the personas of shared/security-checks.md.
+
+ASF organisations A and B with staff; municipalities X (Luleå) and Y (Piteå) with officers; a business
+member; a coordinator. Officers and coordinators have TOTP set up (the app requires it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.cache import cache
+
+from directory.models import MembershipRole, Organisation, OrganisationKind
+from tests.factories import MembershipFactory, OrganisationFactory
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Rate-limit counters and used-TOTP marks live in the Redis cache: every test starts empty."""
+    cache.clear()
+
+
+def give_totp(user) -> None:
+    TOTP.activate(user, TOTP_SECRET)
+
+
+@dataclass
+class World:
+    org_a: Organisation
+    org_b: Organisation
+    hidden_org: Organisation
+    muni_x: Organisation
+    muni_y: Organisation
+    business: Organisation
+    forbund: Organisation
+    staff_a: object
+    admin_a: object
+    staff_b: object
+    officer_x: object
+    officer_y: object
+    business_member: object
+    coordinator: object
+
+    def user(self, role: str):
+        return None if role == "anonymous" else getattr(self, role)
+
+
+@pytest.fixture
+def world(db) -> World:
+    org_a = OrganisationFactory(name="Returen Återbruk", kind=OrganisationKind.ASF, kommunkod="2580")
+    org_b = OrganisationFactory(name="Café Kvarnen", kind=OrganisationKind.ASF, kommunkod="2581")
+    hidden_org = OrganisationFactory(name="Dolda Snickeriet", kind=OrganisationKind.ASF, published=False)
+    muni_x = OrganisationFactory(name="Luleå kommun", kind=OrganisationKind.MUNICIPALITY, orgnr="2120002742")
+    muni_y = OrganisationFactory(name="Piteå kommun", kind=OrganisationKind.MUNICIPALITY, kommunkod="2581")
+    business = OrganisationFactory(name="Norrbygg AB", kind=OrganisationKind.BUSINESS)
+    forbund = OrganisationFactory(
+        name="Samordningsförbundet Södra Norrbotten", kind=OrganisationKind.REGION, orgnr="2220002204"
+    )
+    staff_a = MembershipFactory(organisation=org_a, user__email="staff.a@example.se").user
+    admin_a = MembershipFactory(
+        organisation=org_a, role=MembershipRole.ADMIN, user__email="admin.a@example.se"
+    ).user
+    staff_b = MembershipFactory(organisation=org_b, user__email="staff.b@example.se").user
+    MembershipFactory(organisation=hidden_org, user=staff_b)
+    officer_x = MembershipFactory(organisation=muni_x, user__email="officer.x@example.se").user
+    officer_y = MembershipFactory(organisation=muni_y, user__email="officer.y@example.se").user
+    business_member = MembershipFactory(organisation=business, user__email="buyer@example.se").user
+    coordinator = MembershipFactory(
+        organisation=forbund,
+        role=MembershipRole.ADMIN,
+        user__email="coordinator@example.se",
+        user__is_coordinator=True,
+        user__is_staff=True,
+    ).user
+    for user in (officer_x, officer_y, coordinator):
+        give_totp(user)
+    return World(
+        org_a=org_a,
+        org_b=org_b,
+        hidden_org=hidden_org,
+        muni_x=muni_x,
+        muni_y=muni_y,
+        business=business,
+        forbund=forbund,
+        staff_a=staff_a,
+        admin_a=admin_a,
+        staff_b=staff_b,
+        officer_x=officer_x,
+        officer_y=officer_y,
+        business_member=business_member,
+        coordinator=coordinator,
+    )
+
+
+ROLES = ["anonymous", "staff_a", "admin_a", "staff_b", "business_member", "officer_x", "coordinator"]

@@ -284,3 +284,9 @@ def test_password_reset_looks_the_same_for_known_and_unknown_addresses(client, w
     unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.se"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
+
+
+def test_login_page_does_not_offer_a_signup_link(client, db):
+    html = client.get(reverse("account_login")).content.decode()
+    assert reverse("account_signup") not in html
+    assert "Konton skapas genom inbjudan" in html

@@ -32,8 +32,7 @@ class AccountAdapter(DefaultAccountAdapter):
         invitation = pending_invitation(self.request)
         if invitation is not None and email != invitation.email.lower():
             raise ValidationError(
-                _("Use the e-mail address the invitation was sent to: %(email)s.")
-                % {"email": invitation.email}
+                _("Use the e-mail address the invitation was sent to: %(email)s.") % {"email": invitation.email}
             )
         return email
 

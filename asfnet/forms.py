@@ -14,9 +14,7 @@ from asfnet.identifiers import refuse_personnummer
 class SignupForm(AllauthSignupForm):
     """allauth's signup form with the person's name; the e-mail is the invitation's."""
 
-    full_name = forms.CharField(
-        label=_("Your name"), max_length=150, validators=[refuse_personnummer], required=True
-    )
+    full_name = forms.CharField(label=_("Your name"), max_length=150, validators=[refuse_personnummer], required=True)
     field_order = ["full_name", "email", "password1", "password2"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

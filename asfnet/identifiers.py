@@ -34,9 +34,7 @@ def normalise_orgnr(value: str) -> str:
     raw = (value or "").strip().replace(" ", "")
     match = _ORGNR_RE.match(raw)
     if not match:
-        raise ValidationError(
-            _("Enter an organisation number as NNNNNN-NNNN (10 digits)."), code="orgnr_format"
-        )
+        raise ValidationError(_("Enter an organisation number as NNNNNN-NNNN (10 digits)."), code="orgnr_format")
     digits = match.group(1) + match.group(2)
     if int(digits[2]) < 2:
         raise ValidationError(
@@ -62,6 +60,18 @@ def validate_orgnr(value: str) -> None:
 def validate_kommunkod(value: str) -> None:
     if not re.fullmatch(r"\d{4}", value or ""):
         raise ValidationError(_("A municipality code has exactly four digits, e.g. 2580."), code="kommunkod")
+
+
+# --- SNI 2007 -----------------------------------------------------------------------------------------------
+def normalise_sni(value: str) -> str:
+    """`47.111`, `47111`, `G 47.111` → `47111` (2–5 digits; the section letter is implied by the digits)."""
+    raw = re.sub(r"[\s.]", "", (value or "").upper())
+    raw = re.sub(r"^[A-U](?=\d)", "", raw)
+    if not re.fullmatch(r"\d{2,5}", raw):
+        raise ValidationError(
+            _("%(value)s is not an SNI 2007 code (2–5 digits, e.g. 47.111).") % {"value": value}, code="sni"
+        )
+    return raw
 
 
 # --- Personnummer / samordningsnummer (refuse only) -------------------------------------------------------

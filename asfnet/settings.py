@@ -54,9 +54,7 @@ if DEBUG and not ALLOWED_HOSTS:
 if TESTING:
     ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", "localhost", "127.0.0.1"]
 if not ALLOWED_HOSTS:
-    raise ImproperlyConfigured(
-        "ALLOWED_HOSTS is empty. Set ALLOWED_HOSTS=portal.example.se (comma-separated)."
-    )
+    raise ImproperlyConfigured("ALLOWED_HOSTS is empty. Set ALLOWED_HOSTS=portal.example.se (comma-separated).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The public address of the site, used in e-mails (never the request's Host header).
@@ -77,6 +75,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_filters",
     "django_htmx",
     "allauth",
@@ -353,3 +352,17 @@ LOGGING = {
 
 # --- asfnet's own knobs -------------------------------------------------------------------------------
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
+# Directory freshness: a profile its members have not confirmed for N months shows "needs update" and its
+# members are nudged by e-mail; after M months it is left out of public search until confirmed.
+DIRECTORY_NEEDS_UPDATE_MONTHS = env_int("DIRECTORY_NEEDS_UPDATE_MONTHS", 6, minimum=1)
+DIRECTORY_HIDE_AFTER_MONTHS = env_int("DIRECTORY_HIDE_AFTER_MONTHS", 12, minimum=1)
+DIRECTORY_NAME_COLLATION = "sv-SE-x-icu"  # ICU collation shipped with Debian's PostgreSQL
+# Logos: accepted formats, size and pixel limits; every upload is re-encoded to PNG under a new name.
+LOGO_MAX_BYTES = env_int("LOGO_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+LOGO_MAX_PIXELS = env_int("LOGO_MAX_PIXELS", 4000 * 4000, minimum=10_000)
+# The map's tile server (Leaflet). The page still works — list and coordinates — when tiles do not load.
+MAP_TILE_URL = env_str("MAP_TILE_URL")  # empty: no third-party request; markers on a plain background
+MAP_ATTRIBUTION = env_str("MAP_ATTRIBUTION", "© OpenStreetMap contributors")
+if MAP_TILE_URL:
+    _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+    CSP_IMG_HOSTS = [*CSP_IMG_HOSTS, f"{_tiles.scheme}://{_tiles.netloc.replace('a.', '*.', 1)}"]

@@ -5,18 +5,27 @@ the directory issue extends it with the full profile."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import URLValidator
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.identifiers import format_orgnr, normalise_orgnr, refuse_personnummer, validate_kommunkod
+from asfnet.identifiers import (
+    format_orgnr,
+    normalise_orgnr,
+    normalise_sni,
+    refuse_personnummer,
+    validate_kommunkod,
+)
 from asfnet.models import TimeStampedModel
 
 
@@ -35,9 +44,89 @@ class OrganisationKind(models.TextChoices):
 OFFICER_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.AGENCY})
 
 
+class Municipality(models.Model):
+    """Reference data: kommunkod → name (shared/data/kommuner_norrbotten.csv, loaded by a migration)."""
+
+    code = models.CharField(_("municipality code"), max_length=4, primary_key=True, validators=[validate_kommunkod])
+    name = models.CharField(_("name"), max_length=100)
+    in_forbund = models.BooleanField(_("member of the förbund"), default=False)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceCategory(models.Model):
+    """The managed taxonomy of services ASF offer (arbetsträning, café/restaurang, återbruk …),
+    edited by coordinators in the admin. Addressed by slug in URLs (`?service=<slug>`)."""
+
+    slug = models.SlugField(_("identifier"), max_length=60, unique=True)
+    name_sv = models.CharField(_("name (Swedish)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    active = models.BooleanField(_("in use"), default=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+        ordering = ["position", "name_sv"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "sv").startswith("en") and self.name_en else self.name_sv
+
+
+class SupportOffered(models.TextChoices):
+    SUPERVISION = "supervision", _("Supervisor (handledare) on site")
+    ADAPTED_TASKS = "adapted_tasks", _("Adapted work tasks")
+    FLEXIBLE_HOURS = "flexible_hours", _("Flexible hours, part time")
+    LANGUAGE_SUPPORT = "language_support", _("Swedish language support")
+    SKILLS_VALIDATION = "skills_validation", _("Skills validation and references")
+    GROUP_ACTIVITIES = "group_activities", _("Group activities and community")
+    PATH_TO_JOB = "path_to_job", _("Help onwards to work or studies")
+
+
+def months_ago(months: int) -> dt.datetime:
+    from dateutil.relativedelta import relativedelta
+
+    return timezone.now() - relativedelta(months=months)
+
+
+class Freshness(models.TextChoices):
+    FRESH = "fresh", _("Up to date")
+    NEEDS_UPDATE = "needs_update", _("Needs update")
+    HIDDEN = "hidden", _("Hidden from public search until confirmed")
+
+
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def public(self) -> OrganisationQuerySet:
+        """Published: the profile page is public."""
         return self.filter(published=True)
+
+    def listed(self) -> OrganisationQuerySet:
+        """Published and confirmed by its members within DIRECTORY_HIDE_AFTER_MONTHS: shown in public search."""
+        return self.filter(published=True, confirmed_at__gte=months_ago(settings.DIRECTORY_HIDE_AFTER_MONTHS))
+
+    def needing_update(self) -> OrganisationQuerySet:
+        return self.filter(confirmed_at__lt=months_ago(settings.DIRECTORY_NEEDS_UPDATE_MONTHS))
+
+    def searchable_by(self, user: Any) -> OrganisationQuerySet:
+        """What a search shows this user: listed organisations, plus the user's own; coordinators: all."""
+        if getattr(user, "is_authenticated", False) and user.is_coordinator:
+            return self.all()
+        listed = Q(published=True, confirmed_at__gte=months_ago(settings.DIRECTORY_HIDE_AFTER_MONTHS))
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(listed)
+        return self.filter(listed | Q(pk__in=Membership.objects.filter(user=user).values("organisation")))
 
     def visible_to(self, user: Any) -> OrganisationQuerySet:
         """Published organisations, plus the user's own; coordinators see every organisation."""
@@ -45,9 +134,7 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
             return self.public()
         if user.is_coordinator:
             return self.all()
-        return self.filter(
-            Q(published=True) | Q(pk__in=Membership.objects.filter(user=user).values("organisation"))
-        )
+        return self.filter(Q(published=True) | Q(pk__in=Membership.objects.filter(user=user).values("organisation")))
 
     def editable_by(self, user: Any) -> OrganisationQuerySet:
         """Organisations whose profile the user may change: their own; coordinators: all."""
@@ -61,7 +148,14 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
 class Organisation(TimeStampedModel):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=200, validators=[refuse_personnummer])
-    kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+    legal_name = models.CharField(
+        _("legal name"),
+        max_length=200,
+        blank=True,
+        validators=[refuse_personnummer],
+        help_text=_("As registered with Bolagsverket, if it differs from the name above."),
+    )
+    kind = models.CharField(_("type"), max_length=32, choices=OrganisationKind.choices)
     orgnr = models.CharField(
         _("organisation number"),
         max_length=10,
@@ -74,18 +168,89 @@ class Organisation(TimeStampedModel):
         validators=[validate_kommunkod],
         help_text=_("e.g. 2580 (Luleå)"),
     )
-    description_sv = models.TextField(
-        _("description (Swedish)"), blank=True, validators=[refuse_personnummer]
+    municipalities_served = models.ManyToManyField(
+        Municipality, verbose_name=_("municipalities served"), blank=True, related_name="+"
     )
-    description_en = models.TextField(
-        _("description (English)"), blank=True, validators=[refuse_personnummer]
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(
+        _("postal code"),
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^\d{3} ?\d{2}$", _("A postal code has five digits, e.g. 972 41."))],
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     website = models.URLField(_("website"), blank=True, validators=[URLValidator(schemes=["http", "https"])])
+    phone = models.CharField(
+        _("phone"),
+        max_length=30,
+        blank=True,
+        validators=[RegexValidator(r"^\+?[\d\s\-()]{5,30}$", _("Enter a phone number, e.g. 0920-45 30 00."))],
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    description_sv = models.TextField(_("description (Swedish)"), blank=True, validators=[refuse_personnummer])
+    description_en = models.TextField(_("description (English)"), blank=True, validators=[refuse_personnummer])
+    summary_easy_sv = models.TextField(
+        _("easy-to-read summary (Swedish)"),
+        blank=True,
+        max_length=600,
+        validators=[refuse_personnummer],
+        help_text=_("A few short sentences in lättläst svenska."),
+    )
+    sni_codes = models.JSONField(
+        _("SNI codes"), default=list, blank=True, help_text=_("SNI 2007 codes, e.g. 47.791 or 88.992.")
+    )
+    sni_version = models.CharField(_("SNI version"), max_length=16, default="SNI2007", editable=False)
+    services = models.ManyToManyField(
+        ServiceCategory, verbose_name=_("services"), blank=True, related_name="organisations"
+    )
+    takes_placements = models.BooleanField(_("takes placements"), default=False)
+    placement_capacity = models.PositiveSmallIntegerField(
+        _("number of placements"), null=True, blank=True, validators=[MaxValueValidator(1000)]
+    )
+    support_offered = models.JSONField(_("support offered"), default=list, blank=True)
+    premises_accessibility = models.TextField(
+        _("accessibility of the premises"),
+        blank=True,
+        validators=[refuse_personnummer],
+        help_text=_("e.g. step-free entrance, accessible toilet, hearing loop, parking."),
+    )
+    employees = models.PositiveIntegerField(
+        _("number of employees"), null=True, blank=True, validators=[MaxValueValidator(1_000_000)]
+    )
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     published = models.BooleanField(
         _("listed in the public directory"),
         default=True,
-        help_text=_("Untick to keep the organisation out of public view (do not list)."),
+        help_text=_("Untick to keep the organisation out of public view."),
     )
+    confirmed_at = models.DateTimeField(_("details confirmed"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Maintained by directory.search.reindex(): a folded (lower-case, å/ä/ö → a/a/o) text of the name,
+    # services and descriptions for substring and typo matching, and on PostgreSQL a `swedish` tsvector.
+    search_text = models.TextField(blank=True, default="", editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -109,6 +274,36 @@ class Organisation(TimeStampedModel):
         super().clean()
         if self.orgnr:
             self.orgnr = normalise_orgnr(self.orgnr)
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("Give both latitude and longitude, or neither."))
+        if self.placement_capacity and not self.takes_placements:
+            raise ValidationError(
+                {"placement_capacity": _("Tick “takes placements” or leave the number of placements empty.")}
+            )
+        unknown = set(self.support_offered or []) - set(SupportOffered.values)
+        if unknown:
+            raise ValidationError({"support_offered": _("Unknown kind of support.")})
+        self.sni_codes = [normalise_sni(code) for code in (self.sni_codes or [])]
+
+    @property
+    def freshness(self) -> Freshness:
+        if self.confirmed_at < months_ago(settings.DIRECTORY_HIDE_AFTER_MONTHS):
+            return Freshness.HIDDEN
+        if self.confirmed_at < months_ago(settings.DIRECTORY_NEEDS_UPDATE_MONTHS):
+            return Freshness.NEEDS_UPDATE
+        return Freshness.FRESH
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def description(self) -> str:
+        from django.utils.translation import get_language
+
+        if (get_language() or "sv").startswith("en") and self.description_en:
+            return self.description_en
+        return self.description_sv
 
 
 class MembershipRole(models.TextChoices):
@@ -120,9 +315,7 @@ class Membership(TimeStampedModel):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(
-        _("role"), max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER
-    )
+    role = models.CharField(_("role"), max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
 
     class Meta:
         verbose_name = _("membership")
@@ -169,9 +362,7 @@ class Invitation(TimeStampedModel):
         default="sv",
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -192,3 +383,103 @@ class Invitation(TimeStampedModel):
     @property
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class CertificationKind(models.TextChoices):
+    SKOOPI = "skoopi", _("Skoopi ASF certification")
+    LOU_RESERVED = "lou_reserved", _("Eligible for reserved contracts (LOU 4 kap. 18 §)")
+    OTHER = "other", _("Other certification")
+
+
+class CertificationQuerySet(models.QuerySet["Certification"]):
+    def valid(self, on: dt.date | None = None) -> CertificationQuerySet:
+        return self.filter(valid_until__gte=on or timezone.localdate())
+
+
+class Certification(TimeStampedModel):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="certifications")
+    kind = models.CharField(_("certification"), max_length=32, choices=CertificationKind.choices)
+    name = models.CharField(
+        _("name"),
+        max_length=200,
+        blank=True,
+        help_text=_("Only for other certifications."),
+        validators=[refuse_personnummer],
+    )
+    valid_until = models.DateField(_("valid until"))
+
+    objects = CertificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        ordering = ["kind", "valid_until"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "name"], name="directory_certification_one_per_kind_and_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.get_kind_display()
+
+    @property
+    def is_valid(self) -> bool:
+        return self.valid_until >= timezone.localdate()
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == CertificationKind.OTHER and not self.name:
+            raise ValidationError({"name": _("Name the certification.")})
+
+
+class OrganisationChange(models.Model):
+    """Field-level history of an organisation's profile: who changed what, when, from what to what.
+    Visible to the organisation's members and to coordinators."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="changes")
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    field = models.CharField(max_length=64)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("profile change")
+        verbose_name_plural = _("profile changes")
+        indexes = [models.Index(fields=["organisation", "-changed_at"], name="directory_change_org_time")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}.{self.field} @ {self.changed_at:%Y-%m-%d}"
+
+    @property
+    def field_label(self) -> str:
+        try:
+            return str(Organisation._meta.get_field(self.field).verbose_name)
+        except Exception:
+            return self.field
+
+
+class SavedSearch(TimeStampedModel):
+    """A logged-in user's saved directory search; a weekly e-mail lists organisations that newly match."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(_("name"), max_length=100, validators=[refuse_personnummer])
+    query_string = models.CharField(max_length=1000)
+    last_notified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "query_string"], name="directory_savedsearch_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

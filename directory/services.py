@@ -21,8 +21,10 @@ from directory.models import (
     Membership,
     MembershipRole,
     Organisation,
+    OrganisationChange,
     hash_token,
 )
+from directory.search import reindex
 
 
 @transaction.atomic
@@ -45,9 +47,7 @@ def invitation_create(
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise ValidationError({"email": _("This person is already a member of the organisation.")})
     # A new invitation to the same address and organisation replaces any open one.
-    Invitation.objects.usable().filter(organisation=organisation, email__iexact=email).update(
-        revoked_at=timezone.now()
-    )
+    Invitation.objects.usable().filter(organisation=organisation, email__iexact=email).update(revoked_at=timezone.now())
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         email=email,
@@ -73,12 +73,7 @@ def invitation_create(
 
 
 def invitation_by_token(token: str) -> Invitation | None:
-    return (
-        Invitation.objects.usable()
-        .select_related("organisation")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
+    return Invitation.objects.usable().select_related("organisation").filter(token_hash=hash_token(token)).first()
 
 
 @transaction.atomic
@@ -88,11 +83,7 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
     address."""
     if user.email.lower() != invitation.email.lower():
         raise ValidationError(_("This invitation was sent to another e-mail address."))
-    claimed = (
-        Invitation.objects.usable()
-        .filter(pk=invitation.pk)
-        .update(accepted_at=timezone.now(), accepted_by=user)
-    )
+    claimed = Invitation.objects.usable().filter(pk=invitation.pk).update(accepted_at=timezone.now(), accepted_by=user)
     if claimed != 1:
         raise ValidationError(_("This invitation has already been used or has expired."))
     role = MembershipRole.ADMIN if invitation.role == InvitationRole.ADMIN else MembershipRole.MEMBER
@@ -131,13 +122,9 @@ def membership_remove(*, actor: Any, membership: Membership) -> None:
     if not can_manage_members(actor, organisation):
         raise PermissionDenied
     if membership.is_admin and not is_coordinator(actor):
-        admins = Membership.objects.select_for_update().filter(
-            organisation=organisation, role=MembershipRole.ADMIN
-        )
+        admins = Membership.objects.select_for_update().filter(organisation=organisation, role=MembershipRole.ADMIN)
         if len(admins) <= 1:
-            raise ValidationError(
-                _("The last administrator cannot be removed. Make someone else administrator first.")
-            )
+            raise ValidationError(_("The last administrator cannot be removed. Make someone else administrator first."))
     audit_log(
         actor=actor,
         action="membership.remove",
@@ -147,20 +134,93 @@ def membership_remove(*, actor: Any, membership: Membership) -> None:
     membership.delete()
 
 
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, set)) or hasattr(value, "all"):
+        items = value.all() if hasattr(value, "all") else value
+        return ", ".join(
+            sorted(str(getattr(item, "slug", None) or getattr(item, "code", None) or item) for item in items)
+        )
+    if hasattr(value, "name") and hasattr(value, "url"):  # a file
+        return value.name or ""
+    return str(value)
+
+
+# Fields whose old and new values are not copied into the history (only that they changed).
+_HISTORY_VALUE_HIDDEN = {"logo"}
+
+
 @transaction.atomic
-def organisation_update(*, actor: Any, organisation: Organisation, data: dict[str, Any]) -> Organisation:
-    """Apply validated form data to an organisation the actor may edit; audit the changed field names."""
+def organisation_update(
+    *, actor: Any, organisation: Organisation, data: dict[str, Any], confirm: bool = False
+) -> Organisation:
+    """Apply validated form data to an organisation the actor may edit. Many-to-many fields (services,
+    municipalities served) may be in `data` as iterables. Records a field-level history row per changed
+    field, audits the changed field names, keeps the search index current. With `confirm`, the members
+    also confirm that the details are current (freshness)."""
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
     # Compare with the stored row (a ModelForm has usually applied the data to `organisation` already).
     stored = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    changed = [field for field, value in data.items() if getattr(stored, field) != value]
-    for field in data:
-        setattr(organisation, field, data[field])
+    m2m_names = {f.name for f in Organisation._meta.many_to_many}
+    scalar = {k: v for k, v in data.items() if k not in m2m_names}
+    m2m = {k: list(v) for k, v in data.items() if k in m2m_names}
+    before = {field: _as_text(getattr(stored, field)) for field in data}
+    for field, value in scalar.items():
+        setattr(organisation, field, value)
+    if confirm:
+        organisation.confirmed_at = timezone.now()
+        organisation.confirmed_by = actor
     organisation.full_clean()
     organisation.save()
-    if changed:
+    for field, values in m2m.items():
+        getattr(organisation, field).set(values)
+    after = {field: _as_text(getattr(organisation, field)) for field in data}
+    changed = sorted(field for field in data if before[field] != after[field])
+    now = timezone.now()
+    OrganisationChange.objects.bulk_create(
+        [
+            OrganisationChange(
+                organisation=organisation,
+                changed_at=now,
+                changed_by=actor,
+                field=field,
+                old_value="" if field in _HISTORY_VALUE_HIDDEN else before[field],
+                new_value="" if field in _HISTORY_VALUE_HIDDEN else after[field],
+            )
+            for field in changed
+        ]
+    )
+    if changed or confirm:
         audit_log(
-            actor=actor, action="organisation.update", target=organisation, data={"fields": sorted(changed)}
+            actor=actor,
+            action="organisation.update",
+            target=organisation,
+            data={"fields": changed, **({"confirmed": True} if confirm else {})},
         )
+    reindex([organisation.pk])
+    return organisation
+
+
+@transaction.atomic
+def organisation_confirm(*, actor: Any, organisation: Organisation) -> Organisation:
+    """A member confirms the profile is current: resets the freshness clock."""
+    if not can_edit_organisation(actor, organisation):
+        raise PermissionDenied
+    Organisation.objects.filter(pk=organisation.pk).update(confirmed_at=timezone.now(), confirmed_by=actor)
+    organisation.refresh_from_db(fields=["confirmed_at", "confirmed_by"])
+    audit_log(actor=actor, action="organisation.confirm", target=organisation)
+    return organisation
+
+
+@transaction.atomic
+def organisation_verify(*, actor: Any, organisation: Organisation) -> Organisation:
+    """A coordinator has checked the organisation (orgnr, kind, that it exists): verified_at/by are
+    separate from updated_at and from the members' confirmation."""
+    if not is_coordinator(actor):
+        raise PermissionDenied
+    Organisation.objects.filter(pk=organisation.pk).update(verified_at=timezone.now(), verified_by=actor)
+    organisation.refresh_from_db(fields=["verified_at", "verified_by"])
+    audit_log(actor=actor, action="organisation.verify", target=organisation)
     return organisation

@@ -18,9 +18,7 @@ logger = logging.getLogger(__name__)
 def send_invitation_email(invitation_id: int, token: str) -> None:
     """Send the invitation in the language it was written for. The link is built from SITE_URL, never
     from a request's Host header."""
-    invitation = (
-        Invitation.objects.select_related("organisation", "invited_by").filter(pk=invitation_id).first()
-    )
+    invitation = Invitation.objects.select_related("organisation", "invited_by").filter(pk=invitation_id).first()
     if invitation is None or not invitation.is_usable:
         logger.info("invitation %s no longer usable; nothing sent", invitation_id)
         return

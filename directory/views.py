@@ -45,9 +45,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         # The ModelForm has already applied its data to `organisation`; the service validates again,
         # audits and saves in one transaction.
         try:
-            services.organisation_update(
-                actor=request.user, organisation=organisation, data=form.cleaned_data
-            )
+            services.organisation_update(actor=request.user, organisation=organisation, data=form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -103,9 +101,7 @@ def member_remove(request: HttpRequest, code: str, member: str) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request, _("%(name)s was removed from the organisation.") % {"name": membership.user}
-        )
+        messages.success(request, _("%(name)s was removed from the organisation.") % {"name": membership.user})
     return redirect("directory:members", code=organisation.code)
 
 
@@ -122,9 +118,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         from asfnet.models import User
 
         if User.objects.filter(email__iexact=invitation.email).exists():
-            messages.info(
-                request, _("Log in to accept the invitation to %(org)s.") % {"org": invitation.organisation}
-            )
+            messages.info(request, _("Log in to accept the invitation to %(org)s.") % {"org": invitation.organisation})
             return redirect("account_login")
         # The person followed a link sent to this address: it counts as verified.
         get_adapter(request).stash_verified_email(request, invitation.email)

@@ -60,9 +60,7 @@ def world(db) -> World:
         name="Samordningsförbundet Södra Norrbotten", kind=OrganisationKind.REGION, orgnr="2220002204"
     )
     staff_a = MembershipFactory(organisation=org_a, user__email="staff.a@example.se").user
-    admin_a = MembershipFactory(
-        organisation=org_a, role=MembershipRole.ADMIN, user__email="admin.a@example.se"
-    ).user
+    admin_a = MembershipFactory(organisation=org_a, role=MembershipRole.ADMIN, user__email="admin.a@example.se").user
     staff_b = MembershipFactory(organisation=org_b, user__email="staff.b@example.se").user
     MembershipFactory(organisation=hidden_org, user=staff_b)
     officer_x = MembershipFactory(organisation=muni_x, user__email="officer.x@example.se").user

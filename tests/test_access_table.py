@@ -118,9 +118,7 @@ TABLE: list[Row] = [
         {**dict.fromkeys(ROLES, 403), "anonymous": 302, "coordinator": 302},
     ),
     Row("account_login", lambda w: reverse("account_login"), {**dict.fromkeys(ROLES, 302), "anonymous": 200}),
-    Row(
-        "account_signup", lambda w: reverse("account_signup"), {**dict.fromkeys(ROLES, 302), "anonymous": 200}
-    ),
+    Row("account_signup", lambda w: reverse("account_signup"), {**dict.fromkeys(ROLES, 302), "anonymous": 200}),
     Row("account_email", lambda w: reverse("account_email"), LOGGED_IN_200),
     Row("account_change_password", lambda w: reverse("account_change_password"), LOGGED_IN_200),
     Row("account_reset_password", lambda w: reverse("account_reset_password"), ALL_200),

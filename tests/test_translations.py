@@ -48,9 +48,7 @@ def test_every_source_string_is_in_the_catalogue(tmp_path):
     shutil.copytree(
         ROOT,
         copy,
-        ignore=shutil.ignore_patterns(
-            ".venv", ".git", "var", "staticfiles", "node_modules", "__pycache__", "tests"
-        ),
+        ignore=shutil.ignore_patterns(".venv", ".git", "var", "staticfiles", "node_modules", "__pycache__", "tests"),
     )
     env = {"PATH": "/usr/bin:/bin", "DEBUG": "true", "ASFNET_VAR_DIR": str(tmp_path / "var")}
     result = subprocess.run(

@@ -179,9 +179,7 @@ def test_session_key_changes_at_login(client, world):
 @pytest.mark.adversarial("A")
 def test_repeated_failed_logins_lock_the_account_for_a_while(client, world):
     for _ in range(6):
-        response = client.post(
-            reverse("account_login"), {"login": "staff.a@example.se", "password": "wrong password"}
-        )
+        response = client.post(reverse("account_login"), {"login": "staff.a@example.se", "password": "wrong password"})
         assert "_auth_user_id" not in client.session
     response = client.post(reverse("account_login"), {"login": "staff.a@example.se", "password": PASSWORD})
     assert "_auth_user_id" not in client.session, "the right password is refused until the window passes"

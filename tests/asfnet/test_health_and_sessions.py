@@ -11,9 +11,7 @@ from directory.models import Membership, MembershipRole
 
 
 @pytest.mark.chaos
-def test_readyz_says_503_when_the_broker_is_unreachable_and_tells_only_coordinators_why(
-    client, world, settings
-):
+def test_readyz_says_503_when_the_broker_is_unreachable_and_tells_only_coordinators_why(client, world, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = client.get(reverse("readyz"))
     assert response.status_code == 503
@@ -66,9 +64,7 @@ def test_removing_a_membership_takes_effect_on_the_next_request(client, world):
 def test_the_last_administrator_cannot_be_removed_by_an_org_admin(client, world):
     admin_membership = world.org_a.memberships.get(user=world.admin_a)
     client.force_login(world.admin_a)
-    url = reverse(
-        "directory:member_remove", kwargs={"code": world.org_a.code, "member": admin_membership.code}
-    )
+    url = reverse("directory:member_remove", kwargs={"code": world.org_a.code, "member": admin_membership.code})
     response = client.post(url, follow=True)
     assert response.status_code == 200
     assert Membership.objects.filter(pk=admin_membership.pk).exists()

@@ -171,9 +171,7 @@ def test_no_model_form_uses_all_fields_or_exclude():
                     if isinstance(stmt, ast.Assign):
                         names = [t.id for t in stmt.targets if isinstance(t, ast.Name)]
                         if "exclude" in names or (
-                            "fields" in names
-                            and isinstance(stmt.value, ast.Constant)
-                            and stmt.value.value == "__all__"
+                            "fields" in names and isinstance(stmt.value, ast.Constant) and stmt.value.value == "__all__"
                         ):
                             offenders.append(f"{source.relative_to(ROOT)}:{stmt.lineno}")
     assert not offenders, offenders

@@ -50,9 +50,7 @@ def browser() -> Iterator[Browser]:
     playwright = sync_playwright().start()
     try:
         try:
-            chromium = playwright.chromium.launch(
-                executable_path=executable, headless=True, args=CHROMIUM_ARGS
-            )
+            chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         except Error as error:
             pytest.fail(f"Chromium at {executable!r} would not start: {error}", pytrace=False)
         yield chromium

@@ -70,12 +70,8 @@ ORGANISATIONS: list[DemoOrg] = [
         LULEA,
         website="https://www.lulea.se",
     ),
-    DemoOrg(
-        "212000-9010", "Piteå kommun", OrganisationKind.MUNICIPALITY, PITEA, website="https://www.pitea.se"
-    ),
-    DemoOrg(
-        "212000-9028", "Bodens kommun", OrganisationKind.MUNICIPALITY, BODEN, website="https://www.boden.se"
-    ),
+    DemoOrg("212000-9010", "Piteå kommun", OrganisationKind.MUNICIPALITY, PITEA, website="https://www.pitea.se"),
+    DemoOrg("212000-9028", "Bodens kommun", OrganisationKind.MUNICIPALITY, BODEN, website="https://www.boden.se"),
     DemoOrg(
         "212000-9036",
         "Älvsbyns kommun",
@@ -219,8 +215,7 @@ ORGANISATIONS: list[DemoOrg] = [
         OrganisationKind.EDUCATION_PUBLIC,
         LULEA,
         "Folkhögskola med allmän kurs och korta yrkesinriktade kurser som kan kombineras med arbetsträning.",
-        "Folk high school with a general course and short vocational courses that can be combined with "
-        "work training.",
+        "Folk high school with a general course and short vocational courses that can be combined with work training.",
     ),
     DemoOrg(
         "802400-1011",

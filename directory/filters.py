@@ -1,0 +1,100 @@
+"""The directory search's parameters, one FilterSet shared by the search page, the exports and the API:
+`?q=<text>&kind=<kind>&municipality=<kommunkod>&service=<slug>&placements=1&certified=1&sort=<name|relevance|updated>&page=<n>`.
+Facets are repeatable (`kind=asf&kind=business` means either). Unknown values are ignored, never a 500."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from directory import search
+from directory.models import (
+    Certification,
+    CertificationKind,
+    Municipality,
+    Organisation,
+    OrganisationKind,
+    ServiceCategory,
+)
+
+SORTS = {
+    "relevance": _("Best match"),
+    "name": _("Name (A–Ö)"),
+    "updated": _("Recently confirmed"),
+}
+
+# Only these certifications make an organisation "certified" in the facet.
+CERTIFIED_KINDS = [CertificationKind.SKOOPI, CertificationKind.LOU_RESERVED]
+
+
+def certified_condition() -> Exists:
+    from django.utils import timezone
+
+    return Exists(
+        Certification.objects.filter(
+            organisation=OuterRef("pk"), kind__in=CERTIFIED_KINDS, valid_until__gte=timezone.localdate()
+        )
+    )
+
+
+class _LenientMultipleChoice(forms.MultipleChoiceField):
+    """Drops unknown values instead of failing the whole search (a stale shared link still works)."""
+
+    def clean(self, value):  # type: ignore[no-untyped-def]
+        value = [v for v in (value or []) if self.valid_value(v)]
+        return super().clean(value)
+
+
+class LenientMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    field_class = _LenientMultipleChoice
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    """Pass `choices=(municipalities, services)` when building several filter sets for one request, so the
+    choice lists are read once."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200)
+    kind = LenientMultipleChoiceFilter(label=_("Type"), choices=OrganisationKind.choices, method="filter_in")
+    municipality = LenientMultipleChoiceFilter(
+        label=_("Municipality"), field_name="kommunkod", choices=[], method="filter_in"
+    )
+    service = LenientMultipleChoiceFilter(label=_("Service"), choices=[], method="filter_service")
+    placements = django_filters.BooleanFilter(
+        label=_("Takes placements"), field_name="takes_placements", widget=forms.CheckboxInput, method="filter_true"
+    )
+    certified = django_filters.BooleanFilter(
+        label=_("Certified (Skoopi or reserved contracts)"), widget=forms.CheckboxInput, method="filter_certified"
+    )
+
+    def __init__(self, *args, choices=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        municipalities, services = choices or load_choices()
+        self.filters["municipality"].extra["choices"] = municipalities
+        self.filters["service"].extra["choices"] = services
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search.search(queryset, value)
+
+    def filter_in(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(**{f"{name}__in": value}) if value else queryset
+
+    def filter_service(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        # A subquery, not a join: one row per organisation without DISTINCT.
+        links = Organisation.services.through.objects.filter(servicecategory__slug__in=value)
+        return queryset.filter(pk__in=links.values("organisation_id"))
+
+    def filter_true(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        return queryset.filter(**{name: True}) if value else queryset
+
+    def filter_certified(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        return queryset.filter(certified_condition()) if value else queryset
+
+
+def load_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    municipalities = list(Municipality.objects.values_list("code", "name"))
+    services = [(s.slug, s.name) for s in ServiceCategory.objects.filter(active=True)]
+    return municipalities, services

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from directory.models import Invitation, Membership, Organisation
+from directory.search import reindex
 
 
 class MembershipInline(admin.TabularInline):
@@ -26,6 +27,10 @@ class OrganisationAdmin(admin.ModelAdmin):
         "published",
     ]
     inlines = [MembershipInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        reindex([form.instance.pk])
 
 
 @admin.register(Invitation)

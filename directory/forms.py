@@ -40,7 +40,3 @@ class InvitationForm(forms.Form):
         if is_coordinator(inviter):
             choices.append((InvitationRole.COORDINATOR, InvitationRole.COORDINATOR.label))
         self.fields["role"].choices = choices
-
-
-class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)

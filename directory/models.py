@@ -285,6 +285,19 @@ class Organisation(TimeStampedModel):
             raise ValidationError({"support_offered": _("Unknown kind of support.")})
         self.sni_codes = [normalise_sni(code) for code in (self.sni_codes or [])]
 
+    SEARCH_FIELDS = ("search_text", "search_vector")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Never write the stored search columns from a (possibly stale) in-memory copy: only
+        directory.search.reindex() writes them."""
+        if self.pk is not None and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.SEARCH_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
     @property
     def freshness(self) -> Freshness:
         if self.confirmed_at < months_ago(settings.DIRECTORY_HIDE_AFTER_MONTHS):

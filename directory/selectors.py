@@ -41,6 +41,16 @@ class SearchResult:
         return self.filterset.form.cleaned_data.get("q") or ""
 
 
+def _tidy(params: QueryDict) -> QueryDict:
+    """A search text is cut to its first 200 characters and loses NUL characters rather than failing."""
+    q = params.get("q")
+    if q is None:
+        return params
+    params = params.copy()
+    params["q"] = q.replace("\x00", "")[:200]
+    return params
+
+
 def _clean_sort(params: QueryDict, has_query: bool) -> str:
     sort = params.get("sort", "")
     if sort not in SORTS:
@@ -64,9 +74,12 @@ def organisation_search(*, user: Any, params: QueryDict, with_facets: bool = Tru
     many of the other kinds there are). A constant number of queries whatever the number of results."""
     choices = load_choices()
     base = Organisation.objects.searchable_by(user)
+    params = _tidy(params)
     filterset = OrganisationFilter(params, queryset=base, choices=choices)
     if not filterset.is_valid():  # bad values are dropped by the lenient fields; anything else: no filter
-        filterset = OrganisationFilter(QueryDict(), queryset=base, choices=choices)
+        params = QueryDict()
+        filterset = OrganisationFilter(params, queryset=base, choices=choices)
+        filterset.is_valid()
     has_query = bool(filterset.form.cleaned_data.get("q"))
     sort = _clean_sort(params, has_query)
     organisations = _ordered(filterset.qs, sort)

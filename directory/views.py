@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,17 +14,38 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from asfnet.access import can_edit_organisation, can_manage_members, organisation_for_user
 from asfnet.adapters import INVITATION_SESSION_KEY
 from directory import selectors, services
-from directory.forms import InvitationForm, OrganisationForm, SearchForm
-from directory.models import Membership
+from directory.filters import SORTS
+from directory.forms import InvitationForm, OrganisationForm
+from directory.models import Membership, Municipality
+
+PAGE_SIZE = 25
 
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    organisations = selectors.organisation_list(user=request.user, query=query)
-    page = Paginator(organisations, 25).get_page(request.GET.get("page"))
-    return render(request, "directory/index.html", {"form": form, "page": page, "query": query})
+    """The directory search. Stable, shareable URLs:
+    /directory/?q=<text>&kind=<kind>&municipality=<kommunkod>&service=<slug>&page=<n> (facets repeatable).
+    With HTMX only the results region is re-rendered; without JavaScript the form submits normally."""
+    result = selectors.organisation_search(user=request.user, params=request.GET)
+    page = Paginator(result.organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+    prefetch_related_objects(page.object_list, "services")
+    municipalities = dict(Municipality.objects.values_list("code", "name"))
+    context = {
+        "result": result,
+        "page": page,
+        "query": result.query,
+        "sorts": SORTS,
+        "municipality_names": municipalities,
+        "page_query": _query_without_page(request),
+    }
+    template = "directory/_results.html" if request.htmx else "directory/index.html"
+    return render(request, template, context)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
 @require_GET

@@ -23,6 +23,21 @@ def _clean_cache():
     cache.clear()
 
 
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "world", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Municipalities and the service taxonomy come from a data migration; transactional tests (browser,
+    Celery) empty every table afterwards, so tests that use the database get them back first."""
+    if _DB_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
+        if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+            request.getfixturevalue("db")
+        from directory.reference_data import ensure
+
+        ensure()
+
+
 def give_totp(user) -> None:
     TOTP.activate(user, TOTP_SECRET)
 

@@ -13,6 +13,7 @@ given in the brief.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -25,7 +26,8 @@ from django.db import transaction
 
 from asfnet.identifiers import format_orgnr, normalise_orgnr
 from asfnet.models import User
-from directory.models import Membership, MembershipRole, Organisation, OrganisationKind
+from directory.models import Membership, MembershipRole, Organisation, OrganisationKind, ServiceCategory
+from directory.search import reindex
 
 DEMO_PASSWORD = "demo-asfnet-2026"  # published on purpose; DEMO_MODE only
 
@@ -42,6 +44,23 @@ class DemoOrg:
 
 
 LULEA, PITEA, BODEN, ALVSBYN = "2580", "2581", "2582", "2560"
+CENTRES = {LULEA: (65.5848, 22.1547), PITEA: (65.3172, 21.4794), BODEN: (65.8252, 21.6886), ALVSBYN: (65.6771, 21.0007)}
+# Words in a demo organisation's name or description → service category slugs.
+SERVICE_WORDS = {
+    "återbruk": "aterbruk",
+    "second hand": "aterbruk",
+    "café": "cafe-restaurang",
+    "lunch": "cafe-restaurang",
+    "catering": "catering",
+    "städ": "stad",
+    "tvätt": "tvatt",
+    "trädgård": "tradgard-skog",
+    "snickeri": "snickeri",
+    "fastighet": "fastighetsskotsel",
+    "montering": "montering",
+    "transport": "transport",
+    "flytt": "transport",
+}
 
 FORBUND_ORGNR = "222000-2204"
 LULEA_KOMMUN_ORGNR = "212000-2742"
@@ -292,6 +311,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             orgs = {spec.orgnr: self._organisation(spec) for spec in ORGANISATIONS}
             logins = [self._user(spec, orgs[spec.organisation_orgnr]) for spec in USERS]
+            reindex([org.pk for org in orgs.values()])
 
         summary = f"Demo network ready: {len(orgs)} organisations, {len(logins)} users."
         self.stdout.write(self.style.SUCCESS(summary))
@@ -311,8 +331,23 @@ class Command(BaseCommand):
         org.description_en = spec.description_en
         org.website = spec.website
         org.published = True
+        centre = CENTRES.get(spec.kommunkod)
+        if centre:
+            # Spread organisations around the town centre so map markers do not overlap.
+            offset = (int(orgnr[-3:]) % 17 - 8) / 400
+            org.latitude = Decimal(str(round(centre[0] + offset, 6)))
+            org.longitude = Decimal(str(round(centre[1] - offset, 6)))
+        if spec.kind == OrganisationKind.ASF:
+            org.takes_placements = True
+            org.placement_capacity = 2 + int(orgnr[-1]) % 5
+            org.employees = 5 + int(orgnr[-2:]) % 40
+            org.support_offered = ["supervision", "adapted_tasks", "flexible_hours"]
         org.full_clean()
         org.save()
+        slugs = {slug for word, slug in SERVICE_WORDS.items() if word in f"{spec.name} {spec.description_sv}".lower()}
+        if spec.kind == OrganisationKind.ASF:
+            slugs.add("arbetstraning")
+        org.services.set(ServiceCategory.objects.filter(slug__in=slugs))
         if created:
             self.stdout.write(f"  created organisation {format_orgnr(orgnr)} {org.name}")
         return org

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -203,7 +204,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60, mi
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Europe/Stockholm"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Events: offers of freed places expire and pass on; reminders the day before; retention purge.
+    "events-expire-offers": {"task": "events.tasks.expire_offers", "schedule": crontab(minute="*/10")},
+    "events-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(minute=0, hour=9)},
+    "events-purge-personal-data": {
+        "task": "events.tasks.purge_event_personal_data",
+        "schedule": crontab(minute=30, hour=3),
+    },
+    # Members of organisations whose details need an update get a reminder (at most monthly per organisation).
+    "directory-nudge-stale-organisations": {
+        "task": "directory.tasks.nudge_stale_organisations",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),  # Mondays 07:00, CELERY_TIMEZONE
+    },
+}
 
 # --- Authentication -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "asfnet.User"
@@ -351,12 +365,19 @@ LOGGING = {
 }
 
 # --- asfnet's own knobs -------------------------------------------------------------------------------
+# Benchmark-only endpoints under /bench/ (asfnet/bench_urls.py): the ceilings `make bench` measures the search
+# page against. Off by default and always off under pytest. Leave it off in production: the views show only
+# public data, but they are not part of the product.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False) and not TESTING
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
 # Directory freshness: a profile its members have not confirmed for N months shows "needs update" and its
 # members are nudged by e-mail; after M months it is left out of public search until confirmed.
 DIRECTORY_NEEDS_UPDATE_MONTHS = env_int("DIRECTORY_NEEDS_UPDATE_MONTHS", 6, minimum=1)
 DIRECTORY_HIDE_AFTER_MONTHS = env_int("DIRECTORY_HIDE_AFTER_MONTHS", 12, minimum=1)
 DIRECTORY_NAME_COLLATION = "sv-SE-x-icu"  # ICU collation shipped with Debian's PostgreSQL
+# Events: how long a person offered a freed place has to accept it; default retention of personal data.
+EVENTS_OFFER_HOURS = env_int("EVENTS_OFFER_HOURS", 24, minimum=1)
+EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30, minimum=0)
 # Logos: accepted formats, size and pixel limits; every upload is re-encoded to PNG under a new name.
 LOGO_MAX_BYTES = env_int("LOGO_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 LOGO_MAX_PIXELS = env_int("LOGO_MAX_PIXELS", 4000 * 4000, minimum=10_000)

@@ -1,1 +1,329 @@
-# Models arrive with the events issue.
+"""The network calendar: events by any member organisation, registration with capacity and a waitlist,
+attendance, and per-event retention of personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, URLValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from asfnet.identifiers import refuse_personnummer, validate_kommunkod
+from asfnet.models import TimeStampedModel
+from directory.models import Organisation
+
+
+class EventKind(models.TextChoices):
+    NETWORK_MEETING = "network_meeting", _("Network meeting")
+    STUDY_VISIT = "study_visit", _("Study visit")
+    TRAINING = "training", _("Training")
+    WORKSHOP = "workshop", _("Workshop")
+    MARKET_DIALOGUE = "market_dialogue", _("Market dialogue")
+    OTHER = "other", _("Other")
+
+
+class Audience(models.TextChoices):
+    PUBLIC = "public", _("Open to everyone")
+    NETWORK = "network", _("Members of the network")
+    INVITED = "invited", _("Invited organisations only")
+
+
+class EventStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class EventSeries(TimeStampedModel):
+    """A recurring meeting (e.g. the monthly network meeting): its events link here."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organiser = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="event_series")
+    name = models.CharField(_("name"), max_length=200, validators=[refuse_personnummer])
+
+    class Meta:
+        verbose_name = _("event series")
+        verbose_name_plural = _("event series")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_checkin_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a phone
+    return "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+def default_retention_days() -> int:
+    return settings.EVENTS_RETENTION_DAYS
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def visible_to(self, user: Any) -> EventQuerySet:
+        """Published public events for everyone; network events for logged-in members; invited events for
+        members of an invited organisation; the organiser's members see its drafts; coordinators all."""
+        from directory.models import Membership
+
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED], audience=Audience.PUBLIC)
+        if user.is_coordinator:
+            return self.all()
+        my_orgs = Membership.objects.filter(user=user).values("organisation")
+        shown = Q(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED]) & (
+            Q(audience__in=[Audience.PUBLIC, Audience.NETWORK])
+            | Q(audience=Audience.INVITED, invited_organisations__in=my_orgs)
+            | Q(organiser__in=my_orgs)
+        )
+        own = Q(organiser__in=my_orgs)
+        return self.filter(pk__in=self.model.objects.filter(shown | own).values("pk"))
+
+    def editable_by(self, user: Any) -> EventQuerySet:
+        from directory.models import Membership
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        return self.filter(organiser__in=Membership.objects.filter(user=user).values("organisation"))
+
+    def upcoming(self) -> EventQuerySet:
+        return self.filter(end__gte=timezone.now())
+
+
+class Event(TimeStampedModel):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organiser = models.ForeignKey(
+        Organisation, verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="events"
+    )
+    series = models.ForeignKey(
+        EventSeries, verbose_name=_("series"), null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    kind = models.CharField(_("type"), max_length=32, choices=EventKind.choices, default=EventKind.NETWORK_MEETING)
+    title_sv = models.CharField(_("title (Swedish)"), max_length=200, validators=[refuse_personnummer])
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True, validators=[refuse_personnummer])
+    description_sv = models.TextField(_("description (Swedish)"), blank=True, validators=[refuse_personnummer])
+    description_en = models.TextField(_("description (English)"), blank=True, validators=[refuse_personnummer])
+    start = models.DateTimeField(_("starts"))
+    end = models.DateTimeField(_("ends"))
+    place_name = models.CharField(_("place"), max_length=200, blank=True, validators=[refuse_personnummer])
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    kommunkod = models.CharField(_("municipality code"), max_length=4, blank=True, validators=[validate_kommunkod])
+    venue_accessibility = models.TextField(
+        _("accessibility of the venue"), blank=True, validators=[refuse_personnummer]
+    )
+    online_url = models.URLField(
+        _("online meeting link"),
+        blank=True,
+        validators=[URLValidator(schemes=["https"])],
+        help_text=_("Shown only to people who are registered."),
+    )
+    audience = models.CharField(_("who may come"), max_length=16, choices=Audience.choices, default=Audience.PUBLIC)
+    invited_organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("invited organisations"), blank=True, related_name="event_invitations"
+    )
+    capacity = models.PositiveIntegerField(
+        _("number of places"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100_000)],
+        help_text=_("Leave empty for no limit."),
+    )
+    registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    # iCalendar SEQUENCE: raised on every change that calendar apps must pick up.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    checkin_code = models.CharField(max_length=8, default=new_checkin_code, editable=False)
+    retention_days = models.PositiveIntegerField(
+        _("days to keep personal data after the event"),
+        default=default_retention_days,
+        validators=[MaxValueValidator(3650)],
+    )
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminders_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["start", "pk"]
+        indexes = [models.Index(fields=["status", "start"], name="events_event_status_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="events_event_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        if (get_language() or "sv").startswith("en") and self.title_en:
+            return self.title_en
+        return self.title_sv
+
+    @property
+    def description(self) -> str:
+        if (get_language() or "sv").startswith("en") and self.description_en:
+            return self.description_en
+        return self.description_sv
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, Any] = {}
+        if self.start and self.end and self.end <= self.start:
+            errors["end"] = _("The event must end after it starts.")
+        if self.registration_opens and self.registration_closes and self.registration_closes <= self.registration_opens:
+            errors["registration_closes"] = _("Registration must close after it opens.")
+        if self.registration_closes and self.end and self.registration_closes > self.end:
+            errors["registration_closes"] = _("Registration must close before the event ends.")
+        if not self.place_name and not self.online_url:
+            errors["place_name"] = _("Give a place, an online link, or both.")
+        if errors:
+            raise ValidationError(errors)
+
+    def registration_open(self, at: dt.datetime | None = None) -> bool:
+        at = at or timezone.now()
+        if self.status != EventStatus.PUBLISHED or at >= self.end:
+            return False
+        if self.registration_opens and at < self.registration_opens:
+            return False
+        return not (self.registration_closes and at >= self.registration_closes)
+
+    def checkin_open(self, at: dt.datetime | None = None) -> bool:
+        """Self check-in works from 30 minutes before the start until the end."""
+        at = at or timezone.now()
+        return self.status == EventStatus.PUBLISHED and self.start - dt.timedelta(minutes=30) <= at <= self.end
+
+    @property
+    def purge_due_at(self) -> dt.datetime:
+        return self.end + dt.timedelta(days=self.retention_days)
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for e-mail confirmation")
+    CONFIRMED = "confirmed", _("Registered")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    OFFERED = "offered", _("Offered a place, waiting for an answer")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Offer expired")
+
+
+# Statuses that hold a place (count against capacity).
+HOLDS_PLACE = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
+# Statuses of a registration that is still alive (one per person and event).
+ACTIVE = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.OFFERED,
+)
+
+
+class Attendance(models.TextChoices):
+    UNKNOWN = "unknown", _("Not marked")
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+class Registration(TimeStampedModel):
+    """A person's place (or place in the queue) at an event: a logged-in member (their organisation is
+    recorded) or a guest (name + e-mail, confirmed by a link). Guest data and the optional needs are
+    personal data that the retention purge removes."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="event_registrations"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="event_registrations"
+    )
+    # Kept after the purge (no personal data): what reports count by.
+    organisation_kind = models.CharField(max_length=32, blank=True)
+    guest_name = models.CharField(_("name"), max_length=150, blank=True, validators=[refuse_personnummer])
+    guest_email = models.EmailField(_("e-mail"), blank=True)
+    language = models.CharField(max_length=8, default="sv")
+    dietary_needs = models.CharField(_("dietary needs"), max_length=300, blank=True, validators=[refuse_personnummer])
+    accessibility_needs = models.CharField(
+        _("accessibility needs"), max_length=300, blank=True, validators=[refuse_personnummer]
+    )
+    status = models.CharField(max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.CONFIRMED)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    attendance = models.CharField(max_length=16, choices=Attendance.choices, default=Attendance.UNKNOWN)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Hash of the secret in the cancel/confirm link (only the e-mail carries the secret itself).
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    personal_data_purged = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=Q(status__in=ACTIVE) & Q(user__isnull=False),
+                name="events_registration_one_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "guest_email"],
+                condition=Q(status__in=ACTIVE) & ~Q(guest_email=""),
+                name="events_registration_one_per_guest_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(guest_email="") | Q(personal_data_purged=True),
+                name="events_registration_member_or_guest",
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "status", "created_at"], name="events_reg_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} @ {self.event_id}"
+
+    @property
+    def display_name(self) -> str:
+        if self.user_id:
+            return str(self.user)
+        return self.guest_name or str(_("Guest"))
+
+    @property
+    def email(self) -> str:
+        return self.user.email if self.user_id else self.guest_email
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in HOLDS_PLACE
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a user's private "my events" feed URL. Only the hash is stored; a new token
+    replaces the old one."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar feed token")
+        verbose_name_plural = _("calendar feed tokens")
+
+    def __str__(self) -> str:
+        return f"calendar token of user {self.user_id}"

@@ -1,1 +1,438 @@
-# Models arrive with the matchmaking issue.
+"""Matchmaking: funded projects, pseudonymous participants and their labour-market events (the ESF+ data
+of shared/esf-indicators.md), needs, placement opportunities, matches, partner requests and agreements.
+
+Privacy: a participant has a generated code, never a name or personnummer. The sensitive fields
+(SENSITIVE_PARTICIPANT_FIELDS and Need.free_text) are seen only by the raising organisation's officers and
+coordinators, are never filter or sort keys, and every read is audited (matchmaking.access)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from asfnet.identifiers import refuse_personnummer, validate_kommunkod
+from asfnet.models import TimeStampedModel
+from directory.models import Organisation, ServiceCategory
+
+
+class FundedProject(TimeStampedModel):
+    """A funded project, e.g. ESF+ 23-051-S06. Participants belong to one; reports read it."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    diarienummer = models.CharField(_("reference number (diarienummer)"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    owner = models.ForeignKey(
+        Organisation, verbose_name=_("project owner"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    programme_area = models.CharField(_("programme area"), max_length=200, blank=True)
+    objective = models.CharField(_("specific objective"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("funded project")
+        verbose_name_plural = _("funded projects")
+        ordering = ["diarienummer"]
+
+    def __str__(self) -> str:
+        return f"{self.diarienummer} {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The project must end after it starts.")})
+
+
+class Gender(models.TextChoices):
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    NON_BINARY = "non_binary", _("Non-binary")
+
+
+class LabourStatus(models.TextChoices):
+    UNEMPLOYED = "unemployed", _("Unemployed")
+    INACTIVE = "inactive", _("Inactive (not in work and not looking)")
+    EMPLOYED = "employed", _("Employed, including self-employed")
+
+
+class Isced(models.TextChoices):
+    LOW = "0-2", _("ISCED 0–2 (at most lower secondary)")
+    MIDDLE = "3-4", _("ISCED 3–4 (upper secondary or post-secondary)")
+    HIGH = "5-8", _("ISCED 5–8 (tertiary)")
+
+
+# Never filter, sort or show these outside the raising organisation and coordinators.
+SENSITIVE_PARTICIPANT_FIELDS = ("disability", "minority", "third_country_national", "foreign_background", "homeless")
+ESF_FLAGS = ("disability", "third_country_national", "foreign_background", "minority", "homeless", "rural")
+
+
+def new_participant_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "P-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def visible_to(self, user: Any) -> ParticipantQuerySet:
+        """Coordinators: all. Officers: participants raised by their own municipality/agency. Nobody else."""
+        from asfnet.access import is_coordinator, officer_organisations
+
+        if is_coordinator(user):
+            return self.all()
+        organisations = officer_organisations(user)
+        if not organisations:
+            return self.none()
+        return self.filter(raised_by_organisation__in=organisations)
+
+
+class Participant(TimeStampedModel):
+    code = models.CharField(
+        _("participant code"),
+        max_length=40,
+        default=new_participant_code,
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", _("Letters, digits, '-', '_' and '.' only.")),
+            refuse_personnummer,
+        ],
+        help_text=_("A pseudonym. Never a name or a personal identity number."),
+    )
+    project = models.ForeignKey(FundedProject, on_delete=models.PROTECT, related_name="participants")
+    raised_by_organisation = models.ForeignKey(
+        Organisation, verbose_name=_("raised by"), on_delete=models.PROTECT, related_name="participants"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices)
+    birth_date = models.DateField(_("date of birth"))
+    entry_date = models.DateField(_("entry date"))
+    exit_date = models.DateField(_("exit date"), null=True, blank=True)
+    status_at_entry = models.CharField(_("labour-market status at entry"), max_length=16, choices=LabourStatus.choices)
+    unemployed_months = models.PositiveSmallIntegerField(
+        _("months of continuous unemployment at entry"), null=True, blank=True, validators=[MaxValueValidator(600)]
+    )
+    isced = models.CharField(_("education level (ISCED)"), max_length=3, choices=Isced.choices, blank=True)
+    disability = models.BooleanField(_("has a disability"), default=False)
+    third_country_national = models.BooleanField(_("third-country national"), default=False)
+    foreign_background = models.BooleanField(_("foreign background"), default=False)
+    minority = models.BooleanField(_("belongs to a minority (incl. Roma)"), default=False)
+    homeless = models.BooleanField(_("homeless or excluded from housing"), default=False)
+    rural = models.BooleanField(_("lives in a rural area"), default=False)
+    municipality = models.CharField(_("municipality code"), max_length=4, validators=[validate_kommunkod])
+    consent_date = models.DateField(_("consent given on"), null=True, blank=True)
+    consent_scope = models.CharField(_("consent covers"), max_length=300, blank=True, validators=[refuse_personnummer])
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["entry_date", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "code"], name="matchmaking_participant_code_per_project"),
+            models.CheckConstraint(
+                condition=Q(exit_date__isnull=True) | Q(exit_date__gte=models.F("entry_date")),
+                name="matchmaking_participant_exit_after_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(unemployed_months__isnull=True) | Q(status_at_entry="unemployed"),
+                name="matchmaking_participant_months_only_if_unemployed",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_date__lte=models.F("entry_date")),
+                name="matchmaking_participant_born_before_entry",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "entry_date"], name="mm_participant_entry"),
+            models.Index(fields=["project", "exit_date"], name="mm_participant_exit"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, Any] = {}
+        if self.exit_date and self.entry_date and self.exit_date < self.entry_date:
+            errors["exit_date"] = _("The exit date cannot be before the entry date.")
+        if self.birth_date and self.entry_date and self.birth_date > self.entry_date:
+            errors["birth_date"] = _("The date of birth must be before the entry date.")
+        if self.status_at_entry == LabourStatus.UNEMPLOYED and self.unemployed_months is None:
+            errors["unemployed_months"] = _("Give the number of months of unemployment.")
+        if self.status_at_entry != LabourStatus.UNEMPLOYED and self.unemployed_months is not None:
+            errors["unemployed_months"] = _("Months of unemployment apply only to people unemployed at entry.")
+        if errors:
+            raise ValidationError(errors)
+
+    def age_on(self, day: dt.date) -> int:
+        """Completed years on `day`."""
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+class OutcomeEvent(models.TextChoices):
+    EMPLOYED = "employed", _("Employed")
+    SELF_EMPLOYED = "self_employed", _("Self-employed")
+    JOB_SEEKING = "job_seeking", _("Job seeking")
+    EDUCATION = "education", _("In education or training")
+    INACTIVE = "inactive", _("Inactive")
+    QUALIFICATION = "qualification", _("Gained a qualification")
+    IMPROVED = "improved", _("Improved labour-market situation")
+
+
+SITUATION_EVENTS = (
+    OutcomeEvent.EMPLOYED,
+    OutcomeEvent.SELF_EMPLOYED,
+    OutcomeEvent.JOB_SEEKING,
+    OutcomeEvent.EDUCATION,
+    OutcomeEvent.INACTIVE,
+)
+
+
+class LabourMarketEvent(models.Model):
+    """A dated labour-market situation or milestone of a participant (shared/esf-indicators.md). Several on
+    one date: the one recorded last (highest id) counts."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="outcomes")
+    date = models.DateField(_("date"))
+    event = models.CharField(_("event"), max_length=16, choices=OutcomeEvent.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("labour-market event")
+        verbose_name_plural = _("labour-market events")
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["participant", "date"], name="mm_outcome_participant_date")]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.date} {self.event}"
+
+    def clean(self) -> None:
+        super().clean()
+        participant = self.participant
+        if self.date and participant.entry_date and self.date < participant.entry_date:
+            raise ValidationError({"date": _("A labour-market event cannot be dated before the entry date.")})
+        if self.event == OutcomeEvent.IMPROVED and participant.status_at_entry != LabourStatus.EMPLOYED:
+            raise ValidationError(
+                {"event": _("“Improved situation” applies only to participants who were employed at entry.")}
+            )
+
+
+class Weekday(models.TextChoices):
+    MORNINGS = "mornings", _("Mornings")
+    AFTERNOONS = "afternoons", _("Afternoons")
+    FULL_DAYS = "full_days", _("Full days")
+
+
+class Adaptation(models.TextChoices):
+    CALM = "calm", _("Calm environment")
+    PHYSICAL = "physical", _("Physically accessible workplace")
+    SHORT_DAYS = "short_days", _("Short days or gradual start")
+    CLEAR_INSTRUCTIONS = "clear_instructions", _("Clear, step-by-step instructions")
+    LANGUAGE = "language", _("Support in Swedish")
+    TRANSPORT = "transport", _("Help with transport")
+
+
+class OpportunityType(models.TextChoices):
+    WORK_TRAINING = "arbetstraning", _("Work training (arbetsträning)")
+    INTERNSHIP = "praktik", _("Internship (praktik)")
+    SUPPORTED_EMPLOYMENT = "anstallning_med_stod", _("Supported employment")
+    WAGE_SUBSIDY = "lonestod", _("Wage subsidy (lönestöd)")
+    EXTRA_JOB = "extratjanst", _("Extra job (extratjänst)")
+    NEW_START_JOB = "nystartsjobb", _("New start job (nystartsjobb)")
+    OTHER = "other", _("Other")
+
+
+class NeedStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PLACED = "placed", _("Placed")
+    CLOSED = "closed", _("Closed")
+
+
+class Need(TimeStampedModel):
+    """What a participant wants and needs. `free_text` is sensitive: only the raising organisation and
+    coordinators see it, and it is never searched, filtered or sorted on."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="needs")
+    occupation_codes = models.JSONField(_("occupational fields (SSYK 2012)"), default=list, blank=True)
+    services = models.ManyToManyField(ServiceCategory, verbose_name=_("kinds of work of interest"), blank=True)
+    hours_per_week = models.PositiveSmallIntegerField(
+        _("hours per week"), validators=[MinValueValidator(1), MaxValueValidator(40)]
+    )
+    times = models.JSONField(_("preferred times"), default=list, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=4, validators=[validate_kommunkod])
+    travel_km = models.PositiveSmallIntegerField(_("can travel (km)"), default=10, validators=[MaxValueValidator(500)])
+    adaptations = models.JSONField(_("adaptations needed"), default=list, blank=True)
+    supervisor_needed = models.BooleanField(_("needs a supervisor on site"), default=False)
+    language = models.CharField(_("language"), max_length=40, default="svenska", validators=[refuse_personnummer])
+    earliest_start = models.DateField(_("earliest start"))
+    free_text = models.TextField(_("more about the need"), blank=True, validators=[refuse_personnummer])
+    status = models.CharField(_("status"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.participant} ({self.get_status_display()})"
+
+    def clean(self) -> None:
+        super().clean()
+        if set(self.times or []) - set(Weekday.values):
+            raise ValidationError({"times": _("Unknown time of day.")})
+        if set(self.adaptations or []) - set(Adaptation.values):
+            raise ValidationError({"adaptations": _("Unknown adaptation.")})
+
+
+class OpportunityQuerySet(models.QuerySet["Opportunity"]):
+    def open(self, on: dt.date | None = None) -> OpportunityQuerySet:
+        """Published, places left, not expired (refreshed within OPPORTUNITY_REFRESH_WEEKS), not ended."""
+        on = on or timezone.localdate()
+        fresh_since = timezone.now() - dt.timedelta(weeks=settings.OPPORTUNITY_REFRESH_WEEKS)
+        return self.filter(published=True, places_available__gt=0, refreshed_at__gte=fresh_since).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=on)
+        )
+
+    def visible_to(self, user: Any) -> OpportunityQuerySet:
+        """Open opportunities for logged-in members of the network; an organisation's own at any state."""
+        from directory.models import Membership
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_coordinator:
+            return self.all()
+        own = Q(organisation__in=Membership.objects.filter(user=user).values("organisation"))
+        return self.filter(Q(pk__in=self.model.objects.open().values("pk")) | own)
+
+
+class Opportunity(TimeStampedModel):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="opportunities")
+    type = models.CharField(_("type"), max_length=32, choices=OpportunityType.choices)
+    title = models.CharField(_("title"), max_length=200, validators=[refuse_personnummer])
+    description = models.TextField(_("description"), blank=True, validators=[refuse_personnummer])
+    service = models.ForeignKey(
+        ServiceCategory, verbose_name=_("kind of work"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    occupation_code = models.CharField(_("occupational field (SSYK 2012)"), max_length=4, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=4, validators=[validate_kommunkod])
+    hours_per_week_min = models.PositiveSmallIntegerField(_("hours per week, from"), default=10)
+    hours_per_week_max = models.PositiveSmallIntegerField(
+        _("hours per week, up to"), default=40, validators=[MaxValueValidator(40)]
+    )
+    times = models.JSONField(_("times offered"), default=list, blank=True)
+    places_total = models.PositiveSmallIntegerField(_("places"), default=1, validators=[MaxValueValidator(500)])
+    places_available = models.PositiveSmallIntegerField(_("places available"), default=1)
+    adaptations = models.JSONField(_("adaptations offered"), default=list, blank=True)
+    supervisor_available = models.BooleanField(_("supervisor on site"), default=False)
+    starts_on = models.DateField(_("available from"))
+    ends_on = models.DateField(_("available until"), null=True, blank=True)
+    published = models.BooleanField(_("published"), default=True)
+    refreshed_at = models.DateTimeField(_("last confirmed"), default=timezone.now)
+
+    objects = OpportunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("placement opportunity")
+        verbose_name_plural = _("placement opportunities")
+        ordering = ["-refreshed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(places_available__lte=models.F("places_total")),
+                name="matchmaking_opportunity_available_le_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours_per_week_min__lte=models.F("hours_per_week_max")),
+                name="matchmaking_opportunity_hours_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["published", "municipality", "places_available"], name="mm_opportunity_open"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, Any] = {}
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The end must be after the start.")
+        if self.hours_per_week_min > self.hours_per_week_max:
+            errors["hours_per_week_max"] = _("The upper limit must be at least the lower limit.")
+        if self.places_available > self.places_total:
+            errors["places_available"] = _("There cannot be more places available than places in total.")
+        if set(self.times or []) - set(Weekday.values):
+            errors["times"] = _("Unknown time of day.")
+        if set(self.adaptations or []) - set(Adaptation.values):
+            errors["adaptations"] = _("Unknown adaptation.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class MatchStatus(models.TextChoices):
+    SUGGESTED = "suggested", _("Suggested")
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    STARTED = "started", _("Started")
+    ENDED = "ended", _("Ended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Match(TimeStampedModel):
+    """A need proposed for an opportunity, and what happened: proposed → accepted/declined → started → ended."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="matches")
+    status = models.CharField(max_length=16, choices=MatchStatus.choices, default=MatchStatus.PROPOSED)
+    score = models.PositiveSmallIntegerField(default=0)
+    reasons = models.JSONField(default=list, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.CharField(max_length=300, blank=True, validators=[refuse_personnummer])
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    end_note = models.CharField(max_length=300, blank=True, validators=[refuse_personnummer])
+
+    class Meta:
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["need", "opportunity"],
+                condition=~Q(status__in=["declined", "withdrawn", "ended"]),
+                name="matchmaking_match_one_live_per_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id} → {self.opportunity_id} ({self.status})"

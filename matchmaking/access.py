@@ -1,0 +1,74 @@
+"""Access to matchmaking objects. Views get participants, needs, opportunities and matches only here.
+
+* Participant / Need: officers of the raising organisation and coordinators; everyone else 404. Every read
+  of a participant record writes an audit row (who, which, why — never the values).
+* Opportunity: any logged-in member may read an open one; its organisation's members (and coordinators)
+  may change it; others who can read it get 403 on write.
+* Match: the raising organisation's officers, the hosting organisation's members and coordinators. Hosts
+  see the placement but never the participant's sensitive fields (see `host_view`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from asfnet.access import can_edit_organisation, is_coordinator, memberships, officer_organisations
+from asfnet.audit import audit_log
+from matchmaking.models import Match, Need, Opportunity, Participant
+
+
+def participant_for_user(*, user: Any, code: str, purpose: str = "read") -> Participant:
+    participant = get_object_or_404(
+        Participant.objects.visible_to(user).select_related("project", "raised_by_organisation"), code=code
+    )
+    audit_log(actor=user, action="participant.read", target=participant, data={"purpose": purpose})
+    return participant
+
+
+def need_for_user(*, user: Any, code: UUID | str) -> Need:
+    need = get_object_or_404(
+        Need.objects.filter(participant__in=Participant.objects.visible_to(user)).select_related("participant"),
+        code=code,
+    )
+    audit_log(actor=user, action="participant.read", target=need.participant, data={"purpose": "need"})
+    return need
+
+
+def opportunity_for_user(*, user: Any, code: UUID | str, write: bool = False) -> Opportunity:
+    opportunity = get_object_or_404(
+        Opportunity.objects.visible_to(user).select_related("organisation", "service"), code=code
+    )
+    if write and not can_edit_organisation(user, opportunity.organisation):
+        raise PermissionDenied
+    return opportunity
+
+
+def matches_visible_to(user: Any) -> QuerySet[Match]:
+    if is_coordinator(user):
+        return Match.objects.all()
+    own = [m.organisation for m in memberships(user)]
+    return Match.objects.filter(
+        Q(need__participant__raised_by_organisation__in=officer_organisations(user))
+        | Q(opportunity__organisation__in=own)
+    )
+
+
+def match_for_user(*, user: Any, code: UUID | str) -> Match:
+    return get_object_or_404(
+        matches_visible_to(user).select_related("need__participant", "opportunity__organisation"), code=code
+    )
+
+
+def sees_participant_details(user: Any, participant: Participant) -> bool:
+    """True for the raising organisation's officers and coordinators — the only people who may see a
+    participant's sensitive fields and the need's free text."""
+    return is_coordinator(user) or participant.raised_by_organisation in officer_organisations(user)
+
+
+def is_host(user: Any, match: Match) -> bool:
+    return can_edit_organisation(user, match.opportunity.organisation)

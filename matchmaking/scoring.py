@@ -1,0 +1,185 @@
+"""Scoring a need against placement opportunities, with reasons in plain words.
+
+Pre-filter in SQL (open opportunities the person could reach: same municipality or within travel, still
+available when they can start), score in Python (deterministic: ties broken by opportunity id). The weights
+below are the whole policy; change them here and the tests in tests/matchmaking/test_scoring.py say what
+moved.
+
+| criterion                     | points |
+|-------------------------------|--------|
+| same municipality             | 25     |
+| neighbouring municipality     | 10     |
+| kind of work matches          | 20     |
+| occupational field matches    | 15     |
+| offers the wanted times       | 10     |
+| hours fit                     | 10     |
+| supervisor when one is needed | 10     |
+| each adaptation offered       | 5 (max 15) |
+| starts in time                | 5      |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from matchmaking.models import Adaptation, Need, Opportunity, Weekday
+
+WEIGHTS = {
+    "same_municipality": 25,
+    "near_municipality": 10,
+    "service": 20,
+    "occupation": 15,
+    "times": 10,
+    "hours": 10,
+    "supervisor": 10,
+    "adaptation_each": 5,
+    "adaptation_max": 15,
+    "starts_in_time": 5,
+}
+
+# Municipalities of southern Norrbotten within ordinary commuting distance of each other (km by road,
+# rounded): used when the person can travel.
+DISTANCES_KM = {
+    frozenset({"2580", "2581"}): 55,  # Luleå–Piteå
+    frozenset({"2580", "2582"}): 35,  # Luleå–Boden
+    frozenset({"2581", "2560"}): 50,  # Piteå–Älvsbyn
+    frozenset({"2582", "2560"}): 60,  # Boden–Älvsbyn
+    frozenset({"2580", "2560"}): 75,  # Luleå–Älvsbyn
+    frozenset({"2581", "2582"}): 80,  # Piteå–Boden
+    frozenset({"2580", "2514"}): 120,  # Luleå–Kalix
+}
+
+
+def distance_km(a: str, b: str) -> int | None:
+    if a == b:
+        return 0
+    return DISTANCES_KM.get(frozenset({a, b}))
+
+
+def reachable_municipalities(home: str, travel_km: int) -> list[str]:
+    reachable = {home}
+    for pair, km in DISTANCES_KM.items():
+        if home in pair and km <= travel_km:
+            reachable |= pair
+    return sorted(reachable)
+
+
+@dataclass(frozen=True)
+class Reason:
+    text: str
+    fits: bool
+    points: int = 0
+
+
+@dataclass
+class Scored:
+    opportunity: Opportunity
+    score: int
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def fits(self) -> list[Reason]:
+        return [r for r in self.reasons if r.fits]
+
+    @property
+    def misfits(self) -> list[Reason]:
+        return [r for r in self.reasons if not r.fits]
+
+
+def candidates(need: Need, opportunities: QuerySet[Opportunity] | None = None) -> QuerySet[Opportunity]:
+    """The SQL pre-filter: open opportunities in a municipality the person can reach that are still
+    available on their earliest start date."""
+    base = opportunities if opportunities is not None else Opportunity.objects.open()
+    return (
+        base.filter(municipality__in=reachable_municipalities(need.municipality, need.travel_km))
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=need.earliest_start))
+        .select_related("organisation", "service")
+    )
+
+
+def score(need: Need, opportunity: Opportunity, *, need_service_ids: set[int] | None = None) -> Scored:
+    reasons: list[Reason] = []
+    total = 0
+
+    def add(condition: bool, points: int, yes: str, no: str | None = None) -> None:
+        nonlocal total
+        if condition:
+            total += points
+            reasons.append(Reason(str(yes), True, points))
+        elif no:
+            reasons.append(Reason(str(no), False, 0))
+
+    km = distance_km(need.municipality, opportunity.municipality)
+    if km == 0:
+        add(True, WEIGHTS["same_municipality"], _("same municipality"))
+    else:
+        add(
+            km is not None and km <= need.travel_km,
+            WEIGHTS["near_municipality"],
+            _("within travelling distance (%(km)s km)") % {"km": km},
+            _("further away than the person can travel"),
+        )
+    service_ids = need_service_ids if need_service_ids is not None else {s.pk for s in need.services.all()}
+    if service_ids:
+        add(
+            opportunity.service_id in service_ids,
+            WEIGHTS["service"],
+            _("kind of work matches"),
+            _("another kind of work"),
+        )
+    if need.occupation_codes:
+        add(
+            bool(opportunity.occupation_code) and opportunity.occupation_code in need.occupation_codes,
+            WEIGHTS["occupation"],
+            _("field matches"),
+            _("another occupational field"),
+        )
+    if need.times:
+        wanted = set(need.times)
+        offered = set(opportunity.times)
+        overlap = wanted & offered
+        if overlap:
+            labels = ", ".join(str(Weekday(t).label).lower() for t in sorted(overlap))
+            add(True, WEIGHTS["times"], _("offers %(times)s") % {"times": labels})
+        else:
+            add(False, 0, "", _("other times of day than wanted"))
+    add(
+        opportunity.hours_per_week_min <= need.hours_per_week <= opportunity.hours_per_week_max,
+        WEIGHTS["hours"],
+        _("hours fit (%(hours)s per week)") % {"hours": need.hours_per_week},
+        _("hours do not fit (%(low)s–%(high)s per week offered)")
+        % {"low": opportunity.hours_per_week_min, "high": opportunity.hours_per_week_max},
+    )
+    if need.supervisor_needed:
+        add(
+            opportunity.supervisor_available, WEIGHTS["supervisor"], _("supervisor on site"), _("no supervisor on site")
+        )
+    needed = set(need.adaptations)
+    if needed:
+        offered_adaptations = needed & set(opportunity.adaptations)
+        points = min(len(offered_adaptations) * WEIGHTS["adaptation_each"], WEIGHTS["adaptation_max"])
+        for key in sorted(offered_adaptations):
+            reasons.append(Reason(str(_("offers: %(what)s") % {"what": str(Adaptation(key).label).lower()}), True, 0))
+        for key in sorted(needed - offered_adaptations):
+            reasons.append(
+                Reason(str(_("does not offer: %(what)s") % {"what": str(Adaptation(key).label).lower()}), False)
+            )
+        total += points
+    add(
+        opportunity.starts_on <= need.earliest_start,
+        WEIGHTS["starts_in_time"],
+        _("starts in time"),
+        _("starts %(date)s, later than wished") % {"date": opportunity.starts_on.isoformat()},
+    )
+    return Scored(opportunity=opportunity, score=total, reasons=reasons)
+
+
+def suggestions(need: Need, *, limit: int = 20, opportunities: QuerySet[Opportunity] | None = None) -> list[Scored]:
+    """Ranked suggestions for a need: highest score first, ties by the opportunity's id (deterministic)."""
+    service_ids = {s.pk for s in need.services.all()}
+    scored = [score(need, o, need_service_ids=service_ids) for o in candidates(need, opportunities).iterator()]
+    scored.sort(key=lambda s: (-s.score, s.opportunity.pk))
+    return scored[:limit]

@@ -1,0 +1,224 @@
+"""Writes in matchmaking: participants and their outcomes, needs, opportunities and the placement pipeline
+suggested → proposed → accepted/declined → started → ended. Every transition is atomic and audited, and
+tells the other side by e-mail after commit. Taking the last place is a compare-and-swap on
+`places_available`, so two accepts for one place give one placement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Least
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from asfnet.access import can_edit_organisation, is_coordinator, officer_organisations
+from asfnet.audit import audit_log
+from directory.models import Organisation
+from matchmaking import scoring
+from matchmaking.access import is_host, sees_participant_details
+from matchmaking.models import (
+    FundedProject,
+    LabourMarketEvent,
+    Match,
+    MatchStatus,
+    Need,
+    NeedStatus,
+    Opportunity,
+    Participant,
+)
+
+
+def _notify(match: Match, kind: str) -> None:
+    from matchmaking.tasks import send_match_email
+
+    send_match_email.delay_on_commit(match.pk, kind)
+
+
+# --- Participants ------------------------------------------------------------------------------------------
+@transaction.atomic
+def participant_create(
+    *, actor: Any, project: FundedProject, organisation: Organisation, data: dict[str, Any]
+) -> Participant:
+    """An officer raises a participant for their own municipality/agency (coordinators for any)."""
+    if not (is_coordinator(actor) or organisation in officer_organisations(actor)):
+        raise PermissionDenied
+    participant = Participant(project=project, raised_by_organisation=organisation, raised_by=actor, **data)
+    participant.full_clean()
+    participant.save()
+    audit_log(actor=actor, action="participant.create", target=participant)
+    return participant
+
+
+@transaction.atomic
+def participant_update(*, actor: Any, participant: Participant, data: dict[str, Any]) -> Participant:
+    if not sees_participant_details(actor, participant):
+        raise PermissionDenied
+    changed = sorted(f for f, v in data.items() if getattr(participant, f) != v)
+    for field, value in data.items():
+        setattr(participant, field, value)
+    participant.full_clean()
+    participant.save()
+    audit_log(actor=actor, action="participant.update", target=participant, data={"fields": changed})
+    return participant
+
+
+@transaction.atomic
+def outcome_record(*, actor: Any, participant: Participant, date: dt.date, event: str) -> LabourMarketEvent:
+    """Record a labour-market event exactly as shared/esf-indicators.md defines it."""
+    if not sees_participant_details(actor, participant):
+        raise PermissionDenied
+    outcome = LabourMarketEvent(participant=participant, date=date, event=event, recorded_by=actor)
+    outcome.full_clean()
+    outcome.save()
+    audit_log(actor=actor, action="participant.outcome", target=participant, data={"event": event})
+    return outcome
+
+
+# --- Needs and opportunities -------------------------------------------------------------------------------
+@transaction.atomic
+def need_create(*, actor: Any, participant: Participant, data: dict[str, Any], services: Any = ()) -> Need:
+    if not sees_participant_details(actor, participant):
+        raise PermissionDenied
+    need = Need(participant=participant, created_by=actor, **data)
+    need.full_clean()
+    need.save()
+    need.services.set(services)
+    audit_log(actor=actor, action="need.create", target=participant)
+    return need
+
+
+@transaction.atomic
+def opportunity_create(*, actor: Any, organisation: Organisation, data: dict[str, Any]) -> Opportunity:
+    if not can_edit_organisation(actor, organisation):
+        raise PermissionDenied
+    data.setdefault("places_available", data.get("places_total", 1))
+    opportunity = Opportunity(organisation=organisation, **data)
+    opportunity.full_clean()
+    opportunity.save()
+    audit_log(actor=actor, action="opportunity.create", target=opportunity)
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_refresh(*, actor: Any, opportunity: Opportunity) -> Opportunity:
+    """The organisation confirms the opportunity is still offered (it expires otherwise)."""
+    if not can_edit_organisation(actor, opportunity.organisation):
+        raise PermissionDenied
+    Opportunity.objects.filter(pk=opportunity.pk).update(refreshed_at=timezone.now())
+    opportunity.refresh_from_db(fields=["refreshed_at"])
+    audit_log(actor=actor, action="opportunity.refresh", target=opportunity)
+    return opportunity
+
+
+# --- The pipeline ------------------------------------------------------------------------------------------
+def _transition(match: Match, allowed: tuple[str, ...], new: str, **fields: Any) -> Match:
+    """Compare-and-swap the status: refused when someone else moved the match first."""
+    updated = Match.objects.filter(pk=match.pk, status__in=allowed).update(
+        status=new, updated_at=timezone.now(), **fields
+    )
+    if updated != 1:
+        raise ValidationError(_("The placement has already moved on. Reload the page to see its state."))
+    match.refresh_from_db()
+    return match
+
+
+@transaction.atomic
+def match_propose(*, actor: Any, need: Need, opportunity: Opportunity) -> Match:
+    """An officer proposes their participant's need for an open opportunity; the host is asked."""
+    if not sees_participant_details(actor, need.participant):
+        raise PermissionDenied
+    if not Opportunity.objects.open().filter(pk=opportunity.pk).exists():
+        raise ValidationError(_("This opportunity is no longer open."))
+    if need.status != NeedStatus.OPEN:
+        raise ValidationError(_("Only an open need can be proposed."))
+    if (
+        Match.objects.filter(need=need, opportunity=opportunity)
+        .exclude(status__in=[MatchStatus.DECLINED, MatchStatus.WITHDRAWN, MatchStatus.ENDED])
+        .exists()
+    ):
+        raise ValidationError(_("This need has already been proposed for this opportunity."))
+    scored = scoring.score(need, opportunity)
+    match = Match.objects.create(
+        need=need,
+        opportunity=opportunity,
+        status=MatchStatus.PROPOSED,
+        score=scored.score,
+        reasons=[{"text": r.text, "fits": r.fits} for r in scored.reasons],
+        proposed_by=actor,
+        proposed_at=timezone.now(),
+    )
+    audit_log(actor=actor, action="match.propose", target=match)
+    _notify(match, "proposed")
+    return match
+
+
+@transaction.atomic
+def match_accept(*, actor: Any, match: Match) -> Match:
+    """The host accepts: takes one place (compare-and-swap; the last place goes to one accept only)."""
+    if not is_host(actor, match):
+        raise PermissionDenied
+    took = Opportunity.objects.filter(pk=match.opportunity_id, places_available__gt=0).update(
+        places_available=F("places_available") - 1
+    )
+    if took != 1:
+        raise ValidationError(_("There are no places left on this opportunity."))
+    match = _transition(
+        match, (MatchStatus.PROPOSED,), MatchStatus.ACCEPTED, decided_by=actor, decided_at=timezone.now()
+    )
+    audit_log(actor=actor, action="match.accept", target=match)
+    _notify(match, "accepted")
+    return match
+
+
+@transaction.atomic
+def match_decline(*, actor: Any, match: Match, reason: str) -> Match:
+    if not is_host(actor, match):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say briefly why, so the officer can find another place.")})
+    match = _transition(
+        match,
+        (MatchStatus.PROPOSED,),
+        MatchStatus.DECLINED,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        decline_reason=reason.strip()[:300],
+    )
+    match.full_clean()  # personnummer guard on the reason; raises → the transaction rolls back
+    audit_log(actor=actor, action="match.decline", target=match)
+    _notify(match, "declined")
+    return match
+
+
+@transaction.atomic
+def match_start(*, actor: Any, match: Match, started_on: dt.date) -> Match:
+    if not (is_host(actor, match) or sees_participant_details(actor, match.need.participant)):
+        raise PermissionDenied
+    match = _transition(match, (MatchStatus.ACCEPTED,), MatchStatus.STARTED, started_on=started_on)
+    Need.objects.filter(pk=match.need_id).update(status=NeedStatus.PLACED)
+    audit_log(actor=actor, action="match.start", target=match)
+    _notify(match, "started")
+    return match
+
+
+@transaction.atomic
+def match_end(*, actor: Any, match: Match, ended_on: dt.date, note: str = "", outcome: str | None = None) -> Match:
+    """The placement ends: the place returns to the opportunity; the officer may record an outcome."""
+    if not (is_host(actor, match) or sees_participant_details(actor, match.need.participant)):
+        raise PermissionDenied
+    if match.started_on and ended_on < match.started_on:
+        raise ValidationError({"ended_on": _("The end cannot be before the start.")})
+    match = _transition(match, (MatchStatus.STARTED,), MatchStatus.ENDED, ended_on=ended_on, end_note=note[:300])
+    match.full_clean()
+    Opportunity.objects.filter(pk=match.opportunity_id).update(
+        places_available=Least(F("places_available") + 1, F("places_total"))
+    )
+    if outcome:
+        outcome_record(actor=actor, participant=match.need.participant, date=ended_on, event=outcome)
+    audit_log(actor=actor, action="match.end", target=match)
+    _notify(match, "ended")
+    return match

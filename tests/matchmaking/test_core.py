@@ -1,0 +1,356 @@
+"""Matchmaking core: participant scope and audit, ESF+ data rules, scoring with reasons, the pipeline and
+the race for the last place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from asfnet.models import AuditLog
+from directory.models import ServiceCategory
+from matchmaking import scoring, services
+from matchmaking.access import match_for_user, participant_for_user
+from matchmaking.models import (
+    Adaptation,
+    FundedProject,
+    LabourMarketEvent,
+    Match,
+    MatchStatus,
+    Need,
+    NeedStatus,
+    Opportunity,
+    OpportunityType,
+    Participant,
+    Weekday,
+)
+from matchmaking.tasks import send_match_email
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def project(db):
+    return FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0")
+
+
+@pytest.fixture
+def mails(monkeypatch):
+    sent: list[tuple[int, str]] = []
+    monkeypatch.setattr(send_match_email, "delay_on_commit", lambda match_id, kind: sent.append((match_id, kind)))
+    return sent
+
+
+def participant(world, project, *, organisation=None, actor=None, **data) -> Participant:
+    fields = {
+        "gender": "woman",
+        "birth_date": dt.date(1997, 6, 15),
+        "entry_date": dt.date(2024, 6, 15),
+        "status_at_entry": "unemployed",
+        "unemployed_months": 14,
+        "isced": "3-4",
+        "municipality": "2580",
+        "disability": True,
+    }
+    fields.update(data)
+    return services.participant_create(
+        actor=actor or world.officer_x, project=project, organisation=organisation or world.muni_x, data=fields
+    )
+
+
+def need(world, p, **data) -> Need:
+    fields = {
+        "hours_per_week": 20,
+        "times": [Weekday.MORNINGS],
+        "municipality": "2581",
+        "travel_km": 10,
+        "adaptations": [Adaptation.CALM],
+        "supervisor_needed": True,
+        "earliest_start": TODAY,
+        "free_text": "Vill ha lugnt och praktiskt arbete nära hemmet.",
+    }
+    fields.update(data)
+    services_ = fields.pop("services", [])
+    return services.need_create(actor=world.officer_x, participant=p, data=fields, services=services_)
+
+
+def opportunity(world, org=None, **data) -> Opportunity:
+    fields = {
+        "type": OpportunityType.WORK_TRAINING,
+        "title": "Arbetsträning i caféet",
+        "municipality": "2581",
+        "hours_per_week_min": 10,
+        "hours_per_week_max": 30,
+        "times": [Weekday.MORNINGS],
+        "places_total": 2,
+        "adaptations": [Adaptation.CALM],
+        "supervisor_available": True,
+        "starts_on": TODAY,
+    }
+    fields.update(data)
+    return services.opportunity_create(actor=world.coordinator, organisation=org or world.org_a, data=fields)
+
+
+# --- Scope and audit ---------------------------------------------------------------------------------------
+@pytest.mark.adversarial("C")
+def test_officer_sees_only_their_own_municipalitys_participants(world, project):
+    p_x = participant(world, project)
+    p_y = participant(world, project, organisation=world.muni_y, actor=world.officer_y)
+    assert list(Participant.objects.visible_to(world.officer_x)) == [p_x]
+    with pytest.raises(Http404):
+        participant_for_user(user=world.officer_x, code=p_y.code)
+    for outsider in (world.staff_a, world.admin_a, world.business_member, world.staff_b):
+        assert not Participant.objects.visible_to(outsider).exists()
+        with pytest.raises(Http404):
+            participant_for_user(user=outsider, code=p_x.code)
+    assert set(Participant.objects.visible_to(world.coordinator)) == {p_x, p_y}
+
+
+@pytest.mark.adversarial("H")
+def test_every_read_of_a_participant_is_audited_without_values(world, project):
+    p = participant(world, project)
+    participant_for_user(user=world.officer_x, code=p.code)
+    row = AuditLog.objects.get(action="participant.read")
+    assert row.actor == world.officer_x
+    assert row.target_id == p.code  # the pseudonym, never personal data
+    assert "disability" not in str(row.data) and "1997" not in str(row.data)
+
+
+@pytest.mark.adversarial("C")
+def test_an_officer_cannot_raise_participants_for_another_municipality(world, project):
+    with pytest.raises(PermissionDenied):
+        participant(world, project, organisation=world.muni_y)
+    with pytest.raises(PermissionDenied):
+        participant(world, project, organisation=world.org_a, actor=world.admin_a)
+
+
+# --- ESF+ data rules ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"exit_date": dt.date(2024, 6, 1)}, "exit_date"),
+        ({"status_at_entry": "inactive", "unemployed_months": 3}, "unemployed_months"),
+        ({"unemployed_months": None}, "unemployed_months"),
+        ({"birth_date": dt.date(2025, 1, 1)}, "birth_date"),
+        ({"code": "19900101-0017"}, "code"),
+        ({"gender": "other"}, "gender"),
+        ({"isced": "9"}, "isced"),
+    ],
+)
+def test_participant_data_is_validated_and_nothing_saved(world, project, data, field):
+    with pytest.raises(ValidationError) as error:
+        participant(world, project, **data)
+    assert field in error.value.message_dict
+    assert not Participant.objects.exists()
+
+
+def test_improved_is_only_for_people_employed_at_entry_and_events_not_before_entry(world, project):
+    unemployed = participant(world, project)
+    with pytest.raises(ValidationError):
+        services.outcome_record(
+            actor=world.officer_x, participant=unemployed, date=dt.date(2024, 12, 1), event="improved"
+        )
+    with pytest.raises(ValidationError):
+        services.outcome_record(
+            actor=world.officer_x, participant=unemployed, date=dt.date(2024, 1, 1), event="employed"
+        )
+    employed = participant(world, project, status_at_entry="employed", unemployed_months=None, code="EMP-1")
+    services.outcome_record(actor=world.officer_x, participant=employed, date=dt.date(2025, 1, 1), event="improved")
+    assert LabourMarketEvent.objects.filter(event="improved").count() == 1
+
+
+def test_age_is_completed_years_on_the_entry_date(world, project):
+    p = participant(world, project, birth_date=dt.date(1997, 6, 15), entry_date=dt.date(2024, 6, 15))
+    assert p.age_on(p.entry_date) == 27
+    assert p.age_on(dt.date(2024, 6, 14)) == 26
+
+
+@pytest.mark.adversarial("H")
+def test_personnummer_in_a_need_is_refused(world, project):
+    p = participant(world, project)
+    with pytest.raises(ValidationError):
+        need(world, p, free_text="Personen har pnr 900101-0017")
+    assert not Need.objects.exists()
+
+
+# --- Scoring ----------------------------------------------------------------------------------------------
+def test_scoring_ranks_the_best_fit_first_with_reasons_in_plain_words(world, project):
+    catering = ServiceCategory.objects.get(slug="catering")
+    p = participant(world, project)
+    n = need(world, p, services=[catering], occupation_codes=["5120"])
+    best = opportunity(world, title="Kök, förmiddagar", service=catering, occupation_code="5120")
+    far = opportunity(world, title="Lager i Boden", municipality="2582")
+    afternoons = opportunity(
+        world, title="Café eftermiddag", service=catering, times=[Weekday.AFTERNOONS], supervisor_available=False
+    )
+
+    ranked = scoring.suggestions(n)
+    assert [s.opportunity for s in ranked] == [best, afternoons], "Boden is beyond the 10 km the person travels"
+    top = ranked[0]
+    fits = [r.text for r in top.fits]
+    assert "same municipality" in fits
+    assert "kind of work matches" in fits
+    assert "field matches" in fits
+    assert "offers mornings" in fits
+    assert "supervisor on site" in fits
+    assert "starts in time" in fits
+    assert top.score == 25 + 20 + 15 + 10 + 10 + 10 + 5 + 5
+    misfits = [r.text for r in ranked[1].misfits]
+    assert "other times of day than wanted" in misfits
+    assert "no supervisor on site" in misfits
+    assert far not in [s.opportunity for s in ranked]
+
+
+def test_a_person_who_travels_further_sees_the_neighbouring_town_with_fewer_points(world, project):
+    p = participant(world, project)
+    n = need(world, p, travel_km=60, municipality="2581")
+    here = opportunity(world, title="Här")
+    there = opportunity(world, title="Älvsbyn", municipality="2560")
+    ranked = scoring.suggestions(n)
+    assert [s.opportunity for s in ranked] == [here, there]
+    assert "within travelling distance (50 km)" in [r.text for r in ranked[1].fits]
+
+
+def test_scoring_is_deterministic_on_ties(world, project):
+    p = participant(world, project)
+    n = need(world, p)
+    first = opportunity(world, title="A")
+    second = opportunity(world, title="B")
+    assert [s.opportunity for s in scoring.suggestions(n)] == [first, second]
+    assert [s.opportunity for s in scoring.suggestions(n)] == [first, second]
+
+
+def test_expired_full_and_unpublished_opportunities_are_not_suggested(world, project, settings):
+    p = participant(world, project)
+    n = need(world, p)
+    full = opportunity(world, title="Full", places_total=1)
+    Opportunity.objects.filter(pk=full.pk).update(places_available=0)
+    stale = opportunity(world, title="Gammal")
+    Opportunity.objects.filter(pk=stale.pk).update(
+        refreshed_at=stale.refreshed_at - dt.timedelta(weeks=settings.OPPORTUNITY_REFRESH_WEEKS + 1)
+    )
+    hidden = opportunity(world, title="Dold", published=False)
+    ended = opportunity(
+        world, title="Slut", ends_on=TODAY - dt.timedelta(days=1), starts_on=TODAY - dt.timedelta(days=30)
+    )
+    assert not {full, stale, hidden, ended} & {s.opportunity for s in scoring.suggestions(n)}
+
+
+# --- Pipeline ---------------------------------------------------------------------------------------------
+def test_the_whole_pipeline_with_e_mails_and_an_outcome(world, project, mails):
+    p = participant(world, project)
+    n = need(world, p)
+    o = opportunity(world)
+    m = services.match_propose(actor=world.officer_x, need=n, opportunity=o)
+    assert m.status == MatchStatus.PROPOSED and m.score > 0
+    with pytest.raises(PermissionDenied):
+        services.match_accept(actor=world.staff_b, match=m)
+    services.match_accept(actor=world.staff_a, match=m)
+    o.refresh_from_db()
+    assert o.places_available == 1
+    services.match_start(actor=world.staff_a, match=m, started_on=TODAY)
+    n.refresh_from_db()
+    assert n.status == NeedStatus.PLACED
+    services.match_end(actor=world.officer_x, match=m, ended_on=TODAY, outcome="employed")
+    o.refresh_from_db()
+    assert o.places_available == 2, "the place returns when the placement ends"
+    assert [kind for _, kind in mails] == ["proposed", "accepted", "started", "ended"]
+    assert LabourMarketEvent.objects.get(participant=p).event == "employed"
+    assert set(AuditLog.objects.filter(action__startswith="match.").values_list("action", flat=True)) == {
+        "match.propose",
+        "match.accept",
+        "match.start",
+        "match.end",
+    }
+
+
+def test_declining_needs_a_reason_and_a_second_decision_is_refused(world, project, mails):
+    m = services.match_propose(
+        actor=world.officer_x, need=need(world, participant(world, project)), opportunity=opportunity(world)
+    )
+    with pytest.raises(ValidationError):
+        services.match_decline(actor=world.admin_a, match=m, reason="  ")
+    services.match_decline(actor=world.admin_a, match=m, reason="Inga platser på förmiddagar just nu")
+    with pytest.raises(ValidationError):
+        services.match_accept(actor=world.admin_a, match=m)
+    m.refresh_from_db()
+    assert m.status == MatchStatus.DECLINED
+    assert Opportunity.objects.get(pk=m.opportunity_id).places_available == 2
+
+
+@pytest.mark.adversarial("C")
+def test_an_officer_cannot_propose_another_municipalitys_participant(world, project, mails):
+    p_y = participant(world, project, organisation=world.muni_y, actor=world.officer_y)
+    n_y = services.need_create(
+        actor=world.officer_y,
+        participant=p_y,
+        data={"hours_per_week": 20, "municipality": "2581", "earliest_start": TODAY},
+    )
+    with pytest.raises(PermissionDenied):
+        services.match_propose(actor=world.officer_x, need=n_y, opportunity=opportunity(world))
+    assert not Match.objects.exists()
+
+
+@pytest.mark.adversarial("C")
+def test_hosts_see_the_match_but_others_get_404(world, project, mails):
+    m = services.match_propose(
+        actor=world.officer_x, need=need(world, participant(world, project)), opportunity=opportunity(world)
+    )
+    assert match_for_user(user=world.staff_a, code=m.code) == m
+    assert match_for_user(user=world.officer_x, code=m.code) == m
+    for outsider in (world.staff_b, world.officer_y, world.business_member):
+        with pytest.raises(Http404):
+            match_for_user(user=outsider, code=m.code)
+
+
+def test_proposal_e_mail_goes_to_the_host_in_their_language_without_sensitive_fields(world, project):
+    world.staff_a.preferred_language = "en"
+    world.staff_a.save()
+    m = services.match_propose(
+        actor=world.officer_x, need=need(world, participant(world, project)), opportunity=opportunity(world)
+    )
+    send_match_email(m.pk, "proposed")
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert "A participant is proposed" in by_address[world.staff_a.email].subject
+    assert by_address[world.admin_a.email].subject == "En deltagare föreslås för Arbetsträning i caféet"
+    for message in mail.outbox:
+        assert "lugnt och praktiskt" not in message.body  # the need's free text never leaves the officer scope
+        assert m.need.participant.code in message.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_accepts_for_the_last_place_give_one_placement(world, project, mails):
+    o = opportunity(world, places_total=1)
+    matches = [
+        services.match_propose(
+            actor=world.officer_x, need=need(world, participant(world, project, code=f"R-{i}")), opportunity=o
+        )
+        for i in range(2)
+    ]
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def accept(i: int) -> None:
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            results[i] = services.match_accept(actor=world.admin_a, match=matches[i]).status
+        except Exception as error:
+            results[i] = type(error).__name__
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=accept, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(map(str, results)) == ["ValidationError", "accepted"], results
+    o.refresh_from_db()
+    assert o.places_available == 0
+    assert Match.objects.filter(status=MatchStatus.ACCEPTED).count() == 1

@@ -1,1 +1,126 @@
-# Models arrive with the reports issue.
+"""Reports: support records (the entity indicators' source) and report runs (Celery jobs with history).
+No other app imports this one."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from asfnet.identifiers import refuse_personnummer
+from asfnet.models import TimeStampedModel
+from directory.models import Organisation
+from matchmaking.models import FundedProject
+
+
+class SupportKind(models.TextChoices):
+    ADVICE = "advice", _("Advice and guidance")
+    TRAINING = "training", _("Training or skills development")
+    MATCHING = "matching", _("Help with placements or recruitment")
+    BUSINESS_DEVELOPMENT = "business_development", _("Business development")
+    PROCUREMENT = "procurement", _("Help with procurement or reserved contracts")
+    NETWORK = "network", _("Network building")
+    # These are recorded for the record but are never support (shared/esf-indicators.md, "Entities").
+    INFORMATION_MEETING = "information_meeting", _("Attended an open information meeting (not support)")
+    PAID_CONTRACTOR = "paid_contractor", _("Paid contractor to the project (not support)")
+
+
+NOT_SUPPORT = (SupportKind.INFORMATION_MEETING, SupportKind.PAID_CONTRACTOR)
+
+
+class SupportRecord(TimeStampedModel):
+    """A coordinator records that an organisation received support from a funded project."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(FundedProject, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind of support"), max_length=32, choices=SupportKind.choices)
+    direct = models.BooleanField(_("direct support"), default=True)
+    note = models.CharField(_("note"), max_length=300, blank=True, validators=[refuse_personnummer])
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("support record")
+        verbose_name_plural = _("support records")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["project", "date"], name="reports_support_project_date")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.date} {self.kind}"
+
+    @property
+    def counts_as_support(self) -> bool:
+        return self.direct and self.kind not in NOT_SUPPORT
+
+
+class ReportKind(models.TextChoices):
+    ESF = "esf", _("ESF+ common indicators")
+    PROJECT = "project", _("The project's own measures")
+    EXIT_PACKAGE = "exit_package", _("Exit package (open formats)")
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportRun(TimeStampedModel):
+    """One run of a report: the row is the truth; the Celery task claims it with a compare-and-swap."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=ReportKind.choices)
+    project = models.ForeignKey(FundedProject, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    period_from = models.DateField(null=True, blank=True)
+    period_to = models.DateField(null=True, blank=True)
+    suppress_small_cells = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scheduled = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("report run")
+        verbose_name_plural = _("report runs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_from__isnull=True) | Q(period_to__gte=models.F("period_from")),
+                name="reports_run_period_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period_from}–{self.period_to} ({self.status})"
+
+
+class ReportFile(models.Model):
+    """A file a run produced (CSV, XLSX, PDF, ZIP), served only through an authorised view."""
+
+    run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="files")
+    format = models.CharField(max_length=8)
+    file = models.FileField(upload_to="reports/")
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report file")
+        verbose_name_plural = _("report files")
+        constraints = [models.UniqueConstraint(fields=["run", "format"], name="reports_file_one_per_format")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}.{self.format}"

@@ -81,6 +81,7 @@ _MFA_EXEMPT_PREFIXES = (
     "/static/",
     "/i18n/",
     "/healthz",
+    "/api/",
     "/readyz",
     "/accessibility/",
     "/privacy/",

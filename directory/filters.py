@@ -39,6 +39,15 @@ def certified_condition() -> Exists:
     )
 
 
+class TickBox(forms.CheckboxInput):
+    """A checkbox whose URL value may also be written 1/0, true/false, yes/no, on/off: `?placements=0` means
+    not ticked (forms.CheckboxInput would read any non-empty string other than "false" as ticked)."""
+
+    def value_from_datadict(self, data, files, name):  # type: ignore[no-untyped-def]
+        value = str(data.get(name, "")).strip().lower()
+        return value in {"1", "true", "yes", "on", "ja"}
+
+
 class _LenientMultipleChoice(forms.MultipleChoiceField):
     """Drops unknown values instead of failing the whole search (a stale shared link still works)."""
 
@@ -62,10 +71,10 @@ class OrganisationFilter(django_filters.FilterSet):
     )
     service = LenientMultipleChoiceFilter(label=_("Service"), choices=[], method="filter_service")
     placements = django_filters.BooleanFilter(
-        label=_("Takes placements"), field_name="takes_placements", widget=forms.CheckboxInput, method="filter_true"
+        label=_("Takes placements"), field_name="takes_placements", widget=TickBox, method="filter_true"
     )
     certified = django_filters.BooleanFilter(
-        label=_("Certified (Skoopi or reserved contracts)"), widget=forms.CheckboxInput, method="filter_certified"
+        label=_("Certified (Skoopi or reserved contracts)"), widget=TickBox, method="filter_certified"
     )
 
     def __init__(self, *args, choices=None, **kwargs):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ On PostgreSQL each word of the query must match in one of three ways:
   `cat` finds "Cateringköket", words in the descriptions count too;
 * a substring of the folded name/services/city text (lower case, å/ä → a, ö → o), backed by a pg_trgm GIN
   index: `service` finds "Städservice Piteå", `tradgard` finds "Trädgårdarna", `ostersund` finds "Östersund";
-* trigram word similarity above a threshold, for small typos (`tradgaard`).
+* trigram word similarity above pg_trgm's threshold (0.6), for small typos (`tradgaard`).
 
 Results are ranked by full-text rank plus similarity. On SQLite (the embedded default) a word matches when
 it is contained in the folded text or a description.
@@ -29,7 +29,6 @@ from django.db.models.functions import Coalesce
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
-TYPO_SIMILARITY = 0.55
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "æ": "a", "ø": "o"})
 
@@ -65,17 +64,20 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
             )
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
-    rank = None
+    # Each condition can use an index (tsvector GIN; pg_trgm GIN for LIKE and for `%>`, the word-similarity
+    # operator with pg_trgm.word_similarity_threshold, 0.6 by default), so PostgreSQL can OR bitmap scans
+    # instead of computing a similarity for every row. Ranks are computed for matching rows only.
     conditions = Q()
-    for index, word in enumerate(words):
+    rank = None
+    for word in words:
         folded = fold(word)
         tsquery = SearchQuery(f"{word}:*", search_type="raw", config="swedish")
-        similarity = f"_sim{index}"
-        queryset = queryset.annotate(**{similarity: TrigramWordSimilarity(Value(folded), "search_text")})
         conditions &= (
-            Q(search_vector=tsquery) | Q(search_text__contains=folded) | Q(**{f"{similarity}__gte": TYPO_SIMILARITY})
+            Q(search_vector=tsquery) | Q(search_text__contains=folded) | Q(search_text__trigram_word_similar=folded)
         )
-        term_rank = Coalesce(SearchRank(F("search_vector"), tsquery), Value(0.0)) + F(similarity)
+        term_rank = Coalesce(SearchRank(F("search_vector"), tsquery), Value(0.0)) + TrigramWordSimilarity(
+            Value(folded), "search_text"
+        )
         rank = term_rank if rank is None else rank + term_rank
     return queryset.filter(conditions).annotate(rank=rank)
 

@@ -6,4 +6,6 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("runs/<uuid:code>/", views.run_detail, name="run_detail"),
+    path("runs/<uuid:code>/download.<str:fmt>", views.download, name="download"),
 ]

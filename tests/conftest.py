@@ -31,8 +31,13 @@ def _reference_data(request):
     """Municipalities and the service taxonomy come from a data migration; transactional tests (browser,
     Celery) empty every table afterwards, so tests that use the database get them back first."""
     if _DB_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db"):
-        if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
-            request.getfixturevalue("db")
+        marker = request.node.get_closest_marker("django_db")
+        transactional = (
+            "transactional_db" in request.fixturenames
+            or "live_server" in request.fixturenames
+            or (marker is not None and marker.kwargs.get("transaction"))
+        )
+        request.getfixturevalue("transactional_db" if transactional else "db")
         from directory.reference_data import ensure
 
         ensure()

@@ -1,0 +1,86 @@
+"""The project's own measures, by aggregation over the other apps (read only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q
+
+from directory.models import Organisation
+from events.models import Attendance, Event, EventStatus, Registration, RegistrationStatus
+from matchmaking.models import LabourMarketEvent, Match, MatchStatus, Opportunity
+from reports.models import NOT_SUPPORT, ReportRun, SupportRecord
+
+PUBLIC_OR_BUSINESS = ("municipality", "agency", "region", "education_public", "business", "education_private")
+
+
+def _as_dict(queryset, key: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {str(row[key] or "-"): row["n"] for row in queryset}
+
+
+def cross_sector_contacts(start: dt.date, end: dt.date) -> int:
+    """Events held in the period where an ASF and a public body or business both attended: one contact per
+    (event, ASF organisation, other organisation) pair."""
+    present = Registration.objects.filter(
+        event__status=EventStatus.PUBLISHED,
+        event__start__date__range=(start, end),
+        status=RegistrationStatus.CONFIRMED,
+        attendance=Attendance.PRESENT,
+        organisation__isnull=False,
+    )
+    asf = present.filter(organisation_kind="asf").values_list("event_id", "organisation_id").distinct()
+    others = (
+        present.filter(organisation_kind__in=PUBLIC_OR_BUSINESS).values_list("event_id", "organisation_id").distinct()
+    )
+    by_event: dict[int, set[int]] = {}
+    for event_id, org_id in others:
+        by_event.setdefault(event_id, set()).add(org_id)
+    return sum(len(by_event.get(event_id, ())) for event_id, _ in asf)
+
+
+def compute(run: ReportRun) -> dict[str, Any]:
+    start, end = run.period_from, run.period_to
+    support = SupportRecord.objects.filter(project=run.project, date__range=(start, end), direct=True).exclude(
+        kind__in=NOT_SUPPORT
+    )
+    engaged = Organisation.objects.filter(pk__in=support.values("organisation"))
+    events = Event.objects.filter(status=EventStatus.PUBLISHED, start__date__range=(start, end))
+    attendance = Registration.objects.filter(event__in=events, attendance=Attendance.PRESENT)
+    matches = Match.objects.filter(Q(started_on__range=(start, end)) | Q(ended_on__range=(start, end)))
+    measures: dict[str, dict[str, int]] = {
+        "organisations_engaged_by_kind": _as_dict(engaged.values("kind").annotate(n=Count("pk")), "kind"),
+        "organisations_engaged_by_municipality": _as_dict(
+            engaged.values("kommunkod").annotate(n=Count("pk")), "kommunkod"
+        ),
+        "verified_profiles": {"total": Organisation.objects.filter(verified_at__isnull=False).count()},
+        "events_held_by_kind": _as_dict(events.values("kind").annotate(n=Count("pk")), "kind"),
+        "attendance_by_organisation_kind": _as_dict(
+            attendance.values("organisation_kind").annotate(n=Count("pk")), "organisation_kind"
+        ),
+        "attendance_by_municipality": _as_dict(
+            attendance.values("event__kommunkod").annotate(n=Count("pk")), "event__kommunkod"
+        ),
+        "cross_sector_contacts": {"total": cross_sector_contacts(start, end)},
+        "opportunities_open": {"total": Opportunity.objects.open(end).count()},
+        "placements_started": {"total": matches.filter(started_on__range=(start, end)).count()},
+        "placements_ended": {"total": matches.filter(status=MatchStatus.ENDED, ended_on__range=(start, end)).count()},
+        "outcomes_by_event": _as_dict(
+            LabourMarketEvent.objects.filter(date__range=(start, end)).values("event").annotate(n=Count("pk")),
+            "event",
+        ),
+    }
+    try:
+        from matchmaking.models import Agreement
+    except ImportError:
+        Agreement = None
+    if Agreement is not None:
+        measures["agreements_by_kind"] = _as_dict(
+            Agreement.objects.filter(starts_on__lte=end).values("kind").annotate(n=Count("pk")), "kind"
+        )
+    return {
+        "project": run.project.diarienummer if run.project else "",
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "measures": measures,
+    }

@@ -59,8 +59,11 @@ messages: install
 check-migrations: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
+## make bench: seed 10,000 organisations in a database of its own (asfnet_bench, left for inspection) and
+## measure the directory search page against two ceilings under gunicorn; writes bench-results/directory.json
 bench: install services
-	@echo "Benchmarks arrive with the directory, matchmaking, events and reports issues."
+	@bash bench/ensure-wrk.sh
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,4 +1,5 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,11 +18,15 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("directory/", include("directory.urls")),
+    path("api/v1/", include("directory.api_urls")),
     path("matchmaking/", include("matchmaking.urls")),
     path("events/", include("events.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_ENDPOINTS:  # `make bench` only: the ceilings the search page is measured against
+    urlpatterns.append(path("bench/", include("asfnet.bench_urls")))
 
 handler400 = "asfnet.views.error_400"
 handler403 = "asfnet.views.error_403"

@@ -1,27 +1,231 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from asfnet.access import is_coordinator
-from directory.models import InvitationRole, Organisation
+from asfnet.identifiers import normalise_sni, validate_kommunkod
+from directory.logos import reencode_logo
+from directory.models import (
+    Certification,
+    CertificationKind,
+    InvitationRole,
+    Municipality,
+    Organisation,
+    ServiceCategory,
+    SupportOffered,
+)
+
+
+def _format_sni(code: str) -> str:
+    """`47791` → `47.791` (how SNI codes are usually written)."""
+    return f"{code[:2]}.{code[2:]}" if len(code) > 2 else code
+
+
+class MunicipalityChoiceField(forms.ChoiceField):
+    """A municipality from the reference list; a value that is not even a kommunkod says so."""
+
+    def validate(self, value: Any) -> None:
+        if value:
+            validate_kommunkod(value)
+        super().validate(value)
 
 
 class OrganisationForm(forms.ModelForm):
-    """What members may change about their own organisation. Kind and orgnr are fixed at registration
-    and changed only by coordinators (admin), so they are not fields here."""
+    """What members may change about their own organisation, grouped in fieldsets. Kind and orgnr are fixed
+    at registration and changed only by coordinators (admin), so they are not fields here; neither are
+    the freshness and verification columns (mass assignment, security-checks C15)."""
 
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https", max_length=200)
+    kommunkod = MunicipalityChoiceField(label=_("Municipality"), choices=[])
+    services = forms.ModelMultipleChoiceField(
+        label=_("Services"),
+        queryset=ServiceCategory.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    municipalities_served = forms.ModelMultipleChoiceField(
+        label=_("Municipalities served"),
+        queryset=Municipality.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    support_offered = forms.MultipleChoiceField(
+        label=_("Support offered"),
+        choices=SupportOffered.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sni_codes = forms.CharField(
+        label=_("SNI codes"),
+        required=False,
+        max_length=200,
+        help_text=_("SNI 2007 codes separated by commas, e.g. 47.791, 88.992."),
+    )
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        max_digits=12,
+        help_text=_("Decimal degrees, e.g. 65.5848."),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        max_digits=12,
+        help_text=_("Decimal degrees, e.g. 22.1547."),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("These details are correct (confirm)"),
+        required=False,
+        help_text=_("Tick to confirm that the whole profile is up to date, so it does not ask for an update."),
+    )
 
     class Meta:
         model = Organisation
-        fields = ["name", "kommunkod", "website", "description_sv", "description_en", "published"]
+        fields = [
+            "name",
+            "legal_name",
+            "kommunkod",
+            "published",
+            "street_address",
+            "postal_code",
+            "city",
+            "phone",
+            "email",
+            "website",
+            "description_sv",
+            "description_en",
+            "summary_easy_sv",
+            "services",
+            "municipalities_served",
+            "takes_placements",
+            "placement_capacity",
+            "support_offered",
+            "premises_accessibility",
+            "employees",
+            "sni_codes",
+            "latitude",
+            "longitude",
+        ]
         widgets = {
             "description_sv": forms.Textarea(attrs={"rows": 6}),
             "description_en": forms.Textarea(attrs={"rows": 6}),
+            "summary_easy_sv": forms.Textarea(attrs={"rows": 3, "lang": "sv"}),
+            "premises_accessibility": forms.Textarea(attrs={"rows": 3}),
         }
+
+    # (id, legend, fields): rendered by templates/directory/edit.html, one <fieldset> each.
+    FIELDSETS = [
+        ("basic", _("Basic details"), ["name", "legal_name", "kommunkod", "published"]),
+        (
+            "contact",
+            _("Contact and address"),
+            ["street_address", "postal_code", "city", "phone", "email", "website"],
+        ),
+        ("description", _("Description"), ["description_sv", "description_en", "summary_easy_sv"]),
+        ("services", _("Services"), ["services"]),
+        ("area", _("Municipalities served"), ["municipalities_served"]),
+        ("placements", _("Placements and support"), ["takes_placements", "placement_capacity", "support_offered"]),
+        ("premises", _("Premises"), ["premises_accessibility"]),
+        ("size", _("Employees and industry"), ["employees", "sni_codes"]),
+        ("coordinates", _("Location on the map"), ["latitude", "longitude"]),
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        municipalities = list(Municipality.objects.values_list("code", "name"))
+        known = {code for code, _name in municipalities}
+        if instance.kommunkod and instance.kommunkod not in known:
+            municipalities.append((instance.kommunkod, instance.kommunkod))
+        self.fields["kommunkod"].choices = municipalities
+        # Active services, plus any retired one the organisation still has (so saving does not drop it).
+        selected = instance.services.values("pk") if instance.pk else ServiceCategory.objects.none().values("pk")
+        self.fields["services"].queryset = ServiceCategory.objects.filter(Q(active=True) | Q(pk__in=selected))
+        if instance.pk and not self.is_bound:
+            self.initial["sni_codes"] = ", ".join(_format_sni(code) for code in instance.sni_codes or [])
+
+    def clean_sni_codes(self) -> list[str]:
+        raw = self.cleaned_data.get("sni_codes") or ""
+        codes: list[str] = []
+        errors: list[ValidationError] = []
+        for part in raw.replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            try:
+                code = normalise_sni(part.strip())
+            except ValidationError as error:
+                errors.append(error)
+            else:
+                if code not in codes:
+                    codes.append(code)
+        if errors:
+            raise ValidationError(errors)
+        return codes
+
+    def _clean_coordinate(self, name: str) -> Decimal | None:
+        value = self.cleaned_data.get(name)
+        return None if value is None else value.quantize(Decimal("0.000001"))
+
+    def clean_latitude(self) -> Decimal | None:
+        return self._clean_coordinate("latitude")
+
+    def clean_longitude(self) -> Decimal | None:
+        return self._clean_coordinate("longitude")
+
+    def fieldsets(self) -> list[tuple[str, str, list[forms.BoundField]]]:
+        return [(key, legend, [self[name] for name in names]) for key, legend, names in self.FIELDSETS]
+
+    def profile_data(self) -> dict[str, Any]:
+        """The cleaned data for directory.services.organisation_update (without the confirm tick)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "confirm"}
+
+
+class LogoForm(forms.Form):
+    """One file, judged by its content (directory.logos); the re-encoded PNG is in cleaned_data["png"]."""
+
+    logo = forms.FileField(label=_("Logo"), widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["logo"].help_text = _(
+            "PNG, JPEG or WebP, at most %(mb)s MB. It is shown at most 512 × 512 pixels."
+        ) % {"mb": f"{settings.LOGO_MAX_BYTES / (1024 * 1024):g}"}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("logo")
+        if upload is not None:
+            try:
+                cleaned["png"] = reencode_logo(upload, size=upload.size)
+            except ValidationError as error:
+                self.add_error("logo", error)
+        return cleaned
+
+
+class CertificationForm(forms.ModelForm):
+    class Meta:
+        model = Certification
+        fields = ["kind", "name", "valid_until"]
+        widgets = {"valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("kind") and cleaned["kind"] != CertificationKind.OTHER:
+            cleaned["name"] = ""
+        return cleaned
 
 
 class InvitationForm(forms.Form):

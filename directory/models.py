@@ -247,6 +247,9 @@ class Organisation(TimeStampedModel):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the members were last e-mailed that the profile needs an update (directory.tasks.nudge_stale_organisations
+    # claims an organisation by a compare-and-swap on this column, so a duplicate run sends nothing twice).
+    nudged_at = models.DateTimeField(_("members last reminded"), null=True, blank=True, editable=False)
     # Maintained by directory.search.reindex(): a folded (lower-case, å/ä/ö → a/a/o) text of the name,
     # services and descriptions for substring and typo matching, and on PostgreSQL a `swedish` tsvector.
     search_text = models.TextField(blank=True, default="", editable=False)
@@ -471,10 +474,16 @@ class OrganisationChange(models.Model):
 
     @property
     def field_label(self) -> str:
+        if self.field in _CHANGE_LABELS:
+            return str(_CHANGE_LABELS[self.field])
         try:
             return str(Organisation._meta.get_field(self.field).verbose_name)
         except Exception:
             return self.field
+
+
+# History rows for things that are not plain fields of Organisation.
+_CHANGE_LABELS = {"certifications": _("certifications")}
 
 
 class SavedSearch(TimeStampedModel):

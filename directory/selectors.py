@@ -151,3 +151,129 @@ def open_invitation_list(*, organisation: Organisation) -> QuerySet[Invitation]:
 
 def change_list(*, organisation: Organisation, limit: int = 200) -> QuerySet[OrganisationChange]:
     return organisation.changes.select_related("changed_by")[:limit]
+
+
+# --- The profile page, its history and the members' completeness checklist ----------------------------
+
+
+@dataclass
+class OrganisationProfile:
+    """What the public profile page shows, read in a fixed number of queries."""
+
+    organisation: Organisation
+    municipality_name: str
+    services: list[Any]
+    municipalities_served: list[Any]
+    support_offered: list[str]
+    valid_certifications: list[Any]
+
+
+def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
+    from directory.models import Certification, Municipality, SupportOffered
+
+    municipality = Municipality.objects.filter(code=organisation.kommunkod).first()
+    labels = dict(SupportOffered.choices)
+    return OrganisationProfile(
+        organisation=organisation,
+        municipality_name=municipality.name if municipality else organisation.kommunkod,
+        services=list(organisation.services.all()),
+        municipalities_served=list(organisation.municipalities_served.all()),
+        support_offered=[str(labels[value]) for value in organisation.support_offered or [] if value in labels],
+        valid_certifications=list(Certification.objects.valid().filter(organisation=organisation)),
+    )
+
+
+def organisation_history(*, organisation: Organisation) -> QuerySet[OrganisationChange]:
+    """Every history row of the organisation, newest first (the history page paginates it)."""
+    return organisation.changes.select_related("changed_by").order_by("-changed_at", "-id")
+
+
+@dataclass
+class ChecklistItem:
+    key: str
+    label: str
+    done: bool
+    url: str
+
+
+@dataclass
+class Completeness:
+    score: int  # 0–100
+    items: list[ChecklistItem]
+
+    @property
+    def todo(self) -> list[ChecklistItem]:
+        return [item for item in self.items if not item.done]
+
+    @property
+    def done_count(self) -> int:
+        return sum(item.done for item in self.items)
+
+
+def organisation_completeness(organisation: Organisation) -> Completeness:
+    """How complete the organisation's profile is, and what to do next. Uses prefetched `services` and
+    `memberships` when they are there (see `memberships_with_completeness`), otherwise two small queries."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from directory.models import Freshness
+
+    def url(name: str, anchor: str = "") -> str:
+        return reverse(name, kwargs={"code": organisation.code}) + (f"#{anchor}" if anchor else "")
+
+    items = [
+        ChecklistItem("logo", _("Add a logo"), bool(organisation.logo), url("directory:logo")),
+        ChecklistItem(
+            "services", _("Add services"), bool(organisation.services.all()), url("directory:edit", "fs-services")
+        ),
+        ChecklistItem(
+            "description_sv",
+            _("Write a description in Swedish"),
+            bool(organisation.description_sv.strip()),
+            url("directory:edit", "fs-description"),
+        ),
+        ChecklistItem(
+            "description_en",
+            _("Add an English description"),
+            bool(organisation.description_en.strip()),
+            url("directory:edit", "fs-description"),
+        ),
+        ChecklistItem(
+            "contact",
+            _("Add contact details"),
+            bool(organisation.phone or organisation.email),
+            url("directory:edit", "fs-contact"),
+        ),
+        ChecklistItem(
+            "coordinates",
+            _("Add the location on the map"),
+            organisation.has_coordinates,
+            url("directory:edit", "fs-coordinates"),
+        ),
+        ChecklistItem(
+            "colleague",
+            _("Invite a colleague"),
+            len(organisation.memberships.all()) >= 2,
+            url("directory:members"),
+        ),
+        ChecklistItem(
+            "confirm",
+            _("Confirm that the details are correct"),
+            organisation.freshness == Freshness.FRESH,
+            url("directory:confirm"),
+        ),
+    ]
+    score = round(100 * sum(item.done for item in items) / len(items))
+    return Completeness(score=score, items=items)
+
+
+def memberships_with_completeness(memberships: list[Membership]) -> list[Membership]:
+    """The user's memberships, each with `.completeness` of its organisation, for the members' dashboard.
+    Two queries whatever the number of memberships (services and memberships prefetched)."""
+    from django.db.models import prefetch_related_objects
+
+    organisations = [m.organisation for m in memberships]
+    prefetch_related_objects(organisations, "services", "memberships")
+    for membership in memberships:
+        membership.completeness = organisation_completeness(membership.organisation)  # type: ignore[attr-defined]
+    return memberships

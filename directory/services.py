@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,7 +143,7 @@ def _as_text(value: Any) -> str:
         return ", ".join(
             sorted(str(getattr(item, "slug", None) or getattr(item, "code", None) or item) for item in items)
         )
-    if hasattr(value, "name") and hasattr(value, "url"):  # a file
+    if isinstance(value, FieldFile):  # (hasattr(value, "url") raises ValueError on an empty file)
         return value.name or ""
     return str(value)
 

@@ -50,30 +50,38 @@ def _query_without_page(request: HttpRequest) -> str:
 
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The public profile; members and coordinators also see the upkeep buttons and the freshness notice."""
     organisation = organisation_for_user(user=request.user, code=code)
-    return render(
-        request,
-        "directory/detail.html",
-        {"organisation": organisation, "can_edit": can_edit_organisation(request.user, organisation)},
-    )
+    context = {
+        "organisation": organisation,
+        "profile": selectors.organisation_profile(organisation=organisation),
+        "can_edit": can_edit_organisation(request.user, organisation),
+    }
+    return render(request, "directory/detail.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(user=request.user, code=code, write=True)
+    name = organisation.name  # the heading keeps the saved name while the form shows errors
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         # The ModelForm has already applied its data to `organisation`; the service validates again,
-        # audits and saves in one transaction.
+        # records the history, audits and saves in one transaction (nothing is saved on an error).
         try:
-            services.organisation_update(actor=request.user, organisation=organisation, data=form.cleaned_data)
+            services.organisation_update(
+                actor=request.user,
+                organisation=organisation,
+                data=form.profile_data(),
+                confirm=form.cleaned_data["confirm"],
+            )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)
         else:
             messages.success(request, _("The organisation's details were saved."))
             return redirect("directory:detail", code=organisation.code)
-    return render(request, "directory/edit.html", {"organisation": organisation, "form": form})
+    return render(request, "directory/edit.html", {"organisation": organisation, "name": name, "form": form})
 
 
 @login_required

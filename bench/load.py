@@ -1,0 +1,184 @@
+"""Load generation and its arithmetic for the benchmarks: a closed-loop HTTP client that records every
+latency, nearest-rank percentiles, wrk output parsing and a CPU meter over /proc. No Django here."""
+
+from __future__ import annotations
+
+import http.client
+import math
+import os
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile: the smallest value such that at least p % of the values are ≤ it.
+    `values` need not be sorted. p in (0, 100]."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 < p <= 100:
+        raise ValueError("p must be in (0, 100]")
+    ordered = sorted(values)
+    rank = math.ceil(p / 100 * len(ordered))
+    return ordered[max(rank, 1) - 1]
+
+
+_WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+
+
+def _wrk_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text.strip())
+    if not match:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    return float(match.group(1)) * _WRK_UNITS[match.group(2)]
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    """Requests/s, latency percentiles (ms) and error counts from `wrk --latency` output."""
+    result: dict[str, Any] = {"percentiles_ms": {}}
+    rps = re.search(r"Requests/sec:\s*([\d.]+)", output)
+    if not rps:
+        raise ValueError("no Requests/sec line in wrk output")
+    result["rps"] = float(rps.group(1))
+    for pct, value in re.findall(r"^\s*(\d+(?:\.\d+)?)%\s+([\d.]+(?:us|ms|s|m|h))\s*$", output, flags=re.M):
+        result["percentiles_ms"][f"p{float(pct):g}"] = _wrk_ms(value)
+    total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m|h)", output)
+    result["requests"] = int(total.group(1)) if total else None
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["errors"] = (int(non2xx.group(1)) if non2xx else 0) + (
+        sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    )
+    return result
+
+
+@dataclass
+class LoadResult:
+    name: str
+    path: str
+    client: str
+    duration_s: float
+    concurrency: int
+    requests: int
+    errors: int
+    rps: float
+    percentiles_ms: dict[str, float]
+    mean_ms: float | None = None
+    max_ms: float | None = None
+    bytes_per_response: int | None = None
+    statuses: dict[str, int] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)
+    load_average_before: float | None = None
+
+    @property
+    def server_cpu_ms_per_request(self) -> float | None:
+        """gunicorn + PostgreSQL CPU per answered request: unlike req/s, it hardly moves when other processes
+        compete for the cores, so it is the figure to compare between runs on a busy machine."""
+        answered = self.requests - self.errors
+        if not answered or "gunicorn" not in self.cpu_s:
+            return None
+        return (self.cpu_s["gunicorn"] + self.cpu_s.get("postgres_bench_db", 0.0)) * 1000 / answered
+
+
+def python_load(
+    *, host: str, port: int, path: str, duration: float, concurrency: int
+) -> tuple[list[float], int, Counter, int, float]:
+    """A closed loop: `concurrency` threads, each with its own HTTP/1.1 connection (re-opened when the server
+    closes it, as gunicorn's sync workers do after every response), sending GET `path` until `duration`
+    seconds have passed. Returns (latencies of 200 responses in seconds, error count, statuses, body bytes,
+    elapsed seconds). Bounded in time; only ever talks to `host`, which the caller keeps on loopback."""
+    deadline = time.perf_counter() + duration
+    latencies: list[list[float]] = [[] for _ in range(concurrency)]
+    errors = [0] * concurrency
+    statuses: list[Counter] = [Counter() for _ in range(concurrency)]
+    sizes = [0] * concurrency
+
+    def worker(index: int) -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        mine = latencies[index]
+        while True:
+            started = time.perf_counter()
+            if started >= deadline:
+                break
+            try:
+                conn.request("GET", path, headers={"Accept-Language": "sv"})
+                response = conn.getresponse()
+                body = response.read()
+            except (OSError, http.client.HTTPException):
+                errors[index] += 1
+                statuses[index]["exception"] += 1
+                conn.close()
+                continue
+            elapsed = time.perf_counter() - started
+            statuses[index][str(response.status)] += 1
+            if response.status == 200:
+                mine.append(elapsed)
+                sizes[index] += len(body)
+            else:
+                errors[index] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(duration + 60)
+    wall = time.perf_counter() - began
+    all_latencies = [value for chunk in latencies for value in chunk]
+    return all_latencies, sum(errors), sum(statuses, Counter()), sum(sizes), wall
+
+
+def _processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, command line, CPU seconds user + system) of every process, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()  # fields 3… of /proc/pid/stat
+        found.append((int(entry.name), int(fields[1]), cmdline, (int(fields[11]) + int(fields[12])) / tick))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by gunicorn (master and workers), by the PostgreSQL backends of the bench database
+    and by this process (the Python load generator) between start() and stop()."""
+
+    def __init__(self, gunicorn_pid: int, db_name: str) -> None:
+        self.gunicorn_pid = gunicorn_pid
+        self.db_marker = f" {db_name} "
+
+    def _sample(self) -> dict[str, float]:
+        processes = _processes()
+        gunicorn = sum(cpu for pid, ppid, _c, cpu in processes if self.gunicorn_pid in (pid, ppid))
+        postgres = sum(cpu for _p, _pp, cmd, cpu in processes if cmd.startswith("postgres:") and self.db_marker in cmd)
+        return {"gunicorn": gunicorn, "postgres_bench_db": postgres, "load_generator": time.process_time()}
+
+    def start(self) -> None:
+        self._before = self._sample()
+
+    def stop(self) -> dict[str, float]:
+        after = self._sample()
+        return {key: round(after[key] - self._before[key], 2) for key in after}
+
+
+def fetch(port: int, path: str) -> tuple[int, bytes]:
+    """One GET to 127.0.0.1:`port`: (status, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Accept-Language": "sv"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()

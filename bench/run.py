@@ -1,0 +1,606 @@
+"""`make bench` — the directory issue's "Measure" section.
+
+1. Drops and creates a PostgreSQL database of its own (BENCH_DATABASE_URL, default
+   postgres://postgres@127.0.0.1:5432/asfnet_bench), migrates it and seeds 10,000 realistic organisations
+   (valid orgnr, Norrbotten municipalities weighted by population, services, Swedish descriptions,
+   coordinates, certifications, some stale or unlisted profiles) with bulk inserts, then builds the search
+   index with directory.search.reindex(). Reports how long that took.
+2. Starts gunicorn (2 sync workers, DEBUG off, a random SECRET_KEY, Redis databases 6 and 7, the
+   benchmark-only endpoints of asfnet/bench_urls.py switched on) on a free port of 127.0.0.1.
+3. For each of three URLs — the search page with full text and two facets, and the two ceilings on the same
+   server: a bare view doing one indexed query, a bare django-filter list of 25 rows rendered by a template —
+   warms up, then runs a closed-loop load of N concurrent connections for D seconds with a Python client that
+   records every latency (req/s, p50/p90/p95/p99, errors), and, when `wrk` is installed, the same with wrk
+   (which prints p50/p75/p90/p99 but no p95). The Python client runs on the same two cores as the server;
+   its own CPU use is reported next to the server's so the reader can see what it took away.
+4. Times the import of a generated 10,000-row CSV through directory.imports.organisation_import: a dry run
+   and the real import (10,000 new organisations into the 10,000 already there); with --import-update also
+   the same file again with changed values (10,000 updates with field history — minutes, so not by default).
+5. Prints a table and writes bench-results/directory.json with the figures, the environment (CPUs, Python,
+   PostgreSQL, load average) and the date.
+
+gunicorn is always stopped and Redis databases 6 and 7 are emptied at the end. The bench database is left
+for inspection (`psql asfnet_bench`); the next run drops and recreates it.
+
+Run: `make bench`, or `.venv/bin/python -m bench.run --help` for the knobs (fewer organisations, shorter
+runs). Nothing here asserts on timings; tests/test_bench_smoke.py checks the pure helpers (bench/load.py,
+bench/seed_data.py, which import nothing from Django). Everything that touches Django, PostgreSQL or the
+network runs from main(), after the environment is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from bench.load import CpuMeter, LoadResult, fetch, parse_wrk, percentile, python_load
+from bench.seed_data import organisation_rows, rows_to_csv
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench-results" / "directory.json"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asfnet_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/6"  # cache on 6; the broker takes the next database, 7
+
+SEARCH_PATH = "/directory/?q=" + quote("trädgård") + "&kind=asf&municipality=2581"
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+# --- Django-side steps -------------------------------------------------------------------------------------
+_STARTED = time.monotonic()
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
+
+
+def recreate_database(database_url: str) -> str:
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or "bench" not in name:
+        raise SystemExit(f"refusing to drop database {name!r}: the bench database's name must contain 'bench'")
+    admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    return version
+
+
+def bench_environment(*, database_url: str, redis_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "false",
+        "DEMO_MODE": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "BENCH_ENDPOINTS": "true",
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_HOST": "",
+    }
+
+
+def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Insert `rows` with bulk_create (organisations, their services and municipalities served,
+    certifications), then build the search index. Returns timings."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from directory.models import Certification, Municipality, Organisation, ServiceCategory
+    from directory.search import reindex
+
+    service_ids = dict(ServiceCategory.objects.values_list("slug", "pk"))
+    known = set(Municipality.objects.values_list("code", flat=True))
+    unknown = {code for row in rows for code in row["municipalities_served"]} - known
+    if unknown:
+        raise SystemExit(f"seed data names municipalities the database does not have: {sorted(unknown)}")
+    missing_services = {slug for row in rows for slug in row["services"]} - set(service_ids)
+    if missing_services:
+        raise SystemExit(f"seed data names services the taxonomy does not have: {sorted(missing_services)}")
+
+    now = timezone.now()
+    today = timezone.localdate()
+    jitter = random.Random(len(rows))
+    extra = ("services", "municipalities_served", "certifications", "confirmed_days_ago")
+    organisations = []
+    for row in rows:
+        fields = {k: v for k, v in row.items() if k not in extra}
+        confirmed = now - dt.timedelta(days=row["confirmed_days_ago"], minutes=jitter.randint(0, 1440))
+        organisations.append(Organisation(**fields, confirmed_at=confirmed))
+
+    started = time.perf_counter()
+    sample = organisations[:: max(1, len(organisations) // 500)]
+    for org in sample:  # the seed data is valid data: check a spread sample with the model's own rules
+        org.full_clean(exclude=["confirmed_by", "verified_by", "logo"], validate_unique=False)
+    validate_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        Organisation.objects.bulk_create(organisations, batch_size=2000)
+        services_through = Organisation.services.through
+        served_through = Organisation.municipalities_served.through
+        services_through.objects.bulk_create(
+            [
+                services_through(organisation_id=org.pk, servicecategory_id=service_ids[slug])
+                for org, row in zip(organisations, rows, strict=True)
+                for slug in row["services"]
+            ],
+            batch_size=5000,
+        )
+        served_through.objects.bulk_create(
+            [
+                served_through(organisation_id=org.pk, municipality_id=code)
+                for org, row in zip(organisations, rows, strict=True)
+                for code in row["municipalities_served"]
+            ],
+            batch_size=5000,
+        )
+        Certification.objects.bulk_create(
+            [
+                Certification(organisation_id=org.pk, kind=kind, valid_until=today + dt.timedelta(days=offset))
+                for org, row in zip(organisations, rows, strict=True)
+                for kind, offset in row["certifications"]
+            ],
+            batch_size=5000,
+        )
+    insert_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    reindex([org.pk for org in organisations])
+    reindex_s = time.perf_counter() - started
+
+    # Bulk insert and reindex leave two dead versions of every row; autovacuum would clear them in a live
+    # database, so measure after a VACUUM, not on a table three times its size.
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    analyze_s = time.perf_counter() - started
+    return {
+        "organisations": len(organisations),
+        "validated_sample": len(sample),
+        "validate_sample_s": round(validate_s, 2),
+        "insert_s": round(insert_s, 2),
+        "reindex_s": round(reindex_s, 2),
+        "vacuum_analyze_s": round(analyze_s, 2),
+        "total_s": round(insert_s + reindex_s + analyze_s, 2),
+        "rows_per_s": round(len(organisations) / (insert_s + reindex_s), 1),
+    }
+
+
+def expected_search() -> dict[str, Any]:
+    """What the search URL should show an anonymous visitor: the number of results and the first result's
+    code (the page must link to it)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import QueryDict
+
+    from directory.selectors import organisation_search
+
+    params = QueryDict(urlsplit(SEARCH_PATH).query)
+    result = organisation_search(user=AnonymousUser(), params=params, with_facets=False)
+    first = result.organisations.first()
+    return {"rows": result.organisations.count(), "first_code": str(first.code) if first else None}
+
+
+def measure_import(rows: list[dict[str, Any]], *, update: bool = False) -> dict[str, Any]:
+    import importlib.util
+
+    if importlib.util.find_spec("directory.imports") is None:
+        print("import: not measured (directory.imports missing)")
+        return {"measured": False, "reason": "directory.imports missing"}
+    from directory.imports import COLUMNS, organisation_import
+    from directory.models import Organisation
+
+    columns = [c for c in COLUMNS if c in rows[0]]
+    created_file = rows_to_csv(rows, columns).encode("utf-8")
+    before = Organisation.objects.count()
+    result: dict[str, Any] = {"measured": True, "rows": len(rows), "columns": columns, "bytes": len(created_file)}
+
+    def timed(label: str, data: bytes, dry_run: bool = False) -> Any:
+        _log(f"import: {label}")
+        started = time.perf_counter()
+        report = organisation_import(actor=None, rows_or_file=data, dry_run=dry_run)
+        seconds = time.perf_counter() - started
+        result[label] = {
+            "seconds": round(seconds, 2),
+            "rows_per_s": round(len(rows) / seconds, 1),
+            "created": report.created,
+            "updated": report.updated,
+            "errors": len(report.errors),
+            "first_errors": [str(e) for e in report.errors[:5]],
+            "saved": report.saved,
+        }
+        return report
+
+    timed("dry_run", created_file, dry_run=True)
+    timed("create", created_file)
+    if update:
+        timed("update", rows_to_csv(rows, columns, changed=True).encode("utf-8"))
+    result["organisations_after"] = Organisation.objects.count()
+    result["organisations_added"] = result["organisations_after"] - before
+    return result
+
+
+# --- The server --------------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(*, env: dict[str, str], port: int, workers: int, log_path: Path) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "asfnet.wsgi:application",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--error-logfile",
+        str(log_path),
+        "--log-level",
+        "warning",
+        "--timeout",
+        "60",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)  # noqa: S603
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}; see {log_path}")
+        with contextlib.suppress(OSError):
+            if fetch(port, "/healthz")[0] == 200:
+                return process
+        time.sleep(0.3)
+    stop_process(process)
+    raise SystemExit(f"gunicorn did not answer within 60 s; see {log_path}")
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
+def run_wrk(*, port: int, path: str, duration: int, concurrency: int) -> dict[str, Any] | None:
+    from shutil import which
+
+    wrk = which("wrk")
+    if wrk is None:
+        return None
+    command = [wrk, "-t1", f"-c{concurrency}", f"-d{duration}s", "--timeout", "10s", "--latency"]
+    output = subprocess.run(  # noqa: S603
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, timeout=duration + 60
+    ).stdout
+    try:
+        return parse_wrk(output)
+    except ValueError:
+        print(output)
+        return None
+
+
+# --- Reporting ---------------------------------------------------------------------------------------------
+def environment(pg_version: str) -> dict[str, Any]:
+    import django
+
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)  # noqa: S607
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)  # noqa: S607
+    import gunicorn
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "gunicorn": gunicorn.__version__,
+        "postgresql": pg_version,
+        "platform": platform.platform(),
+        "git_commit": git.stdout.strip(),
+        "git_dirty": bool(dirty.stdout.strip()),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def table(results: list[LoadResult]) -> str:
+    titles = ("req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "errors", "CPU ms/req")
+    header = f"{'endpoint':<38} {'client':<7}" + "".join(f"{title:>11}" for title in titles)
+    lines = [header, "-" * len(header)]
+    for r in results:
+        p = r.percentiles_ms
+        numbers = [r.rps, p.get("p50"), p.get("p90"), p.get("p95"), p.get("p99")]
+        lines.append(
+            f"{r.name:<38} {r.client:<7}"
+            + "".join(f"{_fmt(n):>11}" for n in numbers)
+            + f"{r.errors:>11}{_fmt(r.server_cpu_ms_per_request):>11}"
+        )
+    return "\n".join(lines)
+
+
+# --- Main --------------------------------------------------------------------------------------------------
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.run")
+    parser.add_argument("--organisations", type=int, default=10_000, help="organisations to seed (10000)")
+    parser.add_argument("--import-rows", type=int, default=10_000, help="rows in the import file (10000)")
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per URL and client (15)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL (2)")
+    parser.add_argument("--concurrency", type=int, default=10, help="concurrent connections (10)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--no-wrk", action="store_true", help="skip wrk even when it is installed")
+    parser.add_argument(
+        "--import-update",
+        action="store_true",
+        help="also time importing the same file again with changed values (10,000 updates; minutes)",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results ({RESULTS.relative_to(ROOT)})")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    redis_url = os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
+    db_name = urlsplit(database_url).path.lstrip("/")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops gunicorn
+    began = time.perf_counter()
+
+    _log(f"recreating database {db_name}")
+    pg_version = recreate_database(database_url)
+    env = bench_environment(database_url=database_url, redis_url=redis_url)
+    os.environ.update(env)
+    os.environ["DB_POOL"] = "false"  # this process: plain connections; gunicorn keeps the default pool
+    os.environ.pop("PYTEST_VERSION", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+    import redis
+    from django.core.management import call_command
+
+    django.setup()
+    redis_dbs = [redis_url, redis_url_with_db(redis_url, int(urlsplit(redis_url).path.strip("/") or 0) + 1)]
+    for url in redis_dbs:
+        redis.Redis.from_url(url).flushdb()
+
+    results: dict[str, Any] = {
+        "benchmark": "directory",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "environment": environment(pg_version),
+        "config": {
+            "organisations": args.organisations,
+            "import_rows": args.import_rows,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "concurrency": args.concurrency,
+            "gunicorn_workers": args.workers,
+            "gunicorn_worker_class": "sync",
+            "database": db_name,
+            "database_left_for_inspection": True,
+            "import_update": args.import_update,
+        },
+    }
+    started = time.perf_counter()
+    _log("migrating")
+    call_command("migrate", verbosity=0, interactive=False)
+    results["migrate_s"] = round(time.perf_counter() - started, 2)
+
+    _log(f"seeding {args.organisations:,} organisations")
+    rows = organisation_rows(args.organisations, start=100_000)
+    results["seed"] = seed(rows)
+    _log(f"seeded: {results['seed']}")
+    expected = expected_search()
+    results["search_url_results"] = expected["rows"]
+    if not expected["rows"]:
+        raise SystemExit(f"the search URL {SEARCH_PATH} finds nothing in the seed data")
+
+    _log("collectstatic (DEBUG off serves the hashed files)")
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    orgnr = next(r["orgnr"] for r in rows if r["published"])
+    endpoints = [
+        ("search page (q + 2 facets)", SEARCH_PATH),
+        ("ceiling: bare indexed query (JSON)", f"/bench/orgnr/{orgnr}/"),
+        ("ceiling: django-filter list, 25 rows", "/bench/list/?kind=asf&kommunkod=2581"),
+    ]
+    load_results: list[LoadResult] = []
+    server = None
+    log_path = args.output.parent / "gunicorn-directory.log"
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        port = free_port()
+        server_env = {**os.environ, **env}
+        server_env.pop("DB_POOL", None)
+        _log(f"starting gunicorn ({args.workers} sync workers) on 127.0.0.1:{port}")
+        server = start_gunicorn(env=server_env, port=port, workers=args.workers, log_path=log_path)
+        check_pages(port, endpoints, expected)
+        meter = CpuMeter(server.pid, db_name)
+        for name, path in endpoints:
+            _log(f"{name}: warm-up {args.warmup} s")
+            python_load(host="127.0.0.1", port=port, path=path, duration=args.warmup, concurrency=args.concurrency)
+            _log(f"{name}: python client, {args.concurrency} connections, {args.duration} s")
+            load_before = os.getloadavg()[0]
+            meter.start()
+            latencies, errors, statuses, size, wall = python_load(
+                host="127.0.0.1", port=port, path=path, duration=args.duration, concurrency=args.concurrency
+            )
+            cpu = meter.stop()
+            load_results.append(
+                LoadResult(
+                    name=name,
+                    path=path,
+                    client="python",
+                    duration_s=round(wall, 2),
+                    concurrency=args.concurrency,
+                    requests=len(latencies) + errors,
+                    errors=errors,
+                    rps=round(len(latencies) / wall, 1),
+                    percentiles_ms=(
+                        {f"p{p}": round(percentile(latencies, p) * 1000, 2) for p in (50, 90, 95, 99)}
+                        if latencies
+                        else {}
+                    ),
+                    mean_ms=round(sum(latencies) / len(latencies) * 1000, 2) if latencies else None,
+                    max_ms=round(max(latencies) * 1000, 2) if latencies else None,
+                    bytes_per_response=size // len(latencies) if latencies else None,
+                    statuses=dict(statuses),
+                    cpu_s=cpu,
+                    load_average_before=round(load_before, 2),
+                )
+            )
+            if not args.no_wrk:
+                _log(f"{name}: wrk, {args.concurrency} connections, {args.duration} s")
+                load_before = os.getloadavg()[0]
+                meter.start()
+                wrk = run_wrk(port=port, path=path, duration=args.duration, concurrency=args.concurrency)
+                cpu = meter.stop()
+                cpu.pop("load_generator", None)  # wrk is another process; its CPU is not measured here
+                if wrk is not None:
+                    load_results.append(
+                        LoadResult(
+                            name=name,
+                            path=path,
+                            client="wrk",
+                            duration_s=float(args.duration),
+                            concurrency=args.concurrency,
+                            requests=wrk["requests"] or 0,
+                            errors=wrk["errors"],
+                            rps=wrk["rps"],
+                            percentiles_ms={k: round(v, 2) for k, v in wrk["percentiles_ms"].items()},
+                            cpu_s=cpu,
+                            load_average_before=round(load_before, 2),
+                        )
+                    )
+    finally:
+        stop_process(server)
+        _log("gunicorn stopped")
+    results["http"] = [
+        {**asdict(r), "server_cpu_ms_per_request": _round(r.server_cpu_ms_per_request)} for r in load_results
+    ]
+
+    results["import"] = measure_import(
+        organisation_rows(args.import_rows, start=500_000, seed=7), update=args.import_update
+    )
+    for url in redis_dbs:
+        redis.Redis.from_url(url).flushdb()
+    results["total_s"] = round(time.perf_counter() - began, 1)
+
+    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    print_summary(results, load_results, args)
+    return 0
+
+
+def check_pages(port: int, endpoints: list[tuple[str, str]], expected: dict[str, Any]) -> None:
+    """Each URL answers 200 with what it should show, before anything is measured."""
+    search, orgnr, listing = (path for _name, path in endpoints)
+    status, body = fetch(port, search)
+    if status != 200 or expected["first_code"].encode() not in body:
+        raise SystemExit(f"search page: status {status}, first result {expected['first_code']} not on the page")
+    status, body = fetch(port, orgnr)
+    if status != 200 or not json.loads(body).get("found"):
+        raise SystemExit(f"bare indexed query: status {status} {body[:200]!r}")
+    status, body = fetch(port, listing)
+    if status != 200 or body.count(b"<tr><td>") != 25:
+        raise SystemExit(f"django-filter list: status {status}, {body.count(b'<tr><td>')} rows instead of 25")
+
+
+def print_summary(results: dict[str, Any], load: list[LoadResult], args: argparse.Namespace) -> None:
+    env = results["environment"]
+    seed_info = results["seed"]
+    print()
+    print(
+        f"Directory benchmark, {results['date']} — {env['cpu_count']} CPUs ({env['cpu_model']}), "
+        f"Python {env['python']}, PostgreSQL {env['postgresql']}, Django {env['django']}, "
+        f"gunicorn {env['gunicorn']} ({args.workers} sync workers), load average at start "
+        f"{env['load_average_at_start'][0]}"
+    )
+    print(
+        f"Seed: {seed_info['organisations']:,} organisations inserted in {seed_info['insert_s']} s, "
+        f"search index built in {seed_info['reindex_s']} s ({seed_info['rows_per_s']:,} organisations/s); "
+        f"migrate {results['migrate_s']} s"
+    )
+    print(f"Search URL {SEARCH_PATH} finds {results['search_url_results']} organisations (25 shown per page)")
+    print(f"HTTP: {args.concurrency} concurrent connections, {args.duration} s per endpoint and client")
+    print(table(load))
+    by_name = {r.name: r for r in load if r.client == "python"}
+    search = by_name.get("search page (q + 2 facets)")
+    if search:
+        for name, r in by_name.items():
+            if r is not search and r.rps:
+                print(f"  search page runs at {search.rps / r.rps:.0%} of '{name}'")
+    cores = env["cpu_count"] or 1
+    for r in load:
+        if r.cpu_s:
+            cpu = ", ".join(f"{k} {v} s" for k, v in r.cpu_s.items())
+            print(f"  CPU during {r.name} / {r.client}: {cpu} (of {r.duration_s * cores:.0f} s)")
+    print(
+        "  CPU ms/req = gunicorn + PostgreSQL backend CPU per answered request. With the cores to itself the "
+        "server could answer at most about:"
+    )
+    for r in load:
+        if r.client == "python" and r.server_cpu_ms_per_request:
+            print(f"    {r.name}: {cores * 1000 / r.server_cpu_ms_per_request:,.0f} req/s on {cores} cores")
+    imp = results["import"]
+    if imp.get("measured"):
+        for label in ("dry_run", "create", "update"):
+            step = imp.get(label)
+            if step is None:
+                continue
+            print(
+                f"Import {label:<8}: {imp['rows']:,} rows in {step['seconds']} s ({step['rows_per_s']:,} rows/s); "
+                f"created {step['created']}, updated {step['updated']}, errors {step['errors']}"
+            )
+    else:
+        print(f"Import: not measured ({imp.get('reason')})")
+    print(
+        f"Results: {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}; "
+        f"database {results['config']['database']} left for inspection (dropped and recreated by the next run); "
+        f"total {results['total_s']} s"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

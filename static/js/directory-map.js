@@ -1,0 +1,72 @@
+/* The directory map (templates/directory/map.html).
+ *
+ * Reads the organisations from the <script type="application/json" id="map-data"> block that Django's
+ * json_script wrote (data only; the CSP allows no inline script), shows the map area and puts one
+ * keyboard-focusable marker per organisation on it. A tile layer is added only when the server has a tile
+ * URL configured; otherwise the markers stand on a plain background. Without JavaScript, or when Leaflet
+ * fails to load, the map area stays hidden and the table on the page is the map. */
+(function () {
+  "use strict";
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text;
+    return div.innerHTML;
+  }
+
+  function popupContent(org) {
+    var link = document.createElement("a");
+    link.href = org.url;
+    link.textContent = org.name;
+    return link;
+  }
+
+  function start() {
+    var dataElement = document.getElementById("map-data");
+    var area = document.getElementById("map-area");
+    var container = document.getElementById("directory-map");
+    if (!dataElement || !area || !container || typeof window.L === "undefined") {
+      return;
+    }
+    var data;
+    try {
+      data = JSON.parse(dataElement.textContent);
+    } catch (error) {
+      return;
+    }
+    var organisations = (data && data.organisations) || [];
+    if (!organisations.length) {
+      return;
+    }
+    area.hidden = false;
+
+    var L = window.L;
+    var map = L.map(container, { scrollWheelZoom: false });
+    if (data.tiles && data.tiles.url) {
+      // The attribution is shown as HTML by Leaflet: escape it, it is plain text in the settings.
+      L.tileLayer(data.tiles.url, { attribution: escapeHtml(data.tiles.attribution || ""), maxZoom: 18 }).addTo(map);
+      container.classList.add("has-tiles");
+    }
+    // Leaflet's default marker, with the image addresses from the server (content-hashed in production).
+    var icon = L.icon(Object.assign({}, L.Icon.Default.prototype.options, data.icons || {}));
+    var markers = organisations.map(function (org) {
+      // `title` and `alt` name the marker for screen readers; `keyboard` (the default) makes it focusable,
+      // and Enter opens the popup with a link to the profile.
+      return L.marker([org.lat, org.lng], { icon: icon, title: org.name, alt: org.name, keyboard: true }).bindPopup(
+        popupContent(org)
+      );
+    });
+    var group = L.featureGroup(markers).addTo(map);
+    if (markers.length === 1) {
+      map.setView(markers[0].getLatLng(), 11);
+    } else {
+      map.fitBounds(group.getBounds(), { padding: [24, 24], maxZoom: 12 });
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -162,7 +162,7 @@ if REDIS_URL and TESTING:
     # worker on database 0/1 never steals the tests' tasks and cache.clear() in one worker leaves the
     # others alone.
     _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    _base = 8 + 2 * int(_worker or 0)
+    _base = 8 + 2 * (int(_worker or 0) % 4)  # Redis has 16 databases: 8–15 for up to four workers
     CACHE_URL = _redis_db(REDIS_URL, _base)
     CELERY_BROKER_URL = _redis_db(REDIS_URL, _base + 1)
 elif REDIS_URL:
@@ -217,6 +217,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "directory.tasks.nudge_stale_organisations",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),  # Mondays 07:00, CELERY_TIMEZONE
     },
+    # Users with saved directory searches get one e-mail listing the organisations that newly match them.
+    "directory-saved-search-digests": {
+        "task": "directory.tasks.send_saved_search_digests",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),  # Mondays 08:00, CELERY_TIMEZONE
+    },
+    # Matchmaking nudges: needs with no proposal, unanswered proposals, opportunities about to expire
+    # (each thing at most weekly; matchmaking/nudges.py).
+    "matchmaking-send-nudges": {
+        "task": "matchmaking.tasks.send_nudges",
+        "schedule": crontab(minute=30, hour=7),  # daily 07:30, CELERY_TIMEZONE
+    },
 }
 
 # --- Authentication -----------------------------------------------------------------------------------
@@ -255,7 +266,8 @@ ACCOUNT_FORMS = {"signup": "asfnet.forms.SignupForm"}
 ACCOUNT_SESSION_REMEMBER = False
 # Failed logins: 5 per account per 15 minutes, 10 per IP per minute (security-checks A1). Counted in the
 # Redis cache, so every web worker shares the count.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key"}
+# Guest registration for events e-mails the given address: 20 per IP and 5 per address per hour.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key", "events_guest_registration": "20/h/ip,5/h/key"}
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 10 * 60
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[asfnet] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
@@ -376,6 +388,8 @@ DIRECTORY_NEEDS_UPDATE_MONTHS = env_int("DIRECTORY_NEEDS_UPDATE_MONTHS", 6, mini
 DIRECTORY_HIDE_AFTER_MONTHS = env_int("DIRECTORY_HIDE_AFTER_MONTHS", 12, minimum=1)
 DIRECTORY_NAME_COLLATION = "sv-SE-x-icu"  # ICU collation shipped with Debian's PostgreSQL
 # Events: how long a person offered a freed place has to accept it; default retention of personal data.
+# Matchmaking: a placement opportunity expires unless its organisation refreshes it every N weeks.
+OPPORTUNITY_REFRESH_WEEKS = env_int("OPPORTUNITY_REFRESH_WEEKS", 6, minimum=1)
 EVENTS_OFFER_HOURS = env_int("EVENTS_OFFER_HOURS", 24, minimum=1)
 EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30, minimum=0)
 # Logos: accepted formats, size and pixel limits; every upload is re-encoded to PNG under a new name.

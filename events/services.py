@@ -294,6 +294,8 @@ def registration_cancel(*, registration: Registration, actor: Any = None) -> Reg
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status not in ACTIVE:
         return registration
+    if event.end <= timezone.now():
+        raise ValidationError(_("The event is over; its registrations can no longer be cancelled."))
     held = registration.holds_place
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = timezone.now()

@@ -316,6 +316,12 @@ class Command(BaseCommand):
         summary = f"Demo network ready: {len(orgs)} organisations, {len(logins)} users."
         self.stdout.write(self.style.SUCCESS(summary))
         self._print_logins(logins)
+        from events.demo import seed_events  # the calendar's demo season (events app)
+
+        seed_events(self.stdout)
+        from matchmaking.demo import seed_matchmaking  # participants, needs, opportunities, placements
+
+        seed_matchmaking(self.stdout)
 
     # --- Organisations ---------------------------------------------------------------------------------
     def _organisation(self, spec: DemoOrg) -> Organisation:

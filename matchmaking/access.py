@@ -3,7 +3,8 @@
 * Participant / Need: officers of the raising organisation and coordinators; everyone else 404. Every read
   of a participant record writes an audit row (who, which, why — never the values).
 * Opportunity: any logged-in member may read an open one; its organisation's members (and coordinators)
-  may change it; others who can read it get 403 on write.
+  may change it; for anyone else its upkeep pages do not exist (404, like the organisation's own upkeep
+  pages: security-checks C11).
 * Match: the raising organisation's officers, the hosting organisation's members and coordinators. Hosts
   see the placement but never the participant's sensitive fields (see `host_view`).
 """
@@ -13,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from asfnet.access import can_edit_organisation, is_coordinator, memberships, officer_organisations
@@ -23,9 +24,18 @@ from matchmaking.models import Match, Need, Opportunity, Participant
 
 
 def participant_for_user(*, user: Any, code: str, purpose: str = "read") -> Participant:
-    participant = get_object_or_404(
-        Participant.objects.visible_to(user).select_related("project", "raised_by_organisation"), code=code
+    # A code is unique within a project; a coordinator who sees several projects could meet the same code
+    # twice. Then the newest project's participant is shown (never a 500); project-qualified URLs would
+    # remove the ambiguity.
+    participant = (
+        Participant.objects.visible_to(user)
+        .select_related("project", "raised_by_organisation")
+        .filter(code=code)
+        .order_by("-project_id")
+        .first()
     )
+    if participant is None:
+        raise Http404
     audit_log(actor=user, action="participant.read", target=participant, data={"purpose": purpose})
     return participant
 
@@ -44,7 +54,7 @@ def opportunity_for_user(*, user: Any, code: UUID | str, write: bool = False) ->
         Opportunity.objects.visible_to(user).select_related("organisation", "service"), code=code
     )
     if write and not can_edit_organisation(user, opportunity.organisation):
-        raise PermissionDenied
+        raise Http404
     return opportunity
 
 

@@ -38,3 +38,14 @@ def send_match_email(match_id: int, kind: str) -> None:
             subject = render_to_string("matchmaking/email/subject.txt", context).strip()
             body = render_to_string("matchmaking/email/body.txt", context)
         send_mail(subject, body, None, [user.email])
+
+
+# --- Nudges (matchmaking/nudges.py) ---------------------------------------------------------------------------
+@shared_task
+def send_nudges() -> dict[str, int]:
+    """Daily (settings.CELERY_BEAT_SCHEDULE): remind officers of needs with no proposal, hosts of unanswered
+    proposals and organisations of opportunities about to expire. Idempotent: each thing is claimed before
+    it is nudged, at most once a week. Returns how many of each were nudged."""
+    from matchmaking.nudges import send_all
+
+    return send_all()

@@ -1,17 +1,216 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Matchmaking pages: the dashboard, participants and their needs (opportunities: views_opportunities.py;
+placements: views_matches.py).
 
-from asfnet.access import memberships, role_of
+Access: participants and needs exist only for the raising organisation's officers and coordinators
+(`participant_for_user` / `need_for_user`, audited; anyone else 404). Raising a participant is for officers
+of a municipality or agency and coordinators (anyone else 403)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from asfnet.access import Role, is_coordinator, is_officer, memberships, officer_organisations, role_of, role_required
+from directory.models import OFFICER_KINDS, Organisation
+from matchmaking import selectors, services
+from matchmaking.access import need_for_user, opportunity_for_user, participant_for_user
+from matchmaking.forms import NeedForm, OutcomeForm, ParticipantCreateForm, ParticipantEditForm, add_service_errors
+from matchmaking.models import FundedProject
+
+PAGE_SIZE = 25
+
+
+def query_without_page(request: HttpRequest, keep: tuple[str, ...]) -> str:
+    params = request.GET.copy()
+    for key in list(params):
+        if key not in keep:
+            params.pop(key)
+    return params.urlencode()
+
+
+# --- Dashboard ----------------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """ "Waiting for you": officers see their organisation's participants and the placements that need them;
+    hosts see their opportunities and the proposals to answer; coordinators see counts and everything."""
+    user = request.user
+    coordinator = is_coordinator(user)
+    context: dict = {"role": role_of(user), "is_coordinator": coordinator}
+    if coordinator or is_officer(user):
+        plist = selectors.participant_list(user=user, params=request.GET)
+        page = Paginator(plist.participants, PAGE_SIZE).get_page(request.GET.get("page"))
+        selectors.audit_participant_list(user=user, page_number=page.number, shown=len(page.object_list))
+        context.update(
+            participants=plist,
+            page=page,
+            sorts=selectors.PARTICIPANT_SORTS,
+            page_query=query_without_page(request, ("q", "sort", "organisation")),
+            officer_waiting=selectors.officer_waiting(user=user),
+        )
+    if coordinator:
+        context["counts"] = selectors.coordinator_counts()
+        context["host_waiting"] = selectors.host_waiting(user=user)
+    elif memberships(user):
+        host = {
+            "host_waiting": selectors.host_waiting(user=user),
+            "host_placements": selectors.host_placements(user=user),
+            "own_opportunities": selectors.own_opportunities(user=user),
+        }
+        # An officer's municipality seldom hosts placements: its host sections show only when it does.
+        if not is_officer(user) or any(host.values()):
+            context.update(host)
+    return render(request, "matchmaking/index.html", context)
+
+
+# --- Participants -------------------------------------------------------------------------------------------
+def _raising_organisations(user: Any) -> QuerySet[Organisation]:
+    if is_coordinator(user):
+        return Organisation.objects.filter(kind__in=OFFICER_KINDS).order_by("name")
+    return Organisation.objects.filter(pk__in=[o.pk for o in officer_organisations(user)]).order_by("name")
+
+
+@role_required(Role.OFFICER)
+@require_http_methods(["GET", "POST"])
+def participant_create(request: HttpRequest) -> HttpResponse:
+    form = ParticipantCreateForm(request.POST or None, organisations=_raising_organisations(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.participant_create(
+                actor=request.user,
+                project=form.cleaned_data["project"],
+                organisation=form.cleaned_data["organisation"],
+                data=form.data_for_service(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Participant %(code)s was added. Next, describe what the person needs.") % {"code": participant.code},
+            )
+            return redirect("matchmaking:need_create", code=participant.code)
+    return render(
+        request,
+        "matchmaking/participant_form.html",
+        {"form": form, "creating": True, "has_projects": FundedProject.objects.exists()},
+    )
 
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
-    """Starting point for matchmaking: what this person can do here depends on their role."""
+def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
+    participant = participant_for_user(user=request.user, code=code)
+    context = {
+        "participant": participant,
+        "participant_age": participant.age_on(participant.entry_date),
+        "profile": selectors.participant_profile(participant=participant),
+    }
+    return render(request, "matchmaking/participant_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
+    participant = participant_for_user(user=request.user, code=code, purpose="edit")
+    form = ParticipantEditForm(request.POST or None, instance=participant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_update(actor=request.user, participant=participant, data=form.data_for_service())
+        except ValidationError as error:
+            add_service_errors(form, error)
+            participant.refresh_from_db()
+        else:
+            messages.success(request, _("The participant's details were saved."))
+            return redirect("matchmaking:participant_detail", code=participant.code)
     return render(
-        request,
-        "matchmaking/index.html",
-        {"role": role_of(request.user), "my_memberships": memberships(request.user)},
+        request, "matchmaking/participant_form.html", {"form": form, "participant": participant, "creating": False}
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
+    participant = participant_for_user(user=request.user, code=code, purpose="outcome")
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.outcome_record(
+                actor=request.user,
+                participant=participant,
+                date=form.cleaned_data["date"],
+                event=form.cleaned_data["event"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The labour-market event was recorded."))
+            return redirect("matchmaking:participant_detail", code=participant.code)
+    return render(request, "matchmaking/outcome_form.html", {"form": form, "participant": participant})
+
+
+# --- Needs --------------------------------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_create(request: HttpRequest, code: str) -> HttpResponse:
+    participant = participant_for_user(user=request.user, code=code, purpose="need")
+    form = NeedForm(request.POST or None, participant=participant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.need_create(
+                actor=request.user,
+                participant=participant,
+                data=form.data_for_service(),
+                services=form.cleaned_data["services"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The need was saved. Here are the placements that fit it best."))
+            return redirect("matchmaking:need_detail", code=need.code)
+    return render(request, "matchmaking/need_form.html", {"form": form, "participant": participant})
+
+
+@login_required
+@require_GET
+def need_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The need with its ranked suggestions: score, what fits and what does not, in words."""
+    need = need_for_user(user=request.user, code=code)
+    context = {
+        "need": need,
+        "participant": need.participant,
+        "services": list(need.services.all()),
+        "suggestions": selectors.need_suggestions(need=need),
+        "matches": list(need.matches.select_related("opportunity__organisation").order_by("-created_at")),
+    }
+    return render(request, "matchmaking/need_detail.html", context)
+
+
+@login_required
+@require_POST
+def match_propose(request: HttpRequest, code: str, opportunity: str) -> HttpResponse:
+    """Propose the need for an opportunity. Back to the page the officer came from (need or opportunity)."""
+    need = need_for_user(user=request.user, code=code)
+    target = opportunity_for_user(user=request.user, code=opportunity)
+    try:
+        services.match_propose(actor=request.user, need=need, opportunity=target)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(code)s was proposed for “%(title)s”. %(organisation)s is told by e-mail.")
+            % {"code": need.participant.code, "title": target.title, "organisation": target.organisation.name},
+        )
+    if request.POST.get("back") == "opportunity":
+        return redirect("matchmaking:opportunity_needs", code=target.code)
+    return redirect("matchmaking:need_detail", code=need.code)

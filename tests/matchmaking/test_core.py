@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import translation
 
 from asfnet.models import AuditLog
 from directory.models import ServiceCategory
@@ -31,6 +32,13 @@ from matchmaking.models import (
 from matchmaking.tasks import send_match_email
 
 TODAY = dt.date.today()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Reason texts are compared in English (the source language); e-mail tests set their own language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -215,6 +223,20 @@ def test_a_person_who_travels_further_sees_the_neighbouring_town_with_fewer_poin
     assert "within travelling distance (50 km)" in [r.text for r in ranked[1].fits]
 
 
+def test_points_and_score_agree_for_every_candidate(world, project):
+    catering = ServiceCategory.objects.get(slug="catering")
+    p = participant(world, project)
+    n = need(world, p, services=[catering], occupation_codes=["5120"], travel_km=80, adaptations=["calm", "physical"])
+    opportunity(world, title="A", service=catering, occupation_code="5120")
+    opportunity(world, title="B", municipality="2560", times=[Weekday.AFTERNOONS], adaptations=["physical", "calm"])
+    opportunity(
+        world, title="C", hours_per_week_min=25, supervisor_available=False, starts_on=TODAY + dt.timedelta(days=9)
+    )
+    service_ids = {catering.pk}
+    for candidate in scoring.candidates(n):
+        assert scoring.points(n, candidate, service_ids) == scoring.score(n, candidate).score, candidate.title
+
+
 def test_scoring_is_deterministic_on_ties(world, project):
     p = participant(world, project)
     n = need(world, p)
@@ -316,7 +338,7 @@ def test_proposal_e_mail_goes_to_the_host_in_their_language_without_sensitive_fi
     send_match_email(m.pk, "proposed")
     by_address = {message.to[0]: message for message in mail.outbox}
     assert "A participant is proposed" in by_address[world.staff_a.email].subject
-    assert by_address[world.admin_a.email].subject == "En deltagare föreslås för Arbetsträning i caféet"
+    assert by_address[world.admin_a.email].subject == "En deltagare har föreslagits till Arbetsträning i caféet"
     for message in mail.outbox:
         assert "lugnt och praktiskt" not in message.body  # the need's free text never leaves the officer scope
         assert m.need.participant.code in message.body

@@ -1,0 +1,196 @@
+"""Admin for matchmaking (coordinators only; the admin refuses everyone else).
+
+Participants: lists show the code, project, organisation and dates only, and filter/search on those only —
+never on a sensitive field. Opening or saving a participant in the admin is audited like any other read
+or write."""
+
+from django.contrib import admin
+
+from asfnet.access import is_coordinator
+from asfnet.audit import audit_log
+from matchmaking.models import FundedProject, LabourMarketEvent, Match, Need, Opportunity, Participant
+
+
+class CoordinatorAdmin(admin.ModelAdmin):
+    """Coordinators (staff with `is_coordinator`) may look up, add and change; nobody deletes here
+    (participants leave through the retention purge, placements through the pipeline)."""
+
+    def _coordinator(self, request) -> bool:
+        return bool(request.user.is_staff and is_coordinator(request.user))
+
+    def has_module_permission(self, request):
+        return self._coordinator(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._coordinator(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._coordinator(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._coordinator(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FundedProject)
+class FundedProjectAdmin(CoordinatorAdmin):
+    list_display = ["diarienummer", "name", "owner", "starts_on", "ends_on"]
+    search_fields = ["diarienummer", "name"]
+    fields = ["diarienummer", "name", "owner", "starts_on", "ends_on", "programme_area", "objective"]
+    raw_id_fields = ["owner"]
+
+
+class LabourMarketEventInline(admin.TabularInline):
+    model = LabourMarketEvent
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return is_coordinator(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return is_coordinator(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_coordinator(request.user)
+
+    fields = ["date", "event", "recorded_at", "recorded_by"]
+    readonly_fields = ["recorded_at", "recorded_by"]
+
+
+@admin.register(Participant)
+class ParticipantAdmin(CoordinatorAdmin):
+    list_display = ["code", "project", "raised_by_organisation", "entry_date", "exit_date"]
+    list_filter = ["project"]
+    search_fields = ["code"]
+    list_select_related = ["project", "raised_by_organisation"]
+    fields = [
+        "code",
+        "project",
+        "raised_by_organisation",
+        "raised_by",
+        "gender",
+        "birth_date",
+        "entry_date",
+        "exit_date",
+        "status_at_entry",
+        "unemployed_months",
+        "isced",
+        "municipality",
+        "disability",
+        "third_country_national",
+        "foreign_background",
+        "minority",
+        "homeless",
+        "rural",
+        "consent_date",
+        "consent_scope",
+    ]
+    readonly_fields = ["raised_by"]
+    raw_id_fields = ["raised_by_organisation"]
+    inlines = [LabourMarketEventInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        participant = self.get_object(request, object_id)
+        if participant is not None:
+            audit_log(actor=request.user, action="participant.read", target=participant, data={"purpose": "admin"})
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_log(
+            actor=request.user,
+            action="participant.update" if change else "participant.create",
+            target=obj,
+            data={"fields": sorted(form.changed_data), "via": "admin"},
+        )
+
+
+@admin.register(Need)
+class NeedAdmin(CoordinatorAdmin):
+    list_display = ["participant", "status", "hours_per_week", "municipality", "earliest_start", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["participant__code"]
+    list_select_related = ["participant"]
+    fields = [
+        "participant",
+        "status",
+        "occupation_codes",
+        "services",
+        "hours_per_week",
+        "times",
+        "municipality",
+        "travel_km",
+        "adaptations",
+        "supervisor_needed",
+        "language",
+        "earliest_start",
+        "free_text",
+        "created_by",
+    ]
+    readonly_fields = ["created_by"]
+    raw_id_fields = ["participant"]
+    filter_horizontal = ["services"]
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(CoordinatorAdmin):
+    list_display = ["title", "organisation", "type", "municipality", "places_available", "places_total", "refreshed_at"]
+    list_filter = ["type", "published", "municipality"]
+    search_fields = ["title", "organisation__name"]
+    list_select_related = ["organisation"]
+    fields = [
+        "organisation",
+        "type",
+        "title",
+        "description",
+        "service",
+        "occupation_code",
+        "municipality",
+        "hours_per_week_min",
+        "hours_per_week_max",
+        "times",
+        "places_total",
+        "places_available",
+        "adaptations",
+        "supervisor_available",
+        "starts_on",
+        "ends_on",
+        "published",
+        "refreshed_at",
+    ]
+    raw_id_fields = ["organisation"]
+
+
+@admin.register(Match)
+class MatchAdmin(CoordinatorAdmin):
+    """Read-only: the pipeline moves only through its services (race-safe, audited, e-mailed)."""
+
+    list_display = ["need", "opportunity", "status", "proposed_at", "started_on", "ended_on"]
+    list_filter = ["status"]
+    search_fields = ["need__participant__code", "opportunity__title"]
+    list_select_related = ["need__participant", "opportunity"]
+    fields = [
+        "need",
+        "opportunity",
+        "status",
+        "score",
+        "reasons",
+        "proposed_by",
+        "proposed_at",
+        "decided_by",
+        "decided_at",
+        "decline_reason",
+        "started_on",
+        "ended_on",
+        "end_note",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,89 @@
+"""`manage.py import_participants --project DNR [--project-name NAME] [--organisation ORGNR]
+[--language sv|en] participants.csv outcomes.csv`
+
+Brings existing spreadsheet data of a funded project in (columns: docs/import-participants.md). All or
+nothing: prints one line per problem (`participants.csv, row 3, column exit_date: …`) in the active language
+and exits with status 1 when there is any, having saved nothing. Re-running it with the same files changes
+nothing: participants are updated by project + code, events are not added twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from matchmaking.imports import participant_import
+
+
+class Command(BaseCommand):
+    help = "Import participants and their labour-market events of a funded project (docs/import-participants.md)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("participants", type=Path, help="participants CSV (UTF-8, comma- or semicolon-separated)")
+        parser.add_argument("outcomes", type=Path, help="labour-market events CSV: participant_code, date, event")
+        parser.add_argument("--project", required=True, help="the funded project's reference number, e.g. 23-051-S06")
+        parser.add_argument("--project-name", default="", help="the project's name; required when it does not exist")
+        parser.add_argument(
+            "--organisation",
+            default="",
+            help="orgnr of the organisation that raised every participant "
+            "(default: the municipality organisation of each row's municipality)",
+        )
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=None,
+            help="language of the messages (default: the active language)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options["language"] or translation.get_language() or settings.LANGUAGE_CODE):
+            self._import(options)
+
+    def _import(self, options: dict[str, Any]) -> None:
+        sources = {}
+        for key in ("participants", "outcomes"):
+            path: Path = options[key]
+            try:
+                sources[key] = path.read_bytes()
+            except OSError as error:
+                message = _("Cannot read %(file)s: %(reason)s") % {"file": path, "reason": error.strerror}
+                raise CommandError(message) from None
+        report = participant_import(
+            actor=None,
+            project=options["project"],
+            project_name=options["project_name"],
+            organisation=options["organisation"],
+            participants=sources["participants"],
+            outcomes=sources["outcomes"],
+            file_names=(options["participants"].name, options["outcomes"].name),
+        )
+        for problem in report.errors:
+            self.stderr.write(str(problem))
+        if not report.ok:
+            count = len(report.errors)
+            message = ngettext("%(count)s problem; nothing was saved.", "%(count)s problems; nothing was saved.", count)
+            raise CommandError(message % {"count": count}, returncode=1)
+        assert report.project is not None
+        if report.project_created:
+            self.stdout.write(_("Created the project %(project)s.") % {"project": report.project})
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "%(project)s: %(created)s participants created, %(updated)s updated; %(outcomes)s labour-market "
+                    "events added, %(existing)s already there."
+                )
+                % {
+                    "project": report.project.diarienummer,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "outcomes": report.outcomes_created,
+                    "existing": report.outcomes_already_there,
+                }
+            )
+        )

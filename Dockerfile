@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # gettext: compile the Swedish/English catalogues (locale/*.po are kept in git, *.mo are built here).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 asfnet \
     && useradd --system --uid 10001 --gid asfnet --home-dir /app --shell /usr/sbin/nologin asfnet

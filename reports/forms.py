@@ -5,14 +5,20 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from asfnet.identifiers import normalise_orgnr
+from directory.models import Organisation
 from matchmaking.models import FundedProject
-from reports.models import ReportKind
+from reports.models import ReportKind, SupportKind
 
 
 class ReportRunForm(forms.Form):
     kind = forms.ChoiceField(label=_("Report"), choices=ReportKind.choices)
     project = forms.ModelChoiceField(
-        label=_("Funded project"), queryset=FundedProject.objects.all(), required=False, to_field_name="diarienummer"
+        label=_("Funded project"),
+        queryset=FundedProject.objects.all(),
+        required=False,
+        to_field_name="diarienummer",
+        help_text=_("The exit package needs no project and no period."),
     )
     period_from = forms.DateField(
         label=_("From (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -32,3 +38,71 @@ class ReportRunForm(forms.Form):
         if start and start < dt.date(2000, 1, 1):
             self.add_error("period_from", _("Choose a date from 2000 onwards."))
         return data
+
+
+class SupportFilterForm(forms.Form):
+    project = forms.ModelChoiceField(
+        label=_("Funded project"),
+        queryset=FundedProject.objects.all(),
+        required=False,
+        to_field_name="diarienummer",
+        empty_label=_("All projects"),
+    )
+
+
+class SupportRecordForm(forms.Form):
+    """A coordinator records support to one organisation, named by its organisation number."""
+
+    project = forms.ModelChoiceField(
+        label=_("Funded project"), queryset=FundedProject.objects.all(), to_field_name="diarienummer"
+    )
+    orgnr = forms.CharField(
+        label=_("Organisation number"),
+        max_length=20,
+        help_text=_("As NNNNNN-NNNN. The organisation must be in the directory."),
+    )
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("Kind of support"), choices=SupportKind.choices)
+    direct = forms.BooleanField(
+        label=_("Direct support to the organisation"),
+        required=False,
+        initial=True,
+        help_text=_("Only direct support counts in the entity indicators EECO18 and EECO19."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_orgnr(self) -> str:
+        orgnr = normalise_orgnr(self.cleaned_data["orgnr"])
+        organisation = Organisation.objects.filter(orgnr=orgnr).first()
+        if organisation is None:
+            raise forms.ValidationError(_("No organisation with this number is in the directory."))
+        self.cleaned_data["organisation"] = organisation
+        return orgnr
+
+    def clean_date(self) -> dt.date:
+        day = self.cleaned_data["date"]
+        if day < dt.date(2000, 1, 1) or day > dt.date.today() + dt.timedelta(days=366):
+            raise forms.ValidationError(_("Choose a date between 2000 and next year."))
+        return day
+
+
+class SupportImportForm(forms.Form):
+    MAX_BYTES = 2 * 1024 * 1024
+
+    project = forms.ModelChoiceField(
+        label=_("Funded project"), queryset=FundedProject.objects.all(), to_field_name="diarienummer"
+    )
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns orgnr, date (YYYY-MM-DD), kind and direct (true or false); UTF-8; at most 2 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB. Split it into smaller files."))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")) from None

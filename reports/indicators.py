@@ -28,6 +28,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.utils.translation import ngettext
 
 from matchmaking.models import SITUATION_EVENTS, FundedProject, LabourMarketEvent, Participant
 from reports.models import NOT_SUPPORT, SupportRecord
@@ -257,8 +258,14 @@ def entity_indicators(
     warnings = []
     if row["unknown_size"]:
         warnings.append(
-            f"{row['unknown_size']} supported organisation(s) of an SME kind have no number of employees and are "
-            "not counted in EECO19."
+            ngettext(
+                "%(count)s supported organisation of an SME kind has no number of employees and is not counted in "
+                "EECO19.",
+                "%(count)s supported organisations of an SME kind have no number of employees and are not counted "
+                "in EECO19.",
+                row["unknown_size"],
+            )
+            % {"count": row["unknown_size"]}
         )
     return {"EECO18": {"total": row["EECO18"]}, "EECO19": {"total": row["EECO19"]}}, warnings
 

@@ -16,7 +16,8 @@ PUBLIC_OR_BUSINESS = ("municipality", "agency", "region", "education_public", "b
 
 
 def _as_dict(queryset, key: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    return {str(row[key] or "-"): row["n"] for row in queryset}
+    """Rows of `values(key).annotate(n=…)` as {group: n}, largest first; an empty group is "unknown"."""
+    return {str(row[key] or "unknown"): row["n"] for row in queryset.order_by("-n", key)}
 
 
 def cross_sector_contacts(start: dt.date, end: dt.date) -> int:
@@ -47,7 +48,10 @@ def compute(run: ReportRun) -> dict[str, Any]:
     engaged = Organisation.objects.filter(pk__in=support.values("organisation"))
     events = Event.objects.filter(status=EventStatus.PUBLISHED, start__date__range=(start, end))
     attendance = Registration.objects.filter(event__in=events, attendance=Attendance.PRESENT)
-    matches = Match.objects.filter(Q(started_on__range=(start, end)) | Q(ended_on__range=(start, end)))
+    # Placements and outcomes of this project's participants only.
+    matches = Match.objects.filter(need__participant__project=run.project).filter(
+        Q(started_on__range=(start, end)) | Q(ended_on__range=(start, end))
+    )
     measures: dict[str, dict[str, int]] = {
         "organisations_engaged_by_kind": _as_dict(engaged.values("kind").annotate(n=Count("pk")), "kind"),
         "organisations_engaged_by_municipality": _as_dict(
@@ -66,7 +70,9 @@ def compute(run: ReportRun) -> dict[str, Any]:
         "placements_started": {"total": matches.filter(started_on__range=(start, end)).count()},
         "placements_ended": {"total": matches.filter(status=MatchStatus.ENDED, ended_on__range=(start, end)).count()},
         "outcomes_by_event": _as_dict(
-            LabourMarketEvent.objects.filter(date__range=(start, end)).values("event").annotate(n=Count("pk")),
+            LabourMarketEvent.objects.filter(participant__project=run.project, date__range=(start, end))
+            .values("event")
+            .annotate(n=Count("pk")),
             "event",
         ),
     }
@@ -76,7 +82,11 @@ def compute(run: ReportRun) -> dict[str, Any]:
         Agreement = None
     if Agreement is not None:
         measures["agreements_by_kind"] = _as_dict(
-            Agreement.objects.filter(starts_on__lte=end).values("kind").annotate(n=Count("pk")), "kind"
+            # In force at some time in the period.
+            Agreement.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start), starts_on__lte=end)
+            .values("kind")
+            .annotate(n=Count("pk")),
+            "kind",
         )
     return {
         "project": run.project.diarienummer if run.project else "",

@@ -1,21 +1,30 @@
-"""Report files: CSV and XLSX (and PDF, see pdf.py) of a run's result, stored under generated names and
-served only through the authorised download view. Cells that a spreadsheet would take for a formula are
-neutralised."""
+"""Report files: CSV, XLSX and PDF (reports/pdf.py) of a run's result, and the exit package's ZIP
+(reports/exit_package.py), stored under generated names and served only through the authorised download
+view. Cells that a spreadsheet would take for a formula are neutralised (security-checks E28).
+
+The CSV is the machine-readable form (indicator codes and measure keys, the same in every language); the
+XLSX and the PDF are for people, in the language of whoever asked for the run, built from the same
+presentation as the HTML page (reports/presentation.py). Small cells are suppressed in all of them when
+the run asks for it."""
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from reports.models import ReportFile, ReportRun
+from reports.presentation import present, report_language, shown, suppresses
+
+logger = logging.getLogger(__name__)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,7 +35,7 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def rows(result: dict[str, Any]) -> list[list[Any]]:
+def rows(result: dict[str, Any], *, suppress: bool = False) -> list[list[Any]]:
     """A result as a table: ESF results one row per indicator; other results one row per measure line."""
     if "indicators" in result:
         table: list[list[Any]] = [["code", "women", "men", "non_binary", "total"]]
@@ -38,48 +47,92 @@ def rows(result: dict[str, Any]) -> list[list[Any]]:
     table = [["measure", "group", "value"]]
     for measure, groups in result.get("measures", {}).items():
         for group, value in groups.items():
-            table.append([measure, group, value])
+            table.append([measure, group, shown(value, suppress)])
     return table
 
 
-def to_csv(result: dict[str, Any]) -> bytes:
+def to_csv(result: dict[str, Any], *, suppress: bool = False) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for row in rows(result):
+    for row in rows(result, suppress=suppress):
         writer.writerow([neutralise(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens å/ä/ö correctly
 
 
-def to_xlsx(result: dict[str, Any], title: str = "asfnet") -> bytes:
+def to_xlsx(run: ReportRun, result: dict[str, Any]) -> bytes:
+    """One sheet: what the report is (kind, project, period), then each section's table with its
+    headings, then the warnings — in the requester's language. Numbers stay numbers."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    for row in rows(result):
-        sheet.append([neutralise(v) for v in row])
+    bold = Font(bold=True)
+    with translation.override(report_language(run)):
+        view = present(run, result)
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = (view.project or "asfnet")[:31].translate(str.maketrans("[]:*?/\\", "_______"))
+
+        def append(values: list[Any], *, strong: bool = False) -> None:
+            sheet.append([neutralise(v) for v in values])
+            if strong:
+                for cell in sheet[sheet.max_row]:
+                    cell.font = bold
+
+        append([view.title], strong=True)
+        append([_("Project"), view.project])
+        append([_("Project name"), view.project_name])
+        append([_("From (inclusive)"), view.period_from])
+        append([_("To (inclusive)"), view.period_to])
+        append([_("Created"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+        if view.suppressed:
+            append([_("Counts from 1 to 4 are shown as <5.")])
+        for section in view.sections:
+            append([])
+            append([section.title], strong=True)
+            if section.name_column:
+                append([_("Code"), _("Indicator"), *section.columns], strong=True)
+                for row in section.rows:
+                    append([row.header, row.name, *row.values])
+            else:
+                append([_("Group"), *section.columns], strong=True)
+                for row in section.rows:
+                    append([row.header, *row.values])
+        if view.warnings:
+            append([])
+            append([_("Warnings")], strong=True)
+            for warning in view.warnings:
+                append([warning])
+        sheet.column_dimensions["A"].width = 18
+        sheet.column_dimensions["B"].width = 60
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
+def save_file(run: ReportRun, fmt: str, content: bytes) -> ReportFile:
+    """Store (or replace) the run's file of one format under a generated name."""
+    existing = ReportFile.objects.filter(run=run, format=fmt).first()
+    if existing is not None:
+        existing.file.delete(save=False)
+        existing.delete()
+    report_file = ReportFile(run=run, format=fmt, size=len(content))
+    report_file.file.save(f"{run.code}.{fmt}", ContentFile(content), save=False)
+    report_file.save()
+    return report_file
+
+
 def write_files(run: ReportRun, result: dict[str, Any]) -> None:
     """Write (or replace) the run's files; a second run of the task leaves one file per format."""
-    outputs = {"csv": to_csv(result), "xlsx": to_xlsx(result)}
+    outputs = {"csv": to_csv(result, suppress=suppresses(run)), "xlsx": to_xlsx(run, result)}
     try:
         from reports.pdf import to_pdf
-    except ImportError:  # pragma: no cover - WeasyPrint is an optional system dependency
+    except (ImportError, OSError):  # WeasyPrint or Debian's pango missing: scripts/ensure-system-packages.sh
+        logger.exception("PDF output is not available; the run has CSV and XLSX only")
         to_pdf = None
     if to_pdf is not None:
         outputs["pdf"] = to_pdf(run, result)
     for fmt, content in outputs.items():
-        existing = ReportFile.objects.filter(run=run, format=fmt).first()
-        if existing is not None:
-            existing.file.delete(save=False)
-            existing.delete()
-        report_file = ReportFile(run=run, format=fmt, size=len(content))
-        report_file.file.save(f"{run.code}.{fmt}", ContentFile(content), save=False)
-        report_file.save()
+        save_file(run, fmt, content)
 
 
 def send_ready_email(run_id: int) -> None:

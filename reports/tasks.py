@@ -43,8 +43,16 @@ def run_report(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
 def compute(run_id: int) -> dict:
     from reports.indicators import esf_report
 
-    run = ReportRun.objects.select_related("project").get(pk=run_id)
+    run = ReportRun.objects.select_related("project", "requested_by").get(pk=run_id)
     services.set_progress(run_id, 10)
+    if run.kind == ReportKind.EXIT_PACKAGE:
+        from reports import exit_package, outputs
+
+        content, result = exit_package.build(run, progress=lambda percent: services.set_progress(run_id, percent))
+        services.set_progress(run_id, 85)
+        outputs.save_file(run, "zip", content)
+        services.set_progress(run_id, 95)
+        return result
     if run.kind == ReportKind.ESF:
         report = esf_report(run.project, run.period_from, run.period_to)
         services.set_progress(run_id, 70)

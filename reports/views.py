@@ -3,18 +3,27 @@ re-authentication and are audited; files are never served from a public media pa
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from asfnet.access import coordinator_required
 from asfnet.audit import audit_log
 from reports import services
-from reports.forms import ReportRunForm
-from reports.models import ReportFile, ReportRun, RunStatus
+from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, SupportRecordForm
+from reports.models import ReportFile, ReportRun, RunStatus, SupportKind, SupportRecord
+from reports.presentation import present
+from reports.support import import_support, support_record_create
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -41,11 +50,20 @@ def index(request: HttpRequest) -> HttpResponse:
                 suppress_small_cells=data["suppress_small_cells"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            _add_errors(form, error)
         else:
             return redirect("reports:run_detail", code=run.code)
     runs = ReportRun.objects.select_related("project", "requested_by").prefetch_related("files")[:50]
     return render(request, "reports/index.html", {"form": form, "runs": runs})
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    """A service's ValidationError on the form: on the field it names where the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error)
 
 
 def _run(code: str) -> ReportRun:
@@ -56,13 +74,17 @@ def _run(code: str) -> ReportRun:
 @coordinator_required
 @require_GET
 def run_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The run's page; for HTMX polling only the progress region (which holds the result once ready)."""
     run = _run(code)
     template = "reports/_progress.html" if request.htmx else "reports/run_detail.html"
-    return render(
-        request,
-        template,
-        {"run": run, "files": run.files.all(), "done": run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED)},
-    )
+    succeeded = run.status == RunStatus.SUCCEEDED
+    context = {
+        "run": run,
+        "files": run.files.order_by("format") if succeeded else [],
+        "done": run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED),
+        "report_view": present(run) if succeeded else None,
+    }
+    return render(request, template, context)
 
 
 @never_cache
@@ -70,14 +92,92 @@ def run_detail(request: HttpRequest, code: str) -> HttpResponse:
 @reauthentication_required
 @require_GET
 def download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    if fmt not in CONTENT_TYPES:
+        raise Http404
     run = _run(code)
     report_file = ReportFile.objects.filter(run=run, format=fmt).first()
-    if report_file is None or fmt not in CONTENT_TYPES:
+    if report_file is None:
         raise Http404
+    try:
+        handle = report_file.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     audit_log(actor=request.user, action="report.download", target=run, data={"format": fmt})
-    response = FileResponse(report_file.file.open("rb"), content_type=CONTENT_TYPES[fmt])
+    response = FileResponse(handle, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = (
         f'attachment; filename="asfnet-{run.kind}-{run.period_from or run.created_at:%Y%m%d}.{fmt}"'
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- Support records -------------------------------------------------------------------------------------
+@never_cache
+@coordinator_required
+@require_GET
+def support_list(request: HttpRequest) -> HttpResponse:
+    form = SupportFilterForm(request.GET or None)
+    records = SupportRecord.objects.select_related("project", "organisation")
+    project = None
+    if form.is_valid() and form.cleaned_data["project"]:
+        project = form.cleaned_data["project"]
+        records = records.filter(project=project)
+    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    query = urlencode({"project": project.diarienummer}) if project else ""
+    return render(
+        request,
+        "reports/support_list.html",
+        {"form": form, "page_obj": page, "records": page.object_list, "project": project, "query": query},
+    )
+
+
+def _back_to_list(project: Any) -> HttpResponse:
+    return redirect(reverse("reports:support_list") + "?" + urlencode({"project": project.diarienummer}))
+
+
+@never_cache
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def support_create(request: HttpRequest) -> HttpResponse:
+    initial = {"project": request.GET.get("project", "")} if request.method == "GET" else None
+    form = SupportRecordForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            support_record_create(
+                actor=request.user,
+                project=data["project"],
+                organisation=data["organisation"],
+                data={"date": data["date"], "kind": data["kind"], "direct": data["direct"], "note": data["note"]},
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Support to %(organisation)s on %(date)s was recorded.")
+                % {"organisation": data["organisation"].name, "date": data["date"].isoformat()},
+            )
+            return _back_to_list(data["project"])
+    return render(request, "reports/support_form.html", {"form": form})
+
+
+@never_cache
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def support_import(request: HttpRequest) -> HttpResponse:
+    """CSV upload, all or nothing: one bad row saves nothing, and every problem is listed by row and column."""
+    initial = {"project": request.GET.get("project", "")} if request.method == "GET" else None
+    form = SupportImportForm(request.POST or None, request.FILES or None, initial=initial)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        project = form.cleaned_data["project"]
+        result = import_support(project=project, text=form.cleaned_data["file"], actor=request.user)
+        if not result.errors:
+            messages.success(
+                request,
+                _("%(count)s support records were imported.") % {"count": result.created},
+            )
+            return _back_to_list(project)
+        errors = [str(error) for error in result.errors]
+    return render(request, "reports/support_import.html", {"form": form, "errors": errors, "kinds": SupportKind.values})

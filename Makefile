@@ -64,6 +64,9 @@ check-migrations: install
 bench: install services
 	@bash bench/ensure-wrk.sh
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.matchmaking $(BENCH_MM_ARGS)
+	$(BIN)/python -m bench.events $(BENCH_EV_ARGS)
+	$(BIN)/python -m bench.reports $(BENCH_RP_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -295,9 +295,7 @@ class Organisation(TimeStampedModel):
         directory.search.reindex() writes them."""
         if self.pk is not None and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
             kwargs["update_fields"] = [
-                f.name
-                for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in self.SEARCH_FIELDS
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in self.SEARCH_FIELDS
             ]
         super().save(*args, **kwargs)
 

@@ -43,6 +43,283 @@ def _member_remove_url(w) -> str:
     return reverse("directory:member_remove", kwargs={"code": w.org_a.code, "member": membership.code})
 
 
+# Organisation upkeep pages exist only for the organisation's members and coordinators (others: 404).
+def _org_a_members(status: int) -> dict[str, int]:
+    return {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": status, "admin_a": status, "coordinator": status}
+
+
+def _with_logo(attr: str) -> Callable[[object], str]:
+    """The logo URL of an organisation that has a logo (one small fixed file in the media storage)."""
+
+    def url(w) -> str:
+        import io
+
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+        from PIL import Image
+
+        name = "logos/access-table.png"
+        if not default_storage.exists(name):
+            out = io.BytesIO()
+            Image.new("RGB", (4, 4), "teal").save(out, format="PNG")
+            default_storage.save(name, ContentFile(out.getvalue()))
+        organisation = getattr(w, attr)
+        type(organisation).objects.filter(pk=organisation.pk).update(logo=name)
+        return reverse("directory:logo_image", kwargs={"code": organisation.code})
+
+    return url
+
+
+def _certification_url(name: str) -> Callable[[object], str]:
+    def url(w) -> str:
+        import datetime as dt
+
+        from directory.models import Certification
+
+        cert = Certification.objects.create(organisation=w.org_a, kind="skoopi", valid_until=dt.date(2030, 1, 1))
+        return reverse(name, kwargs={"code": w.org_a.code, "certification": cert.code})
+
+    return url
+
+
+def _saved_search_of_staff_a(w) -> str:
+    from directory.models import SavedSearch
+
+    saved, _ = SavedSearch.objects.get_or_create(user=w.staff_a, query_string="kind=asf", defaults={"name": "ASF"})
+    return reverse("directory:saved_search_delete", kwargs={"code": saved.code})
+
+
+# --- Matchmaking objects, made on first use: participant P_X raised by Luleå kommun (muni_x, officer_x),
+# an opportunity at ASF A, and a placement of P_X at A in a given state.
+def _participant_x(w):
+    import datetime as dt
+
+    from matchmaking import services
+    from matchmaking.models import FundedProject, Participant
+
+    existing = Participant.objects.filter(code="P-ACCESSX").first()
+    if existing:
+        return existing
+    project, _ = FundedProject.objects.get_or_create(
+        diarienummer="23-051-S06", defaults={"name": "Samverkan för ASF i södra Norrbotten 2.0", "owner": w.forbund}
+    )
+    data = {
+        "code": "P-ACCESSX",
+        "gender": "woman",
+        "birth_date": dt.date(1990, 5, 1),
+        "entry_date": dt.date(2025, 1, 15),
+        "status_at_entry": "unemployed",
+        "unemployed_months": 14,
+        "municipality": "2580",
+        "disability": True,
+    }
+    return services.participant_create(actor=w.officer_x, project=project, organisation=w.muni_x, data=data)
+
+
+def _need_x(w):
+    import datetime as dt
+
+    from matchmaking import services
+
+    participant = _participant_x(w)
+    need = participant.needs.first()
+    if need:
+        return need
+    data = {"hours_per_week": 20, "municipality": "2580", "earliest_start": dt.date.today()}
+    return services.need_create(actor=w.officer_x, participant=participant, data=data)
+
+
+def _opportunity_a(w, published: bool = True):
+    import datetime as dt
+
+    from matchmaking import services
+
+    existing = w.org_a.opportunities.filter(published=published).first()
+    if existing:
+        return existing
+    data = {
+        "type": "arbetstraning",
+        "title": "Sortering och butik" if published else "Ännu inte publicerad",
+        "municipality": "2580",
+        "starts_on": dt.date.today(),
+        "places_total": 2,
+        "published": published,
+    }
+    return services.opportunity_create(actor=w.admin_a, organisation=w.org_a, data=data)
+
+
+def _match_x_at_a(w, status: str = "proposed"):
+    import datetime as dt
+
+    from matchmaking import services
+
+    match = _need_x(w).matches.first() or services.match_propose(
+        actor=w.officer_x, need=_need_x(w), opportunity=_opportunity_a(w)
+    )
+    if status in ("accepted", "started") and match.status == "proposed":
+        match = services.match_accept(actor=w.admin_a, match=match)
+    if status == "started" and match.status == "accepted":
+        match = services.match_start(actor=w.admin_a, match=match, started_on=dt.date.today())
+    return match
+
+
+def _today() -> str:
+    import datetime as dt
+
+    return dt.date.today().isoformat()
+
+
+def _mm(name: str, make: Callable[[object], object], key: str = "code") -> Callable[[object], str]:
+    return lambda w: reverse(name, kwargs={key: make(w).code})
+
+
+def _propose_url(w) -> str:
+    return reverse("matchmaking:match_propose", kwargs={"code": _need_x(w).code, "opportunity": _opportunity_a(w).code})
+
+
+# Participant pages: the raising organisation's officers and coordinators; anyone else 404.
+P_X_PAGE = {**dict.fromkeys(ROLES, 404), "anonymous": 302, "officer_x": 200, "coordinator": 200}
+# Pages for officers of a municipality/agency (and coordinators); any other role 403.
+OFFICER_PAGE = {**dict.fromkeys(ROLES, 403), "anonymous": 302, "officer_x": 200, "coordinator": 200}
+# A placement of P_X at A: both sides and coordinators; anyone else 404.
+MATCH_SIDES = {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": 200, "admin_a": 200, "officer_x": 200}
+MATCH_SIDES["coordinator"] = 200
+# The host's answer: A's members and coordinators; the officer is refused (403); anyone else 404.
+HOST_ANSWER = {**MATCH_SIDES, "staff_a": 302, "admin_a": 302, "officer_x": 403, "coordinator": 302}
+BOTH_SIDES_302 = {**MATCH_SIDES, "staff_a": 302, "admin_a": 302, "officer_x": 302, "coordinator": 302}
+
+
+# --- Partner requests and agreements (made on first use) ------------------------------------------------
+def _partner_request(w):
+    """Norrbygg AB (business_member) asks for a service in Luleå (2580) that ASF A offers: A is suggested."""
+    from directory.models import ServiceCategory
+    from matchmaking import partners
+    from matchmaking.models import PartnerRequest
+
+    existing = PartnerRequest.objects.filter(organisation=w.business).first()
+    if existing:
+        return existing
+    service = ServiceCategory.objects.order_by("position", "pk").first()
+    w.org_a.services.add(service)
+    data = {"title": "Städning av kontoret", "service": service, "municipality": "2580"}
+    return partners.partner_request_create(actor=w.business_member, organisation=w.business, data=data)
+
+
+def _agreement(w):
+    """An IOP between ASF A and Luleå kommun (muni_x), with one PDF document (one small fixed file in the
+    media storage, like the logo above)."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from matchmaking import agreements
+    from matchmaking.models import Agreement, AgreementDocument
+
+    existing = Agreement.objects.filter(title="IOP arbetsträning").first()
+    if existing:
+        return existing
+    agreement = agreements.agreement_create(
+        actor=w.admin_a,
+        organisation=w.org_a,
+        other_parties=[w.muni_x],
+        data={"kind": "iop", "title": "IOP arbetsträning", "starts_on": dt.date(2025, 1, 1)},
+    )
+    name = "agreements/access-table.pdf"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"))
+    AgreementDocument.objects.create(agreement=agreement, file=name, name="iop.pdf", size=40)
+    return agreement
+
+
+def _agreement_document_url(w) -> str:
+    agreement = _agreement(w)
+    document = agreement.documents.get()
+    return reverse("matchmaking:agreement_document", kwargs={"code": agreement.code, "document": document.code})
+
+
+# A partner request: the requester's members, the suggested ASF's members and coordinators; others 404.
+REQUEST_SEEN = {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": 200, "admin_a": 200}
+REQUEST_SEEN.update(business_member=200, coordinator=200)
+# An agreement: members of its parties (A, Luleå kommun) and coordinators; others 404.
+AGREEMENT_PARTIES = {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": 200, "admin_a": 200}
+AGREEMENT_PARTIES.update(officer_x=200, coordinator=200)
+
+
+def _event(w, draft: bool = False):
+    """A public event of ASF A next week (published, or a draft), made once per test."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from events.models import Event, EventStatus
+
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=7)
+    event, _ = Event.objects.get_or_create(
+        organiser=w.org_a,
+        title_sv="Utkast till träff" if draft else "Öppen träff",
+        defaults={
+            "start": start,
+            "end": start + dt.timedelta(hours=2),
+            "place_name": "Kulturens hus",
+            "capacity": 50,
+            "status": EventStatus.DRAFT if draft else EventStatus.PUBLISHED,
+        },
+    )
+    return event
+
+
+def _event_url(name: str, draft: bool = False, **kwargs) -> Callable[[object], str]:
+    return lambda w: reverse(name, kwargs={"code": _event(w, draft).code, **kwargs})
+
+
+# The organiser's members (ASF A) and coordinators reach an event's organiser pages; everyone else: 404.
+EVENT_ORGANISERS_200 = {
+    **dict.fromkeys(ROLES, 404),
+    "anonymous": 302,
+    "staff_a": 200,
+    "admin_a": 200,
+    "coordinator": 200,
+}
+EVENT_ORGANISERS_302 = {**EVENT_ORGANISERS_200, "staff_a": 302, "admin_a": 302, "coordinator": 302}
+LOGGED_IN_302 = dict.fromkeys(ROLES, 302)
+
+
+# --- Reports (made on first use): a finished ESF+ run with a CSV file --------------------------------------
+def _report_run(w):
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from matchmaking.models import FundedProject
+    from reports.models import ReportFile, ReportKind, ReportRun, RunStatus
+
+    project, _ = FundedProject.objects.get_or_create(diarienummer="23-051-S06", defaults={"name": "Projekt"})
+    run, created = ReportRun.objects.get_or_create(
+        kind=ReportKind.ESF,
+        project=project,
+        period_from=dt.date(2025, 1, 1),
+        period_to=dt.date(2025, 3, 31),
+        defaults={"status": RunStatus.SUCCEEDED, "progress": 100, "result": {"indicators": {}, "warnings": []}},
+    )
+    if created:
+        name = "reports/access-table.csv"  # one small fixed file in the media storage, like the logo above
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(b"code\n"))
+        ReportFile.objects.create(run=run, format="csv", file=name, size=5)
+    return run
+
+
+def _report_url(name: str, **kwargs) -> Callable[[object], str]:
+    return lambda w: reverse(name, kwargs={"code": _report_run(w).code, **kwargs})
+
+
+# A download: others 403 (before anything else); the coordinator is sent to re-authenticate first, because
+# allauth counts only an explicit re-authentication as recent (force_login is not), see
+# tests/reports/test_views.py for the whole round trip.
+REPORT_DOWNLOAD = {**COORDINATOR_ONLY, "coordinator": 302}
+
 TABLE: list[Row] = [
     Row("home", lambda w: reverse("home"), ALL_200),
     Row("healthz", lambda w: reverse("healthz"), ALL_200),
@@ -58,6 +335,12 @@ TABLE: list[Row] = [
         anonymous_to=None,
     ),
     Row("directory:index", lambda w: reverse("directory:index"), ALL_200),
+    # Import: coordinators only. A POST without a file gives the coordinator the form with errors (200).
+    Row("directory:import", lambda w: reverse("directory:import"), COORDINATOR_ONLY),
+    Row("directory:import", lambda w: reverse("directory:import"), COORDINATOR_ONLY, "post"),
+    # Export of a search: anyone who can search, exactly what they see (tests/directory/test_import_export.py).
+    Row("directory:export", lambda w: reverse("directory:export", kwargs={"fmt": "csv"}), ALL_200),
+    Row("directory:export", lambda w: reverse("directory:export", kwargs={"fmt": "xlsx"}), ALL_200),
     Row("directory:detail", _org_url("directory:detail", "org_a"), ALL_200),
     # An unpublished organisation exists only for its members and coordinators.
     Row(
@@ -101,9 +384,261 @@ TABLE: list[Row] = [
         lambda w: reverse("directory:invitation_accept", kwargs={"token": "not-a-real-token"}),
         dict.fromkeys(ROLES, 404),
     ),
+    # The map of a search result: public like the search itself.
+    Row("directory:map", lambda w: reverse("directory:map"), ALL_200),
+    Row("directory:map", lambda w: reverse("directory:map") + "?kind=asf&municipality=2580", ALL_200),
+    # Saved searches belong to one user: logged in only; someone else's → 404.
+    Row("directory:saved_searches", lambda w: reverse("directory:saved_searches"), LOGGED_IN_200),
+    Row(
+        "directory:saved_search_create",
+        lambda w: reverse("directory:saved_search_create"),
+        dict.fromkeys(ROLES, 302),
+        "post",
+        lambda w: {"query": "kind=asf", "name": "ASF"},
+    ),
+    Row(
+        "directory:saved_search_delete",
+        _saved_search_of_staff_a,
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": 302},
+        "post",
+    ),
+    # Profile upkeep (logo, certifications, history, confirm): members of A and coordinators only.
+    Row("directory:logo", _org_url("directory:logo", "org_a"), _org_a_members(200)),
+    Row("directory:logo", _org_url("directory:logo", "org_a"), _org_a_members(200), "post"),  # no file: errors
+    Row("directory:logo_remove", _org_url("directory:logo_remove", "org_a"), _org_a_members(302), "post"),
+    # The logo itself is public for an organisation the visitor may see; media is never served directly.
+    Row("directory:logo_image", _with_logo("org_a"), ALL_200),
+    Row(
+        "directory:logo_image",
+        _with_logo("hidden_org"),
+        {**dict.fromkeys(ROLES, 404), "staff_b": 200, "coordinator": 200},
+    ),
+    Row("directory:logo_image", _org_url("directory:logo_image", "org_b"), dict.fromkeys(ROLES, 404)),  # no logo
+    Row("directory:certifications", _org_url("directory:certifications", "org_a"), _org_a_members(200)),
+    Row("directory:certifications", _org_url("directory:certifications", "org_a"), _org_a_members(200), "post"),
+    Row("directory:certification_edit", _certification_url("directory:certification_edit"), _org_a_members(200)),
+    Row(
+        "directory:certification_remove",
+        _certification_url("directory:certification_remove"),
+        _org_a_members(302),
+        "post",
+    ),
+    Row("directory:history", _org_url("directory:history", "org_a"), _org_a_members(200)),
+    Row("directory:confirm", _org_url("directory:confirm", "org_a"), _org_a_members(200)),
+    Row("directory:confirm", _org_url("directory:confirm", "org_a"), _org_a_members(302), "post"),
+    # Verifying is for coordinators; anyone else who may see the organisation gets 403, the rest 404.
+    Row(
+        "directory:verify",
+        _org_url("directory:verify", "org_a"),
+        {**dict.fromkeys(ROLES, 403), "anonymous": 302, "coordinator": 302},
+        "post",
+    ),
+    Row(
+        "directory:verify",
+        _org_url("directory:verify", "hidden_org"),
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_b": 403, "coordinator": 302},
+        "post",
+    ),
+    # Open data (/api/v1/): public and the same for every role; only listed organisations.
+    Row("api:index", lambda w: reverse("api:index"), ALL_200),
+    Row("api:organization_list", lambda w: reverse("api:organization_list"), ALL_200),
+    Row(
+        "api:organization_detail",
+        lambda w: reverse("api:organization_detail", kwargs={"organization_id": w.org_a.code}),
+        ALL_200,
+    ),
+    # Unpublished: absent from open data even for its own members and coordinators.
+    Row(
+        "api:organization_detail",
+        lambda w: reverse("api:organization_detail", kwargs={"organization_id": w.hidden_org.code}),
+        dict.fromkeys(ROLES, 404),
+    ),
+    Row("api:service_taxonomy", lambda w: reverse("api:service_taxonomy"), ALL_200),
+    Row("api:openapi", lambda w: reverse("api:openapi"), ALL_200),
+    Row("api:datapackage", lambda w: reverse("api:datapackage"), ALL_200),
     Row("matchmaking:index", lambda w: reverse("matchmaking:index"), LOGGED_IN_200),
+    # Participants: raising is for officers (403 for other roles); P_X exists only for muni_x and coordinators.
+    # A POST with nothing in it gives the form back with errors (200), nothing created.
+    Row("matchmaking:participant_create", lambda w: reverse("matchmaking:participant_create"), OFFICER_PAGE),
+    Row("matchmaking:participant_create", lambda w: reverse("matchmaking:participant_create"), OFFICER_PAGE, "post"),
+    Row("matchmaking:participant_detail", _mm("matchmaking:participant_detail", _participant_x), P_X_PAGE),
+    Row("matchmaking:participant_edit", _mm("matchmaking:participant_edit", _participant_x), P_X_PAGE),
+    Row("matchmaking:participant_edit", _mm("matchmaking:participant_edit", _participant_x), P_X_PAGE, "post"),
+    Row("matchmaking:outcome_create", _mm("matchmaking:outcome_create", _participant_x), P_X_PAGE),
+    Row("matchmaking:outcome_create", _mm("matchmaking:outcome_create", _participant_x), P_X_PAGE, "post"),
+    Row("matchmaking:need_create", _mm("matchmaking:need_create", _participant_x), P_X_PAGE),
+    Row("matchmaking:need_create", _mm("matchmaking:need_create", _participant_x), P_X_PAGE, "post"),
+    Row("matchmaking:need_detail", _mm("matchmaking:need_detail", _need_x), P_X_PAGE),
+    Row(
+        "matchmaking:match_propose",
+        _propose_url,
+        {**P_X_PAGE, "officer_x": 302, "coordinator": 302},
+        "post",
+    ),
+    # Opportunities: open ones for every logged-in member; upkeep only for A's members and coordinators (404).
+    Row("matchmaking:opportunity_list", lambda w: reverse("matchmaking:opportunity_list"), LOGGED_IN_200),
+    Row(
+        "matchmaking:opportunity_list",
+        lambda w: reverse("matchmaking:opportunity_list") + "?type=praktik&municipality=2580&service=x&page=99",
+        LOGGED_IN_200,
+    ),
+    Row("matchmaking:opportunity_create", lambda w: reverse("matchmaking:opportunity_create"), LOGGED_IN_200),
+    Row("matchmaking:opportunity_create", lambda w: reverse("matchmaking:opportunity_create"), LOGGED_IN_200, "post"),
+    Row("matchmaking:opportunity_detail", _mm("matchmaking:opportunity_detail", _opportunity_a), LOGGED_IN_200),
+    Row(
+        "matchmaking:opportunity_detail",
+        _mm("matchmaking:opportunity_detail", lambda w: _opportunity_a(w, published=False)),
+        _org_a_members(200),
+    ),
+    Row("matchmaking:opportunity_edit", _mm("matchmaking:opportunity_edit", _opportunity_a), _org_a_members(200)),
+    Row(
+        "matchmaking:opportunity_edit",
+        _mm("matchmaking:opportunity_edit", _opportunity_a),
+        _org_a_members(200),
+        "post",
+    ),
+    Row(
+        "matchmaking:opportunity_refresh",
+        _mm("matchmaking:opportunity_refresh", _opportunity_a),
+        _org_a_members(302),
+        "post",
+    ),
+    # Reverse matching is for officers; an opportunity the officer may not see is 404.
+    Row("matchmaking:opportunity_needs", _mm("matchmaking:opportunity_needs", _opportunity_a), OFFICER_PAGE),
+    Row(
+        "matchmaking:opportunity_needs",
+        _mm("matchmaking:opportunity_needs", lambda w: _opportunity_a(w, published=False)),
+        {**OFFICER_PAGE, "officer_x": 404},
+    ),
+    # Placements: both sides see them; the host answers; either side starts and ends them.
+    Row("matchmaking:match_detail", _mm("matchmaking:match_detail", _match_x_at_a), MATCH_SIDES),
+    Row("matchmaking:match_accept", _mm("matchmaking:match_accept", _match_x_at_a), HOST_ANSWER, "post"),
+    Row(
+        "matchmaking:match_decline",
+        _mm("matchmaking:match_decline", _match_x_at_a),
+        HOST_ANSWER,
+        "post",
+        lambda w: {"reason": "Inga platser på förmiddagar just nu"},
+    ),
+    Row(
+        "matchmaking:match_start",
+        _mm("matchmaking:match_start", lambda w: _match_x_at_a(w, "accepted")),
+        BOTH_SIDES_302,
+        "post",
+        lambda w: {"started_on": _today()},
+    ),
+    Row(
+        "matchmaking:match_end",
+        _mm("matchmaking:match_end", lambda w: _match_x_at_a(w, "started")),
+        BOTH_SIDES_302,
+        "post",
+        lambda w: {"ended_on": _today()},
+    ),
+    # A participant in the admin (its reading is audited): coordinators only.
+    Row(
+        "admin:matchmaking_participant_change",
+        lambda w: reverse("admin:matchmaking_participant_change", args=[_participant_x(w).pk]),
+        {**dict.fromkeys(ROLES, 302), "coordinator": 200},
+        anonymous_to="admin:login",
+    ),
+    # Partner requests: anyone logged in may post one for their organisation and list what they may see.
+    Row("matchmaking:partner_request_list", lambda w: reverse("matchmaking:partner_request_list"), LOGGED_IN_200),
+    Row("matchmaking:partner_request_create", lambda w: reverse("matchmaking:partner_request_create"), LOGGED_IN_200),
+    Row(  # an empty POST: the form again with errors
+        "matchmaking:partner_request_create",
+        lambda w: reverse("matchmaking:partner_request_create"),
+        LOGGED_IN_200,
+        "post",
+    ),
+    Row(
+        "matchmaking:partner_request_detail", _mm("matchmaking:partner_request_detail", _partner_request), REQUEST_SEEN
+    ),
+    Row(  # only a suggested ASF answers; the requester and coordinators see the request but may not (403)
+        "matchmaking:partner_response",
+        _mm("matchmaking:partner_response", _partner_request),
+        {**REQUEST_SEEN, "staff_a": 302, "admin_a": 302, "business_member": 403, "coordinator": 403},
+        "post",
+        lambda w: {"organisation": str(w.org_a.code), "answer": "interested"},
+    ),
+    Row(  # only the requester (and coordinators) close it; the suggested ASF may not (403)
+        "matchmaking:partner_request_close",
+        _mm("matchmaking:partner_request_close", _partner_request),
+        {**REQUEST_SEEN, "staff_a": 403, "admin_a": 403, "business_member": 302, "coordinator": 302},
+        "post",
+    ),
+    # The buyer's list of ASF eligible for reserved contracts and its CSV: public fields, any logged-in user.
+    Row("matchmaking:reserved_asf", lambda w: reverse("matchmaking:reserved_asf"), LOGGED_IN_200),
+    Row(
+        "matchmaking:reserved_asf",
+        lambda w: reverse("matchmaking:reserved_asf") + "?service=nope&municipality=9999'--",
+        LOGGED_IN_200,
+    ),
+    Row("matchmaking:reserved_asf_export", lambda w: reverse("matchmaking:reserved_asf_export"), LOGGED_IN_200),
+    # Agreements: the parties' members and coordinators; the list shows each user their own.
+    Row("matchmaking:agreement_list", lambda w: reverse("matchmaking:agreement_list"), LOGGED_IN_200),
+    Row("matchmaking:agreement_create", lambda w: reverse("matchmaking:agreement_create"), LOGGED_IN_200),
+    Row("matchmaking:agreement_create", lambda w: reverse("matchmaking:agreement_create"), LOGGED_IN_200, "post"),
+    Row("matchmaking:agreement_detail", _mm("matchmaking:agreement_detail", _agreement), AGREEMENT_PARTIES),
+    Row(  # a POST without a file: the upload form with an error, for the parties only
+        "matchmaking:agreement_detail",
+        _mm("matchmaking:agreement_detail", _agreement),
+        AGREEMENT_PARTIES,
+        "post",
+    ),
+    Row("matchmaking:agreement_document", _agreement_document_url, AGREEMENT_PARTIES),
     Row("events:index", lambda w: reverse("events:index"), ALL_200),
+    Row("events:month", lambda w: reverse("events:month", kwargs={"year": 2031, "month": 3}), ALL_200),
+    Row("events:detail", _event_url("events:detail"), ALL_200),
+    # A draft exists only for the organiser's members and coordinators.
+    Row("events:detail", _event_url("events:detail", draft=True), {**EVENT_ORGANISERS_200, "anonymous": 404}),
+    Row("events:ics", _event_url("events:ics"), ALL_200),
+    Row("events:feed", lambda w: reverse("events:feed"), ALL_200),
+    Row("events:organiser_feed", _org_url("events:organiser_feed", "org_a"), ALL_200),
+    Row(
+        "events:my_feed",
+        lambda w: reverse("events:my_feed", kwargs={"token": "not-a-real-token"}),
+        dict.fromkeys(ROLES, 404),
+    ),
+    Row("events:my_calendar", lambda w: reverse("events:my_calendar"), LOGGED_IN_200),
+    Row("events:my_calendar", lambda w: reverse("events:my_calendar"), LOGGED_IN_200, "post"),
+    Row(
+        "events:registration_link",
+        lambda w: reverse("events:registration_link", kwargs={"token": "not-a-real-token"}),
+        dict.fromkeys(ROLES, 404),
+    ),
+    Row("events:create", lambda w: reverse("events:create"), LOGGED_IN_200),
+    # An empty POST: the form comes back with errors.
+    Row("events:create", lambda w: reverse("events:create"), LOGGED_IN_200, "post"),
+    Row("events:register", _event_url("events:register"), LOGGED_IN_302, "post"),
+    Row("events:register_group", _event_url("events:register_group"), LOGGED_IN_302, "post"),
+    # Guests (anonymous) get the form back with errors; logged-in people are sent to the member form.
+    Row(
+        "events:register_guest",
+        _event_url("events:register_guest"),
+        {**dict.fromkeys(ROLES, 302), "anonymous": 200},
+        "post",
+    ),
+    Row("events:unregister", _event_url("events:unregister"), LOGGED_IN_302, "post"),
+    Row("events:accept_offer", _event_url("events:accept_offer"), LOGGED_IN_302, "post"),
+    Row("events:checkin", _event_url("events:checkin"), LOGGED_IN_200),
+    Row("events:edit", _event_url("events:edit"), EVENT_ORGANISERS_200),
+    Row("events:edit", _event_url("events:edit"), EVENT_ORGANISERS_200, "post"),
+    Row("events:publish", _event_url("events:publish", draft=True), EVENT_ORGANISERS_302, "post"),
+    Row("events:cancel", _event_url("events:cancel"), EVENT_ORGANISERS_302, "post"),
+    Row("events:attendance", _event_url("events:attendance"), EVENT_ORGANISERS_200),
+    Row("events:attendance", _event_url("events:attendance"), EVENT_ORGANISERS_302, "post"),
+    Row("events:attendance_export", _event_url("events:attendance_export", fmt="csv"), EVENT_ORGANISERS_200),
+    Row("events:retention", lambda w: reverse("events:retention"), COORDINATOR_ONLY),
     Row("reports:index", lambda w: reverse("reports:index"), COORDINATOR_ONLY),
+    # An empty POST: the coordinator gets the form back with errors.
+    Row("reports:index", lambda w: reverse("reports:index"), COORDINATOR_ONLY, "post"),
+    Row("reports:run_detail", _report_url("reports:run_detail"), COORDINATOR_ONLY),
+    Row("reports:download", _report_url("reports:download", fmt="csv"), REPORT_DOWNLOAD),
+    Row("reports:support_list", lambda w: reverse("reports:support_list"), COORDINATOR_ONLY),
+    Row("reports:support_create", lambda w: reverse("reports:support_create"), COORDINATOR_ONLY),
+    Row("reports:support_create", lambda w: reverse("reports:support_create"), COORDINATOR_ONLY, "post"),
+    Row("reports:support_import", lambda w: reverse("reports:support_import"), COORDINATOR_ONLY),
+    Row("reports:support_import", lambda w: reverse("reports:support_import"), COORDINATOR_ONLY, "post"),
     # The Django admin is for coordinators only, and its login is allauth's.
     # Non-staff are sent to the admin login, which (wrapped by allauth) refuses them with 403.
     Row(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -59,39 +61,54 @@ def browser() -> Iterator[Browser]:
         playwright.stop()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context (Swedish locale, no cookies) and page. `page.console_errors` collects
-    console errors and page errors; the test fails on teardown if any were not expected with
-    `allow_console_error`."""
-    context = browser.new_context(locale="sv-SE")
+@contextmanager
+def watched_page(browser: Browser, **context_options: Any) -> Iterator[Page]:
+    """A fresh browser context (Swedish locale, no cookies unless given) and page. `page.console_errors`
+    collects console errors and page errors; leaving the block fails the test if any were not expected
+    with `allow_console_error`."""
+    context = browser.new_context(**{"locale": "sv-SE", **context_options})
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
-    new_page = context.new_page()
-    new_page.console_errors = []  # type: ignore[attr-defined]
-    new_page.allowed_console_errors = []  # type: ignore[attr-defined]
+    watched = context.new_page()
+    watched.console_errors = []  # type: ignore[attr-defined]
+    watched.allowed_console_errors = []  # type: ignore[attr-defined]
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
             location = message.location or {}
             where = f"{location.get('url', '?')}:{location.get('lineNumber', '?')}"
-            new_page.console_errors.append(f"console error: {message.text} (at {where})")  # type: ignore[attr-defined]
+            watched.console_errors.append(f"console error: {message.text} (at {where})")  # type: ignore[attr-defined]
 
     def on_page_error(error: Error) -> None:
-        new_page.console_errors.append(f"page error: {error}")  # type: ignore[attr-defined]
+        watched.console_errors.append(f"page error: {error}")  # type: ignore[attr-defined]
 
-    new_page.on("console", on_console)
-    new_page.on("pageerror", on_page_error)
+    watched.on("console", on_console)
+    watched.on("pageerror", on_page_error)
     try:
-        yield new_page
+        yield watched
     finally:
         errors = [
             error
-            for error in new_page.console_errors  # type: ignore[attr-defined]
-            if not any(pattern.search(error) for pattern in new_page.allowed_console_errors)  # type: ignore[attr-defined]
+            for error in watched.console_errors  # type: ignore[attr-defined]
+            if not any(pattern.search(error) for pattern in watched.allowed_console_errors)  # type: ignore[attr-defined]
         ]
         context.close()
     assert not errors, "The browser reported errors (CSP violations appear here):\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh, watched browser context and page (see `watched_page`)."""
+    with watched_page(browser) as watched:
+        yield watched
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """Opens more watched pages in their own contexts: a second person next to `page`, or a browser without
+    JavaScript (`new_page(java_script_enabled=False)`). Each is checked for errors when the test ends."""
+    with ExitStack() as stack:
+        yield lambda **context_options: stack.enter_context(watched_page(browser, **context_options))
 
 
 def allow_console_error(page: Page, pattern: str) -> None:

@@ -131,18 +131,29 @@ def test_member_edits_own_organisation(page: Page, live_server, world):
     assert world.org_a.description_sv == "Vi renoverar möbler och cyklar i Luleå."
 
 
+@pytest.mark.adversarial("E")
 def test_edit_form_errors_are_summarised_and_accessible(page: Page, live_server, world):
+    """A `javascript:` website is refused with an error summary that links to the field; nothing of the
+    submitted form is saved, not even the fields that were valid."""
+    description_before = world.org_a.description_sv
     login(page, live_server, world.staff_a.email, PASSWORD)
     open_page(page, live_server.url + reverse("directory:edit", args=[world.org_a.code]))
 
-    page.locator("#id_kommunkod").fill("12")
+    page.locator("#id_description_sv").fill("Den här texten får inte sparas.")
+    page.locator("#id_website").fill("javascript:alert(1)")
     with page.expect_navigation():
         page.locator("main").get_by_role("button", name="Spara").click()
     summary = page.locator(".error-summary[role='alert']")
     expect(summary).to_be_visible()
-    expect(summary).to_contain_text("fyra siffror")
-    expect(summary.locator("a[href='#id_kommunkod']")).to_be_visible()
-    expect(page.locator("#id_kommunkod")).to_have_attribute("aria-invalid", "true")
+    link = summary.locator("a[href='#id_website']")
+    expect(link).to_be_visible()
+    expect(link).to_contain_text("Webbplats")
+    expect(link).to_contain_text("giltig URL")
+    expect(page.locator("#id_website")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_description_sv")).not_to_have_attribute("aria-invalid", "true")
+    link.click()
+    expect(page.locator("#id_website")).to_be_focused()
     assert_no_serious_axe_violations(page)
     world.org_a.refresh_from_db()
-    assert world.org_a.kommunkod == "2580"
+    assert world.org_a.website == ""
+    assert world.org_a.description_sv == description_before

@@ -22,6 +22,16 @@ from directory.models import Municipality, Organisation, OrganisationChange, Ser
 from tests.conftest import give_totp
 from tests.factories import OrganisationFactory, UserFactory, make_orgnr
 
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise(settings):
+    """These tests were written against the English source strings; Swedish is checked where a test
+    activates it explicitly."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 HEADER = "orgnr,name,kind,kommunkod,employees"
 
 
@@ -126,7 +136,7 @@ def test_errors_are_in_swedish_when_swedish_is_active(coordinator):
         (3, "kommunkod", "En kommunkod består av exakt fyra siffror, till exempel 2580."),
         (4, "orgnr", "Ange organisationsnumret som NNNNNN-NNNN (10 siffror)."),
         (5, "name", "Detta fält får inte vara tomt."),
-        (5, "employees", "Fyll i ett heltal."),
+        (5, "employees", "Ange ett heltal."),
     }
 
 

@@ -212,5 +212,10 @@ def test_hostile_parameters_never_give_a_500(client, catalogue, params):
     sort=st.sampled_from(["", "name", "relevance", "updated", "x"]),
 )
 def test_random_search_input_never_gives_a_500(client, catalogue, q, page, kind, sort):
-    params = {"q": q.replace("\x00", ""), "page": page.replace("\x00", ""), "kind": kind.replace("\x00", ""), "sort": sort}
+    params = {
+        "q": q.replace("\x00", ""),
+        "page": page.replace("\x00", ""),
+        "kind": kind.replace("\x00", ""),
+        "sort": sort,
+    }
     assert client.get(reverse("directory:index"), params).status_code == 200

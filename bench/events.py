@@ -1,0 +1,518 @@
+"""Events benchmark — the calendar issue's "Measure" section:
+
+    Calendar page with 5,000 events and 50,000 registrations: requests/second next to the bare view;
+    last-seat race with 50 concurrent requests: exactly `capacity` registered.
+
+1. Drops and creates a PostgreSQL database of its own (BENCH_EV_DATABASE_URL, default
+   postgres://postgres@127.0.0.1:5432/asfnet_bench_ev), migrates it and seeds, with bulk_create, a few hundred
+   published organisations, members for them, N (5,000) published events (organisers spread over the
+   organisations, public/network/invited audiences, past and upcoming, municipalities from the directory's
+   Municipality table) and M (50,000) registrations — members (one active registration per member and event)
+   and guests (one per e-mail and event), every token_hash from `secrets`.
+2. Starts gunicorn (2 sync workers, DEBUG off, Redis databases 8 and 9, the benchmark-only endpoints of
+   asfnet/bench_urls.py on) and, for the calendar page `/events/` (anonymous: upcoming public events, 20 per
+   page) and the bare indexed-query view `/bench/orgnr/<orgnr>/` of bench/run.py in the same run, warms up
+   and runs the closed-loop Python client of bench/load.py (req/s, p50/p90/p95/p99, server CPU per request).
+3. The last-seat race: one upcoming public event with capacity 10, 50 members of 50 organisations, 50 threads
+   (each with its own database connection, closed afterwards) released together by a barrier, each calling
+   `events.services.registration_create`. Reports how many ended CONFIRMED (must equal the capacity) and
+   WAITLISTED, failures, and the wall time.
+4. Prints a table and writes bench-results/events.json.
+
+Run: `.venv/bin/python -m bench.events [--events 5000] [--registrations 50000] [--duration 10]`. Nothing here
+asserts on timings; the race's count is checked and the exit status is 1 when it is wrong. The bench
+database is left for inspection; the next run drops and recreates it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import secrets
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bench.load import CpuMeter, LoadResult, fetch, percentile, python_load
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench-results" / "events.json"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asfnet_bench_ev"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/8"  # cache on 8, broker on 9 (bench/run.py uses 6 and 7)
+
+KINDS = ["network_meeting", "study_visit", "training", "workshop", "market_dialogue", "other"]
+AUDIENCES = {"public": 60, "network": 30, "invited": 10}
+TITLES = [
+    "Nätverksträff",
+    "Studiebesök",
+    "Utbildning i arbetsträning",
+    "Workshop om handledarskap",
+    "Marknadsdialog",
+    "Frukostmöte",
+    "Temadag om återbruk",
+    "Upphandling med sociala hänsyn",
+]
+
+_STARTED = time.monotonic()
+
+
+def _log(message: str) -> None:
+    print(f"[bench-ev {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
+
+
+def _token_hash() -> str:
+    return hashlib.sha256(secrets.token_urlsafe(24).encode()).hexdigest()
+
+
+# --- Seeding --------------------------------------------------------------------------------------------------
+def seed(*, events: int, registrations: int, organisations: int, users: int, rng: random.Random) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench.matchmaking import MUNICIPALITY_WEIGHTS
+    from bench.seed_data import make_orgnr
+    from directory.models import Membership, Municipality, Organisation, OrganisationKind
+    from events.models import Attendance, Event, Registration, RegistrationStatus
+
+    User = get_user_model()
+    started = time.perf_counter()
+    municipalities = list(Municipality.objects.values_list("code", flat=True))
+    weights = [MUNICIPALITY_WEIGHTS.get(code, 1) for code in municipalities]
+    kinds = [OrganisationKind.ASF] * 6 + [OrganisationKind.MUNICIPALITY, OrganisationKind.BUSINESS]
+    orgs = [
+        Organisation(
+            name=f"Bench-organisation {n}",
+            kind=rng.choice(kinds),
+            orgnr=make_orgnr("802", 200_000 + n),
+            kommunkod=rng.choices(municipalities, weights)[0],
+            published=True,
+        )
+        for n in range(organisations)
+    ]
+    unusable = make_password(None)
+    people = [
+        User(email=f"bench-member-{n}@example.org", full_name=f"Medlem {n}", password=unusable) for n in range(users)
+    ]
+    now = timezone.now()
+    with transaction.atomic():
+        Organisation.objects.bulk_create(orgs, batch_size=2000)
+        User.objects.bulk_create(people, batch_size=2000)
+        org_of = {person.pk: orgs[n % len(orgs)] for n, person in enumerate(people)}
+        Membership.objects.bulk_create(
+            [Membership(user_id=pk, organisation_id=org.pk) for pk, org in org_of.items()], batch_size=5000
+        )
+        rows = []
+        for i in range(events):
+            start = now + dt.timedelta(days=rng.uniform(-365, 365))
+            start = start.replace(minute=0, second=0, microsecond=0)
+            end = start + dt.timedelta(hours=rng.choice([1, 2, 3, 6]))
+            online = rng.random() < 0.3
+            rows.append(
+                Event(
+                    organiser=rng.choice(orgs),
+                    kind=rng.choice(KINDS),
+                    title_sv=f"{rng.choice(TITLES)} #{i}",
+                    description_sv="Välkommen! Fika serveras. Lokalen är tillgänglig med rullstol.",
+                    start=start,
+                    end=end,
+                    place_name="" if online else "Folkets hus",
+                    online_url="https://meet.example.org/bench" if online else "",
+                    kommunkod=rng.choices(municipalities, weights)[0],
+                    audience=rng.choices(list(AUDIENCES), list(AUDIENCES.values()))[0],
+                    capacity=rng.choice([None, 30, 50, 100, 200]),
+                    status="published",
+                )
+            )
+        for sample in rows[:: max(1, events // 200)]:  # seed data is valid data: check a spread sample
+            sample.full_clean(exclude=["organiser"])
+        Event.objects.bulk_create(rows, batch_size=2000)
+        invited = Event.invited_organisations.through
+        invited.objects.bulk_create(
+            [
+                invited(event_id=event.pk, organisation_id=org.pk)
+                for event in rows
+                if event.audience == "invited"
+                for org in rng.sample(orgs, 3)
+            ],
+            batch_size=5000,
+        )
+        # Registrations: spread over events (weighted: some events are popular), members or guests.
+        per_event = Counter(rng.choices(range(len(rows)), [rng.uniform(0.2, 2.0) for _ in rows], k=registrations))
+        regs = []
+        for index, count in per_event.items():
+            event = rows[index]
+            members = rng.sample(people, min(count, int(count * 0.8) + 1, len(people)))
+            guests = count - len(members)
+            held = 0
+            past = event.end < now
+            for person in members:
+                holds = event.capacity is None or held < event.capacity
+                status = RegistrationStatus.CONFIRMED if holds else RegistrationStatus.WAITLISTED
+                if rng.random() < 0.05:
+                    status = RegistrationStatus.CANCELLED
+                held += status == RegistrationStatus.CONFIRMED
+                org = org_of[person.pk]
+                regs.append(
+                    Registration(
+                        event=event,
+                        user=person,
+                        organisation=org,
+                        organisation_kind=org.kind,
+                        status=status,
+                        registered_by=person,
+                        attendance=rng.choice([Attendance.PRESENT, Attendance.ABSENT])
+                        if past and status == RegistrationStatus.CONFIRMED
+                        else Attendance.UNKNOWN,
+                        token_hash=_token_hash(),
+                        cancelled_at=now if status == RegistrationStatus.CANCELLED else None,
+                    )
+                )
+            for g in range(guests):
+                holds = event.capacity is None or held < event.capacity
+                status = RegistrationStatus.CONFIRMED if holds else RegistrationStatus.WAITLISTED
+                held += status == RegistrationStatus.CONFIRMED
+                regs.append(
+                    Registration(
+                        event=event,
+                        guest_name=f"Gäst {g}",
+                        guest_email=f"guest-{g}-{index}@example.net",
+                        status=status,
+                        token_hash=_token_hash(),
+                    )
+                )
+        for sample in regs[:: max(1, len(regs) // 200)]:
+            sample.full_clean(exclude=["event", "user", "organisation", "registered_by"], validate_constraints=False)
+        Registration.objects.bulk_create(regs, batch_size=5000)
+    insert_s = time.perf_counter() - started
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return {
+        "organisations": len(orgs),
+        "members": len(people),
+        "events": len(rows),
+        "events_upcoming": sum(e.end >= now for e in rows),
+        "events_by_audience": dict(Counter(e.audience for e in rows)),
+        "registrations": len(regs),
+        "registrations_by_status": dict(Counter(str(r.status) for r in regs)),
+        "guest_registrations": sum(r.user_id is None for r in regs),
+        "insert_s": round(insert_s, 2),
+        "vacuum_analyze_s": round(time.perf_counter() - began, 2),
+    }
+
+
+# --- The last-seat race ---------------------------------------------------------------------------------------
+def last_seat_race(*, capacity: int, racers: int) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, connections
+    from django.utils import timezone
+
+    from bench.seed_data import make_orgnr
+    from directory.models import Membership, Organisation, OrganisationKind
+    from events import services
+    from events.models import Event, Registration, RegistrationStatus
+
+    User = get_user_model()
+    orgs = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"Race-ASF {n}",
+                kind=OrganisationKind.ASF,
+                orgnr=make_orgnr("769", 300_000 + n),
+                kommunkod="2580",
+                published=True,
+            )
+            for n in range(racers)
+        ]
+    )
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        [User(email=f"race-{n}@example.org", full_name=f"Racer {n}", password=unusable) for n in range(racers)]
+    )
+    Membership.objects.bulk_create([Membership(user=u, organisation=o) for u, o in zip(users, orgs, strict=True)])
+    start = timezone.now() + dt.timedelta(days=7)
+    event = Event(
+        organiser=orgs[0],
+        title_sv="Sista platsen",
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        place_name="Kulturens hus",
+        kommunkod="2580",
+        audience="public",
+        capacity=capacity,
+        status="published",
+    )
+    event.full_clean()
+    event.save()
+    connection.close()  # the threads open their own; this one is not shared with them
+
+    barrier = threading.Barrier(racers)
+    outcomes: list[str] = [""] * racers
+    durations: list[float] = [0.0] * racers
+
+    def attempt(index: int) -> None:
+        try:
+            user = User.objects.get(pk=users[index].pk)
+            mine = Event.objects.get(pk=event.pk)
+            barrier.wait(30)
+            began = time.perf_counter()
+            try:
+                registration = services.registration_create(user=user, event=mine)
+                outcomes[index] = str(registration.status)
+            except Exception as error:  # reported in the results, not hidden
+                outcomes[index] = f"error: {error.__class__.__name__}: {error}"
+            durations[index] = time.perf_counter() - began
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(racers)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    wall = time.perf_counter() - began
+    counted = Counter(outcomes)
+    in_db = Counter(Registration.objects.filter(event_id=event.pk).values_list("status", flat=True))
+    confirmed = in_db.get(RegistrationStatus.CONFIRMED, 0)
+    return {
+        "capacity": capacity,
+        "attempts": racers,
+        "confirmed": confirmed,
+        "waitlisted": in_db.get(RegistrationStatus.WAITLISTED, 0),
+        "registrations_in_db": dict(in_db),
+        "outcomes_returned": dict(counted),
+        "errors": sum(n for k, n in counted.items() if k.startswith("error") or not k),
+        "exactly_capacity_confirmed": confirmed == capacity,
+        "wall_s": round(wall, 3),
+        "per_attempt_ms": {
+            "p50": round(percentile(durations, 50) * 1000, 1),
+            "p95": round(percentile(durations, 95) * 1000, 1),
+            "max": round(max(durations) * 1000, 1),
+        },
+    }
+
+
+# --- Reporting ------------------------------------------------------------------------------------------------
+def table(results: list[LoadResult]) -> str:
+    from bench.run import _fmt
+
+    titles = ("req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "errors", "CPU ms/req")
+    header = f"{'endpoint':<40}" + "".join(f"{title:>11}" for title in titles)
+    lines = [header, "-" * len(header)]
+    for r in results:
+        p = r.percentiles_ms
+        numbers = [r.rps, p.get("p50"), p.get("p90"), p.get("p95"), p.get("p99")]
+        lines.append(
+            f"{r.name:<40}"
+            + "".join(f"{_fmt(n):>11}" for n in numbers)
+            + f"{r.errors:>11}{_fmt(r.server_cpu_ms_per_request):>11}"
+        )
+    return "\n".join(lines)
+
+
+# --- Main -----------------------------------------------------------------------------------------------------
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.events")
+    parser.add_argument("--events", type=int, default=5_000, help="published events to seed (5000)")
+    parser.add_argument("--registrations", type=int, default=50_000, help="registrations to seed (50000)")
+    parser.add_argument("--organisations", type=int, default=300, help="organisations to seed (300)")
+    parser.add_argument("--members", type=int, default=3_000, help="member users to seed (3000)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL (10)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL (2)")
+    parser.add_argument("--concurrency", type=int, default=10, help="concurrent connections (10)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--capacity", type=int, default=10, help="places at the raced event (10)")
+    parser.add_argument("--racers", type=int, default=50, help="concurrent registration attempts (50)")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed of the data (2026)")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results (bench-results/events.json)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    from bench.run import (
+        bench_environment,
+        environment,
+        free_port,
+        recreate_database,
+        redis_url_with_db,
+        start_gunicorn,
+        stop_process,
+    )
+
+    database_url = os.environ.get("BENCH_EV_DATABASE_URL") or DEFAULT_DATABASE_URL
+    redis_url = os.environ.get("BENCH_EV_REDIS_URL") or DEFAULT_REDIS_URL
+    db_name = urlsplit(database_url).path.lstrip("/")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops gunicorn
+    began = time.perf_counter()
+    _log(f"recreating database {db_name}")
+    pg_version = recreate_database(database_url)
+    env = bench_environment(database_url=database_url, redis_url=redis_url)
+    os.environ.update(env)
+    os.environ["DB_POOL"] = "false"  # this process: plain connections (one per race thread)
+    os.environ.pop("PYTEST_VERSION", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+    import redis
+    from django.core.management import call_command
+
+    django.setup()
+    redis_dbs = [redis_url, redis_url_with_db(redis_url, int(urlsplit(redis_url).path.strip("/") or 0) + 1)]
+    for url in redis_dbs:
+        redis.Redis.from_url(url).flushdb()
+
+    results: dict[str, Any] = {
+        "benchmark": "events",
+        "question": "Calendar page with 5,000 events and 50,000 registrations: requests/second next to the bare "
+        "view; last-seat race with 50 concurrent requests: exactly `capacity` registered",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "environment": environment(pg_version),
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+        | {"database": db_name, "gunicorn_worker_class": "sync", "database_left_for_inspection": True},
+    }
+    started = time.perf_counter()
+    _log("migrating")
+    call_command("migrate", verbosity=0, interactive=False)
+    results["migrate_s"] = round(time.perf_counter() - started, 2)
+    _log(f"seeding {args.events:,} events and {args.registrations:,} registrations")
+    results["seed"] = seed(
+        events=args.events,
+        registrations=args.registrations,
+        organisations=args.organisations,
+        users=args.members,
+        rng=random.Random(args.seed),
+    )
+    _log(f"seeded: {results['seed']}")
+    _log("collectstatic (DEBUG off serves the hashed files)")
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    from directory.models import Organisation
+    from events.models import Event
+
+    orgnr = Organisation.objects.filter(published=True).values_list("orgnr", flat=True).first()
+    first_upcoming = Event.objects.visible_to(None).upcoming().order_by("start", "pk").first()
+    endpoints = [
+        ("calendar /events/ (anonymous)", "/events/"),
+        ("ceiling: bare indexed query (JSON)", f"/bench/orgnr/{orgnr}/"),
+    ]
+    load_results: list[LoadResult] = []
+    server = None
+    log_path = args.output.parent / "gunicorn-events.log"
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        port = free_port()
+        server_env = {**os.environ, **env}
+        server_env.pop("DB_POOL", None)
+        _log(f"starting gunicorn ({args.workers} sync workers) on 127.0.0.1:{port}")
+        server = start_gunicorn(env=server_env, port=port, workers=args.workers, log_path=log_path)
+        status, body = fetch(port, "/events/")
+        if status != 200 or (first_upcoming and str(first_upcoming.code).encode() not in body):
+            raise SystemExit(f"calendar page: status {status}, first upcoming event not on the page")
+        results["calendar_rows_on_page"] = body.count(b'href="/events/') if body else 0
+        results["calendar_bytes"] = len(body)
+        status, body = fetch(port, endpoints[1][1])
+        if status != 200:
+            raise SystemExit(f"bare indexed query: status {status} {body[:200]!r}")
+        meter = CpuMeter(server.pid, db_name)
+        for name, path in endpoints:
+            _log(f"{name}: warm-up {args.warmup} s")
+            python_load(host="127.0.0.1", port=port, path=path, duration=args.warmup, concurrency=args.concurrency)
+            _log(f"{name}: python client, {args.concurrency} connections, {args.duration} s")
+            load_before = os.getloadavg()[0]
+            meter.start()
+            latencies, errors, statuses, size, wall = python_load(
+                host="127.0.0.1", port=port, path=path, duration=args.duration, concurrency=args.concurrency
+            )
+            cpu = meter.stop()
+            load_results.append(
+                LoadResult(
+                    name=name,
+                    path=path,
+                    client="python",
+                    duration_s=round(wall, 2),
+                    concurrency=args.concurrency,
+                    requests=len(latencies) + errors,
+                    errors=errors,
+                    rps=round(len(latencies) / wall, 1),
+                    percentiles_ms=(
+                        {f"p{p}": round(percentile(latencies, p) * 1000, 2) for p in (50, 90, 95, 99)}
+                        if latencies
+                        else {}
+                    ),
+                    mean_ms=round(sum(latencies) / len(latencies) * 1000, 2) if latencies else None,
+                    max_ms=round(max(latencies) * 1000, 2) if latencies else None,
+                    bytes_per_response=size // len(latencies) if latencies else None,
+                    statuses=dict(statuses),
+                    cpu_s=cpu,
+                    load_average_before=round(load_before, 2),
+                )
+            )
+    finally:
+        stop_process(server)
+        _log("gunicorn stopped")
+    results["http"] = [
+        {
+            **asdict(r),
+            "server_cpu_ms_per_request": None
+            if r.server_cpu_ms_per_request is None
+            else round(r.server_cpu_ms_per_request, 2),
+        }
+        for r in load_results
+    ]
+
+    _log(f"last-seat race: capacity {args.capacity}, {args.racers} concurrent registrations")
+    results["race"] = last_seat_race(capacity=args.capacity, racers=args.racers)
+    for url in redis_dbs:
+        redis.Redis.from_url(url).flushdb()
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["total_s"] = round(time.perf_counter() - began, 1)
+    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+    env_info = results["environment"]
+    seeded = results["seed"]
+    print()
+    print(
+        f"Events benchmark, {results['date']} — {env_info['cpu_count']} CPUs, Python {env_info['python']}, "
+        f"PostgreSQL {env_info['postgresql']}, {args.workers} sync workers, load average at start "
+        f"{env_info['load_average_at_start'][0]}, at end {results['load_average_at_end'][0]}"
+    )
+    print(
+        f"Seed: {seeded['events']:,} events ({seeded['events_upcoming']:,} upcoming), "
+        f"{seeded['registrations']:,} registrations ({seeded['guest_registrations']:,} guests) in "
+        f"{seeded['insert_s']} s"
+    )
+    print(f"HTTP: {args.concurrency} concurrent connections, {args.duration} s per endpoint")
+    print(table(load_results))
+    if len(load_results) == 2 and load_results[1].rps:
+        print(f"  calendar runs at {load_results[0].rps / load_results[1].rps:.0%} of the bare indexed query")
+    race = results["race"]
+    print(
+        f"Last-seat race: capacity {race['capacity']}, {race['attempts']} concurrent attempts → "
+        f"{race['confirmed']} CONFIRMED, {race['waitlisted']} WAITLISTED, {race['errors']} errors, "
+        f"wall {race['wall_s']} s (per attempt p50 {race['per_attempt_ms']['p50']} ms, "
+        f"p95 {race['per_attempt_ms']['p95']} ms) — "
+        + ("exactly capacity" if race["exactly_capacity_confirmed"] else "WRONG: not exactly capacity")
+    )
+    print(f"Results: {args.output}; total {results['total_s']} s")
+    return 0 if race["exactly_capacity_confirmed"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -205,6 +205,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Europe/Stockholm"
 CELERY_BEAT_SCHEDULE: dict = {
+    # Reports: re-enqueue runs whose task was lost; the quarterly ESF+ run for every active project.
+    "reports-sweep-stuck-runs": {"task": "reports.tasks.sweep_stuck_runs", "schedule": crontab(minute="*/5")},
+    "reports-quarterly": {
+        "task": "reports.tasks.schedule_quarterly_reports",
+        "schedule": crontab(minute=0, hour=6, day_of_month=2, month_of_year="1,4,7,10"),
+    },
     # Events: offers of freed places expire and pass on; reminders the day before; retention purge.
     "events-expire-offers": {"task": "events.tasks.expire_offers", "schedule": crontab(minute="*/10")},
     "events-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(minute=0, hour=9)},

@@ -77,3 +77,13 @@ def test_celery_speaks_json_only_with_time_limits():
     assert conf.task_time_limit and conf.task_soft_time_limit
     assert conf.task_soft_time_limit < conf.task_time_limit
     assert conf.task_acks_late
+
+
+def test_every_scheduled_task_exists():
+    """A typo in CELERY_BEAT_SCHEDULE would only show in production, when beat sends an unknown task."""
+    from django.conf import settings
+
+    celery_app.loader.import_default_modules()
+    assert len(settings.CELERY_BEAT_SCHEDULE) >= 8
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in celery_app.tasks, name

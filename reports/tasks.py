@@ -54,7 +54,13 @@ def compute(run_id: int) -> dict:
         services.set_progress(run_id, 95)
         return result
     if run.kind == ReportKind.ESF:
-        report = esf_report(run.project, run.period_from, run.period_to)
+        from django.utils import translation
+
+        from reports.presentation import report_language
+
+        # Warnings are sentences: written in the language the files are made in (the requester's).
+        with translation.override(report_language(run)):
+            report = esf_report(run.project, run.period_from, run.period_to)
         services.set_progress(run_id, 70)
         result = report.as_json()
     else:

@@ -288,3 +288,27 @@ def test_login_page_does_not_offer_a_signup_link(client, db):
     html = client.get(reverse("account_login")).content.decode()
     assert reverse("account_signup") not in html
     assert "Konton skapas genom inbjudan" in html
+
+
+@pytest.mark.adversarial("A")
+def test_a_spoofed_x_forwarded_for_does_not_give_a_fresh_rate_limit_bucket(client, world, settings):
+    """Behind one reverse proxy the client IP is the proxy's last X-Forwarded-For entry; whatever a client
+    writes before it is ignored, so rotating fake addresses does not escape the per-IP limit (A2)."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    real_client = "198.51.100.7"
+
+    def attempt(i: int, client_ip: str = real_client):
+        return client.post(
+            reverse("account_login"),
+            {"login": f"nobody{i}@example.se", "password": "wrong password"},
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}, {client_ip}",
+        )
+
+    def limited(response) -> bool:
+        form = response.context["form"]
+        return any(e.code == "too_many_login_attempts" for e in form.errors.as_data().get("__all__", []))
+
+    for i in range(10):  # 10 failed logins per minute per IP are allowed (ACCOUNT_RATE_LIMITS)
+        assert not limited(attempt(i))
+    assert limited(attempt(99)), "a new fake first address must not reset the per-IP count"
+    assert not limited(attempt(100, client_ip="203.0.113.9")), "another real client is not affected"

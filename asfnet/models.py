@@ -111,3 +111,21 @@ class AuditLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("Audit entries are append-only.")
+
+
+class PendingTask(models.Model):
+    """A task whose enqueue failed because the broker was down (asfnet/queue.py), kept until the
+    flush task (every minute) publishes it. The arguments may hold a link's secret token, so they are
+    stored encrypted with a key derived from SECRET_KEY and the row is deleted once published."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    task_name = models.CharField(max_length=200)
+    payload = models.TextField()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("pending task")
+        verbose_name_plural = _("pending tasks")
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -202,15 +202,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Publishing must fail fast when Redis is down: a request that enqueues work answers at once, and the
+# enqueue helper (asfnet/queue.py) leaves the work to a sweeper or the outbox. A few quick retries only.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+    "max_retries": 1,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_TIMEZONE = "Europe/Stockholm"
 CELERY_BEAT_SCHEDULE: dict = {
     # Reports: re-enqueue runs whose task was lost; the quarterly ESF+ run for every active project.
+    # The sweeper also takes over runs whose worker died (lease expired) and sends "report ready" e-mails
+    # that could not be handed over when the run finished.
     "reports-sweep-stuck-runs": {"task": "reports.tasks.sweep_stuck_runs", "schedule": crontab(minute="*/5")},
     "reports-quarterly": {
         "task": "reports.tasks.schedule_quarterly_reports",
         "schedule": crontab(minute=0, hour=6, day_of_month=2, month_of_year="1,4,7,10"),
     },
+    # Tasks whose enqueue failed while the broker was down (asfnet/queue.py): published again once it is back.
+    "asfnet-flush-pending-tasks": {"task": "asfnet.tasks.flush_pending_tasks", "schedule": crontab(minute="*")},
     # Events: offers of freed places expire and pass on; reminders the day before; retention purge.
     "events-expire-offers": {"task": "events.tasks.expire_offers", "schedule": crontab(minute="*/10")},
     "events-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(minute=0, hour=9)},
@@ -388,6 +403,16 @@ LOGGING = {
 # public data, but they are not part of the product.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False) and not TESTING
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
+
+# --- Report runs ----------------------------------------------------------------------------------------
+# A worker holds a run for this long and renews the lease at every step; when it dies, the run is taken
+# over once the lease has expired (by a redelivered task or the sweeper), at most REPORT_RUN_MAX_ATTEMPTS
+# times in all before the run is marked failed.
+REPORT_RUN_LEASE_SECONDS = env_int("REPORT_RUN_LEASE_SECONDS", 300, minimum=1)
+REPORT_RUN_MAX_ATTEMPTS = env_int("REPORT_RUN_MAX_ATTEMPTS", 3, minimum=1)
+# Tests only (ignored outside pytest): the computation sleeps this long at every step, so a fault test can
+# kill a worker in the middle of a run.
+REPORT_RUN_STEP_DELAY_MS = env_int("REPORT_RUN_STEP_DELAY_MS", 0, minimum=0) if TESTING else 0
 # Directory freshness: a profile its members have not confirmed for N months shows "needs update" and its
 # members are nudged by e-mail; after M months it is left out of public search until confirmed.
 DIRECTORY_NEEDS_UPDATE_MONTHS = env_int("DIRECTORY_NEEDS_UPDATE_MONTHS", 6, minimum=1)

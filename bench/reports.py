@@ -249,7 +249,7 @@ def child(run_id: int) -> int:
     from reports import tasks
     from reports.models import ReportFile
 
-    with contextlib.suppress(ImportError, OSError):  # WeasyPrint: outputs.write_files logs when it is missing
+    with contextlib.suppress(ImportError, OSError):  # WeasyPrint: outputs.render_files logs when it is missing
         import reports.pdf  # noqa: F401
 
     before = _proc_status_mib("VmRSS")

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from asfnet.queue import publish
 from directory.models import Invitation
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def send_saved_search_digests() -> int:
 
     user_ids = users_with_saved_searches()
     for user_id in user_ids:
-        send_saved_search_digest.delay(user_id)
+        publish(send_saved_search_digest, user_id)  # kept in the outbox if Redis is down
     return len(user_ids)
 
 

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from asfnet.queue import publish
 from events import services
 from events.models import Event, EventStatus, Registration, RegistrationStatus
 
@@ -77,7 +78,7 @@ def send_event_reminders() -> int:
         for registration_id in event.registrations.filter(status=RegistrationStatus.CONFIRMED).values_list(
             "pk", flat=True
         ):
-            send_registration_email.delay(registration_id, "reminder")
+            publish(send_registration_email, registration_id, "reminder")  # kept in the outbox if Redis is down
             sent += 1
     return sent
 

@@ -92,6 +92,13 @@ class ReportRun(TimeStampedModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The lease of the worker computing the run: set by the claim, renewed at every step, checked (by
+    # token) when the result is written. A run whose lease expired is taken over under a new token.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # "Report ready" e-mail: claimed (compare-and-swap) before sending, done once handed over.
+    notify_claimed_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("report run")

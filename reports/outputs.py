@@ -121,8 +121,8 @@ def save_file(run: ReportRun, fmt: str, content: bytes) -> ReportFile:
     return report_file
 
 
-def write_files(run: ReportRun, result: dict[str, Any]) -> None:
-    """Write (or replace) the run's files; a second run of the task leaves one file per format."""
+def render_files(run: ReportRun, result: dict[str, Any]) -> dict[str, bytes]:
+    """The contents of the run's files by format (CSV, XLSX and, where WeasyPrint works, PDF)."""
     outputs = {"csv": to_csv(result, suppress=suppresses(run)), "xlsx": to_xlsx(run, result)}
     try:
         from reports.pdf import to_pdf
@@ -131,8 +131,7 @@ def write_files(run: ReportRun, result: dict[str, Any]) -> None:
         to_pdf = None
     if to_pdf is not None:
         outputs["pdf"] = to_pdf(run, result)
-    for fmt, content in outputs.items():
-        save_file(run, fmt, content)
+    return outputs
 
 
 def send_ready_email(run_id: int) -> None:

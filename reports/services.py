@@ -1,13 +1,18 @@
 """Report runs: requested by a coordinator (or the quarterly schedule), computed by a Celery task that
-claims the run row with a compare-and-swap, so a redelivered or duplicated task is a no-op."""
+claims the run row with a compare-and-swap and holds it under a lease, so a redelivered or duplicated
+task is a no-op, a run whose worker died is taken over once, and a late worker changes nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +20,8 @@ from asfnet.access import is_coordinator
 from asfnet.audit import audit_log
 from matchmaking.models import FundedProject
 from reports.models import ReportKind, ReportRun, RunStatus
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -52,47 +59,188 @@ def report_run_request(
     audit_log(actor=actor, action="report.request", target=run, data={"kind": kind})
     from reports.tasks import run_report
 
+    # After commit, and safe with the broker down: the run stays queued and the sweeper enqueues it.
     run_report.delay_on_commit(run.pk)
     return run
 
 
-def claim(run_id: int) -> bool:
-    """queued → running, once. A second delivery of the same task finds nothing to claim."""
-    return (
-        ReportRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-            status=RunStatus.RUNNING, started_at=timezone.now(), progress=0
+# --- The lease: who computes a run ----------------------------------------------------------------------------
+# A run is computed by the worker holding its lease: a claim token and an expiry, both set by a
+# compare-and-swap (one UPDATE whose WHERE is the expected old state; PostgreSQL re-checks it on the row
+# another transaction just changed, so of two claimers exactly one changes the row). The holder renews the
+# lease at every step; writing the result and failing the run are compare-and-swaps on its token, so a
+# worker that lost its lease (it was too slow, or it was presumed dead and taken over) changes nothing.
+
+
+class LeaseLost(Exception):
+    """The run was taken over by another worker (or finished): stop without writing anything."""
+
+
+def _lease_until() -> dt.datetime:
+    return timezone.now() + dt.timedelta(seconds=settings.REPORT_RUN_LEASE_SECONDS)
+
+
+def claim(run_id: int) -> uuid.UUID | None:
+    """queued → running, or take over a running run whose lease expired (its worker died). Returns the new
+    claim token, or None when there is nothing to claim: finished, held by a live worker, or out of
+    attempts (then the run is failed with a message for the coordinator)."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    claimable = Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
+    claimed = (
+        ReportRun.objects.filter(claimable, pk=run_id, attempts__lt=settings.REPORT_RUN_MAX_ATTEMPTS).update(
+            status=RunStatus.RUNNING,
+            claim_token=token,
+            lease_expires_at=_lease_until(),
+            attempts=F("attempts") + 1,
+            started_at=now,
+            progress=0,
         )
         == 1
     )
+    if claimed:
+        return token
+    fail_exhausted(run_id)
+    return None
 
 
-def set_progress(run_id: int, percent: int) -> None:
-    ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(progress=max(0, min(100, percent)))
+def renew(run_id: int, token: uuid.UUID, percent: int | None = None) -> None:
+    """Extend the lease (and record progress) while still holding it; LeaseLost when the run was taken over."""
+    changes: dict[str, Any] = {"lease_expires_at": _lease_until()}
+    if percent is not None:
+        changes["progress"] = max(0, min(100, percent))
+    if not ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, claim_token=token).update(**changes):
+        raise LeaseLost(run_id)
 
 
-def release_for_retry(run_id: int) -> None:
-    """A transient failure: running → queued, so the retried task can claim it again."""
-    ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(status=RunStatus.QUEUED)
-
-
-def finish(run_id: int, *, result: dict[str, Any]) -> None:
-    ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        status=RunStatus.SUCCEEDED, progress=100, finished_at=timezone.now(), result=result, error=""
+def release_for_retry(run_id: int, token: uuid.UUID) -> bool:
+    """A transient failure: running → queued (lease given up), so the retried task can claim it again."""
+    return bool(
+        ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, claim_token=token).update(
+            status=RunStatus.QUEUED, claim_token=None, lease_expires_at=None
+        )
     )
 
 
-def fail(run_id: int, *, message: str) -> None:
-    ReportRun.objects.filter(pk=run_id).exclude(status=RunStatus.SUCCEEDED).update(
-        status=RunStatus.FAILED, finished_at=timezone.now(), error=message[:2000]
+def finish(run_id: int, token: uuid.UUID, *, result: dict[str, Any], files: dict[str, bytes]) -> bool:
+    """Write the files and the result, once: only while `token` still holds the run. The row stays locked
+    until the commit, so a takeover waits and then finds the run succeeded. False: lease lost, nothing
+    written."""
+    from reports import outputs
+
+    with transaction.atomic():
+        run = (
+            ReportRun.objects.select_for_update(of=("self",))
+            .select_related("project", "requested_by")
+            .filter(pk=run_id, status=RunStatus.RUNNING, claim_token=token)
+            .first()
+        )
+        if run is None:
+            return False
+        for fmt, content in files.items():
+            outputs.save_file(run, fmt, content)
+        ReportRun.objects.filter(pk=run_id).update(
+            status=RunStatus.SUCCEEDED,
+            progress=100,
+            finished_at=timezone.now(),
+            result=result,
+            error="",
+            lease_expires_at=None,
+        )
+    return True
+
+
+def fail(run_id: int, token: uuid.UUID, *, message: str) -> bool:
+    """Fail the run held by `token` (a worker that lost its lease fails nothing)."""
+    return bool(
+        ReportRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, claim_token=token).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=message[:2000], lease_expires_at=None
+        )
     )
+
+
+def fail_exhausted(run_id: int) -> bool:
+    """A run that was started REPORT_RUN_MAX_ATTEMPTS times without finishing, and is not held by a live
+    worker, is failed with a message for the coordinator (in the language of whoever asked for it)."""
+    from django.utils import translation
+
+    from reports.presentation import report_language
+
+    now = timezone.now()
+    exhausted = ReportRun.objects.filter(
+        Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, lease_expires_at__lt=now),
+        pk=run_id,
+        attempts__gte=settings.REPORT_RUN_MAX_ATTEMPTS,
+    )
+    run = exhausted.select_related("requested_by").first()
+    if run is None:
+        return False
+    with translation.override(report_language(run)):
+        message = _(
+            "The report was started %(count)s times but never finished (the server computing it stopped or "
+            "the database did not answer). Request it again; if it fails again, tell the administrator."
+        ) % {"count": run.attempts}
+    return bool(exhausted.update(status=RunStatus.FAILED, finished_at=now, error=message, lease_expires_at=None))
 
 
 def stuck_runs(older_than: dt.timedelta = dt.timedelta(minutes=10)) -> list[int]:
-    """Runs still queued long after they were asked for: their task was lost (e.g. Redis restarted empty)."""
+    """Runs still queued long after they were asked for: their task was lost (e.g. Redis restarted empty,
+    or down when the run was requested)."""
     return list(
         ReportRun.objects.filter(status=RunStatus.QUEUED, updated_at__lt=timezone.now() - older_than).values_list(
             "pk", flat=True
         )
+    )
+
+
+def abandoned_runs() -> list[int]:
+    """Running runs whose lease expired: their worker died (or hung) and no task is taking them over."""
+    return list(
+        ReportRun.objects.filter(status=RunStatus.RUNNING, lease_expires_at__lt=timezone.now()).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+# --- "Report ready" e-mail, durable ---------------------------------------------------------------------------
+NOTIFY_WINDOW = dt.timedelta(days=1)  # runs finished longer ago are not announced any more
+NOTIFY_CLAIM = dt.timedelta(minutes=10)  # a sender that died holding a claim is presumed dead after this
+
+
+def notify_ready(run_id: int) -> bool:
+    """Send the "report ready" e-mail once: claimed with a compare-and-swap on notify_claimed_at (two
+    sweepers never both send), marked notified only after the project's send path took the mail. When
+    that raises (SMTP or broker down), the claim is given back and a later sweep sends it. True if sent
+    (or nothing to send) now."""
+    from reports import outputs
+
+    now = timezone.now()
+    due = Q(notify_claimed_at__isnull=True) | Q(notify_claimed_at__lt=now - NOTIFY_CLAIM)
+    if not ReportRun.objects.filter(due, pk=run_id, status=RunStatus.SUCCEEDED, notified_at__isnull=True).update(
+        notify_claimed_at=now
+    ):
+        return False
+    try:
+        outputs.send_ready_email(run_id)
+    except Exception:
+        logger.warning(
+            "report run %s: the ready e-mail was not handed over; the sweeper tries again", run_id, exc_info=True
+        )
+        ReportRun.objects.filter(pk=run_id, notify_claimed_at=now).update(notify_claimed_at=None)
+        return False
+    ReportRun.objects.filter(pk=run_id, notify_claimed_at=now).update(notified_at=timezone.now())
+    return True
+
+
+def unnotified_runs() -> list[int]:
+    """Runs that finished within NOTIFY_WINDOW whose ready e-mail was not handed over."""
+    return list(
+        ReportRun.objects.filter(
+            status=RunStatus.SUCCEEDED,
+            notified_at__isnull=True,
+            requested_by__isnull=False,
+            finished_at__gte=timezone.now() - NOTIFY_WINDOW,
+        ).values_list("pk", flat=True)
     )
 
 

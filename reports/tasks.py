@@ -1,15 +1,22 @@
-"""Report tasks. The ReportRun row is the truth: the task claims it (queued → running) with a
-compare-and-swap, so a redelivered task is a no-op; transient database errors are retried a bounded
-number of times; anything else fails the run with a message in plain words."""
+"""Report tasks. The ReportRun row is the truth: the task claims it (queued → running, or a takeover of a
+run whose lease expired) with a compare-and-swap and holds it under a lease renewed at every step, so a
+redelivered task is a no-op, a run whose worker died is completed once by another, and a worker that
+lost its lease writes nothing. Transient database errors are retried a bounded number of times; anything
+else fails the run with a message in plain words. The "report ready" e-mail is sent from the worker and,
+if that fails, by the sweeper."""
 
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from asfnet.queue import publish
 from reports import services
 from reports.models import ReportKind, ReportRun, RunStatus
 
@@ -18,41 +25,52 @@ logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError)
 
 
-@shared_task(bind=True, max_retries=5, acks_late=True)
+# recovered_by_sweeper: a run that could not be enqueued stays queued and sweep_stuck_runs enqueues it.
+@shared_task(bind=True, max_retries=5, acks_late=True, recovered_by_sweeper=True)
 def run_report(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
-    if not services.claim(run_id):
-        logger.info("report run %s already claimed or finished; nothing to do", run_id)
+    token = services.claim(run_id)
+    if token is None:
+        logger.info("report run %s already claimed, finished or out of attempts; nothing to do", run_id)
         return
-    ReportRun.objects.filter(pk=run_id).update(attempts=self.request.retries + 1)
     try:
-        result = compute(run_id)
+        result, files = compute(run_id, token)
+    except services.LeaseLost:
+        logger.warning("report run %s was taken over by another worker; this one stops", run_id)
+        return
     except TRANSIENT as error:
-        services.release_for_retry(run_id)
-        if self.request.retries >= self.max_retries:
-            services.fail(run_id, message="The database did not answer; the report was tried several times.")
-            return
+        if not services.release_for_retry(run_id, token):
+            return  # taken over meanwhile
+        if services.fail_exhausted(run_id) or self.request.retries >= self.max_retries:
+            return  # failed for good, or left queued for the sweeper (claim() counts the attempts)
         raise self.retry(exc=error, countdown=min(60, 5 * 2**self.request.retries)) from error
     except Exception as error:
         logger.exception("report run %s failed", run_id)
-        services.fail(run_id, message=str(error) or error.__class__.__name__)
+        services.fail(run_id, token, message=str(error) or error.__class__.__name__)
         return
-    services.finish(run_id, result=result)
-    notify_ready.delay(run_id)
+    if services.finish(run_id, token, result=result, files=files):
+        services.notify_ready(run_id)
+    else:
+        logger.warning("report run %s was taken over before it finished; its result was not written", run_id)
 
 
-def compute(run_id: int) -> dict:
+def compute(run_id: int, token: uuid.UUID) -> tuple[dict, dict[str, bytes]]:
+    """The result and the files' contents; nothing is written here (services.finish writes them, once).
+    Every step renews the lease (LeaseLost when the run was taken over)."""
     from reports.indicators import esf_report
 
-    run = ReportRun.objects.select_related("project", "requested_by").get(pk=run_id)
-    services.set_progress(run_id, 10)
-    if run.kind == ReportKind.EXIT_PACKAGE:
-        from reports import exit_package, outputs
+    def step(percent: int) -> None:
+        services.renew(run_id, token, percent)
+        if settings.REPORT_RUN_STEP_DELAY_MS:  # tests only: time to kill the worker mid-run
+            time.sleep(settings.REPORT_RUN_STEP_DELAY_MS / 1000)
 
-        content, result = exit_package.build(run, progress=lambda percent: services.set_progress(run_id, percent))
-        services.set_progress(run_id, 85)
-        outputs.save_file(run, "zip", content)
-        services.set_progress(run_id, 95)
-        return result
+    run = ReportRun.objects.select_related("project", "requested_by").get(pk=run_id)
+    step(10)
+    if run.kind == ReportKind.EXIT_PACKAGE:
+        from reports import exit_package
+
+        content, result = exit_package.build(run, progress=step)
+        step(95)
+        return result, {"zip": content}
     if run.kind == ReportKind.ESF:
         from django.utils import translation
 
@@ -61,35 +79,41 @@ def compute(run_id: int) -> dict:
         # Warnings are sentences: written in the language the files are made in (the requester's).
         with translation.override(report_language(run)):
             report = esf_report(run.project, run.period_from, run.period_to)
-        services.set_progress(run_id, 70)
+        step(70)
         result = report.as_json()
     else:
         from reports import measures
 
         result = measures.compute(run)
-    services.set_progress(run_id, 80)
+    step(80)
     from reports import outputs
 
-    outputs.write_files(run, result)
-    services.set_progress(run_id, 95)
-    return result
+    files = outputs.render_files(run, result)
+    step(95)
+    return result, files
 
 
 @shared_task
 def notify_ready(run_id: int) -> None:
-    from reports import outputs
-
-    outputs.send_ready_email(run_id)
+    """Kept for messages already queued under this name: the same durable send as the worker's."""
+    services.notify_ready(run_id)
 
 
 @shared_task
 def sweep_stuck_runs() -> int:
-    """Re-enqueue runs whose task was lost (queued for more than ten minutes)."""
+    """Every 5 minutes: re-enqueue runs whose task was lost (queued for more than ten minutes) and runs
+    whose worker died (lease expired; claim() takes them over, or fails them after the last attempt);
+    send the "report ready" e-mails not handed over yet. Returns the number of runs enqueued."""
     stuck = services.stuck_runs()
     for run_id in stuck:
         ReportRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(updated_at=timezone.now())
-        run_report.delay(run_id)
-    return len(stuck)
+        publish(run_report, run_id)
+    abandoned = [run_id for run_id in services.abandoned_runs() if not services.fail_exhausted(run_id)]
+    for run_id in abandoned:
+        publish(run_report, run_id)
+    for run_id in services.unnotified_runs():
+        services.notify_ready(run_id)
+    return len(stuck) + len(abandoned)
 
 
 @shared_task

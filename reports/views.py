@@ -52,6 +52,9 @@ def index(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            # Said whether or not the broker took the task: a run that could not be enqueued stays queued
+            # and the sweeper enqueues it (asfnet/queue.py).
+            messages.success(request, _("The report is queued. This page shows when it is ready."))
             return redirect("reports:run_detail", code=run.code)
     runs = ReportRun.objects.select_related("project", "requested_by").prefetch_related("files")[:50]
     return render(request, "reports/index.html", {"form": form, "runs": runs})

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import kombu.pools
 from django.conf import settings
 from django.db import connection
 
@@ -97,9 +98,9 @@ class OwnRedis:
 
 
 def _reset_celery_connections() -> None:
-    if celery_app._pool is not None:
-        with contextlib.suppress(Exception):
-            celery_app._pool.force_close_all()
+    """Close the app's pools and kombu's global ones (keyed by URL: a stale pool for a server that was
+    stopped must not be handed out again); they are made anew on the next publish."""
+    kombu.pools.reset()
     celery_app._pool = None
     with contextlib.suppress(AttributeError, KeyError):
         celery_app.__dict__["amqp"]._producer_pool = None

@@ -177,10 +177,13 @@ else:
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, degraded instead of raising while Redis is unreachable: rate limits count
+            # per process, used-TOTP marks fail closed, other reads miss (asfnet/cache.py).
+            "BACKEND": "asfnet.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "asfnet",
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0, "RETRY_AFTER": 5},
         }
     }
 else:
@@ -281,6 +284,10 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "asfnet"
+# The MFA forms say so when a TOTP code cannot be checked because the cache is down (asfnet/cache.py).
+MFA_FORMS = {"authenticate": "asfnet.forms.MfaAuthenticateForm", "reauthenticate": "asfnet.forms.MfaReauthenticateForm"}
+# Sessions live in the database (Django's default engine), not in the cache: a Redis outage logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 USERSESSIONS_TRACK_ACTIVITY = True
 
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 3600, minimum=60)

@@ -7,8 +7,8 @@ Every variable is documented in ``.env.example``. Two ways to run:
 * services (``make test``, production): DATABASE_URL=postgres://…, REDIS_URL=redis://… → PostgreSQL
   with psycopg's connection pool, Redis as cache (rate limits) and as Celery broker.
 
-Without DEBUG the settings fail closed: a missing or placeholder SECRET_KEY, or an empty ALLOWED_HOSTS,
-stops start-up with a message naming the variable.
+Without DEBUG the settings fail closed: a missing or placeholder SECRET_KEY, an empty ALLOWED_HOSTS or a
+missing REDIS_URL stops start-up with a message naming the variable.
 """
 
 from __future__ import annotations
@@ -157,6 +157,13 @@ def _redis_db(url: str, db: int) -> str:
 
 
 REDIS_URL = env_str("REDIS_URL")
+if not REDIS_URL and not (DEBUG or TESTING):
+    # Used TOTP codes (replay protection) and login rate limits live in the cache. A per-process memory
+    # cache would keep them per gunicorn worker: a code used in one worker is accepted again in another.
+    raise ImproperlyConfigured(
+        "REDIS_URL is not set. Without DEBUG asfnet needs a shared cache for login rate limits and used "
+        "TOTP codes: set REDIS_URL=redis://host:6379/0 (docker-compose.yml sets it), or DEBUG=true for development."
+    )
 if REDIS_URL and TESTING:
     # Each pytest-xdist worker gets two databases of its own (cache, broker) above 8, so a development
     # worker on database 0/1 never steals the tests' tasks and cache.clear() in one worker leaves the

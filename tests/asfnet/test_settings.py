@@ -85,6 +85,7 @@ def _production_env(tmp_path, **extra: str) -> dict[str, str]:
         ALLOWED_HOSTS="asfnet.example.se",
         SQLITE_PATH=str(tmp_path / "db.sqlite3"),
         ASFNET_VAR_DIR=str(tmp_path),
+        REDIS_URL="redis://127.0.0.1:6379/0",  # read, never connected to by these commands
         **extra,
     )
 
@@ -105,6 +106,8 @@ def test_deploy_check_passes_with_production_values(tmp_path):
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"DEBUG": "flase"}, "DEBUG must be true or false"),
         ({"DB_POOL_MAX": "many"}, "DB_POOL_MAX"),
+        # Without a shared cache, used TOTP codes and login rate limits would be per gunicorn worker.
+        ({"REDIS_URL": ""}, "REDIS_URL is not set"),
     ],
 )
 def test_production_settings_fail_closed(tmp_path, overrides, message):

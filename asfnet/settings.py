@@ -377,7 +377,12 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "asfnet.request_context.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "asfnet.request_context.RequestIdLogFilter"},
+        # 4xx answers (403, 400 SuspiciousOperation …) as one WARNING line without a traceback; 5xx keep
+        # theirs. On django.request itself and on the console handler (django.security.* records).
+        "client_errors": {"()": "asfnet.log_filters.ClientErrorLogFilter"},
+    },
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"},
     },
@@ -385,13 +390,14 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "stream": sys.stderr,
-            "filters": ["request_id"],
+            "filters": ["client_errors", "request_id"],
             "formatter": "line",
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["client_errors"]},
         "celery": {"level": "WARNING" if TESTING else "INFO"},
     },
 }

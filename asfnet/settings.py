@@ -215,6 +215,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Europe/Stockholm"
 CELERY_BEAT_SCHEDULE: dict = {
+    # E-mail: enqueue outbox messages whose task never ran (broker down when they were written).
+    "asfnet-flush-email-outbox": {"task": "asfnet.tasks.flush_email_outbox", "schedule": crontab(minute="*")},
     # Reports: re-enqueue runs whose task was lost; the quarterly ESF+ run for every active project.
     "reports-sweep-stuck-runs": {"task": "reports.tasks.sweep_stuck_runs", "schedule": crontab(minute="*/5")},
     "reports-quarterly": {
@@ -362,16 +364,22 @@ if DEBUG or TESTING:
 # --- E-mail -------------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "asfnet <noreply@asfnet.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Every e-mail goes through a durable outbox and the task queue (asfnet/mail.py): a request never waits for
+# the SMTP server. The task delivers with EMAIL_DELIVERY_BACKEND and retries SMTP/network errors with
+# exponential backoff. Embedded default: the task runs in-process and prints the mail to the console.
+EMAIL_BACKEND = "asfnet.mail.QueuedEmailBackend"
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-    EMAIL_TIMEOUT = 10
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 5, minimum=1)  # seconds, per SMTP operation, in the worker only
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8, minimum=1)
+EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=1)
 
 # --- Logging: one line per record, always with the request id ----------------------------------------
 LOGGING = {

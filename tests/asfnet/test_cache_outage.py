@@ -173,3 +173,13 @@ def test_a_used_totp_mark_cannot_be_added_while_redis_is_down(own_redis):
     own_redis.stop()
     assert cache.add("allauth.mfa.totp.used?user=1&code=123456", "y", 30) is False
     assert asfnet_cache.fail_closed_refusal()
+
+
+@pytest.mark.chaos
+@pytest.mark.adversarial("A")
+def test_reauthentication_with_totp_fails_closed_with_the_same_message_while_redis_is_down(client, world, own_redis):
+    client.force_login(world.coordinator)
+    own_redis.stop()
+    response = client.post(reverse("mfa_reauthenticate"), {"code": _current_totp()})
+    assert response.status_code == 200
+    assert [e.code for e in response.context["form"].errors.as_data()["code"]] == ["totp_unavailable"]

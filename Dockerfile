@@ -27,6 +27,7 @@ COPY . .
 RUN DEBUG=false \
     SECRET_KEY=build-time-only-not-a-secret-used-for-collectstatic-0000000000 \
     ALLOWED_HOSTS=build.invalid \
+    REDIS_URL=redis://build.invalid:6379/0 \
     ASFNET_VAR_DIR=/tmp/build-var \
     sh -c "python manage.py collectstatic --noinput -v0 && python manage.py compilemessages -v0" \
     && rm -rf /tmp/build-var \

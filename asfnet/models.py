@@ -129,3 +129,28 @@ class PendingTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class OutboxEmail(models.Model):
+    """An e-mail waiting for delivery (asfnet/mail.py). Written in the sender's transaction, delivered by a
+    task, deleted once delivered; failed rows are kept a week for inspection, then purged."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        FAILED = "failed", _("failed")
+
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    message = models.JSONField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("queued e-mail")
+        verbose_name_plural = _("queued e-mails")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="asfnet_outbox_status_due")]
+
+    def __str__(self) -> str:
+        return f"e-mail {self.pk} ({self.status}, {self.attempts} attempts)"

@@ -7,8 +7,8 @@ Every variable is documented in ``.env.example``. Two ways to run:
 * services (``make test``, production): DATABASE_URL=postgres://…, REDIS_URL=redis://… → PostgreSQL
   with psycopg's connection pool, Redis as cache (rate limits) and as Celery broker.
 
-Without DEBUG the settings fail closed: a missing or placeholder SECRET_KEY, or an empty ALLOWED_HOSTS,
-stops start-up with a message naming the variable.
+Without DEBUG the settings fail closed: a missing or placeholder SECRET_KEY, an empty ALLOWED_HOSTS or a
+missing REDIS_URL stops start-up with a message naming the variable.
 """
 
 from __future__ import annotations
@@ -157,6 +157,13 @@ def _redis_db(url: str, db: int) -> str:
 
 
 REDIS_URL = env_str("REDIS_URL")
+if not REDIS_URL and not (DEBUG or TESTING):
+    # Used TOTP codes (replay protection) and login rate limits live in the cache. A per-process memory
+    # cache would keep them per gunicorn worker: a code used in one worker is accepted again in another.
+    raise ImproperlyConfigured(
+        "REDIS_URL is not set. Without DEBUG asfnet needs a shared cache for login rate limits and used "
+        "TOTP codes: set REDIS_URL=redis://host:6379/0 (docker-compose.yml sets it), or DEBUG=true for development."
+    )
 if REDIS_URL and TESTING:
     # Each pytest-xdist worker gets two databases of its own (cache, broker) above 8, so a development
     # worker on database 0/1 never steals the tests' tasks and cache.clear() in one worker leaves the
@@ -177,10 +184,13 @@ else:
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, degraded instead of raising while Redis is unreachable: rate limits count
+            # per process, used-TOTP marks fail closed, other reads miss (asfnet/cache.py).
+            "BACKEND": "asfnet.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "asfnet",
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0, "RETRY_AFTER": 5},
         }
     }
 else:
@@ -216,6 +226,8 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_TIMEZONE = "Europe/Stockholm"
 CELERY_BEAT_SCHEDULE: dict = {
+    # E-mail: enqueue outbox messages whose task never ran (broker down when they were written).
+    "asfnet-flush-email-outbox": {"task": "asfnet.tasks.flush_email_outbox", "schedule": crontab(minute="*")},
     # Reports: re-enqueue runs whose task was lost; the quarterly ESF+ run for every active project.
     # The sweeper also takes over runs whose worker died (lease expired) and sends "report ready" e-mails
     # that could not be handed over when the run finished.
@@ -296,6 +308,10 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "asfnet"
+# The MFA forms say so when a TOTP code cannot be checked because the cache is down (asfnet/cache.py).
+MFA_FORMS = {"authenticate": "asfnet.forms.MfaAuthenticateForm", "reauthenticate": "asfnet.forms.MfaReauthenticateForm"}
+# Sessions live in the database (Django's default engine), not in the cache: a Redis outage logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 USERSESSIONS_TRACK_ACTIVITY = True
 
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 3600, minimum=60)
@@ -363,22 +379,33 @@ if DEBUG or TESTING:
 # --- E-mail -------------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "asfnet <noreply@asfnet.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Every e-mail goes through a durable outbox and the task queue (asfnet/mail.py): a request never waits for
+# the SMTP server. The task delivers with EMAIL_DELIVERY_BACKEND and retries SMTP/network errors with
+# exponential backoff. Embedded default: the task runs in-process and prints the mail to the console.
+EMAIL_BACKEND = "asfnet.mail.QueuedEmailBackend"
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-    EMAIL_TIMEOUT = 10
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 5, minimum=1)  # seconds, per SMTP operation, in the worker only
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8, minimum=1)
+EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=1)
 
 # --- Logging: one line per record, always with the request id ----------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "asfnet.request_context.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "asfnet.request_context.RequestIdLogFilter"},
+        # 4xx answers (403, 400 SuspiciousOperation …) as one WARNING line without a traceback; 5xx keep
+        # theirs. On django.request itself and on the console handler (django.security.* records).
+        "client_errors": {"()": "asfnet.log_filters.ClientErrorLogFilter"},
+    },
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"},
     },
@@ -386,13 +413,14 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "stream": sys.stderr,
-            "filters": ["request_id"],
+            "filters": ["client_errors", "request_id"],
             "formatter": "line",
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["client_errors"]},
         "celery": {"level": "WARNING" if TESTING else "INFO"},
     },
 }

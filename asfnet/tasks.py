@@ -24,3 +24,23 @@ def flush_pending_tasks() -> int:
     from asfnet.queue import flush
 
     return flush()
+
+
+@shared_task(bind=True, max_retries=None)
+def send_queued_email(self, outbox_id: int) -> None:
+    """Deliver one outbox e-mail; on an SMTP/network error retry with backoff (asfnet/mail.py bounds the
+    attempts). Run eagerly (embedded default) a failed attempt is not retried in the request: the row stays
+    queued."""
+    from asfnet.mail import deliver_outbox_email
+
+    delay = deliver_outbox_email(outbox_id=outbox_id)
+    if delay is not None and not self.request.is_eager:
+        raise self.retry(countdown=delay)
+
+
+@shared_task
+def flush_email_outbox() -> int:
+    """Beat: enqueue outbox e-mails whose task never ran (the broker was down) and purge old failed ones."""
+    from asfnet.mail import flush_outbox
+
+    return flush_outbox()

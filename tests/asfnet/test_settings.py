@@ -85,6 +85,7 @@ def _production_env(tmp_path, **extra: str) -> dict[str, str]:
         ALLOWED_HOSTS="asfnet.example.se",
         SQLITE_PATH=str(tmp_path / "db.sqlite3"),
         ASFNET_VAR_DIR=str(tmp_path),
+        REDIS_URL="redis://127.0.0.1:6379/0",  # read, never connected to by these commands
         **extra,
     )
 
@@ -105,6 +106,8 @@ def test_deploy_check_passes_with_production_values(tmp_path):
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"DEBUG": "flase"}, "DEBUG must be true or false"),
         ({"DB_POOL_MAX": "many"}, "DB_POOL_MAX"),
+        # Without a shared cache, used TOTP codes and login rate limits would be per gunicorn worker.
+        ({"REDIS_URL": ""}, "REDIS_URL is not set"),
     ],
 )
 def test_production_settings_fail_closed(tmp_path, overrides, message):
@@ -125,3 +128,30 @@ def test_demo_seed_is_refused_in_production(tmp_path):
 
 def test_models_and_migrations_agree(db):
     call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+
+
+@pytest.mark.parametrize(
+    ("email_host", "delivery"),
+    [
+        ("smtp.example.se", "django.core.mail.backends.smtp.EmailBackend"),
+        ("", "django.core.mail.backends.console.EmailBackend"),
+    ],
+)
+def test_production_mail_goes_through_the_queue_and_is_delivered_by_the_worker(tmp_path, email_host, delivery):
+    """Requests hand mail to the outbox and the task queue; only the worker talks to SMTP (issue 9, item 6)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='asfnet.settings'; django.setup();"
+            "from django.conf import settings as s; print(s.EMAIL_BACKEND); print(s.EMAIL_DELIVERY_BACKEND);"
+            "print(s.EMAIL_TIMEOUT)",
+        ],
+        cwd=ROOT,
+        env=_production_env(tmp_path, EMAIL_HOST=email_host),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["asfnet.mail.QueuedEmailBackend", delivery, "5"]

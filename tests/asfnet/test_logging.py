@@ -1,0 +1,111 @@
+"""Logging: a 4xx answer is one WARNING line without a traceback (path, status, request id, user id);
+a 500 keeps its traceback (issue 9, 8c)."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404
+from django.test import Client, override_settings
+from django.urls import include, path, reverse
+
+from asfnet.request_context import RequestIdLogFilter
+
+
+def _raise(exc: Exception):
+    def view(request):
+        raise exc
+
+    return view
+
+
+urlpatterns = [
+    path("t/forbidden/", _raise(PermissionDenied("not yours"))),
+    path("t/suspicious/", _raise(SuspiciousOperation("odd input"))),
+    path("t/bad/", _raise(BadRequest("bad input"))),
+    path("t/missing/", _raise(Http404("no such thing"))),
+    path("t/boom/", _raise(RuntimeError("planted failure"))),
+    path("", include("asfnet.urls")),
+]
+handler400 = "asfnet.views.error_400"
+handler403 = "asfnet.views.error_403"
+handler404 = "asfnet.views.error_404"
+handler500 = "asfnet.views.error_500"
+
+
+@pytest.fixture
+def console():
+    """What the configured console handler writes, for the duration of the test."""
+    handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, RequestIdLogFilter) for f in h.filters))
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    yield buffer
+    handler.setStream(previous)
+
+
+def _records_with_status(caplog, status: int) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if getattr(r, "status_code", None) == status]
+
+
+def test_a_403_is_one_warning_line_without_a_traceback(client, world, caplog, console):
+    client.force_login(world.staff_a)
+    url = reverse("directory:import")  # coordinators only: a member gets 403
+    with caplog.at_level(logging.INFO):
+        response = client.get(url)
+    assert response.status_code == 403
+
+    [record] = _records_with_status(caplog, 403)
+    assert record.name == "django.request"
+    assert record.exc_info is None
+    assert record.levelno == logging.WARNING
+    assert f"user_id={world.staff_a.pk}" in record.getMessage()
+
+    [line] = [line for line in console.getvalue().splitlines() if url in line]
+    assert "Traceback" not in console.getvalue()
+    assert "WARNING" in line and " 403 GET " in line
+    assert f"request_id={response['X-Request-ID']}" in line
+    assert f"user_id={world.staff_a.pk}" in line
+
+
+@override_settings(ROOT_URLCONF=__name__)
+@pytest.mark.parametrize(
+    ("url", "status", "logger"),
+    [
+        ("/t/forbidden/", 403, "django.request"),
+        ("/t/suspicious/", 400, "django.security.SuspiciousOperation"),
+        ("/t/bad/", 400, "django.request"),
+        ("/t/missing/", 404, "django.request"),
+    ],
+)
+def test_every_client_error_is_logged_without_a_traceback(db, caplog, console, url, status, logger):
+    client = Client(raise_request_exception=False)
+    with caplog.at_level(logging.INFO):
+        response = client.get(url)
+    assert response.status_code == status
+
+    [record] = _records_with_status(caplog, status)
+    assert record.name == logger
+    assert record.exc_info is None
+    assert record.levelno == logging.WARNING
+    assert f"{status} GET {url} user_id=anonymous" in record.getMessage()
+    output = console.getvalue()
+    assert "Traceback" not in output
+    assert len([line for line in output.splitlines() if url in line]) == 1
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_500_keeps_its_traceback(db, caplog, console):
+    client = Client(raise_request_exception=False)
+    with caplog.at_level(logging.INFO):
+        response = client.get("/t/boom/")
+    assert response.status_code == 500
+
+    [record] = _records_with_status(caplog, 500)
+    assert record.name == "django.request"
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None and record.exc_info[0] is RuntimeError
+    output = console.getvalue()
+    assert "Traceback" in output and "planted failure" in output

@@ -136,23 +136,11 @@ def message_from_json(data: dict[str, Any]) -> EmailMessage:
 # --- the backend used by the application -----------------------------------------------------------
 def enqueue(outbox_id: int) -> None:
     """Hand a row to the task queue. Never raises: a row the broker did not take stays in the outbox and
-    the sweeper (flush_email_outbox) enqueues it later."""
-    from asfnet.celery import app
+    the sweeper (flush_email_outbox) enqueues it later (the task is `recovered_by_sweeper`)."""
+    from asfnet.queue import publish
     from asfnet.tasks import send_queued_email
 
-    try:
-        # A connection of its own that gives up at once: Celery's default publishing retries for seconds
-        # while the broker is down, and this runs inside a web request.
-        with app.connection_for_write(connect_timeout=1, transport_options={"max_retries": 0}) as connection:
-            send_queued_email.apply_async((outbox_id,), connection=connection, retry=False)
-    except Exception as exc:
-        logger.warning(
-            "mail: could not enqueue e-mail %s (%s: %s); it stays in the outbox and is sent once the "
-            "task queue answers",
-            outbox_id,
-            type(exc).__name__,
-            exc,
-        )
+    publish(send_queued_email, outbox_id)
 
 
 class QueuedEmailBackend(BaseEmailBackend):

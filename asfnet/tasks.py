@@ -26,7 +26,7 @@ def flush_pending_tasks() -> int:
     return flush()
 
 
-@shared_task(bind=True, max_retries=None)
+@shared_task(bind=True, max_retries=None, recovered_by_sweeper=True)
 def send_queued_email(self, outbox_id: int) -> None:
     """Deliver one outbox e-mail; on an SMTP/network error retry with backoff (asfnet/mail.py bounds the
     attempts). Run eagerly (embedded default) a failed attempt is not retried in the request: the row stays

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from urllib.parse import parse_qsl
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -174,3 +175,11 @@ def refuse_personnummer(value: str) -> None:
             ),
             code="personnummer",
         )
+
+
+def refuse_personnummer_in_query(value: str) -> None:
+    """Validator for a stored URL query string (a saved search): the guard runs on every decoded name and
+    value, since percent-encoding (`%E2%80%93` for an en dash) would hide the number from the plain guard."""
+    for name, item in parse_qsl(value or "", keep_blank_values=True):
+        refuse_personnummer(name)
+        refuse_personnummer(item)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
+from urllib.parse import parse_qsl
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -75,9 +77,43 @@ def normalise_sni(value: str) -> str:
 
 
 # --- Personnummer / samordningsnummer (refuse only) -------------------------------------------------------
-# 6 or 8 date digits, an optional separator (-, + or space), 4 digits; not part of a longer number.
-# A lookahead, so overlapping candidates are all tried ("19900101-0017" is also "900101-0017"-ish).
-_PNR_CANDIDATE = re.compile(r"(?<![\d-])(?=((\d{8}|\d{6})[-+ ]?(\d{4}))(?!\d))")
+# People write a personnummer in many ways: 10 or 12 digits; the date and the last four digits joined by any
+# dash (-, –, —, ‐, ‑, ‒, −), a plus, dot, slash, colon or space (also a no-break or thin space), with spaces
+# around the separator, or by nothing; inside any text, glued to letters or punctuation ("ref-19900101–0017",
+# "pnr:9001010017"); sometimes in full-width digits. So the text is first brought to one form (NFKC: full-width
+# digits → 0-9, no-break and thin spaces → space; every other decimal digit → 0-9; invisible format and
+# combining characters such as the soft hyphen or a zero-width space dropped). In that form a candidate is
+#   * a run of exactly 10 or 12 digits, or
+#   * a run of exactly 6 or 8 digits, then at most _MAX_SEPARATOR characters that are neither letters nor
+#     digits, then a run of exactly 4 digits;
+# and it is a personnummer when the date (YYMMDD, or CCYYMMDD with century 18, 19 or 20) is a real date, or a
+# real date with 60 added to the day (samordningsnummer), and the Luhn check over the last 10 digits holds.
+# Numbers written in groups are never candidates: phone numbers (070-123 45 67, 0920-45 67 89), amounts
+# (1 234 567), postcodes (972 41), dates (2026-06-30) and diarienummer (23-051-S06) have no 6- or 8-digit run
+# followed by a 4-digit run. An organisationsnummer (NNNNNN-NNNN) is a candidate, but its third digit is 2 or
+# higher, so its "month" is 20 or more and it is never a date.
+_MAX_SEPARATOR = 6
+_DIGIT_RUN = re.compile(r"[0-9]+")
+_DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me"})  # format (soft hyphen, zero-width space), combining marks
+_CENTURIES = frozenset({"18", "19", "20"})
+
+
+def _search_form(text: str) -> str:
+    """The text in the one form that find_personnummer searches (see above)."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    chars = []
+    for ch in text:
+        if ch.isascii():
+            chars.append(ch)
+            continue
+        category = unicodedata.category(ch)
+        if category == "Nd":
+            chars.append(str(unicodedata.decimal(ch)))
+        elif category not in _DROPPED_CATEGORIES:
+            chars.append(ch)
+    return "".join(chars)
 
 
 def _valid_date(yymmdd: str, century: str | None) -> bool:
@@ -96,22 +132,41 @@ def _valid_date(yymmdd: str, century: str | None) -> bool:
     return False
 
 
+def _is_personnummer(date_part: str, last_four: str) -> bool:
+    century = date_part[:2] if len(date_part) == 8 else None
+    if century is not None and century not in _CENTURIES:
+        return False
+    yymmdd = date_part[-6:]
+    return _valid_date(yymmdd, century) and luhn_ok(yymmdd + last_four)
+
+
+def _is_separator(gap: str) -> bool:
+    return len(gap) <= _MAX_SEPARATOR and not any(ch.isalnum() for ch in gap)
+
+
 def find_personnummer(text: str) -> str | None:
-    """Return the first substring of `text` that looks like a Swedish personnummer or samordningsnummer
-    (a valid date, or date + 60, and a correct Luhn check digit), in 10- or 12-digit form, else None."""
-    for match in _PNR_CANDIDATE.finditer(text or ""):
-        date_part, tail = match.group(2), match.group(3)
-        century = date_part[:2] if len(date_part) == 8 else None
-        if century is not None and century not in {"18", "19", "20"}:
-            continue
-        yymmdd = date_part[-6:]
-        if _valid_date(yymmdd, century) and luhn_ok(yymmdd + tail):
-            return match.group(1)
+    """Return the first part of `text` (in its normalised form) that is a Swedish personnummer or
+    samordningsnummer in any of the writings described above, else None."""
+    normalised = _search_form(text or "")
+    runs = list(_DIGIT_RUN.finditer(normalised))
+    for index, run in enumerate(runs):
+        digits = run.group()
+        if len(digits) in (10, 12) and _is_personnummer(digits[:-4], digits[-4:]):
+            return digits
+        if len(digits) in (6, 8) and index + 1 < len(runs):
+            following = runs[index + 1]
+            if (
+                len(following.group()) == 4
+                and _is_separator(normalised[run.end() : following.start()])
+                and _is_personnummer(digits, following.group())
+            ):
+                return normalised[run.start() : following.end()]
     return None
 
 
 def refuse_personnummer(value: str) -> None:
-    """Validator for every free-text field: refuse anything that looks like a personal identity number."""
+    """Validator for every free-text field: refuse anything that looks like a personal identity number
+    (find_personnummer), with a message in the user's language."""
     if find_personnummer(value or ""):
         raise ValidationError(
             _(
@@ -120,3 +175,11 @@ def refuse_personnummer(value: str) -> None:
             ),
             code="personnummer",
         )
+
+
+def refuse_personnummer_in_query(value: str) -> None:
+    """Validator for a stored URL query string (a saved search): the guard runs on every decoded name and
+    value, since percent-encoding (`%E2%80%93` for an en dash) would hide the number from the plain guard."""
+    for name, item in parse_qsl(value or "", keep_blank_values=True):
+        refuse_personnummer(name)
+        refuse_personnummer(item)

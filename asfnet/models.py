@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from asfnet.identifiers import refuse_personnummer
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -47,7 +49,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(_("e-mail address"), unique=True)
-    full_name = models.CharField(_("name"), max_length=150, blank=True)
+    full_name = models.CharField(_("name"), max_length=150, blank=True, validators=[refuse_personnummer])
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=8,

@@ -24,6 +24,7 @@ from asfnet.identifiers import (
     normalise_orgnr,
     normalise_sni,
     refuse_personnummer,
+    refuse_personnummer_in_query,
     validate_kommunkod,
 )
 from asfnet.models import TimeStampedModel
@@ -48,7 +49,7 @@ class Municipality(models.Model):
     """Reference data: kommunkod → name (shared/data/kommuner_norrbotten.csv, loaded by a migration)."""
 
     code = models.CharField(_("municipality code"), max_length=4, primary_key=True, validators=[validate_kommunkod])
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[refuse_personnummer])
     in_forbund = models.BooleanField(_("member of the förbund"), default=False)
 
     class Meta:
@@ -65,8 +66,8 @@ class ServiceCategory(models.Model):
     edited by coordinators in the admin. Addressed by slug in URLs (`?service=<slug>`)."""
 
     slug = models.SlugField(_("identifier"), max_length=60, unique=True)
-    name_sv = models.CharField(_("name (Swedish)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_sv = models.CharField(_("name (Swedish)"), max_length=100, validators=[refuse_personnummer])
+    name_en = models.CharField(_("name (English)"), max_length=100, validators=[refuse_personnummer])
     active = models.BooleanField(_("in use"), default=True)
     position = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -171,14 +172,14 @@ class Organisation(TimeStampedModel):
     municipalities_served = models.ManyToManyField(
         Municipality, verbose_name=_("municipalities served"), blank=True, related_name="+"
     )
-    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True, validators=[refuse_personnummer])
     postal_code = models.CharField(
         _("postal code"),
         max_length=6,
         blank=True,
         validators=[RegexValidator(r"^\d{3} ?\d{2}$", _("A postal code has five digits, e.g. 972 41."))],
     )
-    city = models.CharField(_("city"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True, validators=[refuse_personnummer])
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=9,
@@ -200,7 +201,10 @@ class Organisation(TimeStampedModel):
         _("phone"),
         max_length=30,
         blank=True,
-        validators=[RegexValidator(r"^\+?[\d\s\-()]{5,30}$", _("Enter a phone number, e.g. 0920-45 30 00."))],
+        validators=[
+            RegexValidator(r"^\+?[\d\s\-()]{5,30}$", _("Enter a phone number, e.g. 0920-45 30 00.")),
+            refuse_personnummer,
+        ],
     )
     email = models.EmailField(_("e-mail"), blank=True)
     description_sv = models.TextField(_("description (Swedish)"), blank=True, validators=[refuse_personnummer])
@@ -490,7 +494,7 @@ class SavedSearch(TimeStampedModel):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
     name = models.CharField(_("name"), max_length=100, validators=[refuse_personnummer])
-    query_string = models.CharField(max_length=1000)
+    query_string = models.CharField(max_length=1000, validators=[refuse_personnummer_in_query])
     last_notified_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -28,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from asfnet.audit import audit_log
-from asfnet.identifiers import refuse_personnummer
+from asfnet.identifiers import refuse_personnummer_in_query
 from directory.filters import SORTS, load_choices
 from directory.models import Municipality, OrganisationKind, SavedSearch
 
@@ -90,7 +90,7 @@ def saved_search_create(*, user: Any, params: QueryDict, name: str = "") -> Save
     query_string = normalise_query(params)
     if len(query_string) > SavedSearch._meta.get_field("query_string").max_length:
         raise ValidationError(_("This search is too long to save. Remove some filters and try again."))
-    refuse_personnummer(QueryDict(query_string).get("q") or "")
+    refuse_personnummer_in_query(query_string)
     # One user's saves are serialised, so two at once cannot both pass the limit.
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     existing = SavedSearch.objects.filter(user=user, query_string=query_string).first()

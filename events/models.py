@@ -115,7 +115,7 @@ class Event(TimeStampedModel):
     start = models.DateTimeField(_("starts"))
     end = models.DateTimeField(_("ends"))
     place_name = models.CharField(_("place"), max_length=200, blank=True, validators=[refuse_personnummer])
-    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True, validators=[refuse_personnummer])
     kommunkod = models.CharField(_("municipality code"), max_length=4, blank=True, validators=[validate_kommunkod])
     venue_accessibility = models.TextField(
         _("accessibility of the venue"), blank=True, validators=[refuse_personnummer]

@@ -29,15 +29,17 @@ class FundedProject(TimeStampedModel):
     """A funded project, e.g. ESF+ 23-051-S06. Participants belong to one; reports read it."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    diarienummer = models.CharField(_("reference number (diarienummer)"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=300)
+    diarienummer = models.CharField(
+        _("reference number (diarienummer)"), max_length=40, unique=True, validators=[refuse_personnummer]
+    )
+    name = models.CharField(_("name"), max_length=300, validators=[refuse_personnummer])
     owner = models.ForeignKey(
         Organisation, verbose_name=_("project owner"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
-    programme_area = models.CharField(_("programme area"), max_length=200, blank=True)
-    objective = models.CharField(_("specific objective"), max_length=200, blank=True)
+    programme_area = models.CharField(_("programme area"), max_length=200, blank=True, validators=[refuse_personnummer])
+    objective = models.CharField(_("specific objective"), max_length=200, blank=True, validators=[refuse_personnummer])
 
     class Meta:
         verbose_name = _("funded project")

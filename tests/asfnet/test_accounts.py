@@ -10,6 +10,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from asfnet.models import AuditLog, User
@@ -17,6 +18,7 @@ from directory.models import Invitation, Membership, MembershipRole
 from directory.tasks import send_invitation_email
 from tests.conftest import TOTP_SECRET
 from tests.factories import UserFactory
+from tests.personnummer import SWEDISH_MESSAGE, WRITINGS
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "snö på fjället i november 42"
@@ -108,6 +110,34 @@ def test_signup_with_another_address_than_the_invitation_is_refused(client, worl
     assert response.status_code == 200
     assert not User.objects.filter(email="someone.else@example.se").exists()
     assert not Membership.objects.filter(user__email="someone.else@example.se").exists()
+
+
+@pytest.mark.adversarial("K")
+def test_signup_with_a_personnummer_in_the_name_is_refused_in_swedish(client, world):
+    _, path = _invite(client, world)
+    client.get(path)
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "full_name": f"Ny Kollega {WRITINGS['en dash glued to ref-']}",
+            "email": "ny.kollega@example.se",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+        HTTP_ACCEPT_LANGUAGE="sv",
+    )
+    assert response.status_code == 200
+    assert SWEDISH_MESSAGE in response.content.decode()
+    assert not User.objects.filter(email="ny.kollega@example.se").exists()
+
+
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize("writing", ["minus sign with spaces glued to tel-", "dot", "figure dash"])
+def test_a_user_is_never_saved_with_a_personnummer_in_the_name(db, writing):
+    with pytest.raises(ValidationError) as error:
+        User.objects.create_user("namn@example.se", full_name=f"Anna {WRITINGS[writing]}")
+    assert "personnummer" in [e.code for e in error.value.error_dict["full_name"]]
+    assert not User.objects.exists()
 
 
 @pytest.mark.adversarial("A")

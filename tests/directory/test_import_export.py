@@ -21,6 +21,7 @@ from directory.imports import organisation_import
 from directory.models import Municipality, Organisation, OrganisationChange, ServiceCategory
 from tests.conftest import give_totp
 from tests.factories import OrganisationFactory, UserFactory, make_orgnr
+from tests.personnummer import DATE, LAST_FOUR, SWEDISH_MESSAGE, WRITINGS
 
 
 @pytest.fixture(autouse=True)
@@ -209,6 +210,29 @@ def test_a_personnummer_anywhere_in_a_row_is_refused_and_nothing_is_stored(coord
     report = organisation_import(actor=coordinator, rows_or_file=text)
 
     assert [e.column for e in report.errors] == [column]
+    assert not report.saved
+    assert not Organisation.objects.filter(orgnr=orgnr(15)).exists()
+
+
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("street_address", WRITINGS["en dash glued to ref-"]),
+        ("street_address", WRITINGS["no-break spaces around a hyphen"]),
+        ("city", WRITINGS["dot"]),
+        ("phone", f"{DATE}-{LAST_FOUR}"),
+        ("legal_name", WRITINGS["samordningsnummer with an en dash and spaces"]),
+        ("description_en", WRITINGS["minus sign with spaces glued to tel-"]),
+    ],
+)
+def test_any_writing_of_a_personnummer_in_an_imported_row_is_refused_in_swedish(coordinator, column, value):
+    text = csv_of(f"{orgnr(15)},Ny AB,business,2580,1,{value}", header=f"{HEADER},{column}")
+    with translation.override("sv"):
+        report = organisation_import(actor=coordinator, rows_or_file=text)
+        messages = [str(e) for e in report.errors]
+    assert [e.column for e in report.errors] == [column]
+    assert SWEDISH_MESSAGE in messages[0]
     assert not report.saved
     assert not Organisation.objects.filter(orgnr=orgnr(15)).exists()
 

@@ -29,6 +29,7 @@ from directory.models import (
 from directory.selectors import organisation_completeness
 from directory.tasks import nudge_stale_organisations
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.personnummer import DATE, LAST_FOUR, SWEDISH_MESSAGE, WRITINGS
 
 PERSONNUMMER = "19811218-9876"  # Skatteverket's example: a valid date and Luhn check digit
 
@@ -130,6 +131,39 @@ def test_personnummer_in_a_free_text_field_is_refused_and_nothing_is_saved(clien
     assert org.city == ""
     assert PERSONNUMMER not in getattr(org, field)
     assert not OrganisationChange.objects.filter(organisation=org).exists()
+
+
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize(
+    ("field", "writing"),
+    [
+        *[("street_address", name) for name in WRITINGS],
+        *[("city", name) for name in ("en dash glued to ref-", "dot", "samordningsnummer with an en dash and spaces")],
+        # Writings the phone field's own pattern (digits, spaces, hyphens, brackets) lets through.
+        ("phone", "no-break spaces around a hyphen"),
+        ("phone", "plain hyphen"),
+    ],
+)
+def test_any_writing_of_a_personnummer_in_the_address_or_phone_is_refused_in_swedish(client, world, field, writing):
+    value = WRITINGS.get(writing, f"{DATE}-{LAST_FOUR}")
+    client.force_login(world.staff_a)
+    response = client.post(
+        edit_url(world.org_a), edit_data(world.org_a, name="Nytt namn", **{field: value}), HTTP_ACCEPT_LANGUAGE="sv"
+    )
+    assert response.status_code == 200
+    assert SWEDISH_MESSAGE in " ".join(response.context["form"].errors[field])
+    org = Organisation.objects.get(pk=world.org_a.pk)
+    assert (org.name, getattr(org, field)) == ("Returen Återbruk", "")
+    assert not OrganisationChange.objects.filter(organisation=org).exists()
+
+
+def test_ordinary_addresses_and_phone_numbers_are_saved(client, world):
+    client.force_login(world.staff_a)
+    changes = {"street_address": "Storgatan 12 B", "postal_code": "972 41", "city": "Luleå", "phone": "0920-45 67 89"}
+    response = client.post(edit_url(world.org_a), edit_data(world.org_a, **changes))
+    assert response.status_code == 302
+    org = Organisation.objects.get(pk=world.org_a.pk)
+    assert (org.street_address, org.postal_code, org.city, org.phone) == tuple(changes.values())
 
 
 @pytest.mark.parametrize(

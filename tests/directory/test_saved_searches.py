@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from urllib.parse import quote
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -22,6 +23,7 @@ from directory.saved_searches import MAX_PER_USER, normalise_query, saved_search
 from directory.search import reindex
 from directory.tasks import send_saved_search_digest, send_saved_search_digests
 from tests.factories import OrganisationFactory, UserFactory
+from tests.personnummer import SWEDISH_MESSAGE, WRITINGS
 
 CREATE_URL = "/directory/saved/new/"
 LIST_URL = "/directory/saved/"
@@ -131,6 +133,24 @@ def test_a_personnummer_in_the_search_words_is_not_saved(client, world):
     response = _save(client, "q=19900101-0017")
     assert not SavedSearch.objects.exists()
     assert any("personal identity number" in m for m in _messages(response))
+
+
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=" + quote(WRITINGS["en dash glued to ref-"]),
+        "q=kaffe&kind=" + quote(WRITINGS["no-break spaces around a hyphen"]),
+        "service=" + quote(WRITINGS["dot"]),
+        "municipality=" + quote(WRITINGS["samordningsnummer with an en dash and spaces"]),
+    ],
+)
+def test_a_personnummer_in_any_search_parameter_is_not_saved(client, world, query):
+    client.cookies["django_language"] = "sv"
+    client.force_login(world.staff_a)
+    response = client.post(CREATE_URL, {"query": query, "name": ""}, follow=True)
+    assert not SavedSearch.objects.exists()
+    assert any(SWEDISH_MESSAGE in m for m in _messages(response))
 
 
 @pytest.mark.adversarial("E")

@@ -32,6 +32,7 @@ from events.models import (
 )
 from events.tasks import send_registration_email
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.personnummer import SWEDISH_MESSAGE, WRITINGS
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -867,3 +868,76 @@ def test_seed_events_creates_a_season_once(world, mails):
     assert Registration.objects.exclude(guest_email="").exists()
     seed_events(out)
     assert Event.objects.count() == count
+
+
+# --- The personnummer guard on every field a person types (issue 9) --------------------------------------
+SV = {"HTTP_ACCEPT_LANGUAGE": "sv"}
+EVENT_TEXT_FIELDS = ["title_sv", "description_sv", "place_name", "street_address", "venue_accessibility"]
+
+
+def _field_errors(response, field: str, form: str = "form") -> str:
+    return " ".join(response.context[form].errors.get(field, []))
+
+
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize("writing", list(WRITINGS))
+@pytest.mark.parametrize("field", EVENT_TEXT_FIELDS)
+def test_a_personnummer_in_any_event_text_is_refused_in_swedish_and_nothing_saved(client, world, field, writing):
+    login(client, world.staff_a)
+    data = {
+        "organiser": str(world.org_a.code),
+        "kind": EventKind.STUDY_VISIT,
+        "title_sv": "Studiebesök",
+        "start": "2031-01-15T09:00",
+        "end": "2031-01-15T11:00",
+        "place_name": "Returen",
+        "audience": Audience.PUBLIC,
+        "retention_days": 30,
+        field: f"Kontakt {WRITINGS[writing]} här",
+    }
+    response = client.post(reverse("events:create"), data, **SV)
+    assert response.status_code == 200
+    assert SWEDISH_MESSAGE in _field_errors(response, field)
+    assert SWEDISH_MESSAGE in response.content.decode()
+    assert not Event.objects.exists()
+
+
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize("writing", ["en dash glued to ref-", "dot", "no-break spaces around a hyphen"])
+def test_a_personnummer_in_the_street_address_of_an_edited_event_changes_nothing(client, world, mails, writing):
+    event = make_event(world.org_a, street_address="Storgatan 12")
+    login(client, world.staff_a)
+    response = client.post(url("edit", event), _form_data(event, street_address=WRITINGS[writing]), **SV)
+    assert response.status_code == 200
+    assert SWEDISH_MESSAGE in _field_errors(response, "street_address")
+    event.refresh_from_db()
+    assert (event.street_address, event.sequence) == ("Storgatan 12", 0)
+
+
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize("writing", list(WRITINGS))
+@pytest.mark.parametrize("field", ["dietary_needs", "accessibility_needs"])
+def test_a_personnummer_in_a_members_needs_is_refused_in_swedish_and_nothing_saved(
+    client, world, mails, field, writing
+):
+    event = make_event(world.org_b, capacity=5)
+    login(client, world.staff_a)
+    response = client.post(url("register", event), {field: f"Se {WRITINGS[writing]}"}, **SV)
+    assert response.status_code == 200
+    assert SWEDISH_MESSAGE in _field_errors(response, field, form="register_form")
+    assert not Registration.objects.exists()
+
+
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize("writing", list(WRITINGS))
+@pytest.mark.parametrize("field", ["name", "dietary_needs", "accessibility_needs"])
+def test_a_personnummer_in_a_guest_registration_is_refused_in_swedish_and_nothing_saved(
+    client, world, mails, field, writing
+):
+    event = make_event(world.org_a, capacity=5)
+    data = {"guest-name": "Elin Berglund", "guest-email": "elin@example.se", f"guest-{field}": WRITINGS[writing]}
+    response = client.post(url("register_guest", event), data, **SV)
+    assert response.status_code == 200
+    assert SWEDISH_MESSAGE in response.content.decode()
+    assert not Registration.objects.exists()
+    assert mails == []

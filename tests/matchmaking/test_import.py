@@ -14,6 +14,7 @@ from django.utils import translation
 from asfnet.models import AuditLog
 from matchmaking.imports import OUTCOME_COLUMNS, PARTICIPANT_COLUMNS, participant_import
 from matchmaking.models import FundedProject, LabourMarketEvent, Participant
+from tests.personnummer import SWEDISH_MESSAGE, WRITINGS
 
 HEADER = ",".join(PARTICIPANT_COLUMNS)
 # Two good participants in Luleå (2580): A1 unemployed and left; A2 employed at entry.
@@ -507,6 +508,19 @@ def test_an_update_that_no_longer_fits_recorded_events_is_refused(world, files):
     assert status == 1
     assert "participants.csv, row 3, column status_at_entry: The event improved of 2025-01-20 already recorded" in err
     assert Participant.objects.get(code="A2").status_at_entry == "employed"
+
+
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize("option", ["--project-name", "--project"])
+def test_a_personnummer_in_a_new_projects_name_or_reference_number_is_refused(world, files, option):
+    value = f"Projekt {WRITINGS['en dash glued to ref-']}"
+    if option == "--project":
+        status, _out, err = run(files(), language="sv", project=value)
+    else:
+        status, _out, err = run(files(), "--project-name", value, language="sv")
+    assert status == 1
+    assert SWEDISH_MESSAGE in err
+    assert nothing_saved()
 
 
 # --- Language -------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from matchmaking.models import (
     Participant,
     Weekday,
 )
+from tests.personnummer import SWEDISH_MESSAGE, WRITINGS
 
 TODAY = timezone.localdate()
 FREE_TEXT = "Vill ha lugnt och praktiskt arbete nära hemmet, helst förmiddagar."
@@ -585,6 +586,17 @@ def test_a_personnummer_in_a_participant_is_refused_with_a_clear_message(client,
     assert not Participant.objects.exists()
 
 
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize("writing", list(WRITINGS))
+def test_any_writing_of_a_personnummer_in_the_consent_scope_is_refused_in_swedish(client, world, project, writing):
+    client.force_login(world.officer_x)
+    post = {**PARTICIPANT_POST, "project": project.pk, "consent_scope": f"Samtycke från {WRITINGS[writing]}"}
+    response = client.post(reverse("matchmaking:participant_create"), post, HTTP_ACCEPT_LANGUAGE="sv")
+    assert response.status_code == 200
+    assert SWEDISH_MESSAGE in " ".join(response.context["form"].errors["consent_scope"])
+    assert not Participant.objects.exists()
+
+
 @pytest.mark.adversarial("H")
 def test_a_personnummer_in_a_need_is_refused_and_nothing_is_saved(client, world, p_x):
     client.force_login(world.officer_x)
@@ -1014,3 +1026,15 @@ def test_the_admin_lists_participants_without_sensitive_columns_and_audits_openi
     for name in ("fundedproject", "need", "opportunity", "match"):
         assert client.get(reverse(f"admin:matchmaking_{name}_changelist")).status_code == 200, name
     assert client.get(reverse("admin:matchmaking_match_change", args=[placement.pk])).status_code == 200
+
+
+@pytest.mark.adversarial("K")
+@pytest.mark.parametrize("writing", list(WRITINGS))
+@pytest.mark.parametrize("field", ["title", "description"])
+def test_any_writing_of_a_personnummer_in_an_opportunity_is_refused_in_swedish(client, world, field, writing):
+    client.force_login(world.staff_a)
+    post = {**OPPORTUNITY_POST, "organisation": world.org_a.code, field: f"Kontakt {WRITINGS[writing]}"}
+    response = client.post(reverse("matchmaking:opportunity_create"), post, HTTP_ACCEPT_LANGUAGE="sv")
+    assert response.status_code == 200
+    assert SWEDISH_MESSAGE in " ".join(response.context["form"].errors[field])
+    assert not Opportunity.objects.exists()

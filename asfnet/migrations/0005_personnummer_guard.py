@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('asfnet', '0002_auditlog_append_only'),
+        ('asfnet', '0004_outbox_email'),
     ]
 
     operations = [

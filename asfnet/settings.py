@@ -454,6 +454,8 @@ EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30, minimum=0)
 # Logos: accepted formats, size and pixel limits; every upload is re-encoded to PNG under a new name.
 LOGO_MAX_BYTES = env_int("LOGO_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 LOGO_MAX_PIXELS = env_int("LOGO_MAX_PIXELS", 4000 * 4000, minimum=10_000)
+# CSV imports (asfnet/tabular.py): the largest file an upload page takes; the import commands have no limit.
+TABULAR_MAX_UPLOAD_BYTES = env_int("TABULAR_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
 # The map's tile server (Leaflet). The page still works — list and coordinates — when tiles do not load.
 MAP_TILE_URL = env_str("MAP_TILE_URL")  # empty: no third-party request; markers on a plain background
 MAP_ATTRIBUTION = env_str("MAP_ATTRIBUTION", "© OpenStreetMap contributors")

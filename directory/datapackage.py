@@ -5,7 +5,6 @@ fields: everything starts from `opendata.all_listed()`."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -20,6 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils import timezone
 
+from asfnet import tabular
 from directory.models import Organisation, ServiceCategory
 from directory.opendata import (
     CACHE_SECONDS,
@@ -161,8 +161,8 @@ ORGANISATION_SERVICE_FIELDS = [
     _field("service_id", "string", "HSDS service.id of this organisation's service.", format="uuid"),
 ]
 
-# Spreadsheet programs run a cell that starts with one of these as a formula (security-checks E28).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Columns written as they are: identifiers, numbers, addresses and times a program reads. Every other text
+# cell is neutralised by asfnet.tabular against spreadsheet formulas (security-checks E28).
 _RAW_COLUMNS = {
     "id",
     "orgnr",
@@ -181,25 +181,11 @@ _RAW_COLUMNS = {
 }
 
 
-def _cell(column: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    if column not in _RAW_COLUMNS and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
 def _csv(fields: list[dict[str, Any]], rows: Iterable[dict[str, Any]]) -> bytes:
-    buffer = io.StringIO()
     names = [f["name"] for f in fields]
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(names)
-    for row in rows:
-        writer.writerow([_cell(name, row.get(name)) for name in names])
-    return buffer.getvalue().encode("utf-8")
+    return tabular.write_csv(
+        names, ([row.get(name) for name in names] for row in rows), bom=False, raw_columns=_RAW_COLUMNS
+    )
 
 
 def _resource(name: str, path: str, fields: list[dict[str, Any]], description: str, **schema: Any) -> dict:

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from asfnet import tabular
 from asfnet.access import coordinator_required
 from directory import exports, selectors
-from directory.imports import MAX_UPLOAD_BYTES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportReport, organisation_import
+from directory.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportReport, organisation_import
 
 # How long a preview may be confirmed, and how many of its rows and problems the page shows.
 PREVIEW_MAX_AGE = 60 * 60
@@ -26,10 +27,9 @@ PREVIEW_ERRORS = 1000
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(
+    file = tabular.UploadField(
         label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy("UTF-8, separated by commas or semicolons, at most 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text=tabular.upload_help(gettext_lazy("UTF-8, separated by commas or semicolons, at most %(size)s MB.")),
     )
     dry_run = forms.BooleanField(
         label=gettext_lazy("Show a preview first (nothing is saved until you confirm)"),
@@ -40,15 +40,6 @@ class ImportUploadForm(forms.Form):
         label=gettext_lazy("Save the rows without errors even when other rows have errors"),
         required=False,
     )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB. Split it into smaller files, or use the import command.")
-                % {"size": MAX_UPLOAD_BYTES // (1024 * 1024)}
-            )
-        return upload
 
 
 def _salt(request: HttpRequest) -> str:
@@ -109,7 +100,7 @@ def import_organisations(request: HttpRequest) -> HttpResponse:
     report = organisation_import(actor=request.user, rows_or_file=data, partial=partial, dry_run=True)
     payload = ""
     if report.can_save:
-        text = data.decode("utf-8-sig")  # can_save: the file was read, so it is UTF-8
+        text = tabular.decode(data)  # can_save: the file was read, so it is UTF-8
         payload = signing.dumps({"csv": text, "partial": partial}, salt=_salt(request), compress=True)
         if len(payload) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE - 64 * 1024:
             payload = ""
@@ -142,12 +133,11 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     response: HttpResponse | StreamingHttpResponse
     if fmt == "xlsx":
         response = HttpResponse(
-            exports.xlsx_bytes(organisations.iterator(chunk_size=1000)),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            exports.xlsx_bytes(organisations.iterator(chunk_size=1000)), content_type=tabular.CONTENT_TYPES["xlsx"]
         )
     else:
         response = StreamingHttpResponse(
-            exports.csv_lines(organisations.iterator(chunk_size=1000)), content_type="text/csv; charset=utf-8"
+            exports.csv_lines(organisations.iterator(chunk_size=1000)), content_type=tabular.CONTENT_TYPES["csv"]
         )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"

@@ -1,23 +1,19 @@
-"""The attendance list of one event as CSV or XLSX for its organiser. Cells a spreadsheet would run as a
-formula (starting with = + - @, tab or CR) are prefixed with a single quote (security-checks E28)."""
+"""The attendance list of one event as CSV or XLSX for its organiser, written by asfnet/tabular.py: cells a
+spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with a single quote
+(security-checks E28)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.exports import neutralise
+from asfnet import tabular
 from events.models import Event, Registration
 
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+FORMATS = tabular.CONTENT_TYPES
 
 
 def _header() -> list[str]:
@@ -57,28 +53,13 @@ def attendance_rows(registrations: list[Registration]) -> Iterator[list[str]]:
 
 
 def csv_bytes(registrations: list[Registration]) -> bytes:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads UTF-8 only with a BOM
-    writer = csv.writer(buffer)
-    for index, row in enumerate(attendance_rows(registrations)):
-        writer.writerow(row if index == 0 else [neutralise(cell) for cell in row])
-    return buffer.getvalue().encode("utf-8")
+    header, *rows = attendance_rows(registrations)
+    return tabular.write_csv(header, rows)
 
 
 def xlsx_bytes(registrations: list[Registration]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_("Attendance"))[:31])
-    for index, row in enumerate(attendance_rows(registrations)):
-        if index == 0:
-            sheet.append(row)
-        else:
-            sheet.append([neutralise(ILLEGAL_CHARACTERS_RE.sub("", cell)) for cell in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    header, *rows = attendance_rows(registrations)
+    return tabular.write_xlsx(header, rows, title=_("Attendance"))
 
 
 def export_bytes(registrations: list[Registration], fmt: str) -> bytes:

@@ -1,7 +1,7 @@
 """Import of existing participant data (ESF+ spreadsheets) into a funded project: `participant_import`,
 used by `manage.py import_participants` (docs/import-participants.md).
 
-Two CSV files (UTF-8 with or without a BOM; comma- or semicolon-separated):
+Two CSV files, read by asfnet/tabular.py (UTF-8 with or without a BOM; comma- or semicolon-separated):
 
 * participants — exactly the columns of PARTICIPANT_COLUMNS (shared/esf-indicators.md);
 * outcomes — participant_code, date, event.
@@ -17,80 +17,76 @@ within the file are added once). Nothing is ever deleted by an import.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
-from django.utils.translation import gettext as _
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 
+from asfnet import tabular
+from asfnet.access import is_coordinator
 from asfnet.audit import audit_log
 from asfnet.identifiers import normalise_orgnr
+from asfnet.tabular import Column, RowError, lazy_message
 from directory.models import Organisation, OrganisationKind
-from matchmaking.models import ESF_FLAGS, FundedProject, LabourMarketEvent, Participant
-
-PARTICIPANT_COLUMNS: tuple[str, ...] = (
-    "code",
-    "gender",
-    "birth_date",
-    "entry_date",
-    "exit_date",
-    "status_at_entry",
-    "unemployed_months",
-    "isced",
-    "disability",
-    "third_country_national",
-    "foreign_background",
-    "minority",
-    "homeless",
-    "rural",
-    "municipality",
+from matchmaking.models import (
+    ESF_FLAGS,
+    FundedProject,
+    Gender,
+    Isced,
+    LabourMarketEvent,
+    LabourStatus,
+    OutcomeEvent,
+    Participant,
 )
-OUTCOME_COLUMNS: tuple[str, ...] = ("participant_code", "date", "event")
 
-_DATE_COLUMNS = ("birth_date", "entry_date", "exit_date")
-_LOWER_COLUMNS = ("gender", "status_at_entry", "isced")
-_TRUE = frozenset({"true", "1", "ja"})
-_FALSE = frozenset({"false", "0", "nej"})
 # "unemployed;inactive", "unemployed, inactive", "unemployed/inactive", "unemployed inactive" …
 _SEVERAL = re.compile(r"[;,/|+&]|\s")
+_status_choice = tabular.parse_choice(LabourStatus)
+
+
+def _status(value: str) -> str:
+    try:
+        return _status_choice(value)
+    except ValidationError:
+        if _SEVERAL.search(value):
+            raise ValidationError(
+                _("Give exactly one status at entry (unemployed, inactive or employed), not several."), code="several"
+            ) from None
+        raise
+
+
+PARTICIPANT_SPEC: tuple[Column, ...] = (
+    Column("code", required=True),
+    Column("gender", tabular.parse_choice(Gender), required=True),
+    Column("birth_date", tabular.parse_date, required=True),
+    Column("entry_date", tabular.parse_date, required=True),
+    Column("exit_date", tabular.parse_date, required=True),
+    Column("status_at_entry", _status, required=True),
+    Column("unemployed_months", tabular.parse_integer, required=True),
+    Column("isced", tabular.parse_choice(Isced), required=True),
+    *(Column(flag, tabular.parse_boolean, required=True, default=False) for flag in ESF_FLAGS),
+    Column("municipality", tabular.parse_kommunkod, required=True),
+)
+OUTCOME_SPEC: tuple[Column, ...] = (
+    Column("participant_code", required=True),
+    Column("date", tabular.parse_date, required=True),
+    Column("event", tabular.parse_choice(OutcomeEvent), required=True),
+)
+PARTICIPANT_COLUMNS: tuple[str, ...] = tuple(column.name for column in PARTICIPANT_SPEC)
+OUTCOME_COLUMNS: tuple[str, ...] = tuple(column.name for column in OUTCOME_SPEC)
+_ORDER = {name: index for index, name in enumerate(PARTICIPANT_COLUMNS)}
 
 
 # --- The report -------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ImportProblem:
-    """One problem: which file, which spreadsheet row (None: the file or the command as a whole) and which
-    column ("" for the row as a whole). The message is in the language active during the import."""
-
-    file: str
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            where = self.file or self.column
-            return _("%(file)s: %(message)s") % {"file": where, "message": self.message} if where else self.message
-        if self.column:
-            return _("%(file)s, row %(row)s, column %(column)s: %(message)s") % {
-                "file": self.file,
-                "row": self.row,
-                "column": self.column,
-                "message": self.message,
-            }
-        return _("%(file)s, row %(row)s: %(message)s") % {"file": self.file, "row": self.row, "message": self.message}
-
-
 @dataclass
 class ParticipantImportReport:
     """What the import did, or — when there were errors and nothing was saved — what it found wrong."""
 
-    errors: list[ImportProblem] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
     saved: bool = False
     project: FundedProject | None = None
     project_created: bool = False
@@ -102,110 +98,6 @@ class ParticipantImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-class _Rollback(Exception):
-    """Raised inside the transaction when the import found errors, so nothing is kept."""
-
-
-# --- Reading ----------------------------------------------------------------------------------------------
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (encoding, CSV syntax)."""
-
-
-def _decode(data: bytes) -> str:
-    if data[:4] == b"PK\x03\x04":
-        raise ImportFileError(
-            _("This looks like an Excel workbook. Save it as “CSV UTF-8 (kommaavgränsad)” and use that file.")
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (kommaavgränsad)”.")
-        ) from None
-
-
-def read_rows(source: Any) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header (column names, lower case) and the data rows as (spreadsheet row number, cells); blank rows
-    are skipped, a file with a header only has no rows. `source`: CSV bytes or text, an open file or a
-    pathlib.Path. Comma- or semicolon-separated, whichever the header row uses more."""
-    if isinstance(source, Path):
-        source = source.read_bytes()
-    elif hasattr(source, "read"):
-        source = source.read()
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        source = _decode(bytes(source))
-    text = str(source).removeprefix("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    number = 0
-    try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-            if header is None:
-                header = [cell.strip().lower() for cell in cells]
-            elif any(cell.strip() for cell in cells):
-                rows.append((number, cells))
-    except csv.Error:
-        raise ImportFileError(
-            _("The file is not valid CSV near row %(row)s. Check quotes and line breaks.") % {"row": number + 1}
-        ) from None
-    if not header or not any(header):
-        raise ImportFileError(_("The file is empty. The first row must name the columns."))
-    return header, rows
-
-
-# --- Cells ------------------------------------------------------------------------------------------------
-class _CellError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _date(value: str) -> dt.date | None:
-    """ISO dates (YYYY-MM-DD) only: the model field's own parser and its translated messages."""
-    if not value:
-        return None
-    try:
-        return Participant._meta.get_field("entry_date").to_python(value)
-    except ValidationError as error:
-        raise _CellError(" ".join(error.messages)) from None
-
-
-def _months(value: str) -> int | None:
-    value = value.replace(" ", "").replace("\u00a0", "")
-    if not value:
-        return None
-    if not re.fullmatch(r"\d+", value):
-        raise _CellError(_("Enter a whole number of months, e.g. 14."))
-    return int(value)
-
-
-def _flag(value: str) -> bool:
-    lowered = value.strip().lower()
-    if not lowered or lowered in _FALSE:
-        return False
-    if lowered in _TRUE:
-        return True
-    raise _CellError(_("Write true or false (or 1 or 0, ja or nej)."))
-
-
-def _kommunkod(value: str) -> str:
-    # Excel drops a leading zero (0180 → 180); every kommunkod has four digits.
-    return value.zfill(4) if len(value) == 3 and value.isdigit() else value
-
-
-def _messages(error: ValidationError) -> list[tuple[str, str]]:
-    """(field name or "", message) pairs of a model ValidationError."""
-    if hasattr(error, "error_dict"):
-        return [
-            ("" if name == NON_FIELD_ERRORS else name, message)
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ]
-    return [("", message) for message in error.messages]
 
 
 # --- The import -------------------------------------------------------------------------------------------
@@ -227,43 +119,20 @@ class _Importer:
         self.p_file = participants_name
         self.o_file = outcomes_name
         self.report = ParticipantImportReport()
-        self.command = ""  # problems with the command's options: named by the option (the "column")
 
-    def error(self, file: str, row: int | None, column: str, message: str) -> None:
-        self.report.errors.append(ImportProblem(file=file, row=row, column=column, message=str(message)))
+    def option_error(self, option: str, message: Any, code: str = "invalid") -> None:
+        """A problem with one of the command's options: named by the option."""
+        self.report.errors.append(RowError(None, option, message, code))
 
     # The file as a whole ---------------------------------------------------------------------------------
-    def read(self, source: Any, file: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]] | None:
+    def read(self, source: Any, file: str, spec: tuple[Column, ...]) -> tabular.Table | None:
         try:
-            header, rows = read_rows(source)
-        except ImportFileError as error:
-            self.error(file, None, "", str(error))
+            table = tabular.read_table(source, spec, file=file)
+        except tabular.FileError as error:
+            self.report.errors.extend(error.errors)
             return None
-        while header and not header[-1]:  # Excel's trailing separators: empty columns at the end
-            header.pop()
-        problems = []
-        duplicates = sorted({name for name in header if name and header.count(name) > 1})
-        if duplicates:
-            problems.append(_("These columns appear more than once: %(columns)s.") % {"columns": ", ".join(duplicates)})
-        unknown = [name or _("(empty)") for name in header if name not in columns]
-        if unknown:
-            problems.append(_("Unknown columns: %(columns)s.") % {"columns": ", ".join(unknown)})
-        missing = [name for name in columns if name not in header]
-        if missing:
-            problems.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
-        if problems:
-            for problem in problems:
-                self.error(file, None, "", problem)
-            self.error(file, None, "", _("The columns must be exactly: %(columns)s.") % {"columns": ", ".join(columns)})
-            return None
-        records = []
-        for number, cells in rows:
-            if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-                self.error(file, number, "", _("The row has more cells than there are columns."))
-                continue
-            padded = [*cells, *[""] * (len(header) - len(cells))]
-            records.append((number, {name: padded[i].strip() for i, name in enumerate(header)}))
-        return records
+        self.report.errors.extend(table.errors)  # rows that could not be read
+        return table
 
     def resolve_organisation(self) -> Organisation | None:
         if not self.organisation_orgnr:
@@ -271,41 +140,37 @@ class _Importer:
         try:
             orgnr = normalise_orgnr(self.organisation_orgnr)
         except ValidationError as error:
-            self.error(self.command, None, "--organisation", " ".join(error.messages))
+            self.report.errors.extend(tabular.row_errors(error, row=None, column="--organisation"))
             return None
         organisation = Organisation.objects.filter(orgnr=orgnr).first()
         if organisation is None:
-            self.error(
-                self.command,
-                None,
+            self.option_error(
                 "--organisation",
-                _("No organisation with organisation number %(orgnr)s is registered.")
-                % {"orgnr": self.organisation_orgnr},
+                lazy_message(
+                    _("No organisation with organisation number %(orgnr)s is registered."),
+                    {"orgnr": self.organisation_orgnr},
+                ),
+                "unknown",
             )
         return organisation
 
     def resolve_project(self) -> FundedProject | None:
         if not self.project_dnr:
-            self.error(self.command, None, "--project", _("Give the project's reference number (diarienummer)."))
+            self.option_error("--project", _("Give the project's reference number (diarienummer)."), "required")
             return None
         project = FundedProject.objects.select_for_update().filter(diarienummer=self.project_dnr).first()
         if project is not None:
             return project
         if not self.project_name:
-            self.error(
-                self.command,
-                None,
-                "--project-name",
-                _("The project %(project)s does not exist yet. Give its name with --project-name to create it.")
-                % {"project": self.project_dnr},
-            )
+            message = _("The project %(project)s does not exist yet. Give its name with --project-name to create it.")
+            self.option_error("--project-name", lazy_message(message, {"project": self.project_dnr}), "required")
             return None
         project = FundedProject(diarienummer=self.project_dnr, name=self.project_name)
         try:
             project.full_clean()
         except ValidationError as error:
-            for column, message in _messages(error):
-                self.error(self.command, None, column or "--project", message)
+            for problem in tabular.row_errors(error, row=None):
+                self.option_error(problem.column or "--project", problem.message, problem.code)
             return None
         project.save()
         self.report.project_created = True
@@ -314,7 +179,7 @@ class _Importer:
     # Participants ----------------------------------------------------------------------------------------
     def participants(
         self,
-        rows: list[tuple[int, dict[str, str]]],
+        table: tabular.Table,
         project: FundedProject,
         organisation: Organisation | None,
     ) -> tuple[dict[str, Participant], set[str]]:
@@ -332,68 +197,42 @@ class _Importer:
         valid: dict[str, Participant] = {}
         failed: set[str] = set()
         first_row: dict[str, int] = {}
-        for number, cells in rows:
-            errors: dict[str, list[str]] = {}
+        for row in table.rows:
+            number = row.number
+            values, errors = tabular.parse_row(row, PARTICIPANT_SPEC, file=self.p_file)
 
-            def fail(column: str, message: str, errors: dict[str, list[str]] = errors) -> None:
-                errors.setdefault(column, []).append(str(message))
+            def fail(
+                column: str, message: Any, code: str = "invalid", errors: list[RowError] = errors, number: int = number
+            ) -> None:
+                errors.append(RowError(number, column, message, code, self.p_file))
 
-            code = cells["code"]
+            code = row.cells["code"]
             if code and code in first_row:
-                fail("code", _("The code %(code)s is already on row %(row)s.") % {"code": code, "row": first_row[code]})
+                message = lazy_message(
+                    _("The code %(code)s is already on row %(row)s."), {"code": code, "row": first_row[code]}
+                )
+                fail("code", message, "duplicate")
             elif code:
                 first_row[code] = number
-            values: dict[str, Any] = {"code": code}
-            for column in _LOWER_COLUMNS:
-                values[column] = cells[column].lower()
-            if values["status_at_entry"] and _SEVERAL.search(values["status_at_entry"]):
-                fail(
-                    "status_at_entry",
-                    _("Give exactly one status at entry (unemployed, inactive or employed), not several."),
-                )
-                values["status_at_entry"] = ""
-            for column in _DATE_COLUMNS:
-                try:
-                    values[column] = _date(cells[column])
-                except _CellError as error:
-                    fail(column, error.message)
-                    values[column] = None
-            try:
-                values["unemployed_months"] = _months(cells["unemployed_months"])
-            except _CellError as error:
-                fail("unemployed_months", error.message)
-                values["unemployed_months"] = None
-            for column in ESF_FLAGS:
-                try:
-                    values[column] = _flag(cells[column])
-                except _CellError as error:
-                    fail(column, error.message)
-                    values[column] = False
-            values["municipality"] = _kommunkod(cells["municipality"])
 
             raising = organisation
-            if raising is None and re.fullmatch(r"\d{4}", values["municipality"]):
-                candidates = municipalities.get(values["municipality"], [])
+            kommunkod = values.get("municipality", "")
+            if raising is None and re.fullmatch(r"\d{4}", kommunkod):
+                candidates = municipalities.get(kommunkod, [])
                 if len(candidates) == 1:
                     raising = candidates[0]
                 elif not candidates:
-                    fail(
-                        "municipality",
-                        _(
-                            "No municipality with code %(code)s is registered as an organisation, so it is not "
-                            "known who raised this participant. Register it, or give --organisation."
-                        )
-                        % {"code": values["municipality"]},
+                    message = _(
+                        "No municipality with code %(code)s is registered as an organisation, so it is not "
+                        "known who raised this participant. Register it, or give --organisation."
                     )
+                    fail("municipality", lazy_message(message, {"code": kommunkod}), "unknown")
                 else:
-                    fail(
-                        "municipality",
-                        _(
-                            "Several organisations are registered as the municipality with code %(code)s. "
-                            "Give --organisation."
-                        )
-                        % {"code": values["municipality"]},
+                    message = _(
+                        "Several organisations are registered as the municipality with code %(code)s. "
+                        "Give --organisation."
                     )
+                    fail("municipality", lazy_message(message, {"code": kommunkod}), "ambiguous")
 
             participant = existing.get(code) or Participant(project=project, code=code)
             for name, value in values.items():
@@ -402,15 +241,10 @@ class _Importer:
                 participant.raised_by_organisation = raising
             if participant.pk is None:
                 participant.raised_by = self.actor if getattr(self.actor, "is_authenticated", False) else None
-            exclude = set(errors)
-            if raising is None:
-                exclude.add("raised_by_organisation")
-            try:
-                participant.full_clean(exclude=sorted(exclude))
-            except ValidationError as error:
-                for column, message in _messages(error):
-                    if column not in errors:  # one problem per cell is enough; the parse error explains it
-                        fail(column, message)
+            exclude = [] if raising is not None else ["raised_by_organisation"]
+            errors.extend(
+                tabular.full_clean_row(participant, row=number, file=self.p_file, errors=errors, exclude=exclude)
+            )
             if not errors and participant.pk is not None:
                 # The participant's events already in the database must still fit the new data.
                 for outcome in existing_outcomes.get(participant.pk, []):
@@ -419,20 +253,18 @@ class _Importer:
                         outcome.clean()
                     except ValidationError as error:
                         column = "status_at_entry" if "event" in error.message_dict else "entry_date"
-                        for message in error.messages:
-                            fail(
-                                column,
-                                _("The event %(event)s of %(date)s already recorded does not fit: %(message)s")
-                                % {"event": outcome.event, "date": outcome.date.isoformat(), "message": message},
-                            )
+                        message = _("The event %(event)s of %(date)s already recorded does not fit: %(message)s")
+                        for problem in tabular.row_errors(error, row=number):
+                            params = {
+                                "event": outcome.event,
+                                "date": outcome.date.isoformat(),
+                                "message": problem.message,
+                            }
+                            fail(column, lazy_message(message, params), problem.code)
             if errors:
                 failed.add(code)
-                for column in PARTICIPANT_COLUMNS:  # in the file's column order
-                    for message in errors.pop(column, []):
-                        self.error(self.p_file, number, column, message)
-                for column, messages in errors.items():
-                    for message in messages:
-                        self.error(self.p_file, number, column, message)
+                errors.sort(key=lambda error: _ORDER.get(error.column, len(_ORDER)))  # the file's column order
+                self.report.errors.extend(errors)
             elif code not in failed:
                 valid[code] = participant
         self.existing = existing
@@ -441,7 +273,7 @@ class _Importer:
 
     # Outcomes --------------------------------------------------------------------------------------------
     def outcomes(
-        self, rows: list[tuple[int, dict[str, str]]], valid: dict[str, Participant], failed: set[str]
+        self, table: tabular.Table, valid: dict[str, Participant], failed: set[str]
     ) -> list[LabourMarketEvent]:
         """Check every outcome row; return the events to add (duplicates of existing ones left out)."""
         seen: set[tuple[str, dt.date, str]] = set()
@@ -454,45 +286,41 @@ class _Importer:
                 for outcome in self.existing_outcomes.get(participant.pk, []):
                     seen.add((code, outcome.date, outcome.event))
         new: list[LabourMarketEvent] = []
-        for number, cells in rows:
-            errors: list[tuple[str, str]] = []
-            code = cells["participant_code"]
+        for row in table.rows:
+            number = row.number
+            values, errors = tabular.parse_row(row, OUTCOME_SPEC, file=self.o_file)
+            code = row.cells["participant_code"]
             participant = valid.get(code) or (self.existing.get(code) if code not in failed else None)
             if not code:
-                errors.append(("participant_code", _("Give the participant's code.")))
-            elif participant is None and code not in failed:
                 errors.append(
-                    (
-                        "participant_code",
-                        _("There is no participant with the code %(code)s in the participants file or the project.")
-                        % {"code": code},
-                    )
+                    RowError(number, "participant_code", _("Give the participant's code."), "required", self.o_file)
                 )
-            try:
-                date = _date(cells["date"])
-            except _CellError as error:
-                errors.append(("date", error.message))
-                date = None
-            event = cells["event"].lower()
-            outcome = LabourMarketEvent(date=date, event=event)
+            elif participant is None and code not in failed:
+                message = _("There is no participant with the code %(code)s in the participants file or the project.")
+                errors.append(
+                    RowError(number, "participant_code", lazy_message(message, {"code": code}), "unknown", self.o_file)
+                )
+            outcome = LabourMarketEvent(date=values.get("date"), event=values.get("event", ""))
             if self.actor is not None and getattr(self.actor, "is_authenticated", False):
                 outcome.recorded_by = self.actor
-            exclude = ["participant", "recorded_by", "recorded_at", *(column for column, _m in errors)]
-            try:
-                if participant is not None and not any(column == "date" for column, _m in errors):
-                    outcome.participant = participant
-                    outcome.full_clean(exclude=exclude)
-                else:
-                    outcome.clean_fields(exclude=exclude)
-            except ValidationError as error:
-                errors.extend(_messages(error))
+            exclude = ["participant", "recorded_by", "recorded_at"]
+            in_error = {error.column for error in errors}
+            if participant is not None and "date" not in in_error:
+                outcome.participant = participant
+                errors.extend(
+                    tabular.full_clean_row(outcome, row=number, file=self.o_file, errors=errors, exclude=exclude)
+                )
+            else:  # without its participant, an event's own rules cannot be checked; its cells can
+                try:
+                    outcome.clean_fields(exclude=[*exclude, *in_error])
+                except ValidationError as error:
+                    errors.extend(tabular.row_errors(error, row=number, file=self.o_file))
             if errors:
-                for column, message in errors:
-                    self.error(self.o_file, number, column, message)
+                self.report.errors.extend(errors)
                 continue
             if participant is None:
                 continue  # the participant's own row has errors; those are reported there
-            key = (code, date, event)
+            key = (code, outcome.date, outcome.event)
             if key in seen:
                 self.report.outcomes_already_there += 1
                 continue
@@ -502,49 +330,50 @@ class _Importer:
 
     # Everything ------------------------------------------------------------------------------------------
     def run(self, participants_source: Any, outcomes_source: Any) -> ParticipantImportReport:
-        participant_rows = self.read(participants_source, self.p_file, PARTICIPANT_COLUMNS)
-        outcome_rows = self.read(outcomes_source, self.o_file, OUTCOME_COLUMNS)
+        participant_table = self.read(participants_source, self.p_file, PARTICIPANT_SPEC)
+        outcome_table = self.read(outcomes_source, self.o_file, OUTCOME_SPEC)
+        before = len(self.report.errors)
         organisation = self.resolve_organisation()
-        if self.report.errors:
-            return self.report
-        assert participant_rows is not None and outcome_rows is not None
-        try:
-            with transaction.atomic():
-                project = self.resolve_project()
-                if project is None:
-                    raise _Rollback
-                valid, failed = self.participants(participant_rows, project, organisation)
-                new_outcomes = self.outcomes(outcome_rows, valid, failed)
-                if self.report.errors:
-                    raise _Rollback
-                for participant in valid.values():
-                    if participant.pk is None:
-                        self.report.created += 1
-                    else:
-                        self.report.updated += 1
-                    participant.save()
-                # Each event's participant is saved by now; bulk_create takes its id (file order = id order,
-                # so "several on one date: the one recorded last" follows the file).
-                LabourMarketEvent.objects.bulk_create(new_outcomes)
-                self.report.outcomes_created = len(new_outcomes)
-                audit_log(
-                    actor=self.actor,
-                    action="participant.import",
-                    target=project,
-                    data={
-                        "created": self.report.created,
-                        "updated": self.report.updated,
-                        "outcomes_created": self.report.outcomes_created,
-                        "project_created": self.report.project_created,
-                    },
-                )
-                self.report.project = project
-                self.report.saved = True
-        except _Rollback:
-            self.report.saved = False
-            self.report.project_created = False
+        if participant_table is None or outcome_table is None or len(self.report.errors) > before:
+            return self.report  # a file that cannot be read, or a wrong option: nothing to check rows against
+        with tabular.atomic_import(self.report.errors):
+            project = self.resolve_project()
+            if project is not None:
+                valid, failed = self.participants(participant_table, project, organisation)
+                new_outcomes = self.outcomes(outcome_table, valid, failed)
+                if not self.report.errors:
+                    self.save(project, valid, new_outcomes)
+        if self.report.errors:  # rolled back
+            self.report.saved = self.report.project_created = False
             self.report.created = self.report.updated = self.report.outcomes_created = 0
         return self.report
+
+    def save(
+        self, project: FundedProject, valid: dict[str, Participant], new_outcomes: list[LabourMarketEvent]
+    ) -> None:
+        for participant in valid.values():
+            if participant.pk is None:
+                self.report.created += 1
+            else:
+                self.report.updated += 1
+            participant.save()
+        # Each event's participant is saved by now; bulk_create takes its id (file order = id order,
+        # so "several on one date: the one recorded last" follows the file).
+        LabourMarketEvent.objects.bulk_create(new_outcomes)
+        self.report.outcomes_created = len(new_outcomes)
+        audit_log(
+            actor=self.actor,
+            action="participant.import",
+            target=project,
+            data={
+                "created": self.report.created,
+                "updated": self.report.updated,
+                "outcomes_created": self.report.outcomes_created,
+                "project_created": self.report.project_created,
+            },
+        )
+        self.report.project = project
+        self.report.saved = True
 
 
 def participant_import(
@@ -561,7 +390,13 @@ def participant_import(
     `project` (created, named `project_name`, when it does not exist). `participants` and `outcomes`: CSV
     bytes or text, an open file or a pathlib.Path; `file_names` name them in messages. `organisation`: the
     orgnr (any written form) of the organisation that raised every participant; without it, the municipality
-    organisation whose kommunkod is the row's municipality. All or nothing: see the module's docstring."""
+    organisation whose kommunkod is the row's municipality. All or nothing: see the module's docstring.
+
+    `actor`: None for the command line; a person must be a coordinator — the import creates funded projects
+    (coordinators do, in the admin) and raises participants for any organisation (only coordinators may,
+    matchmaking.services.participant_create)."""
+    if actor is not None and not is_coordinator(actor):
+        raise PermissionDenied
     names = [
         source.name if isinstance(source, Path) else name
         for source, name in zip((participants, outcomes), file_names, strict=True)

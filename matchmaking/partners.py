@@ -15,9 +15,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,9 +28,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from asfnet import tabular
 from asfnet.access import can_edit_organisation, is_coordinator, memberships
 from asfnet.audit import audit_log
-from directory.exports import neutralise
 from directory.models import (
     Certification,
     CertificationKind,
@@ -312,21 +310,19 @@ def reserved_asf_csv(organisations: Iterable[Organisation]) -> str:
         "website": _("website"),
         "certified_until": _("certified for reserved contracts until"),
     }
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([headers[c] for c in EXPORT_COLUMNS])
+    rows = []
     for organisation in organisations:
         certified_until = getattr(organisation, "certified_until", None)
-        row = [
-            organisation.name,
-            organisation.orgnr_display,
-            names.get(organisation.kommunkod, organisation.kommunkod),
-            "; ".join(s.name for s in organisation.services.all()),
-            organisation.email,
-            organisation.phone,
-            organisation.website,
-            certified_until.isoformat() if certified_until else "",
-        ]
-        writer.writerow([neutralise(str(value)) for value in row])
-    return out.getvalue()
+        rows.append(
+            [
+                organisation.name,
+                organisation.orgnr_display,
+                names.get(organisation.kommunkod, organisation.kommunkod),
+                "; ".join(s.name for s in organisation.services.all()),
+                organisation.email,
+                organisation.phone,
+                organisation.website,
+                certified_until.isoformat() if certified_until else "",
+            ]
+        )
+    return "".join(tabular.csv_lines([headers[c] for c in EXPORT_COLUMNS], rows))

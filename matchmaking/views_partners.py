@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from asfnet import tabular
 from asfnet.access import is_coordinator, memberships
 from directory.models import Organisation
 from matchmaking import partners
@@ -153,7 +154,7 @@ def reserved_asf(request: HttpRequest) -> HttpResponse:
 def reserved_asf_export(request: HttpRequest) -> HttpResponse:
     _form, filters = _reserved_filter(request)
     response = HttpResponse(
-        partners.reserved_asf_csv(partners.reserved_asf(**filters)), content_type="text/csv; charset=utf-8"
+        partners.reserved_asf_csv(partners.reserved_asf(**filters)), content_type=tabular.CONTENT_TYPES["csv"]
     )
     filename = f"reserved-contracts-asf-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

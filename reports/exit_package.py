@@ -18,11 +18,10 @@ the size of the ZIP, not with Python objects per row."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -30,34 +29,30 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from asfnet import tabular
 from directory.models import Membership, Organisation
 from events.models import Attendance, Event, EventStatus, RegistrationStatus
 from matchmaking.models import Agreement, FundedProject, Opportunity, PartnerAnswer, PartnerRequest
 from reports.models import NOT_SUPPORT, ReportRun, RunStatus, SupportRecord
-from reports.outputs import neutralise
 from reports.presentation import report_language
 
 Progress = Callable[[int], None]
 
 
-def _text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return neutralise(str(value)) if isinstance(value, str) else value
-
-
 def _write_csv(archive: zipfile.ZipFile, name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> int:
+    """One table as CSV (UTF-8 without a byte-order mark: a machine-readable package), written straight into
+    the archive; returns the number of rows."""
     count = 0
-    with archive.open(name, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
-        writer = csv.writer(text, lineterminator="\r\n")
-        writer.writerow(header)
+
+    def counted() -> Iterator[list[Any]]:
+        nonlocal count
         for row in rows:
-            writer.writerow([_text(v) for v in row])
             count += 1
+            yield list(row)
+
+    with archive.open(name, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+        for line in tabular.csv_lines(header, counted(), bom=False):
+            text.write(line)
     return count
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from asfnet import tabular
 from asfnet.identifiers import normalise_orgnr
 from directory.models import Organisation
 from matchmaking.models import FundedProject
@@ -87,22 +88,15 @@ class SupportRecordForm(forms.Form):
 
 
 class SupportImportForm(forms.Form):
-    MAX_BYTES = 2 * 1024 * 1024
-
     project = forms.ModelChoiceField(
         label=_("Funded project"), queryset=FundedProject.objects.all(), to_field_name="diarienummer"
     )
-    file = forms.FileField(
+    file = tabular.UploadField(
         label=_("CSV file"),
-        help_text=_("Columns orgnr, date (YYYY-MM-DD), kind and direct (true or false); UTF-8; at most 2 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text=tabular.upload_help(
+            _("Columns orgnr, date (YYYY-MM-DD), kind and direct (true or false); UTF-8; at most %(size)s MB.")
+        ),
     )
 
-    def clean_file(self) -> str:
-        upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 2 MB. Split it into smaller files."))
-        try:
-            return upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")) from None
+    def clean_file(self) -> bytes:
+        return self.cleaned_data["file"].read()

@@ -1,6 +1,7 @@
 """Report files: CSV, XLSX and PDF (reports/pdf.py) of a run's result, and the exit package's ZIP
 (reports/exit_package.py), stored under generated names and served only through the authorised download
-view. Cells that a spreadsheet would take for a formula are neutralised (security-checks E28).
+view. CSV and XLSX are written by asfnet/tabular.py, which neutralises cells a spreadsheet would take for a
+formula (security-checks E28).
 
 The CSV is the machine-readable form (indicator codes and measure keys, the same in every language); the
 XLSX and the PDF are for people, in the language of whoever asked for the run, built from the same
@@ -9,8 +10,6 @@ the run asks for it."""
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from typing import Any
 
@@ -21,18 +20,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from asfnet import tabular
 from reports.models import ReportFile, ReportRun
 from reports.presentation import present, report_language, shown, suppresses
 
 logger = logging.getLogger(__name__)
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def rows(result: dict[str, Any], *, suppress: bool = False) -> list[list[Any]]:
@@ -52,11 +44,8 @@ def rows(result: dict[str, Any], *, suppress: bool = False) -> list[list[Any]]:
 
 
 def to_csv(result: dict[str, Any], *, suppress: bool = False) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows(result, suppress=suppress):
-        writer.writerow([neutralise(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens å/ä/ö correctly
+    header, *table = rows(result, suppress=suppress)
+    return tabular.write_csv(header, table)  # with a BOM: Excel opens å/ä/ö correctly
 
 
 def to_xlsx(run: ReportRun, result: dict[str, Any]) -> bytes:
@@ -70,10 +59,10 @@ def to_xlsx(run: ReportRun, result: dict[str, Any]) -> bytes:
         view = present(run, result)
         workbook = Workbook()
         sheet = workbook.active
-        sheet.title = (view.project or "asfnet")[:31].translate(str.maketrans("[]:*?/\\", "_______"))
+        sheet.title = tabular.sheet_title(view.project or "asfnet")
 
         def append(values: list[Any], *, strong: bool = False) -> None:
-            sheet.append([neutralise(v) for v in values])
+            sheet.append(tabular.xlsx_row(values))
             if strong:
                 for cell in sheet[sheet.max_row]:
                     cell.font = bold
@@ -104,9 +93,7 @@ def to_xlsx(run: ReportRun, result: dict[str, Any]) -> bytes:
                 append([warning])
         sheet.column_dimensions["A"].width = 18
         sheet.column_dimensions["B"].width = 60
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return tabular.workbook_bytes(workbook)
 
 
 def save_file(run: ReportRun, fmt: str, content: bytes) -> ReportFile:

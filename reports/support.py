@@ -1,34 +1,51 @@
-"""Support records: recording them (coordinators) and importing them from CSV all-or-nothing."""
+"""Support records: recording them and importing them from CSV all-or-nothing — coordinators only, one rule
+(`require_support_recorder`) for the form's view, the import's view, the service and the import."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
+from asfnet import tabular
 from asfnet.access import is_coordinator
 from asfnet.audit import audit_log
 from asfnet.identifiers import normalise_orgnr
+from asfnet.tabular import Column, RowError
 from directory.models import Organisation
 from matchmaking.models import FundedProject
 from reports.models import SupportKind, SupportRecord
 
-COLUMNS = ("orgnr", "date", "kind", "direct")
-_BOOL = {"true": True, "false": False, "1": True, "0": False, "ja": True, "nej": False, "yes": True, "no": False}
+SPEC: tuple[Column, ...] = (
+    Column("orgnr", normalise_orgnr, required=True),
+    Column("date", tabular.parse_date, required=True),
+    Column("kind", tabular.parse_choice(SupportKind), required=True),
+    Column("direct", tabular.parse_boolean, required=True, blank=False),
+)
+COLUMNS = tuple(column.name for column in SPEC)
+
+
+def may_record_support(actor: Any) -> bool:
+    """Who may record and import support records: a coordinator. `None` is the command line
+    (`manage.py import_support`), run by whoever operates the server."""
+    return actor is None or is_coordinator(actor)
+
+
+def require_support_recorder(actor: Any) -> None:
+    if not may_record_support(actor):
+        raise PermissionDenied
 
 
 @transaction.atomic
 def support_record_create(
     *, actor: Any, project: FundedProject, organisation: Organisation, data: dict[str, Any]
 ) -> SupportRecord:
-    if not is_coordinator(actor):
+    if actor is None:  # the form always has a person
         raise PermissionDenied
+    require_support_recorder(actor)
     record = SupportRecord(project=project, organisation=organisation, recorded_by=actor, **data)
     record.full_clean()
     record.save()
@@ -37,76 +54,51 @@ def support_record_create(
 
 
 @dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("row %(row)s, %(column)s: %(message)s") % {
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
-
-
-@dataclass
 class SupportImport:
     created: int = 0
     errors: list[RowError] = field(default_factory=list)
 
 
-def import_support(*, project: FundedProject, text: str, actor: Any = None) -> SupportImport:
-    """Columns orgnr, date, kind, direct (true/false); the orgnr in any written form. All or nothing: any
-    error → nothing saved and every error reported by row and column."""
+def import_support(*, project: FundedProject, source: Any, actor: Any) -> SupportImport:
+    """Columns orgnr (in any written form), date, kind and direct (true/false); other columns are ignored.
+    `source`: CSV bytes or text, an open file or a pathlib.Path (asfnet.tabular.read_table). Every row is
+    checked with the model's full_clean(). All or nothing: any error → nothing saved and every error
+    reported by row and column. `actor`: a coordinator, or None for the command line."""
+    require_support_recorder(actor)
     result = SupportImport()
-    reader = csv.DictReader(
-        io.StringIO(text.lstrip("\ufeff")), delimiter=";" if text.count(";") > text.count(",") else ","
-    )
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        result.errors.append(RowError(1, ", ".join(missing), _("required column missing")))
+    try:
+        table = tabular.read_table(source, SPEC, ignore_unknown_columns=True)
+    except tabular.FileError as error:
+        result.errors.extend(error.errors)
         return result
-    organisations = {o.orgnr: o for o in Organisation.objects.all().only("pk", "orgnr", "code")}
-    records = []
-    for number, row in enumerate(reader, start=2):
-        errors_before = len(result.errors)
-        orgnr = day = kind = direct = None
-        try:
-            orgnr = normalise_orgnr(row.get("orgnr", ""))
-            if orgnr not in organisations:
-                result.errors.append(RowError(number, "orgnr", _("no organisation with this number in the directory")))
-        except ValidationError as error:
-            result.errors.append(RowError(number, "orgnr", " ".join(error.messages)))
-        try:
-            day = dt.date.fromisoformat((row.get("date") or "").strip())
-        except ValueError:
-            result.errors.append(RowError(number, "date", _("write the date as YYYY-MM-DD")))
-        kind = (row.get("kind") or "").strip()
-        if kind not in SupportKind.values:
-            result.errors.append(
-                RowError(
-                    number, "kind", _("unknown kind; use one of %(kinds)s") % {"kinds": ", ".join(SupportKind.values)}
-                )
+    result.errors.extend(table.errors)
+    parsed = [(row, *tabular.parse_row(row, SPEC)) for row in table.rows]
+    orgnrs = {values["orgnr"] for _row, values, _errors in parsed if "orgnr" in values}
+    recorded_by = actor if getattr(actor, "is_authenticated", False) else None
+    with tabular.atomic_import(result.errors):
+        organisations = {o.orgnr: o for o in Organisation.objects.filter(orgnr__in=orgnrs)}
+        records = []
+        for row, values, errors in parsed:
+            organisation = organisations.get(values.get("orgnr", ""))
+            if "orgnr" in values and organisation is None:
+                message = _("no organisation with this number in the directory")
+                errors.append(RowError(row.number, "orgnr", message, "unknown"))
+            record = SupportRecord(project=project, organisation=organisation, recorded_by=recorded_by)
+            for name in ("date", "kind", "direct"):
+                if name in values:
+                    setattr(record, name, values[name])
+            # The project, the organisation and the user were read from the database just now, and the only
+            # unique field is the record's new random code: no query per row.
+            exclude = ["project", "organisation", "recorded_by"]
+            errors.extend(
+                tabular.full_clean_row(record, row=row.number, errors=errors, exclude=exclude, validate_unique=False)
             )
-        direct = _BOOL.get((row.get("direct") or "").strip().lower())
-        if direct is None:
-            result.errors.append(RowError(number, "direct", _("write true or false")))
-        if len(result.errors) == errors_before:
-            records.append(
-                SupportRecord(
-                    project=project,
-                    organisation=organisations[orgnr],
-                    date=day,
-                    kind=kind,
-                    direct=direct,
-                    recorded_by=actor,
-                )
+            result.errors.extend(errors)
+            records.append(record)
+        if not result.errors:
+            SupportRecord.objects.bulk_create(records)
+            audit_log(
+                actor=actor, action="support.import", data={"project": project.diarienummer, "rows": len(records)}
             )
-    if result.errors:
-        return result
-    with transaction.atomic():
-        SupportRecord.objects.bulk_create(records)
-        audit_log(actor=actor, action="support.import", data={"project": project.diarienummer, "rows": len(records)})
-    result.created = len(records)
+            result.created = len(records)
     return result

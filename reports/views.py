@@ -3,10 +3,13 @@ re-authentication and are audited; files are never served from a public media pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -17,17 +20,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from asfnet import tabular
 from asfnet.access import coordinator_required
 from asfnet.audit import audit_log
 from reports import services
 from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, SupportRecordForm
 from reports.models import ReportFile, ReportRun, RunStatus, SupportKind, SupportRecord
 from reports.presentation import present
-from reports.support import import_support, support_record_create
+from reports.support import import_support, require_support_recorder, support_record_create
 
 CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    **tabular.CONTENT_TYPES,
     "pdf": "application/pdf",
     "zip": "application/zip",
 }
@@ -138,8 +141,21 @@ def _back_to_list(project: Any) -> HttpResponse:
     return redirect(reverse("reports:support_list") + "?" + urlencode({"project": project.diarienummer}))
 
 
+def _support_recorder_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous → the login page; anyone who may not record support records (the one rule,
+    reports.support.require_support_recorder, also applied by the service and the import) → 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        require_support_recorder(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @never_cache
-@coordinator_required
+@_support_recorder_required
 @require_http_methods(["GET", "POST"])
 def support_create(request: HttpRequest) -> HttpResponse:
     initial = {"project": request.GET.get("project", "")} if request.method == "GET" else None
@@ -166,7 +182,7 @@ def support_create(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@coordinator_required
+@_support_recorder_required
 @require_http_methods(["GET", "POST"])
 def support_import(request: HttpRequest) -> HttpResponse:
     """CSV upload, all or nothing: one bad row saves nothing, and every problem is listed by row and column."""
@@ -175,7 +191,7 @@ def support_import(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         project = form.cleaned_data["project"]
-        result = import_support(project=project, text=form.cleaned_data["file"], actor=request.user)
+        result = import_support(project=project, source=form.cleaned_data["file"], actor=request.user)
         if not result.errors:
             messages.success(
                 request,

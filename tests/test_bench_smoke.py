@@ -12,7 +12,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
-from asfnet import bench_urls
+from asfnet import bench_urls, tabular
 from asfnet.identifiers import luhn_ok, normalise_orgnr
 from bench.load import LoadResult, parse_wrk, percentile
 from bench.run import SEARCH_PATH
@@ -120,11 +120,10 @@ def test_seed_data_has_rows_for_the_benchmarked_search():
 def test_import_csv_has_the_columns_the_import_reads():
     rows = organisation_rows(20, start=500_000, seed=7)
     columns = [c for c in imports.COLUMNS if c in rows[0]]
-    header, parsed = imports.read_rows(rows_to_csv(rows, columns))
-    assert imports.check_columns(header) == []
-    assert set(imports.REQUIRED_COLUMNS) <= set(header)
-    assert len(parsed) == 20
-    first = dict(zip(header, parsed[0][1], strict=True))
+    table = tabular.read_table(rows_to_csv(rows, columns), imports.SPEC)  # raises FileError on wrong columns
+    assert set(imports.REQUIRED_COLUMNS) <= set(table.columns)
+    assert len(table.rows) == 20 and not table.errors
+    first = table.rows[0].cells
     assert first["orgnr"] == rows[0]["orgnr"]
     assert first["services"] == "|".join(rows[0]["services"])
     assert first["published"] in {"true", "false"}

@@ -336,9 +336,10 @@ def test_support_import_is_all_or_nothing_and_lists_every_problem(client, world,
     [b"\xff\xfe\x00o\x00r\x00g", b"x" * (2 * 1024 * 1024 + 1)],
     ids=["not-utf8", "too-large"],
 )
-def test_support_import_refuses_unreadable_files_clearly(client, world, project, content):
+def test_support_import_refuses_unreadable_files_clearly(client, world, project, content, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    settings.TABULAR_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
     client.force_login(world.coordinator)
     response = client.post(
         reverse("reports:support_import"),

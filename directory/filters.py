@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from directory import search
@@ -101,6 +101,25 @@ class OrganisationFilter(django_filters.FilterSet):
 
     def filter_certified(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         return queryset.filter(certified_condition()) if value else queryset
+
+
+def search_sort(requested: str, query: str) -> str:
+    """The sort a search uses: the one asked for when it is known, otherwise best match when the query has a
+    word to search for and name order when not. Best match needs such a word: without one there is nothing
+    to rank by (see search.searchable)."""
+    has_words = search.searchable(query)
+    if requested not in SORTS or (requested == "relevance" and not has_words):
+        return "relevance" if has_words else "name"
+    return requested
+
+
+def search_ordered(queryset: QuerySet, sort: str) -> QuerySet:
+    """`queryset` (from OrganisationFilter) in the order of `sort`, a value returned by search_sort."""
+    if sort == "relevance":
+        return queryset.order_by(F("rank").desc(nulls_last=True), *search.swedish_name_order())
+    if sort == "updated":
+        return queryset.order_by("-confirmed_at", "pk")
+    return queryset.order_by(*search.swedish_name_order())
 
 
 def load_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -32,7 +32,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from directory.filters import SORTS, OrganisationFilter, load_choices
+from directory.filters import OrganisationFilter, load_choices, search_ordered, search_sort
 from directory.models import Certification, Municipality, Organisation, ServiceCategory, months_ago
 from directory.search import swedish_name_order
 
@@ -341,19 +341,6 @@ class ListQuery:
     per_page: int
 
 
-def _ordered(queryset: QuerySet, params: QueryDict, has_query: bool) -> QuerySet:
-    sort = params.get("sort", "")
-    if sort not in SORTS or (sort == "relevance" and not has_query):
-        sort = "relevance" if has_query else "name"
-    if sort == "relevance":
-        from django.db.models import F
-
-        return queryset.order_by(F("rank").desc(nulls_last=True), *swedish_name_order())
-    if sort == "updated":
-        return queryset.order_by("-confirmed_at", "pk")
-    return queryset.order_by(*swedish_name_order())
-
-
 def organisation_query(*, params: QueryDict) -> ListQuery:
     """The listed organisations matching the search page's parameters (`q, kind, municipality, service,
     placements, certified, sort`), and the page asked for. Raises BadParameter for what cannot be used.
@@ -364,9 +351,9 @@ def organisation_query(*, params: QueryDict) -> ListQuery:
     filterset = OrganisationFilter(params, queryset=Organisation.objects.listed(), choices=choices)
     if not filterset.is_valid():
         raise BadParameter({name: [str(m) for m in messages] for name, messages in filterset.errors.items()})
-    has_query = bool(filterset.form.cleaned_data.get("q"))
+    sort = search_sort(params.get("sort", ""), filterset.form.cleaned_data.get("q") or "")
     return ListQuery(
-        organisations=_ordered(filterset.qs, params, has_query),
+        organisations=search_ordered(filterset.qs, sort),
         serialiser=Serialiser(municipality_names=dict(choices[0])),
         page_number=page_number,
         per_page=per_page,

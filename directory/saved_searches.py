@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from asfnet.audit import audit_log
 from asfnet.identifiers import refuse_personnummer_in_query
-from directory.filters import SORTS, load_choices
+from directory.filters import SORTS, load_choices, search_sort
 from directory.models import Municipality, OrganisationKind, SavedSearch
 
 logger = logging.getLogger(__name__)
@@ -59,9 +59,8 @@ def normalise_query(params: QueryDict) -> str:
         value = (params.get(name) or "").strip().lower()
         if value and value != "false":  # how the search's checkbox reads it
             pairs.add((name, "true"))
-    sort = (params.get("sort") or "").strip()
-    default_sort = "relevance" if q else "name"
-    if sort in SORTS and sort != default_sort and not (sort == "relevance" and not q):
+    sort = search_sort((params.get("sort") or "").strip(), q)
+    if sort != search_sort("", q):  # the sort the search would use anyway is left out
         pairs.add(("sort", sort))
     return urlencode(sorted(pairs))
 

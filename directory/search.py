@@ -47,6 +47,14 @@ def terms(query: str) -> list[str]:
     return [w[:MAX_TERM_LENGTH] for w in words][:MAX_TERMS]
 
 
+def searchable(query: str) -> bool:
+    """Whether `query` has a word to search for. Punctuation, symbols and control characters alone
+    (`!!!`, `[]`, `&|!`, `:*`) have none: such a query filters nothing and ranks nothing, so it is treated
+    as no search text at all (every rank would be the same constant, and PostgreSQL refuses to order by
+    a constant)."""
+    return bool(terms(query))
+
+
 def _pg() -> bool:
     return connection.vendor == "postgresql"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 
-from directory.filters import SORTS, OrganisationFilter, certified_condition, load_choices
+from directory.filters import OrganisationFilter, certified_condition, load_choices, search_ordered, search_sort
 from directory.models import Invitation, Membership, Organisation, OrganisationChange
-from directory.search import search, swedish_name_order
+from directory.search import search, searchable, swedish_name_order
 
 FACETS = ("kind", "municipality", "service", "placements", "certified")
 
@@ -38,6 +38,18 @@ class SearchResult:
     def query(self) -> str:
         return self.filterset.form.cleaned_data.get("q") or ""
 
+    @property
+    def searchable(self) -> bool:
+        """The query has a word to search for (and can be sorted by best match)."""
+        return searchable(self.query)
+
+    @property
+    def ignored_query(self) -> str:
+        """A search text with nothing to search for (only punctuation or symbols), which was ignored: the
+        page says so instead of silently showing everything."""
+        query = self.query.strip()
+        return query if query and not self.searchable else ""
+
 
 def _tidy(params: QueryDict) -> QueryDict:
     """A search text is cut to its first 200 characters and loses NUL characters rather than failing."""
@@ -47,23 +59,6 @@ def _tidy(params: QueryDict) -> QueryDict:
     params = params.copy()
     params["q"] = q.replace("\x00", "")[:200]
     return params
-
-
-def _clean_sort(params: QueryDict, has_query: bool) -> str:
-    sort = params.get("sort", "")
-    if sort not in SORTS:
-        sort = "relevance" if has_query else "name"
-    if sort == "relevance" and not has_query:
-        sort = "name"
-    return sort
-
-
-def _ordered(queryset: QuerySet, sort: str) -> QuerySet:
-    if sort == "relevance":
-        return queryset.order_by(F("rank").desc(nulls_last=True), *swedish_name_order())
-    if sort == "updated":
-        return queryset.order_by("-confirmed_at", "pk")
-    return queryset.order_by(*swedish_name_order())
 
 
 def organisation_search(*, user: Any, params: QueryDict, with_facets: bool = True) -> SearchResult:
@@ -78,16 +73,17 @@ def organisation_search(*, user: Any, params: QueryDict, with_facets: bool = Tru
         params = QueryDict()
         filterset = OrganisationFilter(params, queryset=base, choices=choices)
         filterset.is_valid()
-    has_query = bool(filterset.form.cleaned_data.get("q"))
-    sort = _clean_sort(params, has_query)
-    organisations = _ordered(filterset.qs, sort)
+    query = filterset.form.cleaned_data.get("q") or ""
+    has_query = searchable(query)
+    sort = search_sort(params.get("sort", ""), query)
+    organisations = search_ordered(filterset.qs, sort)
     result = SearchResult(filterset=filterset, organisations=organisations, sort=sort)
     if with_facets:
         facet_base, facet_params = base, params
         if has_query:
             # The text search is the expensive part: run it once for the facets (one query for the ids of
             # the organisations that match the text) instead of once per facet.
-            matched = list(search(base, filterset.form.cleaned_data["q"]).order_by().values_list("pk", flat=True))
+            matched = list(search(base, query).order_by().values_list("pk", flat=True))
             facet_base = Organisation.objects.filter(pk__in=matched)
             facet_params = _without(params, "q")
         result.facets = _facets(user=user, params=facet_params, base=facet_base, filterset=filterset, choices=choices)

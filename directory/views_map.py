@@ -30,6 +30,7 @@ class MapResult:
     total: int  # organisations in the search result
     located: int  # of those, how many have coordinates
     points: list[dict[str, Any]]  # at most MAP_LIMIT, in the search's order
+    ignored_query: str = ""  # a search text with nothing to search for (SearchResult.ignored_query)
 
     @property
     def without_coordinates(self) -> int:
@@ -43,7 +44,8 @@ class MapResult:
 def organisation_map(*, user: Any, params: QueryDict, limit: int = MAP_LIMIT) -> MapResult:
     """The search result (the user's scope, the filters, the sort) reduced to what a map needs. Three
     queries besides the search's own choice lists, whatever the number of organisations."""
-    organisations = selectors.organisation_search(user=user, params=params, with_facets=False).organisations
+    search = selectors.organisation_search(user=user, params=params, with_facets=False)
+    organisations = search.organisations
     has_coordinates = Q(latitude__isnull=False, longitude__isnull=False)
     counts = organisations.aggregate(total=Count("pk"), located=Count("pk", filter=has_coordinates))
     rows = organisations.filter(has_coordinates).values("code", "name", "kommunkod", "latitude", "longitude")[:limit]
@@ -59,7 +61,9 @@ def organisation_map(*, user: Any, params: QueryDict, limit: int = MAP_LIMIT) ->
         }
         for row in rows
     ]
-    return MapResult(total=counts["total"], located=counts["located"], points=points)
+    return MapResult(
+        total=counts["total"], located=counts["located"], points=points, ignored_query=search.ignored_query
+    )
 
 
 @require_GET

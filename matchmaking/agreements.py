@@ -4,10 +4,11 @@ organisations of the network, with their PDF documents. Access, selectors and se
 * Who sees an agreement: members of any of its parties, and coordinators; anyone else gets 404 (list, detail
   and document alike). Every party's member may add documents; only what they could see is ever served.
 * Documents (security-checks F29–F32): judged by their content, never by name or the browser's content
-  type — at most AGREEMENT_DOCUMENT_MAX_BYTES, starting with the PDF magic `%PDF-` and with an `%%EOF`
-  marker near the end. Stored under a generated name (`agreements/<uuid4>.pdf`); the uploaded name is kept
-  only as a cleaned display name. The media directory is never served: documents go out through
-  matchmaking:agreement_document as attachments (nosniff, sandboxed).
+  type — at most AGREEMENT_DOCUMENT_MAX_BYTES, a PDF that parses, is not encrypted and has no active content
+  (JavaScript, Launch actions, embedded files, RichMedia, XFA forms; see asfnet/uploads.py). Stored under a
+  generated name (`agreements/<uuid4>.pdf`); the uploaded name is kept only as a cleaned display name. The
+  media directory is never served: documents go out through matchmaking:agreement_document as attachments
+  (nosniff, sandboxed).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import uuid
 from typing import IO, Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -27,12 +28,11 @@ from django.utils.translation import gettext as _
 
 from asfnet.access import can_edit_organisation, is_coordinator, memberships
 from asfnet.audit import audit_log
+from asfnet.uploads import validate_pdf
 from directory.models import Organisation
 from matchmaking.models import Agreement, AgreementDocument
 
 AGREEMENT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-PDF_MAGIC = b"%PDF-"
-_EOF_WINDOW = 2048  # `%%EOF` must appear within the last bytes (trailing whitespace and NULs are common)
 
 
 # --- Access -----------------------------------------------------------------------------------------------
@@ -83,24 +83,9 @@ def clean_display_name(name: str) -> str:
 
 
 def check_pdf(upload: IO[bytes], *, size: int | None = None) -> None:
-    """Raise ValidationError (a message for the person uploading) unless `upload` is a PDF within limits."""
-    if size is None:
-        upload.seek(0, 2)
-        size = upload.tell()
-    if size > AGREEMENT_DOCUMENT_MAX_BYTES:
-        raise ValidationError(
-            _("The file is too large: at most %(mb)s MB.") % {"mb": AGREEMENT_DOCUMENT_MAX_BYTES // (1024 * 1024)},
-            code="document_too_large",
-        )
-    if size == 0:
-        raise ValidationError(_("The file is empty."), code="document_empty")
-    upload.seek(0)
-    head = upload.read(len(PDF_MAGIC))
-    upload.seek(max(0, size - _EOF_WINDOW))
-    tail = upload.read(_EOF_WINDOW)
-    upload.seek(0)
-    if head != PDF_MAGIC or b"%%EOF" not in tail:
-        raise ValidationError(_("Upload the document as a PDF file."), code="document_format")
+    """Raise ValidationError (a message for the person uploading) unless `upload` is a PDF within limits and
+    without active content (asfnet.uploads.validate_pdf)."""
+    validate_pdf(upload, max_bytes=AGREEMENT_DOCUMENT_MAX_BYTES, size=size)
 
 
 def _store(upload: IO[bytes]) -> str:

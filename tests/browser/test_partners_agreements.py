@@ -12,11 +12,12 @@ from playwright.sync_api import Page, expect
 
 from directory.models import Certification, ServiceCategory
 from matchmaking.models import Agreement, PartnerRequest, PartnerResponse
+from tests import pdfs
 from tests.browser.conftest import assert_no_serious_axe_violations, login
 
 pytestmark = pytest.mark.browser
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = pdfs.blank_pdf()
 
 
 def in_english(page: Page, live_server) -> Page:

@@ -16,9 +16,10 @@ from directory.models import Organisation
 from matchmaking import agreements
 from matchmaking.forms_agreements import AgreementForm
 from matchmaking.models import Agreement, AgreementDocument
+from tests import pdfs
 from tests.factories import OrganisationFactory
 
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = pdfs.blank_pdf()
 
 
 @pytest.fixture(autouse=True)
@@ -226,6 +227,106 @@ def test_anything_but_a_pdf_is_refused_and_nothing_stored(world, client, media, 
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not AgreementDocument.objects.exists()
+    assert stored_files(media) == []
+
+
+UNREADABLE = "The PDF file cannot be read: it may be damaged."
+ENCRYPTED = "The PDF file is encrypted or protected by a password. Upload a copy without protection."
+ACTIVE = "The PDF file contains scripts, attached files or interactive forms, which are not allowed."
+
+
+@pytest.mark.adversarial("F")
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (pdfs.truncated, "Upload the document as a PDF file."),
+        (lambda: pdfs.truncated() + b"\n%%EOF\n", UNREADABLE),
+        (pdfs.header_and_trailer_around_garbage, UNREADABLE),
+        (pdfs.without_pages, UNREADABLE),
+        (pdfs.open_action_javascript, ACTIVE),
+        (pdfs.document_level_javascript, ACTIVE),
+        (pdfs.page_additional_action_javascript, ACTIVE),
+        (pdfs.javascript_in_object_stream, ACTIVE),
+        (pdfs.escaped_javascript_name, ACTIVE),
+        (pdfs.launch_action, ACTIVE),
+        (pdfs.embedded_file, ACTIVE),
+        (pdfs.rich_media, ACTIVE),
+        (pdfs.xfa_form, ACTIVE),
+        (lambda: pdfs.encrypted(user_password="hemligt", algorithm="AES-128"), ENCRYPTED),
+        (lambda: pdfs.encrypted(user_password="", algorithm="RC4-128"), ENCRYPTED),
+    ],
+    ids=[
+        "truncated",
+        "truncated-with-eof-marker",
+        "header-and-trailer-around-garbage",
+        "no-page",
+        "open-action-javascript",
+        "document-level-javascript",
+        "page-additional-action-javascript",
+        "javascript-in-compressed-object-stream",
+        "javascript-behind-name-escapes",
+        "launch-action",
+        "embedded-file",
+        "rich-media",
+        "xfa-form",
+        "encrypted-with-password",
+        "encrypted-without-user-password",
+    ],
+)
+def test_a_broken_encrypted_or_active_pdf_is_refused_and_nothing_stored(world, client, media, content, message):
+    """Only the first and last bytes were looked at: all of these but the truncated file were stored."""
+    agreement = make_agreement(world)
+    client.force_login(world.staff_a)
+    response = client.post(
+        reverse("matchmaking:agreement_detail", kwargs={"code": agreement.code}),
+        {"document": pdf("avtal.pdf", content())},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not AgreementDocument.objects.exists()
+    assert stored_files(media) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pdfs.blank_pdf,
+        pdfs.document_pdf,
+        pdfs.object_stream_without_script,
+        lambda: pdfs.with_catalog_entries({"/OpenAction": ["/Fit"], "/PageMode": "/UseNone"}),
+    ],
+    ids=["pypdf-blank-page", "weasyprint-document-with-link", "object-stream-without-script", "open-action-view"],
+)
+def test_a_valid_pdf_is_accepted_and_stored_as_uploaded(world, client, media, content):
+    agreement = make_agreement(world)
+    client.force_login(world.staff_a)
+    response = client.post(
+        reverse("matchmaking:agreement_detail", kwargs={"code": agreement.code}),
+        {"document": pdf("avtal.pdf", content())},
+    )
+    assert response.status_code == 302
+    document = AgreementDocument.objects.get()
+    assert stored_files(media) == [document.file.name]
+    assert (media / document.file.name).read_bytes() == content()
+
+
+def test_pdf_refusals_are_in_swedish_for_swedish_users(world, client, media):
+    agreement = make_agreement(world)
+    client.force_login(world.staff_a)
+    url = reverse("matchmaking:agreement_detail", kwargs={"code": agreement.code})
+    client.cookies["django_language"] = "sv"
+    bodies = [
+        client.post(url, {"document": pdf("avtal.pdf", content)}, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+        for content in (
+            pdfs.header_and_trailer_around_garbage(),
+            pdfs.encrypted(user_password="hemligt", algorithm="AES-128"),
+            pdfs.javascript_in_object_stream(),
+        )
+    ]
+    assert "PDF-filen går inte att läsa" in bodies[0]
+    assert "PDF-filen är krypterad eller skyddad med lösenord" in bodies[1]
+    assert "PDF-filen innehåller skript, bifogade filer eller interaktiva formulär" in bodies[2]
     assert stored_files(media) == []
 
 

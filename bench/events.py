@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import random
-import secrets
 import signal
 import sys
 import threading
@@ -71,40 +69,35 @@ def _log(message: str) -> None:
     print(f"[bench-ev {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
 
 
-def _token_hash() -> str:
-    return hashlib.sha256(secrets.token_urlsafe(24).encode()).hexdigest()
-
-
 # --- Seeding --------------------------------------------------------------------------------------------------
 def seed(*, events: int, registrations: int, organisations: int, users: int, rng: random.Random) -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from asfnet.factories import UserFactory
+    from asfnet.models import User
     from bench.matchmaking import MUNICIPALITY_WEIGHTS
-    from bench.seed_data import make_orgnr
+    from directory.factories import OrganisationFactory, make_orgnr
     from directory.models import Membership, Municipality, Organisation, OrganisationKind
+    from events.factories import EventFactory, new_token_hash
     from events.models import Attendance, Event, Registration, RegistrationStatus
 
-    User = get_user_model()
     started = time.perf_counter()
     municipalities = list(Municipality.objects.values_list("code", flat=True))
     weights = [MUNICIPALITY_WEIGHTS.get(code, 1) for code in municipalities]
     kinds = [OrganisationKind.ASF] * 6 + [OrganisationKind.MUNICIPALITY, OrganisationKind.BUSINESS]
     orgs = [
-        Organisation(
+        OrganisationFactory.build(
             name=f"Bench-organisation {n}",
             kind=rng.choice(kinds),
             orgnr=make_orgnr("802", 200_000 + n),
             kommunkod=rng.choices(municipalities, weights)[0],
-            published=True,
         )
         for n in range(organisations)
     ]
-    unusable = make_password(None)
     people = [
-        User(email=f"bench-member-{n}@example.org", full_name=f"Medlem {n}", password=unusable) for n in range(users)
+        UserFactory.build(email=f"bench-member-{n}@example.org", full_name=f"Medlem {n}", password=None)
+        for n in range(users)
     ]
     now = timezone.now()
     with transaction.atomic():
@@ -121,19 +114,21 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
             end = start + dt.timedelta(hours=rng.choice([1, 2, 3, 6]))
             online = rng.random() < 0.3
             rows.append(
-                Event(
+                EventFactory.build(
                     organiser=rng.choice(orgs),
                     kind=rng.choice(KINDS),
                     title_sv=f"{rng.choice(TITLES)} #{i}",
+                    title_en="",
                     description_sv="Välkommen! Fika serveras. Lokalen är tillgänglig med rullstol.",
+                    description_en="",
                     start=start,
                     end=end,
                     place_name="" if online else "Folkets hus",
+                    street_address="",
                     online_url="https://meet.example.org/bench" if online else "",
                     kommunkod=rng.choices(municipalities, weights)[0],
                     audience=rng.choices(list(AUDIENCES), list(AUDIENCES.values()))[0],
                     capacity=rng.choice([None, 30, 50, 100, 200]),
-                    status="published",
                 )
             )
         for sample in rows[:: max(1, events // 200)]:  # seed data is valid data: check a spread sample
@@ -176,7 +171,7 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
                         attendance=rng.choice([Attendance.PRESENT, Attendance.ABSENT])
                         if past and status == RegistrationStatus.CONFIRMED
                         else Attendance.UNKNOWN,
-                        token_hash=_token_hash(),
+                        token_hash=new_token_hash(),
                         cancelled_at=now if status == RegistrationStatus.CANCELLED else None,
                     )
                 )
@@ -190,7 +185,7 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
                         guest_name=f"Gäst {g}",
                         guest_email=f"guest-{g}-{index}@example.net",
                         status=status,
-                        token_hash=_token_hash(),
+                        token_hash=new_token_hash(),
                     )
                 )
         for sample in regs[:: max(1, len(regs) // 200)]:
@@ -216,48 +211,29 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
 
 # --- The last-seat race ---------------------------------------------------------------------------------------
 def last_seat_race(*, capacity: int, racers: int) -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
     from django.db import connection, connections
-    from django.utils import timezone
 
-    from bench.seed_data import make_orgnr
-    from directory.models import Membership, Organisation, OrganisationKind
+    from asfnet.factories import UserFactory
+    from asfnet.models import User
+    from directory.factories import MembershipFactory, OrganisationFactory, make_orgnr
     from events import services
+    from events.factories import EventFactory
     from events.models import Event, Registration, RegistrationStatus
 
-    User = get_user_model()
-    orgs = Organisation.objects.bulk_create(
-        [
-            Organisation(
-                name=f"Race-ASF {n}",
-                kind=OrganisationKind.ASF,
-                orgnr=make_orgnr("769", 300_000 + n),
-                kommunkod="2580",
-                published=True,
-            )
-            for n in range(racers)
-        ]
-    )
-    unusable = make_password(None)
-    users = User.objects.bulk_create(
-        [User(email=f"race-{n}@example.org", full_name=f"Racer {n}", password=unusable) for n in range(racers)]
-    )
-    Membership.objects.bulk_create([Membership(user=u, organisation=o) for u, o in zip(users, orgs, strict=True)])
-    start = timezone.now() + dt.timedelta(days=7)
-    event = Event(
-        organiser=orgs[0],
+    users = [
+        MembershipFactory(
+            user=UserFactory(email=f"race-{n}@example.org", full_name=f"Racer {n}", password=None, verified=False),
+            organisation=OrganisationFactory(name=f"Race-ASF {n}", orgnr=make_orgnr("769", 300_000 + n)),
+        ).user
+        for n in range(racers)
+    ]
+    event = EventFactory(
+        organiser=users[0].memberships.get().organisation,
         title_sv="Sista platsen",
-        start=start,
-        end=start + dt.timedelta(hours=2),
-        place_name="Kulturens hus",
-        kommunkod="2580",
-        audience="public",
+        start_in=dt.timedelta(days=7),
         capacity=capacity,
-        status="published",
     )
     event.full_clean()
-    event.save()
     connection.close()  # the threads open their own; this one is not shared with them
 
     barrier = threading.Barrier(racers)

@@ -23,16 +23,18 @@ gunicorn is always stopped and Redis databases 6 and 7 are emptied at the end. T
 for inspection (`psql asfnet_bench`); the next run drops and recreates it.
 
 Run: `make bench`, or `.venv/bin/python -m bench.run --help` for the knobs (fewer organisations, shorter
-runs). Nothing here asserts on timings; tests/test_bench_smoke.py checks the pure helpers (bench/load.py,
-bench/seed_data.py, which import nothing from Django). Everything that touches Django, PostgreSQL or the
-network runs from main(), after the environment is set.
+runs). Nothing here asserts on timings; tests/test_bench_smoke.py checks the helpers. The organisations are
+directory.factories.organisation_rows(): the realistic Norrbotten profiles of the OrganisationFactory.
+Everything that touches Django, PostgreSQL or the network runs from main(), after the environment is set.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import datetime as dt
+import io
 import json
 import os
 import platform
@@ -44,14 +46,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from bench.load import CpuMeter, LoadResult, fetch, parse_wrk, percentile, python_load
-from bench.seed_data import organisation_rows, rows_to_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "directory.json"
@@ -110,6 +111,7 @@ def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from directory.factories import PROFILE_EXTRAS, OrganisationFactory
     from directory.models import Certification, Municipality, Organisation, ServiceCategory
     from directory.search import reindex
 
@@ -125,12 +127,13 @@ def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
     now = timezone.now()
     today = timezone.localdate()
     jitter = random.Random(len(rows))
-    extra = ("services", "municipalities_served", "certifications", "confirmed_days_ago")
-    organisations = []
-    for row in rows:
-        fields = {k: v for k, v in row.items() if k not in extra}
-        confirmed = now - dt.timedelta(days=row["confirmed_days_ago"], minutes=jitter.randint(0, 1440))
-        organisations.append(Organisation(**fields, confirmed_at=confirmed))
+    organisations = [
+        OrganisationFactory.build(
+            **{k: v for k, v in row.items() if k not in PROFILE_EXTRAS},
+            confirmed_at=now - dt.timedelta(days=row["confirmed_days_ago"], minutes=jitter.randint(0, 1440)),
+        )
+        for row in rows
+    ]
 
     started = time.perf_counter()
     sample = organisations[:: max(1, len(organisations) // 500)]
@@ -203,6 +206,32 @@ def expected_search() -> dict[str, Any]:
     result = organisation_search(user=AnonymousUser(), params=params, with_facets=False)
     first = result.organisations.first()
     return {"rows": result.organisations.count(), "first_code": str(first.code) if first else None}
+
+
+def rows_to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], *, changed: bool = False) -> str:
+    """A CSV file (the import's format: lists joined with `|`, booleans true/false) of these rows.
+    `changed=True` alters employees and the English description, for timing an update of every row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if changed and column == "employees":
+                value = (value or 0) + 1
+            elif changed and column == "description_en":
+                value = f"{value} Updated."
+            if value is None:
+                cells.append("")
+            elif isinstance(value, bool):
+                cells.append("true" if value else "false")
+            elif isinstance(value, list):
+                cells.append("|".join(str(v) for v in value))
+            else:
+                cells.append(str(value))
+        writer.writerow(cells)
+    return out.getvalue()
 
 
 def measure_import(rows: list[dict[str, Any]], *, update: bool = False) -> dict[str, Any]:
@@ -427,6 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _log("migrating")
     call_command("migrate", verbosity=0, interactive=False)
     results["migrate_s"] = round(time.perf_counter() - started, 2)
+
+    from directory.factories import organisation_rows
 
     _log(f"seeding {args.organisations:,} organisations")
     rows = organisation_rows(args.organisations, start=100_000)

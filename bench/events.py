@@ -31,8 +31,6 @@ import datetime as dt
 import json
 import os
 import random
-import signal
-import sys
 import threading
 import time
 from collections import Counter
@@ -42,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.load import CpuMeter, LoadResult, fetch, percentile, python_load
+from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "events.json"
@@ -321,38 +319,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from bench.run import (
-        bench_environment,
-        environment,
-        free_port,
-        recreate_database,
-        redis_url_with_db,
-        start_gunicorn,
-        stop_process,
-    )
+    from bench.run import environment, free_port, start_bench, start_gunicorn, stop_process
 
     database_url = os.environ.get("BENCH_EV_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_EV_REDIS_URL") or DEFAULT_REDIS_URL
     db_name = urlsplit(database_url).path.lstrip("/")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops gunicorn
     began = time.perf_counter()
-    _log(f"recreating database {db_name}")
-    pg_version = recreate_database(database_url)
-    env = bench_environment(database_url=database_url, redis_url=redis_url)
-    os.environ.update(env)
-    os.environ["DB_POOL"] = "false"  # this process: plain connections (one per race thread)
-    os.environ.pop("PYTEST_VERSION", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
-    sys.path.insert(0, str(ROOT))
+    pg_version, env, redis_dbs = start_bench(database_url, redis_url, log=_log)
 
-    import django
     import redis
     from django.core.management import call_command
-
-    django.setup()
-    redis_dbs = [redis_url, redis_url_with_db(redis_url, int(urlsplit(redis_url).path.strip("/") or 0) + 1)]
-    for url in redis_dbs:
-        redis.Redis.from_url(url).flushdb()
 
     results: dict[str, Any] = {
         "benchmark": "events",
@@ -408,36 +384,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"bare indexed query: status {status} {body[:200]!r}")
         meter = CpuMeter(server.pid, db_name)
         for name, path in endpoints:
-            _log(f"{name}: warm-up {args.warmup} s")
-            python_load(host="127.0.0.1", port=port, path=path, duration=args.warmup, concurrency=args.concurrency)
-            _log(f"{name}: python client, {args.concurrency} connections, {args.duration} s")
-            load_before = os.getloadavg()[0]
-            meter.start()
-            latencies, errors, statuses, size, wall = python_load(
-                host="127.0.0.1", port=port, path=path, duration=args.duration, concurrency=args.concurrency
-            )
-            cpu = meter.stop()
             load_results.append(
-                LoadResult(
+                measured_python_load(
+                    meter,
                     name=name,
+                    port=port,
                     path=path,
-                    client="python",
-                    duration_s=round(wall, 2),
+                    duration=args.duration,
+                    warmup=args.warmup,
                     concurrency=args.concurrency,
-                    requests=len(latencies) + errors,
-                    errors=errors,
-                    rps=round(len(latencies) / wall, 1),
-                    percentiles_ms=(
-                        {f"p{p}": round(percentile(latencies, p) * 1000, 2) for p in (50, 90, 95, 99)}
-                        if latencies
-                        else {}
-                    ),
-                    mean_ms=round(sum(latencies) / len(latencies) * 1000, 2) if latencies else None,
-                    max_ms=round(max(latencies) * 1000, 2) if latencies else None,
-                    bytes_per_response=size // len(latencies) if latencies else None,
-                    statuses=dict(statuses),
-                    cpu_s=cpu,
-                    load_average_before=round(load_before, 2),
+                    log=_log,
                 )
             )
     finally:

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from bench.load import CpuMeter, LoadResult, fetch, parse_wrk, percentile, python_load
+from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, parse_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "directory.json"
@@ -273,6 +273,30 @@ def measure_import(rows: list[dict[str, Any]], *, update: bool = False) -> dict[
     return result
 
 
+def start_bench(database_url: str, redis_url: str, *, log: Any) -> tuple[str, dict[str, str], list[str]]:
+    """Recreate the bench database, set this process's environment (plain connections; gunicorn keeps the
+    default pool), start Django and empty the two Redis databases (cache, broker). SIGTERM exits, so a
+    `finally` stops gunicorn. Returns the PostgreSQL version, the server's environment and the Redis URLs."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    log(f"recreating database {urlsplit(database_url).path.lstrip('/')}")
+    pg_version = recreate_database(database_url)
+    env = bench_environment(database_url=database_url, redis_url=redis_url)
+    os.environ.update(env)
+    os.environ["DB_POOL"] = "false"
+    os.environ.pop("PYTEST_VERSION", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+    import redis
+
+    django.setup()
+    redis_dbs = [redis_url, redis_url_with_db(redis_url, int(urlsplit(redis_url).path.strip("/") or 0) + 1)]
+    for url in redis_dbs:
+        redis.Redis.from_url(url).flushdb()
+    return pg_version, env, redis_dbs
+
+
 # --- The server --------------------------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -414,26 +438,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
     db_name = urlsplit(database_url).path.lstrip("/")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops gunicorn
     began = time.perf_counter()
+    pg_version, env, redis_dbs = start_bench(database_url, redis_url, log=_log)
 
-    _log(f"recreating database {db_name}")
-    pg_version = recreate_database(database_url)
-    env = bench_environment(database_url=database_url, redis_url=redis_url)
-    os.environ.update(env)
-    os.environ["DB_POOL"] = "false"  # this process: plain connections; gunicorn keeps the default pool
-    os.environ.pop("PYTEST_VERSION", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
-    sys.path.insert(0, str(ROOT))
-
-    import django
     import redis
     from django.core.management import call_command
-
-    django.setup()
-    redis_dbs = [redis_url, redis_url_with_db(redis_url, int(urlsplit(redis_url).path.strip("/") or 0) + 1)]
-    for url in redis_dbs:
-        redis.Redis.from_url(url).flushdb()
 
     results: dict[str, Any] = {
         "benchmark": "directory",
@@ -490,36 +499,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_pages(port, endpoints, expected)
         meter = CpuMeter(server.pid, db_name)
         for name, path in endpoints:
-            _log(f"{name}: warm-up {args.warmup} s")
-            python_load(host="127.0.0.1", port=port, path=path, duration=args.warmup, concurrency=args.concurrency)
-            _log(f"{name}: python client, {args.concurrency} connections, {args.duration} s")
-            load_before = os.getloadavg()[0]
-            meter.start()
-            latencies, errors, statuses, size, wall = python_load(
-                host="127.0.0.1", port=port, path=path, duration=args.duration, concurrency=args.concurrency
-            )
-            cpu = meter.stop()
             load_results.append(
-                LoadResult(
+                measured_python_load(
+                    meter,
                     name=name,
+                    port=port,
                     path=path,
-                    client="python",
-                    duration_s=round(wall, 2),
+                    duration=args.duration,
+                    warmup=args.warmup,
                     concurrency=args.concurrency,
-                    requests=len(latencies) + errors,
-                    errors=errors,
-                    rps=round(len(latencies) / wall, 1),
-                    percentiles_ms=(
-                        {f"p{p}": round(percentile(latencies, p) * 1000, 2) for p in (50, 90, 95, 99)}
-                        if latencies
-                        else {}
-                    ),
-                    mean_ms=round(sum(latencies) / len(latencies) * 1000, 2) if latencies else None,
-                    max_ms=round(max(latencies) * 1000, 2) if latencies else None,
-                    bytes_per_response=size // len(latencies) if latencies else None,
-                    statuses=dict(statuses),
-                    cpu_s=cpu,
-                    load_average_before=round(load_before, 2),
+                    log=_log,
                 )
             )
             if not args.no_wrk:

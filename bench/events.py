@@ -281,24 +281,6 @@ def last_seat_race(*, capacity: int, racers: int) -> dict[str, Any]:
     }
 
 
-# --- Reporting ------------------------------------------------------------------------------------------------
-def table(results: list[LoadResult]) -> str:
-    from bench.run import _fmt
-
-    titles = ("req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "errors", "CPU ms/req")
-    header = f"{'endpoint':<40}" + "".join(f"{title:>11}" for title in titles)
-    lines = [header, "-" * len(header)]
-    for r in results:
-        p = r.percentiles_ms
-        numbers = [r.rps, p.get("p50"), p.get("p90"), p.get("p95"), p.get("p99")]
-        lines.append(
-            f"{r.name:<40}"
-            + "".join(f"{_fmt(n):>11}" for n in numbers)
-            + f"{r.errors:>11}{_fmt(r.server_cpu_ms_per_request):>11}"
-        )
-    return "\n".join(lines)
-
-
 # --- Main -----------------------------------------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.events")
@@ -319,7 +301,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from bench.run import environment, free_port, start_bench, start_gunicorn, stop_process
+    from bench.run import environment, free_port, start_bench, start_gunicorn, stop_process, table
 
     database_url = os.environ.get("BENCH_EV_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_EV_REDIS_URL") or DEFAULT_REDIS_URL
@@ -431,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{seeded['insert_s']} s"
     )
     print(f"HTTP: {args.concurrency} concurrent connections, {args.duration} s per endpoint")
-    print(table(load_results))
+    print(table(load_results, client_column=False))
     if len(load_results) == 2 and load_results[1].rps:
         print(f"  calendar runs at {load_results[0].rps / load_results[1].rps:.0%} of the bare indexed query")
     race = results["race"]

@@ -399,15 +399,17 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def table(results: list[LoadResult]) -> str:
+def table(results: list[LoadResult], *, client_column: bool = True) -> str:
     titles = ("req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "errors", "CPU ms/req")
-    header = f"{'endpoint':<38} {'client':<7}" + "".join(f"{title:>11}" for title in titles)
+    header = (f"{'endpoint':<38} {'client':<7}" if client_column else f"{'endpoint':<40}") + "".join(
+        f"{title:>11}" for title in titles
+    )
     lines = [header, "-" * len(header)]
     for r in results:
         p = r.percentiles_ms
         numbers = [r.rps, p.get("p50"), p.get("p90"), p.get("p95"), p.get("p99")]
         lines.append(
-            f"{r.name:<38} {r.client:<7}"
+            (f"{r.name:<38} {r.client:<7}" if client_column else f"{r.name:<40}")
             + "".join(f"{_fmt(n):>11}" for n in numbers)
             + f"{r.errors:>11}{_fmt(r.server_cpu_ms_per_request):>11}"
         )

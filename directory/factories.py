@@ -1,5 +1,6 @@
 """Factories of the directory: organisations, memberships, certifications; and the realistic organisations of
-Norrbotten that the `norrbotten` trait, the benchmark (`make bench`) and its import file are made of.
+Norrbotten that the `norrbotten` trait, the benchmark (`make bench`) and its import file are made of (their
+words and numbers are in directory/data/norrbotten.toml).
 
 `OrganisationFactory()` is a published ASF in Luleå with a running name ("Organisation 12") that no search in a
 test matches by chance; `OrganisationFactory(norrbotten=True)` is a realistic one (a weighted kind and
@@ -13,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import tomllib
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import factory
@@ -51,185 +54,25 @@ def make_orgnr(prefix: str, n: int) -> str:
     return body + luhn_check_digit(body)
 
 
+_WORDS = tomllib.loads((Path(__file__).resolve().parent / "data" / "norrbotten.toml").read_text(encoding="utf-8"))
 # code: (name, weight ≈ population share, latitude, longitude, postal code prefix, phone area code)
 KOMMUNER: dict[str, tuple[str, float, float, float, str, str]] = {
-    "2505": ("Arvidsjaur", 3.0, 65.5904, 19.1797, "933", "0960"),
-    "2506": ("Arjeplog", 1.2, 66.0517, 17.8867, "930", "0961"),
-    "2510": ("Jokkmokk", 2.0, 66.6066, 19.8228, "962", "0971"),
-    "2513": ("Överkalix", 1.5, 66.3276, 22.8430, "956", "0926"),
-    "2514": ("Kalix", 6.0, 65.8530, 23.1560, "952", "0923"),
-    "2518": ("Övertorneå", 1.5, 66.3889, 23.6500, "957", "0927"),
-    "2521": ("Pajala", 2.0, 67.2125, 23.3677, "984", "0978"),
-    "2523": ("Gällivare", 7.0, 67.1339, 20.6528, "982", "0970"),
-    "2560": ("Älvsbyn", 3.0, 65.6771, 21.0007, "942", "0929"),
-    "2580": ("Luleå", 30.0, 65.5848, 22.1547, "972", "0920"),
-    "2581": ("Piteå", 17.0, 65.3172, 21.4794, "941", "0911"),
-    "2582": ("Boden", 11.0, 65.8252, 21.6886, "961", "0921"),
-    "2583": ("Haparanda", 4.0, 65.8355, 24.1368, "953", "0922"),
-    "2584": ("Kiruna", 9.0, 67.8557, 20.2253, "981", "0980"),
+    code: (m["name"], m["weight"], m["latitude"], m["longitude"], m["postal"], m["area_code"])
+    for code, m in _WORDS["kommun"].items()
 }
-
 # kind: (weight, orgnr prefixes)
 KINDS: dict[str, tuple[float, tuple[str, ...]]] = {
-    "asf": (30, ("769", "769", "556", "802")),
-    "business": (36, ("556",)),
-    "civil_society": (14, ("802",)),
-    "education_private": (5, ("556", "802")),
-    "education_public": (4, ("212",)),
-    "agency": (4, ("202",)),
-    "municipality": (4, ("212",)),
-    "region": (3, ("232",)),
+    kind: (k["weight"], tuple(k["orgnr_prefixes"])) for kind, k in _WORDS["kind"].items()
 }
-
-# The service slugs of directory/reference_data.py with the words an organisation offering them uses.
-SERVICE_TEXTS: dict[str, dict[str, Any]] = {
-    "arbetstraning": {
-        "stems": ["Arbetsträningscentrum", "Jobbverkstaden", "Steget", "Arbetslaget", "Kompassen"],
-        "sv": "Vi erbjuder arbetsträning med handledare i en lugn och trygg miljö.",
-        "en": "We offer work training with a supervisor in a calm, safe setting.",
-        "sni": "88992",
-    },
-    "cafe-restaurang": {
-        "stems": ["Café Kompassen", "Kafé Bryggan", "Restaurang Smaken", "Lunchkrogen", "Fikastugan"],
-        "sv": "I vårt café serverar vi hembakat fika och lunch varje vardag.",
-        "en": "Our café serves home-baked pastries and lunch every weekday.",
-        "sni": "56100",
-    },
-    "catering": {
-        "stems": ["Cateringköket", "Matlaget", "Gröna Grytan", "Köksgänget"],
-        "sv": "Vi levererar catering till möten, konferenser och fester.",
-        "en": "We deliver catering to meetings, conferences and parties.",
-        "sni": "56210",
-    },
-    "aterbruk": {
-        "stems": ["Återbruket", "Returen", "Kretsloppet", "Loppisen", "Second hand-boden"],
-        "sv": "Vi tar emot möbler, kläder och husgeråd och säljer dem vidare i vår second hand-butik.",
-        "en": "We take in furniture, clothes and household goods and sell them on in our second-hand shop.",
-        "sni": "47791",
-    },
-    "stad": {
-        "stems": ["Städservice", "Rent och Fint", "Städpatrullen", "Glansen"],
-        "sv": "Vi utför städning åt företag, föreningar och privatpersoner.",
-        "en": "We clean for businesses, associations and households.",
-        "sni": "81210",
-    },
-    "tvatt": {
-        "stems": ["Tvätteriet", "Tvättstugan", "Mangelboden"],
-        "sv": "Vårt tvätteri tvättar och manglar åt restauranger och hotell.",
-        "en": "Our laundry washes and presses for restaurants and hotels.",
-        "sni": "96010",
-    },
-    "tradgard-skog": {
-        "stems": ["Trädgårdarna", "Trädgårdsgruppen", "Skogslaget", "Gröna Händer", "Odlingen"],
-        "sv": "Vi sköter trädgårdar, parker och grönytor och röjer sly i skogen.",
-        "en": "We look after gardens, parks and green spaces and clear undergrowth in the forest.",
-        "sni": "81300",
-    },
-    "snickeri": {
-        "stems": ["Snickeriet", "Träverkstaden", "Hyvelbänken", "Verkstaden"],
-        "sv": "I snickeriet bygger vi utemöbler och fågelholkar och renoverar gamla möbler.",
-        "en": "In the joinery we build garden furniture and bird boxes and restore old furniture.",
-        "sni": "16230",
-    },
-    "fastighetsskotsel": {
-        "stems": ["Fastighetsservice", "Gårdsfixarna", "Fastighetsskötarna"],
-        "sv": "Vi hjälper fastighetsägare med snöröjning, gräsklippning och enklare underhåll.",
-        "en": "We help property owners with snow clearing, mowing and light maintenance.",
-        "sni": "81100",
-    },
-    "hantverk": {
-        "stems": ["Hantverkshuset", "Vävstugan", "Slöjdboden", "Keramikverkstaden"],
-        "sv": "Vi väver, syr och tillverkar hantverk som säljs i vår butik.",
-        "en": "We weave, sew and make crafts that are sold in our shop.",
-        "sni": "32990",
-    },
-    "transport": {
-        "stems": ["Flyttgruppen", "Transportlaget", "Budbilen", "Flytthjälpen"],
-        "sv": "Vi hjälper till med flytt, budkörning och transport av möbler.",
-        "en": "We help with removals, courier runs and furniture transport.",
-        "sni": "49420",
-    },
-    "montering": {
-        "stems": ["Monteringsgruppen", "Legoverkstaden", "Montageverket"],
-        "sv": "Vi monterar och packar produkter åt industrin i regionen.",
-        "en": "We assemble and pack products for industry in the region.",
-        "sni": "25990",
-    },
-}
-
+# service slug: {"stems": [...], "sv": ..., "en": ..., "sni": ...}
+SERVICE_TEXTS: dict[str, dict[str, Any]] = _WORDS["service"]
 SUPPORT_OFFERED = tuple(SupportOffered.values)
-
-_KIND_SENTENCES_SV = {
-    "asf": [
-        "Vi är ett arbetsintegrerande socialt företag där vinsten återinvesteras i verksamheten.",
-        "Hos oss får människor som står långt från arbetsmarknaden växa i egen takt.",
-        "Vi samarbetar med Arbetsförmedlingen, Försäkringskassan och kommunen.",
-        "Alla som vill ska få pröva på olika arbetsuppgifter och lära sig ett yrke.",
-    ],
-    "business": [
-        "Vi är ett lokalt företag med rötterna i {city}.",
-        "Vi tar gärna emot praktikanter och köper tjänster av sociala företag.",
-        "Våra kunder finns i hela Norrbotten.",
-    ],
-    "civil_society": [
-        "Föreningen samlar medlemmar i {city} med omnejd.",
-        "Vi ordnar aktiviteter, studiecirklar och gemenskap för alla åldrar.",
-    ],
-    "education_public": ["Vi erbjuder vuxenutbildning, yrkesutbildning och svenska för invandrare i {city}."],
-    "education_private": ["Vi driver yrkesutbildningar och arbetsmarknadsutbildningar på uppdrag i {city}."],
-    "agency": ["Vi finns på plats i {city} och samverkar med kommunen och de sociala företagen."],
-    "municipality": ["Enheten stöttar invånare i {city} på vägen mot arbete eller studier."],
-    "region": ["Vi arbetar med hälsa och rehabilitering och samverkar med arbetsgivare i {city}."],
-}
-_KIND_SENTENCES_EN = {
-    "asf": "We are a work-integration social enterprise that reinvests its profit in the business.",
-    "business": "We are a local business that welcomes trainees.",
-    "civil_society": "The association brings people together in {city}.",
-    "education_public": "Adult and vocational education in {city}.",
-    "education_private": "Vocational and labour-market training in {city}.",
-    "agency": "Our office in {city} works with the municipality and social enterprises.",
-    "municipality": "The unit supports residents of {city} on their way to work or studies.",
-    "region": "Health and rehabilitation, working with employers in {city}.",
-}
-_NAMES = {
-    "civil_society": [
-        "Hembygdsföreningen",
-        "Röda Korsets krets",
-        "Stadsmissionen",
-        "Idrottsklubben",
-        "Föreningen Gemenskap",
-        "Odlingsföreningen",
-        "Trädgårdsföreningen",
-        "Naturskyddsföreningen",
-    ],
-    "business": ["Bygg", "El", "VVS", "Logistik", "Fastigheter", "Konsult", "Mekaniska", "Måleri", "Åkeri", "Handel"],
-    "municipality": [
-        "Arbetsmarknadsenheten",
-        "Socialtjänsten",
-        "Vuxenutbildningen",
-        "Daglig verksamhet",
-        "Jobbcentrum",
-        "Fritidsförvaltningen",
-    ],
-    "agency": ["Arbetsförmedlingen", "Försäkringskassan", "Kriminalvården", "Skatteverket"],
-    "region": ["Hälsocentralen", "Psykiatrin", "Folktandvården", "Habiliteringen"],
-    "education_public": ["Komvux", "Lärcentrum", "Gymnasieskolan", "Folkhögskolan"],
-    "education_private": [
-        "Lernia",
-        "Folkuniversitetet",
-        "Studiefrämjandet",
-        "Yrkesakademin",
-        "Utbildningscentrum Nord",
-    ],
-}
-_STREETS = ["Storgatan", "Köpmangatan", "Industrivägen", "Hamngatan", "Skolgatan", "Verkstadsgatan", "Sjögatan"]
-_ACCESSIBILITY = [
-    "Entré utan trappsteg, tillgänglig toalett och parkering nära entrén.",
-    "Hörslinga i samlingslokalen. Ramp vid entrén.",
-    "Lokalen ligger i markplan. Hiss till övervåningen.",
-    "",
-]
-_EASY_SV = "Vi är ett företag i {city}. Hos oss kan du träna på att arbeta. En handledare hjälper dig."
+_KIND_SENTENCES_SV: dict[str, list[str]] = _WORDS["sentences_sv"]
+_KIND_SENTENCES_EN: dict[str, str] = _WORDS["sentences_en"]
+_NAMES: dict[str, list[str]] = _WORDS["names"]
+_STREETS: list[str] = _WORDS["words"]["streets"]
+_ACCESSIBILITY: list[str] = _WORDS["words"]["premises_accessibility"]
+_EASY_SV: str = _WORDS["words"]["easy_sv"]
 
 
 def _weighted(rng: random.Random, table: dict[str, Any], weight: Any) -> str:

@@ -195,6 +195,12 @@ def centre(kommunkod: str, offset: float = 0.0) -> tuple[Decimal, Decimal]:
     return Decimal(str(round(lat + offset, 6))), Decimal(str(round(lon - offset, 6)))
 
 
+def _keeping_extras(make: Any, model_class: Any, *args: Any, profile_extras: Any = None, **kwargs: Any) -> Any:
+    obj = make(model_class, *args, **kwargs)
+    obj._profile_extras = profile_extras
+    return obj
+
+
 class OrganisationFactory(factory.django.DjangoModelFactory):
     """A published ASF in Luleå with a neutral running name. Traits: `norrbotten` (a realistic profile, see
     organisation_profile; its services, municipalities served and certifications are added on create),
@@ -260,17 +266,11 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _build(cls, model_class, *args, **kwargs):
-        extras = kwargs.pop("profile_extras", None)
-        obj = super()._build(model_class, *args, **kwargs)
-        obj._profile_extras = extras
-        return obj
+        return _keeping_extras(super()._build, model_class, *args, **kwargs)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        extras = kwargs.pop("profile_extras", None)
-        obj = super()._create(model_class, *args, **kwargs)
-        obj._profile_extras = extras
-        return obj
+        return _keeping_extras(super()._create, model_class, *args, **kwargs)
 
     @factory.post_generation
     def services(obj, create, extracted, **kwargs):

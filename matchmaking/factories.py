@@ -57,21 +57,29 @@ class _ActorFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     actor = None
+    # Declarations that choose the path and are not model fields.
+    _path_params: tuple[str, ...] = ("actor",)
 
     @classmethod
     def _build(cls, model_class, *args, **kwargs):
-        kwargs.pop("actor", None)
+        for name in cls._path_params:
+            kwargs.pop(name, None)
         return super()._build(model_class, *args, **kwargs)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        actor = kwargs.pop("actor", None)
-        if actor is None:
-            return super()._create(model_class, *args, **kwargs)
-        return cls._create_as(actor, kwargs)
+        params = {name: kwargs.pop(name, None) for name in cls._path_params}
+        if params["actor"] is None:
+            return cls._create_directly(super()._create(model_class, *args, **kwargs))
+        return cls._create_as(kwargs, **params)
 
     @classmethod
-    def _create_as(cls, actor: Any, data: dict[str, Any]) -> Any:  # pragma: no cover - overridden
+    def _create_directly(cls, obj: Any) -> Any:
+        """What the services would also have changed around an object written directly."""
+        return obj
+
+    @classmethod
+    def _create_as(cls, data: dict[str, Any], *, actor: Any) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
 
@@ -128,7 +136,7 @@ class ParticipantFactory(_ActorFactory):
         exited = factory.Trait(exit_date=factory.LazyAttribute(lambda o: o.entry_date + dt.timedelta(days=180)))
 
     @classmethod
-    def _create_as(cls, actor: Any, data: dict[str, Any]) -> Participant:
+    def _create_as(cls, data: dict[str, Any], *, actor: Any) -> Participant:
         project, organisation = data.pop("project"), data.pop("raised_by_organisation")
         return services.participant_create(actor=actor, project=project, organisation=organisation, data=data)
 
@@ -165,7 +173,7 @@ class NeedFactory(_ActorFactory):
         closed = factory.Trait(status=NeedStatus.CLOSED)
 
     @classmethod
-    def _create_as(cls, actor: Any, data: dict[str, Any]) -> Need:
+    def _create_as(cls, data: dict[str, Any], *, actor: Any) -> Need:
         participant = data.pop("participant")
         return services.need_create(actor=actor, participant=participant, data=data)
 
@@ -216,7 +224,7 @@ class OpportunityFactory(_ActorFactory):
         return kwargs
 
     @classmethod
-    def _create_as(cls, actor: Any, data: dict[str, Any]) -> Opportunity:
+    def _create_as(cls, data: dict[str, Any], *, actor: Any) -> Opportunity:
         organisation = data.pop("organisation")
         return services.opportunity_create(actor=actor, organisation=organisation, data=data)
 
@@ -256,20 +264,10 @@ class MatchFactory(_ActorFactory):
         lambda o: o.started_on + dt.timedelta(days=90) if o.status == MatchStatus.ENDED else None
     )
     host = None
+    _path_params = ("actor", "host")
 
     @classmethod
-    def _build(cls, model_class, *args, **kwargs):
-        kwargs.pop("host", None)
-        return super()._build(model_class, *args, **kwargs)
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        host = kwargs.pop("host", None)
-        if kwargs.get("actor") is not None:
-            kwargs["host"] = host
-            return super()._create(model_class, *args, **kwargs)
-        kwargs.pop("actor", None)
-        match = super()._create(model_class, *args, **kwargs)
+    def _create_directly(cls, match: Match) -> Match:
         if match.status in (MatchStatus.ACCEPTED, MatchStatus.STARTED):
             Opportunity.objects.filter(pk=match.opportunity_id, places_available__gt=0).update(
                 places_available=F("places_available") - 1
@@ -279,8 +277,8 @@ class MatchFactory(_ActorFactory):
         return match
 
     @classmethod
-    def _create_as(cls, actor: Any, data: dict[str, Any]) -> Match:
-        host, status = data["host"], data["status"]
+    def _create_as(cls, data: dict[str, Any], *, actor: Any, host: Any = None) -> Match:
+        status = data["status"]
         match = services.match_propose(actor=actor, need=data["need"], opportunity=data["opportunity"])
         if status == MatchStatus.DECLINED:
             return services.match_decline(actor=host, match=match, reason=data["decline_reason"])

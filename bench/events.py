@@ -28,13 +28,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import random
-import secrets
-import signal
-import sys
 import threading
 import time
 from collections import Counter
@@ -44,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.load import CpuMeter, LoadResult, fetch, percentile, python_load
+from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "events.json"
@@ -71,40 +67,35 @@ def _log(message: str) -> None:
     print(f"[bench-ev {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
 
 
-def _token_hash() -> str:
-    return hashlib.sha256(secrets.token_urlsafe(24).encode()).hexdigest()
-
-
 # --- Seeding --------------------------------------------------------------------------------------------------
 def seed(*, events: int, registrations: int, organisations: int, users: int, rng: random.Random) -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from asfnet.factories import UserFactory
+    from asfnet.models import User
     from bench.matchmaking import MUNICIPALITY_WEIGHTS
-    from bench.seed_data import make_orgnr
+    from directory.factories import OrganisationFactory, make_orgnr
     from directory.models import Membership, Municipality, Organisation, OrganisationKind
+    from events.factories import EventFactory, new_token_hash
     from events.models import Attendance, Event, Registration, RegistrationStatus
 
-    User = get_user_model()
     started = time.perf_counter()
     municipalities = list(Municipality.objects.values_list("code", flat=True))
     weights = [MUNICIPALITY_WEIGHTS.get(code, 1) for code in municipalities]
     kinds = [OrganisationKind.ASF] * 6 + [OrganisationKind.MUNICIPALITY, OrganisationKind.BUSINESS]
     orgs = [
-        Organisation(
+        OrganisationFactory.build(
             name=f"Bench-organisation {n}",
             kind=rng.choice(kinds),
             orgnr=make_orgnr("802", 200_000 + n),
             kommunkod=rng.choices(municipalities, weights)[0],
-            published=True,
         )
         for n in range(organisations)
     ]
-    unusable = make_password(None)
     people = [
-        User(email=f"bench-member-{n}@example.org", full_name=f"Medlem {n}", password=unusable) for n in range(users)
+        UserFactory.build(email=f"bench-member-{n}@example.org", full_name=f"Medlem {n}", password=None)
+        for n in range(users)
     ]
     now = timezone.now()
     with transaction.atomic():
@@ -121,19 +112,21 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
             end = start + dt.timedelta(hours=rng.choice([1, 2, 3, 6]))
             online = rng.random() < 0.3
             rows.append(
-                Event(
+                EventFactory.build(
                     organiser=rng.choice(orgs),
                     kind=rng.choice(KINDS),
                     title_sv=f"{rng.choice(TITLES)} #{i}",
+                    title_en="",
                     description_sv="Välkommen! Fika serveras. Lokalen är tillgänglig med rullstol.",
+                    description_en="",
                     start=start,
                     end=end,
                     place_name="" if online else "Folkets hus",
+                    street_address="",
                     online_url="https://meet.example.org/bench" if online else "",
                     kommunkod=rng.choices(municipalities, weights)[0],
                     audience=rng.choices(list(AUDIENCES), list(AUDIENCES.values()))[0],
                     capacity=rng.choice([None, 30, 50, 100, 200]),
-                    status="published",
                 )
             )
         for sample in rows[:: max(1, events // 200)]:  # seed data is valid data: check a spread sample
@@ -176,7 +169,7 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
                         attendance=rng.choice([Attendance.PRESENT, Attendance.ABSENT])
                         if past and status == RegistrationStatus.CONFIRMED
                         else Attendance.UNKNOWN,
-                        token_hash=_token_hash(),
+                        token_hash=new_token_hash(),
                         cancelled_at=now if status == RegistrationStatus.CANCELLED else None,
                     )
                 )
@@ -190,7 +183,7 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
                         guest_name=f"Gäst {g}",
                         guest_email=f"guest-{g}-{index}@example.net",
                         status=status,
-                        token_hash=_token_hash(),
+                        token_hash=new_token_hash(),
                     )
                 )
         for sample in regs[:: max(1, len(regs) // 200)]:
@@ -216,48 +209,29 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
 
 # --- The last-seat race ---------------------------------------------------------------------------------------
 def last_seat_race(*, capacity: int, racers: int) -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
     from django.db import connection, connections
-    from django.utils import timezone
 
-    from bench.seed_data import make_orgnr
-    from directory.models import Membership, Organisation, OrganisationKind
+    from asfnet.factories import UserFactory
+    from asfnet.models import User
+    from directory.factories import MembershipFactory, OrganisationFactory, make_orgnr
     from events import services
+    from events.factories import EventFactory
     from events.models import Event, Registration, RegistrationStatus
 
-    User = get_user_model()
-    orgs = Organisation.objects.bulk_create(
-        [
-            Organisation(
-                name=f"Race-ASF {n}",
-                kind=OrganisationKind.ASF,
-                orgnr=make_orgnr("769", 300_000 + n),
-                kommunkod="2580",
-                published=True,
-            )
-            for n in range(racers)
-        ]
-    )
-    unusable = make_password(None)
-    users = User.objects.bulk_create(
-        [User(email=f"race-{n}@example.org", full_name=f"Racer {n}", password=unusable) for n in range(racers)]
-    )
-    Membership.objects.bulk_create([Membership(user=u, organisation=o) for u, o in zip(users, orgs, strict=True)])
-    start = timezone.now() + dt.timedelta(days=7)
-    event = Event(
-        organiser=orgs[0],
+    users = [
+        MembershipFactory(
+            user=UserFactory(email=f"race-{n}@example.org", full_name=f"Racer {n}", password=None, verified=False),
+            organisation=OrganisationFactory(name=f"Race-ASF {n}", orgnr=make_orgnr("769", 300_000 + n)),
+        ).user
+        for n in range(racers)
+    ]
+    event = EventFactory(
+        organiser=users[0].memberships.get().organisation,
         title_sv="Sista platsen",
-        start=start,
-        end=start + dt.timedelta(hours=2),
-        place_name="Kulturens hus",
-        kommunkod="2580",
-        audience="public",
+        start_in=dt.timedelta(days=7),
         capacity=capacity,
-        status="published",
     )
     event.full_clean()
-    event.save()
     connection.close()  # the threads open their own; this one is not shared with them
 
     barrier = threading.Barrier(racers)
@@ -307,24 +281,6 @@ def last_seat_race(*, capacity: int, racers: int) -> dict[str, Any]:
     }
 
 
-# --- Reporting ------------------------------------------------------------------------------------------------
-def table(results: list[LoadResult]) -> str:
-    from bench.run import _fmt
-
-    titles = ("req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "errors", "CPU ms/req")
-    header = f"{'endpoint':<40}" + "".join(f"{title:>11}" for title in titles)
-    lines = [header, "-" * len(header)]
-    for r in results:
-        p = r.percentiles_ms
-        numbers = [r.rps, p.get("p50"), p.get("p90"), p.get("p95"), p.get("p99")]
-        lines.append(
-            f"{r.name:<40}"
-            + "".join(f"{_fmt(n):>11}" for n in numbers)
-            + f"{r.errors:>11}{_fmt(r.server_cpu_ms_per_request):>11}"
-        )
-    return "\n".join(lines)
-
-
 # --- Main -----------------------------------------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.events")
@@ -345,38 +301,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from bench.run import (
-        bench_environment,
-        environment,
-        free_port,
-        recreate_database,
-        redis_url_with_db,
-        start_gunicorn,
-        stop_process,
-    )
+    from bench.run import environment, free_port, start_bench, start_gunicorn, stop_process, table
 
     database_url = os.environ.get("BENCH_EV_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_EV_REDIS_URL") or DEFAULT_REDIS_URL
     db_name = urlsplit(database_url).path.lstrip("/")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops gunicorn
     began = time.perf_counter()
-    _log(f"recreating database {db_name}")
-    pg_version = recreate_database(database_url)
-    env = bench_environment(database_url=database_url, redis_url=redis_url)
-    os.environ.update(env)
-    os.environ["DB_POOL"] = "false"  # this process: plain connections (one per race thread)
-    os.environ.pop("PYTEST_VERSION", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
-    sys.path.insert(0, str(ROOT))
+    pg_version, env, redis_dbs = start_bench(database_url, redis_url, log=_log)
 
-    import django
     import redis
     from django.core.management import call_command
-
-    django.setup()
-    redis_dbs = [redis_url, redis_url_with_db(redis_url, int(urlsplit(redis_url).path.strip("/") or 0) + 1)]
-    for url in redis_dbs:
-        redis.Redis.from_url(url).flushdb()
 
     results: dict[str, Any] = {
         "benchmark": "events",
@@ -432,36 +366,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"bare indexed query: status {status} {body[:200]!r}")
         meter = CpuMeter(server.pid, db_name)
         for name, path in endpoints:
-            _log(f"{name}: warm-up {args.warmup} s")
-            python_load(host="127.0.0.1", port=port, path=path, duration=args.warmup, concurrency=args.concurrency)
-            _log(f"{name}: python client, {args.concurrency} connections, {args.duration} s")
-            load_before = os.getloadavg()[0]
-            meter.start()
-            latencies, errors, statuses, size, wall = python_load(
-                host="127.0.0.1", port=port, path=path, duration=args.duration, concurrency=args.concurrency
-            )
-            cpu = meter.stop()
             load_results.append(
-                LoadResult(
+                measured_python_load(
+                    meter,
                     name=name,
+                    port=port,
                     path=path,
-                    client="python",
-                    duration_s=round(wall, 2),
+                    duration=args.duration,
+                    warmup=args.warmup,
                     concurrency=args.concurrency,
-                    requests=len(latencies) + errors,
-                    errors=errors,
-                    rps=round(len(latencies) / wall, 1),
-                    percentiles_ms=(
-                        {f"p{p}": round(percentile(latencies, p) * 1000, 2) for p in (50, 90, 95, 99)}
-                        if latencies
-                        else {}
-                    ),
-                    mean_ms=round(sum(latencies) / len(latencies) * 1000, 2) if latencies else None,
-                    max_ms=round(max(latencies) * 1000, 2) if latencies else None,
-                    bytes_per_response=size // len(latencies) if latencies else None,
-                    statuses=dict(statuses),
-                    cpu_s=cpu,
-                    load_average_before=round(load_before, 2),
+                    log=_log,
                 )
             )
     finally:
@@ -499,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{seeded['insert_s']} s"
     )
     print(f"HTTP: {args.concurrency} concurrent connections, {args.duration} s per endpoint")
-    print(table(load_results))
+    print(table(load_results, client_column=False))
     if len(load_results) == 2 and load_results[1].rps:
         print(f"  calendar runs at {load_results[0].rps / load_results[1].rps:.0%} of the bare indexed query")
     race = results["race"]

@@ -134,6 +134,41 @@ def python_load(
     return all_latencies, sum(errors), sum(statuses, Counter()), sum(sizes), wall
 
 
+def measured_python_load(
+    meter: CpuMeter, *, name: str, port: int, path: str, duration: int, warmup: int, concurrency: int, log: Any
+) -> LoadResult:
+    """Warm `path` up for `warmup` seconds, then load it for `duration` seconds with `concurrency` connections
+    of the Python client, metering the server's CPU: the figures of one row of a benchmark's table."""
+    log(f"{name}: warm-up {warmup} s")
+    python_load(host="127.0.0.1", port=port, path=path, duration=warmup, concurrency=concurrency)
+    log(f"{name}: python client, {concurrency} connections, {duration} s")
+    load_before = os.getloadavg()[0]
+    meter.start()
+    latencies, errors, statuses, size, wall = python_load(
+        host="127.0.0.1", port=port, path=path, duration=duration, concurrency=concurrency
+    )
+    cpu = meter.stop()
+    return LoadResult(
+        name=name,
+        path=path,
+        client="python",
+        duration_s=round(wall, 2),
+        concurrency=concurrency,
+        requests=len(latencies) + errors,
+        errors=errors,
+        rps=round(len(latencies) / wall, 1),
+        percentiles_ms=(
+            {f"p{p}": round(percentile(latencies, p) * 1000, 2) for p in (50, 90, 95, 99)} if latencies else {}
+        ),
+        mean_ms=round(sum(latencies) / len(latencies) * 1000, 2) if latencies else None,
+        max_ms=round(max(latencies) * 1000, 2) if latencies else None,
+        bytes_per_response=size // len(latencies) if latencies else None,
+        statuses=dict(statuses),
+        cpu_s=cpu,
+        load_average_before=round(load_before, 2),
+    )
+
+
 def _processes() -> list[tuple[int, int, str, float]]:
     """(pid, parent pid, command line, CPU seconds user + system) of every process, from /proc."""
     tick = os.sysconf("SC_CLK_TCK")

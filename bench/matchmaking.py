@@ -94,22 +94,19 @@ def seed(count: int, *, rng: random.Random) -> dict[str, Any]:
     from django.db import transaction
     from django.utils import timezone
 
-    from bench.seed_data import make_orgnr
-    from directory.models import Organisation, OrganisationKind, ServiceCategory
+    from directory.factories import OrganisationFactory, make_orgnr
+    from directory.models import Organisation, ServiceCategory
+    from matchmaking.factories import OpportunityFactory
     from matchmaking.models import Opportunity
 
     started = time.perf_counter()
     codes = list(MUNICIPALITY_WEIGHTS)
     weights = list(MUNICIPALITY_WEIGHTS.values())
-    service_ids = list(ServiceCategory.objects.values_list("pk", flat=True))
+    categories = list(ServiceCategory.objects.all())
     hosts_per_municipality = max(1, count // 40 // len(codes))
     organisations = [
-        Organisation(
-            name=f"Bench-ASF {code}-{i}",
-            kind=OrganisationKind.ASF,
-            orgnr=make_orgnr("769", n),
-            kommunkod=code,
-            takes_placements=True,
+        OrganisationFactory.build(
+            name=f"Bench-ASF {code}-{i}", orgnr=make_orgnr("769", n), kommunkod=code, takes_placements=True
         )
         for n, (code, i) in enumerate((c, i) for c in codes for i in range(hosts_per_municipality))
     ]
@@ -118,9 +115,9 @@ def seed(count: int, *, rng: random.Random) -> dict[str, Any]:
     fresh_days = settings.OPPORTUNITY_REFRESH_WEEKS * 7 - 2
     with transaction.atomic():
         Organisation.objects.bulk_create(organisations, batch_size=2000)
-        hosts: dict[str, list[int]] = {}
+        hosts: dict[str, list[Any]] = {}
         for org in organisations:
-            hosts.setdefault(org.kommunkod, []).append(org.pk)
+            hosts.setdefault(org.kommunkod, []).append(org)
         opportunities = []
         for i in range(count):
             municipality = rng.choices(codes, weights)[0]
@@ -132,12 +129,12 @@ def seed(count: int, *, rng: random.Random) -> dict[str, Any]:
             if ends is not None and ends < today:
                 ends = today + dt.timedelta(days=rng.randint(30, 365))
             opportunities.append(
-                Opportunity(
-                    organisation_id=rng.choice(hosts[municipality]),
+                OpportunityFactory.build(
+                    organisation=rng.choice(hosts[municipality]),
                     type=rng.choice(TYPES),
                     title=f"{rng.choice(TITLES)} #{i}",
                     description="Handledare finns på plats. Vi anpassar uppgifterna efter dig.",
-                    service_id=rng.choice(service_ids) if rng.random() < 0.9 else None,
+                    service=rng.choice(categories) if rng.random() < 0.9 else None,
                     occupation_code=rng.choice(OCCUPATIONS) if rng.random() < 0.8 else "",
                     municipality=municipality,
                     hours_per_week_min=low,
@@ -170,38 +167,27 @@ def seed(count: int, *, rng: random.Random) -> dict[str, Any]:
 
 def make_need() -> Any:
     """One need of a participant in Luleå, raised by Luleå kommun."""
-    from directory.models import Organisation, OrganisationKind, ServiceCategory
-    from matchmaking.models import FundedProject, Need, Participant
+    from matchmaking.factories import NeedFactory, ParticipantFactory
+    from matchmaking.models import Need
 
-    project = FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0")
-    lulea = Organisation.objects.create(
-        name="Luleå kommun", kind=OrganisationKind.MUNICIPALITY, orgnr="2120002742", kommunkod="2580"
-    )
-    participant = Participant.objects.create(
+    participant = ParticipantFactory(
         code="P-BENCH01",
-        project=project,
-        raised_by_organisation=lulea,
         gender="woman",
         birth_date=dt.date(1997, 6, 15),
         entry_date=dt.date(2025, 1, 15),
-        status_at_entry="unemployed",
-        unemployed_months=14,
         municipality="2580",
     )
-    need = Need(
+    need = NeedFactory(
         participant=participant,
         occupation_codes=["9111", "5120"],
-        hours_per_week=20,
         times=["mornings"],
         municipality="2580",
         travel_km=60,
         adaptations=["calm", "clear_instructions"],
-        supervisor_needed=True,
         earliest_start=dt.date.today(),
+        services=["cafe-restaurang", "aterbruk"],
     )
     need.full_clean()
-    need.save()
-    need.services.set(ServiceCategory.objects.filter(slug__in=["cafe-restaurang", "aterbruk"]))
     return Need.objects.get(pk=need.pk)
 
 

@@ -95,29 +95,21 @@ def _proc_status_mib(field: str) -> float:
 
 # --- Seeding --------------------------------------------------------------------------------------------------
 def setup_project() -> tuple[Any, list[Any]]:
-    from bench.seed_data import make_orgnr
+    from directory.factories import OrganisationFactory, make_orgnr
     from directory.models import Municipality, Organisation, OrganisationKind
-    from matchmaking.models import FundedProject
+    from matchmaking.factories import FundedProjectFactory
 
-    project = FundedProject(
-        diarienummer="23-051-S06",
-        name="Samverkan för ASF i södra Norrbotten 2.0",
-        starts_on=PERIOD[0],
-        ends_on=PERIOD[1],
-    )
+    project = FundedProjectFactory(starts_on=PERIOD[0], ends_on=PERIOD[1])
     project.full_clean()
-    project.save()
-    municipalities = list(Municipality.objects.all())
     orgs = Organisation.objects.bulk_create(
         [
-            Organisation(
+            OrganisationFactory.build(
                 name=f"{m.name} kommun",
                 kind=OrganisationKind.MUNICIPALITY,
                 orgnr=make_orgnr("212", 100 + n),
                 kommunkod=m.code,
-                published=True,
             )
-            for n, m in enumerate(municipalities)
+            for n, m in enumerate(Municipality.objects.all())
         ]
     )
     return project, orgs

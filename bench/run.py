@@ -23,16 +23,18 @@ gunicorn is always stopped and Redis databases 6 and 7 are emptied at the end. T
 for inspection (`psql asfnet_bench`); the next run drops and recreates it.
 
 Run: `make bench`, or `.venv/bin/python -m bench.run --help` for the knobs (fewer organisations, shorter
-runs). Nothing here asserts on timings; tests/test_bench_smoke.py checks the pure helpers (bench/load.py,
-bench/seed_data.py, which import nothing from Django). Everything that touches Django, PostgreSQL or the
-network runs from main(), after the environment is set.
+runs). Nothing here asserts on timings; tests/test_bench_smoke.py checks the helpers. The organisations are
+directory.factories.organisation_rows(): the realistic Norrbotten profiles of the OrganisationFactory.
+Everything that touches Django, PostgreSQL or the network runs from main(), after the environment is set.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import datetime as dt
+import io
 import json
 import os
 import platform
@@ -44,14 +46,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from bench.load import CpuMeter, LoadResult, fetch, parse_wrk, percentile, python_load
-from bench.seed_data import organisation_rows, rows_to_csv
+from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, parse_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "directory.json"
@@ -110,6 +111,7 @@ def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from directory.factories import PROFILE_EXTRAS, OrganisationFactory
     from directory.models import Certification, Municipality, Organisation, ServiceCategory
     from directory.search import reindex
 
@@ -125,12 +127,13 @@ def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
     now = timezone.now()
     today = timezone.localdate()
     jitter = random.Random(len(rows))
-    extra = ("services", "municipalities_served", "certifications", "confirmed_days_ago")
-    organisations = []
-    for row in rows:
-        fields = {k: v for k, v in row.items() if k not in extra}
-        confirmed = now - dt.timedelta(days=row["confirmed_days_ago"], minutes=jitter.randint(0, 1440))
-        organisations.append(Organisation(**fields, confirmed_at=confirmed))
+    organisations = [
+        OrganisationFactory.build(
+            **{k: v for k, v in row.items() if k not in PROFILE_EXTRAS},
+            confirmed_at=now - dt.timedelta(days=row["confirmed_days_ago"], minutes=jitter.randint(0, 1440)),
+        )
+        for row in rows
+    ]
 
     started = time.perf_counter()
     sample = organisations[:: max(1, len(organisations) // 500)]
@@ -205,6 +208,32 @@ def expected_search() -> dict[str, Any]:
     return {"rows": result.organisations.count(), "first_code": str(first.code) if first else None}
 
 
+def rows_to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], *, changed: bool = False) -> str:
+    """A CSV file (the import's format: lists joined with `|`, booleans true/false) of these rows.
+    `changed=True` alters employees and the English description, for timing an update of every row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if changed and column == "employees":
+                value = (value or 0) + 1
+            elif changed and column == "description_en":
+                value = f"{value} Updated."
+            if value is None:
+                cells.append("")
+            elif isinstance(value, bool):
+                cells.append("true" if value else "false")
+            elif isinstance(value, list):
+                cells.append("|".join(str(v) for v in value))
+            else:
+                cells.append(str(value))
+        writer.writerow(cells)
+    return out.getvalue()
+
+
 def measure_import(rows: list[dict[str, Any]], *, update: bool = False) -> dict[str, Any]:
     import importlib.util
 
@@ -242,6 +271,30 @@ def measure_import(rows: list[dict[str, Any]], *, update: bool = False) -> dict[
     result["organisations_after"] = Organisation.objects.count()
     result["organisations_added"] = result["organisations_after"] - before
     return result
+
+
+def start_bench(database_url: str, redis_url: str, *, log: Any) -> tuple[str, dict[str, str], list[str]]:
+    """Recreate the bench database, set this process's environment (plain connections; gunicorn keeps the
+    default pool), start Django and empty the two Redis databases (cache, broker). SIGTERM exits, so a
+    `finally` stops gunicorn. Returns the PostgreSQL version, the server's environment and the Redis URLs."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    log(f"recreating database {urlsplit(database_url).path.lstrip('/')}")
+    pg_version = recreate_database(database_url)
+    env = bench_environment(database_url=database_url, redis_url=redis_url)
+    os.environ.update(env)
+    os.environ["DB_POOL"] = "false"
+    os.environ.pop("PYTEST_VERSION", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+    import redis
+
+    django.setup()
+    redis_dbs = [redis_url, redis_url_with_db(redis_url, int(urlsplit(redis_url).path.strip("/") or 0) + 1)]
+    for url in redis_dbs:
+        redis.Redis.from_url(url).flushdb()
+    return pg_version, env, redis_dbs
 
 
 # --- The server --------------------------------------------------------------------------------------------
@@ -346,15 +399,17 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def table(results: list[LoadResult]) -> str:
+def table(results: list[LoadResult], *, client_column: bool = True) -> str:
     titles = ("req/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "errors", "CPU ms/req")
-    header = f"{'endpoint':<38} {'client':<7}" + "".join(f"{title:>11}" for title in titles)
+    header = (f"{'endpoint':<38} {'client':<7}" if client_column else f"{'endpoint':<40}") + "".join(
+        f"{title:>11}" for title in titles
+    )
     lines = [header, "-" * len(header)]
     for r in results:
         p = r.percentiles_ms
         numbers = [r.rps, p.get("p50"), p.get("p90"), p.get("p95"), p.get("p99")]
         lines.append(
-            f"{r.name:<38} {r.client:<7}"
+            (f"{r.name:<38} {r.client:<7}" if client_column else f"{r.name:<40}")
             + "".join(f"{_fmt(n):>11}" for n in numbers)
             + f"{r.errors:>11}{_fmt(r.server_cpu_ms_per_request):>11}"
         )
@@ -385,26 +440,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
     db_name = urlsplit(database_url).path.lstrip("/")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops gunicorn
     began = time.perf_counter()
+    pg_version, env, redis_dbs = start_bench(database_url, redis_url, log=_log)
 
-    _log(f"recreating database {db_name}")
-    pg_version = recreate_database(database_url)
-    env = bench_environment(database_url=database_url, redis_url=redis_url)
-    os.environ.update(env)
-    os.environ["DB_POOL"] = "false"  # this process: plain connections; gunicorn keeps the default pool
-    os.environ.pop("PYTEST_VERSION", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
-    sys.path.insert(0, str(ROOT))
-
-    import django
     import redis
     from django.core.management import call_command
-
-    django.setup()
-    redis_dbs = [redis_url, redis_url_with_db(redis_url, int(urlsplit(redis_url).path.strip("/") or 0) + 1)]
-    for url in redis_dbs:
-        redis.Redis.from_url(url).flushdb()
 
     results: dict[str, Any] = {
         "benchmark": "directory",
@@ -427,6 +467,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _log("migrating")
     call_command("migrate", verbosity=0, interactive=False)
     results["migrate_s"] = round(time.perf_counter() - started, 2)
+
+    from directory.factories import organisation_rows
 
     _log(f"seeding {args.organisations:,} organisations")
     rows = organisation_rows(args.organisations, start=100_000)
@@ -459,36 +501,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_pages(port, endpoints, expected)
         meter = CpuMeter(server.pid, db_name)
         for name, path in endpoints:
-            _log(f"{name}: warm-up {args.warmup} s")
-            python_load(host="127.0.0.1", port=port, path=path, duration=args.warmup, concurrency=args.concurrency)
-            _log(f"{name}: python client, {args.concurrency} connections, {args.duration} s")
-            load_before = os.getloadavg()[0]
-            meter.start()
-            latencies, errors, statuses, size, wall = python_load(
-                host="127.0.0.1", port=port, path=path, duration=args.duration, concurrency=args.concurrency
-            )
-            cpu = meter.stop()
             load_results.append(
-                LoadResult(
+                measured_python_load(
+                    meter,
                     name=name,
+                    port=port,
                     path=path,
-                    client="python",
-                    duration_s=round(wall, 2),
+                    duration=args.duration,
+                    warmup=args.warmup,
                     concurrency=args.concurrency,
-                    requests=len(latencies) + errors,
-                    errors=errors,
-                    rps=round(len(latencies) / wall, 1),
-                    percentiles_ms=(
-                        {f"p{p}": round(percentile(latencies, p) * 1000, 2) for p in (50, 90, 95, 99)}
-                        if latencies
-                        else {}
-                    ),
-                    mean_ms=round(sum(latencies) / len(latencies) * 1000, 2) if latencies else None,
-                    max_ms=round(max(latencies) * 1000, 2) if latencies else None,
-                    bytes_per_response=size // len(latencies) if latencies else None,
-                    statuses=dict(statuses),
-                    cpu_s=cpu,
-                    load_average_before=round(load_before, 2),
+                    log=_log,
                 )
             )
             if not args.no_wrk:

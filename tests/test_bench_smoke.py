@@ -1,6 +1,6 @@
-"""`make bench`'s own arithmetic and data, checked cheaply: percentiles, orgnr generation, the seed rows (valid
-by the model's rules, and matching the benchmarked search), the import CSV, wrk output parsing, and the
-benchmark-only views. No timings are asserted anywhere."""
+"""`make bench`'s own arithmetic and data, checked cheaply: percentiles, orgnr generation, the seed rows of
+directory.factories (valid by the model's rules, and matching the benchmarked search), the import CSV, wrk
+output parsing, and the benchmark-only views. No timings are asserted anywhere."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from django.urls import NoReverseMatch, reverse
 from asfnet import bench_urls, tabular
 from asfnet.identifiers import luhn_ok, normalise_orgnr
 from bench.load import LoadResult, parse_wrk, percentile
-from bench.run import SEARCH_PATH
-from bench.seed_data import KOMMUNER, luhn_check_digit, make_orgnr, organisation_rows, rows_to_csv
+from bench.run import SEARCH_PATH, rows_to_csv
 from directory import imports, reference_data
+from directory.factories import KOMMUNER, luhn_check_digit, make_orgnr, organisation_rows
 from directory.models import Organisation, OrganisationKind, SupportOffered
 from tests.factories import OrganisationFactory
 

@@ -37,7 +37,7 @@ from directory.search import reindex
 from tests.factories import MembershipFactory, OrganisationFactory, make_orgnr
 
 LIST = reverse("api:organization_list")
-ORGNR = make_orgnr(4242, prefix="769")  # a valid orgnr of group 7 (ekonomisk förening)
+ORGNR = make_orgnr("769", 4242)  # a valid orgnr of group 7 (ekonomisk förening)
 ORGNR_DISPLAY = f"{ORGNR[:6]}-{ORGNR[6:]}"
 
 

@@ -39,7 +39,7 @@ HEADER = "orgnr,name,kind,kommunkod,employees"
 
 def orgnr(n: int) -> str:
     """A valid orgnr that the factories never produce (prefix 802: ideella föreningar)."""
-    return make_orgnr(n, prefix="802")
+    return make_orgnr("802", n)
 
 
 def csv_of(*lines: str, header: str = HEADER) -> str:

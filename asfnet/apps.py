@@ -2,6 +2,9 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class AsfnetConfig(AppConfig):
+class SiteConfig(AppConfig):
+    """The site layer on top of the apps: settings, root URLs, the home page, demo seeding."""
+
     name = "asfnet"
-    verbose_name = _("asfnet core")
+    label = "site"
+    verbose_name = _("asfnet site")

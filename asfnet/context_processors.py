@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from asfnet.access import Role, role_of
+from directory.access import Role, role_of
 
 
 def site(request: HttpRequest) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.adapters import pending_invitation
-from asfnet.cache import fail_closed_refusal, reset_fail_closed_refusal
-from asfnet.identifiers import refuse_personnummer
+from directory.adapters import pending_invitation
+from kernel.cache import fail_closed_refusal, reset_fail_closed_refusal
+from kernel.identifiers import refuse_personnummer
 
 
 class SignupForm(AllauthSignupForm):
@@ -30,7 +30,7 @@ class SignupForm(AllauthSignupForm):
 
 class _TotpOutageMessageMixin:
     """While the cache (Redis) is unreachable a right TOTP code is refused, because the mark that stops it
-    being used twice cannot be written (asfnet.cache). Say so, and point to the recovery codes, instead of
+    being used twice cannot be written (kernel.cache). Say so, and point to the recovery codes, instead of
     calling a right code incorrect."""
 
     def clean_code(self) -> str:

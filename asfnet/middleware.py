@@ -1,10 +1,8 @@
-"""Cross-cutting middleware: request ids, security headers, MFA enforcement, idle sessions."""
+"""Site middleware that needs the apps: MFA enforcement for roles that handle participant data, and idle sessions."""
 
 from __future__ import annotations
 
-import re
 import time
-import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -13,67 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from asfnet.request_context import reset_request_id, set_request_id
-
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-
-
-class RequestIdMiddleware:
-    """Gives every request an id (a proxy's X-Request-ID when it is well-formed, else a new one), makes it
-    available to services and log records, and returns it in the X-Request-ID header."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = request_id  # type: ignore[attr-defined]
-        token = set_request_id(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            reset_request_id(token)
-        response["X-Request-ID"] = request_id
-        return response
-
-
-def content_security_policy() -> str:
-    img = " ".join(["'self'", "data:", *settings.CSP_IMG_HOSTS])
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            f"img-src {img}",
-            "font-src 'self'",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
-
-
-class SecurityHeadersMiddleware:
-    """Headers Django's SecurityMiddleware does not set: a strict CSP (no inline script, no external
-    host), Permissions-Policy, and no-store on pages marked sensitive."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-        self.csp = content_security_policy()
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", self.csp)
-        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        if request.user.is_authenticated if hasattr(request, "user") else False:
-            # Pages for a logged-in person are never stored by shared or browser caches.
-            response.setdefault("Cache-Control", "no-store")
-        return response
-
+from directory.access import has_totp, requires_mfa
 
 # Paths a person who must set up MFA may still reach (to set it up, to leave, or as a public page).
 _MFA_EXEMPT_PREFIXES = (
@@ -101,11 +39,8 @@ class MfaRequiredMiddleware:
             response = self._idle_timeout(request)
             if response is not None:
                 return response
-            if not request.path.startswith(_MFA_EXEMPT_PREFIXES):
-                from asfnet.access import has_totp, requires_mfa
-
-                if requires_mfa(user) and not has_totp(user):
-                    return redirect("mfa_activate_totp")
+            if not request.path.startswith(_MFA_EXEMPT_PREFIXES) and requires_mfa(user) and not has_totp(user):
+                return redirect("mfa_activate_totp")
         return self.get_response(request)
 
     @staticmethod

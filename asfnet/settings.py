@@ -23,7 +23,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.env import env_bool, env_int, env_list, env_str
+from kernel.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ASFNET_VAR_DIR") or BASE_DIR / "var")
@@ -63,11 +63,12 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_ID = 1
 
 INSTALLED_APPS = [
-    "asfnet",
+    "kernel",
     "directory",
     "matchmaking",
     "events",
     "reports",
+    "asfnet",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -86,9 +87,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "asfnet.middleware.RequestIdMiddleware",
+    "kernel.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "asfnet.middleware.SecurityHeadersMiddleware",
+    "kernel.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -185,8 +186,8 @@ if CACHE_URL:
     CACHES = {
         "default": {
             # Django's RedisCache, degraded instead of raising while Redis is unreachable: rate limits count
-            # per process, used-TOTP marks fail closed, other reads miss (asfnet/cache.py).
-            "BACKEND": "asfnet.cache.ResilientRedisCache",
+            # per process, used-TOTP marks fail closed, other reads miss (kernel/cache.py).
+            "BACKEND": "kernel.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "asfnet",
             "TIMEOUT": 300,
@@ -213,7 +214,7 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when Redis is down: a request that enqueues work answers at once, and the
-# enqueue helper (asfnet/queue.py) leaves the work to a sweeper or the outbox. A few quick retries only.
+# enqueue helper (kernel/queue.py) leaves the work to a sweeper or the outbox. A few quick retries only.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
@@ -227,7 +228,7 @@ CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_TIMEZONE = "Europe/Stockholm"
 CELERY_BEAT_SCHEDULE: dict = {
     # E-mail: enqueue outbox messages whose task never ran (broker down when they were written).
-    "asfnet-flush-email-outbox": {"task": "asfnet.tasks.flush_email_outbox", "schedule": crontab(minute="*")},
+    "asfnet-flush-email-outbox": {"task": "kernel.tasks.flush_email_outbox", "schedule": crontab(minute="*")},
     # Reports: re-enqueue runs whose task was lost; the quarterly ESF+ run for every active project.
     # The sweeper also takes over runs whose worker died (lease expired) and sends "report ready" e-mails
     # that could not be handed over when the run finished.
@@ -236,8 +237,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.schedule_quarterly_reports",
         "schedule": crontab(minute=0, hour=6, day_of_month=2, month_of_year="1,4,7,10"),
     },
-    # Tasks whose enqueue failed while the broker was down (asfnet/queue.py): published again once it is back.
-    "asfnet-flush-pending-tasks": {"task": "asfnet.tasks.flush_pending_tasks", "schedule": crontab(minute="*")},
+    # Tasks whose enqueue failed while the broker was down (kernel/queue.py): published again once it is back.
+    "asfnet-flush-pending-tasks": {"task": "kernel.tasks.flush_pending_tasks", "schedule": crontab(minute="*")},
     # Events: offers of freed places expire and pass on; reminders the day before; retention purge.
     "events-expire-offers": {"task": "events.tasks.expire_offers", "schedule": crontab(minute="*/10")},
     "events-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(minute=0, hour=9)},
@@ -280,13 +281,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "asfnet.validators.OrganisationNamePasswordValidator"},
+    {"NAME": "directory.validators.OrganisationNamePasswordValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-ACCOUNT_ADAPTER = "asfnet.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "directory.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -308,7 +309,7 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "asfnet"
-# The MFA forms say so when a TOTP code cannot be checked because the cache is down (asfnet/cache.py).
+# The MFA forms say so when a TOTP code cannot be checked because the cache is down (kernel/cache.py).
 MFA_FORMS = {"authenticate": "asfnet.forms.MfaAuthenticateForm", "reauthenticate": "asfnet.forms.MfaReauthenticateForm"}
 # Sessions live in the database (Django's default engine), not in the cache: a Redis outage logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -379,10 +380,10 @@ if DEBUG or TESTING:
 # --- E-mail -------------------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "asfnet <noreply@asfnet.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Every e-mail goes through a durable outbox and the task queue (asfnet/mail.py): a request never waits for
+# Every e-mail goes through a durable outbox and the task queue (kernel/mail.py): a request never waits for
 # the SMTP server. The task delivers with EMAIL_DELIVERY_BACKEND and retries SMTP/network errors with
 # exponential backoff. Embedded default: the task runs in-process and prints the mail to the console.
-EMAIL_BACKEND = "asfnet.mail.QueuedEmailBackend"
+EMAIL_BACKEND = "kernel.mail.QueuedEmailBackend"
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:
     EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -401,10 +402,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "asfnet.request_context.RequestIdLogFilter"},
+        "request_id": {"()": "kernel.request_context.RequestIdLogFilter"},
         # 4xx answers (403, 400 SuspiciousOperation …) as one WARNING line without a traceback; 5xx keep
         # theirs. On django.request itself and on the console handler (django.security.* records).
-        "client_errors": {"()": "asfnet.log_filters.ClientErrorLogFilter"},
+        "client_errors": {"()": "kernel.log_filters.ClientErrorLogFilter"},
     },
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"},
@@ -454,7 +455,7 @@ EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30, minimum=0)
 # Logos: accepted formats, size and pixel limits; every upload is re-encoded to PNG under a new name.
 LOGO_MAX_BYTES = env_int("LOGO_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 LOGO_MAX_PIXELS = env_int("LOGO_MAX_PIXELS", 4000 * 4000, minimum=10_000)
-# CSV imports (asfnet/tabular.py): the largest file an upload page takes; the import commands have no limit.
+# CSV imports (kernel/tabular.py): the largest file an upload page takes; the import commands have no limit.
 TABULAR_MAX_UPLOAD_BYTES = env_int("TABULAR_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
 # The map's tile server (Leaflet). The page still works — list and coordinates — when tiles do not load.
 MAP_TILE_URL = env_str("MAP_TILE_URL")  # empty: no third-party request; markers on a plain background

@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from asfnet.access import is_coordinator, memberships, role_of
-from asfnet.request_context import current_request_id
+from directory.access import is_coordinator, memberships, role_of
 from directory.models import Organisation
 from directory.selectors import memberships_with_completeness
+from kernel.request_context import current_request_id
 
 logger = logging.getLogger(__name__)
 

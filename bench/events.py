@@ -72,13 +72,13 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from asfnet.factories import UserFactory
-    from asfnet.models import User
     from bench.matchmaking import MUNICIPALITY_WEIGHTS
     from directory.factories import OrganisationFactory, make_orgnr
     from directory.models import Membership, Municipality, Organisation, OrganisationKind
     from events.factories import EventFactory, new_token_hash
     from events.models import Attendance, Event, Registration, RegistrationStatus
+    from kernel.factories import UserFactory
+    from kernel.models import User
 
     started = time.perf_counter()
     municipalities = list(Municipality.objects.values_list("code", flat=True))
@@ -211,12 +211,12 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
 def last_seat_race(*, capacity: int, racers: int) -> dict[str, Any]:
     from django.db import connection, connections
 
-    from asfnet.factories import UserFactory
-    from asfnet.models import User
     from directory.factories import MembershipFactory, OrganisationFactory, make_orgnr
     from events import services
     from events.factories import EventFactory
     from events.models import Event, Registration, RegistrationStatus
+    from kernel.factories import UserFactory
+    from kernel.models import User
 
     users = [
         MembershipFactory(

@@ -19,7 +19,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils import timezone
 
-from asfnet import tabular
 from directory.models import Organisation, ServiceCategory
 from directory.opendata import (
     CACHE_SECONDS,
@@ -32,6 +31,7 @@ from directory.opendata import (
     site_url,
     term_id,
 )
+from kernel import tabular
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ ORGANISATION_SERVICE_FIELDS = [
 ]
 
 # Columns written as they are: identifiers, numbers, addresses and times a program reads. Every other text
-# cell is neutralised by asfnet.tabular against spreadsheet formulas (security-checks E28).
+# cell is neutralised by kernel.tabular against spreadsheet formulas (security-checks E28).
 _RAW_COLUMNS = {
     "id",
     "orgnr",

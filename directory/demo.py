@@ -15,12 +15,12 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import decrypt
 
-from asfnet.factories import UserFactory, seeding
-from asfnet.identifiers import format_orgnr, normalise_orgnr
-from asfnet.models import User
 from directory.factories import MembershipFactory, OrganisationFactory, centre
 from directory.models import Organisation, OrganisationKind, ServiceCategory, SupportOffered
 from directory.search import reindex
+from kernel.factories import UserFactory, seeding
+from kernel.identifiers import format_orgnr, normalise_orgnr
+from kernel.models import User
 
 DEMO_PASSWORD = "demo-asfnet-2026"  # published on purpose; DEMO_MODE only
 DATA = tomllib.loads((Path(__file__).resolve().parent / "demo.toml").read_text(encoding="utf-8"))

@@ -23,8 +23,6 @@ import factory
 import factory.random
 from django.utils import timezone
 
-from asfnet.factories import UserFactory
-from asfnet.identifiers import luhn_ok
 from directory.models import (
     Certification,
     CertificationKind,
@@ -35,6 +33,8 @@ from directory.models import (
     ServiceCategory,
     SupportOffered,
 )
+from kernel.factories import UserFactory
+from kernel.identifiers import luhn_ok
 
 
 def luhn_check_digit(body: str) -> str:

@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.access import is_coordinator
-from asfnet.identifiers import normalise_sni, validate_kommunkod
+from directory.access import is_coordinator
 from directory.logos import reencode_logo
 from directory.models import (
     Certification,
@@ -21,6 +20,7 @@ from directory.models import (
     ServiceCategory,
     SupportOffered,
 )
+from kernel.identifiers import normalise_sni, validate_kommunkod
 
 
 def _format_sni(code: str) -> str:

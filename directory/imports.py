@@ -2,7 +2,7 @@
 can be imported again.
 
 The columns are documented in docs/import-organisations.md. Reading, the file policy (UTF-8, comma or
-semicolon, size), the cells' parsing and the error type are asfnet/tabular.py's, shared by every import. Row
+semicolon, size), the cells' parsing and the error type are kernel/tabular.py's, shared by every import. Row
 numbers in error messages are spreadsheet row numbers: the header is row 1, the first organisation row 2.
 
 `organisation_import` is the service: all-or-nothing by default, `partial=True` saves the valid rows,
@@ -21,14 +21,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from asfnet import tabular
-from asfnet.access import is_coordinator
-from asfnet.audit import audit_log
-from asfnet.identifiers import format_orgnr, normalise_orgnr, normalise_sni
-from asfnet.tabular import Column, RowError, lazy_message
+from directory.access import is_coordinator
 from directory.models import Municipality, Organisation, OrganisationChange, OrganisationKind, ServiceCategory
 from directory.search import reindex
 from directory.services import _as_text
+from kernel import tabular
+from kernel.audit import audit_log
+from kernel.identifiers import format_orgnr, normalise_orgnr, normalise_sni
+from kernel.tabular import Column, RowError, lazy_message
 
 
 def _website(value: str) -> str:
@@ -352,7 +352,7 @@ def _lookups(*, header: list[str], orgnrs: set[str], lock: bool) -> _Lookups:
 
 # --- The service ------------------------------------------------------------------------------------------
 def organisation_import(*, actor: Any, rows_or_file: Any, partial: bool = False, dry_run: bool = False) -> ImportReport:
-    """Create or update organisations from CSV (see asfnet.tabular.read_table for what `rows_or_file` may be).
+    """Create or update organisations from CSV (see kernel.tabular.read_table for what `rows_or_file` may be).
 
     Every row is validated with the model's full_clean(); orgnr is normalised, so 222000-2204, 2220002204
     and 16222000-2204 are one organisation. An orgnr already in the database updates that organisation

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.identifiers import (
+from kernel.identifiers import (
     format_orgnr,
     normalise_orgnr,
     normalise_sni,
@@ -27,7 +27,7 @@ from asfnet.identifiers import (
     refuse_personnummer_in_query,
     validate_kommunkod,
 )
-from asfnet.models import TimeStampedModel
+from kernel.models import TimeStampedModel
 
 
 class OrganisationKind(models.TextChoices):

@@ -27,10 +27,10 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from asfnet.audit import audit_log
-from asfnet.identifiers import refuse_personnummer_in_query
 from directory.filters import SORTS, load_choices, search_sort
 from directory.models import Municipality, OrganisationKind, SavedSearch
+from kernel.audit import audit_log
+from kernel.identifiers import refuse_personnummer_in_query
 
 logger = logging.getLogger(__name__)
 

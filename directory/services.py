@@ -14,8 +14,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from asfnet.access import can_edit_organisation, can_manage_members, forget_memberships, is_coordinator
-from asfnet.audit import audit_log
+from directory.access import can_edit_organisation, can_manage_members, forget_memberships, is_coordinator
 from directory.models import (
     Invitation,
     InvitationRole,
@@ -26,6 +25,7 @@ from directory.models import (
     hash_token,
 )
 from directory.search import reindex
+from kernel.audit import audit_log
 
 
 @transaction.atomic

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from asfnet.access import can_edit_organisation
-from asfnet.audit import audit_log
+from directory.access import can_edit_organisation
 from directory.models import Certification, CertificationKind, Organisation, OrganisationChange
 from directory.search import reindex
 from directory.services import organisation_update
+from kernel.audit import audit_log
 
 
 def _delete_file_after_commit(storage: Any, name: str) -> None:

@@ -9,8 +9,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from asfnet.queue import publish
 from directory.models import Invitation
+from kernel.queue import publish
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from asfnet.access import can_edit_organisation, can_manage_members, organisation_for_user
-from asfnet.adapters import INVITATION_SESSION_KEY
 from directory import selectors, services
+from directory.access import can_edit_organisation, can_manage_members, organisation_for_user
+from directory.adapters import INVITATION_SESSION_KEY
 from directory.filters import SORTS
 from directory.forms import InvitationForm, OrganisationForm
 from directory.models import Membership, Municipality
@@ -145,7 +145,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "directory/invitation_invalid.html", status=404)
     if not request.user.is_authenticated:
         request.session[INVITATION_SESSION_KEY] = token
-        from asfnet.models import User
+        from kernel.models import User
 
         if User.objects.filter(email__iexact=invitation.email).exists():
             messages.info(request, _("Log in to accept the invitation to %(org)s.") % {"org": invitation.organisation})

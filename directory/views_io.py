@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from asfnet import tabular
-from asfnet.access import coordinator_required
 from directory import exports, selectors
+from directory.access import coordinator_required
 from directory.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportReport, organisation_import
+from kernel import tabular
 
 # How long a preview may be confirmed, and how many of its rows and problems the page shows.
 PREVIEW_MAX_AGE = 60 * 60

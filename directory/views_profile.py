@@ -16,8 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from asfnet.access import is_coordinator, organisation_for_user
 from directory import selectors, services, services_profile
+from directory.access import is_coordinator, organisation_for_user
 from directory.forms import CertificationForm, LogoForm
 from directory.models import Certification
 

@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from asfnet.factories import seeding
-from asfnet.identifiers import normalise_orgnr
-from asfnet.models import User
 from directory.models import Membership, Organisation
 from events import services
 from events.factories import EventFactory, RegistrationFactory, guest_email
 from events.models import Attendance, Event, EventSeries, EventStatus, RegistrationStatus
+from kernel.factories import seeding
+from kernel.identifiers import normalise_orgnr
+from kernel.models import User
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DATA = tomllib.loads((Path(__file__).resolve().parent / "demo.toml").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""The attendance list of one event as CSV or XLSX for its organiser, written by asfnet/tabular.py: cells a
+"""The attendance list of one event as CSV or XLSX for its organiser, written by kernel/tabular.py: cells a
 spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with a single quote
 (security-checks E28)."""
 
@@ -10,8 +10,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from asfnet import tabular
 from events.models import Event, Registration
+from kernel import tabular
 
 FORMATS = tabular.CONTENT_TYPES
 

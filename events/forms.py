@@ -10,9 +10,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.identifiers import refuse_personnummer
 from directory.models import Municipality, Organisation
 from events.models import Attendance, Audience, Event, Registration
+from kernel.identifiers import refuse_personnummer
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.identifiers import refuse_personnummer, validate_kommunkod
-from asfnet.models import TimeStampedModel
 from directory.models import Organisation
+from kernel.identifiers import refuse_personnummer, validate_kommunkod
+from kernel.models import TimeStampedModel
 
 
 class EventKind(models.TextChoices):

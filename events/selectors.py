@@ -18,7 +18,7 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from asfnet.access import can_edit_organisation, memberships
+from directory.access import can_edit_organisation, memberships
 from directory.models import Membership, Municipality, Organisation
 from events import services
 from events.filters import EventFilter, apply_when, clean_when

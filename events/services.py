@@ -19,8 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from asfnet.access import can_edit_organisation, memberships
-from asfnet.audit import audit_log
+from directory.access import can_edit_organisation, memberships
 from directory.models import Organisation
 from events.models import (
     ACTIVE,
@@ -32,6 +31,7 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
+from kernel.audit import audit_log
 
 # Fields whose change calendar apps and registered people must hear about.
 NOTIFY_FIELDS = {"start", "end", "place_name", "street_address", "online_url", "status"}

@@ -8,9 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from asfnet.audit import audit_log
 from events.models import CalendarFeedToken
 from events.services import hash_token
+from kernel.audit import audit_log
 
 
 @transaction.atomic

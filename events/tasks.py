@@ -12,9 +12,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from asfnet.queue import publish
 from events import services
 from events.models import Event, EventStatus, Registration, RegistrationStatus
+from kernel.queue import publish
 
 logger = logging.getLogger(__name__)
 

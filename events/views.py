@@ -24,8 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from asfnet.access import coordinator_required, memberships, organisation_for_user
-from asfnet.audit import audit_log
+from directory.access import coordinator_required, memberships, organisation_for_user
 from directory.models import Organisation
 from events import exports, ical, selectors, services, services_calendar
 from events.filters import WHEN
@@ -39,6 +38,7 @@ from events.forms import (
     RegistrationForm,
 )
 from events.models import Audience, Event, EventStatus, Registration, RegistrationStatus
+from kernel.audit import audit_log
 
 PAGE_SIZE = 20
 GUEST_RATE_LIMIT = "events_guest_registration"

@@ -18,8 +18,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from asfnet.access import can_edit_organisation, is_coordinator, memberships, officer_organisations
-from asfnet.audit import audit_log
+from directory.access import can_edit_organisation, is_coordinator, memberships, officer_organisations
+from kernel.audit import audit_log
 from matchmaking.models import Match, Need, Opportunity, Participant
 
 

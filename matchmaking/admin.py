@@ -6,8 +6,8 @@ or write."""
 
 from django.contrib import admin
 
-from asfnet.access import is_coordinator
-from asfnet.audit import audit_log
+from directory.access import is_coordinator
+from kernel.audit import audit_log
 from matchmaking.models import FundedProject, LabourMarketEvent, Match, Need, Opportunity, Participant
 
 

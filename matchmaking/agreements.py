@@ -5,7 +5,7 @@ organisations of the network, with their PDF documents. Access, selectors and se
   and document alike). Every party's member may add documents; only what they could see is ever served.
 * Documents (security-checks F29–F32): judged by their content, never by name or the browser's content
   type — at most AGREEMENT_DOCUMENT_MAX_BYTES, a PDF that parses, is not encrypted and has no active content
-  (JavaScript, Launch actions, embedded files, RichMedia, XFA forms; see asfnet/uploads.py). Stored under a
+  (JavaScript, Launch actions, embedded files, RichMedia, XFA forms; see kernel/uploads.py). Stored under a
   generated name (`agreements/<uuid4>.pdf`); the uploaded name is kept only as a cleaned display name. The
   media directory is never served: documents go out through matchmaking:agreement_document as attachments
   (nosniff, sandboxed).
@@ -26,10 +26,10 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from asfnet.access import can_edit_organisation, is_coordinator, memberships
-from asfnet.audit import audit_log
-from asfnet.uploads import validate_pdf
+from directory.access import can_edit_organisation, is_coordinator, memberships
 from directory.models import Organisation
+from kernel.audit import audit_log
+from kernel.uploads import validate_pdf
 from matchmaking.models import Agreement, AgreementDocument
 
 AGREEMENT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -84,7 +84,7 @@ def clean_display_name(name: str) -> str:
 
 def check_pdf(upload: IO[bytes], *, size: int | None = None) -> None:
     """Raise ValidationError (a message for the person uploading) unless `upload` is a PDF within limits and
-    without active content (asfnet.uploads.validate_pdf)."""
+    without active content (kernel.uploads.validate_pdf)."""
     validate_pdf(upload, max_bytes=AGREEMENT_DOCUMENT_MAX_BYTES, size=size)
 
 

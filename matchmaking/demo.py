@@ -17,10 +17,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from asfnet.factories import seeding
-from asfnet.identifiers import normalise_orgnr
-from asfnet.models import User
 from directory.models import Organisation
+from kernel.factories import seeding
+from kernel.identifiers import normalise_orgnr
+from kernel.models import User
 from matchmaking import services
 from matchmaking.factories import (
     FundedProjectFactory,

@@ -1,7 +1,7 @@
 """Import of existing participant data (ESF+ spreadsheets) into a funded project: `participant_import`,
 used by `manage.py import_participants` (docs/import-participants.md).
 
-Two CSV files, read by asfnet/tabular.py (UTF-8 with or without a BOM; comma- or semicolon-separated):
+Two CSV files, read by kernel/tabular.py (UTF-8 with or without a BOM; comma- or semicolon-separated):
 
 * participants — exactly the columns of PARTICIPANT_COLUMNS (shared/esf-indicators.md);
 * outcomes — participant_code, date, event.
@@ -26,12 +26,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from asfnet import tabular
-from asfnet.access import is_coordinator
-from asfnet.audit import audit_log
-from asfnet.identifiers import normalise_orgnr
-from asfnet.tabular import Column, RowError, lazy_message
+from directory.access import is_coordinator
 from directory.models import Organisation, OrganisationKind
+from kernel import tabular
+from kernel.audit import audit_log
+from kernel.identifiers import normalise_orgnr
+from kernel.tabular import Column, RowError, lazy_message
 from matchmaking.models import (
     ESF_FLAGS,
     FundedProject,

@@ -20,9 +20,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.identifiers import refuse_personnummer, validate_kommunkod
-from asfnet.models import TimeStampedModel
 from directory.models import Organisation, ServiceCategory
+from kernel.identifiers import refuse_personnummer, validate_kommunkod
+from kernel.models import TimeStampedModel
 
 
 class FundedProject(TimeStampedModel):
@@ -86,7 +86,7 @@ def new_participant_code() -> str:
 class ParticipantQuerySet(models.QuerySet["Participant"]):
     def visible_to(self, user: Any) -> ParticipantQuerySet:
         """Coordinators: all. Officers: participants raised by their own municipality/agency. Nobody else."""
-        from asfnet.access import is_coordinator, officer_organisations
+        from directory.access import is_coordinator, officer_organisations
 
         if is_coordinator(user):
             return self.all()

@@ -28,9 +28,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from asfnet import tabular
-from asfnet.access import can_edit_organisation, is_coordinator, memberships
-from asfnet.audit import audit_log
+from directory.access import can_edit_organisation, is_coordinator, memberships
 from directory.models import (
     Certification,
     CertificationKind,
@@ -39,6 +37,8 @@ from directory.models import (
     OrganisationKind,
     ServiceCategory,
 )
+from kernel import tabular
+from kernel.audit import audit_log
 from matchmaking.models import PartnerAnswer, PartnerRequest, PartnerRequestStatus, PartnerResponse
 
 _SERVED = Organisation.municipalities_served.through

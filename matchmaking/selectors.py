@@ -18,9 +18,9 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.access import is_coordinator, memberships, officer_organisations
-from asfnet.audit import audit_log
+from directory.access import is_coordinator, memberships, officer_organisations
 from directory.models import OFFICER_KINDS, Organisation
+from kernel.audit import audit_log
 from matchmaking import scoring
 from matchmaking.access import matches_visible_to, sees_participant_details
 from matchmaking.filters import OpportunityFilter

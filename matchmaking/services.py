@@ -15,9 +15,9 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from asfnet.access import can_edit_organisation, is_coordinator, officer_organisations
-from asfnet.audit import audit_log
+from directory.access import can_edit_organisation, is_coordinator, officer_organisations
 from directory.models import Organisation
+from kernel.audit import audit_log
 from matchmaking import scoring
 from matchmaking.access import is_host, sees_participant_details
 from matchmaking.models import (

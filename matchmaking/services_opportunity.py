@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from asfnet.access import can_edit_organisation
-from asfnet.audit import audit_log
+from directory.access import can_edit_organisation
+from kernel.audit import audit_log
 from matchmaking.models import Opportunity
 
 # What the organisation may change; never its organisation, capacity counter or freshness columns.

@@ -19,7 +19,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from asfnet.access import Role, is_coordinator, is_officer, memberships, officer_organisations, role_of, role_required
+from directory.access import (
+    Role,
+    is_coordinator,
+    is_officer,
+    memberships,
+    officer_organisations,
+    role_of,
+    role_required,
+)
 from directory.models import OFFICER_KINDS, Organisation
 from matchmaking import selectors, services
 from matchmaking.access import need_for_user, opportunity_for_user, participant_for_user

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from asfnet.access import Role, can_edit_organisation, is_officer, role_required
+from directory.access import Role, can_edit_organisation, is_officer, role_required
 from directory.models import Organisation
 from matchmaking import selectors, services, services_opportunity
 from matchmaking.access import opportunity_for_user

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from asfnet import tabular
-from asfnet.access import is_coordinator, memberships
+from directory.access import is_coordinator, memberships
 from directory.models import Organisation
+from kernel import tabular
 from matchmaking import partners
 from matchmaking.forms_partners import PartnerRequestForm, PartnerResponseForm, ReservedAsfFilterForm
 from matchmaking.models import PartnerRequest, PartnerRequestStatus

@@ -29,9 +29,9 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from asfnet import tabular
 from directory.models import Membership, Organisation
 from events.models import Attendance, Event, EventStatus, RegistrationStatus
+from kernel import tabular
 from matchmaking.models import Agreement, FundedProject, Opportunity, PartnerAnswer, PartnerRequest
 from reports.models import NOT_SUPPORT, ReportRun, RunStatus, SupportRecord
 from reports.presentation import report_language

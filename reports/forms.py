@@ -5,9 +5,9 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from asfnet import tabular
-from asfnet.identifiers import normalise_orgnr
 from directory.models import Organisation
+from kernel import tabular
+from kernel.identifiers import normalise_orgnr
 from matchmaking.models import FundedProject
 from reports.models import ReportKind, SupportKind
 

@@ -10,9 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.identifiers import refuse_personnummer
-from asfnet.models import TimeStampedModel
 from directory.models import Organisation
+from kernel.identifiers import refuse_personnummer
+from kernel.models import TimeStampedModel
 from matchmaking.models import FundedProject
 
 

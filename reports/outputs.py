@@ -1,6 +1,6 @@
 """Report files: CSV, XLSX and PDF (reports/pdf.py) of a run's result, and the exit package's ZIP
 (reports/exit_package.py), stored under generated names and served only through the authorised download
-view. CSV and XLSX are written by asfnet/tabular.py, which neutralises cells a spreadsheet would take for a
+view. CSV and XLSX are written by kernel/tabular.py, which neutralises cells a spreadsheet would take for a
 formula (security-checks E28).
 
 The CSV is the machine-readable form (indicator codes and measure keys, the same in every language); the
@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from asfnet import tabular
+from kernel import tabular
 from reports.models import ReportFile, ReportRun
 from reports.presentation import present, report_language, shown, suppresses
 

@@ -16,8 +16,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from asfnet.access import is_coordinator
-from asfnet.audit import audit_log
+from directory.access import is_coordinator
+from kernel.audit import audit_log
 from matchmaking.models import FundedProject
 from reports.models import ReportKind, ReportRun, RunStatus
 

@@ -10,12 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from asfnet import tabular
-from asfnet.access import is_coordinator
-from asfnet.audit import audit_log
-from asfnet.identifiers import normalise_orgnr
-from asfnet.tabular import Column, RowError
+from directory.access import is_coordinator
 from directory.models import Organisation
+from kernel import tabular
+from kernel.audit import audit_log
+from kernel.identifiers import normalise_orgnr
+from kernel.tabular import Column, RowError
 from matchmaking.models import FundedProject
 from reports.models import SupportKind, SupportRecord
 
@@ -61,7 +61,7 @@ class SupportImport:
 
 def import_support(*, project: FundedProject, source: Any, actor: Any) -> SupportImport:
     """Columns orgnr (in any written form), date, kind and direct (true/false); other columns are ignored.
-    `source`: CSV bytes or text, an open file or a pathlib.Path (asfnet.tabular.read_table). Every row is
+    `source`: CSV bytes or text, an open file or a pathlib.Path (kernel.tabular.read_table). Every row is
     checked with the model's full_clean(). All or nothing: any error → nothing saved and every error
     reported by row and column. `actor`: a coordinator, or None for the command line."""
     require_support_recorder(actor)

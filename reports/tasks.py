@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from asfnet.queue import publish
+from kernel.queue import publish
 from reports import services
 from reports.models import ReportKind, ReportRun, RunStatus
 

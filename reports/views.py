@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from asfnet import tabular
-from asfnet.access import coordinator_required
-from asfnet.audit import audit_log
+from directory.access import coordinator_required
+from kernel import tabular
+from kernel.audit import audit_log
 from reports import services
 from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, SupportRecordForm
 from reports.models import ReportFile, ReportRun, RunStatus, SupportKind, SupportRecord
@@ -56,7 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
             _add_errors(form, error)
         else:
             # Said whether or not the broker took the task: a run that could not be enqueued stays queued
-            # and the sweeper enqueues it (asfnet/queue.py).
+            # and the sweeper enqueues it (kernel/queue.py).
             messages.success(request, _("The report is queued. This page shows when it is ready."))
             return redirect("reports:run_detail", code=run.code)
     runs = ReportRun.objects.select_related("project", "requested_by").prefetch_related("files")[:50]

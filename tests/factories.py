@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from asfnet.factories import UserFactory
 from directory.factories import CertificationFactory, MembershipFactory, OrganisationFactory, make_orgnr
 from events.factories import EventFactory, EventSeriesFactory, RegistrationFactory
+from kernel.factories import UserFactory
 from matchmaking.factories import (
     AgreementFactory,
     FundedProjectFactory,

@@ -3,7 +3,7 @@ one samordningsnummer, computed here, in each class of writing that was reported
 
 from __future__ import annotations
 
-from asfnet.identifiers import luhn_ok
+from kernel.identifiers import luhn_ok
 
 
 def personnummer(ccyymmdd: str, serial: str) -> tuple[str, str]:

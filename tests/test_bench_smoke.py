@@ -12,13 +12,14 @@ import pytest
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
-from asfnet import bench_urls, tabular
-from asfnet.identifiers import luhn_ok, normalise_orgnr
+from asfnet import bench_urls
 from bench.load import LoadResult, parse_wrk, percentile
 from bench.run import SEARCH_PATH, rows_to_csv
 from directory import imports, reference_data
 from directory.factories import KOMMUNER, luhn_check_digit, make_orgnr, organisation_rows
 from directory.models import Organisation, OrganisationKind, SupportOffered
+from kernel import tabular
+from kernel.identifiers import luhn_ok, normalise_orgnr
 from tests.factories import OrganisationFactory
 
 WRK_OUTPUT = """Running 15s test @ http://127.0.0.1:40000/directory/

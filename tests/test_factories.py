@@ -10,10 +10,10 @@ import random
 import pytest
 from django.core.exceptions import ValidationError
 
-from asfnet.factories import seeding
-from asfnet.models import AuditLog, User
 from directory.factories import organisation_profile, organisation_rows
 from directory.models import Organisation, OrganisationKind
+from kernel.factories import seeding
+from kernel.models import AuditLog, User
 from matchmaking.models import MatchStatus, NeedStatus
 from tests.factories import (
     AgreementFactory,

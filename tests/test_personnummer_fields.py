@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from asfnet.identifiers import refuse_personnummer, refuse_personnummer_in_query
+from kernel.identifiers import refuse_personnummer, refuse_personnummer_in_query
 
 # Reasons that the test can check against the field itself.
 CHOICES = "choices: only values from a fixed list"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from asfnet.access import can_edit_organisation
+from directory.access import can_edit_organisation
 from directory.models import Organisation
 from events import selectors
 from events.models import Event

@@ -13,9 +13,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from asfnet.models import AuditLog, User
 from directory.models import Invitation, Membership, MembershipRole
 from directory.tasks import send_invitation_email
+from kernel.models import AuditLog, User
 from tests.conftest import TOTP_SECRET
 from tests.factories import UserFactory
 from tests.personnummer import SWEDISH_MESSAGE, WRITINGS

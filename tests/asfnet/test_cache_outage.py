@@ -12,7 +12,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.core.cache import cache
 from django.urls import reverse
 
-from asfnet import cache as asfnet_cache
+from kernel import cache as asfnet_cache
 from tests.asfnet.test_accounts import PASSWORD, _current_totp
 from tests.servers import RedisServer
 
@@ -24,7 +24,7 @@ def own_redis(settings):
     server.start()
     settings.CACHES = {
         "default": {
-            "BACKEND": "asfnet.cache.ResilientRedisCache",
+            "BACKEND": "kernel.cache.ResilientRedisCache",
             "LOCATION": server.url,
             "KEY_PREFIX": "asfnet",
             "OPTIONS": {"RETRY_AFTER": 0.2},
@@ -39,7 +39,7 @@ def own_redis(settings):
 
 
 def _outage_warnings(caplog) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "asfnet.cache" and "unreachable" in r.getMessage()]
+    return [r for r in caplog.records if r.name == "kernel.cache" and "unreachable" in r.getMessage()]
 
 
 def _limited(response) -> bool:
@@ -51,7 +51,7 @@ def _limited(response) -> bool:
 @pytest.mark.adversarial("A")
 def test_login_works_while_redis_is_down_and_brute_force_is_still_limited(client, world, own_redis, caplog):
     own_redis.stop()
-    caplog.set_level(logging.WARNING, logger="asfnet.cache")
+    caplog.set_level(logging.WARNING, logger="kernel.cache")
 
     response = client.post(reverse("account_login"), {"login": "staff.a@example.se", "password": PASSWORD})
     assert response.status_code == 302
@@ -84,7 +84,7 @@ def test_totp_fails_closed_with_a_clear_message_while_redis_is_down_and_recovery
     user = getattr(world, role)
     recovery_code = RecoveryCodes.activate(user).get_unused_codes()[0]
     own_redis.stop()
-    caplog.set_level(logging.WARNING, logger="asfnet.cache")
+    caplog.set_level(logging.WARNING, logger="kernel.cache")
 
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert response.status_code == 302
@@ -118,7 +118,7 @@ def test_totp_fails_closed_with_a_clear_message_while_redis_is_down_and_recovery
     response = client.post(reverse("mfa_authenticate"), {"code": code})
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == user.pk
-    assert any("answers again" in r.getMessage() for r in caplog.records if r.name == "asfnet.cache")
+    assert any("answers again" in r.getMessage() for r in caplog.records if r.name == "kernel.cache")
     client.logout()
     client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     client.post(reverse("mfa_authenticate"), {"code": code})

@@ -10,8 +10,8 @@ from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
 from asfnet.celery import app as celery_app
-from asfnet.models import AuditLog
-from asfnet.tasks import ping, record_canary
+from kernel.models import AuditLog
+from kernel.tasks import ping, record_canary
 
 
 @pytest.fixture

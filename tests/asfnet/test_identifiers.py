@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from asfnet.identifiers import (
+from kernel.identifiers import (
     _search_form,
     find_personnummer,
     format_orgnr,

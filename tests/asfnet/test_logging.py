@@ -12,7 +12,7 @@ from django.http import Http404
 from django.test import Client, override_settings
 from django.urls import include, path, reverse
 
-from asfnet.request_context import RequestIdLogFilter
+from kernel.request_context import RequestIdLogFilter
 
 
 def _raise(exc: Exception):

@@ -23,13 +23,13 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from asfnet.celery import app as celery_app
-from asfnet.mail import enqueue, message_from_json, message_to_json, retry_delay
-from asfnet.models import OutboxEmail
-from asfnet.tasks import flush_email_outbox
+from kernel.mail import enqueue, message_from_json, message_to_json, retry_delay
+from kernel.models import OutboxEmail
+from kernel.tasks import flush_email_outbox
 from tests.factories import UserFactory
 from tests.servers import SmtpServer, free_port
 
-QUEUED = "asfnet.mail.QueuedEmailBackend"
+QUEUED = "kernel.mail.QueuedEmailBackend"
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_a_broker_outage_keeps_the_mail_in_the_outbox_and_the_sweeper_sends_it(
 ):
     restore_broker = broker_down
     UserFactory(email="reset.me@example.se")
-    with caplog.at_level(logging.WARNING, logger="asfnet.mail"):
+    with caplog.at_level(logging.WARNING, logger="kernel.mail"):
         response = Client().post(reverse("account_reset_password"), {"email": "reset.me@example.se"})
     assert response.status_code == 302, "the broker being down is no reason to fail the request"
     assert any(
@@ -182,14 +182,14 @@ def test_a_rolled_back_transaction_sends_nothing(db, queued_mail, django_capture
 
 @pytest.mark.chaos
 def test_delivery_gives_up_after_the_last_attempt_with_an_error_in_the_log(db, queued_mail, caplog):
-    from asfnet.mail import deliver_outbox_email
+    from kernel.mail import deliver_outbox_email
 
     queued_mail.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     queued_mail.EMAIL_HOST, queued_mail.EMAIL_PORT, queued_mail.EMAIL_USE_TLS = "127.0.0.1", free_port(), False
     queued_mail.EMAIL_MAX_ATTEMPTS = 3
     send_mail("Hej", "Ett meddelande.", None, ["someone@example.se"])
     row = OutboxEmail.objects.get()
-    with caplog.at_level(logging.WARNING, logger="asfnet.mail"):
+    with caplog.at_level(logging.WARNING, logger="kernel.mail"):
         delays = [deliver_outbox_email(outbox_id=row.pk) for _ in range(4)]
     assert delays == [retry_delay(1), retry_delay(2), None, None]
     row.refresh_from_db()
@@ -266,6 +266,6 @@ def test_attachments_are_base64_and_a_mime_part_survives(settings):
 
 
 def test_enqueue_never_raises_when_the_broker_is_down(broker_down, caplog):
-    with caplog.at_level(logging.WARNING, logger="asfnet.mail"):
+    with caplog.at_level(logging.WARNING, logger="kernel.mail"):
         enqueue(123)
     assert any("send_queued_email(123,) not enqueued" in r.getMessage() for r in caplog.records)

@@ -12,9 +12,9 @@ from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
 from asfnet.celery import app as celery_app
-from asfnet.models import AuditLog, PendingTask
-from asfnet.queue import SafeTask, flush
-from asfnet.tasks import record_canary
+from kernel.models import AuditLog, PendingTask
+from kernel.queue import SafeTask, flush
+from kernel.tasks import record_canary
 from tests.faults import OwnRedis, celery_broker, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def test_a_task_enqueued_while_redis_is_down_is_kept_and_runs_once_when_it_is_ba
         with transaction.atomic():
             record_canary.delay_on_commit("kept while down")
         kept = PendingTask.objects.get()
-        assert kept.task_name == "asfnet.tasks.record_canary"
+        assert kept.task_name == "kernel.tasks.record_canary"
         assert "kept while down" not in kept.payload  # arguments (link tokens) are stored encrypted
         assert flush() == 0  # still down: kept
         assert PendingTask.objects.count() == 1
@@ -72,7 +72,7 @@ def test_every_task_is_a_safe_task():
 
 
 def test_no_code_publishes_around_the_safe_enqueue():
-    """Work is handed to Celery only through asfnet/queue.py: `task.delay_on_commit(...)` (a SafeTask) in a
+    """Work is handed to Celery only through kernel/queue.py: `task.delay_on_commit(...)` (a SafeTask) in a
     transaction, `publish(task, ...)` outside one. A bare .delay()/.apply_async() would raise when Redis is
     down."""
     packages = [p for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name not in {"tests", "bench"}]
@@ -80,7 +80,7 @@ def test_no_code_publishes_around_the_safe_enqueue():
     offenders = []
     for path in (path for package in packages for path in package.rglob("*.py")):
         relative = path.relative_to(ROOT)
-        if relative == Path("asfnet/queue.py"):
+        if relative == Path("kernel/queue.py"):
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if re.search(r"\.(delay|apply_async|apply_async_on_commit)\(", line):

@@ -12,8 +12,8 @@ from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import path, reverse
 
-from asfnet.audit import audit_log
-from asfnet.models import AuditLog
+from kernel.audit import audit_log
+from kernel.models import AuditLog
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -154,4 +154,4 @@ def test_production_mail_goes_through_the_queue_and_is_delivered_by_the_worker(t
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["asfnet.mail.QueuedEmailBackend", delivery, "5"]
+    assert result.stdout.split() == ["kernel.mail.QueuedEmailBackend", delivery, "5"]

@@ -1,4 +1,4 @@
-"""asfnet/tabular.py, the one tabular input/output module: the true/false vocabulary, the file policy
+"""kernel/tabular.py, the one tabular input/output module: the true/false vocabulary, the file policy
 (delimiter, BOM, encoding, size, rows), columns, choices, the formula neutraliser of every writer, atomic
 imports with the model's own validation, and the permission rule of the support import."""
 
@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from asfnet import tabular
-from asfnet.tabular import Column
 from directory.imports import organisation_import
 from directory.models import Organisation, OrganisationKind
+from kernel import tabular
+from kernel.tabular import Column
 from matchmaking.models import FundedProject, Gender
 from reports.models import SupportRecord
 from reports.support import import_support, support_record_create
@@ -46,7 +46,7 @@ def test_the_module_imports_no_app_only_django_the_standard_library_and_openpyxl
 
 
 # --- One true/false vocabulary -------------------------------------------------------------------------------
-# What each importer accepted before asfnet.tabular (directory/imports.py, matchmaking/imports.py,
+# What each importer accepted before kernel.tabular (directory/imports.py, matchmaking/imports.py,
 # reports/support.py): every file that imported then still imports.
 BEFORE = {
     "directory": ({"true", "ja", "yes", "1", "sant", "j", "y"}, {"false", "nej", "no", "0", "falskt", "n"}),

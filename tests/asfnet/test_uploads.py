@@ -1,4 +1,4 @@
-"""asfnet.uploads.validate_pdf, the one check of every PDF upload: whatever the bytes, it accepts or raises
+"""kernel.uploads.validate_pdf, the one check of every PDF upload: whatever the bytes, it accepts or raises
 ValidationError with a message, never anything else (which would be a 500). The refusals themselves, each with
 its message and nothing stored, are tested through the agreement upload (tests/matchmaking/test_agreements.py)."""
 
@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asfnet.uploads import validate_pdf
+from kernel.uploads import validate_pdf
 from tests import pdfs
 
 MAX = 10 * 1024 * 1024

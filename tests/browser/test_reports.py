@@ -19,7 +19,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from asfnet.celery import app as celery_app
-from asfnet.models import AuditLog
+from kernel.models import AuditLog
 from matchmaking.models import FundedProject, Participant
 from reports.models import ReportRun, RunStatus, SupportRecord
 from tests.browser.conftest import PASSWORD, assert_no_serious_axe_violations, login

@@ -15,11 +15,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
-from asfnet import tabular
-from asfnet.models import AuditLog
 from directory import exports, imports
 from directory.imports import organisation_import
 from directory.models import Municipality, Organisation, OrganisationChange, ServiceCategory
+from kernel import tabular
+from kernel.models import AuditLog
 from tests.conftest import give_totp
 from tests.factories import OrganisationFactory, UserFactory, make_orgnr
 from tests.personnummer import DATE, LAST_FOUR, SWEDISH_MESSAGE, WRITINGS

@@ -15,8 +15,8 @@ from django.urls import reverse
 from PIL import Image, ImageFile
 from PIL.PngImagePlugin import PngInfo
 
-from asfnet.models import AuditLog
 from directory.models import Organisation, OrganisationChange
+from kernel.models import AuditLog
 
 pytestmark = pytest.mark.adversarial("F")
 

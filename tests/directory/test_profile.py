@@ -13,7 +13,6 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from asfnet.models import AuditLog
 from directory import forms as directory_forms
 from directory.forms import OrganisationForm
 from directory.models import (
@@ -28,6 +27,7 @@ from directory.models import (
 )
 from directory.selectors import organisation_completeness
 from directory.tasks import nudge_stale_organisations
+from kernel.models import AuditLog
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.personnummer import DATE, LAST_FOUR, SWEDISH_MESSAGE, WRITINGS
 
@@ -754,7 +754,7 @@ def celery_worker(transactional_db):
 @pytest.mark.django_db(transaction=True)  # committed rows, so the worker thread sees them
 @override_settings(SITE_URL="https://asfnet.example.se")
 def test_nudge_on_a_real_worker_sends_once_even_when_enqueued_twice(celery_worker):
-    from asfnet.tasks import ping
+    from kernel.tasks import ping
 
     org = OrganisationFactory(confirmed_at=ago(days=200))
     MembershipFactory(organisation=org, user__email="one@example.se", user__preferred_language="en")

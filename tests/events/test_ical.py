@@ -13,10 +13,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from asfnet.models import AuditLog
 from events import services
 from events.models import Audience, CalendarFeedToken, Event, EventStatus
 from events.tasks import send_registration_email
+from kernel.models import AuditLog
 from tests.events.test_views import ONLINE, _form_data, make_event, url
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

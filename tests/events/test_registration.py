@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from asfnet.models import AuditLog
 from events import services
 from events.models import Attendance, Audience, Event, EventStatus, Registration, RegistrationStatus
 from events.tasks import send_registration_email
+from kernel.models import AuditLog
 from tests.factories import MembershipFactory
 
 

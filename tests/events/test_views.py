@@ -16,8 +16,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from asfnet.identifiers import normalise_orgnr
-from asfnet.models import AuditLog
 from directory.models import Organisation
 from events import demo, services
 from events.demo import SEASON, seed_events
@@ -31,6 +29,8 @@ from events.models import (
     RegistrationStatus,
 )
 from events.tasks import send_registration_email
+from kernel.identifiers import normalise_orgnr
+from kernel.models import AuditLog
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.personnummer import SWEDISH_MESSAGE, WRITINGS
 

@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from asfnet.models import AuditLog
 from directory.models import Organisation
+from kernel.models import AuditLog
 from matchmaking import agreements
 from matchmaking.forms_agreements import AgreementForm
 from matchmaking.models import Agreement, AgreementDocument

@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import translation
 
-from asfnet.models import AuditLog
 from directory.models import ServiceCategory
+from kernel.models import AuditLog
 from matchmaking import scoring, services
 from matchmaking.access import match_for_user, participant_for_user
 from matchmaking.models import (

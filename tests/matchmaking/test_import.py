@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from asfnet.models import AuditLog
+from kernel.models import AuditLog
 from matchmaking.imports import OUTCOME_COLUMNS, PARTICIPANT_COLUMNS, participant_import
 from matchmaking.models import FundedProject, LabourMarketEvent, Participant
 from tests.personnummer import SWEDISH_MESSAGE, WRITINGS

@@ -253,8 +253,8 @@ def celery_worker(transactional_db):
 @pytest.mark.django_db(transaction=True)  # committed rows, so the worker thread sees them
 @override_settings(SITE_URL="https://asfnet.example.se", OPPORTUNITY_REFRESH_WEEKS=6)
 def test_nudges_on_a_real_worker_go_out_once_even_when_enqueued_twice(celery_worker):
-    from asfnet.tasks import ping
     from directory.models import OrganisationKind
+    from kernel.tasks import ping
     from tests.factories import MembershipFactory, OrganisationFactory
 
     asf = OrganisationFactory(kind=OrganisationKind.ASF)

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
 
-from asfnet.models import AuditLog
 from directory.models import Certification, Municipality, Organisation, OrganisationKind, ServiceCategory
+from kernel.models import AuditLog
 from matchmaking import partners
 from matchmaking.models import PartnerRequest, PartnerRequestStatus, PartnerResponse
 from tests.factories import MembershipFactory, OrganisationFactory

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from asfnet.models import AuditLog
 from directory.models import ServiceCategory
+from kernel.models import AuditLog
 from matchmaking import services
 from matchmaking.models import (
     Adaptation,

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from asfnet.celery import app as celery_app
-from asfnet.models import PendingTask
+from kernel.models import PendingTask
 from matchmaking.models import FundedProject
 from reports import indicators, outputs, services
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus

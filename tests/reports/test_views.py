@@ -12,7 +12,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from asfnet.models import AuditLog
+from kernel.models import AuditLog
 from matchmaking.models import FundedProject
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus, SupportRecord
 from reports.tasks import run_report

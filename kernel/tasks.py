@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from asfnet.audit import audit_log
+from kernel.audit import audit_log
 
 
 @shared_task(ignore_result=False)
@@ -20,18 +20,18 @@ def record_canary(note: str) -> None:
 @shared_task
 def flush_pending_tasks() -> int:
     """Every minute (settings.CELERY_BEAT_SCHEDULE): publish the tasks whose enqueue failed while the
-    broker was down (asfnet/queue.py)."""
-    from asfnet.queue import flush
+    broker was down (kernel/queue.py)."""
+    from kernel.queue import flush
 
     return flush()
 
 
 @shared_task(bind=True, max_retries=None, recovered_by_sweeper=True)
 def send_queued_email(self, outbox_id: int) -> None:
-    """Deliver one outbox e-mail; on an SMTP/network error retry with backoff (asfnet/mail.py bounds the
+    """Deliver one outbox e-mail; on an SMTP/network error retry with backoff (kernel/mail.py bounds the
     attempts). Run eagerly (embedded default) a failed attempt is not retried in the request: the row stays
     queued."""
-    from asfnet.mail import deliver_outbox_email
+    from kernel.mail import deliver_outbox_email
 
     delay = deliver_outbox_email(outbox_id=outbox_id)
     if delay is not None and not self.request.is_eager:
@@ -41,6 +41,6 @@ def send_queued_email(self, outbox_id: int) -> None:
 @shared_task
 def flush_email_outbox() -> int:
     """Beat: enqueue outbox e-mails whose task never ran (the broker was down) and purge old failed ones."""
-    from asfnet.mail import flush_outbox
+    from kernel.mail import flush_outbox
 
     return flush_outbox()

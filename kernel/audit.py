@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db import models
 
-from asfnet.models import AuditLog
-from asfnet.request_context import current_request_id
+from kernel.models import AuditLog
+from kernel.request_context import current_request_id
 
 
 def audit_log(

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from directory.services import invitation_accept, invitation_by_token
+
 INVITATION_SESSION_KEY = "asfnet_invitation_token"
 
 
@@ -18,8 +20,6 @@ def pending_invitation(request: HttpRequest | None) -> Any:
     token = request.session.get(INVITATION_SESSION_KEY)
     if not token:
         return None
-    from directory.services import invitation_by_token
-
     return invitation_by_token(token)
 
 
@@ -43,8 +43,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().clean_password(password, user=user)
 
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
-        from directory.services import invitation_accept
-
         invitation = pending_invitation(request)
         if invitation is None:  # is_open_for_signup refused earlier; defend anyway
             raise ValidationError(_("Signing up requires an invitation."))

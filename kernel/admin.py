@@ -3,7 +3,7 @@ from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from asfnet.models import AuditLog, User
+from kernel.models import AuditLog, User
 
 
 @admin.register(User)

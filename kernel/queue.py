@@ -6,7 +6,7 @@ errors) is logged as a warning and never raised; then either
 * the task is `recovered_by_sweeper` — the row state already says the work is due and a scheduled sweeper
   enqueues it again (report runs) — and nothing more is needed, or
 * the task and its arguments are kept in the outbox (PendingTask, arguments encrypted) and
-  `asfnet.tasks.flush_pending_tasks` publishes them again every minute once the broker answers.
+  `kernel.tasks.flush_pending_tasks` publishes them again every minute once the broker answers.
 
 Every task of the project is a `SafeTask` (asfnet/celery.py), so `task.delay_on_commit(...)` goes through
 `enqueue_on_commit`; code outside a transaction (a beat task fanning out work) calls `publish`."""
@@ -73,12 +73,12 @@ class SafeTask(DjangoTask):
 def _fernet() -> Any:
     from cryptography.fernet import Fernet
 
-    key = hashlib.sha256(b"asfnet.queue.outbox:" + settings.SECRET_KEY.encode()).digest()
+    key = hashlib.sha256(b"kernel.queue.outbox:" + settings.SECRET_KEY.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
 
 def _keep(task_name: str, args: tuple, kwargs: dict) -> None:
-    from asfnet.models import PendingTask
+    from kernel.models import PendingTask
 
     payload = _fernet().encrypt(json.dumps({"args": list(args), "kwargs": kwargs}).encode()).decode()
     try:
@@ -91,10 +91,10 @@ def flush(limit: int = 500) -> int:
     """Publish the kept tasks, oldest first; each row is locked (two flushes never send one twice) and
     deleted in the transaction that published it. Stops at the first broker failure. Returns how many
     were published."""
+    from celery import current_app as app
     from cryptography.fernet import InvalidToken
 
-    from asfnet.celery import app
-    from asfnet.models import PendingTask
+    from kernel.models import PendingTask
 
     published = 0
     for pk in list(PendingTask.objects.values_list("pk", flat=True)[:limit]):

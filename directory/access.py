@@ -26,7 +26,7 @@ from django.shortcuts import get_object_or_404
 from directory.models import OFFICER_KINDS, Membership, Organisation, OrganisationKind
 
 if TYPE_CHECKING:
-    from asfnet.models import User
+    from kernel.models import User
 
 
 class Role(enum.StrEnum):

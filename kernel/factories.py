@@ -14,7 +14,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
 from django.db import models
 
-from asfnet.models import User
+from kernel.models import User
 
 
 class UserFactory(factory.django.DjangoModelFactory):

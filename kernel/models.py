@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from asfnet.identifiers import refuse_personnummer
+from kernel.identifiers import refuse_personnummer
 
 
 class TimeStampedModel(models.Model):
@@ -45,7 +45,7 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in. Roles come from memberships (directory.Membership) and the coordinator
-    capability below; `asfnet.access` is the only place that interprets them."""
+    capability below; `directory.access` is the only place that interprets them."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(_("e-mail address"), unique=True)
@@ -116,7 +116,7 @@ class AuditLog(models.Model):
 
 
 class PendingTask(models.Model):
-    """A task whose enqueue failed because the broker was down (asfnet/queue.py), kept until the
+    """A task whose enqueue failed because the broker was down (kernel/queue.py), kept until the
     flush task (every minute) publishes it. The arguments may hold a link's secret token, so they are
     stored encrypted with a key derived from SECRET_KEY and the row is deleted once published."""
 
@@ -134,7 +134,7 @@ class PendingTask(models.Model):
 
 
 class OutboxEmail(models.Model):
-    """An e-mail waiting for delivery (asfnet/mail.py). Written in the sender's transaction, delivered by a
+    """An e-mail waiting for delivery (kernel/mail.py). Written in the sender's transaction, delivered by a
     task, deleted once delivered; failed rows are kept a week for inspection, then purged."""
 
     class Status(models.TextChoices):

@@ -1,9 +1,9 @@
 """E-mail through a durable outbox and the task queue, never from inside a request.
 
-``EMAIL_BACKEND = "asfnet.mail.QueuedEmailBackend"``: every message sent the normal Django way (send_mail,
+``EMAIL_BACKEND = "kernel.mail.QueuedEmailBackend"``: every message sent the normal Django way (send_mail,
 EmailMessage.send, allauth, password reset) is serialised to JSON into an ``OutboxEmail`` row — in the
 caller's transaction, so a rolled-back change sends nothing — and a task is enqueued after commit. The task
-(asfnet.tasks.send_queued_email) delivers it with ``EMAIL_DELIVERY_BACKEND`` (SMTP, or the console in
+(kernel.tasks.send_queued_email) delivers it with ``EMAIL_DELIVERY_BACKEND`` (SMTP, or the console in
 development) and deletes the row; on an SMTP or network error it retries with exponential backoff
 (``EMAIL_RETRY_BASE_SECONDS`` × 2ⁿ, at most an hour apart) up to ``EMAIL_MAX_ATTEMPTS`` attempts, then marks
 the row failed and logs an ERROR. A request therefore never waits for, nor fails on, the SMTP server.
@@ -38,7 +38,7 @@ from django.core.mail.message import EmailAttachment
 from django.db import transaction
 from django.utils import timezone
 
-from asfnet.request_context import current_request_id
+from kernel.request_context import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +137,8 @@ def message_from_json(data: dict[str, Any]) -> EmailMessage:
 def enqueue(outbox_id: int) -> None:
     """Hand a row to the task queue. Never raises: a row the broker did not take stays in the outbox and
     the sweeper (flush_email_outbox) enqueues it later (the task is `recovered_by_sweeper`)."""
-    from asfnet.queue import publish
-    from asfnet.tasks import send_queued_email
+    from kernel.queue import publish
+    from kernel.tasks import send_queued_email
 
     publish(send_queued_email, outbox_id)
 
@@ -147,7 +147,7 @@ class QueuedEmailBackend(BaseEmailBackend):
     """Writes each message to the outbox and enqueues its delivery after the current transaction commits."""
 
     def send_messages(self, email_messages: Any) -> int:
-        from asfnet.models import OutboxEmail
+        from kernel.models import OutboxEmail
 
         count = 0
         for message in email_messages or []:
@@ -180,7 +180,7 @@ def deliver_outbox_email(*, outbox_id: int) -> int | None:
     delivery failed for a reason that may pass (SMTP or network error), otherwise None: delivered (row
     deleted), failed for good (row marked failed, ERROR logged), or not ours to send (already delivered,
     failed, or being sent by another worker)."""
-    from asfnet.models import OutboxEmail
+    from kernel.models import OutboxEmail
 
     with transaction.atomic():
         row = (
@@ -233,7 +233,7 @@ def deliver_outbox_email(*, outbox_id: int) -> int | None:
 def flush_outbox() -> int:
     """Enqueue rows whose delivery is overdue (the broker was down, or a task was lost) and purge old
     failed rows. Returns the number of rows enqueued."""
-    from asfnet.models import OutboxEmail
+    from kernel.models import OutboxEmail
 
     now = timezone.now()
     due = list(

@@ -17,6 +17,7 @@ from directory.adapters import INVITATION_SESSION_KEY
 from directory.filters import SORTS
 from directory.forms import InvitationForm, OrganisationForm
 from directory.models import Membership, Municipality
+from directory.panels import render_profile_panels
 
 PAGE_SIZE = 25
 
@@ -56,6 +57,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "organisation": organisation,
         "profile": selectors.organisation_profile(organisation=organisation),
         "can_edit": can_edit_organisation(request.user, organisation),
+        "panels": render_profile_panels(request, organisation),
     }
     return render(request, "directory/detail.html", context)
 

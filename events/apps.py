@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Events")
+
+    def ready(self) -> None:
+        from directory.panels import register_profile_panel
+        from events.panels import PANEL
+
+        register_profile_panel(PANEL)

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class MatchmakingConfig(AppConfig):
     name = "matchmaking"
     verbose_name = _("Matchmaking")
+
+    def ready(self) -> None:
+        from directory.panels import register_profile_panel
+        from matchmaking.panels import PANEL
+
+        register_profile_panel(PANEL)

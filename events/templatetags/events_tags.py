@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
-from directory.access import can_edit_organisation
-from directory.models import Organisation
-from events import selectors
 from events.models import Event
 
 register = template.Library()
-
-
-@register.inclusion_tag("events/_organiser_events_list.html", takes_context=True)
-def organiser_events(context: template.Context, organisation: Organisation) -> dict[str, Any]:
-    """`{% organiser_events organisation %}` — the organiser's next events this visitor may see (one query)."""
-    request = context.get("request")
-    user = getattr(request, "user", None) or context.get("user")
-    return {
-        "organisation": organisation,
-        "events": selectors.upcoming_events_for_organisation(organisation, user),
-        "can_publish": can_edit_organisation(user, organisation),
-    }
 
 
 @register.filter

@@ -1,5 +1,4 @@
-"""Template helpers for matchmaking: the organisation profile's open opportunities, and labels for the
-coded values stored on needs and opportunities."""
+"""Template helpers for matchmaking: labels for the coded values stored on needs and opportunities."""
 
 from __future__ import annotations
 
@@ -12,23 +11,6 @@ from matchmaking.models import Adaptation, MatchStatus, Weekday
 from matchmaking.occupations import occupation_label
 
 register = template.Library()
-
-
-@register.inclusion_tag("matchmaking/_org_opportunities.html", takes_context=True)
-def open_opportunities(context: template.Context, organisation: Any) -> dict[str, Any]:
-    """`{% open_opportunities organisation %}`: the organisation's open placement opportunities, for
-    logged-in visitors only (nothing, not even a heading, for anonymous visitors)."""
-    from matchmaking.selectors import organisation_open_opportunities
-
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if not getattr(user, "is_authenticated", False):
-        return {"show": False}
-    return {
-        "show": True,
-        "organisation": organisation,
-        "opportunities": organisation_open_opportunities(organisation=organisation),
-    }
 
 
 def _labels(values: Any, choices: type) -> str:

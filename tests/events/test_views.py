@@ -835,17 +835,19 @@ def test_the_organisers_profile_lists_its_upcoming_events_the_visitor_may_see(
     assert "Nätverksmöte" in page
 
 
-def test_organiser_events_tag_uses_one_query(world, django_assert_num_queries):
+def test_organiser_events_panel_uses_one_query(world, django_assert_num_queries):
     from django.contrib.auth.models import AnonymousUser
-    from django.template import Context, Template
+    from django.template.loader import render_to_string
     from django.test import RequestFactory
+
+    from directory.panels import profile_panels
 
     make_event(world.org_a)
     request = RequestFactory().get("/")
     request.user = AnonymousUser()
-    template = Template("{% load events_tags %}{% organiser_events organisation %}")
+    panel = next(p for p in profile_panels() if p.name == "events")
     with django_assert_num_queries(1):
-        html = template.render(Context({"organisation": world.org_a, "request": request}))
+        html = render_to_string(panel.template, panel.context(request, world.org_a))
     assert "Nätverksträff i Luleå" in html
 
 

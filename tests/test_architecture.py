@@ -1,0 +1,98 @@
+"""The intended dependency graph, held against the code (docs/architecture.md).
+
+Python imports: the contracts in pyproject.toml ([tool.importlinter]) — the site layer `asfnet` on top, then
+`reports`, then `matchmaking | events` (independent of each other), then `directory`, then `kernel` at the
+bottom. Templates: the same layers for `{% extends %}`, `{% include %}` and `{% load %}` across apps, which no
+import checker sees."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates"
+
+# Layer of each package, highest first; matchmaking and events share a layer but may not use each other.
+LAYERS = [{"asfnet"}, {"reports"}, {"matchmaking", "events"}, {"directory"}, {"kernel"}]
+RANK = {package: len(LAYERS) - i for i, layer in enumerate(LAYERS) for package in layer}
+# Templates under templates/ that are not an app's belong to the site (base, errors, allauth overrides,
+# shared includes, static pages). Every app extends base.html and uses the shared includes: they are the
+# page frame, part of the kernel's place in the graph.
+SHARED_TEMPLATE_DIRS = {"includes", "account", "allauth", "mfa", "usersessions"}
+SHARED_ROOT_TEMPLATES = {"base.html", "400.html", "403.html", "404.html", "500.html"}
+TAG_FILE = re.compile(r"\{%\s*(extends|include)\s+[\"']([^\"']+)[\"']")
+LOAD = re.compile(r"\{%\s*load\s+([^%]+?)\s*%\}")
+
+
+def _owner_of_template(name: str) -> str | None:
+    """The package a template belongs to (by its folder under templates/), or None for a shared one."""
+    first = name.split("/", 1)[0]
+    if "/" not in name:
+        return None if name in SHARED_ROOT_TEMPLATES else "asfnet"
+    if first in SHARED_TEMPLATE_DIRS:
+        return None
+    if first == "pages":
+        return "asfnet"
+    return first
+
+
+def _library_packages() -> dict[str, str]:
+    from django.template.backends.django import get_installed_libraries
+
+    return {name: path.split(".", 1)[0] for name, path in get_installed_libraries().items()}
+
+
+def _may_use(user: str, used: str) -> bool:
+    if user == used:
+        return True
+    if {user, used} == {"matchmaking", "events"}:
+        return False
+    return RANK[user] > RANK[used]
+
+
+def template_violations() -> list[str]:
+    libraries = _library_packages()
+    problems = []
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        name = path.relative_to(TEMPLATES).as_posix()
+        owner = _owner_of_template(name)
+        if owner is None or owner not in RANK:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for _tag, target in TAG_FILE.findall(text):
+            used = _owner_of_template(target)
+            if used in RANK and not _may_use(owner, used):
+                problems.append(f"{name} ({owner}) uses template {target} ({used})")
+        for group in LOAD.findall(text):
+            for library in group.split():
+                used = libraries.get(library)
+                if used in RANK and not _may_use(owner, used):
+                    problems.append(f"{name} ({owner}) loads {library} ({used})")
+    return problems
+
+
+def test_templates_respect_the_layers():
+    assert template_violations() == []
+
+
+def test_the_template_check_sees_a_cross_app_include(tmp_path, monkeypatch):
+    fake = tmp_path / "templates"
+    (fake / "directory").mkdir(parents=True)
+    (fake / "directory" / "x.html").write_text(
+        '{% include "events/_organiser_events_list.html" %}{% load matchmaking_tags %}', encoding="utf-8"
+    )
+    monkeypatch.setattr(__import__(__name__, fromlist=["TEMPLATES"]), "TEMPLATES", fake)
+    assert template_violations() == [
+        "directory/x.html (directory) uses template events/_organiser_events_list.html (events)",
+        "directory/x.html (directory) loads matchmaking_tags (matchmaking)",
+    ]
+
+
+@pytest.mark.slow
+def test_python_imports_keep_the_contracts():
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0

@@ -334,7 +334,7 @@ def test_a_coordinator_and_the_command_line_may_import_support_records(world, pr
 @given(word=st.sampled_from(sorted(tabular.TRUE_WORDS | tabular.FALSE_WORDS)).flatmap(_any_case))
 def test_the_directory_and_support_imports_read_the_same_true_false_words(project, word):
     expected = word.casefold() in tabular.TRUE_WORDS
-    orgnr = make_orgnr(7, prefix="802")
+    orgnr = make_orgnr("802", 7)
     SupportRecord.objects.all().delete()
     Organisation.objects.filter(orgnr=orgnr).delete()
     report = organisation_import(

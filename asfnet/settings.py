@@ -309,6 +309,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "asfnet"
+# One 30-second step of clock drift either way: a code typed as the step turns is still accepted. A used
+# code stays marked for the whole window it is valid in (kernel/cache.py), so widening it opens no replay.
+MFA_TOTP_TOLERANCE = 1
 # The MFA forms say so when a TOTP code cannot be checked because the cache is down (kernel/cache.py).
 MFA_FORMS = {"authenticate": "asfnet.forms.MfaAuthenticateForm", "reauthenticate": "asfnet.forms.MfaReauthenticateForm"}
 # Sessions live in the database (Django's default engine), not in the cache: a Redis outage logs nobody out.

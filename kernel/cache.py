@@ -45,6 +45,16 @@ TOTP_USED_PREFIX = "allauth.mfa.totp.used"
 
 T = TypeVar("T")
 
+
+def totp_used_mark_lifetime() -> int:
+    """Seconds a used TOTP code must stay marked: as long as the code is accepted at all. allauth marks it for
+    one period, but with MFA_TOTP_TOLERANCE steps of drift a code is valid for (2 × tolerance + 1) periods,
+    and a mark that ends sooner would let it be replayed."""
+    from allauth.mfa import app_settings as mfa_settings
+
+    return (2 * mfa_settings.TOTP_TOLERANCE + 1) * mfa_settings.TOTP_PERIOD
+
+
 # Set when a fail-closed write (a used-TOTP mark) was refused because Redis was unreachable.
 _fail_closed_refusal: contextvars.ContextVar[bool] = contextvars.ContextVar("asfnet_cache_refusal", default=False)
 
@@ -154,6 +164,8 @@ class ResilientRedisCache(RedisCache):
                 _fail_closed_refusal.set(True)
             return False
 
+        if self._fails_closed(key):
+            timeout = totp_used_mark_lifetime()
         return self._guarded(lambda: super(ResilientRedisCache, self).add(key, value, timeout, version), degraded)
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:

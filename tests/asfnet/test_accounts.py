@@ -282,6 +282,34 @@ def test_officer_logs_in_with_totp_and_a_used_code_is_refused(client, world):
     assert "_auth_user_id" not in client.session
 
 
+def _login_with_totp(client, code: str):
+    client.post(reverse("account_login"), {"login": "officer.x@example.se", "password": PASSWORD})
+    return client.post(reverse("mfa_authenticate"), {"code": code})
+
+
+@pytest.mark.parametrize(("steps", "accepted"), [(-2, False), (-1, True), (0, True), (1, True), (2, False)])
+def test_a_totp_code_one_step_either_side_of_now_is_accepted(client, world, steps, accepted):
+    """A code typed as the 30-second step turns (or on a phone whose clock is a little off) still works."""
+    step = int(time.time()) // 30 + steps
+    _login_with_totp(client, format_hotp_value(hotp_value(TOTP_SECRET, step)))
+    assert ("_auth_user_id" in client.session) is accepted
+
+
+@pytest.mark.adversarial("A")
+def test_a_used_totp_code_stays_marked_for_as_long_as_it_is_valid(client, world):
+    from django.core.cache import cache
+
+    from kernel.cache import totp_used_mark_lifetime
+
+    code = _current_totp()
+    _login_with_totp(client, code)
+    assert "_auth_user_id" in client.session
+    key = cache.make_and_validate_key(f"allauth.mfa.totp.used?user={world.officer_x.pk}&code={code}")
+    ttl = cache._cache.get_client(key).ttl(key)
+    assert totp_used_mark_lifetime() == 90
+    assert 85 <= ttl <= 90  # three 30-second steps, not allauth's one
+
+
 @pytest.mark.adversarial("A")
 @pytest.mark.parametrize(
     ("password", "accepted"),

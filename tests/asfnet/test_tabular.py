@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # --- The module stays below the apps ------------------------------------------------------------------------
 def test_the_module_imports_no_app_only_django_the_standard_library_and_openpyxl():
-    tree = ast.parse((ROOT / "asfnet" / "tabular.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "kernel" / "tabular.py").read_text(encoding="utf-8"))
     modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     modules |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     top_level = {module.split(".")[0] for module in modules}

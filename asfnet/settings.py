@@ -284,7 +284,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # the user stays in; every *other* se
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_FORMS = {"signup": "asfnet.forms.SignupForm"}
 ACCOUNT_SESSION_REMEMBER = False
-# Failed logins: 5 per account per 15 minutes, 10 per IP per minute (security-checks A1). Counted in the
+# Failed logins: 5 per account per 15 minutes, 10 per IP per minute (docs/security-checks.md A1). Counted in the
 # Redis cache, so every web worker shares the count.
 # Guest registration for events e-mails the given address: 20 per IP and 5 per address per hour.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key", "events_guest_registration": "20/h/ip,5/h/key"}

@@ -9,11 +9,13 @@ Every variable is documented in ``.env.example``. Two ways to run:
 
 Without DEBUG the settings fail closed: a missing or placeholder SECRET_KEY, an empty ALLOWED_HOSTS or a
 missing REDIS_URL stops start-up with a message naming the variable.
+
+This module does not know about tests: the test suite runs on ``asfnet.settings_test``, which imports it and
+adds what only a test run needs.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -28,17 +30,13 @@ from kernel.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ASFNET_VAR_DIR") or BASE_DIR / "var")
 
-# pytest sets PYTEST_VERSION for the whole run; the test suite gets its own Redis databases and a fast
-# password hasher, nothing else differs.
-TESTING = "PYTEST_VERSION" in os.environ
-
 DEBUG = env_bool("DEBUG", False)
 DEMO_MODE = env_bool("DEMO_MODE", DEBUG)
 
 _PLACEHOLDER_KEYS = {"", "change-me", "changeme", "secret", "dev", "insecure"}
 SECRET_KEY = env_str("SECRET_KEY")
 if SECRET_KEY.lower() in _PLACEHOLDER_KEYS or SECRET_KEY.startswith("django-insecure"):
-    if DEBUG or TESTING:
+    if DEBUG:
         SECRET_KEY = "django-insecure-development-only-key-not-for-production-use-0123456789"
     else:
         raise ImproperlyConfigured(
@@ -46,14 +44,12 @@ if SECRET_KEY.lower() in _PLACEHOLDER_KEYS or SECRET_KEY.startswith("django-inse
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))') "
             "or set DEBUG=true for development."
         )
-elif len(SECRET_KEY) < 50 and not (DEBUG or TESTING):
+elif len(SECRET_KEY) < 50 and not DEBUG:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long in production.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if DEBUG and not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
-if TESTING:
-    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", "localhost", "127.0.0.1"]
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is empty. Set ALLOWED_HOSTS=portal.example.se (comma-separated).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -128,9 +124,9 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=False)
-    if _db["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", not TESTING):
-        # psycopg 3's pool (Django ≥ 5.1). Off in tests: the test runner creates and drops databases,
-        # which a pool holding connections would block.
+    if _db["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
+        # psycopg 3's pool (Django ≥ 5.1). DB_POOL=false gives plain connections (the test settings and
+        # the benchmarks do so).
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 2, minimum=0),
             "max_size": env_int("DB_POOL_MAX", 10, minimum=1),
@@ -158,22 +154,14 @@ def _redis_db(url: str, db: int) -> str:
 
 
 REDIS_URL = env_str("REDIS_URL")
-if not REDIS_URL and not (DEBUG or TESTING):
+if not REDIS_URL and not DEBUG:
     # Used TOTP codes (replay protection) and login rate limits live in the cache. A per-process memory
     # cache would keep them per gunicorn worker: a code used in one worker is accepted again in another.
     raise ImproperlyConfigured(
         "REDIS_URL is not set. Without DEBUG asfnet needs a shared cache for login rate limits and used "
         "TOTP codes: set REDIS_URL=redis://host:6379/0 (docker-compose.yml sets it), or DEBUG=true for development."
     )
-if REDIS_URL and TESTING:
-    # Each pytest-xdist worker gets two databases of its own (cache, broker) above 8, so a development
-    # worker on database 0/1 never steals the tests' tasks and cache.clear() in one worker leaves the
-    # others alone.
-    _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    _base = 8 + 2 * (int(_worker or 0) % 4)  # Redis has 16 databases: 8–15 for up to four workers
-    CACHE_URL = _redis_db(REDIS_URL, _base)
-    CELERY_BROKER_URL = _redis_db(REDIS_URL, _base + 1)
-elif REDIS_URL:
+if REDIS_URL:
     CACHE_URL = REDIS_URL
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or _redis_db(
         REDIS_URL, int(urlsplit(REDIS_URL).path.strip("/") or "0") + 1
@@ -274,8 +262,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -298,7 +284,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # the user stays in; every *other* se
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_FORMS = {"signup": "asfnet.forms.SignupForm"}
 ACCOUNT_SESSION_REMEMBER = False
-# Failed logins: 5 per account per 15 minutes, 10 per IP per minute (security-checks A1). Counted in the
+# Failed logins: 5 per account per 15 minutes, 10 per IP per minute (docs/security-checks.md A1). Counted in the
 # Redis cache, so every web worker shares the count.
 # Guest registration for events e-mails the given address: 20 per IP and 5 per address per hour.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key", "events_guest_registration": "20/h/ip,5/h/key"}
@@ -331,7 +317,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and not TESTING:
+if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -344,7 +330,7 @@ if not DEBUG and not TESTING:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 else:
-    # Tests and development serve plain HTTP; HSTS is still sent so the header checks see it.
+    # Development serves plain HTTP: no redirect, no Secure cookies. The HSTS values are production's.
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 # Extra image hosts for the Content-Security-Policy (the directory map's tile server comes here).
@@ -371,13 +357,13 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not (DEBUG or TESTING)
+            if not DEBUG
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
-if DEBUG or TESTING:
+WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:
     STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT; finders serve the files
 
 # --- E-mail -------------------------------------------------------------------------------------------
@@ -425,15 +411,15 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["client_errors"]},
-        "celery": {"level": "WARNING" if TESTING else "INFO"},
+        "celery": {"level": "INFO"},
     },
 }
 
 # --- asfnet's own knobs -------------------------------------------------------------------------------
 # Benchmark-only endpoints under /bench/ (asfnet/bench_urls.py): the ceilings `make bench` measures the search
-# page against. Off by default and always off under pytest. Leave it off in production: the views show only
-# public data, but they are not part of the product.
-BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False) and not TESTING
+# page against. Off by default (and always off in the test settings). Leave it off in production: the views
+# show only public data, but they are not part of the product.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
 
 # --- Report runs ----------------------------------------------------------------------------------------
@@ -442,9 +428,9 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
 # times in all before the run is marked failed.
 REPORT_RUN_LEASE_SECONDS = env_int("REPORT_RUN_LEASE_SECONDS", 300, minimum=1)
 REPORT_RUN_MAX_ATTEMPTS = env_int("REPORT_RUN_MAX_ATTEMPTS", 3, minimum=1)
-# Tests only (ignored outside pytest): the computation sleeps this long at every step, so a fault test can
-# kill a worker in the middle of a run.
-REPORT_RUN_STEP_DELAY_MS = env_int("REPORT_RUN_STEP_DELAY_MS", 0, minimum=0) if TESTING else 0
+# Milliseconds the computation sleeps at every step: always 0 here. Only the test settings read it from the
+# environment, so a fault test can kill a worker in the middle of a run.
+REPORT_RUN_STEP_DELAY_MS = 0
 # Directory freshness: a profile its members have not confirmed for N months shows "needs update" and its
 # members are nudged by e-mail; after M months it is left out of public search until confirmed.
 DIRECTORY_NEEDS_UPDATE_MONTHS = env_int("DIRECTORY_NEEDS_UPDATE_MONTHS", 6, minimum=1)

@@ -309,8 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "LOG_LEVEL": "WARNING",
         }
     )
-    os.environ.pop("PYTEST_VERSION", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "asfnet.settings"  # production settings, even when started from a test
     sys.path.insert(0, str(ROOT))
 
     import django

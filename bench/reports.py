@@ -301,8 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "DJANGO_SETTINGS_MODULE": "asfnet.settings",
     }
     os.environ.update(env)
-    os.environ.pop("PYTEST_VERSION", None)
-    child_env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
+    child_env = dict(os.environ)
     sys.path.insert(0, str(ROOT))
 
     import django

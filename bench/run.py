@@ -283,8 +283,7 @@ def start_bench(database_url: str, redis_url: str, *, log: Any) -> tuple[str, di
     env = bench_environment(database_url=database_url, redis_url=redis_url)
     os.environ.update(env)
     os.environ["DB_POOL"] = "false"
-    os.environ.pop("PYTEST_VERSION", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asfnet.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "asfnet.settings"  # production settings, even when started from a test
     sys.path.insert(0, str(ROOT))
 
     import django

@@ -1,6 +1,6 @@
 """Who may see and change what. The one place that interprets roles.
 
-Rules (shared/product.md):
+Rules:
 * outside scope looks exactly like "does not exist" → 404 (the helpers use get_object_or_404 on a
   queryset that starts from what the user may see);
 * in scope but read-only → 403 (PermissionDenied);
@@ -117,7 +117,7 @@ def organisation_for_user(
 
     * read (default): any organisation the user may see — otherwise 404;
     * write: the organisation's internal pages (edit, members) exist only for its members and
-      coordinators — anyone else gets 404, even for a published organisation (security-checks C11);
+      coordinators — anyone else gets 404, even for a published organisation (docs/security-checks.md C11);
     * manage_members: additionally an administrator of it (or a coordinator) — a plain member gets 403.
     """
     if write or manage_members:

@@ -162,7 +162,7 @@ ORGANISATION_SERVICE_FIELDS = [
 ]
 
 # Columns written as they are: identifiers, numbers, addresses and times a program reads. Every other text
-# cell is neutralised by kernel.tabular against spreadsheet formulas (security-checks E28).
+# cell is neutralised by kernel.tabular against spreadsheet formulas (docs/security-checks.md E28).
 _RAW_COLUMNS = {
     "id",
     "orgnr",

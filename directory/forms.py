@@ -40,7 +40,7 @@ class MunicipalityChoiceField(forms.ChoiceField):
 class OrganisationForm(forms.ModelForm):
     """What members may change about their own organisation, grouped in fieldsets. Kind and orgnr are fixed
     at registration and changed only by coordinators (admin), so they are not fields here; neither are
-    the freshness and verification columns (mass assignment, security-checks C15)."""
+    the freshness and verification columns (mass assignment, docs/security-checks.md C15)."""
 
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https", max_length=200)
     kommunkod = MunicipalityChoiceField(label=_("Municipality"), choices=[])

@@ -1,4 +1,4 @@
-"""Safe logo uploads (security-checks F29–F32).
+"""Safe logo uploads (docs/security-checks.md F29–F32).
 
 An upload is judged by its content only — never by its name or the content type the browser sent:
 

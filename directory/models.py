@@ -46,7 +46,7 @@ OFFICER_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.AGENC
 
 
 class Municipality(models.Model):
-    """Reference data: kommunkod → name (shared/data/kommuner_norrbotten.csv, loaded by a migration)."""
+    """Reference data: kommunkod → name (directory/data/kommuner_norrbotten.csv, loaded by a migration)."""
 
     code = models.CharField(_("municipality code"), max_length=4, primary_key=True, validators=[validate_kommunkod])
     name = models.CharField(_("name"), max_length=100, validators=[refuse_personnummer])

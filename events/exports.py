@@ -1,6 +1,6 @@
 """The attendance list of one event as CSV or XLSX for its organiser, written by kernel/tabular.py: cells a
 spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with a single quote
-(security-checks E28)."""
+(docs/security-checks.md E28)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Forms of the calendar. Every form lists its fields explicitly (no `__all__`, no `exclude`): status,
-sequence, the check-in code and retention bookkeeping are never form fields (security-checks C15)."""
+sequence, the check-in code and retention bookkeeping are never form fields (docs/security-checks.md C15)."""
 
 from __future__ import annotations
 

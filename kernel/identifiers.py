@@ -1,6 +1,12 @@
 """Swedish identifiers: organisationsnummer (validated and normalised) and personnummer /
 samordningsnummer (recognised only in order to refuse them — asfnet never stores one).
-Definitions: shared/esf-indicators.md, "Identifiers"."""
+
+* Organisationsnummer: 10 digits written NNNNNN-NNNN (a 12-digit form is prefixed 16); the third digit is 2 or
+  higher (lower, it would be a personnummer's month); the last digit is the Luhn check digit of the first nine.
+  Valid: 222000-2204, 212000-2742 (Luleå kommun); invalid: 222000-2205.
+* Personnummer: YYMMDD-NNNC or 12 digits (CCYYMMDDNNNC); the date is a real date and C is the Luhn check
+  digit of the 10-digit form. A samordningsnummer is written the same way with 60 added to the day.
+* Kommunkod: 4 digits (Norrbotten, län 25: 2505 … 2584). SNI 2007: 2–5 digits, `47.111` ≡ `47111`."""
 
 from __future__ import annotations
 

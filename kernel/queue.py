@@ -1,7 +1,7 @@
 """Enqueueing that survives a broker outage: the one place where work is handed to Celery.
 
 A request that enqueues work must answer normally with Redis down, and the work must be done once the
-broker is back (security-checks K58). So a failed publish (kombu's OperationalError, redis' connection
+broker is back (docs/security-checks.md K58). So a failed publish (kombu's OperationalError, redis' connection
 errors) is logged as a warning and never raised; then either
 * the task is `recovered_by_sweeper` — the row state already says the work is due and a scheduled sweeper
   enqueues it again (report runs) — and nothing more is needed, or

@@ -1,4 +1,4 @@
-"""Safe PDF uploads (security-checks F29–F32), for every upload that must be a PDF document.
+"""Safe PDF uploads (docs/security-checks.md F29–F32), for every upload that must be a PDF document.
 
 An upload is judged by its content only, never by its name or the content type the browser sent:
 

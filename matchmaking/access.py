@@ -4,7 +4,7 @@
   of a participant record writes an audit row (who, which, why — never the values).
 * Opportunity: any logged-in member may read an open one; its organisation's members (and coordinators)
   may change it; for anyone else its upkeep pages do not exist (404, like the organisation's own upkeep
-  pages: security-checks C11).
+  pages: docs/security-checks.md C11).
 * Match: the raising organisation's officers, the hosting organisation's members and coordinators. Hosts
   see the placement but never the participant's sensitive fields (see `host_view`).
 """

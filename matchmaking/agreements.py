@@ -3,7 +3,7 @@ organisations of the network, with their PDF documents. Access, selectors and se
 
 * Who sees an agreement: members of any of its parties, and coordinators; anyone else gets 404 (list, detail
   and document alike). Every party's member may add documents; only what they could see is ever served.
-* Documents (security-checks F29–F32): judged by their content, never by name or the browser's content
+* Documents (docs/security-checks.md F29–F32): judged by their content, never by name or the browser's content
   type — at most AGREEMENT_DOCUMENT_MAX_BYTES, a PDF that parses, is not encrypted and has no active content
   (JavaScript, Launch actions, embedded files, RichMedia, XFA forms; see kernel/uploads.py). Stored under a
   generated name (`agreements/<uuid4>.pdf`); the uploaded name is kept only as a cleaned display name. The

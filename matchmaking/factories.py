@@ -84,7 +84,7 @@ class _ActorFactory(factory.django.DjangoModelFactory):
 
 
 class FundedProjectFactory(factory.django.DjangoModelFactory):
-    """The ESF+ project 23-051-S06 of the brief (one per database: get or create on the diarienummer)."""
+    """The förbund's ESF+ project 23-051-S06 (one per database: get or create on the diarienummer)."""
 
     class Meta:
         model = FundedProject

@@ -3,7 +3,7 @@ are checked once, by the service's `full_clean()` in the same transaction as the
 those errors back on the fields with `add_service_errors`.
 
 Every form lists its fields (no `__all__`, no `exclude`): extra POST fields such as `status=accepted`,
-`organisation=…` or `places_available=…` are never read (security-checks C15)."""
+`organisation=…` or `places_available=…` are never read (docs/security-checks.md C15)."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ PARTICIPANT_FIELDS = [
 
 
 class ParticipantForm(ParsingModelForm):
-    """ESF+ data of a participant (shared/esf-indicators.md). The code is generated; there is no name."""
+    """ESF+ data of a participant (docs/esf-indicators.md). The code is generated; there is no name."""
 
     municipality = MunicipalityChoiceField(label=_("Municipality of residence"), choices=[])
 

@@ -18,7 +18,7 @@ def municipality_choices(blank_label: Any = None) -> list[tuple[str, str]]:
 
 class PartnerRequestForm(forms.ModelForm):
     """The requester chooses which of their organisations asks; status and author are never taken from
-    the POST (security-checks C15)."""
+    the POST (docs/security-checks.md C15)."""
 
     organisation = forms.ModelChoiceField(
         label=_("Requesting organisation"), queryset=Organisation.objects.none(), to_field_name="code"

@@ -3,7 +3,7 @@ used by `manage.py import_participants` (docs/import-participants.md).
 
 Two CSV files, read by kernel/tabular.py (UTF-8 with or without a BOM; comma- or semicolon-separated):
 
-* participants — exactly the columns of PARTICIPANT_COLUMNS (shared/esf-indicators.md);
+* participants — exactly the columns of PARTICIPANT_COLUMNS (docs/esf-indicators.md);
 * outcomes — participant_code, date, event.
 
 All or nothing: every row is checked (the models' own `full_clean`, so the import refuses exactly what the

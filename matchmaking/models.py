@@ -1,5 +1,5 @@
 """Matchmaking: funded projects, pseudonymous participants and their labour-market events (the ESF+ data
-of shared/esf-indicators.md), needs, placement opportunities, matches, partner requests and agreements.
+of docs/esf-indicators.md), needs, placement opportunities, matches, partner requests and agreements.
 
 Privacy: a participant has a generated code, never a name or personnummer. The sensitive fields
 (SENSITIVE_PARTICIPANT_FIELDS and Need.free_text) are seen only by the raising organisation's officers and
@@ -204,7 +204,7 @@ SITUATION_EVENTS = (
 
 
 class LabourMarketEvent(models.Model):
-    """A dated labour-market situation or milestone of a participant (shared/esf-indicators.md). Several on
+    """A dated labour-market situation or milestone of a participant (docs/esf-indicators.md). Several on
     one date: the one recorded last (highest id) counts."""
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="outcomes")

@@ -10,7 +10,7 @@
   and see the answers; an ASF sees its own answer only.
 * `reserved_asf` lists ASF with a valid `lou_reserved` certification per service and municipality, and
   `reserved_asf_csv` exports it as an invitation list for a market dialogue — the organisations' public
-  contact fields only, with formula-looking cells neutralised (security-checks E28).
+  contact fields only, with formula-looking cells neutralised (docs/security-checks.md E28).
 """
 
 from __future__ import annotations

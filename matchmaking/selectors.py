@@ -2,7 +2,7 @@
 
 Privacy: participant lists show the pseudonymous code, dates, counts and statuses only — never a sensitive
 field — and their only sort keys are the code and the entry date. Reading a participant list writes one
-`participant.list` audit row per request (shared/security-checks.md H38); the detail pages are audited by
+`participant.list` audit row per request (docs/security-checks.md H38); the detail pages are audited by
 `matchmaking.access`."""
 
 from __future__ import annotations

@@ -68,7 +68,8 @@ def participant_update(*, actor: Any, participant: Participant, data: dict[str, 
 
 @transaction.atomic
 def outcome_record(*, actor: Any, participant: Participant, date: dt.date, event: str) -> LabourMarketEvent:
-    """Record a labour-market event exactly as shared/esf-indicators.md defines it."""
+    """Record a labour-market event: dated on or after the entry date; `improved` only for a participant
+    employed at entry (LabourMarketEvent.clean)."""
     if not sees_participant_details(actor, participant):
         raise PermissionDenied
     outcome = LabourMarketEvent(participant=participant, date=date, event=event, recorded_by=actor)

@@ -1,7 +1,7 @@
-"""ESF+ common indicators, computed by database aggregation (conditional counts), exactly as
-shared/esf-indicators.md defines them. Three aggregate queries for the participant indicators (output,
-immediate results, longer-term results) and one for the entities; memory does not grow with the number of
-participants. Works on PostgreSQL and on SQLite (the embedded default).
+"""ESF+ common indicators, computed by database aggregation (conditional counts), as docs/esf-indicators.md
+defines them (its "Where the code differs today" lists what is not implemented yet). Three aggregate queries
+for the participant indicators (output, immediate results, longer-term results) and one for the entities;
+memory does not grow with the number of participants. Works on PostgreSQL and on SQLite (the embedded default).
 
 The choices the regulation leaves open are in `DEFINITIONS` — one place a coordinator's reading can change.
 """
@@ -289,7 +289,8 @@ class EsfReport:
 
 
 class InvariantViolation(Exception):
-    """A report that breaks an invariant of shared/esf-indicators.md is a bug: the run fails."""
+    """A report that breaks an invariant (EECO01 = EECO02 + EECO04 + EECO05, women + men + non-binary = total,
+    …: check_invariants) is a bug: the run fails."""
 
 
 def check_invariants(indicators: dict[str, dict[str, int]]) -> None:

@@ -23,7 +23,8 @@ class SupportKind(models.TextChoices):
     BUSINESS_DEVELOPMENT = "business_development", _("Business development")
     PROCUREMENT = "procurement", _("Help with procurement or reserved contracts")
     NETWORK = "network", _("Network building")
-    # These are recorded for the record but are never support (shared/esf-indicators.md, "Entities").
+    # Recorded, but never support: attending an open information meeting or being a paid contractor to the
+    # project does not make an organisation a supported entity (EECO18, EECO19).
     INFORMATION_MEETING = "information_meeting", _("Attended an open information meeting (not support)")
     PAID_CONTRACTOR = "paid_contractor", _("Paid contractor to the project (not support)")
 

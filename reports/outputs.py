@@ -1,7 +1,7 @@
 """Report files: CSV, XLSX and PDF (reports/pdf.py) of a run's result, and the exit package's ZIP
 (reports/exit_package.py), stored under generated names and served only through the authorised download
 view. CSV and XLSX are written by kernel/tabular.py, which neutralises cells a spreadsheet would take for a
-formula (security-checks E28).
+formula (docs/security-checks.md E28).
 
 The CSV is the machine-readable form (indicator codes and measure keys, the same in every language); the
 XLSX and the PDF are for people, in the language of whoever asked for the run, built from the same

@@ -1,4 +1,4 @@
-"""Fixtures for the whole suite: the personas of shared/security-checks.md.
+"""Fixtures for the whole suite: the personas of docs/security-checks.md.
 
 ASF organisations A and B with staff; municipalities X (Luleå) and Y (Piteå) with officers; a business
 member; a coordinator. Officers and coordinators have TOTP set up (the app requires it)."""

@@ -137,8 +137,9 @@ class WorkerProcess:
         environment = {
             **os.environ,
             "DATABASE_URL": test_database_url(),
-            # settings derive the broker (and cache) database numbers from REDIS_URL under pytest, as
-            # for this process, so only the port differs from settings.CELERY_BROKER_URL.
+            # The worker inherits DJANGO_SETTINGS_MODULE=asfnet.settings_test (and PYTEST_XDIST_WORKER), whose
+            # broker and cache database numbers derive from REDIS_URL as for this process, so only the port
+            # differs from settings.CELERY_BROKER_URL.
             "REDIS_URL": redis.url(settings.REDIS_URL),
             "PYTHONUNBUFFERED": "1",
             **env,

@@ -1,4 +1,4 @@
-"""One table of every URL × role × expected status (security-checks C10–C11, C17, D22).
+"""One table of every URL × role × expected status (docs/security-checks.md C10–C11, C17, D22).
 
 Each row: a name, how to build the URL from the `world` personas, the method (and POST data), and the
 expected status per role. `302` means "redirected to the login page" for anonymous users and an ordinary

@@ -1,4 +1,4 @@
-"""The intended dependency graph, held against the code (docs/architecture.md).
+"""The intended dependency graph, held against the code.
 
 Python imports: the contracts in pyproject.toml ([tool.importlinter]) — the site layer `asfnet` on top, then
 `reports`, then `matchmaking | events` (independent of each other), then `directory`, then `kernel` at the

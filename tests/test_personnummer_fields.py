@@ -1,4 +1,4 @@
-"""Every free-text field of every model of ours refuses a personnummer (security-checks K56, issue 9).
+"""Every free-text field of every model of ours refuses a personnummer (docs/security-checks.md K56, issue 9).
 
 The walk reads the model metadata of every app in this repository: a CharField or TextField (and their
 subclasses) must have `refuse_personnummer` among its validators, unless EXEMPT below names it with the

@@ -1,4 +1,5 @@
-"""Reference data: Norrbotten's municipalities (directory/data/kommuner_norrbotten.csv, from shared/data)
+"""Reference data: Norrbotten's municipalities (directory/data/kommuner_norrbotten.csv:
+the 14 kommunkoder of län 25 and which of them belong to Samordningsförbundet Södra Norrbotten)
 and the first service taxonomy (directory/reference_data.py). Coordinators edit the taxonomy in the admin."""
 
 from django.db import migrations

@@ -1,5 +1,5 @@
 """Accounts: invitation-only signup, e-mail verification, MFA for officers and coordinators, rate limits,
-the admin login through allauth (security-checks A1, A3, A4, A5)."""
+the admin login through allauth (docs/security-checks.md A1, A3, A4, A5)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Redis (the cache) down: people still log in, brute force is still limited per process, TOTP codes are
 refused with a clear message (replay protection fails closed) and recovery codes still work; the outage is
-logged once (security-checks A1, I)."""
+logged once (docs/security-checks.md A1, I)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Celery on the real Redis with a real worker (celery.contrib.testing), and enqueue-after-commit
-(security-checks I44)."""
+(docs/security-checks.md I44)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Health probes (security-checks I51), idle sessions (B8) and membership changes (C18)."""
+"""Health probes (docs/security-checks.md I51), idle sessions (B8) and membership changes (C18)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Swedish identifiers (shared/esf-indicators.md, "Identifiers"; security-checks H40)."""
+"""Swedish identifiers (the rules are stated in kernel/identifiers.py; docs/security-checks.md H40)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def test_ordinary_text_is_not_taken_for_a_personnummer(text):
     refuse_personnummer(text)
 
 
-# --- Every writing of a personnummer (issue 9; security-checks K56) ------------------------------------------
+# --- Every writing of a personnummer (issue 9; docs/security-checks.md K56) ------------------------------------------
 def _luhn_digit(nine: str) -> str:
     """The check digit that makes `nine` + it pass the Luhn check."""
     return next(d for d in "0123456789" if luhn_ok(nine + d))

@@ -1,4 +1,4 @@
-"""Enqueueing with the broker down (security-checks K58): the request answers, the work is kept (or left to
+"""Enqueueing with the broker down (docs/security-checks.md K58): the request answers, the work is kept (or left to
 a sweeper) and done once the broker is back, exactly once. Real Redis of the test's own, stopped and
 started, and a real worker."""
 

@@ -1,4 +1,4 @@
-"""Headers, error pages, the audit log, forms and CSRF (security-checks C15, D20, D23, G34–G37, H38)."""
+"""Headers, error pages, the audit log, forms and CSRF (docs/security-checks.md C15, D20, D23, G34–G37, H38)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """Settings: the embedded default really works; production settings pass Django's deploy check and
-fail closed (security-checks G33)."""
+fail closed (docs/security-checks.md G33); production settings have no test branch, and the test settings
+(asfnet/settings_test.py) work from a bare environment without leaving anything in it."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -111,7 +113,8 @@ def test_deploy_check_passes_with_production_values(tmp_path):
     ],
 )
 def test_production_settings_fail_closed(tmp_path, overrides, message):
-    env = _production_env(tmp_path)
+    # PYTEST_VERSION in the environment (a worker started by a test, a shell that ran pytest) changes nothing.
+    env = _production_env(tmp_path, PYTEST_VERSION="9.0")
     env.update(overrides)
     env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/asfnet" if "DB_POOL_MAX" in overrides else ""
     result = _manage("check", env=env)
@@ -155,3 +158,90 @@ def test_production_mail_goes_through_the_queue_and_is_delivered_by_the_worker(t
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["kernel.mail.QueuedEmailBackend", delivery, "5"]
+
+
+_PROBE = """
+import json, os, sys
+import django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "settings": {name: getattr(settings, name) for name in sys.argv[1:]},
+    "environ": {name: os.environ.get(name) for name in ("SECRET_KEY", "ALLOWED_HOSTS", "REDIS_URL", "DB_POOL")},
+}, default=str))
+"""
+_PROBED = (
+    "ALLOWED_HOSTS",
+    "PASSWORD_HASHERS",
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_NAME",
+    "CACHES",
+    "CELERY_BROKER_URL",
+    "DATABASES",
+    "REPORT_RUN_STEP_DELAY_MS",
+    "BENCH_ENDPOINTS",
+    "STORAGES",
+    "SECRET_KEY",
+)
+
+
+def _probe(module: str, env: dict[str, str]) -> dict:
+    """The settings of `module` in a fresh process with this environment, and its environment after setup."""
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *_PROBED],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": module},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+_UNDER_PYTEST = {
+    "PYTEST_VERSION": "9.0",
+    "PYTEST_XDIST_WORKER": "gw1",
+    "REPORT_RUN_STEP_DELAY_MS": "250",
+    "BENCH_ENDPOINTS": "true",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/asfnet",  # parsed, never connected to
+}
+
+
+def test_production_settings_are_the_same_under_pytest(tmp_path):
+    """asfnet.settings has no "are we under pytest" branch: pytest's variables change none of its values."""
+    probed = _probe("asfnet.settings", _production_env(tmp_path, **_UNDER_PYTEST))["settings"]
+    assert probed["ALLOWED_HOSTS"] == ["asfnet.example.se"]
+    assert probed["PASSWORD_HASHERS"][0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert (probed["SECURE_SSL_REDIRECT"], probed["SESSION_COOKIE_SECURE"]) == (True, True)
+    assert probed["SESSION_COOKIE_NAME"] == "__Host-sessionid"
+    assert probed["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/0"
+    assert probed["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/1"
+    assert "pool" in probed["DATABASES"]["default"]["OPTIONS"]
+    assert probed["REPORT_RUN_STEP_DELAY_MS"] == 0
+    assert probed["BENCH_ENDPOINTS"] is True  # what the environment says
+    assert probed["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_test_settings_work_from_a_bare_environment_and_leave_it_as_it_was(tmp_path):
+    """A placeholder SECRET_KEY, no ALLOWED_HOSTS, no REDIS_URL: the test settings supply test values while
+    the production module is imported, then restore the environment (processes a test starts see its own)."""
+    env = _clean_env(SECRET_KEY="change-me", ASFNET_VAR_DIR=str(tmp_path), **_UNDER_PYTEST)
+    for name in ("ALLOWED_HOSTS", "DB_POOL"):
+        env.pop(name, None)
+    probed = _probe("asfnet.settings_test", env)
+    values = probed["settings"]
+    assert values["SECRET_KEY"] != "change-me" and len(values["SECRET_KEY"]) >= 50
+    assert values["ALLOWED_HOSTS"] == ["testserver", "localhost", "127.0.0.1"]
+    assert values["PASSWORD_HASHERS"][0] == "django.contrib.auth.hashers.MD5PasswordHasher"
+    assert (values["SECURE_SSL_REDIRECT"], values["SESSION_COOKIE_SECURE"]) == (False, False)
+    assert values["SESSION_COOKIE_NAME"] == "sessionid"
+    # xdist worker gw1: databases 10 (cache) and 11 (broker) of the local Redis
+    assert values["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/10"
+    assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/11"
+    assert "pool" not in values["DATABASES"]["default"]["OPTIONS"]
+    assert values["REPORT_RUN_STEP_DELAY_MS"] == 250
+    assert values["BENCH_ENDPOINTS"] is False
+    assert values["STORAGES"]["staticfiles"]["BACKEND"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+    assert probed["environ"] == {"SECRET_KEY": "change-me", "ALLOWED_HOSTS": None, "REDIS_URL": None, "DB_POOL": None}

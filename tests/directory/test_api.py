@@ -1,5 +1,5 @@
 """The open data API (/api/v1/): HSDS 3.0 shape, pagination, the search page's filters, only listed
-organisations and only public fields (security-checks C13, C16), hostile parameters (E24, E26), query budget,
+organisations and only public fields (docs/security-checks.md C13, C16), hostile parameters (E24, E26), query budget,
 the OpenAPI document against the URL patterns, and the Frictionless data package."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Logo uploads (security-checks F29–F32): judged by content, size and pixel limits, re-encoded to PNG
+"""Logo uploads (docs/security-checks.md F29–F32): judged by content, size and pixel limits, re-encoded to PNG
 under a generated name, served only through an authorised view with safe headers."""
 
 from __future__ import annotations

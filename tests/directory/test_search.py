@@ -1,5 +1,5 @@
 """Directory search on PostgreSQL: Swedish stemming, partial words, compound parts, typos, folding, ranking,
-facets with counts, Swedish order, scope, query budgets and hostile parameters (security-checks E24, C13)."""
+facets with counts, Swedish order, scope, query budgets and hostile parameters (docs/security-checks.md E24, C13)."""
 
 from __future__ import annotations
 

@@ -183,7 +183,8 @@ def test_organiser_edits_their_event_and_the_sequence_goes_up(client, world, mai
 
 @pytest.mark.adversarial("C")
 def test_extra_fields_in_the_edit_post_are_ignored(client, world, mails):
-    """Mass assignment (security-checks C15): status, organiser, sequence and the check-in code are not fields."""
+    """Mass assignment (docs/security-checks.md C15): status, organiser, sequence and the check-in code are not
+    fields."""
     event = make_event(world.org_a, status=EventStatus.DRAFT)
     code = event.checkin_code
     login(client, world.staff_a)

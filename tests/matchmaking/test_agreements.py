@@ -1,4 +1,4 @@
-"""The agreements registry: who sees what, registering an agreement, safe PDF uploads (security-checks F29–F32)
+"""The agreements registry: who sees what, registering an agreement, safe PDF uploads (docs/security-checks.md F29–F32)
 and downloads only through the authorised view (C19-style)."""
 
 from __future__ import annotations

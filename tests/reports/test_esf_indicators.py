@@ -1,5 +1,6 @@
-"""Every rule and worked example of shared/esf-indicators.md, the invariants, and a property test that checks
-the SQL aggregation against a straightforward Python reference on random participants."""
+"""Every rule and worked example of docs/esf-indicators.md that the code follows (the document lists where it
+does not yet), the invariants, and a property test that checks the SQL aggregation against a straightforward
+Python reference on random participants."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Report runs under faults (security-checks K58, K59): the lease that lets another worker take over a run
+"""Report runs under faults (docs/security-checks.md K58, K59): the lease that lets another worker take over a run
 whose worker died (exactly once, bounded), a worker that lost its lease writing nothing, a request made
 while Redis is down, and the "report ready" e-mail that could not be handed over when the run finished."""
 

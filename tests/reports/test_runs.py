@@ -1,5 +1,5 @@
 """Report runs as Celery jobs on the real Redis with a real worker: idempotent claims, redelivery, the
-sweeper, progress, failures in plain words (security-checks I44–I48)."""
+sweeper, progress, failures in plain words (docs/security-checks.md I44–I48)."""
 
 from __future__ import annotations
 

@@ -113,7 +113,7 @@ def test_every_other_role_is_refused_the_download_and_the_run_page(client, world
 
 @pytest.mark.adversarial("C")
 def test_guessed_media_paths_other_runs_files_and_unknown_formats_are_404(client, world, project):
-    """security-checks C19: files exist only behind the download view, addressed by their own run."""
+    """docs/security-checks.md C19: files exist only behind the download view, addressed by their own run."""
     with_csv = _finished_run(project, formats=("csv", "pdf"))
     without_csv = _finished_run(project, formats=("xlsx",))
     _log_in_with_password(client, world)

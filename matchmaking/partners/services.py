@@ -39,7 +39,7 @@ from directory.models import (
 )
 from kernel import tabular
 from kernel.audit import audit_log
-from matchmaking.models import PartnerAnswer, PartnerRequest, PartnerRequestStatus, PartnerResponse
+from matchmaking.partners.models import PartnerAnswer, PartnerRequest, PartnerRequestStatus, PartnerResponse
 
 _SERVED = Organisation.municipalities_served.through
 

@@ -1,5 +1,5 @@
-"""Matchmaking pages: the dashboard, participants and their needs (opportunities: views_opportunities.py;
-placements: views_matches.py).
+"""Participants and their needs: raising and editing a participant, outcomes, needs with their ranked
+suggestions (proposing a need for an opportunity: matchmaking/matches/views.py).
 
 Access: participants and needs exist only for the raising organisation's officers and coordinators
 (`participant_for_user` / `need_for_user`, audited; anyone else 404). Raising a participant is for officers
@@ -12,72 +12,24 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.access import (
     Role,
     is_coordinator,
-    is_officer,
-    memberships,
     officer_organisations,
-    role_of,
     role_required,
 )
 from directory.models import OFFICER_KINDS, Organisation
 from matchmaking import selectors, services
-from matchmaking.access import need_for_user, opportunity_for_user, participant_for_user
-from matchmaking.forms import NeedForm, OutcomeForm, ParticipantCreateForm, ParticipantEditForm, add_service_errors
+from matchmaking.access import need_for_user, participant_for_user
+from matchmaking.forms import add_service_errors
 from matchmaking.models import FundedProject
-
-PAGE_SIZE = 25
-
-
-def query_without_page(request: HttpRequest, keep: tuple[str, ...]) -> str:
-    params = request.GET.copy()
-    for key in list(params):
-        if key not in keep:
-            params.pop(key)
-    return params.urlencode()
-
-
-# --- Dashboard ----------------------------------------------------------------------------------------------
-@login_required
-@require_GET
-def index(request: HttpRequest) -> HttpResponse:
-    """ "Waiting for you": officers see their organisation's participants and the placements that need them;
-    hosts see their opportunities and the proposals to answer; coordinators see counts and everything."""
-    user = request.user
-    coordinator = is_coordinator(user)
-    context: dict = {"role": role_of(user), "is_coordinator": coordinator}
-    if coordinator or is_officer(user):
-        plist = selectors.participant_list(user=user, params=request.GET)
-        page = Paginator(plist.participants, PAGE_SIZE).get_page(request.GET.get("page"))
-        selectors.audit_participant_list(user=user, page_number=page.number, shown=len(page.object_list))
-        context.update(
-            participants=plist,
-            page=page,
-            sorts=selectors.PARTICIPANT_SORTS,
-            page_query=query_without_page(request, ("q", "sort", "organisation")),
-            officer_waiting=selectors.officer_waiting(user=user),
-        )
-    if coordinator:
-        context["counts"] = selectors.coordinator_counts()
-        context["host_waiting"] = selectors.host_waiting(user=user)
-    elif memberships(user):
-        host = {
-            "host_waiting": selectors.host_waiting(user=user),
-            "host_placements": selectors.host_placements(user=user),
-            "own_opportunities": selectors.own_opportunities(user=user),
-        }
-        # An officer's municipality seldom hosts placements: its host sections show only when it does.
-        if not is_officer(user) or any(host.values()):
-            context.update(host)
-    return render(request, "matchmaking/index.html", context)
+from matchmaking.participants.forms import NeedForm, OutcomeForm, ParticipantCreateForm, ParticipantEditForm
 
 
 # --- Participants -------------------------------------------------------------------------------------------
@@ -109,7 +61,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
             return redirect("matchmaking:need_create", code=participant.code)
     return render(
         request,
-        "matchmaking/participant_form.html",
+        "matchmaking/participants/form.html",
         {"form": form, "creating": True, "has_projects": FundedProject.objects.exists()},
     )
 
@@ -123,7 +75,7 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
         "participant_age": participant.age_on(participant.entry_date),
         "profile": selectors.participant_profile(participant=participant),
     }
-    return render(request, "matchmaking/participant_detail.html", context)
+    return render(request, "matchmaking/participants/detail.html", context)
 
 
 @login_required
@@ -141,7 +93,7 @@ def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("The participant's details were saved."))
             return redirect("matchmaking:participant_detail", code=participant.code)
     return render(
-        request, "matchmaking/participant_form.html", {"form": form, "participant": participant, "creating": False}
+        request, "matchmaking/participants/form.html", {"form": form, "participant": participant, "creating": False}
     )
 
 
@@ -163,7 +115,7 @@ def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("The labour-market event was recorded."))
             return redirect("matchmaking:participant_detail", code=participant.code)
-    return render(request, "matchmaking/outcome_form.html", {"form": form, "participant": participant})
+    return render(request, "matchmaking/participants/outcome_form.html", {"form": form, "participant": participant})
 
 
 # --- Needs --------------------------------------------------------------------------------------------------
@@ -185,7 +137,7 @@ def need_create(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("The need was saved. Here are the placements that fit it best."))
             return redirect("matchmaking:need_detail", code=need.code)
-    return render(request, "matchmaking/need_form.html", {"form": form, "participant": participant})
+    return render(request, "matchmaking/participants/need_form.html", {"form": form, "participant": participant})
 
 
 @login_required
@@ -200,25 +152,4 @@ def need_detail(request: HttpRequest, code: str) -> HttpResponse:
         "suggestions": selectors.need_suggestions(need=need),
         "matches": list(need.matches.select_related("opportunity__organisation").order_by("-created_at")),
     }
-    return render(request, "matchmaking/need_detail.html", context)
-
-
-@login_required
-@require_POST
-def match_propose(request: HttpRequest, code: str, opportunity: str) -> HttpResponse:
-    """Propose the need for an opportunity. Back to the page the officer came from (need or opportunity)."""
-    need = need_for_user(user=request.user, code=code)
-    target = opportunity_for_user(user=request.user, code=opportunity)
-    try:
-        services.match_propose(actor=request.user, need=need, opportunity=target)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("%(code)s was proposed for “%(title)s”. %(organisation)s is told by e-mail.")
-            % {"code": need.participant.code, "title": target.title, "organisation": target.organisation.name},
-        )
-    if request.POST.get("back") == "opportunity":
-        return redirect("matchmaking:opportunity_needs", code=target.code)
-    return redirect("matchmaking:need_detail", code=need.code)
+    return render(request, "matchmaking/participants/need_detail.html", context)

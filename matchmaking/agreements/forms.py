@@ -9,12 +9,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Organisation
-from matchmaking.agreements import AGREEMENT_DOCUMENT_MAX_BYTES, check_pdf
-from matchmaking.models import Agreement, AgreementKind
+from matchmaking.agreements.models import Agreement, AgreementKind
+from matchmaking.agreements.services import AGREEMENT_DOCUMENT_MAX_BYTES, check_pdf
 
 
 class PdfField(forms.FileField):
-    """A PDF judged by its content (matchmaking.agreements.check_pdf), whatever it is called."""
+    """A PDF judged by its content (matchmaking.agreements.services.check_pdf), whatever it is called."""
 
     widget = forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"})
 

@@ -16,11 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory.access import Role, can_edit_organisation, is_officer, role_required
 from directory.models import Organisation
-from matchmaking import selectors, services, services_opportunity
+from matchmaking import selectors, services
 from matchmaking.access import opportunity_for_user
-from matchmaking.forms import OpportunityCreateForm, OpportunityForm, add_service_errors
+from matchmaking.dashboard.views import PAGE_SIZE, query_without_page
+from matchmaking.forms import add_service_errors
 from matchmaking.occupations import occupation_label
-from matchmaking.views import PAGE_SIZE, query_without_page
+from matchmaking.opportunities import services as opportunity_services
+from matchmaking.opportunities.forms import OpportunityCreateForm, OpportunityForm
 
 
 @login_required
@@ -35,7 +37,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         "page_query": query_without_page(request, ("type", "municipality", "service")),
         "municipality_names": dict(filterset.filters["municipality"].extra["choices"]),
     }
-    return render(request, "matchmaking/opportunity_list.html", context)
+    return render(request, "matchmaking/opportunities/list.html", context)
 
 
 @login_required
@@ -57,7 +59,7 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
             return redirect("matchmaking:opportunity_detail", code=opportunity.code)
     return render(
         request,
-        "matchmaking/opportunity_form.html",
+        "matchmaking/opportunities/form.html",
         {"form": form, "creating": True, "refresh_weeks": settings.OPPORTUNITY_REFRESH_WEEKS},
     )
 
@@ -78,7 +80,7 @@ def opportunity_detail(request: HttpRequest, code: str) -> HttpResponse:
         if can_edit
         else [],
     }
-    return render(request, "matchmaking/opportunity_detail.html", context)
+    return render(request, "matchmaking/opportunities/detail.html", context)
 
 
 @login_required
@@ -88,7 +90,7 @@ def opportunity_edit(request: HttpRequest, code: str) -> HttpResponse:
     form = OpportunityForm(request.POST or None, instance=opportunity)
     if request.method == "POST" and form.is_valid():
         try:
-            services_opportunity.opportunity_update(
+            opportunity_services.opportunity_update(
                 actor=request.user, opportunity=opportunity, data=form.data_for_service()
             )
         except ValidationError as error:
@@ -98,7 +100,7 @@ def opportunity_edit(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("matchmaking:opportunity_detail", code=opportunity.code)
     return render(
         request,
-        "matchmaking/opportunity_form.html",
+        "matchmaking/opportunities/form.html",
         {
             "form": form,
             "opportunity": opportunity,
@@ -127,4 +129,4 @@ def opportunity_needs(request: HttpRequest, code: str) -> HttpResponse:
     opportunity = opportunity_for_user(user=request.user, code=code)
     rows = selectors.needs_for_opportunity(user=request.user, opportunity=opportunity)
     selectors.audit_participant_list(user=request.user, page_number=1, shown=len(rows), purpose="reverse_match")
-    return render(request, "matchmaking/opportunity_needs.html", {"opportunity": opportunity, "rows": rows})
+    return render(request, "matchmaking/opportunities/needs.html", {"opportunity": opportunity, "rows": rows})

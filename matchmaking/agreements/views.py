@@ -1,5 +1,5 @@
 """The agreements registry: list, create, detail (with document upload) and document download, for members of
-a party organisation and coordinators; anyone else 404. Access: matchmaking.agreements."""
+a party organisation and coordinators; anyone else 404. Access: matchmaking.agreements.services."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.models import Organisation
-from matchmaking import agreements
-from matchmaking.forms_agreements import AgreementDocumentForm, AgreementFilterForm, AgreementForm
+from matchmaking.agreements import services
+from matchmaking.agreements.forms import AgreementDocumentForm, AgreementFilterForm, AgreementForm
 
 PAGE_SIZE = 25
 
@@ -24,7 +24,7 @@ PAGE_SIZE = 25
 def agreement_list(request: HttpRequest) -> HttpResponse:
     form = AgreementFilterForm(request.GET or None)
     kind = form.cleaned_data.get("kind", "") if request.GET and form.is_valid() else ""
-    page = Paginator(agreements.agreement_list(request.user, kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(services.agreement_list(request.user, kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "matchmaking/agreements/list.html", {"form": form, "page": page, "kind": kind})
 
 
@@ -43,7 +43,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in AgreementForm.Meta.fields}
         try:
-            agreement = agreements.agreement_create(
+            agreement = services.agreement_create(
                 actor=request.user,
                 organisation=form.cleaned_data["organisation"],
                 other_parties=form.cleaned_data["other_parties"],
@@ -62,14 +62,14 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The agreement with its parties and documents; a POST adds a document."""
-    agreement = agreements.agreement_for_user(user=request.user, code=code)
+    agreement = services.agreement_for_user(user=request.user, code=code)
     form = AgreementDocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if not agreements.can_change(request.user, agreement):
+        if not services.can_change(request.user, agreement):
             raise PermissionDenied
         if form.is_valid():
             try:
-                agreements.agreement_document_add(
+                services.agreement_document_add(
                     actor=request.user, agreement=agreement, upload=form.cleaned_data["document"]
                 )
             except ValidationError as error:
@@ -93,9 +93,9 @@ def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def agreement_document(request: HttpRequest, code: str, document: str) -> FileResponse:
     """A document of an agreement the user may see, as a PDF attachment; anything else 404."""
-    doc = agreements.document_for_user(user=request.user, code=code, document=document)
+    doc = services.document_for_user(user=request.user, code=code, document=document)
     try:
-        file = agreements.agreement_document_read(actor=request.user, document=doc)
+        file = services.agreement_document_read(actor=request.user, document=doc)
     except OSError:
         raise Http404 from None
     response = FileResponse(file, as_attachment=True, filename=doc.name, content_type="application/pdf")

@@ -1,5 +1,6 @@
-"""A placement (match) and its pipeline buttons: accept / decline with a reason (the host), start and end
-(either side), with an outcome when the raising officer ends it.
+"""A placement (match): proposing a need for an opportunity (the officer), then its pipeline buttons:
+accept / decline with a reason (the host), start and end (either side), with an outcome when the raising
+officer ends it.
 
 Who sees what: the raising organisation's officers and coordinators see the participant's details; the
 hosting organisation sees the code, hours, times, adaptation categories and the earliest start, never a
@@ -18,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from matchmaking import selectors, services
-from matchmaking.access import match_for_user, sees_participant_details
-from matchmaking.forms import DeclineForm, EndForm, StartForm, add_service_errors
+from matchmaking.access import match_for_user, need_for_user, opportunity_for_user, sees_participant_details
+from matchmaking.forms import add_service_errors
+from matchmaking.matches.forms import DeclineForm, EndForm, StartForm
 from matchmaking.models import Match, MatchStatus, Opportunity
 from matchmaking.occupations import occupation_label
 
@@ -39,7 +41,7 @@ def _render(request: HttpRequest, match: Match, *, status: int = 200, **bound: f
         "start_form": bound.get("start_form") or StartForm(),
         "end_form": bound.get("end_form") or EndForm(with_outcome=view.full),
     }
-    return render(request, "matchmaking/match_detail.html", context, status=status)
+    return render(request, "matchmaking/matches/detail.html", context, status=status)
 
 
 def _done(request: HttpRequest, match: Match, text: str) -> HttpResponse:
@@ -136,3 +138,24 @@ def match_end(request: HttpRequest, code: str) -> HttpResponse:
             return _refused(request, match, error)
         return _done(request, match, _("The placement has ended."))
     return _render(request, match, end_form=form)
+
+
+@login_required
+@require_POST
+def match_propose(request: HttpRequest, code: str, opportunity: str) -> HttpResponse:
+    """Propose the need for an opportunity. Back to the page the officer came from (need or opportunity)."""
+    need = need_for_user(user=request.user, code=code)
+    target = opportunity_for_user(user=request.user, code=opportunity)
+    try:
+        services.match_propose(actor=request.user, need=need, opportunity=target)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(code)s was proposed for “%(title)s”. %(organisation)s is told by e-mail.")
+            % {"code": need.participant.code, "title": target.title, "organisation": target.organisation.name},
+        )
+    if request.POST.get("back") == "opportunity":
+        return redirect("matchmaking:opportunity_needs", code=target.code)
+    return redirect("matchmaking:need_detail", code=need.code)

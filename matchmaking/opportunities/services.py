@@ -1,4 +1,4 @@
-"""Changing a published opportunity (matchmaking/services.py creates and refreshes it).
+"""Changing a published opportunity (matchmaking/services.py creates and refreshes it, with the rest of the pipeline).
 
 Live capacity: `places_available` is never set from a form. When the organisation changes the number of
 places, the places already taken by accepted or started placements stay taken, so the row is locked while

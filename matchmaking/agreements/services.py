@@ -30,7 +30,7 @@ from directory.access import can_edit_organisation, is_coordinator, memberships
 from directory.models import Organisation
 from kernel.audit import audit_log
 from kernel.uploads import validate_pdf
-from matchmaking.models import Agreement, AgreementDocument
+from matchmaking.agreements.models import Agreement, AgreementDocument
 
 AGREEMENT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 

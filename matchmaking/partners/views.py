@@ -1,5 +1,5 @@
 """Partner requests (a buyer needs a service; suggested ASF answer) and the buyer's list of ASF eligible for
-reserved contracts with its CSV invitation list. Access: matchmaking.partners."""
+reserved contracts with its CSV invitation list. Access: matchmaking.partners.services."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.access import is_coordinator, memberships
 from directory.models import Organisation
 from kernel import tabular
-from matchmaking import partners
-from matchmaking.forms_partners import PartnerRequestForm, PartnerResponseForm, ReservedAsfFilterForm
-from matchmaking.models import PartnerRequest, PartnerRequestStatus
+from matchmaking.partners import services
+from matchmaking.partners.forms import PartnerRequestForm, PartnerResponseForm, ReservedAsfFilterForm
+from matchmaking.partners.models import PartnerRequest, PartnerRequestStatus
 
 PAGE_SIZE = 25
 
@@ -26,7 +26,7 @@ PAGE_SIZE = 25
 @login_required
 @require_GET
 def partner_request_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(partners.partner_request_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(services.partner_request_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     own = {m.organisation_id for m in memberships(request.user)}
     return render(
         request,
@@ -45,7 +45,7 @@ def partner_request_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in PartnerRequestForm.Meta.fields}
         try:
-            created = partners.partner_request_create(
+            created = services.partner_request_create(
                 actor=request.user, organisation=form.cleaned_data["organisation"], data=data
             )
         except ValidationError as error:
@@ -57,20 +57,20 @@ def partner_request_create(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form: PartnerResponseForm | None = None):
-    manage = partners.can_manage_request(request.user, partner_request)
-    responders = partners.responding_organisations(request.user, partner_request)
+    manage = services.can_manage_request(request.user, partner_request)
+    responders = services.responding_organisations(request.user, partner_request)
     context = {
         "partner_request": partner_request,
         "manage": manage,
         "is_open": partner_request.status == PartnerRequestStatus.OPEN,
-        "municipality_name": partners.municipality_name(partner_request.municipality),
+        "municipality_name": services.municipality_name(partner_request.municipality),
     }
     if manage:
-        suggested = partners.suggestions(partner_request)
+        suggested = services.suggestions(partner_request)
         context["suggestions"] = suggested
-        context["other_responses"] = partners.other_responses(partner_request, suggested)
+        context["other_responses"] = services.other_responses(partner_request, suggested)
     if responders:
-        context["own_responses"] = list(partners.own_responses(request.user, partner_request).values())
+        context["own_responses"] = list(services.own_responses(request.user, partner_request).values())
         context["response_form"] = response_form or PartnerResponseForm(organisations=responders)
     return render(request, "matchmaking/partners/detail.html", context)
 
@@ -78,14 +78,14 @@ def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form
 @login_required
 @require_GET
 def partner_request_detail(request: HttpRequest, code: str) -> HttpResponse:
-    return _detail(request, partners.partner_request_for_user(user=request.user, code=code))
+    return _detail(request, services.partner_request_for_user(user=request.user, code=code))
 
 
 @login_required
 @require_POST
 def partner_request_close(request: HttpRequest, code: str) -> HttpResponse:
-    partner_request = partners.partner_request_for_user(user=request.user, code=code, manage=True)
-    partners.partner_request_close(actor=request.user, request=partner_request)
+    partner_request = services.partner_request_for_user(user=request.user, code=code, manage=True)
+    services.partner_request_close(actor=request.user, request=partner_request)
     messages.success(request, _("The request is closed."))
     return redirect("matchmaking:partner_request_detail", code=partner_request.code)
 
@@ -93,14 +93,14 @@ def partner_request_close(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def partner_response(request: HttpRequest, code: str) -> HttpResponse:
-    partner_request = partners.partner_request_for_user(user=request.user, code=code)
-    responders = partners.responding_organisations(request.user, partner_request)
+    partner_request = services.partner_request_for_user(user=request.user, code=code)
+    responders = services.responding_organisations(request.user, partner_request)
     if not responders:
         raise PermissionDenied
     form = PartnerResponseForm(request.POST, organisations=responders)
     if form.is_valid():
         try:
-            partners.partner_response_set(
+            services.partner_response_set(
                 actor=request.user,
                 request=partner_request,
                 organisation=form.cleaned_data["organisation"],
@@ -136,14 +136,14 @@ def _reserved_filter(request: HttpRequest) -> tuple[ReservedAsfFilterForm, dict]
 @require_GET
 def reserved_asf(request: HttpRequest) -> HttpResponse:
     form, filters = _reserved_filter(request)
-    organisations = list(partners.reserved_asf(**filters))
+    organisations = list(services.reserved_asf(**filters))
     return render(
         request,
         "matchmaking/partners/reserved.html",
         {
             "form": form,
             "organisations": organisations,
-            "municipality_names": partners.municipality_names(),
+            "municipality_names": services.municipality_names(),
             "query": request.GET.urlencode(),
         },
     )
@@ -154,7 +154,7 @@ def reserved_asf(request: HttpRequest) -> HttpResponse:
 def reserved_asf_export(request: HttpRequest) -> HttpResponse:
     _form, filters = _reserved_filter(request)
     response = HttpResponse(
-        partners.reserved_asf_csv(partners.reserved_asf(**filters)), content_type=tabular.CONTENT_TYPES["csv"]
+        services.reserved_asf_csv(services.reserved_asf(**filters)), content_type=tabular.CONTENT_TYPES["csv"]
     )
     filename = f"reserved-contracts-asf-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

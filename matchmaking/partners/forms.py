@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Municipality, Organisation, ServiceCategory
-from matchmaking.models import PartnerAnswer, PartnerRequest
+from matchmaking.partners.models import PartnerAnswer, PartnerRequest
 
 
 def municipality_choices(blank_label: Any = None) -> list[tuple[str, str]]:

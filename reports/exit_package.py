@@ -1,7 +1,7 @@
 """The exit package: everything the network would need to carry on elsewhere, in open formats, as one ZIP.
 
 * `directory/` — the directory's open data package (Frictionless Data Package with HSDS 3.0 JSON), built
-  by directory.datapackage.datapackage_zip and unpacked here.
+  by directory.api.datapackage.datapackage_zip and unpacked here.
 * one CSV (UTF-8, comma, header row) per table a coordinator may see that holds no personal data about
   participants or individual people: organisations (all, also unpublished), memberships (organisation and
   role only — no names or e-mail addresses), funded projects, events (with counts, no registrations),
@@ -448,7 +448,7 @@ def _readme(files: dict[str, int | None], created: str) -> str:
 
 def build(run: ReportRun, progress: Progress | None = None) -> tuple[bytes, dict[str, Any]]:
     """The package as ZIP bytes, and the run's result: {"files": {name: rows}, "created": …}."""
-    from directory.datapackage import datapackage_zip
+    from directory.api.datapackage import datapackage_zip
 
     def step(percent: int) -> None:
         if progress is not None:

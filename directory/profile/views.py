@@ -16,10 +16,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory import selectors, services, services_profile
+from directory import selectors, services
 from directory.access import is_coordinator, organisation_for_user
-from directory.forms import CertificationForm, LogoForm
 from directory.models import Certification
+from directory.profile import services as profile_services
+from directory.profile.forms import CertificationForm, LogoForm
 
 HISTORY_PAGE_SIZE = 50
 
@@ -34,7 +35,7 @@ def logo(request: HttpRequest, code: str) -> HttpResponse:
     form = LogoForm(request.POST, request.FILES) if request.method == "POST" else LogoForm()
     if request.method == "POST" and form.is_valid():
         try:
-            services_profile.organisation_logo_set(
+            profile_services.organisation_logo_set(
                 actor=request.user, organisation=organisation, png=form.cleaned_data["png"]
             )
         except ValidationError as error:  # the rest of the stored profile does not validate
@@ -42,7 +43,7 @@ def logo(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("The logo was saved."))
             return redirect("directory:detail", code=organisation.code)
-    return render(request, "directory/logo.html", {"organisation": organisation, "form": form})
+    return render(request, "directory/profile/logo.html", {"organisation": organisation, "form": form})
 
 
 @login_required
@@ -51,7 +52,7 @@ def logo_remove(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(user=request.user, code=code, write=True)
     if organisation.logo:
         try:
-            services_profile.organisation_logo_remove(actor=request.user, organisation=organisation)
+            profile_services.organisation_logo_remove(actor=request.user, organisation=organisation)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -87,7 +88,7 @@ def certifications(request: HttpRequest, code: str) -> HttpResponse:
     form = CertificationForm(request.POST) if request.method == "POST" else CertificationForm()
     if request.method == "POST" and form.is_valid():
         try:
-            services_profile.certification_create(
+            profile_services.certification_create(
                 actor=request.user,
                 organisation=organisation,
                 kind=form.cleaned_data["kind"],
@@ -104,7 +105,7 @@ def certifications(request: HttpRequest, code: str) -> HttpResponse:
         "certifications": organisation.certifications.order_by("kind", "name", "valid_until"),
         "form": form,
     }
-    return render(request, "directory/certifications.html", context)
+    return render(request, "directory/profile/certifications.html", context)
 
 
 def _certification_for_user(request: HttpRequest, code: str, certification: str) -> Certification:
@@ -122,7 +123,7 @@ def certification_edit(request: HttpRequest, code: str, certification: str) -> H
     form = CertificationForm(request.POST if request.method == "POST" else None, instance=cert)
     if request.method == "POST" and form.is_valid():
         try:
-            services_profile.certification_update(
+            profile_services.certification_update(
                 actor=request.user,
                 certification=cert,
                 kind=form.cleaned_data["kind"],
@@ -135,7 +136,7 @@ def certification_edit(request: HttpRequest, code: str, certification: str) -> H
             messages.success(request, _("The certification was saved."))
             return redirect("directory:certifications", code=organisation.code)
     return render(
-        request, "directory/certification_edit.html", {"organisation": organisation, "form": form, "cert": cert}
+        request, "directory/profile/certification_edit.html", {"organisation": organisation, "form": form, "cert": cert}
     )
 
 
@@ -143,7 +144,7 @@ def certification_edit(request: HttpRequest, code: str, certification: str) -> H
 @require_POST
 def certification_remove(request: HttpRequest, code: str, certification: str) -> HttpResponse:
     cert = _certification_for_user(request, code, certification)
-    services_profile.certification_delete(actor=request.user, certification=cert)
+    profile_services.certification_delete(actor=request.user, certification=cert)
     messages.success(request, _("The certification %(name)s was removed.") % {"name": cert})
     return redirect("directory:certifications", code=cert.organisation.code)
 
@@ -158,7 +159,7 @@ def history(request: HttpRequest, code: str) -> HttpResponse:
     page = Paginator(selectors.organisation_history(organisation=organisation), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "directory/history.html", {"organisation": organisation, "page": page})
+    return render(request, "directory/profile/history.html", {"organisation": organisation, "page": page})
 
 
 @login_required
@@ -172,7 +173,7 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("Thank you. The details of %(name)s are confirmed.") % {"name": organisation})
         return redirect("directory:detail", code=organisation.code)
     profile = selectors.organisation_profile(organisation=organisation)
-    return render(request, "directory/confirm.html", {"organisation": organisation, "profile": profile})
+    return render(request, "directory/profile/confirm.html", {"organisation": organisation, "profile": profile})
 
 
 @login_required

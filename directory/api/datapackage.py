@@ -1,6 +1,6 @@
 """The directory's open data as a Frictionless Data Package (datapackage.org), built in memory:
 datapackage.json, organizations.csv, services.csv, organization_services.csv and organizations.json (the
-same organisations as HSDS 3.0 objects, see directory/opendata.py). Only listed organisations, only public
+same organisations as HSDS 3.0 objects, see directory/api/opendata.py). Only listed organisations, only public
 fields: everything starts from `opendata.all_listed()`."""
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import Organisation, ServiceCategory
-from directory.opendata import (
+from directory.api.opendata import (
     CACHE_SECONDS,
     LICENSE,
     Serialiser,
@@ -31,6 +30,7 @@ from directory.opendata import (
     site_url,
     term_id,
 )
+from directory.models import Organisation, ServiceCategory
 from kernel import tabular
 
 logger = logging.getLogger(__name__)

@@ -1,9 +1,9 @@
-"""The open data API, mounted at /api/v1/ (asfnet/urls.py). The OpenAPI document (directory/openapi.py)
+"""The open data API, mounted at /api/v1/ (asfnet/urls.py). The OpenAPI document (directory/api/openapi.py)
 lists every path here; a test keeps them in step."""
 
 from django.urls import path
 
-from directory import api
+from directory.api import views as api
 
 app_name = "api"
 

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from directory import exports, selectors
+from directory import selectors
 from directory.access import coordinator_required
-from directory.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportReport, organisation_import
+from directory.import_export import exports
+from directory.import_export.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportReport, organisation_import
 from kernel import tabular
 
 # How long a preview may be confirmed, and how many of its rows and problems the page shows.
@@ -79,7 +80,7 @@ def _finished(request: HttpRequest, report: ImportReport) -> HttpResponse:
             % {"created": report.created, "updated": report.updated, "failed": report.failed_rows},
         )
         return redirect("directory:import")
-    return render(request, "directory/io/import.html", _context(report, ImportUploadForm()))
+    return render(request, "directory/import_export/import.html", _context(report, ImportUploadForm()))
 
 
 @coordinator_required
@@ -92,7 +93,7 @@ def import_organisations(request: HttpRequest) -> HttpResponse:
         return _confirm(request)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
-        return render(request, "directory/io/import.html", _context(None, form))
+        return render(request, "directory/import_export/import.html", _context(None, form))
     data = form.cleaned_data["file"].read()
     partial = form.cleaned_data["partial"]
     if not form.cleaned_data["dry_run"]:
@@ -108,7 +109,7 @@ def import_organisations(request: HttpRequest) -> HttpResponse:
                 request,
                 _("This file is too large to confirm from the preview. Split it, or untick the preview."),
             )
-    return render(request, "directory/io/import.html", _context(report, ImportUploadForm(), payload))
+    return render(request, "directory/import_export/import.html", _context(report, ImportUploadForm(), payload))
 
 
 def _confirm(request: HttpRequest) -> HttpResponse:
@@ -117,7 +118,7 @@ def _confirm(request: HttpRequest) -> HttpResponse:
         text, partial = str(content["csv"]), bool(content["partial"])
     except (signing.BadSignature, KeyError, TypeError):
         messages.error(request, _("The preview has expired or is not valid. Upload the file again."))
-        return render(request, "directory/io/import.html", _context(None, ImportUploadForm()), status=400)
+        return render(request, "directory/import_export/import.html", _context(None, ImportUploadForm()), status=400)
     return _finished(request, organisation_import(actor=request.user, rows_or_file=text, partial=partial))
 
 

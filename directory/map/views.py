@@ -92,4 +92,4 @@ def map_view(request: HttpRequest) -> HttpResponse:
         "page_query": params.urlencode(),
         "limit": MAP_LIMIT,
     }
-    return render(request, "directory/map.html", context)
+    return render(request, "directory/map/index.html", context)

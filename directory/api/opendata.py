@@ -1,5 +1,5 @@
 """Open data: the directory's listed organisations as JSON shaped after Open Referral HSDS 3.0 (the API,
-directory/api.py; the same objects go into the data package, directory/datapackage.py).
+directory/api/views.py; the same objects go into the data package, directory/api/datapackage.py).
 
 What goes out: only *listed* organisations (published and confirmed by their members within
 DIRECTORY_HIDE_AFTER_MONTHS, `Organisation.objects.listed()`), and only the public profile fields. Never

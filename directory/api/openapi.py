@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the open data API (/api/v1/openapi.json), written by hand.
 
-tests/directory/test_api.py checks that it lists exactly the paths of directory/api_urls.py and that the
+tests/directory/test_api.py checks that it lists exactly the paths of directory/api/urls.py and that the
 responses have the keys the schemas below require; keep the three in step."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 
 from django.conf import settings
 
+from directory.api.opendata import DEFAULT_PER_PAGE, HSDS_VERSION, LICENSE, MAX_PER_PAGE, ORGNR_SCHEME
 from directory.models import OrganisationKind
-from directory.opendata import DEFAULT_PER_PAGE, HSDS_VERSION, LICENSE, MAX_PER_PAGE, ORGNR_SCHEME
 
 
 def _ref(name: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Import of organisations from CSV. The same columns are exported by directory/exports.py, so an export
+"""Import of organisations from CSV. The same columns are exported by directory/import_export/exports.py, so an export
 can be imported again.
 
 The columns are documented in docs/import-organisations.md. Reading, the file policy (UTF-8, comma or

@@ -1,8 +1,8 @@
 """The open data API, /api/v1/: read-only, public, JSON shaped after Open Referral HSDS 3.0.
 
-Views are thin: parse, call one function of directory/opendata.py, answer. Every response may be read from
+Views are thin: parse, call one function of directory/api/opendata.py, answer. Every response may be read from
 any origin (CORS `*`; no credentials are involved) and cached for five minutes. What goes out, and why
-nothing private can: see directory/opendata.py."""
+nothing private can: see directory/api/opendata.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory import datapackage, openapi, opendata
+from directory.api import datapackage, openapi, opendata
 
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_AGE = opendata.CACHE_SECONDS

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from directory import saved_searches
 from directory.filters import load_choices
 from directory.models import SavedSearch
+from directory.saved_searches import services as saved_searches
 
 
 class SavedSearchForm(forms.Form):
@@ -64,7 +64,7 @@ def saved_search_list(request: HttpRequest) -> HttpResponse:
     ]
     return render(
         request,
-        "directory/saved_searches.html",
+        "directory/saved_searches/list.html",
         {"rows": rows, "max_saved": saved_searches.MAX_PER_USER},
     )
 

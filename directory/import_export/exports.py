@@ -1,5 +1,5 @@
-"""Export of a directory search as CSV or XLSX, in the import's columns (directory/imports.py), so an export
-can be imported again. Written by kernel/tabular.py, which neutralises cells a spreadsheet would run as a
+"""Export of a directory search as CSV or XLSX, in the import's columns (directory/import_export/imports.py),
+so an export can be imported again. Written by kernel/tabular.py, which neutralises cells a spreadsheet would run as a
 formula (security-checks E28)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.imports import COLUMNS, LIST_SEPARATOR
+from directory.import_export.imports import COLUMNS, LIST_SEPARATOR
 from directory.models import Organisation
 from kernel import tabular
 

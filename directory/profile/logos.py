@@ -11,7 +11,7 @@ An upload is judged by its content only — never by its name or the content typ
 * re-encoded to PNG, at most 512 × 512, without any metadata (EXIF, text chunks, ICC profiles), so bytes
   that rode along after the image (an HTML page after IEND) are dropped.
 
-The result is stored under a generated name (`logos/<uuid4>.png`, see directory.services_profile), so the
+The result is stored under a generated name (`logos/<uuid4>.png`, see directory.profile.services), so the
 uploaded file's name is never used.
 """
 

@@ -27,7 +27,7 @@ def _delete_file_after_commit(storage: Any, name: str) -> None:
 
 @transaction.atomic
 def organisation_logo_set(*, actor: Any, organisation: Organisation, png: bytes) -> Organisation:
-    """Store `png` (already re-encoded by directory.logos.reencode_logo) as the organisation's logo under a
+    """Store `png` (already re-encoded by directory.profile.logos.reencode_logo) as the organisation's logo under a
     generated name, `logos/<uuid4>.png`, and delete the previous file once the change is committed. The
     history row records that the logo changed, not the file names."""
     if not can_edit_organisation(actor, organisation):

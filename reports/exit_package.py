@@ -7,7 +7,7 @@
   role only — no names or e-mail addresses), funded projects, events (with counts, no registrations),
   opportunities, partner requests, agreements, support records and the report-run history.
 * `report_results.json` — the numbers of every finished report run.
-* `events.ics` — every published event (UID `<event.code>@asfnet`, events/ical.py).
+* `events.ics` — every published event (UID `<event.code>@asfnet`, events/feeds/ical.py).
 * `README.txt` — what is in the package and what is deliberately left out.
 
 Left out: participants and everything about them (needs, placements, labour-market events), event
@@ -415,7 +415,7 @@ def _report_results() -> bytes:
 
 
 def _calendar(language: str) -> tuple[bytes, int]:
-    from events.ical import calendar_bytes
+    from events.feeds.ical import calendar_bytes
 
     events = list(Event.objects.filter(status=EventStatus.PUBLISHED).select_related("organiser").order_by("start"))
     return calendar_bytes(events, name="asfnet", language=language), len(events)

@@ -65,4 +65,5 @@ def checkin(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("You are checked in. Welcome!"))
             return redirect("events:detail", code=event.code)
-    return render(request, "events/attendance/checkin.html", {"event": event, "form": form, "open": event.checkin_open()})
+    context = {"event": event, "form": form, "open": event.checkin_open()}
+    return render(request, "events/attendance/checkin.html", context)

@@ -17,7 +17,8 @@ from events import services
 from events.models import Audience, CalendarFeedToken, Event, EventStatus
 from events.tasks import send_registration_email
 from kernel.models import AuditLog
-from tests.events.test_views import ONLINE, _form_data, make_event, url
+from tests.events.pages import make_event, url
+from tests.events.test_views import ONLINE, _form_data
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

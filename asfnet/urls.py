@@ -18,7 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("directory/", include("directory.urls")),
-    path("api/v1/", include("directory.api_urls")),
+    path("api/v1/", include("directory.api.urls")),
     path("matchmaking/", include("matchmaking.urls")),
     path("events/", include("events.urls")),
     path("reports/", include("reports.urls")),

@@ -13,7 +13,7 @@
    records every latency (req/s, p50/p90/p95/p99, errors), and, when `wrk` is installed, the same with wrk
    (which prints p50/p75/p90/p99 but no p95). The Python client runs on the same two cores as the server;
    its own CPU use is reported next to the server's so the reader can see what it took away.
-4. Times the import of a generated 10,000-row CSV through directory.imports.organisation_import: a dry run
+4. Times the import of a generated 10,000-row CSV through directory.import_export.imports.organisation_import: a dry run
    and the real import (10,000 new organisations into the 10,000 already there); with --import-update also
    the same file again with changed values (10,000 updates with field history — minutes, so not by default).
 5. Prints a table and writes bench-results/directory.json with the figures, the environment (CPUs, Python,
@@ -237,10 +237,10 @@ def rows_to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], *, chang
 def measure_import(rows: list[dict[str, Any]], *, update: bool = False) -> dict[str, Any]:
     import importlib.util
 
-    if importlib.util.find_spec("directory.imports") is None:
-        print("import: not measured (directory.imports missing)")
-        return {"measured": False, "reason": "directory.imports missing"}
-    from directory.imports import COLUMNS, organisation_import
+    if importlib.util.find_spec("directory.import_export.imports") is None:
+        print("import: not measured (directory.import_export.imports missing)")
+        return {"measured": False, "reason": "directory.import_export.imports missing"}
+    from directory.import_export.imports import COLUMNS, organisation_import
     from directory.models import Organisation
 
     columns = [c for c in COLUMNS if c in rows[0]]

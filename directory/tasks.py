@@ -103,7 +103,7 @@ def _send_nudge(organisation_id: int) -> None:
 def send_saved_search_digests() -> int:
     """Weekly (settings.CELERY_BEAT_SCHEDULE): one digest task per active user with saved searches, so one
     person's failing mailbox retries alone. Returns the number of users queued."""
-    from directory.saved_searches import users_with_saved_searches
+    from directory.saved_searches.services import users_with_saved_searches
 
     user_ids = users_with_saved_searches()
     for user_id in user_ids:
@@ -113,8 +113,8 @@ def send_saved_search_digests() -> int:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
 def send_saved_search_digest(user_id: int) -> int:
-    """One user's digest (directory.saved_searches.saved_search_digest_send): idempotent, so a duplicate or
+    """One user's digest (directory.saved_searches.services.saved_search_digest_send): idempotent, so a duplicate or
     redelivered task sends nothing twice; a failed send rolls back its claims and is retried."""
-    from directory.saved_searches import saved_search_digest_send
+    from directory.saved_searches.services import saved_search_digest_send
 
     return saved_search_digest_send(user_id=user_id)

@@ -1,5 +1,8 @@
 """Matchmaking: funded projects, pseudonymous participants and their labour-market events (the ESF+ data
-of docs/esf-indicators.md), needs, placement opportunities, matches, partner requests and agreements.
+of shared/esf-indicators.md), needs, placement opportunities and matches: the placement pipeline. Partner
+requests (matchmaking/partners/models.py) and agreements (matchmaking/agreements/models.py) keep their models
+in their own subpackages; they are imported below so that Django registers them in this app (app label
+"matchmaking", tables unchanged).
 
 Privacy: a participant has a generated code, never a name or personnummer. The sensitive fields
 (SENSITIVE_PARTICIPANT_FIELDS and Need.free_text) are seen only by the raising organisation's officers and
@@ -23,6 +26,13 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Organisation, ServiceCategory
 from kernel.identifiers import refuse_personnummer, validate_kommunkod
 from kernel.models import TimeStampedModel
+from matchmaking.agreements.models import Agreement, AgreementDocument, AgreementKind  # noqa: F401 (registered)
+from matchmaking.partners.models import (  # noqa: F401 (registered)
+    PartnerAnswer,
+    PartnerRequest,
+    PartnerRequestStatus,
+    PartnerResponse,
+)
 
 
 class FundedProject(TimeStampedModel):
@@ -204,7 +214,7 @@ SITUATION_EVENTS = (
 
 
 class LabourMarketEvent(models.Model):
-    """A dated labour-market situation or milestone of a participant (docs/esf-indicators.md). Several on
+    """A dated labour-market situation or milestone of a participant (shared/esf-indicators.md). Several on
     one date: the one recorded last (highest id) counts."""
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="outcomes")
@@ -444,158 +454,3 @@ class Match(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.need_id} → {self.opportunity_id} ({self.status})"
-
-
-# --- Partner requests ----------------------------------------------------------------------------------------
-class PartnerRequestStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
-
-
-class PartnerRequest(TimeStampedModel):
-    """A buyer (a business, a public body or any member organisation) needs a service an ASF may offer:
-    "catering for 40 people in Boden in May", "cleaning contract, reserved for ASF". ASF offering that
-    service in that municipality are suggested (matchmaking.partners) and answer interested or not."""
-
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("requesting organisation"),
-        on_delete=models.CASCADE,
-        related_name="partner_requests",
-    )
-    title = models.CharField(_("title"), max_length=200, validators=[refuse_personnummer])
-    description = models.TextField(_("description"), blank=True, validators=[refuse_personnummer])
-    service = models.ForeignKey(ServiceCategory, verbose_name=_("service"), on_delete=models.PROTECT, related_name="+")
-    municipality = models.CharField(_("municipality"), max_length=4, validators=[validate_kommunkod])
-    needed_by = models.DateField(_("needed by"), null=True, blank=True)
-    reserved_for_asf = models.BooleanField(
-        _("reserved contract"),
-        default=False,
-        help_text=_("Only suppliers eligible for reserved contracts (LOU 4 kap. 18 §) may take part."),
-    )
-    status = models.CharField(
-        _("status"), max_length=16, choices=PartnerRequestStatus.choices, default=PartnerRequestStatus.OPEN
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("partner request")
-        verbose_name_plural = _("partner requests")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["service", "municipality", "status"], name="mm_partnerrequest_match")]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class PartnerAnswer(models.TextChoices):
-    INTERESTED = "interested", _("Interested")
-    NOT_INTERESTED = "not_interested", _("Not interested")
-
-
-class PartnerResponse(TimeStampedModel):
-    """An ASF's answer to a partner request; one per request and organisation (a new answer replaces it)."""
-
-    request = models.ForeignKey(PartnerRequest, on_delete=models.CASCADE, related_name="responses")
-    organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="partner_responses"
-    )
-    answer = models.CharField(_("answer"), max_length=16, choices=PartnerAnswer.choices)
-    note = models.CharField(_("note"), max_length=500, blank=True, validators=[refuse_personnummer])
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("answer to a partner request")
-        verbose_name_plural = _("answers to partner requests")
-        ordering = ["organisation__name", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["request", "organisation"], name="matchmaking_partnerresponse_one_per_organisation"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.organisation_id} → {self.request_id}: {self.answer}"
-
-
-# --- Agreements ----------------------------------------------------------------------------------------------
-class AgreementKind(models.TextChoices):
-    IOP = "iop", _("Idea-based public partnership (IOP)")
-    RESERVED_CONTRACT = "reserved_contract", _("Reserved contract (LOU 4 kap. 18 §)")
-    WORK_TRAINING = "work_training", _("Work-training agreement")
-    FRAMEWORK = "framework", _("Framework agreement")
-    OTHER = "other", _("Other agreement")
-
-
-class Agreement(TimeStampedModel):
-    """An agreement between organisations of the network (IOP, reserved contract, work-training agreement,
-    framework agreement…). Seen by the parties' members and coordinators; reports count them."""
-
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(_("kind of agreement"), max_length=32, choices=AgreementKind.choices)
-    title = models.CharField(_("title"), max_length=200, validators=[refuse_personnummer])
-    parties = models.ManyToManyField(Organisation, verbose_name=_("parties"), related_name="agreements")
-    starts_on = models.DateField(_("starts"))
-    ends_on = models.DateField(_("ends"), null=True, blank=True)
-    value_sek = models.DecimalField(
-        _("value (SEK)"),
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
-    note = models.TextField(_("note"), blank=True, validators=[refuse_personnummer])
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("agreement")
-        verbose_name_plural = _("agreements")
-        ordering = ["-starts_on", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
-                name="matchmaking_agreement_ends_after_start",
-            ),
-            models.CheckConstraint(
-                condition=Q(value_sek__isnull=True) | Q(value_sek__gte=0),
-                name="matchmaking_agreement_value_not_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def clean(self) -> None:
-        super().clean()
-        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": _("The end must be after the start.")})
-
-
-class AgreementDocument(TimeStampedModel):
-    """A PDF belonging to an agreement. Stored under a generated name (agreements/<uuid>.pdf) and served only
-    through matchmaking:agreement_document to the parties' members and coordinators."""
-
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(max_length=200, editable=False)
-    name = models.CharField(_("document name"), max_length=120, validators=[refuse_personnummer])
-    size = models.PositiveIntegerField(default=0, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("agreement document")
-        verbose_name_plural = _("agreement documents")
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return self.name

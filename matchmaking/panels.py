@@ -19,5 +19,5 @@ def open_opportunities(request: HttpRequest, organisation: Organisation) -> dict
 
 
 PANEL = ProfilePanel(
-    name="opportunities", template="matchmaking/_org_opportunities.html", context=open_opportunities, order=20
+    name="opportunities", template="matchmaking/opportunities/_org_panel.html", context=open_opportunities, order=20
 )

@@ -1,13 +1,13 @@
 """The exit package: everything the network would need to carry on elsewhere, in open formats, as one ZIP.
 
 * `directory/` — the directory's open data package (Frictionless Data Package with HSDS 3.0 JSON), built
-  by directory.datapackage.datapackage_zip and unpacked here.
+  by directory.api.datapackage.datapackage_zip and unpacked here.
 * one CSV (UTF-8, comma, header row) per table a coordinator may see that holds no personal data about
   participants or individual people: organisations (all, also unpublished), memberships (organisation and
   role only — no names or e-mail addresses), funded projects, events (with counts, no registrations),
   opportunities, partner requests, agreements, support records and the report-run history.
 * `report_results.json` — the numbers of every finished report run.
-* `events.ics` — every published event (UID `<event.code>@asfnet`, events/ical.py).
+* `events.ics` — every published event (UID `<event.code>@asfnet`, events/feeds/ical.py).
 * `README.txt` — what is in the package and what is deliberately left out.
 
 Left out: participants and everything about them (needs, placements, labour-market events), event
@@ -415,7 +415,7 @@ def _report_results() -> bytes:
 
 
 def _calendar(language: str) -> tuple[bytes, int]:
-    from events.ical import calendar_bytes
+    from events.feeds.ical import calendar_bytes
 
     events = list(Event.objects.filter(status=EventStatus.PUBLISHED).select_related("organiser").order_by("start"))
     return calendar_bytes(events, name="asfnet", language=language), len(events)
@@ -448,7 +448,7 @@ def _readme(files: dict[str, int | None], created: str) -> str:
 
 def build(run: ReportRun, progress: Progress | None = None) -> tuple[bytes, dict[str, Any]]:
     """The package as ZIP bytes, and the run's result: {"files": {name: rows}, "created": …}."""
-    from directory.datapackage import datapackage_zip
+    from directory.api.datapackage import datapackage_zip
 
     def step(percent: int) -> None:
         if progress is not None:

@@ -15,8 +15,9 @@ from django.urls import NoReverseMatch, reverse
 from asfnet import bench_urls
 from bench.load import LoadResult, parse_wrk, percentile
 from bench.run import SEARCH_PATH, rows_to_csv
-from directory import imports, reference_data
+from directory import reference_data
 from directory.factories import KOMMUNER, luhn_check_digit, make_orgnr, organisation_rows
+from directory.import_export import imports
 from directory.models import Organisation, OrganisationKind, SupportOffered
 from kernel import tabular
 from kernel.identifiers import luhn_ok, normalise_orgnr

@@ -1,4 +1,4 @@
-/* The directory map (templates/directory/map.html).
+/* The directory map (templates/directory/map/index.html).
  *
  * Reads the organisations from the <script type="application/json" id="map-data"> block that Django's
  * json_script wrote (data only; the CSP allows no inline script), shows the map area and puts one

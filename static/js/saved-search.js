@@ -1,4 +1,4 @@
-/* "Save this search" (templates/directory/_save_search.html). The form is outside the search form, so when
+/* "Save this search" (templates/directory/saved_searches/_save.html). The form is outside the search form, so when
  * HTMX updates the results without a page load, copy the search's current parameters into the hidden
  * field, and the search words into the name unless the person has typed a name of their own. Without
  * JavaScript every search is a page load and the server fills both. */

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from directory.imports import organisation_import
+from directory.import_export.imports import organisation_import
 from directory.models import Organisation, OrganisationKind
 from kernel import tabular
 from kernel.tabular import Column
@@ -46,7 +46,7 @@ def test_the_module_imports_no_app_only_django_the_standard_library_and_openpyxl
 
 
 # --- One true/false vocabulary -------------------------------------------------------------------------------
-# What each importer accepted before kernel.tabular (directory/imports.py, matchmaking/imports.py,
+# What each importer accepted before kernel.tabular (directory/import_export/imports.py, matchmaking/imports.py,
 # reports/support.py): every file that imported then still imports.
 BEFORE = {
     "directory": ({"true", "ja", "yes", "1", "sant", "j", "y"}, {"false", "nej", "no", "0", "falskt", "n"}),

@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from directory import api_urls
+from directory.api import urls as api_urls
+from directory.api.openapi import SCHEMAS, document
 from directory.models import (
     Certification,
     CertificationKind,
@@ -32,7 +33,6 @@ from directory.models import (
     ServiceCategory,
     months_ago,
 )
-from directory.openapi import SCHEMAS, document
 from directory.search import reindex
 from tests.factories import MembershipFactory, OrganisationFactory, make_orgnr
 
@@ -534,7 +534,7 @@ def test_datapackage_is_served_while_the_cache_is_down(client, db, monkeypatch):
 
 
 def test_derived_ids_are_rfc_4122_version_5_uuids():
-    from directory.opendata import NAMESPACE, derived_id
+    from directory.api.opendata import NAMESPACE, derived_id
 
     assert derived_id("a", 1, "b") == str(uuid.uuid5(NAMESPACE, "a:1:b"))
 

@@ -15,8 +15,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
-from directory import exports, imports
-from directory.imports import organisation_import
+from directory.import_export import exports, imports
+from directory.import_export.imports import organisation_import
 from directory.models import Municipality, Organisation, OrganisationChange, ServiceCategory
 from kernel import tabular
 from kernel.models import AuditLog

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from directory import views_map
+from directory.map import views as map_views
 from directory.models import Organisation
 from tests.factories import OrganisationFactory
 
@@ -248,7 +248,7 @@ def test_map_area_is_labelled_and_hidden_until_the_script_shows_it(client, place
 
 
 def test_map_stops_at_its_limit_and_says_so(client, world, monkeypatch):
-    monkeypatch.setattr(views_map, "MAP_LIMIT", 2)
+    monkeypatch.setattr(map_views, "MAP_LIMIT", 2)
     for n in range(3):
         _place(OrganisationFactory(name=f"Kartbolaget {n}", kommunkod="2582"), f"65.{n}", "22.0")
     response = client.get(MAP_URL, {"municipality": "2582"})

@@ -25,6 +25,7 @@ from directory.models import (
     OrganisationChange,
     ServiceCategory,
 )
+from directory.profile import forms as profile_forms
 from directory.selectors import organisation_completeness
 from directory.tasks import nudge_stale_organisations
 from kernel.models import AuditLog
@@ -221,7 +222,7 @@ def test_kind_orgnr_and_freshness_columns_cannot_be_posted(client, world):
 def test_profile_forms_list_their_fields_explicitly():
     forms = [
         cls
-        for cls in vars(directory_forms).values()
+        for cls in {**vars(directory_forms), **vars(profile_forms)}.values()
         if isinstance(cls, type) and issubclass(cls, ModelForm) and cls is not ModelForm
     ]
     assert OrganisationForm in forms

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from asfnet.celery import app as celery_app
-from directory import saved_searches
 from directory.models import Organisation, OrganisationKind, SavedSearch
-from directory.saved_searches import MAX_PER_USER, normalise_query, saved_search_digest_send
+from directory.saved_searches import services as saved_searches
+from directory.saved_searches.services import MAX_PER_USER, normalise_query, saved_search_digest_send
 from directory.search import reindex
 from directory.tasks import send_saved_search_digest, send_saved_search_digests
 from kernel.models import AuditLog

@@ -14,7 +14,7 @@ from django.urls import reverse
 from directory.models import Organisation
 from kernel.models import AuditLog
 from matchmaking import agreements
-from matchmaking.forms_agreements import AgreementForm
+from matchmaking.agreements.forms import AgreementForm
 from matchmaking.models import Agreement, AgreementDocument
 from tests import pdfs
 from tests.factories import OrganisationFactory

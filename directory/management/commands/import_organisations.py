@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from directory.imports import organisation_import
+from directory.import_export.imports import organisation_import
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Importing organisations from CSV/XLSX and exporting a search in the same columns."""

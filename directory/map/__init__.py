@@ -1,0 +1,1 @@
+"""The directory map of organisations."""

@@ -1,0 +1,95 @@
+"""The directory map: the current search result on a Leaflet map and, for everyone whose tiles or JavaScript
+do not load (and for screen-reader users), as a table with coordinates.
+
+`/directory/map/` takes the search's own parameters (`?q=&kind=&municipality=&service=&placements=&certified=
+&sort=`), so a search and its map share one URL shape. The organisations go to the page's script as JSON
+through `json_script` (data, never executed: the CSP stays `script-src 'self'`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from directory import selectors
+from directory.models import Municipality
+
+# Markers are cheap, but a page with thousands of table rows is not: past this, narrow the search.
+MAP_LIMIT = 1000
+
+
+@dataclass
+class MapResult:
+    total: int  # organisations in the search result
+    located: int  # of those, how many have coordinates
+    points: list[dict[str, Any]]  # at most MAP_LIMIT, in the search's order
+    ignored_query: str = ""  # a search text with nothing to search for (SearchResult.ignored_query)
+
+    @property
+    def without_coordinates(self) -> int:
+        return self.total - self.located
+
+    @property
+    def truncated(self) -> bool:
+        return self.located > len(self.points)
+
+
+def organisation_map(*, user: Any, params: QueryDict, limit: int = MAP_LIMIT) -> MapResult:
+    """The search result (the user's scope, the filters, the sort) reduced to what a map needs. Three
+    queries besides the search's own choice lists, whatever the number of organisations."""
+    search = selectors.organisation_search(user=user, params=params, with_facets=False)
+    organisations = search.organisations
+    has_coordinates = Q(latitude__isnull=False, longitude__isnull=False)
+    counts = organisations.aggregate(total=Count("pk"), located=Count("pk", filter=has_coordinates))
+    rows = organisations.filter(has_coordinates).values("code", "name", "kommunkod", "latitude", "longitude")[:limit]
+    names = dict(Municipality.objects.values_list("code", "name"))
+    points = [
+        {
+            "code": str(row["code"]),
+            "name": row["name"],
+            "municipality": names.get(row["kommunkod"], row["kommunkod"]),
+            "lat": float(row["latitude"]),
+            "lng": float(row["longitude"]),
+            "url": reverse("directory:detail", kwargs={"code": row["code"]}),
+        }
+        for row in rows
+    ]
+    return MapResult(
+        total=counts["total"], located=counts["located"], points=points, ignored_query=search.ignored_query
+    )
+
+
+@require_GET
+def map_view(request: HttpRequest) -> HttpResponse:
+    result = organisation_map(user=request.user, params=request.GET, limit=MAP_LIMIT)
+    params = request.GET.copy()
+    params.pop("page", None)
+    tile_url = settings.MAP_TILE_URL
+    data = {
+        "tiles": {"url": tile_url, "attribution": settings.MAP_ATTRIBUTION} if tile_url else None,
+        # Leaflet guesses its marker images' address from leaflet.css's file name, which fails once
+        # collectstatic has added content hashes: give the script the real addresses.
+        "icons": {
+            "iconUrl": static("vendor/leaflet/images/marker-icon.png"),
+            "iconRetinaUrl": static("vendor/leaflet/images/marker-icon-2x.png"),
+            "shadowUrl": static("vendor/leaflet/images/marker-shadow.png"),
+        },
+        "organisations": [
+            {key: point[key] for key in ("code", "name", "lat", "lng", "url")} for point in result.points
+        ],
+    }
+    context = {
+        "result": result,
+        "data": data,
+        "has_tiles": bool(tile_url),
+        "page_query": params.urlencode(),
+        "limit": MAP_LIMIT,
+    }
+    return render(request, "directory/map/index.html", context)

@@ -1,0 +1,1 @@
+"""An organisation's profile upkeep: logo, certifications, history, confirmation and verification."""

@@ -1,0 +1,49 @@
+"""Forms of the organisation profile's upkeep: the logo (judged by its content, directory/profile/logos.py)
+and certifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from directory.models import Certification, CertificationKind
+from directory.profile.logos import reencode_logo
+
+
+class LogoForm(forms.Form):
+    """One file, judged by its content (directory.profile.logos); the re-encoded PNG is in cleaned_data["png"]."""
+
+    logo = forms.FileField(label=_("Logo"), widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["logo"].help_text = _(
+            "PNG, JPEG or WebP, at most %(mb)s MB. It is shown at most 512 × 512 pixels."
+        ) % {"mb": f"{settings.LOGO_MAX_BYTES / (1024 * 1024):g}"}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("logo")
+        if upload is not None:
+            try:
+                cleaned["png"] = reencode_logo(upload, size=upload.size)
+            except ValidationError as error:
+                self.add_error("logo", error)
+        return cleaned
+
+
+class CertificationForm(forms.ModelForm):
+    class Meta:
+        model = Certification
+        fields = ["kind", "name", "valid_until"]
+        widgets = {"valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("kind") and cleaned["kind"] != CertificationKind.OTHER:
+            cleaned["name"] = ""
+        return cleaned

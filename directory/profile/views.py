@@ -1,0 +1,188 @@
+"""Profile upkeep pages: logo, certifications, history, confirmation and verification.
+
+Members of the organisation and coordinators reach them (`organisation_for_user(write=True)`: anyone
+else gets 404, even for a published organisation); verification is for coordinators only (403 for anyone
+else who may see the organisation). Logos are served only through `logo_image`, never from the media
+directory."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from directory import selectors, services
+from directory.access import is_coordinator, organisation_for_user
+from directory.models import Certification
+from directory.profile import services as profile_services
+from directory.profile.forms import CertificationForm, LogoForm
+
+HISTORY_PAGE_SIZE = 50
+
+
+# --- Logo ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def logo(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    form = LogoForm(request.POST, request.FILES) if request.method == "POST" else LogoForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile_services.organisation_logo_set(
+                actor=request.user, organisation=organisation, png=form.cleaned_data["png"]
+            )
+        except ValidationError as error:  # the rest of the stored profile does not validate
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The logo was saved."))
+            return redirect("directory:detail", code=organisation.code)
+    return render(request, "directory/profile/logo.html", {"organisation": organisation, "form": form})
+
+
+@login_required
+@require_POST
+def logo_remove(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    if organisation.logo:
+        try:
+            profile_services.organisation_logo_remove(actor=request.user, organisation=organisation)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The logo was removed."))
+    return redirect("directory:detail", code=organisation.code)
+
+
+@require_GET
+def logo_image(request: HttpRequest, code: str) -> FileResponse:
+    """The logo of an organisation the visitor may see. Always our own re-encoded PNG, sent as such."""
+    organisation = organisation_for_user(user=request.user, code=code)
+    if not organisation.logo:
+        raise Http404
+    try:
+        file = organisation.logo.storage.open(organisation.logo.name, "rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(file, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    # Unpublished organisations' logos must not land in shared caches; the page links a versioned URL.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+# --- Certifications -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certifications(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    form = CertificationForm(request.POST) if request.method == "POST" else CertificationForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile_services.certification_create(
+                actor=request.user,
+                organisation=organisation,
+                kind=form.cleaned_data["kind"],
+                name=form.cleaned_data["name"],
+                valid_until=form.cleaned_data["valid_until"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The certification was added."))
+            return redirect("directory:certifications", code=organisation.code)
+    context = {
+        "organisation": organisation,
+        "certifications": organisation.certifications.order_by("kind", "name", "valid_until"),
+        "form": form,
+    }
+    return render(request, "directory/profile/certifications.html", context)
+
+
+def _certification_for_user(request: HttpRequest, code: str, certification: str) -> Certification:
+    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    return get_object_or_404(
+        Certification.objects.select_related("organisation"), organisation=organisation, code=certification
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certification_edit(request: HttpRequest, code: str, certification: str) -> HttpResponse:
+    cert = _certification_for_user(request, code, certification)
+    organisation = cert.organisation
+    form = CertificationForm(request.POST if request.method == "POST" else None, instance=cert)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile_services.certification_update(
+                actor=request.user,
+                certification=cert,
+                kind=form.cleaned_data["kind"],
+                name=form.cleaned_data["name"],
+                valid_until=form.cleaned_data["valid_until"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The certification was saved."))
+            return redirect("directory:certifications", code=organisation.code)
+    return render(
+        request, "directory/profile/certification_edit.html", {"organisation": organisation, "form": form, "cert": cert}
+    )
+
+
+@login_required
+@require_POST
+def certification_remove(request: HttpRequest, code: str, certification: str) -> HttpResponse:
+    cert = _certification_for_user(request, code, certification)
+    profile_services.certification_delete(actor=request.user, certification=cert)
+    messages.success(request, _("The certification %(name)s was removed.") % {"name": cert})
+    return redirect("directory:certifications", code=cert.organisation.code)
+
+
+# --- History, confirmation, verification ----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    page = Paginator(selectors.organisation_history(organisation=organisation), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "directory/profile/history.html", {"organisation": organisation, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, code: str) -> HttpResponse:
+    """GET (the link in the reminder e-mail): a page with the button. POST: the members confirm that the
+    details are still correct, which resets the freshness clock."""
+    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    if request.method == "POST":
+        services.organisation_confirm(actor=request.user, organisation=organisation)
+        messages.success(request, _("Thank you. The details of %(name)s are confirmed.") % {"name": organisation})
+        return redirect("directory:detail", code=organisation.code)
+    profile = selectors.organisation_profile(organisation=organisation)
+    return render(request, "directory/profile/confirm.html", {"organisation": organisation, "profile": profile})
+
+
+@login_required
+@require_POST
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """A coordinator has checked the organisation. Others who may see it: 403; the rest: 404."""
+    organisation = organisation_for_user(user=request.user, code=code)
+    if not is_coordinator(request.user):
+        raise PermissionDenied
+    services.organisation_verify(actor=request.user, organisation=organisation)
+    messages.success(request, _("%(name)s is marked as verified.") % {"name": organisation})
+    return redirect("directory:detail", code=organisation.code)

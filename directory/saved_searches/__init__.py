@@ -1,0 +1,1 @@
+"""Saved directory searches and their digest e-mails."""

@@ -1,0 +1,1 @@
+"""The organiser's attendance sheet with its export, and self check-in."""

@@ -1,0 +1,105 @@
+"""The agreements registry: list, create, detail (with document upload) and document download, for members of
+a party organisation and coordinators; anyone else 404. Access: matchmaking.agreements.services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from directory.models import Organisation
+from matchmaking.agreements import services
+from matchmaking.agreements.forms import AgreementDocumentForm, AgreementFilterForm, AgreementForm
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    form = AgreementFilterForm(request.GET or None)
+    kind = form.cleaned_data.get("kind", "") if request.GET and form.is_valid() else ""
+    page = Paginator(services.agreement_list(request.user, kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "matchmaking/agreements/list.html", {"form": form, "page": page, "kind": kind})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_create(request: HttpRequest) -> HttpResponse:
+    organisations = Organisation.objects.editable_by(request.user).order_by("name")
+    if not organisations.exists():
+        raise PermissionDenied
+    form = AgreementForm(
+        request.POST or None,
+        request.FILES or None,
+        organisations=organisations,
+        parties=Organisation.objects.visible_to(request.user).order_by("name"),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in AgreementForm.Meta.fields}
+        try:
+            agreement = services.agreement_create(
+                actor=request.user,
+                organisation=form.cleaned_data["organisation"],
+                other_parties=form.cleaned_data["other_parties"],
+                data=data,
+                document=form.cleaned_data.get("document"),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The agreement was registered."))
+            return redirect("matchmaking:agreement_detail", code=agreement.code)
+    return render(request, "matchmaking/agreements/create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The agreement with its parties and documents; a POST adds a document."""
+    agreement = services.agreement_for_user(user=request.user, code=code)
+    form = AgreementDocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not services.can_change(request.user, agreement):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.agreement_document_add(
+                    actor=request.user, agreement=agreement, upload=form.cleaned_data["document"]
+                )
+            except ValidationError as error:
+                form.add_error("document", error)
+            else:
+                messages.success(request, _("The document was added."))
+                return redirect("matchmaking:agreement_detail", code=agreement.code)
+    return render(
+        request,
+        "matchmaking/agreements/detail.html",
+        {
+            "agreement": agreement,
+            "parties": agreement.parties.order_by("name"),
+            "documents": agreement.documents.select_related("uploaded_by"),
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_GET
+def agreement_document(request: HttpRequest, code: str, document: str) -> FileResponse:
+    """A document of an agreement the user may see, as a PDF attachment; anything else 404."""
+    doc = services.document_for_user(user=request.user, code=code, document=document)
+    try:
+        file = services.agreement_document_read(actor=request.user, document=doc)
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(file, as_attachment=True, filename=doc.name, content_type="application/pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,1 @@
+"""The matchmaking dashboard: "waiting for you" per role, with the participant list."""

@@ -1,0 +1,49 @@
+"""Answering, starting and ending a placement: forms that only parse input (matchmaking/forms.py says how the rules are
+checked and why every form lists its fields)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from matchmaking.forms import DATE
+from matchmaking.models import (
+    OutcomeEvent,
+)
+
+
+# --- The pipeline -------------------------------------------------------------------------------------------
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why can you not take this person?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The officer sees this. Never a name or personal identity number."),
+    )
+
+
+class StartForm(forms.Form):
+    started_on = forms.DateField(label=_("Started on"), widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["started_on"].initial = timezone.localdate()
+
+
+class EndForm(forms.Form):
+    ended_on = forms.DateField(label=_("Ended on"), widget=DATE)
+    note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
+    outcome = forms.ChoiceField(
+        label=_("The person's situation afterwards (optional)"),
+        choices=[("", _("Record later")), *OutcomeEvent.choices],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, with_outcome: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ended_on"].initial = timezone.localdate()
+        if not with_outcome:
+            del self.fields["outcome"]  # only the raising officer records outcomes

@@ -1,0 +1,161 @@
+"""A placement (match): proposing a need for an opportunity (the officer), then its pipeline buttons:
+accept / decline with a reason (the host), start and end (either side), with an outcome when the raising
+officer ends it.
+
+Who sees what: the raising organisation's officers and coordinators see the participant's details; the
+hosting organisation sees the code, hours, times, adaptation categories and the earliest start, never a
+sensitive field or the need's free text. Anyone else: 404 (`match_for_user`). The services decide who may
+press which button (PermissionDenied → 403) and refuse a transition that someone else made first."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from matchmaking import selectors, services
+from matchmaking.access import match_for_user, need_for_user, opportunity_for_user, sees_participant_details
+from matchmaking.forms import add_service_errors
+from matchmaking.matches.forms import DeclineForm, EndForm, StartForm
+from matchmaking.models import Match, MatchStatus, Opportunity
+from matchmaking.occupations import occupation_label
+
+
+def _render(request: HttpRequest, match: Match, *, status: int = 200, **bound: forms.Form) -> HttpResponse:
+    view = selectors.match_view(user=request.user, match=match)
+    need = match.need
+    context = {
+        "view": view,
+        "match": match,
+        "need": need,
+        "participant": need.participant,
+        "opportunity": match.opportunity,
+        "services": list(need.services.all()),
+        "occupations": [occupation_label(code) for code in need.occupation_codes],
+        "decline_form": bound.get("decline_form") or DeclineForm(),
+        "start_form": bound.get("start_form") or StartForm(),
+        "end_form": bound.get("end_form") or EndForm(with_outcome=view.full),
+    }
+    return render(request, "matchmaking/matches/detail.html", context, status=status)
+
+
+def _done(request: HttpRequest, match: Match, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("matchmaking:match_detail", code=match.code)
+
+
+def _refused(request: HttpRequest, match: Match, error: ValidationError) -> HttpResponse:
+    messages.error(request, " ".join(error.messages))
+    return redirect("matchmaking:match_detail", code=match.code)
+
+
+@login_required
+@require_GET
+def match_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return _render(request, match_for_user(user=request.user, code=code))
+
+
+@login_required
+@require_POST
+def match_accept(request: HttpRequest, code: str) -> HttpResponse:
+    match = match_for_user(user=request.user, code=code)
+    try:
+        services.match_accept(actor=request.user, match=match)
+    except ValidationError as error:
+        match.refresh_from_db()
+        if (
+            match.status == MatchStatus.PROPOSED
+            and not Opportunity.objects.filter(pk=match.opportunity_id, places_available__gt=0).exists()
+        ):
+            messages.error(
+                request,
+                _(
+                    "The last place on “%(title)s” has just been taken, so this proposal cannot be accepted. "
+                    "Add a place to the opportunity, or decline so that the officer can look for another."
+                )
+                % {"title": match.opportunity.title},
+            )
+            return redirect("matchmaking:match_detail", code=match.code)
+        return _refused(request, match, error)
+    return _done(request, match, _("You accepted the proposal. The officer is told by e-mail."))
+
+
+@login_required
+@require_POST
+def match_decline(request: HttpRequest, code: str) -> HttpResponse:
+    match = match_for_user(user=request.user, code=code)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.match_decline(actor=request.user, match=match, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _done(request, match, _("You declined the proposal. The officer is told by e-mail."))
+    match.refresh_from_db()
+    return _render(request, match, decline_form=form)
+
+
+@login_required
+@require_POST
+def match_start(request: HttpRequest, code: str) -> HttpResponse:
+    match = match_for_user(user=request.user, code=code)
+    form = StartForm(request.POST)
+    if form.is_valid():
+        try:
+            services.match_start(actor=request.user, match=match, started_on=form.cleaned_data["started_on"])
+        except ValidationError as error:
+            return _refused(request, match, error)
+        return _done(request, match, _("The placement has started."))
+    return _render(request, match, start_form=form)
+
+
+@login_required
+@require_POST
+def match_end(request: HttpRequest, code: str) -> HttpResponse:
+    match = match_for_user(user=request.user, code=code)
+    form = EndForm(request.POST, with_outcome=sees_participant_details(request.user, match.need.participant))
+    if form.is_valid():
+        try:
+            services.match_end(
+                actor=request.user,
+                match=match,
+                ended_on=form.cleaned_data["ended_on"],
+                note=form.cleaned_data["note"],
+                # Only the raising officer (or a coordinator) records an outcome; a host's form has no such field.
+                outcome=form.cleaned_data.get("outcome") or None,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                add_service_errors(form, error)
+                match.refresh_from_db()
+                return _render(request, match, end_form=form)
+            return _refused(request, match, error)
+        return _done(request, match, _("The placement has ended."))
+    return _render(request, match, end_form=form)
+
+
+@login_required
+@require_POST
+def match_propose(request: HttpRequest, code: str, opportunity: str) -> HttpResponse:
+    """Propose the need for an opportunity. Back to the page the officer came from (need or opportunity)."""
+    need = need_for_user(user=request.user, code=code)
+    target = opportunity_for_user(user=request.user, code=opportunity)
+    try:
+        services.match_propose(actor=request.user, need=need, opportunity=target)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(code)s was proposed for “%(title)s”. %(organisation)s is told by e-mail.")
+            % {"code": need.participant.code, "title": target.title, "organisation": target.organisation.name},
+        )
+    if request.POST.get("back") == "opportunity":
+        return redirect("matchmaking:opportunity_needs", code=target.code)
+    return redirect("matchmaking:need_detail", code=need.code)

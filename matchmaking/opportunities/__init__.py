@@ -1,0 +1,1 @@
+"""Placement opportunities: the list, publishing and upkeep, reverse matching."""

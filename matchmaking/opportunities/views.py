@@ -1,0 +1,132 @@
+"""Placement opportunities: the list and page for logged-in members, upkeep for the publishing
+organisation's members (`opportunity_for_user(write=True)`: anyone else 404), and reverse matching for
+officers ("which of my participants' needs fit this?")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from directory.access import Role, can_edit_organisation, is_officer, role_required
+from directory.models import Organisation
+from matchmaking import selectors, services
+from matchmaking.access import opportunity_for_user
+from matchmaking.dashboard.views import PAGE_SIZE, query_without_page
+from matchmaking.forms import add_service_errors
+from matchmaking.occupations import occupation_label
+from matchmaking.opportunities import services as opportunity_services
+from matchmaking.opportunities.forms import OpportunityCreateForm, OpportunityForm
+
+
+@login_required
+@require_GET
+def opportunity_list(request: HttpRequest) -> HttpResponse:
+    """Open opportunities: `?type=…&municipality=…&service=…&page=…` (nothing about participants)."""
+    filterset, opportunities = selectors.opportunity_list(user=request.user, params=request.GET)
+    page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "page_query": query_without_page(request, ("type", "municipality", "service")),
+        "municipality_names": dict(filterset.filters["municipality"].extra["choices"]),
+    }
+    return render(request, "matchmaking/opportunities/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_create(request: HttpRequest) -> HttpResponse:
+    organisations = Organisation.objects.editable_by(request.user).order_by("name")
+    if not organisations.exists():
+        raise PermissionDenied
+    form = OpportunityCreateForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opportunity = services.opportunity_create(
+                actor=request.user, organisation=form.cleaned_data["organisation"], data=form.data_for_service()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The placement opportunity was published."))
+            return redirect("matchmaking:opportunity_detail", code=opportunity.code)
+    return render(
+        request,
+        "matchmaking/opportunities/form.html",
+        {"form": form, "creating": True, "refresh_weeks": settings.OPPORTUNITY_REFRESH_WEEKS},
+    )
+
+
+@login_required
+@require_GET
+def opportunity_detail(request: HttpRequest, code: str) -> HttpResponse:
+    opportunity = opportunity_for_user(user=request.user, code=code)
+    can_edit = can_edit_organisation(request.user, opportunity.organisation)
+    selectors.annotate_freshness([opportunity])
+    context = {
+        "opportunity": opportunity,
+        "occupation": occupation_label(opportunity.occupation_code) if opportunity.occupation_code else "",
+        "can_edit": can_edit,
+        "is_officer": is_officer(request.user),
+        # The organisation's own placements here: participant code and status only (hosts never see more).
+        "placements": list(opportunity.matches.select_related("need__participant").order_by("-created_at"))
+        if can_edit
+        else [],
+    }
+    return render(request, "matchmaking/opportunities/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_edit(request: HttpRequest, code: str) -> HttpResponse:
+    opportunity = opportunity_for_user(user=request.user, code=code, write=True)
+    form = OpportunityForm(request.POST or None, instance=opportunity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opportunity_services.opportunity_update(
+                actor=request.user, opportunity=opportunity, data=form.data_for_service()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The placement opportunity was saved."))
+            return redirect("matchmaking:opportunity_detail", code=opportunity.code)
+    return render(
+        request,
+        "matchmaking/opportunities/form.html",
+        {
+            "form": form,
+            "opportunity": opportunity,
+            "creating": False,
+            "refresh_weeks": settings.OPPORTUNITY_REFRESH_WEEKS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def opportunity_refresh(request: HttpRequest, code: str) -> HttpResponse:
+    """ "Still offered": the organisation confirms the opportunity, which keeps it from expiring."""
+    opportunity = opportunity_for_user(user=request.user, code=code, write=True)
+    services.opportunity_refresh(actor=request.user, opportunity=opportunity)
+    messages.success(request, _("Thank you. “%(title)s” stays open.") % {"title": opportunity.title})
+    if request.POST.get("back") == "dashboard":
+        return redirect("matchmaking:index")
+    return redirect("matchmaking:opportunity_detail", code=opportunity.code)
+
+
+@role_required(Role.OFFICER)
+@require_GET
+def opportunity_needs(request: HttpRequest, code: str) -> HttpResponse:
+    """Reverse matching: the open needs of the officer's own participants that fit this opportunity."""
+    opportunity = opportunity_for_user(user=request.user, code=code)
+    rows = selectors.needs_for_opportunity(user=request.user, opportunity=opportunity)
+    selectors.audit_participant_list(user=request.user, page_number=1, shown=len(rows), purpose="reverse_match")
+    return render(request, "matchmaking/opportunities/needs.html", {"opportunity": opportunity, "rows": rows})

@@ -1,0 +1,155 @@
+"""Participants and their needs: raising and editing a participant, outcomes, needs with their ranked
+suggestions (proposing a need for an opportunity: matchmaking/matches/views.py).
+
+Access: participants and needs exist only for the raising organisation's officers and coordinators
+(`participant_for_user` / `need_for_user`, audited; anyone else 404). Raising a participant is for officers
+of a municipality or agency and coordinators (anyone else 403)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from directory.access import (
+    Role,
+    is_coordinator,
+    officer_organisations,
+    role_required,
+)
+from directory.models import OFFICER_KINDS, Organisation
+from matchmaking import selectors, services
+from matchmaking.access import need_for_user, participant_for_user
+from matchmaking.forms import add_service_errors
+from matchmaking.models import FundedProject
+from matchmaking.participants.forms import NeedForm, OutcomeForm, ParticipantCreateForm, ParticipantEditForm
+
+
+# --- Participants -------------------------------------------------------------------------------------------
+def _raising_organisations(user: Any) -> QuerySet[Organisation]:
+    if is_coordinator(user):
+        return Organisation.objects.filter(kind__in=OFFICER_KINDS).order_by("name")
+    return Organisation.objects.filter(pk__in=[o.pk for o in officer_organisations(user)]).order_by("name")
+
+
+@role_required(Role.OFFICER)
+@require_http_methods(["GET", "POST"])
+def participant_create(request: HttpRequest) -> HttpResponse:
+    form = ParticipantCreateForm(request.POST or None, organisations=_raising_organisations(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.participant_create(
+                actor=request.user,
+                project=form.cleaned_data["project"],
+                organisation=form.cleaned_data["organisation"],
+                data=form.data_for_service(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Participant %(code)s was added. Next, describe what the person needs.") % {"code": participant.code},
+            )
+            return redirect("matchmaking:need_create", code=participant.code)
+    return render(
+        request,
+        "matchmaking/participants/form.html",
+        {"form": form, "creating": True, "has_projects": FundedProject.objects.exists()},
+    )
+
+
+@login_required
+@require_GET
+def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
+    participant = participant_for_user(user=request.user, code=code)
+    context = {
+        "participant": participant,
+        "participant_age": participant.age_on(participant.entry_date),
+        "profile": selectors.participant_profile(participant=participant),
+    }
+    return render(request, "matchmaking/participants/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
+    participant = participant_for_user(user=request.user, code=code, purpose="edit")
+    form = ParticipantEditForm(request.POST or None, instance=participant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_update(actor=request.user, participant=participant, data=form.data_for_service())
+        except ValidationError as error:
+            add_service_errors(form, error)
+            participant.refresh_from_db()
+        else:
+            messages.success(request, _("The participant's details were saved."))
+            return redirect("matchmaking:participant_detail", code=participant.code)
+    return render(
+        request, "matchmaking/participants/form.html", {"form": form, "participant": participant, "creating": False}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
+    participant = participant_for_user(user=request.user, code=code, purpose="outcome")
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.outcome_record(
+                actor=request.user,
+                participant=participant,
+                date=form.cleaned_data["date"],
+                event=form.cleaned_data["event"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The labour-market event was recorded."))
+            return redirect("matchmaking:participant_detail", code=participant.code)
+    return render(request, "matchmaking/participants/outcome_form.html", {"form": form, "participant": participant})
+
+
+# --- Needs --------------------------------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_create(request: HttpRequest, code: str) -> HttpResponse:
+    participant = participant_for_user(user=request.user, code=code, purpose="need")
+    form = NeedForm(request.POST or None, participant=participant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.need_create(
+                actor=request.user,
+                participant=participant,
+                data=form.data_for_service(),
+                services=form.cleaned_data["services"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The need was saved. Here are the placements that fit it best."))
+            return redirect("matchmaking:need_detail", code=need.code)
+    return render(request, "matchmaking/participants/need_form.html", {"form": form, "participant": participant})
+
+
+@login_required
+@require_GET
+def need_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The need with its ranked suggestions: score, what fits and what does not, in words."""
+    need = need_for_user(user=request.user, code=code)
+    context = {
+        "need": need,
+        "participant": need.participant,
+        "services": list(need.services.all()),
+        "suggestions": selectors.need_suggestions(need=need),
+        "matches": list(need.matches.select_related("opportunity__organisation").order_by("-created_at")),
+    }
+    return render(request, "matchmaking/participants/need_detail.html", context)

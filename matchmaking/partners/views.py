@@ -1,0 +1,162 @@
+"""Partner requests (a buyer needs a service; suggested ASF answer) and the buyer's list of ASF eligible for
+reserved contracts with its CSV invitation list. Access: matchmaking.partners.services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from directory.access import is_coordinator, memberships
+from directory.models import Organisation
+from kernel import tabular
+from matchmaking.partners import services
+from matchmaking.partners.forms import PartnerRequestForm, PartnerResponseForm, ReservedAsfFilterForm
+from matchmaking.partners.models import PartnerRequest, PartnerRequestStatus
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def partner_request_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(services.partner_request_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    own = {m.organisation_id for m in memberships(request.user)}
+    return render(
+        request,
+        "matchmaking/partners/list.html",
+        {"page": page, "own_organisation_ids": own, "can_create": bool(own) or is_coordinator(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partner_request_create(request: HttpRequest) -> HttpResponse:
+    organisations = Organisation.objects.editable_by(request.user).order_by("name")
+    if not organisations.exists():
+        raise PermissionDenied
+    form = PartnerRequestForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in PartnerRequestForm.Meta.fields}
+        try:
+            created = services.partner_request_create(
+                actor=request.user, organisation=form.cleaned_data["organisation"], data=data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your request was posted. Suggested ASF can now answer it."))
+            return redirect("matchmaking:partner_request_detail", code=created.code)
+    return render(request, "matchmaking/partners/create.html", {"form": form})
+
+
+def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form: PartnerResponseForm | None = None):
+    manage = services.can_manage_request(request.user, partner_request)
+    responders = services.responding_organisations(request.user, partner_request)
+    context = {
+        "partner_request": partner_request,
+        "manage": manage,
+        "is_open": partner_request.status == PartnerRequestStatus.OPEN,
+        "municipality_name": services.municipality_name(partner_request.municipality),
+    }
+    if manage:
+        suggested = services.suggestions(partner_request)
+        context["suggestions"] = suggested
+        context["other_responses"] = services.other_responses(partner_request, suggested)
+    if responders:
+        context["own_responses"] = list(services.own_responses(request.user, partner_request).values())
+        context["response_form"] = response_form or PartnerResponseForm(organisations=responders)
+    return render(request, "matchmaking/partners/detail.html", context)
+
+
+@login_required
+@require_GET
+def partner_request_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return _detail(request, services.partner_request_for_user(user=request.user, code=code))
+
+
+@login_required
+@require_POST
+def partner_request_close(request: HttpRequest, code: str) -> HttpResponse:
+    partner_request = services.partner_request_for_user(user=request.user, code=code, manage=True)
+    services.partner_request_close(actor=request.user, request=partner_request)
+    messages.success(request, _("The request is closed."))
+    return redirect("matchmaking:partner_request_detail", code=partner_request.code)
+
+
+@login_required
+@require_POST
+def partner_response(request: HttpRequest, code: str) -> HttpResponse:
+    partner_request = services.partner_request_for_user(user=request.user, code=code)
+    responders = services.responding_organisations(request.user, partner_request)
+    if not responders:
+        raise PermissionDenied
+    form = PartnerResponseForm(request.POST, organisations=responders)
+    if form.is_valid():
+        try:
+            services.partner_response_set(
+                actor=request.user,
+                request=partner_request,
+                organisation=form.cleaned_data["organisation"],
+                answer=form.cleaned_data["answer"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you. The requester can now see your answer."))
+            return redirect("matchmaking:partner_request_detail", code=partner_request.code)
+    return _detail(request, partner_request, response_form=form)
+
+
+# --- ASF eligible for reserved contracts --------------------------------------------------------------------
+def _reserved_filter(request: HttpRequest) -> tuple[ReservedAsfFilterForm, dict]:
+    """The valid filters; an invalid one is shown as an error on the page and otherwise ignored."""
+    form = ReservedAsfFilterForm(request.GET or None)
+    if not request.GET:
+        return form, {}
+    form.is_valid()
+    return form, {
+        "service": form.cleaned_data.get("service"),
+        "municipality": form.cleaned_data.get("municipality") or "",
+    }
+
+
+@login_required
+@require_GET
+def reserved_asf(request: HttpRequest) -> HttpResponse:
+    form, filters = _reserved_filter(request)
+    organisations = list(services.reserved_asf(**filters))
+    return render(
+        request,
+        "matchmaking/partners/reserved.html",
+        {
+            "form": form,
+            "organisations": organisations,
+            "municipality_names": services.municipality_names(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def reserved_asf_export(request: HttpRequest) -> HttpResponse:
+    _form, filters = _reserved_filter(request)
+    response = HttpResponse(
+        services.reserved_asf_csv(services.reserved_asf(**filters)), content_type=tabular.CONTENT_TYPES["csv"]
+    )
+    filename = f"reserved-contracts-asf-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,75 @@
+"""Helpers shared by the event page tests (test_views, test_registration_pages, test_attendance)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from events.models import (
+    Audience,
+    Event,
+    EventStatus,
+)
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def make_event(
+    organiser,
+    *,
+    title_sv="Nätverksträff i Luleå",
+    title_en="Network meeting in Luleå",
+    start_in=dt.timedelta(days=7),
+    hours=2,
+    status=EventStatus.PUBLISHED,
+    audience=Audience.PUBLIC,
+    capacity=None,
+    invited=(),
+    **extra,
+) -> Event:
+    start = timezone.now() + start_in
+    extra.setdefault("place_name", "Kulturens hus")
+    extra.setdefault("kommunkod", "2580")
+    event = Event(
+        organiser=organiser,
+        title_sv=title_sv,
+        title_en=title_en,
+        start=start,
+        end=start + dt.timedelta(hours=hours),
+        status=status,
+        audience=audience,
+        capacity=capacity,
+        **extra,
+    )
+    event.full_clean()
+    event.save()
+    if invited:
+        event.invited_organisations.set(invited)
+    return event
+
+
+def url(name: str, event: Event, **kwargs) -> str:
+    return reverse(f"events:{name}", kwargs={"code": event.code, **kwargs})
+
+
+def login(client: Client, user) -> Client:
+    client.force_login(user)
+    return client
+
+
+def titles_in_calendar(client: Client, **params) -> str:
+    response = client.get(reverse("events:index"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- The personnummer guard on every field a person types (issue 9) --------------------------------------
+SV = {"HTTP_ACCEPT_LANGUAGE": "sv"}
+
+
+def _field_errors(response, field: str, form: str = "form") -> str:
+    return " ".join(response.context[form].errors.get(field, []))

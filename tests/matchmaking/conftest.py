@@ -1,0 +1,55 @@
+"""Fixtures shared by the matchmaking page tests: a funded project, participants P_X and P_Y, a need, an
+opportunity at ASF A and a placement. `mails` is used by every page test module (pytestmark there)."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchmaking import services
+from matchmaking.models import FundedProject
+from tests.matchmaking.pipeline import make_need, make_opportunity, make_participant
+
+
+@pytest.fixture
+def project(db, world):
+    return FundedProject.objects.create(
+        diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0", owner=world.forbund
+    )
+
+
+@pytest.fixture
+def mails(monkeypatch):
+    """The e-mail task is enqueued after commit; its body is tested in test_core. Here: count the calls."""
+    from matchmaking.tasks import send_match_email
+
+    sent: list[tuple[int, str]] = []
+    monkeypatch.setattr(send_match_email, "delay_on_commit", lambda match_id, kind: sent.append((match_id, kind)))
+    return sent
+
+
+@pytest.fixture
+def p_x(world, project):
+    return make_participant(world, project, code="P-XLULEA1")
+
+
+@pytest.fixture
+def p_y(world, project):
+    return make_participant(
+        world, project, code="P-YPITEA1", officer=world.officer_y, organisation=world.muni_y, municipality="2581"
+    )
+
+
+@pytest.fixture
+def need_x(world, p_x):
+    return make_need(world.officer_x, p_x)
+
+
+@pytest.fixture
+def opp_a(world):
+    return make_opportunity(world)
+
+
+@pytest.fixture
+def placement(world, need_x, opp_a):
+    """P_X proposed at ASF A."""
+    return services.match_propose(actor=world.officer_x, need=need_x, opportunity=opp_a)

@@ -3,7 +3,7 @@ are checked once, by the service's `full_clean()` in the same transaction as the
 those errors back on the fields with `add_service_errors`.
 
 Every form lists its fields (no `__all__`, no `exclude`): extra POST fields such as `status=accepted`,
-`organisation=…` or `places_available=…` are never read (security-checks C15).
+`organisation=…` or `places_available=…` are never read (docs/security-checks.md C15).
 
 The feature forms live with their feature: matchmaking/participants/forms.py (participants, outcomes, needs),
 matchmaking/opportunities/forms.py, matchmaking/matches/forms.py (answering and closing a placement). Here:

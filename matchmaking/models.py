@@ -1,5 +1,5 @@
 """Matchmaking: funded projects, pseudonymous participants and their labour-market events (the ESF+ data
-of shared/esf-indicators.md), needs, placement opportunities and matches: the placement pipeline. Partner
+of docs/esf-indicators.md), needs, placement opportunities and matches: the placement pipeline. Partner
 requests (matchmaking/partners/models.py) and agreements (matchmaking/agreements/models.py) keep their models
 in their own subpackages; they are imported below so that Django registers them in this app (app label
 "matchmaking", tables unchanged).
@@ -214,7 +214,7 @@ SITUATION_EVENTS = (
 
 
 class LabourMarketEvent(models.Model):
-    """A dated labour-market situation or milestone of a participant (shared/esf-indicators.md). Several on
+    """A dated labour-market situation or milestone of a participant (docs/esf-indicators.md). Several on
     one date: the one recorded last (highest id) counts."""
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="outcomes")

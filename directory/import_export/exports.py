@@ -1,6 +1,6 @@
 """Export of a directory search as CSV or XLSX, in the import's columns (directory/import_export/imports.py),
 so an export can be imported again. Written by kernel/tabular.py, which neutralises cells a spreadsheet would run as a
-formula (security-checks E28)."""
+formula (docs/security-checks.md E28)."""
 
 from __future__ import annotations
 

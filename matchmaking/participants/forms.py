@@ -44,7 +44,7 @@ PARTICIPANT_FIELDS = [
 
 
 class ParticipantForm(ParsingModelForm):
-    """ESF+ data of a participant (shared/esf-indicators.md). The code is generated; there is no name."""
+    """ESF+ data of a participant (docs/esf-indicators.md). The code is generated; there is no name."""
 
     municipality = MunicipalityChoiceField(label=_("Municipality of residence"), choices=[])
 

@@ -20,6 +20,7 @@ from directory import selectors, services, services_profile
 from directory.access import is_coordinator, organisation_for_user
 from directory.forms import CertificationForm, LogoForm
 from directory.models import Certification
+from kernel.forms import errors_to_form
 
 HISTORY_PAGE_SIZE = 50
 
@@ -38,7 +39,7 @@ def logo(request: HttpRequest, code: str) -> HttpResponse:
                 actor=request.user, organisation=organisation, png=form.cleaned_data["png"]
             )
         except ValidationError as error:  # the rest of the stored profile does not validate
-            form.add_error(None, error.messages)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The logo was saved."))
             return redirect("directory:detail", code=organisation.code)
@@ -95,7 +96,7 @@ def certifications(request: HttpRequest, code: str) -> HttpResponse:
                 valid_until=form.cleaned_data["valid_until"],
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The certification was added."))
             return redirect("directory:certifications", code=organisation.code)
@@ -130,7 +131,7 @@ def certification_edit(request: HttpRequest, code: str, certification: str) -> H
                 valid_until=form.cleaned_data["valid_until"],
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The certification was saved."))
             return redirect("directory:certifications", code=organisation.code)

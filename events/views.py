@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,18 +38,10 @@ from events.forms import (
 )
 from events.models import Audience, Event, EventStatus, Registration, RegistrationStatus
 from kernel.audit import audit_log
+from kernel.forms import errors_to_form
 
 PAGE_SIZE = 20
 GUEST_RATE_LIMIT = "events_guest_registration"
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: per field where the form has that field, else on top."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -182,7 +173,7 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
                 accessibility_needs=form.cleaned_data["accessibility_needs"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             if registration.status == RegistrationStatus.WAITLISTED:
                 messages.info(
@@ -218,7 +209,7 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
                 users=form.cleaned_data["colleagues"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -256,7 +247,7 @@ def register_guest(request: HttpRequest, code: str) -> HttpResponse:
                 accessibility_needs=form.cleaned_data["accessibility_needs"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -376,7 +367,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, organiser=form.cleaned_data["organiser"], data=form.event_data()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The event was saved as a draft. Publish it when it is ready."))
             return redirect("events:detail", code=event.code)
@@ -393,7 +384,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.event_update(actor=request.user, event=event, data=form.event_data())
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The event was saved."))
             return redirect("events:detail", code=event.code)

@@ -17,9 +17,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kernel.forms import errors_to_form
 from matchmaking import selectors, services
 from matchmaking.access import match_for_user, sees_participant_details
-from matchmaking.forms import DeclineForm, EndForm, StartForm, add_service_errors
+from matchmaking.forms import DeclineForm, EndForm, StartForm
 from matchmaking.models import Match, MatchStatus, Opportunity
 from matchmaking.occupations import occupation_label
 
@@ -92,7 +93,7 @@ def match_decline(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.match_decline(actor=request.user, match=match, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            add_service_errors(form, error)
+            errors_to_form(form, error)
         else:
             return _done(request, match, _("You declined the proposal. The officer is told by e-mail."))
     match.refresh_from_db()
@@ -130,7 +131,7 @@ def match_end(request: HttpRequest, code: str) -> HttpResponse:
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
-                add_service_errors(form, error)
+                errors_to_form(form, error)
                 match.refresh_from_db()
                 return _render(request, match, end_form=form)
             return _refused(request, match, error)

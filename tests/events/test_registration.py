@@ -12,8 +12,8 @@ from django.db import connection
 from django.utils import timezone
 
 from events import services
+from events.emails import send_registration_email
 from events.models import Attendance, Audience, Event, EventStatus, Registration, RegistrationStatus
-from events.tasks import send_registration_email
 from kernel.models import AuditLog
 from tests.factories import MembershipFactory
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from directory.models import Organisation
 from events import demo, services
 from events.demo import SEASON, seed_events
+from events.emails import send_registration_email
 from events.models import (
     Attendance,
     Audience,
@@ -28,7 +29,6 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from events.tasks import send_registration_email
 from kernel.identifiers import normalise_orgnr
 from kernel.models import AuditLog
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory

@@ -29,6 +29,7 @@ from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, S
 from reports.models import ReportFile, ReportRun, RunStatus, SupportKind, SupportRecord
 from reports.presentation import present
 from reports.support import import_support, require_support_recorder, support_record_create
+from reports.tasks import enqueue_report_run
 
 CONTENT_TYPES = {
     **tabular.CONTENT_TYPES,
@@ -58,6 +59,7 @@ def index(request: HttpRequest) -> HttpResponse:
         else:
             # Said whether or not the broker took the task: a run that could not be enqueued stays queued
             # and the sweeper enqueues it (kernel/queue.py).
+            enqueue_report_run(run)
             messages.success(request, _("The report is queued. This page shows when it is ready."))
             return redirect("reports:run_detail", code=run.code)
     runs = ReportRun.objects.select_related("project", "requested_by").prefetch_related("files")[:50]

@@ -19,11 +19,10 @@ logger = logging.getLogger(__name__)
 @shared_task(bind=True, max_retries=5)
 def send_invitation_email(self, invitation_id: int, token: str) -> None:  # type: ignore[no-untyped-def]
     try:
-        sent = emails.invitation_email_send(invitation_id=invitation_id, token=token)
-    except OSError as error:
+        if not emails.invitation_email_send(invitation_id=invitation_id, token=token):
+            logger.info("invitation %s no longer usable; nothing sent", invitation_id)
+    except OSError as error:  # SMTP or network: tried again
         retry_mail_task(self, error)
-    if not sent:
-        logger.info("invitation %s no longer usable; nothing sent", invitation_id)
 
 
 # --- Freshness nudge ------------------------------------------------------------------------------------

@@ -265,7 +265,7 @@ def email_language(to: Any, language: str | None = None) -> str:
     the site offers (settings.LANGUAGES)."""
     offered = {code for code, _name in settings.LANGUAGES}
     for candidate in (getattr(to, "preferred_language", None), language):
-        if candidate in offered:
+        if isinstance(candidate, str) and candidate in offered:
             return candidate
     return settings.LANGUAGE_CODE
 
@@ -335,6 +335,8 @@ def send_templated(
         ).send()
     from kernel.models import SentEmail
 
+    if len(once_key) > SentEmail._meta.get_field("key").max_length:
+        raise ValueError(f"once_key too long: {once_key!r}")
     with transaction.atomic():
         try:
             with transaction.atomic():

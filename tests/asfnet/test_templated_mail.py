@@ -119,6 +119,18 @@ def test_a_once_key_sends_once_and_a_failed_send_uses_no_key(db, hello_templates
     assert len(mail.outbox) == 2
 
 
+def test_keys_are_purged_by_the_outbox_sweeper_once_no_retry_can_come(db):
+    from kernel.mail import SENT_KEYS_KEPT, flush_outbox
+
+    old = SentEmail.objects.create(key="test:old", created_at=timezone.now() - SENT_KEYS_KEPT - dt.timedelta(hours=1))
+    recent = SentEmail.objects.create(
+        key="test:recent", created_at=timezone.now() - SENT_KEYS_KEPT + dt.timedelta(hours=1)
+    )
+    flush_outbox()
+    assert list(SentEmail.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not SentEmail.objects.filter(pk=old.pk).exists()
+
+
 def test_through_the_outbox_a_rolled_back_send_leaves_neither_mail_nor_key(db, hello_templates, settings):
     settings.EMAIL_BACKEND = "kernel.mail.QueuedEmailBackend"
 

@@ -18,6 +18,7 @@ from directory.filters import SORTS
 from directory.forms import InvitationForm, OrganisationForm
 from directory.models import Membership, Municipality
 from directory.panels import render_profile_panels
+from kernel.forms import errors_to_form
 
 PAGE_SIZE = 25
 
@@ -79,7 +80,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
                 confirm=form.cleaned_data["confirm"],
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The organisation's details were saved."))
             return redirect("directory:detail", code=organisation.code)
@@ -105,7 +106,7 @@ def members(request: HttpRequest, code: str) -> HttpResponse:
                     language=form.cleaned_data["language"],
                 )
             except ValidationError as error:
-                form.add_error("email" if hasattr(error, "error_dict") else None, error)
+                errors_to_form(form, error)
             else:
                 messages.success(
                     request, _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]}

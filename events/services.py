@@ -4,6 +4,9 @@ Capacity is race-safe: every change to who holds a place locks the event row fir
 so two requests for the last place are serialised — one gets it, the other is waitlisted. A cancelled
 place goes to the oldest waitlisted person as an *offer* with a deadline; an unanswered offer expires
 (events.tasks.expire_offers) and the place passes on.
+
+E-mails go out after commit, one task per person (events/emails.py); the beat tasks in events/tasks.py
+call services here, never the other way round.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from directory.access import can_edit_organisation, memberships
 from directory.models import Organisation
+from events.emails import send_registration_email
 from events.models import (
     ACTIVE,
     HOLDS_PLACE,
@@ -47,8 +51,6 @@ def _new_token() -> tuple[str, str]:
 
 
 def _notify(registration: Registration, kind: str, token: str = "") -> None:
-    from events.tasks import send_registration_email
-
     send_registration_email.delay_on_commit(registration.pk, kind, token)
 
 
@@ -378,6 +380,35 @@ def expire_offers(now: dt.datetime | None = None) -> int:
             expired += len(stale)
             promote_waitlist(event=event, now=now)
     return expired
+
+
+def event_reminders_claim(*, now: dt.datetime | None = None) -> list[int]:
+    """The day before a published event, its confirmed registrations get a reminder. Each event is claimed
+    with a compare-and-swap on reminders_sent_at, so of two runs only one gets it; returns the ids of the
+    registrations to remind (the caller enqueues one e-mail task per registration)."""
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
+    due = Event.objects.filter(status=EventStatus.PUBLISHED, start__date=tomorrow, reminders_sent_at__isnull=True)
+    registration_ids: list[int] = []
+    for event_id in due.values_list("pk", flat=True):
+        if not Event.objects.filter(pk=event_id, reminders_sent_at__isnull=True).update(reminders_sent_at=now):
+            continue  # another run has it
+        registration_ids.extend(
+            Registration.objects.filter(event_id=event_id, status=RegistrationStatus.CONFIRMED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    return registration_ids
+
+
+def events_purge_due(*, now: dt.datetime | None = None) -> int:
+    """Retention: purge personal data of every event whose retention period has passed."""
+    now = now or timezone.now()
+    purged = 0
+    for event in Event.objects.filter(personal_data_purged_at__isnull=True, end__lt=now):
+        if event.purge_due_at <= now:
+            purged += event_purge_personal_data(event=event, now=now)
+    return purged
 
 
 # --- Attendance ----------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,23 +21,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.access import coordinator_required
-from directory.models import Organisation
 from events import selectors, services
 from events.filters import WHEN
 from events.forms import EventCreateForm, EventForm
-from events.models import Audience, Event, EventStatus
-from events.registration.forms import GroupRegistrationForm, GuestRegistrationForm, RegistrationForm
+from events.models import EventStatus
+from events.registration.page import render_event_page
+from kernel.forms import errors_to_form
 
 PAGE_SIZE = 20
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: per field where the form has that field, else on top."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -106,52 +96,10 @@ def _weekday_names() -> list[tuple[str, str]]:
 
 
 # --- One event ------------------------------------------------------------------------------------------
-def _render_detail(
-    request: HttpRequest,
-    event: Event,
-    *,
-    register_form: RegistrationForm | None = None,
-    group_form: tuple[str, GroupRegistrationForm] | None = None,
-    guest_form: GuestRegistrationForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    page = selectors.event_page(event=event, user=request.user)
-    organisations = [m.organisation for m in page.memberships]
-    groups = []
-    for organisation, colleagues in page.colleagues.items():
-        if group_form and group_form[0] == str(organisation.code):
-            form = group_form[1]
-        else:
-            form = GroupRegistrationForm(colleagues=colleagues, prefix=_group_prefix(organisation))
-        groups.append((organisation, form))
-    is_open = event.registration_open()
-    authenticated = request.user.is_authenticated
-    context = {
-        "event": event,
-        "page": page,
-        "registration_open": is_open,
-        "not_yet_open": event.status == EventStatus.PUBLISHED
-        and event.registration_opens is not None
-        and timezone.now() < event.registration_opens,
-        "is_past": event.end < timezone.now(),
-        "register_form": register_form or RegistrationForm(organisations=organisations),
-        "can_register": authenticated and page.registration is None and is_open and bool(organisations),
-        "groups": groups if is_open else [],
-        "guest_form": guest_form or GuestRegistrationForm(),
-        "show_guest_form": not authenticated and event.audience == Audience.PUBLIC and is_open,
-        "checkin_open": event.checkin_open(),
-    }
-    return render(request, "events/detail.html", context, status=status)
-
-
-def _group_prefix(organisation: Organisation) -> str:
-    return f"group-{organisation.code}"
-
-
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.event_for_user(user=request.user, code=code)
-    return _render_detail(request, event)
+    return render_event_page(request, event)
 
 
 # --- Organisers -----------------------------------------------------------------------------------------
@@ -167,7 +115,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, organiser=form.cleaned_data["organiser"], data=form.event_data()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The event was saved as a draft. Publish it when it is ready."))
             return redirect("events:detail", code=event.code)
@@ -184,7 +132,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.event_update(actor=request.user, event=event, data=form.event_data())
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The event was saved."))
             return redirect("events:detail", code=event.code)

@@ -16,6 +16,12 @@ worker killed between the SMTP server's answer and the commit sends the message 
 The message's content (e.g. a password-reset link) is kept only until delivery; failed rows are purged
 after ``FAILED_KEPT``. Messages are rebuilt as EmailMessage / EmailMultiAlternatives: a subclass that
 overrides ``message()`` loses that override.
+
+The project's own e-mails are written with ``send_templated(name, to=…, context=…)``: one call renders
+``templates/<app>/email/<name>_subject.txt``, ``<name>.txt`` and, where it exists, ``<name>.html`` in the
+recipient's language and hands the message to the outbox. Tasks that send one e-mail per recipient pass a
+``once_key`` so a retried or redelivered task hands it over once, and retry transient errors with
+``retry_mail_task``.
 """
 
 from __future__ import annotations
@@ -29,14 +35,15 @@ from email.mime.base import MIMEBase
 from email.parser import BytesParser
 from email.policy import compat32
 from functools import partial
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailAttachment
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.template import Context, Engine, TemplateDoesNotExist
+from django.utils import timezone, translation
 
 from kernel.request_context import current_request_id
 
@@ -44,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 OUTBOX_GRACE = timedelta(minutes=2)  # a row not delivered this long after its due time is enqueued again
 FAILED_KEPT = timedelta(days=7)
+SENT_KEYS_KEPT = timedelta(days=90)  # far longer than any retry of a task that sends under a once_key
 MAX_BACKOFF_SECONDS = 3600
 
 
@@ -233,7 +241,7 @@ def deliver_outbox_email(*, outbox_id: int) -> int | None:
 def flush_outbox() -> int:
     """Enqueue rows whose delivery is overdue (the broker was down, or a task was lost) and purge old
     failed rows. Returns the number of rows enqueued."""
-    from kernel.models import OutboxEmail
+    from kernel.models import OutboxEmail, SentEmail
 
     now = timezone.now()
     due = list(
@@ -246,4 +254,104 @@ def flush_outbox() -> int:
     for pk in due:
         enqueue(pk)
     OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED, created_at__lt=now - FAILED_KEPT).delete()
+    SentEmail.objects.filter(created_at__lt=now - SENT_KEYS_KEPT).delete()
     return len(due)
+
+
+# --- Templated e-mail: the one way the project writes its own messages -----------------------------------
+def email_language(to: Any, language: str | None = None) -> str:
+    """The one fallback rule for the language of an e-mail: the recipient user's preferred language, else
+    `language` (e.g. the one a guest registered in), else settings.LANGUAGE_CODE — the first of them that
+    the site offers (settings.LANGUAGES)."""
+    offered = {code for code, _name in settings.LANGUAGES}
+    for candidate in (getattr(to, "preferred_language", None), language):
+        if isinstance(candidate, str) and candidate in offered:
+            return candidate
+    return settings.LANGUAGE_CODE
+
+
+def _render(template_name: str, context: dict[str, Any], *, autoescape: bool) -> str:
+    # Plain-text parts are never HTML-escaped: "Bröd & Co" stays "Bröd & Co" in a subject and a body.
+    template = Engine.get_default().get_template(template_name)
+    return template.render(Context(context, autoescape=autoescape))
+
+
+def render_templated(
+    name: str,
+    *,
+    to: Any,
+    context: dict[str, Any],
+    language: str | None = None,
+    reply_to: list[str] | None = None,
+    attachments: list[tuple[str, bytes | str, str]] | None = None,
+) -> EmailMultiAlternatives:
+    """The message `name` ("<app>/<name>") for `to` (a user or an e-mail address), rendered in
+    email_language(to, language). A user recipient is in the context as `user` unless the caller set it.
+    The subject is one line (whitespace, line breaks included, collapsed)."""
+    app, _slash, base = name.partition("/")
+    if not app or not base or "/" in base:
+        raise ValueError(f"an e-mail name is '<app>/<name>', not {name!r}")
+    address = to if isinstance(to, str) else to.email
+    context = dict(context)
+    if not isinstance(to, str):
+        context.setdefault("user", to)
+    with translation.override(email_language(to, language)):
+        subject = " ".join(_render(f"{app}/email/{base}_subject.txt", context, autoescape=False).split())
+        body = _render(f"{app}/email/{base}.txt", context, autoescape=False)
+        try:
+            html: str | None = _render(f"{app}/email/{base}.html", context, autoescape=True)
+        except TemplateDoesNotExist:
+            html = None
+    message = EmailMultiAlternatives(subject, body, None, [address], reply_to=reply_to)
+    if html is not None:
+        message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
+    return message
+
+
+def send_templated(
+    name: str,
+    *,
+    to: Any,
+    context: dict[str, Any],
+    language: str | None = None,
+    reply_to: list[str] | None = None,
+    attachments: list[tuple[str, bytes | str, str]] | None = None,
+    once_key: str | None = None,
+) -> int:
+    """Render the e-mail `name` for `to` (render_templated) and send it through Django's mail API, i.e. into
+    the outbox in the caller's transaction. Returns the number of messages sent: 0 for an inactive user, an
+    empty address, or a `once_key` already used. With `once_key` (ids only, e.g.
+    "matchmaking.nudge:need:42:2026-12-01T08:00:00+00:00:7") the key and the message are written in one
+    transaction: of two attempts with the same key exactly one sends, and a failed send uses up no key."""
+    if not isinstance(to, str) and not getattr(to, "is_active", True):
+        return 0
+    if not (to if isinstance(to, str) else to.email):
+        return 0
+    if once_key is None:
+        return render_templated(
+            name, to=to, context=context, language=language, reply_to=reply_to, attachments=attachments
+        ).send()
+    from kernel.models import SentEmail
+
+    if len(once_key) > SentEmail._meta.get_field("key").max_length:
+        raise ValueError(f"once_key too long: {once_key!r}")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                SentEmail.objects.create(key=once_key)
+        except IntegrityError:
+            logger.info("mail: %s already sent; not again", once_key)
+            return 0
+        return render_templated(
+            name, to=to, context=context, language=language, reply_to=reply_to, attachments=attachments
+        ).send()
+
+
+def retry_mail_task(task: Any, error: Exception) -> NoReturn:
+    """In a bound task that sends one e-mail, after a transient error (SMTP, network): retry with the
+    outbox's backoff (retry_delay, settings.EMAIL_RETRY_BASE_SECONDS), at most `task.max_retries` times.
+    Raises celery's Retry, or `error` once the retries are used up."""
+    task.retry(exc=error, countdown=retry_delay(task.request.retries + 1))
+    raise error  # not reached: retry() raises

@@ -156,3 +156,20 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"e-mail {self.pk} ({self.status}, {self.attempts} attempts)"
+
+
+class SentEmail(models.Model):
+    """A templated e-mail handed over under an idempotency key (kernel.mail.send_templated's `once_key`),
+    e.g. one nudge of one thing to one person. The key is unique and written in the transaction that hands
+    the message to the outbox, so a retried or redelivered task sends it once. Keys hold ids only, never
+    personal data, and are purged after SENT_KEYS_KEPT (kernel/mail.py)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("sent e-mail key")
+        verbose_name_plural = _("sent e-mail keys")
+
+    def __str__(self) -> str:
+        return self.key

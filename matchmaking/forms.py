@@ -1,6 +1,6 @@
 """Forms for matchmaking. They only parse input; the rules (ESF+ data rules, the personnummer guard, capacity)
 are checked once, by the service's `full_clean()` in the same transaction as the write, and the view puts
-those errors back on the fields with `add_service_errors`.
+those errors back on the fields with `kernel.forms.errors_to_form`.
 
 Every form lists its fields (no `__all__`, no `exclude`): extra POST fields such as `status=accepted`,
 `organisation=…` or `places_available=…` are never read (docs/security-checks.md C15).
@@ -14,22 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from directory.models import Municipality
-
-
-def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names when the form has that field,
-    otherwise at the top of the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            target = name if name in form.fields else None
-            if name == NON_FIELD_ERRORS:
-                target = None
-            form.add_error(target, errors)
-    else:
-        form.add_error(None, error)
 
 
 class ParsingModelForm(forms.ModelForm):

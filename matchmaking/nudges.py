@@ -14,30 +14,29 @@ An opportunity expires OPPORTUNITY_REFRESH_WEEKS after it was last refreshed, so
 accepted or started placement) and nothing was proposed for it in the last 14 days.
 
 Each thing is nudged at most once every NUDGE_INTERVAL_DAYS (7) days: it is claimed with a compare-and-swap
-on its `nudged_at` before anything is sent (the claim re-checks the whole condition), so duplicate or
-overlapping runs send nothing twice; when sending fails the claim is given back for the next run. Every
-e-mail is in its recipient's language and carries only the pseudonymous participant code, never a
-sensitive field.
+on its `nudged_at` (the claim re-checks the whole condition), so duplicate or overlapping runs claim it
+once. Each claim is one nudge: the task fans it out as one task per recipient (matchmaking.tasks.send_nudge),
+and each (nudge, recipient) is sent once (kernel.mail.send_templated's once_key), so a task retried after a
+failed send, or redelivered, never repeats a delivered e-mail. Every e-mail is in its recipient's language
+and carries only the pseudonymous participant code, never a sensitive field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
-from django.template.loader import render_to_string
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from directory.models import Membership
+from kernel.mail import send_templated
 from matchmaking.models import Match, MatchStatus, Need, NeedStatus, Opportunity
-
-logger = logging.getLogger(__name__)
 
 NEED_WITHOUT_PROPOSAL_DAYS = 14
 PROPOSAL_UNANSWERED_DAYS = 7
@@ -90,12 +89,11 @@ def _link(name: str, code: Any) -> str:
     return settings.SITE_URL + reverse(name, kwargs={"code": code})
 
 
-def _need_message(need_id: int) -> tuple[list[Any], str, dict[str, Any]]:
+def _need_message(need_id: int) -> tuple[list[Any], dict[str, Any]]:
     need = Need.objects.select_related("participant", "created_by").get(pk=need_id)
     recipients = [need.created_by] if need.created_by is not None and need.created_by.is_active else []
     return (
         recipients,
-        "need",
         {
             "code": need.participant.code,
             "days": NEED_WITHOUT_PROPOSAL_DAYS,
@@ -104,11 +102,10 @@ def _need_message(need_id: int) -> tuple[list[Any], str, dict[str, Any]]:
     )
 
 
-def _proposal_message(match_id: int) -> tuple[list[Any], str, dict[str, Any]]:
+def _proposal_message(match_id: int) -> tuple[list[Any], dict[str, Any]]:
     match = Match.objects.select_related("need__participant", "opportunity").get(pk=match_id)
     return (
         _members(match.opportunity.organisation_id),
-        "proposal",
         {
             "code": match.need.participant.code,
             "title": match.opportunity.title,
@@ -118,14 +115,13 @@ def _proposal_message(match_id: int) -> tuple[list[Any], str, dict[str, Any]]:
     )
 
 
-def _opportunity_message(opportunity_id: int) -> tuple[list[Any], str, dict[str, Any]]:
+def _opportunity_message(opportunity_id: int) -> tuple[list[Any], dict[str, Any]]:
     opportunity = Opportunity.objects.get(pk=opportunity_id)
     expires = timezone.localtime(opportunity.refreshed_at).date() + dt.timedelta(
         weeks=settings.OPPORTUNITY_REFRESH_WEEKS
     )
     return (
         _members(opportunity.organisation_id),
-        "opportunity",
         {
             "title": opportunity.title,
             "expires_on": expires,
@@ -135,47 +131,64 @@ def _opportunity_message(opportunity_id: int) -> tuple[list[Any], str, dict[str,
     )
 
 
-def _send(recipients: list[Any], kind: str, context: dict[str, Any]) -> int:
-    """One e-mail per recipient in the recipient's language, over one connection."""
-    messages = []
-    for user in recipients:
-        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-            subject = render_to_string(f"matchmaking/email/nudge_{kind}_subject.txt", context).strip()
-            body = render_to_string(f"matchmaking/email/nudge_{kind}_body.txt", {**context, "user": user})
-        messages.append(EmailMessage(subject, body, None, [user.email]))
-    if messages:
-        get_connection().send_messages(messages)
-    return len(messages)
+# --- Claim, then one e-mail per recipient ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Nudge:
+    """One claimed nudge of one thing: `nudged_at` (the claim's time) tells it from the next week's."""
+
+    kind: str  # "need", "proposal" or "opportunity"
+    pk: int
+    nudged_at: str
+    recipient_ids: list[int]
 
 
-# --- Claim, send, give back on failure --------------------------------------------------------------------
-def _nudge_each(
-    queryset: Callable[[dt.datetime], QuerySet[Any]],
-    message: Callable[[int], tuple[list[Any], str, dict[str, Any]]],
-    now: dt.datetime,
-) -> int:
-    nudged = 0
-    rows: Iterable[tuple[int, dt.datetime | None]] = queryset(now).values_list("pk", "nudged_at")
-    for pk, previous in list(rows):
-        model: type[Model] = queryset(now).model
-        if queryset(now).filter(pk=pk).update(nudged_at=now) != 1:
-            continue  # another run got it first, or it moved on meanwhile
-        try:
-            sent = _send(*message(pk))
-        except OSError:
-            logger.exception("nudge for %s %s failed; it will be tried again", model._meta.label_lower, pk)
-            model._default_manager.filter(pk=pk, nudged_at=now).update(nudged_at=previous)
-            continue
-        if sent:
-            nudged += 1
-    return nudged
+KINDS: dict[str, tuple[Callable[[dt.datetime], QuerySet[Any]], Callable[[int], tuple[list[Any], dict[str, Any]]]]] = {
+    "need": (needs_due, _need_message),
+    "proposal": (proposals_due, _proposal_message),
+    "opportunity": (opportunities_due, _opportunity_message),
+}
+COUNTS = {"need": "needs", "proposal": "proposals", "opportunity": "opportunities"}
 
 
-def send_all(now: dt.datetime | None = None) -> dict[str, int]:
-    """Send every nudge that is due. Returns how many needs, proposals and opportunities were nudged."""
+def nudges_claim(*, now: dt.datetime | None = None) -> list[Nudge]:
+    """Claim every thing that is due (a compare-and-swap on nudged_at each) and say who hears about it.
+    The caller enqueues one nudge_send per (nudge, recipient)."""
     now = now or timezone.now()
-    return {
-        "needs": _nudge_each(needs_due, _need_message, now),
-        "proposals": _nudge_each(proposals_due, _proposal_message, now),
-        "opportunities": _nudge_each(opportunities_due, _opportunity_message, now),
-    }
+    claimed = []
+    for kind, (queryset, message) in KINDS.items():
+        for pk in list(queryset(now).values_list("pk", flat=True)):
+            if queryset(now).filter(pk=pk).update(nudged_at=now) != 1:
+                continue  # another run got it first, or it moved on meanwhile
+            recipients, _context = message(pk)
+            claimed.append(Nudge(kind, pk, now.isoformat(), [user.pk for user in recipients]))
+    return claimed
+
+
+def summary(claimed: Iterable[Nudge]) -> dict[str, int]:
+    """How many needs, proposals and opportunities were nudged (claimed with someone to tell)."""
+    counts = dict.fromkeys(COUNTS.values(), 0)
+    for nudge in claimed:
+        if nudge.recipient_ids:
+            counts[COUNTS[nudge.kind]] += 1
+    return counts
+
+
+def nudge_send(*, kind: str, pk: int, user_id: int, nudged_at: str) -> int:
+    """The nudge claimed at `nudged_at` about thing `pk` to one recipient, in the recipient's language, once;
+    nothing to someone who no longer hears about it (left the organisation, deactivated). Returns 0 or 1."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown nudge kind {kind!r}")
+    _queryset, message = KINDS[kind]
+    try:
+        recipients, context = message(pk)
+    except ObjectDoesNotExist:
+        return 0
+    user = next((u for u in recipients if u.pk == user_id), None)
+    if user is None:
+        return 0
+    return send_templated(
+        f"matchmaking/nudge_{kind}",
+        to=user,
+        context=context,
+        once_key=f"matchmaking.nudge:{kind}:{pk}:{nudged_at}:{user_id}",
+    )

@@ -1,51 +1,50 @@
-"""E-mails about the placement pipeline, in each recipient's language, never with sensitive fields."""
+"""E-mails about the placement pipeline and the daily nudges: one task per recipient, so a task retried
+after a failed send never repeats an e-mail already handed over. The bodies are services in
+matchmaking/emails.py and matchmaking/nudges.py; this module imports them, never the reverse."""
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
 
-from matchmaking.models import Match
-
-# Who hears about which transition: the host organisation's members, or the proposing officer.
-TO_HOST = {"proposed"}
-TO_OFFICER = {"accepted", "declined", "started", "ended"}
+from kernel.mail import retry_mail_task
+from kernel.queue import publish
+from matchmaking import emails, nudges
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
-def send_match_email(match_id: int, kind: str) -> None:
-    match = (
-        Match.objects.select_related("need__participant", "opportunity__organisation", "proposed_by")
-        .filter(pk=match_id)
-        .first()
-    )
-    if match is None:
-        return
-    if kind in TO_HOST:
-        recipients = [m.user for m in match.opportunity.organisation.memberships.select_related("user")]
-    elif kind in TO_OFFICER and match.proposed_by is not None:
-        recipients = [match.proposed_by]
-    else:
-        return
-    for user in recipients:
-        if not user.is_active:
-            continue
-        context = {"match": match, "kind": kind, "site_url": settings.SITE_URL}
-        with translation.override(user.preferred_language or "sv"):
-            subject = render_to_string("matchmaking/email/subject.txt", context).strip()
-            body = render_to_string("matchmaking/email/body.txt", context)
-        send_mail(subject, body, None, [user.email])
+@shared_task
+def send_match_email(match_id: int, kind: str) -> int:
+    """A step of a placement (matchmaking.services enqueues it after commit): one task per recipient.
+    Returns the number of recipients."""
+    user_ids = emails.match_email_recipients(match_id=match_id, kind=kind)
+    for user_id in user_ids:
+        publish(send_match_email_to, match_id, kind, user_id)  # kept in the outbox if Redis is down
+    return len(user_ids)
+
+
+@shared_task(bind=True, max_retries=5)
+def send_match_email_to(self, match_id: int, kind: str, user_id: int) -> None:  # type: ignore[no-untyped-def]
+    try:
+        emails.match_email_send(match_id=match_id, kind=kind, user_id=user_id)
+    except OSError as error:  # SMTP or network: this recipient alone is tried again
+        retry_mail_task(self, error)
 
 
 # --- Nudges (matchmaking/nudges.py) ---------------------------------------------------------------------------
 @shared_task
 def send_nudges() -> dict[str, int]:
     """Daily (settings.CELERY_BEAT_SCHEDULE): remind officers of needs with no proposal, hosts of unanswered
-    proposals and organisations of opportunities about to expire. Idempotent: each thing is claimed before
-    it is nudged, at most once a week. Returns how many of each were nudged."""
-    from matchmaking.nudges import send_all
+    proposals and organisations of opportunities about to expire. Each thing is claimed before it is nudged,
+    at most once a week, and each recipient gets a task of their own. Returns how many of each were nudged."""
+    claimed = nudges.nudges_claim()
+    for nudge in claimed:
+        for user_id in nudge.recipient_ids:
+            publish(send_nudge, nudge.kind, nudge.pk, user_id, nudge.nudged_at)  # kept in the outbox if Redis is down
+    return nudges.summary(claimed)
 
-    return send_all()
+
+@shared_task(bind=True, max_retries=5)
+def send_nudge(self, kind: str, pk: int, user_id: int, nudged_at: str) -> None:  # type: ignore[no-untyped-def]
+    try:
+        nudges.nudge_send(kind=kind, pk=pk, user_id=user_id, nudged_at=nudged_at)
+    except OSError as error:  # SMTP or network: this recipient alone is tried again
+        retry_mail_task(self, error)

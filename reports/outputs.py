@@ -15,12 +15,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kernel import tabular
+from kernel.mail import send_templated
 from reports.models import ReportFile, ReportRun
 from reports.presentation import present, report_language, shown, suppresses
 
@@ -125,9 +125,5 @@ def send_ready_email(run_id: int) -> None:
     run = ReportRun.objects.select_related("requested_by", "project").filter(pk=run_id).first()
     if run is None or run.requested_by is None:
         return
-    user = run.requested_by
     link = settings.SITE_URL + reverse("reports:run_detail", kwargs={"code": run.code})
-    with translation.override(user.preferred_language or "sv"):
-        subject = _("Your report is ready")
-        body = _("The report you asked for is ready: %(link)s") % {"link": link}
-    send_mail(subject, body, None, [user.email])
+    send_templated("reports/ready", to=run.requested_by, context={"run": run, "link": link})

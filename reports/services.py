@@ -1,17 +1,22 @@
 """Report runs: requested by a coordinator (or the quarterly schedule), computed by a Celery task that
 claims the run row with a compare-and-swap and holds it under a lease, so a redelivered or duplicated
-task is a no-op, a run whose worker died is taken over once, and a late worker changes nothing."""
+task is a no-op, a run whose worker died is taken over once, and a late worker changes nothing.
+
+The tasks (reports/tasks.py) take a run id and call one service here; this module never imports them.
+Whoever requests a run enqueues its task after commit (`run_report.delay_on_commit(run.pk)`); a run whose
+task was never enqueued stays queued and the sweeper enqueues it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +27,8 @@ from matchmaking.models import FundedProject
 from reports.models import ReportKind, ReportRun, RunStatus
 
 logger = logging.getLogger(__name__)
+
+TRANSIENT = (OperationalError, InterfaceError)  # database errors a later attempt may not meet
 
 
 @transaction.atomic
@@ -57,11 +64,100 @@ def report_run_request(
     run.full_clean()
     run.save()
     audit_log(actor=actor, action="report.request", target=run, data={"kind": kind})
-    from reports.tasks import run_report
-
-    # After commit, and safe with the broker down: the run stays queued and the sweeper enqueues it.
-    run_report.delay_on_commit(run.pk)
     return run
+
+
+def quarterly_runs_request(*, today: dt.date | None = None) -> list[ReportRun]:
+    """The first days of a quarter: an ESF+ run for the previous quarter of every project still running
+    then, unless it was scheduled already. Returns the runs created (the caller enqueues them)."""
+    start, end = quarter_before(today or timezone.localdate())
+    created = []
+    for project in FundedProject.objects.all():
+        if project.ends_on and project.ends_on < start:
+            continue
+        if ReportRun.objects.filter(
+            project=project, kind=ReportKind.ESF, period_from=start, period_to=end, scheduled=True
+        ).exists():
+            continue
+        created.append(
+            report_run_request(
+                actor=None, kind=ReportKind.ESF, project=project, period_from=start, period_to=end, scheduled=True
+            )
+        )
+    return created
+
+
+# --- Computing a run ------------------------------------------------------------------------------------------
+class RetryLater(Exception):
+    """A transient database error: the run was handed back (queued) for the task to retry. The error is
+    the exception's __cause__."""
+
+
+def report_run_execute(*, run_id: int, may_retry: bool) -> None:
+    """Compute run `run_id` once: claim it, compute, write the result and the files, send the "report
+    ready" e-mail. A run already claimed, finished or out of attempts is left alone. A transient database
+    error hands the run back and raises RetryLater when `may_retry` (else the sweeper enqueues it again);
+    any other error fails the run with a message in plain words."""
+    token = claim(run_id)
+    if token is None:
+        logger.info("report run %s already claimed, finished or out of attempts; nothing to do", run_id)
+        return
+    try:
+        result, files = _compute(run_id, token)
+    except LeaseLost:
+        logger.warning("report run %s was taken over by another worker; this one stops", run_id)
+        return
+    except TRANSIENT as error:
+        if not release_for_retry(run_id, token):
+            return  # taken over meanwhile
+        if fail_exhausted(run_id) or not may_retry:
+            return  # failed for good, or left queued for the sweeper (claim() counts the attempts)
+        raise RetryLater(run_id) from error
+    except Exception as error:
+        logger.exception("report run %s failed", run_id)
+        fail(run_id, token, message=str(error) or error.__class__.__name__)
+        return
+    if finish(run_id, token, result=result, files=files):
+        notify_ready(run_id)
+    else:
+        logger.warning("report run %s was taken over before it finished; its result was not written", run_id)
+
+
+def _compute(run_id: int, token: uuid.UUID) -> tuple[dict, dict[str, bytes]]:
+    """The result and the files' contents; nothing is written here (finish() writes them, once). Every
+    step renews the lease (LeaseLost when the run was taken over)."""
+    from reports import measures, outputs
+    from reports.indicators import esf_report
+
+    def step(percent: int) -> None:
+        renew(run_id, token, percent)
+        if settings.REPORT_RUN_STEP_DELAY_MS:  # tests only: time to kill the worker mid-run
+            time.sleep(settings.REPORT_RUN_STEP_DELAY_MS / 1000)
+
+    run = ReportRun.objects.select_related("project", "requested_by").get(pk=run_id)
+    step(10)
+    if run.kind == ReportKind.EXIT_PACKAGE:
+        from reports import exit_package
+
+        content, result = exit_package.build(run, progress=step)
+        step(95)
+        return result, {"zip": content}
+    if run.kind == ReportKind.ESF:
+        from django.utils import translation
+
+        from reports.presentation import report_language
+
+        # Warnings are sentences: written in the language the files are made in (the requester's).
+        with translation.override(report_language(run)):
+            report = esf_report(run.project, run.period_from, run.period_to)
+        step(70)
+        result = report.as_json()
+    else:
+        result = measures.compute(run)
+    step(80)
+    files = outputs.render_files(run, result)
+    step(95)
+    return result, files
 
 
 # --- The lease: who computes a run ----------------------------------------------------------------------------
@@ -230,6 +326,22 @@ def notify_ready(run_id: int) -> bool:
         return False
     ReportRun.objects.filter(pk=run_id, notify_claimed_at=now).update(notified_at=timezone.now())
     return True
+
+
+def runs_to_enqueue_again() -> list[int]:
+    """For the sweeper: runs still queued long after they were asked for (their task was lost; their clock
+    is reset so the next sweep leaves them to the task enqueued now) and runs whose worker died that still
+    have attempts left (the others are failed with a message here). Returns the ids to enqueue."""
+    stuck = stuck_runs()
+    for run_id in stuck:
+        ReportRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(updated_at=timezone.now())
+    abandoned = [run_id for run_id in abandoned_runs() if not fail_exhausted(run_id)]
+    return stuck + abandoned
+
+
+def notify_ready_all() -> int:
+    """For the sweeper: send the "report ready" e-mails not handed over yet. Returns how many were sent."""
+    return sum(1 for run_id in unnotified_runs() if notify_ready(run_id))
 
 
 def unnotified_runs() -> list[int]:

@@ -23,11 +23,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from directory.access import coordinator_required
 from kernel import tabular
 from kernel.audit import audit_log
+from kernel.forms import errors_to_form
 from reports import services
 from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, SupportRecordForm
 from reports.models import ReportFile, ReportRun, RunStatus, SupportKind, SupportRecord
 from reports.presentation import present
 from reports.support import import_support, require_support_recorder, support_record_create
+from reports.tasks import enqueue_report_run
 
 CONTENT_TYPES = {
     **tabular.CONTENT_TYPES,
@@ -53,23 +55,15 @@ def index(request: HttpRequest) -> HttpResponse:
                 suppress_small_cells=data["suppress_small_cells"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             # Said whether or not the broker took the task: a run that could not be enqueued stays queued
             # and the sweeper enqueues it (kernel/queue.py).
+            enqueue_report_run(run)
             messages.success(request, _("The report is queued. This page shows when it is ready."))
             return redirect("reports:run_detail", code=run.code)
     runs = ReportRun.objects.select_related("project", "requested_by").prefetch_related("files")[:50]
     return render(request, "reports/index.html", {"form": form, "runs": runs})
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    """A service's ValidationError on the form: on the field it names where the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error)
 
 
 def _run(code: str) -> ReportRun:
@@ -170,7 +164,7 @@ def support_create(request: HttpRequest) -> HttpResponse:
                 data={"date": data["date"], "kind": data["kind"], "direct": data["direct"], "note": data["note"]},
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(
                 request,

@@ -114,3 +114,16 @@ def world(db) -> World:
 
 
 ROLES = ["anonymous", "staff_a", "admin_a", "staff_b", "business_member", "officer_x", "coordinator"]
+
+
+@pytest.fixture
+def tasks_inline(monkeypatch):
+    """Tasks handed to the broker (kernel.queue.publish, delay_on_commit once the commit runs) run here and
+    now, as a worker would run their bodies, and an error propagates: for tests of what a fan-out sends.
+    The broker path itself is tested with real workers (tests marked celery_worker)."""
+    from kernel.queue import SafeTask
+
+    def run_now(task, args=None, kwargs=None, **options):
+        return task(*(args or ()), **(kwargs or {}))
+
+    monkeypatch.setattr(SafeTask, "apply_async", run_now)

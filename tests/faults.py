@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import kombu.pools
@@ -193,3 +194,30 @@ class WorkerProcess:
 
     def stop(self) -> None:
         _kill(self.process)
+
+
+class FlakyEmailBackend:
+    """An EMAIL_BACKEND ("tests.faults.FlakyEmailBackend") that refuses the first message to each address in
+    FAIL_ONCE with a ConnectionRefusedError (as an unreachable SMTP server would) and keeps every other one
+    in django.core.mail.outbox, as the locmem backend does. `refused` lists the refusals."""
+
+    FAIL_ONCE: ClassVar[set[str]] = set()
+    refused: ClassVar[list[str]] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        from django.core.mail.backends.locmem import EmailBackend
+
+        self._locmem = EmailBackend(*args, **kwargs)
+
+    @classmethod
+    def reset(cls, fail_once: set[str]) -> None:
+        cls.FAIL_ONCE = set(fail_once)
+        cls.refused = []
+
+    def send_messages(self, messages) -> int:
+        for message in messages:
+            for address in message.recipients():
+                if address in self.FAIL_ONCE and address not in self.refused:
+                    self.refused.append(address)
+                    raise ConnectionRefusedError(f"smtp refused {address} (planted)")
+        return self._locmem.send_messages(messages)

@@ -21,6 +21,7 @@ from directory.access import is_coordinator, organisation_for_user
 from directory.models import Certification
 from directory.profile import services as profile_services
 from directory.profile.forms import CertificationForm, LogoForm
+from kernel.forms import errors_to_form
 
 HISTORY_PAGE_SIZE = 50
 
@@ -39,7 +40,7 @@ def logo(request: HttpRequest, code: str) -> HttpResponse:
                 actor=request.user, organisation=organisation, png=form.cleaned_data["png"]
             )
         except ValidationError as error:  # the rest of the stored profile does not validate
-            form.add_error(None, error.messages)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The logo was saved."))
             return redirect("directory:detail", code=organisation.code)
@@ -96,7 +97,7 @@ def certifications(request: HttpRequest, code: str) -> HttpResponse:
                 valid_until=form.cleaned_data["valid_until"],
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The certification was added."))
             return redirect("directory:certifications", code=organisation.code)
@@ -131,7 +132,7 @@ def certification_edit(request: HttpRequest, code: str, certification: str) -> H
                 valid_until=form.cleaned_data["valid_until"],
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The certification was saved."))
             return redirect("directory:certifications", code=organisation.code)

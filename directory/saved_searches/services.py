@@ -16,14 +16,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -31,6 +29,7 @@ from directory.filters import SORTS, load_choices, search_sort
 from directory.models import Municipality, OrganisationKind, SavedSearch
 from kernel.audit import audit_log
 from kernel.identifiers import refuse_personnummer_in_query
+from kernel.mail import send_templated
 
 logger = logging.getLogger(__name__)
 
@@ -229,15 +228,8 @@ def saved_search_digest_send(*, user_id: int) -> int:
                 }
                 for row in section.organisations
             ]
-        context = {
-            "user": user,
-            "sections": sections,
-            "manage_link": settings.SITE_URL + reverse("directory:saved_searches"),
-        }
-        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-            subject = render_to_string("directory/email/saved_search_digest_subject.txt", context).strip()
-            body = render_to_string("directory/email/saved_search_digest_body.txt", context)
-        send_mail(subject, body, None, [user.email])
+        context = {"sections": sections, "manage_link": settings.SITE_URL + reverse("directory:saved_searches")}
+        send_templated("directory/saved_search_digest", to=user, context=context)
     total = sum(section.count for section in sections)
     logger.info("saved-search digest: %s organisations in %s searches for user %s", total, len(sections), user.pk)
     return total

@@ -20,7 +20,8 @@ from directory.access import memberships
 from events import selectors, services
 from events.models import Audience, EventStatus, Registration, RegistrationStatus
 from events.registration.forms import GroupRegistrationForm, GuestRegistrationForm, RegistrationForm
-from events.views import _add_errors, _group_prefix, _render_detail
+from events.registration.page import group_prefix, render_event_page
+from kernel.forms import errors_to_form
 
 GUEST_RATE_LIMIT = "events_guest_registration"
 
@@ -41,7 +42,7 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
                 accessibility_needs=form.cleaned_data["accessibility_needs"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             if registration.status == RegistrationStatus.WAITLISTED:
                 messages.info(
@@ -51,7 +52,7 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, _("You are registered. A confirmation is on its way to your e-mail."))
             return redirect("events:detail", code=event.code)
-    return _render_detail(request, event, register_form=form)
+    return render_event_page(request, event, register_form=form)
 
 
 @login_required
@@ -66,7 +67,7 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, _("There is nobody left to register from that organisation."))
         return redirect("events:detail", code=event.code)
     form = GroupRegistrationForm(
-        request.POST, colleagues=page.colleagues[organisation], prefix=_group_prefix(organisation)
+        request.POST, colleagues=page.colleagues[organisation], prefix=group_prefix(organisation)
     )
     if form.is_valid():
         try:
@@ -77,14 +78,14 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
                 users=form.cleaned_data["colleagues"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(
                 request,
                 _("%(count)s colleagues were registered. Each of them gets an e-mail.") % {"count": len(registrations)},
             )
             return redirect("events:detail", code=event.code)
-    return _render_detail(request, event, group_form=(str(organisation.code), form))
+    return render_event_page(request, event, group_form=(str(organisation.code), form))
 
 
 @require_POST
@@ -103,7 +104,7 @@ def register_guest(request: HttpRequest, code: str) -> HttpResponse:
     ):
         # Each registration e-mails the given address: limited per address and per client (ACCOUNT_RATE_LIMITS).
         form.add_error(None, _("Too many registrations from here or for this address just now. Try again later."))
-        return _render_detail(request, event, guest_form=form, status=429)
+        return render_event_page(request, event, guest_form=form, status=429)
     if form.is_valid():
         try:
             services.registration_create_guest(
@@ -115,7 +116,7 @@ def register_guest(request: HttpRequest, code: str) -> HttpResponse:
                 accessibility_needs=form.cleaned_data["accessibility_needs"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -123,7 +124,7 @@ def register_guest(request: HttpRequest, code: str) -> HttpResponse:
                 % {"email": form.cleaned_data["email"]},
             )
             return redirect("events:detail", code=event.code)
-    return _render_detail(request, event, guest_form=form)
+    return render_event_page(request, event, guest_form=form)
 
 
 @login_required

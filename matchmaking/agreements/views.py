@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.models import Organisation
+from kernel.forms import errors_to_form
 from matchmaking.agreements import services
 from matchmaking.agreements.forms import AgreementDocumentForm, AgreementFilterForm, AgreementForm
 
@@ -51,7 +52,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
                 document=form.cleaned_data.get("document"),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The agreement was registered."))
             return redirect("matchmaking:agreement_detail", code=agreement.code)
@@ -73,7 +74,7 @@ def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
                     actor=request.user, agreement=agreement, upload=form.cleaned_data["document"]
                 )
             except ValidationError as error:
-                form.add_error("document", error)
+                errors_to_form(form, error, default_field="document")
             else:
                 messages.success(request, _("The document was added."))
                 return redirect("matchmaking:agreement_detail", code=agreement.code)

@@ -18,9 +18,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kernel.forms import errors_to_form
 from matchmaking import selectors, services
 from matchmaking.access import match_for_user, need_for_user, opportunity_for_user, sees_participant_details
-from matchmaking.forms import add_service_errors
 from matchmaking.matches.forms import DeclineForm, EndForm, StartForm
 from matchmaking.models import Match, MatchStatus, Opportunity
 from matchmaking.occupations import occupation_label
@@ -94,7 +94,7 @@ def match_decline(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.match_decline(actor=request.user, match=match, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            add_service_errors(form, error)
+            errors_to_form(form, error)
         else:
             return _done(request, match, _("You declined the proposal. The officer is told by e-mail."))
     match.refresh_from_db()
@@ -132,7 +132,7 @@ def match_end(request: HttpRequest, code: str) -> HttpResponse:
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
-                add_service_errors(form, error)
+                errors_to_form(form, error)
                 match.refresh_from_db()
                 return _render(request, match, end_form=form)
             return _refused(request, match, error)

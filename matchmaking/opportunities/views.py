@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory.access import Role, can_edit_organisation, is_officer, role_required
 from directory.models import Organisation
+from kernel.forms import errors_to_form
 from matchmaking import selectors, services
 from matchmaking.access import opportunity_for_user
 from matchmaking.dashboard.views import PAGE_SIZE, query_without_page
-from matchmaking.forms import add_service_errors
 from matchmaking.occupations import occupation_label
 from matchmaking.opportunities import services as opportunity_services
 from matchmaking.opportunities.forms import OpportunityCreateForm, OpportunityForm
@@ -53,7 +53,7 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, organisation=form.cleaned_data["organisation"], data=form.data_for_service()
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The placement opportunity was published."))
             return redirect("matchmaking:opportunity_detail", code=opportunity.code)
@@ -94,7 +94,7 @@ def opportunity_edit(request: HttpRequest, code: str) -> HttpResponse:
                 actor=request.user, opportunity=opportunity, data=form.data_for_service()
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The placement opportunity was saved."))
             return redirect("matchmaking:opportunity_detail", code=opportunity.code)

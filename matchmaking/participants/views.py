@@ -25,9 +25,9 @@ from directory.access import (
     role_required,
 )
 from directory.models import OFFICER_KINDS, Organisation
+from kernel.forms import errors_to_form
 from matchmaking import selectors, services
 from matchmaking.access import need_for_user, participant_for_user
-from matchmaking.forms import add_service_errors
 from matchmaking.models import FundedProject
 from matchmaking.participants.forms import NeedForm, OutcomeForm, ParticipantCreateForm, ParticipantEditForm
 
@@ -52,7 +52,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
                 data=form.data_for_service(),
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -87,7 +87,7 @@ def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.participant_update(actor=request.user, participant=participant, data=form.data_for_service())
         except ValidationError as error:
-            add_service_errors(form, error)
+            errors_to_form(form, error)
             participant.refresh_from_db()
         else:
             messages.success(request, _("The participant's details were saved."))
@@ -111,7 +111,7 @@ def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
                 event=form.cleaned_data["event"],
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The labour-market event was recorded."))
             return redirect("matchmaking:participant_detail", code=participant.code)
@@ -133,7 +133,7 @@ def need_create(request: HttpRequest, code: str) -> HttpResponse:
                 services=form.cleaned_data["services"],
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("The need was saved. Here are the placements that fit it best."))
             return redirect("matchmaking:need_detail", code=need.code)

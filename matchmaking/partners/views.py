@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.access import is_coordinator, memberships
 from directory.models import Organisation
 from kernel import tabular
+from kernel.forms import errors_to_form
 from matchmaking.partners import services
 from matchmaking.partners.forms import PartnerRequestForm, PartnerResponseForm, ReservedAsfFilterForm
 from matchmaking.partners.models import PartnerRequest, PartnerRequestStatus
@@ -49,7 +50,7 @@ def partner_request_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user, organisation=form.cleaned_data["organisation"], data=data
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("Your request was posted. Suggested ASF can now answer it."))
             return redirect("matchmaking:partner_request_detail", code=created.code)
@@ -108,11 +109,7 @@ def partner_response(request: HttpRequest, code: str) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, _("Thank you. The requester can now see your answer."))
             return redirect("matchmaking:partner_request_detail", code=partner_request.code)

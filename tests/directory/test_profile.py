@@ -658,8 +658,9 @@ def test_nudge_runs_weekly_on_monday_morning_stockholm_time(settings):
 
 
 @pytest.fixture
-def stale(world):
-    """Org A needs an update; staff_a reads Swedish, admin_a English; org B is fresh."""
+def stale(world, tasks_inline):
+    """Org A needs an update; staff_a reads Swedish, admin_a English; org B is fresh. The per-member e-mail
+    tasks the weekly task enqueues run at once, here."""
     Organisation.objects.filter(pk=world.org_a.pk).update(confirmed_at=ago(days=200))
     type(world.admin_a).objects.filter(pk=world.admin_a.pk).update(preferred_language="en")
     return world
@@ -726,17 +727,29 @@ def test_inactive_members_are_not_reminded(stale):
     assert [m.to for m in mail.outbox] == [["staff.a@example.se"]]
 
 
-def test_failed_sending_gives_the_claim_back_for_the_next_run(stale, monkeypatch):
+def test_each_member_gets_one_task_and_a_redelivered_or_retried_task_sends_once(stale, monkeypatch):
+    """The claim stays when a send fails: that member's task is retried (on a worker: by Celery) and
+    sends once; a duplicate of a task that has sent sends nothing."""
     from django.core.mail.backends.locmem import EmailBackend
+
+    from directory import emails
+
+    [nudge] = emails.organisation_nudges_claim()
+    assert sorted(nudge.member_ids) == sorted([stale.staff_a.pk, stale.admin_a.pk])
+    assert Organisation.objects.get(pk=stale.org_a.pk).nudged_at is not None
+    arguments = {"organisation_id": nudge.organisation_id, "user_id": stale.admin_a.pk, "nudged_at": nudge.nudged_at}
 
     def broken(self, messages):
         raise ConnectionRefusedError("smtp down")
 
-    monkeypatch.setattr(EmailBackend, "send_messages", broken)
-    assert nudge_stale_organisations() == 0
-    assert Organisation.objects.get(pk=stale.org_a.pk).nudged_at is None
-    monkeypatch.undo()
-    assert nudge_stale_organisations() == 1
+    with monkeypatch.context() as down:
+        down.setattr(EmailBackend, "send_messages", broken)
+        with pytest.raises(ConnectionRefusedError):
+            emails.organisation_nudge_send(**arguments)
+    assert emails.organisation_nudge_send(**arguments) == 1  # the retry
+    assert emails.organisation_nudge_send(**arguments) == 0  # a redelivery
+    assert [m.to for m in mail.outbox] == [["admin.a@example.se"]]
+    assert emails.organisation_nudges_claim() == []  # nothing claimed twice
 
 
 @pytest.fixture
@@ -762,7 +775,9 @@ def test_nudge_on_a_real_worker_sends_once_even_when_enqueued_twice(celery_worke
     MembershipFactory(organisation=org, user__email="two@example.se")
     first = nudge_stale_organisations.delay()
     second = nudge_stale_organisations.delay()
-    # The solo worker runs tasks in order: once the canary answers, both runs are done.
+    # The solo worker runs tasks in order: once the canary answers, both runs are done, and so are the
+    # per-member tasks the first one enqueued before the canary.
+    assert ping.delay().get(timeout=20) == "pong"
     assert ping.delay().get(timeout=20) == "pong"
     assert Organisation.objects.get(pk=org.pk).nudged_at is not None
     assert sorted(m.to[0] for m in mail.outbox) == ["one@example.se", "two@example.se"]

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
@@ -21,6 +22,7 @@ from directory.saved_searches import services as saved_searches
 from directory.saved_searches.services import MAX_PER_USER, normalise_query, saved_search_digest_send
 from directory.search import reindex
 from directory.tasks import send_saved_search_digest, send_saved_search_digests
+from kernel import mail as kernel_mail
 from kernel.models import AuditLog
 from tests.factories import OrganisationFactory, UserFactory
 from tests.personnummer import SWEDISH_MESSAGE, WRITINGS
@@ -305,13 +307,13 @@ def test_digest_lists_new_matching_organisations_per_saved_search(subscriber, se
 
 def test_digest_is_written_in_the_users_language(subscriber, monkeypatch):
     rendered: list[tuple[str, str]] = []
-    real = saved_searches.render_to_string
+    real = kernel_mail._render
 
-    def spy(template, context=None, *args, **kwargs):
+    def spy(template, context, **kwargs):
         rendered.append((template, translation.get_language()))
-        return real(template, context, *args, **kwargs)
+        return real(template, context, **kwargs)
 
-    monkeypatch.setattr(saved_searches, "render_to_string", spy)
+    monkeypatch.setattr(kernel_mail, "_render", spy)
     with translation.override("sv"):
         saved_search_digest_send(user_id=subscriber["user"].pk)
     assert rendered and all(language == "en" for _, language in rendered)
@@ -368,7 +370,7 @@ def test_a_failed_send_gives_the_claims_back_so_a_retry_sends_the_same_list(subs
     def down(*args, **kwargs):
         raise ConnectionRefusedError("SMTP unreachable")
 
-    monkeypatch.setattr(saved_searches, "send_mail", down)
+    monkeypatch.setattr(EmailBackend, "send_messages", down)
     with pytest.raises(ConnectionRefusedError, match="SMTP unreachable"):
         saved_search_digest_send(user_id=subscriber["user"].pk)
     assert dict(SavedSearch.objects.values_list("pk", "last_notified_at")) == before

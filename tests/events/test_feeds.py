@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services
+from events.emails import send_registration_email
 from events.models import Audience, CalendarFeedToken, Event, EventStatus
-from events.tasks import send_registration_email
 from kernel.models import AuditLog
 from tests.events.pages import make_event, url
 from tests.events.test_views import ONLINE, _form_data

@@ -12,8 +12,8 @@ from django.db import connection
 from django.utils import timezone
 
 from events import services
+from events.emails import send_registration_email
 from events.models import Attendance, Audience, Event, EventStatus, Registration, RegistrationStatus
-from events.tasks import send_registration_email
 from kernel.models import AuditLog
 from tests.factories import MembershipFactory
 
@@ -339,3 +339,43 @@ def test_two_cancellations_at_once_promote_exactly_two(world, mails):
     _race(2, lambda i: services.registration_cancel(registration=regs[i]))
     statuses = list(event.registrations.order_by("created_at").values_list("status", flat=True))
     assert statuses == ["cancelled", "cancelled", "offered", "offered", "waitlisted"]
+
+
+# --- Reminders (services.event_reminders_claim, events.tasks.send_event_reminders) -------------------------------
+def _tomorrow_at_noon() -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(12)))
+
+
+def test_reminders_claim_each_event_once_for_its_confirmed_registrations(world):
+    from tests.factories import EventFactory, RegistrationFactory
+
+    start = _tomorrow_at_noon()
+    event = EventFactory(start=start, end=start + dt.timedelta(hours=2))
+    confirmed = [RegistrationFactory(event=event), RegistrationFactory(event=event)]
+    RegistrationFactory(event=event, waitlisted=True)
+    RegistrationFactory(event=event, cancelled=True)
+    EventFactory(start=start + dt.timedelta(days=1), end=start + dt.timedelta(days=1, hours=2), registrations=2)
+    draft = EventFactory(start=start, end=start + dt.timedelta(hours=2), draft=True)
+    RegistrationFactory(event=draft)
+
+    assert services.event_reminders_claim() == [r.pk for r in confirmed]
+    assert services.event_reminders_claim() == []  # a second run finds the event claimed
+    assert Event.objects.get(pk=event.pk).reminders_sent_at is not None
+
+
+def test_a_reminder_goes_out_once_and_not_after_a_cancellation(world):
+    from django.core import mail
+
+    from events.emails import registration_email_send
+    from tests.factories import EventFactory, RegistrationFactory
+
+    start = _tomorrow_at_noon()
+    event = EventFactory(start=start, end=start + dt.timedelta(hours=2))
+    kept, cancelled = RegistrationFactory(event=event), RegistrationFactory(event=event)
+    claimed = services.event_reminders_claim()
+    Registration.objects.filter(pk=cancelled.pk).update(status=RegistrationStatus.CANCELLED)
+    for registration_id in claimed:
+        registration_email_send(registration_id=registration_id, kind="reminder")
+    assert registration_email_send(registration_id=kept.pk, kind="reminder") == 0  # a redelivered task
+    assert [m.to for m in mail.outbox] == [[kept.email]]
+    assert mail.outbox[0].subject == "I morgon: Nätverksträff i Luleå"  # the guest registered in Swedish

@@ -329,13 +329,13 @@ def test_hosts_see_the_match_but_others_get_404(world, project, mails):
             match_for_user(user=outsider, code=m.code)
 
 
-def test_proposal_e_mail_goes_to_the_host_in_their_language_without_sensitive_fields(world, project):
+def test_proposal_e_mail_goes_to_the_host_in_their_language_without_sensitive_fields(world, project, tasks_inline):
     world.staff_a.preferred_language = "en"
     world.staff_a.save()
     m = services.match_propose(
         actor=world.officer_x, need=need(world, participant(world, project)), opportunity=opportunity(world)
     )
-    send_match_email(m.pk, "proposed")
+    assert send_match_email(m.pk, "proposed") == 2  # one task per member of the host
     by_address = {message.to[0]: message for message in mail.outbox}
     assert "A participant is proposed" in by_address[world.staff_a.email].subject
     assert by_address[world.admin_a.email].subject == "En deltagare har föreslagits till Arbetsträning i caféet"

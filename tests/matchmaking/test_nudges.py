@@ -1,6 +1,6 @@
-"""Nudges (matchmaking/nudges.py, task matchmaking.tasks.send_nudges): a need with no proposal for 14 days,
-a proposal unanswered for 7 days, an opportunity about to expire — each at most once a week, in each
-recipient's language, and on a real worker."""
+"""Nudges (matchmaking/nudges.py, tasks matchmaking.tasks.send_nudges and send_nudge): a need with no proposal
+for 14 days, a proposal unanswered for 7 days, an opportunity about to expire — each at most once a week, in
+each recipient's language, one task per recipient, and on a real worker."""
 
 from __future__ import annotations
 
@@ -14,13 +14,22 @@ from django.utils import timezone
 
 from matchmaking import nudges, services
 from matchmaking.models import FundedProject, Match, Need, NeedStatus, Opportunity
-from matchmaking.tasks import send_match_email, send_nudges
+from matchmaking.tasks import send_match_email, send_nudge, send_nudges
 
 NOW = timezone.now()
 
 
 def days_ago(days: float) -> dt.datetime:
     return NOW - dt.timedelta(days=days)
+
+
+def send_all(now: dt.datetime) -> dict[str, int]:
+    """The daily run at `now` as the worker does it: claim what is due, then each recipient's task body."""
+    claimed = nudges.nudges_claim(now=now)
+    for nudge in claimed:
+        for user_id in nudge.recipient_ids:
+            send_nudge(nudge.kind, nudge.pk, user_id, nudge.nudged_at)
+    return nudges.summary(claimed)
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +102,7 @@ def sent_to() -> list[str]:
 # --- A need with no proposal ---------------------------------------------------------------------------
 def test_a_need_with_no_proposal_for_14_days_reminds_its_officer(world, project):
     need = make_need(world, project, age_days=15)
-    assert nudges.send_all(NOW) == {"needs": 1, "proposals": 0, "opportunities": 0}
+    assert send_all(NOW) == {"needs": 1, "proposals": 0, "opportunities": 0}
     assert sent_to() == ["officer.x@example.se"]
     message = mail.outbox[0]
     assert "P-NUDGE1" in message.subject
@@ -118,20 +127,20 @@ def test_which_needs_count_as_having_no_proposal(world, project, age_days, match
     if match_status:
         match = propose(world, need, make_opportunity(world), days=proposed_days)
         Match.objects.filter(pk=match.pk).update(status=match_status)
-    assert nudges.send_all(NOW)["needs"] == int(nudged)
+    assert send_all(NOW)["needs"] == int(nudged)
 
 
 @pytest.mark.parametrize("status", [NeedStatus.PLACED, NeedStatus.CLOSED])
 def test_placed_or_closed_needs_are_left_alone(world, project, status):
     need = make_need(world, project, age_days=40)
     Need.objects.filter(pk=need.pk).update(status=status)
-    assert nudges.send_all(NOW)["needs"] == 0
+    assert send_all(NOW)["needs"] == 0
 
 
 def test_an_inactive_officer_is_not_written_to(world, project):
     make_need(world, project, age_days=40)
     type(world.officer_x).objects.filter(pk=world.officer_x.pk).update(is_active=False)
-    assert nudges.send_all(NOW)["needs"] == 0
+    assert send_all(NOW)["needs"] == 0
     assert mail.outbox == []
 
 
@@ -141,7 +150,7 @@ def test_a_proposal_unanswered_for_7_days_reminds_every_member_of_the_host_in_th
     need = make_need(world, project, age_days=1)
     match = propose(world, need, make_opportunity(world), days=8)
     Match.objects.filter(pk=match.pk).update(proposed_at=timezone.make_aware(dt.datetime(2026, 12, 1, 12)))
-    assert nudges.send_all(timezone.make_aware(dt.datetime(2026, 12, 9, 8)))["proposals"] == 1
+    assert send_all(timezone.make_aware(dt.datetime(2026, 12, 9, 8)))["proposals"] == 1
     by_recipient = {m.to[0]: m for m in mail.outbox}
     assert set(by_recipient) == {"staff.a@example.se", "admin.a@example.se"}
     english, swedish = by_recipient["staff.a@example.se"], by_recipient["admin.a@example.se"]
@@ -159,14 +168,14 @@ def test_only_proposals_waiting_7_days_or_more_are_nudged(world, project, days, 
     need = make_need(world, project, age_days=1)
     match = propose(world, need, make_opportunity(world), days=days)
     Match.objects.filter(pk=match.pk).update(status=status)
-    assert nudges.send_all(NOW)["proposals"] == int(nudged)
+    assert send_all(NOW)["proposals"] == int(nudged)
 
 
 # --- An opportunity about to expire --------------------------------------------------------------------
 def test_an_opportunity_not_refreshed_for_one_week_less_than_its_lifetime_reminds_its_organisation(world, settings):
     settings.OPPORTUNITY_REFRESH_WEEKS = 6
     opportunity = make_opportunity(world, refreshed_days=5 * 7 + 1)
-    assert nudges.send_all(NOW)["opportunities"] == 1
+    assert send_all(NOW)["opportunities"] == 1
     assert sent_to() == ["admin.a@example.se", "staff.a@example.se"]
     assert f"/matchmaking/opportunities/{opportunity.code}/" in mail.outbox[0].body
     assert "Sortering och butik" in mail.outbox[0].subject
@@ -184,13 +193,13 @@ def test_an_opportunity_not_refreshed_for_one_week_less_than_its_lifetime_remind
 def test_which_opportunities_are_reminded(world, settings, refreshed_days, data, nudged):
     settings.OPPORTUNITY_REFRESH_WEEKS = 6
     make_opportunity(world, refreshed_days=refreshed_days, **data)
-    assert nudges.send_all(NOW)["opportunities"] == int(nudged)
+    assert send_all(NOW)["opportunities"] == int(nudged)
 
 
 def test_the_lifetime_comes_from_the_setting(world, settings):
     settings.OPPORTUNITY_REFRESH_WEEKS = 3
     make_opportunity(world, refreshed_days=15)
-    assert nudges.send_all(NOW)["opportunities"] == 1
+    assert send_all(NOW)["opportunities"] == 1
 
 
 # --- At most once a week -------------------------------------------------------------------------------
@@ -199,30 +208,49 @@ def test_each_thing_is_nudged_at_most_once_every_7_days(world, project, settings
     need = make_need(world, project, age_days=40)
     other_need = make_need(world, project, code="P-NUDGE2", age_days=1)
     propose(world, other_need, make_opportunity(world, refreshed_days=40), days=10)
-    assert nudges.send_all(NOW) == {"needs": 1, "proposals": 1, "opportunities": 1}
+    assert send_all(NOW) == {"needs": 1, "proposals": 1, "opportunities": 1}
     count = len(mail.outbox)
     assert count == 1 + 2 + 2
-    assert nudges.send_all(NOW) == {"needs": 0, "proposals": 0, "opportunities": 0}
-    assert nudges.send_all(NOW + dt.timedelta(days=6, hours=23)) == {"needs": 0, "proposals": 0, "opportunities": 0}
+    assert send_all(NOW) == {"needs": 0, "proposals": 0, "opportunities": 0}
+    assert send_all(NOW + dt.timedelta(days=6, hours=23)) == {"needs": 0, "proposals": 0, "opportunities": 0}
     assert len(mail.outbox) == count
-    assert nudges.send_all(NOW + dt.timedelta(days=7)) == {"needs": 1, "proposals": 1, "opportunities": 1}
+    assert send_all(NOW + dt.timedelta(days=7)) == {"needs": 1, "proposals": 1, "opportunities": 1}
     assert Need.objects.get(pk=need.pk).nudged_at == NOW + dt.timedelta(days=7)
 
 
-def test_failed_sending_gives_the_claim_back_for_the_next_run(world, project, monkeypatch):
+def test_a_failed_send_keeps_the_claim_and_the_retried_task_sends_once(world, project, monkeypatch):
+    """The claim is not given back when a send fails: that recipient's task is retried (on a worker: by
+    Celery) and sends once; a duplicate of a task that has sent sends nothing."""
     from django.core.mail.backends.locmem import EmailBackend
 
     need = make_need(world, project, age_days=40)
+    [nudge] = nudges.nudges_claim(now=NOW)
+    assert (nudge.kind, nudge.pk, nudge.recipient_ids) == ("need", need.pk, [world.officer_x.pk])
+    arguments = {"kind": "need", "pk": need.pk, "user_id": world.officer_x.pk, "nudged_at": nudge.nudged_at}
 
     def broken(self, messages):
         raise ConnectionRefusedError("smtp down")
 
-    monkeypatch.setattr(EmailBackend, "send_messages", broken)
-    assert nudges.send_all(NOW)["needs"] == 0
-    assert Need.objects.get(pk=need.pk).nudged_at is None
-    monkeypatch.undo()
-    monkeypatch.setattr(send_match_email, "delay_on_commit", lambda *args: None)
-    assert nudges.send_all(NOW)["needs"] == 1
+    with monkeypatch.context() as down:
+        down.setattr(EmailBackend, "send_messages", broken)
+        with pytest.raises(ConnectionRefusedError):
+            nudges.nudge_send(**arguments)
+    assert Need.objects.get(pk=need.pk).nudged_at == NOW
+    assert nudges.nudge_send(**arguments) == 1  # the retry
+    assert nudges.nudge_send(**arguments) == 0  # a redelivery
+    assert sent_to() == ["officer.x@example.se"]
+    assert send_all(NOW) == {"needs": 0, "proposals": 0, "opportunities": 0}
+
+
+def test_someone_who_left_the_host_since_the_claim_is_not_written_to(world, project, settings):
+    settings.OPPORTUNITY_REFRESH_WEEKS = 6
+    opportunity = make_opportunity(world, refreshed_days=40)
+    [nudge] = nudges.nudges_claim(now=NOW)
+    assert sorted(nudge.recipient_ids) == sorted([world.staff_a.pk, world.admin_a.pk])
+    world.staff_a.memberships.all().delete()
+    for user_id in nudge.recipient_ids:
+        nudges.nudge_send(kind="opportunity", pk=opportunity.pk, user_id=user_id, nudged_at=nudge.nudged_at)
+    assert sent_to() == ["admin.a@example.se"]
 
 
 def test_the_task_runs_daily_from_the_beat_schedule():
@@ -270,7 +298,9 @@ def test_nudges_on_a_real_worker_go_out_once_even_when_enqueued_twice(celery_wor
     )
     first = send_nudges.delay()
     second = send_nudges.delay()
-    # The solo worker runs tasks in order: once the canary answers, both runs are done.
+    # The solo worker runs tasks in order: once the canary answers, both runs are done, and a second canary
+    # answers after the per-recipient tasks the first run enqueued.
+    assert ping.delay().get(timeout=20) == "pong"
     assert ping.delay().get(timeout=20) == "pong"
     assert first.id != second.id
     assert sent_to() == ["host.one@example.se", "host.two@example.se"]

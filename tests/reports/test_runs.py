@@ -13,7 +13,7 @@ from asfnet.celery import app as celery_app
 from matchmaking.models import FundedProject
 from reports import services
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus
-from reports.tasks import run_report, schedule_quarterly_reports, sweep_stuck_runs
+from reports.tasks import enqueue_report_run, run_report, schedule_quarterly_reports, sweep_stuck_runs
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_esf_report_refuses_small_cell_suppression(project, world):
         )
 
 
-def test_only_coordinators_request_runs_and_the_task_is_enqueued_after_commit(
+def test_only_coordinators_request_runs_and_the_requester_enqueues_the_task_after_commit(
     project, world, django_capture_on_commit_callbacks, monkeypatch
 ):
     from django.core.exceptions import PermissionDenied
@@ -103,7 +103,7 @@ def test_only_coordinators_request_runs_and_the_task_is_enqueued_after_commit(
             period_from=dt.date(2024, 1, 1),
             period_to=dt.date(2024, 3, 31),
         )
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run = services.report_run_request(
             actor=world.coordinator,
             kind="esf",
@@ -111,6 +111,9 @@ def test_only_coordinators_request_runs_and_the_task_is_enqueued_after_commit(
             period_from=dt.date(2024, 1, 1),
             period_to=dt.date(2024, 3, 31),
         )
+        assert callbacks == []  # the service enqueues nothing: it imports no task (no cycle)
+        enqueue_report_run(run)
+        assert sent == []  # not before the commit
     assert sent == [(run.pk,)]
 
 

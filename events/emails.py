@@ -1,0 +1,68 @@
+"""E-mails to registered people, each in the language they registered in: one task per (registration,
+e-mail), beside the service it calls (events/services.py enqueues it; this module imports no service, so
+there is no cycle).
+
+Kinds: confirmed, waitlisted, pending, offered, offer_expired, changed, event_cancelled, reminder. A
+reminder is sent at most once per registration (kernel.mail.send_templated's once_key), so a retried or
+redelivered reminder task sends nothing twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.urls import reverse
+
+from events.models import Registration, RegistrationStatus
+from kernel.mail import retry_mail_task, send_templated
+
+EMAIL_KINDS = {
+    "confirmed",
+    "waitlisted",
+    "pending",
+    "offered",
+    "offer_expired",
+    "changed",
+    "event_cancelled",
+    "reminder",
+}
+
+
+def registration_email_send(*, registration_id: int, kind: str, token: str = "") -> int:
+    """One e-mail to one registered person. Links are built from SITE_URL. `token` (the secret of the
+    confirm/cancel link) exists only in this message. Returns the number of messages sent (0 or 1)."""
+    if kind not in EMAIL_KINDS:
+        raise ValueError(f"unknown e-mail kind {kind!r}")
+    registration = (
+        Registration.objects.select_related("event", "event__organiser", "user").filter(pk=registration_id).first()
+    )
+    if registration is None or registration.personal_data_purged or not registration.email:
+        return 0
+    if kind == "reminder" and registration.status != RegistrationStatus.CONFIRMED:
+        return 0  # cancelled since the reminders were enqueued
+    event = registration.event
+    context = {
+        "registration": registration,
+        "event": event,
+        "kind": kind,
+        "event_url": settings.SITE_URL + reverse("events:detail", kwargs={"code": event.code}),
+        "token_url": (settings.SITE_URL + reverse("events:registration_link", kwargs={"token": token}))
+        if token
+        else "",
+        "online_url": event.online_url if registration.status == RegistrationStatus.CONFIRMED else "",
+    }
+    return send_templated(
+        "events/registration",
+        to=registration.email,
+        language=registration.language,
+        context=context,
+        once_key=f"events.reminder:{registration.pk}" if kind == "reminder" else None,
+    )
+
+
+# The name it had in events/tasks.py, so messages queued (or kept in the outbox) under it still run.
+@shared_task(bind=True, max_retries=5, name="events.tasks.send_registration_email")
+def send_registration_email(self, registration_id: int, kind: str, token: str = "") -> None:  # type: ignore[no-untyped-def]
+    try:
+        registration_email_send(registration_id=registration_id, kind=kind, token=token)
+    except OSError as error:  # SMTP or network: this one person's e-mail is tried again
+        retry_mail_task(self, error)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.access import is_coordinator, memberships
 from directory.models import Organisation
 from kernel import tabular
+from kernel.pagination import paginate
 from matchmaking.partners import services
 from matchmaking.partners.forms import PartnerRequestForm, PartnerResponseForm, ReservedAsfFilterForm
 from matchmaking.partners.models import PartnerRequest, PartnerRequestStatus
@@ -26,7 +26,7 @@ PAGE_SIZE = 25
 @login_required
 @require_GET
 def partner_request_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(services.partner_request_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, services.partner_request_list(request.user), PAGE_SIZE)
     own = {m.organisation_id for m in memberships(request.user)}
     return render(
         request,

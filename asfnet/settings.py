@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.forms",  # Django's widget templates, for the project's form renderer below
     "django_filters",
     "django_htmx",
     "allauth",
@@ -119,6 +120,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# `{{ form }}` and `{{ field.as_field_group }}` draw with templates/includes/form.html and field.html.
+FORM_RENDERER = "kernel.forms.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")

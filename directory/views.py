@@ -4,7 +4,6 @@ from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from directory.forms import InvitationForm, OrganisationForm
 from directory.models import Membership, Municipality
 from directory.panels import render_profile_panels
 from kernel.forms import errors_to_form
+from kernel.pagination import paginate
 
 PAGE_SIZE = 25
 
@@ -29,7 +29,7 @@ def index(request: HttpRequest) -> HttpResponse:
     /directory/?q=<text>&kind=<kind>&municipality=<kommunkod>&service=<slug>&page=<n> (facets repeatable).
     With HTMX only the results region is re-rendered; without JavaScript the form submits normally."""
     result = selectors.organisation_search(user=request.user, params=request.GET)
-    page = Paginator(result.organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, result.organisations, PAGE_SIZE)
     prefetch_related_objects(page.object_list, "services")
     municipalities = dict(Municipality.objects.values_list("code", "name"))
     context = {
@@ -38,16 +38,10 @@ def index(request: HttpRequest) -> HttpResponse:
         "query": result.query,
         "sorts": SORTS,
         "municipality_names": municipalities,
-        "page_query": _query_without_page(request),
+        "page_query": page.query,
     }
     template = "directory/_results.html" if request.htmx else "directory/index.html"
     return render(request, template, context)
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 @require_GET

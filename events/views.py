@@ -12,7 +12,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,16 +26,9 @@ from events.forms import EventCreateForm, EventForm
 from events.models import EventStatus
 from events.registration.page import render_event_page
 from kernel.forms import errors_to_form
+from kernel.pagination import paginate
 
 PAGE_SIZE = 20
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
 FILTERS = ("municipality", "kind", "organiser", "audience")
 
 
@@ -57,14 +49,14 @@ def _filter_query(request: HttpRequest) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     """The network calendar: `?municipality=&kind=&organiser=&audience=&when=upcoming|past&page=`."""
     result = selectors.calendar_events(user=request.user, params=request.GET)
-    page = Paginator(result.events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, result.events, PAGE_SIZE)
     today = timezone.localdate()
     context = {
         "result": result,
         "page": page,
         "filter_form": result.filterset.form,
         "when_choices": WHEN,
-        "page_query": _query_without_page(request),
+        "page_query": page.query,
         "filter_query": _filter_query(request),
         "selected": _selected(request),
         "this_month": today,

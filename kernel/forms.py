@@ -1,14 +1,26 @@
-"""Service errors onto forms: the one place a view turns a service's ValidationError into form errors.
+"""Forms across the site: how every form is drawn, and how a service's errors land on a form.
 
-Services raise ValidationError with a message, a list of messages, or a dict naming fields
-(`{"email": ...}`). A view calls the service and, on ValidationError, `errors_to_form(form, error)`: each
-message lands on the field it names when the form has that field, otherwise at the top of the form — never
-a 500 for a field name the form does not know, and no message lost."""
+* `FormRenderer` — the project's form and field templates, set once in settings.FORM_RENDERER, so that
+  `{{ form }}` and `{{ field.as_field_group }}` give the same accessible markup on every page (an error
+  summary linked to the fields; each field with its label, help text, errors and aria-describedby, as
+  Django's own field template writes them).
+* `errors_to_form` — the one place a view turns a service's ValidationError into form errors. Services raise
+  ValidationError with a message, a list of messages, or a dict naming fields (`{"email": ...}`); each
+  message lands on the field it names when the form has that field, otherwise at the top of the form —
+  never a 500 for a field name the form does not know, and no message lost."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.renderers import TemplatesSetting
+
+
+class FormRenderer(TemplatesSetting):
+    """Django's renderer through the project's template engine, with the project's form and field layout."""
+
+    form_template_name = "includes/form.html"
+    field_template_name = "includes/field.html"
 
 
 def errors_to_form(form: forms.BaseForm, error: ValidationError, *, default_field: str | None = None) -> None:

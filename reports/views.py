@@ -11,7 +11,6 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from directory.access import coordinator_required
 from kernel import tabular
 from kernel.audit import audit_log
 from kernel.forms import errors_to_form
+from kernel.pagination import paginate
 from reports import services
 from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, SupportRecordForm
 from reports.models import ReportFile, ReportRun, RunStatus, SupportKind, SupportRecord
@@ -122,7 +122,7 @@ def support_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["project"]:
         project = form.cleaned_data["project"]
         records = records.filter(project=project)
-    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    page = paginate(request, records, 50, keep=("project",))
     query = urlencode({"project": project.diarienummer}) if project else ""
     return render(
         request,

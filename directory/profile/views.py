@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from directory.models import Certification
 from directory.profile import services as profile_services
 from directory.profile.forms import CertificationForm, LogoForm
 from kernel.forms import errors_to_form
+from kernel.pagination import paginate
 
 HISTORY_PAGE_SIZE = 50
 
@@ -157,9 +157,7 @@ def certification_remove(request: HttpRequest, code: str, certification: str) ->
 @require_GET
 def history(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(user=request.user, code=code, write=True)
-    page = Paginator(selectors.organisation_history(organisation=organisation), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.organisation_history(organisation=organisation), HISTORY_PAGE_SIZE)
     return render(request, "directory/profile/history.html", {"organisation": organisation, "page": page})
 
 

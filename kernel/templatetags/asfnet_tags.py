@@ -14,3 +14,9 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.inclusion_tag("includes/table_head.html")
+def table_head(*columns: str) -> dict[str, Any]:
+    """`{% table_head _("Name") _("Saved") %}`: a table's header row, one column header per (translated) label."""
+    return {"columns": columns}

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.models import Organisation
 from kernel.forms import errors_to_form
+from kernel.pagination import paginate
 from matchmaking.agreements import services
 from matchmaking.agreements.forms import AgreementDocumentForm, AgreementFilterForm, AgreementForm
 
@@ -25,8 +25,8 @@ PAGE_SIZE = 25
 def agreement_list(request: HttpRequest) -> HttpResponse:
     form = AgreementFilterForm(request.GET or None)
     kind = form.cleaned_data.get("kind", "") if request.GET and form.is_valid() else ""
-    page = Paginator(services.agreement_list(request.user, kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "matchmaking/agreements/list.html", {"form": form, "page": page, "kind": kind})
+    page = paginate(request, services.agreement_list(request.user, kind=kind), PAGE_SIZE, keep=("kind",))
+    return render(request, "matchmaking/agreements/list.html", {"form": form, "page": page})
 
 
 @login_required

@@ -5,7 +5,6 @@ opportunities (matchmaking/opportunities/views.py), placements (matchmaking/matc
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -16,17 +15,10 @@ from directory.access import (
     memberships,
     role_of,
 )
+from kernel.pagination import paginate
 from matchmaking import selectors
 
 PAGE_SIZE = 25
-
-
-def query_without_page(request: HttpRequest, keep: tuple[str, ...]) -> str:
-    params = request.GET.copy()
-    for key in list(params):
-        if key not in keep:
-            params.pop(key)
-    return params.urlencode()
 
 
 # --- Dashboard ----------------------------------------------------------------------------------------------
@@ -40,13 +32,12 @@ def index(request: HttpRequest) -> HttpResponse:
     context: dict = {"role": role_of(user), "is_coordinator": coordinator}
     if coordinator or is_officer(user):
         plist = selectors.participant_list(user=user, params=request.GET)
-        page = Paginator(plist.participants, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = paginate(request, plist.participants, PAGE_SIZE, keep=("q", "sort", "organisation"))
         selectors.audit_participant_list(user=user, page_number=page.number, shown=len(page.object_list))
         context.update(
             participants=plist,
             page=page,
             sorts=selectors.PARTICIPANT_SORTS,
-            page_query=query_without_page(request, ("q", "sort", "organisation")),
             officer_waiting=selectors.officer_waiting(user=user),
         )
     if coordinator:

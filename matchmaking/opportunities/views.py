@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,9 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.access import Role, can_edit_organisation, is_officer, role_required
 from directory.models import Organisation
 from kernel.forms import errors_to_form
+from kernel.pagination import paginate
 from matchmaking import selectors, services
 from matchmaking.access import opportunity_for_user
-from matchmaking.dashboard.views import PAGE_SIZE, query_without_page
+from matchmaking.dashboard.views import PAGE_SIZE
 from matchmaking.occupations import occupation_label
 from matchmaking.opportunities import services as opportunity_services
 from matchmaking.opportunities.forms import OpportunityCreateForm, OpportunityForm
@@ -30,11 +30,10 @@ from matchmaking.opportunities.forms import OpportunityCreateForm, OpportunityFo
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     """Open opportunities: `?type=…&municipality=…&service=…&page=…` (nothing about participants)."""
     filterset, opportunities = selectors.opportunity_list(user=request.user, params=request.GET)
-    page = Paginator(opportunities, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, opportunities, PAGE_SIZE, keep=("type", "municipality", "service"))
     context = {
         "filter": filterset,
         "page": page,
-        "page_query": query_without_page(request, ("type", "municipality", "service")),
         "municipality_names": dict(filterset.filters["municipality"].extra["choices"]),
     }
     return render(request, "matchmaking/opportunities/list.html", context)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from directory.access import is_coordinator, memberships
 from directory.models import Organisation
 from kernel import tabular
 from kernel.forms import errors_to_form
+from kernel.pagination import paginate
 from matchmaking.partners import services
 from matchmaking.partners.forms import PartnerRequestForm, PartnerResponseForm, ReservedAsfFilterForm
 from matchmaking.partners.models import PartnerRequest, PartnerRequestStatus
@@ -27,7 +27,7 @@ PAGE_SIZE = 25
 @login_required
 @require_GET
 def partner_request_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(services.partner_request_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, services.partner_request_list(request.user), PAGE_SIZE)
     own = {m.organisation_id for m in memberships(request.user)}
     return render(
         request,

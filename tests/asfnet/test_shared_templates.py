@@ -1,0 +1,91 @@
+"""The site's shared page parts, each in one place: the form and field templates every `{{ form }}` is drawn
+with (kernel.forms.FormRenderer), the page links of a list (kernel.pagination), a table's header row
+(`{% table_head %}`), and the layout of the error pages."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kernel.pagination import paginate, query_without_page
+
+
+class _Form(forms.Form):
+    name = forms.CharField(label="Name", help_text="As on the sign")
+    kind = forms.ChoiceField(label="Kind", choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+
+
+def test_a_form_draws_its_error_summary_linked_to_each_field():
+    with translation.override("en"):
+        html = str(_Form(data={}))
+    assert 'class="error-summary" role="alert"' in html
+    assert '<a href="#id_name">Name: This field is required.</a>' in html
+    # A radio group has no single input to label: the link goes to the group.
+    assert '<a href="#id_kind">Kind: This field is required.</a>' in html
+
+
+def test_a_field_keeps_label_help_text_and_errors_tied_to_its_input():
+    html = str(_Form(data={})["name"].as_field_group())
+    assert '<div class="field field-error">' in html
+    assert '<label for="id_name">' in html
+    assert 'aria-describedby="id_name_helptext id_name_error"' in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_a_valid_field_is_not_marked_in_error():
+    html = str(_Form(data={"name": "x", "kind": "a"})["name"].as_field_group())
+    assert '<div class="field">' in html
+    assert "error-summary" not in str(_Form(data={"name": "x", "kind": "a"}))
+
+
+@given(params=st.lists(st.tuples(st.sampled_from(["q", "sort", "kind", "page", "x"]), st.text(max_size=5)), max_size=6))
+def test_page_links_keep_every_parameter_but_the_page(params):
+    from urllib.parse import parse_qsl, urlencode
+
+    request = RequestFactory().get("/?" + urlencode(params))
+    kept = parse_qsl(query_without_page(request), keep_blank_values=True)
+    # QueryDict groups a repeated name; the values of each name keep their order.
+    expected = [(k, v) for k, v in parse_qsl(urlencode(params), keep_blank_values=True) if k != "page"]
+    assert sorted(kept, key=lambda kv: kv[0]) == sorted(expected, key=lambda kv: kv[0])
+    only = parse_qsl(query_without_page(request, ("q",)), keep_blank_values=True)
+    assert all(k == "q" for k, _ in only)
+
+
+def test_a_page_past_the_end_is_the_last_and_its_links_keep_the_filters():
+    page = paginate(RequestFactory().get("/?q=bo&page=99"), list(range(30)), 25)
+    assert page.number == 2
+    with translation.override("en"):
+        html = Template('{% include "includes/pagination.html" %}').render(Context({"page": page}))
+    assert 'href="?q=bo&amp;page=1" rel="prev"' in html
+    assert 'aria-label="Pages"' in html
+
+
+def test_table_head_writes_one_column_header_per_label():
+    with translation.override("en"):
+        html = Template('{% load asfnet_tags %}{% table_head _("Name") "Saved" %}').render(Context())
+    assert html.count('<th scope="col">') == 2
+    assert '<th scope="col">Name</th>' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("view", "heading"),
+    [("error_400", "Bad request"), ("error_403", "Not allowed"), ("error_404", "Page not found")],
+)
+def test_error_pages_share_one_layout_with_a_way_on(view, heading):
+    from asfnet import views
+
+    request = RequestFactory().get("/nowhere")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    with translation.override("en"):
+        html = getattr(views, view)(request).content.decode()
+    assert f"<title>{heading} – asfnet</title>" in html
+    assert f"<h1>{heading}</h1>" in html
+    assert 'href="/">Go to the start page</a>' in html

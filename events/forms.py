@@ -10,9 +10,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.access import Actor
 from directory.models import Municipality, Organisation
 from events.models import Attendance, Audience, Event, Registration
 from kernel.identifiers import refuse_personnummer
+from kernel.models import User
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -91,10 +93,10 @@ class EventForm(forms.ModelForm):
             "venue_accessibility": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kommunkod"].choices = _municipality_choices()
-        self.fields["invited_organisations"].queryset = Organisation.objects.visible_to(user).order_by("name")
+        self.fields["invited_organisations"].queryset = Organisation.objects.visible_to(actor).order_by("name")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -130,9 +132,9 @@ class EventCreateForm(EventForm):
 
     field_order = ["organiser"]
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["organiser"].queryset = Organisation.objects.editable_by(user).order_by("name")
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["organiser"].queryset = Organisation.objects.editable_by(actor).order_by("name")
         self.order_fields(["organiser", *self._meta.fields])
 
 
@@ -173,13 +175,13 @@ class GroupRegistrationForm(forms.Form):
 
     colleagues = forms.MultipleChoiceField(label=_("Colleagues"), choices=[], widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: Any, colleagues: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, colleagues: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = {str(u.code): u for u in colleagues}
         self.fields["colleagues"].choices = [(code, str(u)) for code, u in self.people.items()]
         self.fields["colleagues"].error_messages["required"] = _("Choose at least one colleague.")
 
-    def clean_colleagues(self) -> list[Any]:
+    def clean_colleagues(self) -> list[User]:
         return [self.people[code] for code in self.cleaned_data["colleagues"]]
 
 

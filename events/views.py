@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory.access import coordinator_required, memberships, organisation_for_user
+from directory.access import coordinator_required, organisation_for_user
 from directory.models import Organisation
 from events import exports, ical, selectors, services, services_calendar
 from events.filters import WHEN
@@ -78,7 +78,7 @@ def _filter_query(request: HttpRequest) -> str:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """The network calendar: `?municipality=&kind=&organiser=&audience=&when=upcoming|past&page=`."""
-    result = selectors.calendar_events(user=request.user, params=request.GET)
+    result = selectors.calendar_events(actor=request.actor, params=request.GET)
     page = Paginator(result.events, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     context = {
@@ -98,7 +98,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     if not selectors.month_exists(year, month):
         raise Http404
-    result = selectors.month_events(user=request.user, params=request.GET, year=year, month=month)
+    result = selectors.month_events(actor=request.actor, params=request.GET, year=year, month=month)
     context = {
         "month": result,
         "filter_form": result.filterset.form,
@@ -127,7 +127,7 @@ def _render_detail(
     guest_form: GuestRegistrationForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    page = selectors.event_page(event=event, user=request.user)
+    page = selectors.event_page(event=event, actor=request.actor)
     organisations = [m.organisation for m in page.memberships]
     groups = []
     for organisation, colleagues in page.colleagues.items():
@@ -137,7 +137,7 @@ def _render_detail(
             form = GroupRegistrationForm(colleagues=colleagues, prefix=_group_prefix(organisation))
         groups.append((organisation, form))
     is_open = event.registration_open()
-    authenticated = request.user.is_authenticated
+    authenticated = request.actor.is_authenticated
     context = {
         "event": event,
         "page": page,
@@ -162,7 +162,7 @@ def _group_prefix(organisation: Organisation) -> str:
 
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code)
+    event = selectors.event_for_user(actor=request.actor, code=code)
     return _render_detail(request, event)
 
 
@@ -170,12 +170,12 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def register(request: HttpRequest, code: str) -> HttpResponse:
     """One click: the logged-in member registers (or joins the waiting list when the event is full)."""
-    event = selectors.event_for_user(user=request.user, code=code)
-    form = RegistrationForm(request.POST, organisations=[m.organisation for m in memberships(request.user)])
+    event = selectors.event_for_user(actor=request.actor, code=code)
+    form = RegistrationForm(request.POST, organisations=request.actor.organisations)
     if form.is_valid():
         try:
             registration = services.registration_create(
-                user=request.user,
+                actor=request.actor,
                 event=event,
                 organisation=form.cleaned_data["organisation"],
                 dietary_needs=form.cleaned_data["dietary_needs"],
@@ -199,9 +199,9 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def register_group(request: HttpRequest, code: str) -> HttpResponse:
     """Register several colleagues from one of the user's organisations."""
-    event = selectors.event_for_user(user=request.user, code=code)
+    event = selectors.event_for_user(actor=request.actor, code=code)
     organisation_code = request.POST.get("organisation", "")
-    page = selectors.event_page(event=event, user=request.user)
+    page = selectors.event_page(event=event, actor=request.actor)
     organisation = next((o for o in page.colleagues if str(o.code) == organisation_code), None)
     if organisation is None:
         messages.error(request, _("There is nobody left to register from that organisation."))
@@ -212,7 +212,7 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             registrations = services.registration_create_group(
-                registered_by=request.user,
+                actor=request.actor,
                 event=event,
                 organisation=organisation,
                 users=form.cleaned_data["colleagues"],
@@ -232,8 +232,8 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
 def register_guest(request: HttpRequest, code: str) -> HttpResponse:
     """A visitor without an account registers for a public event with name and e-mail; the place is held
     only after they follow the link in the e-mail."""
-    event = selectors.event_for_user(user=request.user, code=code)
-    if request.user.is_authenticated:
+    event = selectors.event_for_user(actor=request.actor, code=code)
+    if request.actor.is_authenticated:
         messages.info(request, _("You are logged in: register with your account instead."))
         return redirect("events:detail", code=event.code)
     if event.audience != Audience.PUBLIC:
@@ -271,15 +271,15 @@ def register_guest(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def unregister(request: HttpRequest, code: str) -> HttpResponse:
     """Cancel one's own registration or leave the waiting list (also declines an offered place)."""
-    event = selectors.event_for_user(user=request.user, code=code)
-    registration = selectors.own_registration(event=event, user=request.user)
+    event = selectors.event_for_user(actor=request.actor, code=code)
+    registration = selectors.own_registration(event=event, actor=request.actor)
     if registration is None:
         messages.info(request, _("You are not registered for this event."))
     elif event.end < timezone.now():
         messages.error(request, _("The event is over; the registration can no longer be changed."))
     else:
         was_waiting = registration.status == RegistrationStatus.WAITLISTED
-        services.registration_cancel(registration=registration, actor=request.user)
+        services.registration_cancel(registration=registration, actor=request.actor)
         if was_waiting:
             messages.success(request, _("You have left the waiting list."))
         else:
@@ -290,8 +290,8 @@ def unregister(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def accept_offer(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code)
-    registration = selectors.own_registration(event=event, user=request.user)
+    event = selectors.event_for_user(actor=request.actor, code=code)
+    registration = selectors.own_registration(event=event, actor=request.actor)
     if registration is None or registration.status != RegistrationStatus.OFFERED:
         messages.info(request, _("There is no place waiting for your answer."))
     else:
@@ -367,13 +367,13 @@ def registration_link(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
-    form = EventCreateForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = EventCreateForm(request.POST if request.method == "POST" else None, actor=request.actor)
     if not form.fields["organiser"].queryset.exists():
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         try:
             event = services.event_create(
-                actor=request.user, organiser=form.cleaned_data["organiser"], data=form.event_data()
+                actor=request.actor, organiser=form.cleaned_data["organiser"], data=form.event_data()
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -386,12 +386,12 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code, write=True)
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     title = event.title  # the heading keeps the saved title while the form shows errors
-    form = EventForm(request.POST if request.method == "POST" else None, instance=event, user=request.user)
+    form = EventForm(request.POST if request.method == "POST" else None, instance=event, actor=request.actor)
     if request.method == "POST" and form.is_valid():
         try:
-            services.event_update(actor=request.user, event=event, data=form.event_data())
+            services.event_update(actor=request.actor, event=event, data=form.event_data())
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -403,9 +403,9 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def publish(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code, write=True)
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     try:
-        services.event_publish(actor=request.user, event=event)
+        services.event_publish(actor=request.actor, event=event)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -416,11 +416,11 @@ def publish(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code, write=True)
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     if event.status == EventStatus.CANCELLED:
         messages.info(request, _("The event was already cancelled."))
     else:
-        services.event_cancel(actor=request.user, event=event)
+        services.event_cancel(actor=request.actor, event=event)
         messages.success(request, _("The event is cancelled. Everyone registered or waiting is told by e-mail."))
     return redirect("events:detail", code=event.code)
 
@@ -429,14 +429,14 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def attendance(request: HttpRequest, code: str) -> HttpResponse:
     """Registrations and attendance: one radio group per confirmed registration, saved with one POST."""
-    event = selectors.event_for_user(user=request.user, code=code, write=True)
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     sheet = selectors.attendance_sheet(event=event)
     form = AttendanceForm(request.POST if request.method == "POST" else None, registrations=sheet.confirmed)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():  # all rows or none
                 for registration, value in form.changes():
-                    services.attendance_mark(actor=request.user, registration=registration, attendance=value)
+                    services.attendance_mark(actor=request.actor, registration=registration, attendance=value)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -448,7 +448,7 @@ def attendance(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def attendance_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code, write=True)
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     if fmt not in exports.FORMATS:
         raise Http404
     registrations = selectors.attendance_sheet(event=event).confirmed
@@ -463,7 +463,7 @@ def attendance_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def checkin(request: HttpRequest, code: str) -> HttpResponse:
     """A registered attendee checks in with the code shown at the event."""
-    event = selectors.event_for_user(user=request.user, code=code)
+    event = selectors.event_for_user(actor=request.actor, code=code)
     form = CheckInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -487,9 +487,9 @@ def retention(request: HttpRequest) -> HttpResponse:
 # --- iCalendar ------------------------------------------------------------------------------------------
 @require_GET
 def ics(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code)
+    event = selectors.event_for_user(actor=request.actor, code=code)
     language = ical.feed_language(request.GET.get("lang"), default=(get_language() or "sv")[:2])
-    online = selectors.online_link_allowed(event=event, user=request.user)
+    online = selectors.online_link_allowed(event=event, actor=request.actor)
     content = ical.calendar_bytes([event], name=event.title, language=language, online=lambda e: online)
     return ical.calendar_response(content, filename=f"event-{event.code}.ics")
 
@@ -507,7 +507,7 @@ def feed(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def organiser_feed(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = organisation_for_user(user=request.user, code=code)
+    organisation = organisation_for_user(actor=request.actor, code=code)
     language = ical.feed_language(request.GET.get("lang"))
     events = selectors.public_feed_events(organisation=organisation)
     content = ical.calendar_bytes(events, name=f"{organisation.name} – asfnet", language=language)
@@ -518,10 +518,11 @@ def organiser_feed(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def my_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed of the events the token's owner has (or is offered) a place at."""
-    user = selectors.feed_token_user(token)
-    if user is None:
+    actor = selectors.feed_token_actor(token)
+    user = actor.user
+    if user is None:  # an unknown token, or its owner's account was deactivated
         raise Http404
-    events, statuses = selectors.my_feed_events(user=user)
+    events, statuses = selectors.my_feed_events(actor=actor)
     language = ical.feed_language(request.GET.get("lang"), default=user.preferred_language)
     content = ical.calendar_bytes(
         events,

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.access import is_coordinator
+from directory.access import Actor
 from kernel.audit import audit_log
 from matchmaking.models import FundedProject
 from reports.models import ReportKind, ReportRun, RunStatus
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 @transaction.atomic
 def report_run_request(
     *,
-    actor: Any,
+    actor: Actor | None,
     kind: str,
     project: FundedProject | None,
     period_from: dt.date | None,
@@ -35,7 +35,7 @@ def report_run_request(
     suppress_small_cells: bool = False,
     scheduled: bool = False,
 ) -> ReportRun:
-    if not scheduled and not is_coordinator(actor):
+    if not scheduled and not (actor is not None and actor.is_coordinator):
         raise PermissionDenied
     if kind not in ReportKind.values:
         raise ValidationError(_("Unknown kind of report."))
@@ -51,12 +51,12 @@ def report_run_request(
         period_from=period_from,
         period_to=period_to,
         suppress_small_cells=suppress_small_cells,
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        requested_by=actor.user if actor is not None else None,
         scheduled=scheduled,
     )
     run.full_clean()
     run.save()
-    audit_log(actor=actor, action="report.request", target=run, data={"kind": kind})
+    audit_log(actor=actor.user if actor is not None else None, action="report.request", target=run, data={"kind": kind})
     from reports.tasks import run_report
 
     # After commit, and safe with the broker down: the run stays queued and the sweeper enqueues it.

@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/asfnet
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format messages bench services system-deps check-migrations clean
+.PHONY: install run test lint typecheck format messages bench services system-deps check-migrations clean
 
 $(STAMP):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed ($(PYTHON) not found)"; exit 1; }
@@ -30,10 +30,12 @@ run: install
 	@echo "Serving asfnet on http://127.0.0.1:8000 (Ctrl-C stops)"
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## make test: the whole suite against PostgreSQL and Redis on localhost (started when installed but down)
+## make test: lint, type check, then the whole suite against PostgreSQL and Redis on localhost (started when
+## installed but down)
 test: install system-deps services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/ruff check .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 services:
@@ -45,6 +47,11 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make typecheck: mypy with django-stubs over the modules listed in pyproject.toml [tool.mypy] `files`.
+## The stubs' plugin loads the settings: DEBUG=true lets them load without a production SECRET_KEY.
+typecheck: install
+	DEBUG=true $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

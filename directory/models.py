@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
@@ -28,9 +30,6 @@ from kernel.identifiers import (
     validate_kommunkod,
 )
 from kernel.models import TimeStampedModel
-
-if TYPE_CHECKING:
-    from directory.access import Actor, AnyUser
 
 
 class OrganisationKind(models.TextChoices):
@@ -111,6 +110,17 @@ class Freshness(models.TextChoices):
     HIDDEN = "hidden", _("Hidden from public search until confirmed")
 
 
+class Viewer(Protocol):
+    """What the directory's rules read of the person asking: directory.access.Actor (built there, once per
+    request). A protocol here, so that the models do not import the access module that imports them."""
+
+    @property
+    def is_coordinator(self) -> bool: ...
+
+    @property
+    def organisation_ids(self) -> frozenset[int]: ...
+
+
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def public(self) -> OrganisationQuerySet:
         """Published: the profile page is public."""
@@ -123,7 +133,7 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def needing_update(self) -> OrganisationQuerySet:
         return self.filter(confirmed_at__lt=months_ago(settings.DIRECTORY_NEEDS_UPDATE_MONTHS))
 
-    def searchable_by(self, actor: Actor) -> OrganisationQuerySet:
+    def searchable_by(self, actor: Viewer) -> OrganisationQuerySet:
         """What a search shows this actor: listed organisations, plus their own; coordinators: all."""
         if actor.is_coordinator:
             return self.all()
@@ -132,7 +142,7 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
             return self.filter(listed)
         return self.filter(listed | Q(pk__in=actor.organisation_ids))
 
-    def visible_to(self, actor: Actor | AnyUser) -> OrganisationQuerySet:
+    def visible_to(self, actor: Viewer | AbstractBaseUser | AnonymousUser) -> OrganisationQuerySet:
         """Published organisations, plus the actor's own; coordinators see every organisation."""
         actor = _as_actor(actor)
         if actor.is_coordinator:
@@ -141,7 +151,7 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
             return self.public()
         return self.filter(Q(published=True) | Q(pk__in=actor.organisation_ids))
 
-    def editable_by(self, actor: Actor | AnyUser) -> OrganisationQuerySet:
+    def editable_by(self, actor: Viewer | AbstractBaseUser | AnonymousUser) -> OrganisationQuerySet:
         """Organisations whose profile the actor may change: their own; coordinators: all."""
         actor = _as_actor(actor)
         if actor.is_coordinator:
@@ -149,11 +159,14 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         return self.filter(pk__in=actor.organisation_ids)
 
 
-def _as_actor(actor: Actor | AnyUser) -> Actor:
-    # TODO(actor): matchmaking passes `request.user` to visible_to / editable_by; Actor only once converted.
-    from directory.access import as_actor
+def _as_actor(actor: Viewer | AbstractBaseUser | AnonymousUser) -> Viewer:
+    # TODO(actor): matchmaking passes `request.user` to visible_to / editable_by; take a Viewer only (and
+    # drop this import of directory.access) once it passes request.actor.
+    if isinstance(actor, AbstractBaseUser | AnonymousUser):
+        from directory.access import as_actor
 
-    return as_actor(actor)
+        return as_actor(actor)
+    return actor
 
 
 class Organisation(TimeStampedModel):

@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # pytest-xdist workers: the suite's real services and browser tests wait on I/O, two workers halve the time.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint format messages bench services system-deps check-migrations clean
+.PHONY: install run test lint typecheck format messages bench services system-deps check-migrations clean
 
 $(STAMP):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed ($(PYTHON) not found)"; exit 1; }
@@ -32,10 +32,12 @@ run: install
 	@echo "Serving asfnet on http://127.0.0.1:8000 (Ctrl-C stops)"
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## make test: the whole suite against PostgreSQL and Redis on localhost (started when installed but down)
+## make test: lint, type check, then the whole suite against PostgreSQL and Redis on localhost (started when
+## installed but down)
 test: install system-deps services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/ruff check .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 services:
@@ -47,6 +49,11 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make typecheck: mypy with django-stubs over the modules listed in pyproject.toml [tool.mypy] `files`.
+## The stubs' plugin loads the settings: DEBUG=true lets them load without a production SECRET_KEY.
+typecheck: install
+	DEBUG=true $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

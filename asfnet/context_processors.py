@@ -4,11 +4,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from directory.access import Role, role_of
+from directory.access import Role, request_actor
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    role = role_of(getattr(request, "user", None))
+    role = request_actor(request).role
     return {
         "current_role": role,
         "is_coordinator_user": role is Role.COORDINATOR,

@@ -1,4 +1,5 @@
-"""Site middleware that needs the apps: MFA enforcement for roles that handle participant data, and idle sessions."""
+"""Site middleware that needs the apps: who the user is (`request.actor`), MFA enforcement for roles that
+handle participant data, and idle sessions."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.functional import SimpleLazyObject
 
-from directory.access import has_totp, requires_mfa
+from directory.access import cached_actor_for, has_totp, request_actor
 
 # Paths a person who must set up MFA may still reach (to set it up, to leave, or as a public page).
 _MFA_EXEMPT_PREFIXES = (
@@ -24,6 +27,36 @@ _MFA_EXEMPT_PREFIXES = (
     "/accessibility/",
     "/privacy/",
 )
+
+
+def install_actor(request: HttpRequest) -> None:
+    """`request.actor`: the directory.access.Actor of `request.user`, built on first use (one query for a
+    signed-in user, none for a visitor) and then kept for the rest of the request — the view, the
+    templates and the context processors all read the same one."""
+    # HttpRequest declares no `actor`: the site adds it (read it through directory.access.request_actor
+    # where the type matters).
+    request.actor = SimpleLazyObject(lambda: cached_actor_for(request.user))  # type: ignore[attr-defined]
+
+
+class ActorMiddleware:
+    """Sets `request.actor` (after AuthenticationMiddleware, which sets `request.user`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        install_actor(request)
+        return self.get_response(request)
+
+
+def _user_changed(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
+    """Logging in or out inside a request changes `request.user`: the Actor follows it."""
+    if request is not None and hasattr(request, "actor"):
+        install_actor(request)
+
+
+user_logged_in.connect(_user_changed, dispatch_uid="asfnet.actor.login")
+user_logged_out.connect(_user_changed, dispatch_uid="asfnet.actor.logout")
 
 
 class MfaRequiredMiddleware:
@@ -39,7 +72,8 @@ class MfaRequiredMiddleware:
             response = self._idle_timeout(request)
             if response is not None:
                 return response
-            if not request.path.startswith(_MFA_EXEMPT_PREFIXES) and requires_mfa(user) and not has_totp(user):
+            exempt = request.path.startswith(_MFA_EXEMPT_PREFIXES)
+            if not exempt and request_actor(request).requires_mfa and not has_totp(user):
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
 

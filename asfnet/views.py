@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from directory.access import is_coordinator, memberships, role_of
 from directory.models import Organisation
 from directory.selectors import memberships_with_completeness
 from kernel.request_context import current_request_id
@@ -22,9 +21,9 @@ logger = logging.getLogger(__name__)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     context = {
-        "role": role_of(request.user),
+        "role": request.actor.role,
         # Each with `.completeness` for the members' checklist, in a fixed number of queries.
-        "my_memberships": memberships_with_completeness(memberships(request.user)),
+        "my_memberships": memberships_with_completeness(list(request.actor.memberships)),
         "organisation_count": Organisation.objects.public().count(),
     }
     return render(request, "home.html", context)
@@ -79,7 +78,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
     checks = {"database": _check_database(), "broker": _check_broker()}
     ok = all(checks.values())
     body: dict[str, object] = {"status": "ok" if ok else "unavailable"}
-    if is_coordinator(request.user):
+    if request.actor.is_coordinator:
         body["checks"] = {name: "ok" if good else "down" for name, good in checks.items()}
     return JsonResponse(body, status=200 if ok else 503)
 

@@ -197,13 +197,13 @@ def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def expected_search() -> dict[str, Any]:
     """What the search URL should show an anonymous visitor: the number of results and the first result's
     code (the page must link to it)."""
-    from django.contrib.auth.models import AnonymousUser
     from django.http import QueryDict
 
+    from directory.access import ANONYMOUS
     from directory.selectors import organisation_search
 
     params = QueryDict(urlsplit(SEARCH_PATH).query)
-    result = organisation_search(user=AnonymousUser(), params=params, with_facets=False)
+    result = organisation_search(actor=ANONYMOUS, params=params, with_facets=False)
     first = result.organisations.first()
     return {"rows": result.organisations.count(), "first_code": str(first.code) if first else None}
 

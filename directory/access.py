@@ -1,8 +1,14 @@
 """Who may see and change what. The one place that interprets roles.
 
+Who the person is — coordinator or not, member (and administrator) of which organisations, officer for
+which municipalities and agencies — is read once into an `Actor`: per request by the site's middleware
+(`request.actor`, built lazily on first use), elsewhere (tasks, commands, tests) with `actor_for(user)`.
+Every rule below, every queryset's `visible_to(actor)` / `editable_by(actor)` and every `<type>_for_user`
+helper reads the Actor's fields; whether an account is active is checked only when the Actor is built.
+
 Rules:
 * outside scope looks exactly like "does not exist" → 404 (the helpers use get_object_or_404 on a
-  queryset that starts from what the user may see);
+  queryset that starts from what the actor may see);
 * in scope but read-only → 403 (PermissionDenied);
 * one `<type>_for_user` helper per protected type; views get objects only through them.
 
@@ -12,122 +18,176 @@ ASF staff (member of an ASF), organisation member (member of any other organisat
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from directory.models import OFFICER_KINDS, Membership, Organisation, OrganisationKind
+from kernel.models import User
 
-if TYPE_CHECKING:
-    from kernel.models import User
-
-
-class Role(enum.StrEnum):
-    PUBLIC = "public"
-    ORG_MEMBER = "org_member"
-    ASF_STAFF = "asf_staff"
-    OFFICER = "officer"
-    COORDINATOR = "coordinator"
+# What `request.user` may be: a signed-in account or the anonymous visitor.
+AnyUser = AbstractBaseUser | AnonymousUser
 
 
-def memberships(user: Any) -> list[Membership]:
-    """The user's memberships with their organisations, read once per request (cached on the user
-    object; a removed membership therefore takes effect on the next request)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    cached = getattr(user, "_asfnet_memberships", None)
-    if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("organisation"))
-        user._asfnet_memberships = cached
+class Role(models.TextChoices):
+    PUBLIC = "public", _("Visitor")
+    ORG_MEMBER = "org_member", _("Organisation member")
+    ASF_STAFF = "asf_staff", _("ASF staff")
+    OFFICER = "officer", _("Municipal or agency officer")
+    COORDINATOR = "coordinator", _("Coordinator")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking, read once. Anonymous visitors and deactivated accounts are `user=None`, no rights."""
+
+    user: User | None
+    is_coordinator: bool = False  # an active account with the coordinator capability
+    organisation_ids: frozenset[int] = frozenset()  # member (or administrator) of these
+    admin_organisation_ids: frozenset[int] = frozenset()  # administrator of these
+    # An officer's scope: the municipality/agency organisations they work for (participants raised by
+    # these are theirs), and the municipality codes of the municipalities among them.
+    officer_organisation_ids: frozenset[int] = frozenset()
+    officer_municipalities: frozenset[str] = frozenset()
+    role: Role = Role.PUBLIC
+    # The memberships with their organisations, from the one query that built the Actor.
+    memberships: tuple[Membership, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def is_officer(self) -> bool:
+        return bool(self.officer_organisation_ids)
+
+    @property
+    def requires_mfa(self) -> bool:
+        """Officers and coordinators handle participant data and reports: they must use TOTP."""
+        return self.is_coordinator or self.is_officer
+
+    @property
+    def organisations(self) -> list[Organisation]:
+        return [m.organisation for m in self.memberships]
+
+    @property
+    def officer_organisations(self) -> list[Organisation]:
+        return [m.organisation for m in self.memberships if m.organisation_id in self.officer_organisation_ids]
+
+    def is_member_of(self, organisation: Organisation) -> bool:
+        return organisation.pk in self.organisation_ids
+
+
+ANONYMOUS = Actor(user=None)
+
+
+def actor_for(user: AnyUser | None) -> Actor:
+    """Build the Actor of `user`: one query (memberships with their organisations) for an active account,
+    none for anyone else. The only place that looks at `is_active`."""
+    if not isinstance(user, User) or not user.is_active:
+        return ANONYMOUS
+    memberships = tuple(Membership.objects.filter(user=user).select_related("organisation").order_by("pk"))
+    officer = [m.organisation for m in memberships if m.organisation.kind in OFFICER_KINDS]
+    coordinator = bool(user.is_coordinator)
+    if coordinator:
+        role = Role.COORDINATOR
+    elif officer:
+        role = Role.OFFICER
+    elif any(m.organisation.kind == OrganisationKind.ASF for m in memberships):
+        role = Role.ASF_STAFF
+    else:
+        role = Role.ORG_MEMBER
+    return Actor(
+        user=user,
+        is_coordinator=coordinator,
+        organisation_ids=frozenset(m.organisation_id for m in memberships),
+        admin_organisation_ids=frozenset(m.organisation_id for m in memberships if m.is_admin),
+        officer_organisation_ids=frozenset(o.pk for o in officer),
+        officer_municipalities=frozenset(o.kommunkod for o in officer if o.kind == OrganisationKind.MUNICIPALITY),
+        role=role,
+        memberships=memberships,
+    )
+
+
+_CACHE_ATTRIBUTE = "_asfnet_actor"
+
+
+def cached_actor_for(user: AnyUser | None) -> Actor:
+    """The Actor of this user object, built on first use and kept on it. Each request loads its own user
+    object, so this is once per request and a membership change takes effect on the next request."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if not isinstance(cached, Actor):
+        cached = actor_for(user)
+        setattr(user, _CACHE_ATTRIBUTE, cached)
     return cached
 
 
-def forget_memberships(user: Any) -> None:
-    if hasattr(user, "_asfnet_memberships"):
-        del user._asfnet_memberships
+def forget_actor(user: AnyUser) -> None:
+    """Drop the Actor kept on this user object (after the user's own memberships changed)."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
 
 
-def is_coordinator(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_coordinator)
+def request_actor(request: HttpRequest) -> Actor:
+    """`request.actor` (set by asfnet.middleware.ActorMiddleware); for a request that did not pass the
+    middleware (an error page rendered early, a RequestFactory request) the Actor of `request.user`."""
+    actor = getattr(request, "actor", None)
+    if actor is None:
+        return cached_actor_for(getattr(request, "user", None))
+    return actor  # a lazy proxy of an Actor
 
 
-def officer_organisations(user: Any) -> list[Organisation]:
-    return [m.organisation for m in memberships(user) if m.organisation.kind in OFFICER_KINDS]
+# --- Rules ----------------------------------------------------------------------------------------------
+def can_edit_organisation(actor: Actor | AnyUser, organisation: Organisation) -> bool:
+    actor = as_actor(actor)  # TODO(actor): matchmaking passes a User; Actor only once it is converted
+    return actor.is_coordinator or actor.is_member_of(organisation)
 
 
-def is_officer(user: Any) -> bool:
-    return bool(officer_organisations(user))
-
-
-def role_of(user: Any) -> Role:
-    if not getattr(user, "is_authenticated", False):
-        return Role.PUBLIC
-    if is_coordinator(user):
-        return Role.COORDINATOR
-    if is_officer(user):
-        return Role.OFFICER
-    if any(m.organisation.kind == OrganisationKind.ASF for m in memberships(user)):
-        return Role.ASF_STAFF
-    return Role.ORG_MEMBER
-
-
-def requires_mfa(user: Any) -> bool:
-    return is_coordinator(user) or is_officer(user)
-
-
-def has_totp(user: User) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    cached = getattr(user, "_asfnet_has_totp", None)
-    if cached is None:
-        cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        user._asfnet_has_totp = cached
-    return cached
-
-
-def membership_in(user: Any, organisation: Organisation) -> Membership | None:
-    for m in memberships(user):
-        if m.organisation_id == organisation.pk:
-            return m
-    return None
-
-
-def can_edit_organisation(user: Any, organisation: Organisation) -> bool:
-    return is_coordinator(user) or membership_in(user, organisation) is not None
-
-
-def can_manage_members(user: Any, organisation: Organisation) -> bool:
-    if is_coordinator(user):
-        return True
-    membership = membership_in(user, organisation)
-    return membership is not None and membership.is_admin
+def can_manage_members(actor: Actor, organisation: Organisation) -> bool:
+    return actor.is_coordinator or organisation.pk in actor.admin_organisation_ids
 
 
 def organisation_for_user(
-    *, user: Any, code: UUID | str, write: bool = False, manage_members: bool = False
+    *, actor: Actor, code: UUID | str, write: bool = False, manage_members: bool = False
 ) -> Organisation:
-    """The organisation with `code` as this user may reach it.
+    """The organisation with `code` as this actor may reach it.
 
-    * read (default): any organisation the user may see — otherwise 404;
+    * read (default): any organisation the actor may see — otherwise 404;
     * write: the organisation's internal pages (edit, members) exist only for its members and
       coordinators — anyone else gets 404, even for a published organisation (docs/security-checks.md C11);
     * manage_members: additionally an administrator of it (or a coordinator) — a plain member gets 403.
     """
     if write or manage_members:
-        queryset = Organisation.objects.editable_by(user)
+        queryset = Organisation.objects.editable_by(actor)
     else:
-        queryset = Organisation.objects.visible_to(user)
+        queryset = Organisation.objects.visible_to(actor)
     organisation = get_object_or_404(queryset, code=code)
-    if manage_members and not can_manage_members(user, organisation):
+    if manage_members and not can_manage_members(actor, organisation):
         raise PermissionDenied
     return organisation
+
+
+def has_totp(user: AnyUser) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    cached = getattr(user, "_asfnet_has_totp", None)
+    if cached is None:
+        cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        setattr(user, "_asfnet_has_totp", cached)  # noqa: B010  (an attribute the User class does not declare)
+    return bool(cached)
 
 
 def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -138,7 +198,7 @@ def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Calla
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            role = role_of(request.user)
+            role = request_actor(request).role
             if role is not Role.COORDINATOR and role not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -149,3 +209,34 @@ def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Calla
 
 
 coordinator_required = role_required(Role.COORDINATOR)
+
+
+# --- Compatibility for matchmaking ------------------------------------------------------------------------
+# TODO(actor): matchmaking — matchmaking still passes `request.user` (or a User) to these. They read the
+# same Actor as `request.actor` (kept on the user object), so a request still reads memberships once.
+# Remove this section, and the User branch of `as_actor`, when matchmaking takes an Actor.
+def as_actor(who: Actor | AnyUser | None) -> Actor:
+    """An Actor as it is; a User (matchmaking's calls) as its Actor for this request."""
+    if isinstance(who, Actor):
+        return who
+    return cached_actor_for(who)  # TODO(actor): matchmaking
+
+
+def memberships(user: AnyUser | None) -> list[Membership]:  # TODO(actor): matchmaking
+    return list(as_actor(user).memberships)
+
+
+def is_coordinator(user: AnyUser | None) -> bool:  # TODO(actor): matchmaking
+    return as_actor(user).is_coordinator
+
+
+def officer_organisations(user: AnyUser | None) -> list[Organisation]:  # TODO(actor): matchmaking
+    return as_actor(user).officer_organisations
+
+
+def is_officer(user: AnyUser | None) -> bool:  # TODO(actor): matchmaking
+    return as_actor(user).is_officer
+
+
+def role_of(user: AnyUser | None) -> Role:  # TODO(actor): matchmaking
+    return as_actor(user).role

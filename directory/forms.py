@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from directory.access import is_coordinator
+from directory.access import Actor
 from directory.models import (
     InvitationRole,
     Municipality,
@@ -196,12 +196,12 @@ class InvitationForm(forms.Form):
         label=_("Language of the invitation"), choices=[("sv", _("Swedish")), ("en", _("English"))]
     )
 
-    def __init__(self, *args: Any, inviter: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, inviter: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [
             (InvitationRole.MEMBER, InvitationRole.MEMBER.label),
             (InvitationRole.ADMIN, InvitationRole.ADMIN.label),
         ]
-        if is_coordinator(inviter):
+        if inviter.is_coordinator:
             choices.append((InvitationRole.COORDINATOR, InvitationRole.COORDINATOR.label))
         self.fields["role"].choices = choices

@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
@@ -108,6 +110,17 @@ class Freshness(models.TextChoices):
     HIDDEN = "hidden", _("Hidden from public search until confirmed")
 
 
+class Viewer(Protocol):
+    """What the directory's rules read of the person asking: directory.access.Actor (built there, once per
+    request). A protocol here, so that the models do not import the access module that imports them."""
+
+    @property
+    def is_coordinator(self) -> bool: ...
+
+    @property
+    def organisation_ids(self) -> frozenset[int]: ...
+
+
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def public(self) -> OrganisationQuerySet:
         """Published: the profile page is public."""
@@ -120,30 +133,40 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def needing_update(self) -> OrganisationQuerySet:
         return self.filter(confirmed_at__lt=months_ago(settings.DIRECTORY_NEEDS_UPDATE_MONTHS))
 
-    def searchable_by(self, user: Any) -> OrganisationQuerySet:
-        """What a search shows this user: listed organisations, plus the user's own; coordinators: all."""
-        if getattr(user, "is_authenticated", False) and user.is_coordinator:
+    def searchable_by(self, actor: Viewer) -> OrganisationQuerySet:
+        """What a search shows this actor: listed organisations, plus their own; coordinators: all."""
+        if actor.is_coordinator:
             return self.all()
         listed = Q(published=True, confirmed_at__gte=months_ago(settings.DIRECTORY_HIDE_AFTER_MONTHS))
-        if not getattr(user, "is_authenticated", False):
+        if not actor.organisation_ids:
             return self.filter(listed)
-        return self.filter(listed | Q(pk__in=Membership.objects.filter(user=user).values("organisation")))
+        return self.filter(listed | Q(pk__in=actor.organisation_ids))
 
-    def visible_to(self, user: Any) -> OrganisationQuerySet:
-        """Published organisations, plus the user's own; coordinators see every organisation."""
-        if not getattr(user, "is_authenticated", False):
+    def visible_to(self, actor: Viewer | AbstractBaseUser | AnonymousUser) -> OrganisationQuerySet:
+        """Published organisations, plus the actor's own; coordinators see every organisation."""
+        actor = _as_actor(actor)
+        if actor.is_coordinator:
+            return self.all()
+        if not actor.organisation_ids:
             return self.public()
-        if user.is_coordinator:
-            return self.all()
-        return self.filter(Q(published=True) | Q(pk__in=Membership.objects.filter(user=user).values("organisation")))
+        return self.filter(Q(published=True) | Q(pk__in=actor.organisation_ids))
 
-    def editable_by(self, user: Any) -> OrganisationQuerySet:
-        """Organisations whose profile the user may change: their own; coordinators: all."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_coordinator:
+    def editable_by(self, actor: Viewer | AbstractBaseUser | AnonymousUser) -> OrganisationQuerySet:
+        """Organisations whose profile the actor may change: their own; coordinators: all."""
+        actor = _as_actor(actor)
+        if actor.is_coordinator:
             return self.all()
-        return self.filter(pk__in=Membership.objects.filter(user=user).values("organisation"))
+        return self.filter(pk__in=actor.organisation_ids)
+
+
+def _as_actor(actor: Viewer | AbstractBaseUser | AnonymousUser) -> Viewer:
+    # TODO(actor): matchmaking passes `request.user` to visible_to / editable_by; take a Viewer only (and
+    # drop this import of directory.access) once it passes request.actor.
+    if isinstance(actor, AbstractBaseUser | AnonymousUser):
+        from directory.access import as_actor
+
+        return as_actor(actor)
+    return actor
 
 
 class Organisation(TimeStampedModel):

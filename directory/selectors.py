@@ -8,15 +8,16 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 
+from directory.access import Actor
 from directory.filters import OrganisationFilter, certified_condition, load_choices, search_ordered, search_sort
-from directory.models import Invitation, Membership, Organisation, OrganisationChange
+from directory.models import Invitation, Membership, Organisation, OrganisationChange, OrganisationKind
 from directory.search import search, searchable, swedish_name_order
 
 FACETS = ("kind", "municipality", "service", "placements", "certified")
 
 
-def organisation_list(*, user: Any, query: str = "") -> QuerySet[Organisation]:
-    return search(Organisation.objects.searchable_by(user), query).order_by(*swedish_name_order())
+def organisation_list(*, actor: Actor, query: str = "") -> QuerySet[Organisation]:
+    return search(Organisation.objects.searchable_by(actor), query).order_by(*swedish_name_order())
 
 
 @dataclass
@@ -61,12 +62,12 @@ def _tidy(params: QueryDict) -> QueryDict:
     return params
 
 
-def organisation_search(*, user: Any, params: QueryDict, with_facets: bool = True) -> SearchResult:
+def organisation_search(*, actor: Actor, params: QueryDict, with_facets: bool = True) -> SearchResult:
     """The directory search: the user's scope, the filters in `params`, the sort, and facet counts where
     each facet counts over the results of all the *other* filters (so choosing one kind still shows how
     many of the other kinds there are). A constant number of queries whatever the number of results."""
     choices = load_choices()
-    base = Organisation.objects.searchable_by(user)
+    base = Organisation.objects.searchable_by(actor)
     params = _tidy(params)
     filterset = OrganisationFilter(params, queryset=base, choices=choices)
     if not filterset.is_valid():  # bad values are dropped by the lenient fields; anything else: no filter
@@ -86,7 +87,7 @@ def organisation_search(*, user: Any, params: QueryDict, with_facets: bool = Tru
             matched = list(search(base, query).order_by().values_list("pk", flat=True))
             facet_base = Organisation.objects.filter(pk__in=matched)
             facet_params = _without(params, "q")
-        result.facets = _facets(user=user, params=facet_params, base=facet_base, filterset=filterset, choices=choices)
+        result.facets = _facets(params=facet_params, base=facet_base, filterset=filterset, choices=choices)
     return result
 
 
@@ -97,11 +98,17 @@ def _without(params: QueryDict, name: str) -> QueryDict:
     return copy
 
 
-def _facets(*, user: Any, params: QueryDict, base: QuerySet, filterset: OrganisationFilter, choices) -> dict:  # type: ignore[no-untyped-def]
+def _facets(
+    *,
+    params: QueryDict,
+    base: QuerySet[Organisation],
+    filterset: OrganisationFilter,
+    choices: tuple[list[tuple[str, str]], list[tuple[str, str]]],
+) -> dict[str, list[FacetValue]]:
     municipalities, services = choices
     cleaned = filterset.form.cleaned_data
-    labels = {
-        "kind": dict(Organisation._meta.get_field("kind").choices),
+    labels: dict[str, dict[str, Any]] = {
+        "kind": dict(OrganisationKind.choices),
         "municipality": dict(municipalities),
         "service": dict(services),
     }

@@ -14,7 +14,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.access import can_edit_organisation, can_manage_members, forget_memberships, is_coordinator
+from directory.access import Actor, can_edit_organisation, can_manage_members, forget_actor
 from directory.models import (
     Invitation,
     InvitationRole,
@@ -26,12 +26,13 @@ from directory.models import (
 )
 from directory.search import reindex
 from kernel.audit import audit_log
+from kernel.models import User
 
 
 @transaction.atomic
 def invitation_create(
     *,
-    inviter: Any,
+    inviter: Actor,
     organisation: Organisation,
     email: str,
     role: str,
@@ -42,7 +43,7 @@ def invitation_create(
     coordinators invite coordinators. The e-mail goes out after commit, through Celery."""
     if not can_manage_members(inviter, organisation):
         raise PermissionDenied
-    if role == InvitationRole.COORDINATOR and not is_coordinator(inviter):
+    if role == InvitationRole.COORDINATOR and not inviter.is_coordinator:
         raise PermissionDenied
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
@@ -56,13 +57,13 @@ def invitation_create(
         role=role,
         language=language,
         token_hash=hash_token(token),
-        invited_by=inviter,
+        invited_by=inviter.user,
         expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
     )
     invitation.full_clean()
     invitation.save()
     audit_log(
-        actor=inviter,
+        actor=inviter.user,
         action="invitation.create",
         target=invitation,
         data={"organisation": str(organisation.code), "role": role},
@@ -78,7 +79,7 @@ def invitation_by_token(token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Use the invitation (once) for `user`: membership with the invited role, or the coordinator
     capability plus membership of the förbund. Refused when used, revoked, expired or for another
     address."""
@@ -97,7 +98,7 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
     if invitation.role == InvitationRole.COORDINATOR and not user.is_coordinator:
         user.is_coordinator = True
         user.save(update_fields=["is_coordinator"])
-    forget_memberships(user)
+    forget_actor(user)  # a later check in this request sees the new membership
     audit_log(
         actor=user,
         action="invitation.accept",
@@ -108,26 +109,26 @@ def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
 
 
 @transaction.atomic
-def invitation_revoke(*, actor: Any, invitation: Invitation) -> None:
+def invitation_revoke(*, actor: Actor, invitation: Invitation) -> None:
     if not can_manage_members(actor, invitation.organisation):
         raise PermissionDenied
     Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit_log(actor=actor, action="invitation.revoke", target=invitation)
+    audit_log(actor=actor.user, action="invitation.revoke", target=invitation)
 
 
 @transaction.atomic
-def membership_remove(*, actor: Any, membership: Membership) -> None:
+def membership_remove(*, actor: Actor, membership: Membership) -> None:
     """Remove someone from an organisation. The last administrator cannot be removed (someone must be
     able to invite colleagues), except by a coordinator."""
     organisation = membership.organisation
     if not can_manage_members(actor, organisation):
         raise PermissionDenied
-    if membership.is_admin and not is_coordinator(actor):
+    if membership.is_admin and not actor.is_coordinator:
         admins = Membership.objects.select_for_update().filter(organisation=organisation, role=MembershipRole.ADMIN)
         if len(admins) <= 1:
             raise ValidationError(_("The last administrator cannot be removed. Make someone else administrator first."))
     audit_log(
-        actor=actor,
+        actor=actor.user,
         action="membership.remove",
         target=organisation,
         data={"user": str(membership.user.code), "role": membership.role},
@@ -154,7 +155,7 @@ _HISTORY_VALUE_HIDDEN = {"logo"}
 
 @transaction.atomic
 def organisation_update(
-    *, actor: Any, organisation: Organisation, data: dict[str, Any], confirm: bool = False
+    *, actor: Actor, organisation: Organisation, data: dict[str, Any], confirm: bool = False
 ) -> Organisation:
     """Apply validated form data to an organisation the actor may edit. Many-to-many fields (services,
     municipalities served) may be in `data` as iterables. Records a field-level history row per changed
@@ -172,7 +173,7 @@ def organisation_update(
         setattr(organisation, field, value)
     if confirm:
         organisation.confirmed_at = timezone.now()
-        organisation.confirmed_by = actor
+        organisation.confirmed_by = actor.user
     organisation.full_clean()
     organisation.save()
     for field, values in m2m.items():
@@ -185,7 +186,7 @@ def organisation_update(
             OrganisationChange(
                 organisation=organisation,
                 changed_at=now,
-                changed_by=actor,
+                changed_by=actor.user,
                 field=field,
                 old_value="" if field in _HISTORY_VALUE_HIDDEN else before[field],
                 new_value="" if field in _HISTORY_VALUE_HIDDEN else after[field],
@@ -195,7 +196,7 @@ def organisation_update(
     )
     if changed or confirm:
         audit_log(
-            actor=actor,
+            actor=actor.user,
             action="organisation.update",
             target=organisation,
             data={"fields": changed, **({"confirmed": True} if confirm else {})},
@@ -205,23 +206,23 @@ def organisation_update(
 
 
 @transaction.atomic
-def organisation_confirm(*, actor: Any, organisation: Organisation) -> Organisation:
+def organisation_confirm(*, actor: Actor, organisation: Organisation) -> Organisation:
     """A member confirms the profile is current: resets the freshness clock."""
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
-    Organisation.objects.filter(pk=organisation.pk).update(confirmed_at=timezone.now(), confirmed_by=actor)
+    Organisation.objects.filter(pk=organisation.pk).update(confirmed_at=timezone.now(), confirmed_by=actor.user)
     organisation.refresh_from_db(fields=["confirmed_at", "confirmed_by"])
-    audit_log(actor=actor, action="organisation.confirm", target=organisation)
+    audit_log(actor=actor.user, action="organisation.confirm", target=organisation)
     return organisation
 
 
 @transaction.atomic
-def organisation_verify(*, actor: Any, organisation: Organisation) -> Organisation:
+def organisation_verify(*, actor: Actor, organisation: Organisation) -> Organisation:
     """A coordinator has checked the organisation (orgnr, kind, that it exists): verified_at/by are
     separate from updated_at and from the members' confirmation."""
-    if not is_coordinator(actor):
+    if not actor.is_coordinator:
         raise PermissionDenied
-    Organisation.objects.filter(pk=organisation.pk).update(verified_at=timezone.now(), verified_by=actor)
+    Organisation.objects.filter(pk=organisation.pk).update(verified_at=timezone.now(), verified_by=actor.user)
     organisation.refresh_from_db(fields=["verified_at", "verified_by"])
-    audit_log(actor=actor, action="organisation.verify", target=organisation)
+    audit_log(actor=actor.user, action="organisation.verify", target=organisation)
     return organisation

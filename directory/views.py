@@ -28,7 +28,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """The directory search. Stable, shareable URLs:
     /directory/?q=<text>&kind=<kind>&municipality=<kommunkod>&service=<slug>&page=<n> (facets repeatable).
     With HTMX only the results region is re-rendered; without JavaScript the form submits normally."""
-    result = selectors.organisation_search(user=request.user, params=request.GET)
+    result = selectors.organisation_search(actor=request.actor, params=request.GET)
     page = paginate(request, result.organisations, PAGE_SIZE)
     prefetch_related_objects(page.object_list, "services")
     municipalities = dict(Municipality.objects.values_list("code", "name"))
@@ -47,11 +47,11 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     """The public profile; members and coordinators also see the upkeep buttons and the freshness notice."""
-    organisation = organisation_for_user(user=request.user, code=code)
+    organisation = organisation_for_user(actor=request.actor, code=code)
     context = {
         "organisation": organisation,
         "profile": selectors.organisation_profile(organisation=organisation),
-        "can_edit": can_edit_organisation(request.user, organisation),
+        "can_edit": can_edit_organisation(request.actor, organisation),
         "panels": render_profile_panels(request, organisation),
     }
     return render(request, "directory/detail.html", context)
@@ -60,7 +60,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     name = organisation.name  # the heading keeps the saved name while the form shows errors
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
@@ -68,7 +68,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         # records the history, audits and saves in one transaction (nothing is saved on an error).
         try:
             services.organisation_update(
-                actor=request.user,
+                actor=request.actor,
                 organisation=organisation,
                 data=form.profile_data(),
                 confirm=form.cleaned_data["confirm"],
@@ -84,16 +84,16 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = organisation_for_user(user=request.user, code=code, write=True)
-    may_manage = can_manage_members(request.user, organisation)
-    form = InvitationForm(inviter=request.user)
+    organisation = organisation_for_user(actor=request.actor, code=code, write=True)
+    may_manage = can_manage_members(request.actor, organisation)
+    form = InvitationForm(inviter=request.actor)
     if request.method == "POST":
-        organisation = organisation_for_user(user=request.user, code=code, manage_members=True)
-        form = InvitationForm(request.POST, inviter=request.user)
+        organisation = organisation_for_user(actor=request.actor, code=code, manage_members=True)
+        form = InvitationForm(request.POST, inviter=request.actor)
         if form.is_valid():
             try:
                 services.invitation_create(
-                    inviter=request.user,
+                    inviter=request.actor,
                     organisation=organisation,
                     email=form.cleaned_data["email"],
                     role=form.cleaned_data["role"],
@@ -119,12 +119,12 @@ def members(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, code: str, member: str) -> HttpResponse:
-    organisation = organisation_for_user(user=request.user, code=code, manage_members=True)
+    organisation = organisation_for_user(actor=request.actor, code=code, manage_members=True)
     membership = get_object_or_404(
         Membership.objects.select_related("user", "organisation"), organisation=organisation, code=member
     )
     try:
-        services.membership_remove(actor=request.user, membership=membership)
+        services.membership_remove(actor=request.actor, membership=membership)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -61,7 +61,7 @@ def registration_email_send(*, registration_id: int, kind: str, token: str = "")
 
 # The name it had in events/tasks.py, so messages queued (or kept in the outbox) under it still run.
 @shared_task(bind=True, max_retries=5, name="events.tasks.send_registration_email")
-def send_registration_email(self, registration_id: int, kind: str, token: str = "") -> None:  # type: ignore[no-untyped-def]
+def send_registration_email(self, registration_id: int, kind: str, token: str = "") -> None:
     try:
         registration_email_send(registration_id=registration_id, kind=kind, token=token)
     except OSError as error:  # SMTP or network: this one person's e-mail is tried again

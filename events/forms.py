@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.access import Actor
 from directory.models import Municipality, Organisation
 from events.models import Audience, Event
 
@@ -90,10 +91,10 @@ class EventForm(forms.ModelForm):
             "venue_accessibility": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kommunkod"].choices = _municipality_choices()
-        self.fields["invited_organisations"].queryset = Organisation.objects.visible_to(user).order_by("name")
+        self.fields["invited_organisations"].queryset = Organisation.objects.visible_to(actor).order_by("name")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -129,7 +130,7 @@ class EventCreateForm(EventForm):
 
     field_order = ["organiser"]
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["organiser"].queryset = Organisation.objects.editable_by(user).order_by("name")
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, actor=actor, **kwargs)
+        self.fields["organiser"].queryset = Organisation.objects.editable_by(actor).order_by("name")
         self.order_fields(["organiser", *self._meta.fields])

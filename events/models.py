@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Organisation
 from kernel.identifiers import refuse_personnummer, validate_kommunkod
 from kernel.models import TimeStampedModel
+
+if TYPE_CHECKING:
+    from directory.access import Actor
 
 
 class EventKind(models.TextChoices):
@@ -68,32 +71,27 @@ def default_retention_days() -> int:
 
 
 class EventQuerySet(models.QuerySet["Event"]):
-    def visible_to(self, user: Any) -> EventQuerySet:
+    def visible_to(self, actor: Actor) -> EventQuerySet:
         """Published public events for everyone; network events for logged-in members; invited events for
         members of an invited organisation; the organiser's members see its drafts; coordinators all."""
-        from directory.models import Membership
-
-        if not getattr(user, "is_authenticated", False):
-            return self.filter(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED], audience=Audience.PUBLIC)
-        if user.is_coordinator:
+        if actor.is_coordinator:
             return self.all()
-        my_orgs = Membership.objects.filter(user=user).values("organisation")
-        shown = Q(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED]) & (
+        shown_statuses = [EventStatus.PUBLISHED, EventStatus.CANCELLED]
+        if not actor.is_authenticated:
+            return self.filter(status__in=shown_statuses, audience=Audience.PUBLIC)
+        mine = sorted(actor.organisation_ids)
+        shown = Q(status__in=shown_statuses) & (
             Q(audience__in=[Audience.PUBLIC, Audience.NETWORK])
-            | Q(audience=Audience.INVITED, invited_organisations__in=my_orgs)
-            | Q(organiser__in=my_orgs)
+            | Q(audience=Audience.INVITED, invited_organisations__in=mine)
+            | Q(organiser__in=mine)
         )
-        own = Q(organiser__in=my_orgs)
+        own = Q(organiser__in=mine)
         return self.filter(pk__in=self.model.objects.filter(shown | own).values("pk"))
 
-    def editable_by(self, user: Any) -> EventQuerySet:
-        from directory.models import Membership
-
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_coordinator:
+    def editable_by(self, actor: Actor) -> EventQuerySet:
+        if actor.is_coordinator:
             return self.all()
-        return self.filter(organiser__in=Membership.objects.filter(user=user).values("organisation"))
+        return self.filter(organiser__in=sorted(actor.organisation_ids))
 
     def upcoming(self) -> EventQuerySet:
         return self.filter(end__gte=timezone.now())

@@ -6,17 +6,18 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from directory.access import can_edit_organisation
+from directory.access import can_edit_organisation, request_actor
 from directory.models import Organisation
 from directory.panels import ProfilePanel
 from events import selectors
 
 
 def organiser_events(request: HttpRequest, organisation: Organisation) -> dict[str, Any]:
+    actor = request_actor(request)
     return {
         "organisation": organisation,
-        "events": selectors.upcoming_events_for_organisation(organisation, request.user),
-        "can_publish": can_edit_organisation(request.user, organisation),
+        "events": selectors.upcoming_events_for_organisation(organisation, actor=actor),
+        "can_publish": can_edit_organisation(actor, organisation),
     }
 
 

@@ -7,18 +7,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from directory.access import can_edit_organisation, memberships
+from directory.access import ANONYMOUS, Actor, actor_for, can_edit_organisation
 from directory.models import Membership, Municipality, Organisation
 from events import services
 from events.filters import EventFilter, apply_when, clean_when
@@ -31,6 +29,7 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
+from kernel.models import User
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 FEED_DAYS_BACK = 60
@@ -40,22 +39,22 @@ WAITING = (RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED)
 
 
 # --- Access ---------------------------------------------------------------------------------------------
-def event_for_user(*, user: Any, code: UUID | str, write: bool = False) -> Event:
-    """The event with `code` as this user may reach it: read — any event the user may see; write — only
-    events of the user's own organisations (coordinators: all). Anything else → 404."""
-    queryset = Event.objects.editable_by(user) if write else Event.objects.visible_to(user)
+def event_for_user(*, actor: Actor, code: UUID | str, write: bool = False) -> Event:
+    """The event with `code` as this actor may reach it: read — any event the actor may see; write — only
+    events of the actor's own organisations (coordinators: all). Anything else → 404."""
+    queryset = Event.objects.editable_by(actor) if write else Event.objects.visible_to(actor)
     return get_object_or_404(queryset.select_related("organiser", "series"), code=code)
 
 
-def can_organise(user: Any, event: Event) -> bool:
-    return can_edit_organisation(user, event.organiser)
+def can_organise(actor: Actor, event: Event) -> bool:
+    return can_edit_organisation(actor, event.organiser)
 
 
-def own_registration(*, event: Event, user: Any) -> Registration | None:
-    """The user's live registration (registered, waiting, offered) for the event, if any."""
-    if not getattr(user, "is_authenticated", False):
+def own_registration(*, event: Event, actor: Actor) -> Registration | None:
+    """The actor's live registration (registered, waiting, offered) for the event, if any."""
+    if actor.user is None:
         return None
-    return event.registrations.filter(user=user, status__in=ACTIVE).first()
+    return event.registrations.filter(user=actor.user, status__in=ACTIVE).first()
 
 
 def _online_allowed(event: Event, organiser: bool, registration: Registration | None) -> bool:
@@ -63,11 +62,11 @@ def _online_allowed(event: Event, organiser: bool, registration: Registration | 
     return bool(event.online_url) and (organiser or confirmed)
 
 
-def online_link_allowed(*, event: Event, user: Any) -> bool:
+def online_link_allowed(*, event: Event, actor: Actor) -> bool:
     """The online link is for people with a confirmed place, the organiser's members and coordinators."""
     if not event.online_url:
         return False
-    return _online_allowed(event, can_organise(user, event), own_registration(event=event, user=user))
+    return _online_allowed(event, can_organise(actor, event), own_registration(event=event, actor=actor))
 
 
 # --- The calendar ---------------------------------------------------------------------------------------
@@ -94,11 +93,11 @@ def _with_places(queryset: QuerySet[Event]) -> QuerySet[Event]:
     return queryset.select_related("organiser").annotate(places_held=Coalesce(Subquery(held), Value(0)))
 
 
-def calendar_events(*, user: Any, params: QueryDict) -> Calendar:
+def calendar_events(*, actor: Actor, params: QueryDict) -> Calendar:
     """The filtered list: a constant number of queries however many events there are (the choices,
     the organisers that have events, then the page with its organiser and places held)."""
     municipalities = list(Municipality.objects.values_list("code", "name"))
-    visible = Event.objects.visible_to(user)
+    visible = Event.objects.visible_to(actor)
     filterset = EventFilter(params, queryset=visible, municipalities=municipalities)
     when = clean_when(params.get("when"))
     return Calendar(
@@ -161,13 +160,13 @@ def _local_dates(event: Event) -> Iterator[dt.date]:
         day += dt.timedelta(days=1)
 
 
-def month_events(*, user: Any, params: QueryDict, year: int, month: int) -> Month:
+def month_events(*, actor: Actor, params: QueryDict, year: int, month: int) -> Month:
     """The month as weeks (Monday first) of days, each listing the events that take place on it."""
     first = dt.date(year, month, 1)
     after = _add_months(first, 1)
     start = dt.datetime.combine(first, dt.time.min, tzinfo=STOCKHOLM)
     end = dt.datetime.combine(after, dt.time.min, tzinfo=STOCKHOLM)
-    visible = Event.objects.visible_to(user)
+    visible = Event.objects.visible_to(actor)
     filterset = EventFilter(params, queryset=visible)
     events = filterset.qs.filter(start__lt=end, end__gt=start).select_related("organiser").order_by("start", "pk")
     by_day: dict[dt.date, list[Event]] = defaultdict(list)
@@ -202,20 +201,19 @@ class EventPage:
     can_organise: bool
     show_online: bool
     memberships: list[Membership]
-    # Per organisation of the user: colleagues who are not yet registered (group registration).
-    colleagues: dict[Organisation, list[Any]]
+    # Per organisation of the actor: colleagues who are not yet registered (group registration).
+    colleagues: dict[Organisation, list[User]]
 
 
-def event_page(*, event: Event, user: Any) -> EventPage:
-    registration = None
-    colleagues: dict[Organisation, list[Any]] = {}
-    mine = memberships(user)
-    registration = own_registration(event=event, user=user)
+def event_page(*, event: Event, actor: Actor) -> EventPage:
+    colleagues: dict[Organisation, list[User]] = {}
+    mine = list(actor.memberships)
+    registration = own_registration(event=event, actor=actor)
     if mine and event.registration_open():
         registered = event.registrations.filter(status__in=ACTIVE, user__isnull=False).values("user")
         others = (
             Membership.objects.filter(organisation__in=[m.organisation_id for m in mine])
-            .exclude(user=user)
+            .exclude(user=actor.user)
             .exclude(user__in=registered)
             .filter(user__is_active=True)
             .select_related("user", "organisation")
@@ -224,7 +222,7 @@ def event_page(*, event: Event, user: Any) -> EventPage:
         for membership in others:
             colleagues.setdefault(membership.organisation, []).append(membership.user)
     municipality = Municipality.objects.filter(code=event.kommunkod).first() if event.kommunkod else None
-    organiser = can_organise(user, event)
+    organiser = can_organise(actor, event)
     return EventPage(
         event=event,
         places_left=services.places_left(event),
@@ -259,10 +257,10 @@ def attendance_sheet(*, event: Event) -> AttendanceSheet:
 
 
 # --- The organiser's profile -----------------------------------------------------------------------------
-def upcoming_events_for_organisation(organisation: Organisation, user: Any, limit: int = 5) -> list[Event]:
-    """The organiser's next published (or cancelled) events that this user may see. One query."""
+def upcoming_events_for_organisation(organisation: Organisation, *, actor: Actor, limit: int = 5) -> list[Event]:
+    """The organiser's next published (or cancelled) events that this actor may see. One query."""
     return list(
-        Event.objects.visible_to(user)
+        Event.objects.visible_to(actor)
         .filter(organiser=organisation, status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED])
         .upcoming()
         .order_by("start", "pk")[:limit]
@@ -295,31 +293,30 @@ def _feed_window(queryset: QuerySet[Event]) -> QuerySet[Event]:
 def public_feed_events(*, organisation: Organisation | None = None) -> QuerySet[Event]:
     """Public events (published or cancelled, so subscribed calendars learn of a cancellation) from
     FEED_DAYS_BACK days ago on — the same for everyone who fetches the feed."""
-    queryset = Event.objects.visible_to(AnonymousUser())
+    queryset = Event.objects.visible_to(ANONYMOUS)
     if organisation is not None:
         queryset = queryset.filter(organiser=organisation)
     return _feed_window(queryset)
 
 
-def feed_token_user(token: str) -> Any | None:
-    row = (
-        CalendarFeedToken.objects.select_related("user")
-        .filter(token_hash=services.hash_token(token), user__is_active=True)
-        .first()
-    )
-    return row.user if row else None
+def feed_token_actor(token: str) -> Actor:
+    """The Actor of the private feed token's owner; anonymous for an unknown token or a deactivated owner."""
+    row = CalendarFeedToken.objects.select_related("user").filter(token_hash=services.hash_token(token)).first()
+    return actor_for(row.user if row else None)
 
 
-def my_feed_events(*, user: Any) -> tuple[list[Event], dict[int, str]]:
-    """The events the user holds (or is offered) a place at and may still see, with their status."""
+def my_feed_events(*, actor: Actor) -> tuple[list[Event], dict[int, str]]:
+    """The events the actor holds (or is offered) a place at and may still see, with their status."""
+    if actor.user is None:
+        return [], {}
     statuses = dict(
-        Registration.objects.filter(user=user, status__in=MY_FEED_STATUSES).values_list("event_id", "status")
+        Registration.objects.filter(user=actor.user, status__in=MY_FEED_STATUSES).values_list("event_id", "status")
     )
     events = list(
-        _feed_window(Event.objects.visible_to(user).filter(pk__in=list(statuses))).exclude(status=EventStatus.DRAFT)
+        _feed_window(Event.objects.visible_to(actor).filter(pk__in=list(statuses))).exclude(status=EventStatus.DRAFT)
     )
     return events, statuses
 
 
-def feed_token_for(user: Any) -> CalendarFeedToken | None:
+def feed_token_for(user: User) -> CalendarFeedToken | None:
     return CalendarFeedToken.objects.filter(user=user).first()

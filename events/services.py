@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.access import can_edit_organisation, memberships
+from directory.access import Actor, actor_for, can_edit_organisation
 from directory.models import Organisation
 from events.emails import send_registration_email
 from events.models import (
@@ -36,6 +36,7 @@ from events.models import (
     RegistrationStatus,
 )
 from kernel.audit import audit_log
+from kernel.models import User
 
 # Fields whose change calendar apps and registered people must hear about.
 NOTIFY_FIELDS = {"start", "end", "place_name", "street_address", "online_url", "status"}
@@ -69,26 +70,26 @@ def places_left(event: Event) -> int | None:
 
 
 # --- Events --------------------------------------------------------------------------------------------
-def _can_organise(actor: Any, organisation: Organisation) -> bool:
+def _can_organise(actor: Actor, organisation: Organisation) -> bool:
     return can_edit_organisation(actor, organisation)
 
 
 @transaction.atomic
-def event_create(*, actor: Any, organiser: Organisation, data: dict[str, Any]) -> Event:
+def event_create(*, actor: Actor, organiser: Organisation, data: dict[str, Any]) -> Event:
     if not _can_organise(actor, organiser):
         raise PermissionDenied
     invited = data.pop("invited_organisations", None)
-    event = Event(organiser=organiser, created_by=actor, **data)
+    event = Event(organiser=organiser, created_by=actor.user, **data)
     event.full_clean()
     event.save()
     if invited is not None:
         event.invited_organisations.set(invited)
-    audit_log(actor=actor, action="event.create", target=event)
+    audit_log(actor=actor.user, action="event.create", target=event)
     return event
 
 
 @transaction.atomic
-def event_update(*, actor: Any, event: Event, data: dict[str, Any]) -> Event:
+def event_update(*, actor: Actor, event: Event, data: dict[str, Any]) -> Event:
     """Change an event. When a published event's time, place, link or status changes, its iCalendar
     SEQUENCE goes up and everyone registered is told."""
     if not _can_organise(actor, event.organiser):
@@ -105,7 +106,7 @@ def event_update(*, actor: Any, event: Event, data: dict[str, Any]) -> Event:
     event.save()
     if invited is not None:
         event.invited_organisations.set(invited)
-    audit_log(actor=actor, action="event.update", target=event, data={"fields": changed})
+    audit_log(actor=actor.user, action="event.update", target=event, data={"fields": changed})
     if notify:
         for registration in event.registrations.filter(status__in=ACTIVE).exclude(status=RegistrationStatus.PENDING):
             _notify(registration, "changed")
@@ -113,7 +114,7 @@ def event_update(*, actor: Any, event: Event, data: dict[str, Any]) -> Event:
 
 
 @transaction.atomic
-def event_publish(*, actor: Any, event: Event) -> Event:
+def event_publish(*, actor: Actor, event: Event) -> Event:
     if not _can_organise(actor, event.organiser):
         raise PermissionDenied
     event = _lock(event)
@@ -123,12 +124,12 @@ def event_publish(*, actor: Any, event: Event) -> Event:
     event.sequence += 1
     event.full_clean()
     event.save(update_fields=["status", "sequence", "updated_at"])
-    audit_log(actor=actor, action="event.publish", target=event)
+    audit_log(actor=actor.user, action="event.publish", target=event)
     return event
 
 
 @transaction.atomic
-def event_cancel(*, actor: Any, event: Event) -> Event:
+def event_cancel(*, actor: Actor, event: Event) -> Event:
     """Cancel: the event stays in calendars as CANCELLED (so subscribed apps remove it) and everyone
     registered or waiting is told."""
     if not _can_organise(actor, event.organiser):
@@ -139,7 +140,7 @@ def event_cancel(*, actor: Any, event: Event) -> Event:
     event.status = EventStatus.CANCELLED
     event.sequence += 1
     event.save(update_fields=["status", "sequence", "updated_at"])
-    audit_log(actor=actor, action="event.cancel", target=event)
+    audit_log(actor=actor.user, action="event.cancel", target=event)
     for registration in event.registrations.filter(status__in=ACTIVE).exclude(status=RegistrationStatus.PENDING):
         _notify(registration, "event_cancelled")
     return event
@@ -158,8 +159,8 @@ def _place_or_queue(event: Event) -> str:
     return RegistrationStatus.WAITLISTED
 
 
-def _member_organisation(user: Any, organisation: Organisation | None) -> Organisation:
-    mine = [m.organisation for m in memberships(user)]
+def _member_organisation(actor: Actor, organisation: Organisation | None) -> Organisation:
+    mine = actor.organisations
     if organisation is None:
         if not mine:
             raise ValidationError(_("Only members of an organisation in the network can register this way."))
@@ -169,25 +170,32 @@ def _member_organisation(user: Any, organisation: Organisation | None) -> Organi
     return organisation
 
 
-def _may_attend(user: Any, event: Event) -> bool:
-    return Event.objects.visible_to(user).filter(pk=event.pk).exists()
+def _may_attend(actor: Actor, event: Event) -> bool:
+    return Event.objects.visible_to(actor).filter(pk=event.pk).exists()
 
 
 @transaction.atomic
 def registration_create(
     *,
-    user: Any,
+    actor: Actor,
     event: Event,
+    user: User | None = None,
     organisation: Organisation | None = None,
     dietary_needs: str = "",
     accessibility_needs: str = "",
-    registered_by: Any = None,
 ) -> Registration:
-    """Register a logged-in member (one click). Their organisation is recorded. A full event puts them on
-    the waiting list."""
-    if not _may_attend(registered_by or user, event) or not _may_attend(user, event):
+    """The actor registers themselves, or `user` (a colleague: see registration_create_group), as a
+    logged-in member (one click). Their organisation is recorded. A full event puts them on the waiting
+    list. Both the actor and the person registered must be able to see the event."""
+    if actor.user is None:
         raise PermissionDenied
-    organisation = _member_organisation(user, organisation)
+    if user is None or user.pk == actor.user.pk:
+        user, attendee = actor.user, actor
+    else:
+        attendee = actor_for(user)
+    if not _may_attend(actor, event) or (attendee is not actor and not _may_attend(attendee, event)):
+        raise PermissionDenied
+    organisation = _member_organisation(attendee, organisation)
     event = _lock(event)
     _check_open(event)
     if event.registrations.filter(user=user, status__in=ACTIVE).exists():
@@ -202,7 +210,7 @@ def registration_create(
         dietary_needs=dietary_needs,
         accessibility_needs=accessibility_needs,
         status=_place_or_queue(event),
-        registered_by=registered_by or user,
+        registered_by=actor.user,
         token_hash=token_hash,
     )
     registration.full_clean()
@@ -211,26 +219,24 @@ def registration_create(
             registration.save()
     except IntegrityError:
         raise ValidationError(_("%(name)s is already registered for this event.") % {"name": user}) from None
-    audit_log(actor=registered_by or user, action="registration.create", target=registration)
+    audit_log(actor=actor.user, action="registration.create", target=registration)
     _notify(registration, registration.status, token)
     return registration
 
 
 @transaction.atomic
 def registration_create_group(
-    *, registered_by: Any, event: Event, organisation: Organisation, users: list[Any]
+    *, actor: Actor, event: Event, organisation: Organisation, users: list[User]
 ) -> list[Registration]:
     """Register several colleagues of the same organisation at once; all or none."""
     if not users:
         raise ValidationError(_("Choose at least one colleague."))
-    if not can_edit_organisation(registered_by, organisation):
+    if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
     member_ids = set(organisation.memberships.values_list("user_id", flat=True))
     if any(u.pk not in member_ids for u in users):
         raise ValidationError(_("Only members of %(org)s can be registered together.") % {"org": organisation})
-    return [
-        registration_create(user=u, event=event, organisation=organisation, registered_by=registered_by) for u in users
-    ]
+    return [registration_create(actor=actor, user=u, event=event, organisation=organisation) for u in users]
 
 
 @transaction.atomic
@@ -289,7 +295,7 @@ def registration_confirm_guest(*, registration: Registration) -> Registration:
 
 
 @transaction.atomic
-def registration_cancel(*, registration: Registration, actor: Any = None) -> Registration:
+def registration_cancel(*, registration: Registration, actor: Actor | None = None) -> Registration:
     """Cancel a registration or leave the waiting list (by the person, by link, or by the organiser).
     A freed place is offered to the next person waiting."""
     event = _lock(registration.event)
@@ -302,7 +308,7 @@ def registration_cancel(*, registration: Registration, actor: Any = None) -> Reg
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = timezone.now()
     registration.save(update_fields=["status", "cancelled_at", "updated_at"])
-    audit_log(actor=actor, action="registration.cancel", target=registration)
+    audit_log(actor=actor.user if actor else None, action="registration.cancel", target=registration)
     if held:
         promote_waitlist(event=event)
     return registration
@@ -344,7 +350,8 @@ def offer_accept(*, registration: Registration) -> Registration:
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status == RegistrationStatus.CONFIRMED:
         return registration
-    if registration.status != RegistrationStatus.OFFERED or registration.offer_expires_at < timezone.now():
+    expires = registration.offer_expires_at
+    if registration.status != RegistrationStatus.OFFERED or expires is None or expires < timezone.now():
         raise ValidationError(_("The offer has expired and the place has passed on."))
     registration.status = RegistrationStatus.CONFIRMED
     registration.offer_expires_at = None
@@ -413,7 +420,7 @@ def events_purge_due(*, now: dt.datetime | None = None) -> int:
 
 # --- Attendance ----------------------------------------------------------------------------------------
 @transaction.atomic
-def attendance_mark(*, actor: Any, registration: Registration, attendance: str) -> Registration:
+def attendance_mark(*, actor: Actor, registration: Registration, attendance: str) -> Registration:
     if not _can_organise(actor, registration.event.organiser):
         raise PermissionDenied
     if attendance not in Attendance.values:
@@ -422,12 +429,12 @@ def attendance_mark(*, actor: Any, registration: Registration, attendance: str) 
         raise ValidationError(_("Only registered people can be marked present or absent."))
     Registration.objects.filter(pk=registration.pk).update(attendance=attendance, updated_at=timezone.now())
     registration.attendance = attendance
-    audit_log(actor=actor, action="registration.attendance", target=registration, data={"attendance": attendance})
+    audit_log(actor=actor.user, action="registration.attendance", target=registration, data={"attendance": attendance})
     return registration
 
 
 @transaction.atomic
-def self_check_in(*, user: Any, event: Event, code: str, now: dt.datetime | None = None) -> Registration:
+def self_check_in(*, user: User, event: Event, code: str, now: dt.datetime | None = None) -> Registration:
     """An attendee checks in with the code shown at the event, during its time window."""
     if not event.checkin_open(now):
         raise ValidationError(_("Check-in is open from 30 minutes before the start until the end of the event."))

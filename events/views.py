@@ -48,7 +48,7 @@ def _filter_query(request: HttpRequest) -> str:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """The network calendar: `?municipality=&kind=&organiser=&audience=&when=upcoming|past&page=`."""
-    result = selectors.calendar_events(user=request.user, params=request.GET)
+    result = selectors.calendar_events(actor=request.actor, params=request.GET)
     page = paginate(request, result.events, PAGE_SIZE)
     today = timezone.localdate()
     context = {
@@ -68,7 +68,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     if not selectors.month_exists(year, month):
         raise Http404
-    result = selectors.month_events(user=request.user, params=request.GET, year=year, month=month)
+    result = selectors.month_events(actor=request.actor, params=request.GET, year=year, month=month)
     context = {
         "month": result,
         "filter_form": result.filterset.form,
@@ -90,7 +90,7 @@ def _weekday_names() -> list[tuple[str, str]]:
 # --- One event ------------------------------------------------------------------------------------------
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code)
+    event = selectors.event_for_user(actor=request.actor, code=code)
     return render_event_page(request, event)
 
 
@@ -98,13 +98,13 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
-    form = EventCreateForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = EventCreateForm(request.POST if request.method == "POST" else None, actor=request.actor)
     if not form.fields["organiser"].queryset.exists():
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         try:
             event = services.event_create(
-                actor=request.user, organiser=form.cleaned_data["organiser"], data=form.event_data()
+                actor=request.actor, organiser=form.cleaned_data["organiser"], data=form.event_data()
             )
         except ValidationError as error:
             errors_to_form(form, error)
@@ -117,12 +117,12 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code, write=True)
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     title = event.title  # the heading keeps the saved title while the form shows errors
-    form = EventForm(request.POST if request.method == "POST" else None, instance=event, user=request.user)
+    form = EventForm(request.POST if request.method == "POST" else None, instance=event, actor=request.actor)
     if request.method == "POST" and form.is_valid():
         try:
-            services.event_update(actor=request.user, event=event, data=form.event_data())
+            services.event_update(actor=request.actor, event=event, data=form.event_data())
         except ValidationError as error:
             errors_to_form(form, error)
         else:
@@ -134,9 +134,9 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def publish(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code, write=True)
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     try:
-        services.event_publish(actor=request.user, event=event)
+        services.event_publish(actor=request.actor, event=event)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -147,11 +147,11 @@ def publish(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code, write=True)
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     if event.status == EventStatus.CANCELLED:
         messages.info(request, _("The event was already cancelled."))
     else:
-        services.event_cancel(actor=request.user, event=event)
+        services.event_cancel(actor=request.actor, event=event)
         messages.success(request, _("The event is cancelled. Everyone registered or waiting is told by e-mail."))
     return redirect("events:detail", code=event.code)
 

@@ -28,8 +28,7 @@ class AuditLogAdmin(admin.ModelAdmin):
     list_display = ["created_at", "actor", "action", "target_type", "target_id", "request_id"]
     list_filter = ["action"]
     search_fields = ["target_id", "request_id"]
-    fields = ["created_at", "actor", "action", "target_type", "target_id", "data", "request_id"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "actor", "action", "target_type", "target_id", "data", "request_id")
 
     def has_add_permission(self, request):
         return False

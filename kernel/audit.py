@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
-from kernel.models import AuditLog
+from kernel.models import AuditLog, User
 from kernel.request_context import current_request_id
 
 
 def audit_log(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     action: str,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditLog:
-    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    """`actor`: the person who did it; None (or the anonymous visitor) for the system or a visitor."""
+    actor_obj = actor if isinstance(actor, User) else None
     target_type = target_id = ""
     if target is not None:
         target_type = target._meta.label_lower

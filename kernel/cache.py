@@ -230,6 +230,7 @@ class ResilientRedisCache(RedisCache):
 
         self._guarded(lambda: super(ResilientRedisCache, self).delete_many(keys, version), degraded)
 
-    def clear(self) -> bool:
+    # Django's RedisCache.clear answers whether Redis flushed (the stubs type BaseCache.clear as None).
+    def clear(self) -> bool:  # type: ignore[override]
         self.fallback.clear()
-        return self._guarded(lambda: super(ResilientRedisCache, self).clear(), lambda: False)
+        return bool(self._guarded(lambda: super(ResilientRedisCache, self).clear(), lambda: False))

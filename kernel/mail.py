@@ -83,9 +83,8 @@ def _attachment_to_json(attachment: Any) -> dict[str, Any]:
 def _attachment_from_json(data: dict[str, Any]) -> Any:
     if "mime_base64" in data:
         return BytesParser(_class=_ParsedPart, policy=compat32).parsebytes(base64.b64decode(data["mime_base64"]))
-    content: str | bytes = base64.b64decode(data["content_base64"])
-    if data["is_text"]:
-        content = content.decode("utf-8")
+    raw = base64.b64decode(data["content_base64"])
+    content: str | bytes = raw.decode("utf-8") if data["is_text"] else raw
     return EmailAttachment(data["filename"], content, data["mimetype"])
 
 
@@ -335,7 +334,8 @@ def send_templated(
         ).send()
     from kernel.models import SentEmail
 
-    if len(once_key) > SentEmail._meta.get_field("key").max_length:
+    max_length = SentEmail._meta.get_field("key").max_length
+    if max_length is not None and len(once_key) > max_length:
         raise ValueError(f"once_key too long: {once_key!r}")
     with transaction.atomic():
         try:

@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import translation
-from django.utils.functional import lazy
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
@@ -67,7 +67,7 @@ class RowError:
 
     row: int | None
     column: str
-    message: str
+    message: str | Promise
     code: str = "invalid"
     file: str = ""
 
@@ -186,7 +186,7 @@ def parse_decimal(places: int | None = None) -> Callable[[str], Decimal | None]:
     return parse
 
 
-_DATE = models.DateField()
+_DATE: models.DateField[str, dt.date] = models.DateField()
 
 
 def parse_date(value: str) -> dt.date | None:

@@ -152,9 +152,10 @@ def _all_objects(reader: PdfReader) -> Iterator[PdfObject]:
             seen.add(key)
             if len(seen) > MAX_OBJECTS:
                 raise _refuse_unreadable()
-            obj = reader.get_object(obj)
-            if obj is None:
+            resolved = reader.get_object(obj)
+            if resolved is None:
                 continue
+            obj = resolved
         yield obj
         if isinstance(obj, DictionaryObject):  # a stream's dictionary too
             pending.extend(obj.values())

@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.access import is_coordinator
+from directory.access import Actor
 from kernel.audit import audit_log
 from matchmaking.models import FundedProject
 from reports.models import ReportKind, ReportRun, RunStatus
@@ -34,7 +34,7 @@ TRANSIENT = (OperationalError, InterfaceError)  # database errors a later attemp
 @transaction.atomic
 def report_run_request(
     *,
-    actor: Any,
+    actor: Actor | None,
     kind: str,
     project: FundedProject | None,
     period_from: dt.date | None,
@@ -42,7 +42,7 @@ def report_run_request(
     suppress_small_cells: bool = False,
     scheduled: bool = False,
 ) -> ReportRun:
-    if not scheduled and not is_coordinator(actor):
+    if not scheduled and not (actor is not None and actor.is_coordinator):
         raise PermissionDenied
     if kind not in ReportKind.values:
         raise ValidationError(_("Unknown kind of report."))
@@ -58,12 +58,12 @@ def report_run_request(
         period_from=period_from,
         period_to=period_to,
         suppress_small_cells=suppress_small_cells,
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        requested_by=actor.user if actor is not None else None,
         scheduled=scheduled,
     )
     run.full_clean()
     run.save()
-    audit_log(actor=actor, action="report.request", target=run, data={"kind": kind})
+    audit_log(actor=actor.user if actor is not None else None, action="report.request", target=run, data={"kind": kind})
     return run
 
 
@@ -148,8 +148,11 @@ def _compute(run_id: int, token: uuid.UUID) -> tuple[dict, dict[str, bytes]]:
         from reports.presentation import report_language
 
         # Warnings are sentences: written in the language the files are made in (the requester's).
+        project, period_from, period_to = run.project, run.period_from, run.period_to
+        if project is None or period_from is None or period_to is None:  # report_run_request refuses these
+            raise ValidationError(_("Choose a project and a period."))
         with translation.override(report_language(run)):
-            report = esf_report(run.project, run.period_from, run.period_to)
+            report = esf_report(project, period_from, period_to)
         step(70)
         result = report.as_json()
     else:

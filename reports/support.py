@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from directory.access import is_coordinator
+from directory.access import Actor
 from directory.models import Organisation
 from kernel import tabular
 from kernel.audit import audit_log
@@ -28,28 +28,28 @@ SPEC: tuple[Column, ...] = (
 COLUMNS = tuple(column.name for column in SPEC)
 
 
-def may_record_support(actor: Any) -> bool:
+def may_record_support(actor: Actor | None) -> bool:
     """Who may record and import support records: a coordinator. `None` is the command line
     (`manage.py import_support`), run by whoever operates the server."""
-    return actor is None or is_coordinator(actor)
+    return actor is None or actor.is_coordinator
 
 
-def require_support_recorder(actor: Any) -> None:
+def require_support_recorder(actor: Actor | None) -> None:
     if not may_record_support(actor):
         raise PermissionDenied
 
 
 @transaction.atomic
 def support_record_create(
-    *, actor: Any, project: FundedProject, organisation: Organisation, data: dict[str, Any]
+    *, actor: Actor | None, project: FundedProject, organisation: Organisation, data: dict[str, Any]
 ) -> SupportRecord:
     if actor is None:  # the form always has a person
         raise PermissionDenied
     require_support_recorder(actor)
-    record = SupportRecord(project=project, organisation=organisation, recorded_by=actor, **data)
+    record = SupportRecord(project=project, organisation=organisation, recorded_by=actor.user, **data)
     record.full_clean()
     record.save()
-    audit_log(actor=actor, action="support.create", target=record, data={"organisation": str(organisation.code)})
+    audit_log(actor=actor.user, action="support.create", target=record, data={"organisation": str(organisation.code)})
     return record
 
 
@@ -59,7 +59,7 @@ class SupportImport:
     errors: list[RowError] = field(default_factory=list)
 
 
-def import_support(*, project: FundedProject, source: Any, actor: Any) -> SupportImport:
+def import_support(*, project: FundedProject, source: Any, actor: Actor | None) -> SupportImport:
     """Columns orgnr (in any written form), date, kind and direct (true/false); other columns are ignored.
     `source`: CSV bytes or text, an open file or a pathlib.Path (kernel.tabular.read_table). Every row is
     checked with the model's full_clean(). All or nothing: any error → nothing saved and every error
@@ -74,7 +74,7 @@ def import_support(*, project: FundedProject, source: Any, actor: Any) -> Suppor
     result.errors.extend(table.errors)
     parsed = [(row, *tabular.parse_row(row, SPEC)) for row in table.rows]
     orgnrs = {values["orgnr"] for _row, values, _errors in parsed if "orgnr" in values}
-    recorded_by = actor if getattr(actor, "is_authenticated", False) else None
+    recorded_by = actor.user if actor is not None else None
     with tabular.atomic_import(result.errors):
         organisations = {o.orgnr: o for o in Organisation.objects.filter(orgnr__in=orgnrs)}
         records = []
@@ -98,7 +98,7 @@ def import_support(*, project: FundedProject, source: Any, actor: Any) -> Suppor
         if not result.errors:
             SupportRecord.objects.bulk_create(records)
             audit_log(
-                actor=actor, action="support.import", data={"project": project.diarienummer, "rows": len(records)}
+                actor=recorded_by, action="support.import", data={"project": project.diarienummer, "rows": len(records)}
             )
             result.created = len(records)
     return result

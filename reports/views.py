@@ -47,7 +47,7 @@ def index(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             run = services.report_run_request(
-                actor=request.user,
+                actor=request.actor,
                 kind=data["kind"],
                 project=data["project"],
                 period_from=data["period_from"],
@@ -142,7 +142,7 @@ def _support_recorder_required(view: Callable[..., HttpResponse]) -> Callable[..
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        require_support_recorder(request.user)
+        require_support_recorder(request.actor)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -158,7 +158,7 @@ def support_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             support_record_create(
-                actor=request.user,
+                actor=request.actor,
                 project=data["project"],
                 organisation=data["organisation"],
                 data={"date": data["date"], "kind": data["kind"], "direct": data["direct"], "note": data["note"]},
@@ -185,7 +185,7 @@ def support_import(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         project = form.cleaned_data["project"]
-        result = import_support(project=project, source=form.cleaned_data["file"], actor=request.user)
+        result = import_support(project=project, source=form.cleaned_data["file"], actor=request.actor)
         if not result.errors:
             messages.success(
                 request,

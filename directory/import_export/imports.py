@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.access import is_coordinator
+from directory.access import Actor
 from directory.models import Municipality, Organisation, OrganisationChange, OrganisationKind, ServiceCategory
 from directory.search import reindex
 from directory.services import _as_text
@@ -248,6 +248,13 @@ def _validate(
 
 
 # --- Saving -----------------------------------------------------------------------------------------------
+def _column_field(name: str) -> models.Field[Any, Any]:
+    field = Organisation._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.concrete:
+        raise ValueError(f"{name} is not a column of the organisation table")
+    return field
+
+
 def _update_rows(organisations: list[Organisation], names: list[str]) -> None:
     """Write `names` of these organisations. On PostgreSQL one `UPDATE … FROM (VALUES …)` per batch:
     Django's bulk_update builds a CASE expression per column and row, which for 10,000 rows spends most
@@ -255,9 +262,9 @@ def _update_rows(organisations: list[Organisation], names: list[str]) -> None:
     if connection.vendor != "postgresql":
         Organisation.objects.bulk_update(organisations, names, batch_size=100)
         return
-    fields = [Organisation._meta.get_field(name) for name in names]
+    fields = [_column_field(name) for name in names]
     table = connection.ops.quote_name(Organisation._meta.db_table)
-    columns = [connection.ops.quote_name(f.column) for f in fields]
+    columns = [connection.ops.quote_name(f.get_attname_column()[1]) for f in fields]
     casts = ", ".join(["%s::integer", *(f"%s::{f.db_type(connection)}" for f in fields)])
     assignments = ", ".join(f"{column} = v.{column}" for column in columns)
     batch = max(1, 30_000 // (len(fields) + 1))
@@ -276,7 +283,7 @@ def _update_rows(organisations: list[Organisation], names: list[str]) -> None:
             )
 
 
-def _save(*, actor: Any, header: list[str], valid: list[_ValidRow], lookups: _Lookups) -> list[int]:
+def _save(*, actor: Actor | None, header: list[str], valid: list[_ValidRow], lookups: _Lookups) -> list[int]:
     now = timezone.now()
     new = [row.organisation for row in valid if row.is_new]
     changed = [row for row in valid if not row.is_new]
@@ -316,7 +323,7 @@ def _save(*, actor: Any, header: list[str], valid: list[_ValidRow], lookups: _Lo
                     OrganisationChange(
                         organisation=row.organisation,
                         changed_at=now,
-                        changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+                        changed_by=actor.user if actor is not None else None,
                         field=name,
                         old_value=old,
                         new_value=new_text,
@@ -351,7 +358,9 @@ def _lookups(*, header: list[str], orgnrs: set[str], lock: bool) -> _Lookups:
 
 
 # --- The service ------------------------------------------------------------------------------------------
-def organisation_import(*, actor: Any, rows_or_file: Any, partial: bool = False, dry_run: bool = False) -> ImportReport:
+def organisation_import(
+    *, actor: Actor | None, rows_or_file: Any, partial: bool = False, dry_run: bool = False
+) -> ImportReport:
     """Create or update organisations from CSV (see kernel.tabular.read_table for what `rows_or_file` may be).
 
     Every row is validated with the model's full_clean(); orgnr is normalised, so 222000-2204, 2220002204
@@ -363,7 +372,7 @@ def organisation_import(*, actor: Any, rows_or_file: Any, partial: bool = False,
     reports the others. `dry_run=True` saves nothing and reports what would happen. `actor` is a
     coordinator, or None for the command line. One audit row per import that is not a dry run (counts,
     never data); the search index is updated once for every saved organisation."""
-    if actor is not None and not is_coordinator(actor):
+    if actor is not None and not actor.is_coordinator:
         raise PermissionDenied
     report = ImportReport(dry_run=dry_run, partial=partial)
     try:
@@ -389,7 +398,7 @@ def organisation_import(*, actor: Any, rows_or_file: Any, partial: bool = False,
                 report.saved = True
                 reindex(report.organisation_ids)
             audit_log(
-                actor=actor,
+                actor=actor.user if actor is not None else None,
                 action="organisation.import",
                 data={
                     "created": report.created if report.saved else 0,

@@ -97,8 +97,8 @@ def import_organisations(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data["file"].read()
     partial = form.cleaned_data["partial"]
     if not form.cleaned_data["dry_run"]:
-        return _finished(request, organisation_import(actor=request.user, rows_or_file=data, partial=partial))
-    report = organisation_import(actor=request.user, rows_or_file=data, partial=partial, dry_run=True)
+        return _finished(request, organisation_import(actor=request.actor, rows_or_file=data, partial=partial))
+    report = organisation_import(actor=request.actor, rows_or_file=data, partial=partial, dry_run=True)
     payload = ""
     if report.can_save:
         text = tabular.decode(data)  # can_save: the file was read, so it is UTF-8
@@ -119,14 +119,14 @@ def _confirm(request: HttpRequest) -> HttpResponse:
     except (signing.BadSignature, KeyError, TypeError):
         messages.error(request, _("The preview has expired or is not valid. Upload the file again."))
         return render(request, "directory/import_export/import.html", _context(None, ImportUploadForm()), status=400)
-    return _finished(request, organisation_import(actor=request.user, rows_or_file=text, partial=partial))
+    return _finished(request, organisation_import(actor=request.actor, rows_or_file=text, partial=partial))
 
 
 @require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The directory search (same query parameters as the search page) as CSV or XLSX: exactly the
     organisations this user may see, at most EXPORT_MAX_ROWS, in the import's columns."""
-    result = selectors.organisation_search(user=request.user, params=request.GET, with_facets=False)
+    result = selectors.organisation_search(actor=request.actor, params=request.GET, with_facets=False)
     organisations = result.organisations.prefetch_related("services", "municipalities_served")[
         : exports.EXPORT_MAX_ROWS
     ]

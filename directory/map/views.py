@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from directory import selectors
+from directory.access import Actor
 from directory.models import Municipality
 
 # Markers are cheap, but a page with thousands of table rows is not: past this, narrow the search.
@@ -41,10 +42,10 @@ class MapResult:
         return self.located > len(self.points)
 
 
-def organisation_map(*, user: Any, params: QueryDict, limit: int = MAP_LIMIT) -> MapResult:
+def organisation_map(*, actor: Actor, params: QueryDict, limit: int = MAP_LIMIT) -> MapResult:
     """The search result (the user's scope, the filters, the sort) reduced to what a map needs. Three
     queries besides the search's own choice lists, whatever the number of organisations."""
-    search = selectors.organisation_search(user=user, params=params, with_facets=False)
+    search = selectors.organisation_search(actor=actor, params=params, with_facets=False)
     organisations = search.organisations
     has_coordinates = Q(latitude__isnull=False, longitude__isnull=False)
     counts = organisations.aggregate(total=Count("pk"), located=Count("pk", filter=has_coordinates))
@@ -68,7 +69,7 @@ def organisation_map(*, user: Any, params: QueryDict, limit: int = MAP_LIMIT) ->
 
 @require_GET
 def map_view(request: HttpRequest) -> HttpResponse:
-    result = organisation_map(user=request.user, params=request.GET, limit=MAP_LIMIT)
+    result = organisation_map(actor=request.actor, params=request.GET, limit=MAP_LIMIT)
     params = request.GET.copy()
     params.pop("page", None)
     tile_url = settings.MAP_TILE_URL

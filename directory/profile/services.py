@@ -4,29 +4,30 @@ the same transaction, the search index kept current."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from directory.access import can_edit_organisation
+from directory.access import Actor, can_edit_organisation
 from directory.models import Certification, CertificationKind, Organisation, OrganisationChange
 from directory.search import reindex
 from directory.services import organisation_update
 from kernel.audit import audit_log
 
 
-def _delete_file_after_commit(storage: Any, name: str) -> None:
+def _delete_file_after_commit(storage: Storage, name: str) -> None:
     if name:
         transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
-def organisation_logo_set(*, actor: Any, organisation: Organisation, png: bytes) -> Organisation:
+def organisation_logo_set(*, actor: Actor, organisation: Organisation, png: bytes) -> Organisation:
     """Store `png` (already re-encoded by directory.profile.logos.reencode_logo) as the organisation's logo under a
     generated name, `logos/<uuid4>.png`, and delete the previous file once the change is committed. The
     history row records that the logo changed, not the file names."""
@@ -45,7 +46,7 @@ def organisation_logo_set(*, actor: Any, organisation: Organisation, png: bytes)
 
 
 @transaction.atomic
-def organisation_logo_remove(*, actor: Any, organisation: Organisation) -> Organisation:
+def organisation_logo_remove(*, actor: Actor, organisation: Organisation) -> Organisation:
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
     storage = organisation.logo.storage
@@ -64,12 +65,14 @@ def _describe(certification: Certification | None) -> str:
     }
 
 
-def _record(*, actor: Any, organisation: Organisation, action: str, certification: Certification, old: str, new: str):  # type: ignore[no-untyped-def]
+def _record(
+    *, actor: Actor, organisation: Organisation, action: str, certification: Certification, old: str, new: str
+) -> None:
     OrganisationChange.objects.create(
-        organisation=organisation, changed_by=actor, field="certifications", old_value=old, new_value=new
+        organisation=organisation, changed_by=actor.user, field="certifications", old_value=old, new_value=new
     )
     audit_log(
-        actor=actor,
+        actor=actor.user,
         action=action,
         target=organisation,
         data={"certification": str(certification.code), "kind": certification.kind},
@@ -94,7 +97,7 @@ def _validate(certification: Certification) -> None:
 
 @transaction.atomic
 def certification_create(
-    *, actor: Any, organisation: Organisation, kind: str, name: str = "", valid_until: Any
+    *, actor: Actor, organisation: Organisation, kind: str, name: str = "", valid_until: dt.date
 ) -> Certification:
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
@@ -116,7 +119,7 @@ def certification_create(
 
 @transaction.atomic
 def certification_update(
-    *, actor: Any, certification: Certification, kind: str, name: str = "", valid_until: Any
+    *, actor: Actor, certification: Certification, kind: str, name: str = "", valid_until: dt.date
 ) -> Certification:
     organisation = certification.organisation
     if not can_edit_organisation(actor, organisation):
@@ -142,7 +145,7 @@ def certification_update(
 
 
 @transaction.atomic
-def certification_delete(*, actor: Any, certification: Certification) -> None:
+def certification_delete(*, actor: Actor, certification: Certification) -> None:
     organisation = certification.organisation
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied

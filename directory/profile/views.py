@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory import selectors, services
-from directory.access import is_coordinator, organisation_for_user
+from directory.access import organisation_for_user
 from directory.models import Certification
 from directory.profile import services as profile_services
 from directory.profile.forms import CertificationForm, LogoForm
@@ -32,12 +32,12 @@ HISTORY_PAGE_SIZE = 50
 @login_required
 @require_http_methods(["GET", "POST"])
 def logo(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     form = LogoForm(request.POST, request.FILES) if request.method == "POST" else LogoForm()
     if request.method == "POST" and form.is_valid():
         try:
             profile_services.organisation_logo_set(
-                actor=request.user, organisation=organisation, png=form.cleaned_data["png"]
+                actor=request.actor, organisation=organisation, png=form.cleaned_data["png"]
             )
         except ValidationError as error:  # the rest of the stored profile does not validate
             errors_to_form(form, error)
@@ -50,10 +50,10 @@ def logo(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def logo_remove(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     if organisation.logo:
         try:
-            profile_services.organisation_logo_remove(actor=request.user, organisation=organisation)
+            profile_services.organisation_logo_remove(actor=request.actor, organisation=organisation)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -64,7 +64,7 @@ def logo_remove(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def logo_image(request: HttpRequest, code: str) -> FileResponse:
     """The logo of an organisation the visitor may see. Always our own re-encoded PNG, sent as such."""
-    organisation = organisation_for_user(user=request.user, code=code)
+    organisation = organisation_for_user(actor=request.actor, code=code)
     if not organisation.logo:
         raise Http404
     try:
@@ -85,12 +85,12 @@ def logo_image(request: HttpRequest, code: str) -> FileResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def certifications(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     form = CertificationForm(request.POST) if request.method == "POST" else CertificationForm()
     if request.method == "POST" and form.is_valid():
         try:
             profile_services.certification_create(
-                actor=request.user,
+                actor=request.actor,
                 organisation=organisation,
                 kind=form.cleaned_data["kind"],
                 name=form.cleaned_data["name"],
@@ -110,7 +110,7 @@ def certifications(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _certification_for_user(request: HttpRequest, code: str, certification: str) -> Certification:
-    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     return get_object_or_404(
         Certification.objects.select_related("organisation"), organisation=organisation, code=certification
     )
@@ -125,7 +125,7 @@ def certification_edit(request: HttpRequest, code: str, certification: str) -> H
     if request.method == "POST" and form.is_valid():
         try:
             profile_services.certification_update(
-                actor=request.user,
+                actor=request.actor,
                 certification=cert,
                 kind=form.cleaned_data["kind"],
                 name=form.cleaned_data["name"],
@@ -145,7 +145,7 @@ def certification_edit(request: HttpRequest, code: str, certification: str) -> H
 @require_POST
 def certification_remove(request: HttpRequest, code: str, certification: str) -> HttpResponse:
     cert = _certification_for_user(request, code, certification)
-    profile_services.certification_delete(actor=request.user, certification=cert)
+    profile_services.certification_delete(actor=request.actor, certification=cert)
     messages.success(request, _("The certification %(name)s was removed.") % {"name": cert})
     return redirect("directory:certifications", code=cert.organisation.code)
 
@@ -156,7 +156,7 @@ def certification_remove(request: HttpRequest, code: str, certification: str) ->
 @login_required
 @require_GET
 def history(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     page = paginate(request, selectors.organisation_history(organisation=organisation), HISTORY_PAGE_SIZE)
     return render(request, "directory/profile/history.html", {"organisation": organisation, "page": page})
 
@@ -166,9 +166,9 @@ def history(request: HttpRequest, code: str) -> HttpResponse:
 def confirm(request: HttpRequest, code: str) -> HttpResponse:
     """GET (the link in the reminder e-mail): a page with the button. POST: the members confirm that the
     details are still correct, which resets the freshness clock."""
-    organisation = organisation_for_user(user=request.user, code=code, write=True)
+    organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     if request.method == "POST":
-        services.organisation_confirm(actor=request.user, organisation=organisation)
+        services.organisation_confirm(actor=request.actor, organisation=organisation)
         messages.success(request, _("Thank you. The details of %(name)s are confirmed.") % {"name": organisation})
         return redirect("directory:detail", code=organisation.code)
     profile = selectors.organisation_profile(organisation=organisation)
@@ -179,9 +179,9 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """A coordinator has checked the organisation. Others who may see it: 403; the rest: 404."""
-    organisation = organisation_for_user(user=request.user, code=code)
-    if not is_coordinator(request.user):
+    organisation = organisation_for_user(actor=request.actor, code=code)
+    if not request.actor.is_coordinator:
         raise PermissionDenied
-    services.organisation_verify(actor=request.user, organisation=organisation)
+    services.organisation_verify(actor=request.actor, organisation=organisation)
     messages.success(request, _("%(name)s is marked as verified.") % {"name": organisation})
     return redirect("directory:detail", code=organisation.code)

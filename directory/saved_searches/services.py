@@ -9,27 +9,30 @@ the same transaction."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from directory.access import Actor, actor_for
 from directory.filters import SORTS, load_choices, search_sort
 from directory.models import Municipality, OrganisationKind, SavedSearch
 from kernel.audit import audit_log
 from kernel.identifiers import refuse_personnummer_in_query
 from kernel.mail import send_templated
+from kernel.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +67,14 @@ def normalise_query(params: QueryDict) -> str:
     return urlencode(sorted(pairs))
 
 
-def saved_search_for_user(*, user: Any, code: Any) -> SavedSearch:
+def saved_search_for_user(*, actor: Actor, code: UUID | str) -> SavedSearch:
     """A saved search is its owner's alone: anyone else's looks like one that does not exist (404)."""
-    return get_object_or_404(SavedSearch.objects.filter(user=user), code=code)
+    if actor.user is None:
+        raise Http404
+    return get_object_or_404(SavedSearch.objects.filter(user=actor.user), code=code)
 
 
-def saved_search_list(*, user: Any) -> QuerySet[SavedSearch]:
+def saved_search_list(*, user: User) -> QuerySet[SavedSearch]:
     return SavedSearch.objects.filter(user=user).order_by("name", "pk")
 
 
@@ -81,16 +86,17 @@ def _default_name(query_string: str) -> str:
 
 
 @transaction.atomic
-def saved_search_create(*, user: Any, params: QueryDict, name: str = "") -> SavedSearch:
+def saved_search_create(*, user: User, params: QueryDict, name: str = "") -> SavedSearch:
     """Save the search in `params` for `user`, named `name` (default: the search text). Refused with a
     clear message when the user has already saved the same search or has MAX_PER_USER saved searches.
     Only organisations created from now on are e-mailed."""
     query_string = normalise_query(params)
-    if len(query_string) > SavedSearch._meta.get_field("query_string").max_length:
+    max_length = SavedSearch._meta.get_field("query_string").max_length
+    if max_length is not None and len(query_string) > max_length:
         raise ValidationError(_("This search is too long to save. Remove some filters and try again."))
     refuse_personnummer_in_query(query_string)
     # One user's saves are serialised, so two at once cannot both pass the limit.
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    User.objects.select_for_update().filter(pk=user.pk).first()
     existing = SavedSearch.objects.filter(user=user, query_string=query_string).first()
     if existing is not None:
         raise ValidationError(
@@ -115,11 +121,11 @@ def saved_search_create(*, user: Any, params: QueryDict, name: str = "") -> Save
 
 
 @transaction.atomic
-def saved_search_delete(*, actor: Any, saved_search: SavedSearch) -> None:
-    if saved_search.user_id != actor.pk:
+def saved_search_delete(*, actor: Actor, saved_search: SavedSearch) -> None:
+    if actor.user is None or saved_search.user_id != actor.user.pk:
         # Views reach a saved search only through saved_search_for_user; this guards other callers.
         raise PermissionDenied
-    audit_log(actor=actor, action="saved_search.delete", target=saved_search)
+    audit_log(actor=actor.user, action="saved_search.delete", target=saved_search)
     saved_search.delete()
 
 
@@ -164,7 +170,7 @@ class DigestSection:
     name: str
     search_link: str
     count: int
-    organisations: list[dict[str, str]] = field(default_factory=list)
+    organisations: list[Mapping[str, Any]] = field(default_factory=list)
 
     @property
     def more(self) -> int:
@@ -188,8 +194,9 @@ def saved_search_digest_send(*, user_id: int) -> int:
     many organisations were listed (0: no e-mail)."""
     from directory.selectors import organisation_search
 
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    actor = actor_for(User.objects.filter(pk=user_id).first())
+    user = actor.user
+    if user is None:  # no such account, or deactivated
         return 0
     now = timezone.now()
     with transaction.atomic():
@@ -202,7 +209,7 @@ def saved_search_digest_send(*, user_id: int) -> int:
             if not claimed:  # another run has sent this window
                 continue
             params = QueryDict(saved.query_string)
-            new = organisation_search(user=user, params=params, with_facets=False).organisations.filter(
+            new = organisation_search(actor=actor, params=params, with_facets=False).organisations.filter(
                 created_at__gt=since, created_at__lte=now
             )
             count = new.count()

@@ -72,7 +72,7 @@ def saved_search_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def saved_search_delete(request: HttpRequest, code: str) -> HttpResponse:
-    saved = saved_searches.saved_search_for_user(user=request.user, code=code)
-    saved_searches.saved_search_delete(actor=request.user, saved_search=saved)
+    saved = saved_searches.saved_search_for_user(actor=request.actor, code=code)
+    saved_searches.saved_search_delete(actor=request.actor, saved_search=saved)
     messages.success(request, _("The saved search “%(name)s” was deleted.") % {"name": saved.name})
     return redirect("directory:saved_searches")

@@ -21,14 +21,14 @@ from kernel.audit import audit_log
 @require_http_methods(["GET", "POST"])
 def attendance(request: HttpRequest, code: str) -> HttpResponse:
     """Registrations and attendance: one radio group per confirmed registration, saved with one POST."""
-    event = selectors.event_for_user(user=request.user, code=code, write=True)
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     sheet = selectors.attendance_sheet(event=event)
     form = AttendanceForm(request.POST if request.method == "POST" else None, registrations=sheet.confirmed)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():  # all rows or none
                 for registration, value in form.changes():
-                    services.attendance_mark(actor=request.user, registration=registration, attendance=value)
+                    services.attendance_mark(actor=request.actor, registration=registration, attendance=value)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -40,7 +40,7 @@ def attendance(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def attendance_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code, write=True)
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     if fmt not in exports.FORMATS:
         raise Http404
     registrations = selectors.attendance_sheet(event=event).confirmed
@@ -55,7 +55,7 @@ def attendance_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def checkin(request: HttpRequest, code: str) -> HttpResponse:
     """A registered attendee checks in with the code shown at the event."""
-    event = selectors.event_for_user(user=request.user, code=code)
+    event = selectors.event_for_user(actor=request.actor, code=code)
     form = CheckInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,10 +10,11 @@ from django.utils import timezone
 from events.models import CalendarFeedToken
 from events.services import hash_token
 from kernel.audit import audit_log
+from kernel.models import User
 
 
 @transaction.atomic
-def calendar_token_renew(*, user: Any) -> str:
+def calendar_token_renew(*, user: User) -> str:
     """Give the user a new secret feed address and return its token. Only the hash is stored, and the
     old address stops working at once (one token per user)."""
     token = secrets.token_urlsafe(32)

@@ -24,9 +24,9 @@ from events.models import RegistrationStatus
 # --- iCalendar ------------------------------------------------------------------------------------------
 @require_GET
 def ics(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code)
+    event = selectors.event_for_user(actor=request.actor, code=code)
     language = ical.feed_language(request.GET.get("lang"), default=(get_language() or "sv")[:2])
-    online = selectors.online_link_allowed(event=event, user=request.user)
+    online = selectors.online_link_allowed(event=event, actor=request.actor)
     content = ical.calendar_bytes([event], name=event.title, language=language, online=lambda e: online)
     return ical.calendar_response(content, filename=f"event-{event.code}.ics")
 
@@ -44,7 +44,7 @@ def feed(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def organiser_feed(request: HttpRequest, code: str) -> HttpResponse:
-    organisation = organisation_for_user(user=request.user, code=code)
+    organisation = organisation_for_user(actor=request.actor, code=code)
     language = ical.feed_language(request.GET.get("lang"))
     events = selectors.public_feed_events(organisation=organisation)
     content = ical.calendar_bytes(events, name=f"{organisation.name} – asfnet", language=language)
@@ -55,10 +55,11 @@ def organiser_feed(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def my_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed of the events the token's owner has (or is offered) a place at."""
-    user = selectors.feed_token_user(token)
-    if user is None:
+    actor = selectors.feed_token_actor(token)
+    user = actor.user
+    if user is None:  # an unknown token, or its owner's account was deactivated
         raise Http404
-    events, statuses = selectors.my_feed_events(user=user)
+    events, statuses = selectors.my_feed_events(actor=actor)
     language = ical.feed_language(request.GET.get("lang"), default=user.preferred_language)
     content = ical.calendar_bytes(
         events,

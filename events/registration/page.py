@@ -22,7 +22,7 @@ def render_event_page(
     guest_form: GuestRegistrationForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    page = selectors.event_page(event=event, user=request.user)
+    page = selectors.event_page(event=event, actor=request.actor)
     organisations = [m.organisation for m in page.memberships]
     groups = []
     for organisation, colleagues in page.colleagues.items():
@@ -32,7 +32,7 @@ def render_event_page(
             form = GroupRegistrationForm(colleagues=colleagues, prefix=group_prefix(organisation))
         groups.append((organisation, form))
     is_open = event.registration_open()
-    authenticated = request.user.is_authenticated
+    authenticated = request.actor.is_authenticated
     context = {
         "event": event,
         "page": page,

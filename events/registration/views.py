@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from directory.access import memberships
 from events import selectors, services
 from events.models import Audience, EventStatus, Registration, RegistrationStatus
 from events.registration.forms import GroupRegistrationForm, GuestRegistrationForm, RegistrationForm
@@ -30,12 +29,12 @@ GUEST_RATE_LIMIT = "events_guest_registration"
 @require_POST
 def register(request: HttpRequest, code: str) -> HttpResponse:
     """One click: the logged-in member registers (or joins the waiting list when the event is full)."""
-    event = selectors.event_for_user(user=request.user, code=code)
-    form = RegistrationForm(request.POST, organisations=[m.organisation for m in memberships(request.user)])
+    event = selectors.event_for_user(actor=request.actor, code=code)
+    form = RegistrationForm(request.POST, organisations=request.actor.organisations)
     if form.is_valid():
         try:
             registration = services.registration_create(
-                user=request.user,
+                actor=request.actor,
                 event=event,
                 organisation=form.cleaned_data["organisation"],
                 dietary_needs=form.cleaned_data["dietary_needs"],
@@ -59,9 +58,9 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def register_group(request: HttpRequest, code: str) -> HttpResponse:
     """Register several colleagues from one of the user's organisations."""
-    event = selectors.event_for_user(user=request.user, code=code)
+    event = selectors.event_for_user(actor=request.actor, code=code)
     organisation_code = request.POST.get("organisation", "")
-    page = selectors.event_page(event=event, user=request.user)
+    page = selectors.event_page(event=event, actor=request.actor)
     organisation = next((o for o in page.colleagues if str(o.code) == organisation_code), None)
     if organisation is None:
         messages.error(request, _("There is nobody left to register from that organisation."))
@@ -72,7 +71,7 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             registrations = services.registration_create_group(
-                registered_by=request.user,
+                actor=request.actor,
                 event=event,
                 organisation=organisation,
                 users=form.cleaned_data["colleagues"],
@@ -92,8 +91,8 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
 def register_guest(request: HttpRequest, code: str) -> HttpResponse:
     """A visitor without an account registers for a public event with name and e-mail; the place is held
     only after they follow the link in the e-mail."""
-    event = selectors.event_for_user(user=request.user, code=code)
-    if request.user.is_authenticated:
+    event = selectors.event_for_user(actor=request.actor, code=code)
+    if request.actor.is_authenticated:
         messages.info(request, _("You are logged in: register with your account instead."))
         return redirect("events:detail", code=event.code)
     if event.audience != Audience.PUBLIC:
@@ -131,15 +130,15 @@ def register_guest(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def unregister(request: HttpRequest, code: str) -> HttpResponse:
     """Cancel one's own registration or leave the waiting list (also declines an offered place)."""
-    event = selectors.event_for_user(user=request.user, code=code)
-    registration = selectors.own_registration(event=event, user=request.user)
+    event = selectors.event_for_user(actor=request.actor, code=code)
+    registration = selectors.own_registration(event=event, actor=request.actor)
     if registration is None:
         messages.info(request, _("You are not registered for this event."))
     elif event.end < timezone.now():
         messages.error(request, _("The event is over; the registration can no longer be changed."))
     else:
         was_waiting = registration.status == RegistrationStatus.WAITLISTED
-        services.registration_cancel(registration=registration, actor=request.user)
+        services.registration_cancel(registration=registration, actor=request.actor)
         if was_waiting:
             messages.success(request, _("You have left the waiting list."))
         else:
@@ -150,8 +149,8 @@ def unregister(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def accept_offer(request: HttpRequest, code: str) -> HttpResponse:
-    event = selectors.event_for_user(user=request.user, code=code)
-    registration = selectors.own_registration(event=event, user=request.user)
+    event = selectors.event_for_user(actor=request.actor, code=code)
+    registration = selectors.own_registration(event=event, actor=request.actor)
     if registration is None or registration.status != RegistrationStatus.OFFERED:
         messages.info(request, _("There is no place waiting for your answer."))
     else:

@@ -12,6 +12,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
 from asfnet.celery import app as celery_app
+from directory.access import actor_for
 from kernel.models import AuditLog, PendingTask
 from kernel.queue import SafeTask, flush
 from kernel.tasks import record_canary
@@ -56,7 +57,7 @@ def test_an_invitation_made_while_redis_is_down_is_saved_and_its_mail_kept(trans
 
     with celery_broker(f"redis://127.0.0.1:{free_port()}/9"):
         invitation, token = invitation_create(
-            inviter=world.admin_a, organisation=world.org_a, email="new.member@example.se", role="member"
+            inviter=actor_for(world.admin_a), organisation=world.org_a, email="new.member@example.se", role="member"
         )
     kept = PendingTask.objects.get()
     assert kept.task_name == "directory.tasks.send_invitation_email"

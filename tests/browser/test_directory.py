@@ -15,6 +15,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from directory import search, services
+from directory.access import actor_for
 from directory.models import Organisation, OrganisationChange, ServiceCategory
 from tests.browser.conftest import assert_no_serious_axe_violations, login
 from tests.browser.test_smoke import switch_language_to_english
@@ -137,7 +138,7 @@ def test_member_edits_own_profile_and_sees_the_change(page: Page, live_server, w
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_search_profile_edit_history_and_members_pages_pass_axe(page: Page, live_server, world, gardens, language):
     services.organisation_update(
-        actor=world.admin_a,
+        actor=actor_for(world.admin_a),
         organisation=world.org_a,
         data={"description_sv": "Vi renoverar möbler.", "services": [ServiceCategory.objects.get(slug="aterbruk")]},
     )

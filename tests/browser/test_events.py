@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from directory.access import actor_for
 from events import services
 from events.models import Attendance, Audience, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from tests.browser.conftest import assert_no_serious_axe_violations, login
@@ -132,8 +133,8 @@ def test_member_registers_and_the_waiting_list_moves_up_when_they_cancel(
 
 def test_organiser_marks_an_attendee_present(page: Page, live_server, world):
     event = make_event(world.org_a, title_sv="Studiebesök", title_en="Study visit", capacity=5)
-    attendee = services.registration_create(user=world.business_member, event=event)
-    colleague = services.registration_create(user=world.staff_b, event=event, organisation=world.org_b)
+    attendee = services.registration_create(actor=actor_for(world.business_member), event=event)
+    colleague = services.registration_create(actor=actor_for(world.staff_b), event=event, organisation=world.org_b)
 
     in_english(page, live_server)
     login(page, live_server, world.staff_a.email)
@@ -158,8 +159,8 @@ def test_organiser_marks_an_attendee_present(page: Page, live_server, world):
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_calendar_event_registration_and_attendance_pages_pass_axe(page: Page, live_server, world, language):
     event = make_event(world.org_a, title_sv="Marknadsdialog om städtjänster", title_en="Market dialogue on cleaning")
-    services.registration_create(user=world.business_member, event=event, dietary_needs="Vegetarisk")
-    services.registration_create(user=world.staff_b, event=event, organisation=world.org_b)  # waiting list
+    services.registration_create(actor=actor_for(world.business_member), event=event, dietary_needs="Vegetarisk")
+    services.registration_create(actor=actor_for(world.staff_b), event=event, organisation=world.org_b)  # waiting list
 
     def check() -> None:
         expect(page.locator("html")).to_have_attribute("lang", language)

@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
+from directory.access import actor_for
 from directory.import_export import exports, imports
 from directory.import_export.imports import organisation_import
 from directory.models import Municipality, Organisation, OrganisationChange, ServiceCategory
@@ -67,7 +68,7 @@ def test_a_valid_file_creates_the_organisations_with_their_profiles(coordinator)
         f"{orgnr(2)},Piteå Folkhögskola,education_public,2581,,https://pfhs.example.se,false,,,,,nej",
         header=header,
     )
-    report = organisation_import(actor=coordinator, rows_or_file=text)
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=text)
 
     assert report.ok and report.saved
     assert (report.created, report.updated, report.failed_rows) == (2, 0, 0)
@@ -86,7 +87,7 @@ def test_a_valid_file_creates_the_organisations_with_their_profiles(coordinator)
 def test_a_semicolon_file_with_a_bom_and_decimal_commas_from_swedish_excel_is_read(coordinator):
     text = "\ufefforgnr;name;kind;kommunkod;employees;latitude;longitude\r\n"
     text += f"{orgnr(3)};Kvarnen;asf;2581;4;65,316700;21,480000\r\n;;;;;;\r\n"
-    report = organisation_import(actor=coordinator, rows_or_file=text.encode("utf-8"))
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=text.encode("utf-8"))
 
     assert report.ok, [str(e) for e in report.errors]
     kvarnen = Organisation.objects.get(orgnr=orgnr(3))
@@ -95,7 +96,7 @@ def test_a_semicolon_file_with_a_bom_and_decimal_commas_from_swedish_excel_is_re
 
 def test_header_names_are_case_insensitive_and_a_missing_leading_zero_in_a_kommunkod_is_restored(coordinator):
     report = organisation_import(
-        actor=coordinator, rows_or_file=csv_of(f"{orgnr(4)},Sthlm AB,business,180,", header=HEADER.upper())
+        actor=actor_for(coordinator), rows_or_file=csv_of(f"{orgnr(4)},Sthlm AB,business,180,", header=HEADER.upper())
     )
 
     assert report.ok
@@ -117,7 +118,7 @@ def _errors(report) -> set[tuple[int | None, str, str]]:
 
 def test_errors_name_row_and_column_in_english(coordinator):
     with translation.override("en"):
-        report = organisation_import(actor=coordinator, rows_or_file=BAD_ROWS)
+        report = organisation_import(actor=actor_for(coordinator), rows_or_file=BAD_ROWS)
         lines = [str(error) for error in report.errors]
 
     assert _errors(report) == {
@@ -132,7 +133,7 @@ def test_errors_name_row_and_column_in_english(coordinator):
 
 def test_errors_are_in_swedish_when_swedish_is_active(coordinator):
     with translation.override("sv"):
-        report = organisation_import(actor=coordinator, rows_or_file=BAD_ROWS)
+        report = organisation_import(actor=actor_for(coordinator), rows_or_file=BAD_ROWS)
         errors = _errors(report)  # messages are translated when shown, in the language active then
 
     assert errors == {
@@ -146,7 +147,7 @@ def test_errors_are_in_swedish_when_swedish_is_active(coordinator):
 def test_unknown_kind_service_municipality_and_sni_code_are_errors_on_their_columns(coordinator):
     header = HEADER + ",services,municipalities_served,sni_codes,takes_placements"
     text = csv_of(f"{orgnr(13)},X AB,bank,2580,1,städ|ingen-sådan,2580|9999,81.300|ABC,kanske", header=header)
-    report = organisation_import(actor=coordinator, rows_or_file=text)
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=text)
 
     columns = {e.column: e.message for e in report.errors}
     assert set(columns) == {"kind", "services", "municipalities_served", "sni_codes", "takes_placements"}
@@ -179,7 +180,7 @@ def test_out_of_range_and_hostile_values_are_cell_errors_not_crashes(coordinator
         row["longitude"] = "21.5"
     text = ",".join(row) + "\n" + ",".join(row.values()) + "\n"
 
-    report = organisation_import(actor=coordinator, rows_or_file=text)
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=text)
 
     assert {(e.row, e.column) for e in report.errors} == {(2, column)}
     assert not Organisation.objects.filter(orgnr=orgnr(18)).exists()
@@ -187,7 +188,7 @@ def test_out_of_range_and_hostile_values_are_cell_errors_not_crashes(coordinator
 
 def test_a_cross_field_rule_of_the_model_is_reported_for_the_row(coordinator):
     text = csv_of(f"{orgnr(14)},Halv plats AB,business,2580,1,65.5", header=HEADER + ",latitude")
-    report = organisation_import(actor=coordinator, rows_or_file=text)
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=text)
 
     assert [(e.row, e.column) for e in report.errors] == [(2, "")]
     assert "row 2: " in str(report.errors[0])
@@ -209,7 +210,7 @@ def test_a_personnummer_anywhere_in_a_row_is_refused_and_nothing_is_stored(coord
     row[column] = value
     text = ",".join(row) + "\n" + ",".join(row.values()) + "\n"
 
-    report = organisation_import(actor=coordinator, rows_or_file=text)
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=text)
 
     assert [e.column for e in report.errors] == [column]
     assert not report.saved
@@ -231,7 +232,7 @@ def test_a_personnummer_anywhere_in_a_row_is_refused_and_nothing_is_stored(coord
 def test_any_writing_of_a_personnummer_in_an_imported_row_is_refused_in_swedish(coordinator, column, value):
     text = csv_of(f"{orgnr(15)},Ny AB,business,2580,1,{value}", header=f"{HEADER},{column}")
     with translation.override("sv"):
-        report = organisation_import(actor=coordinator, rows_or_file=text)
+        report = organisation_import(actor=actor_for(coordinator), rows_or_file=text)
         messages = [str(e) for e in report.errors]
     assert [e.column for e in report.errors] == [column]
     assert SWEDISH_MESSAGE in messages[0]
@@ -242,7 +243,8 @@ def test_any_writing_of_a_personnummer_in_an_imported_row_is_refused_in_swedish(
 # --- Columns ----------------------------------------------------------------------------------------------
 def test_unknown_columns_are_named_and_nothing_is_read(coordinator):
     report = organisation_import(
-        actor=coordinator, rows_or_file=csv_of(f"{orgnr(16)},A,asf,2580,1,x,y", header=HEADER + ",colour,Shoe size")
+        actor=actor_for(coordinator),
+        rows_or_file=csv_of(f"{orgnr(16)},A,asf,2580,1,x,y", header=HEADER + ",colour,Shoe size"),
     )
 
     assert len(report.errors) == 1 and report.errors[0].row is None
@@ -251,7 +253,7 @@ def test_unknown_columns_are_named_and_nothing_is_read(coordinator):
 
 
 def test_missing_required_columns_give_one_clear_error(coordinator):
-    report = organisation_import(actor=coordinator, rows_or_file="orgnr,name\n" + f"{orgnr(17)},A\n")
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file="orgnr,name\n" + f"{orgnr(17)},A\n")
 
     assert [e.message for e in report.errors] == ["Required columns are missing: kind, kommunkod, employees."]
 
@@ -268,7 +270,7 @@ def test_missing_required_columns_give_one_clear_error(coordinator):
 )
 def test_an_unreadable_file_gives_one_clear_error(coordinator, data, expected):
     with translation.override("en"):
-        report = organisation_import(actor=coordinator, rows_or_file=data)
+        report = organisation_import(actor=actor_for(coordinator), rows_or_file=data)
 
     assert len(report.file_errors) == 1 and expected in report.file_errors[0].message
     assert not report.saved
@@ -280,7 +282,7 @@ def test_one_bad_row_means_nothing_is_saved(coordinator):
     text = csv_of(f"{orgnr(20)},Efter,asf,2580,1", f"{orgnr(21)},Ny AB,business,2580,2", f"{orgnr(22)},Trasig,asf,99,1")
     before = Organisation.objects.count()
 
-    report = organisation_import(actor=coordinator, rows_or_file=text)
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=text)
 
     assert not report.saved and report.failed_rows == 1
     assert Organisation.objects.count() == before
@@ -296,7 +298,7 @@ def test_partial_saves_the_valid_rows_and_reports_the_others(coordinator):
         f"{orgnr(23)},Ny AB,business,2580,2", f"{orgnr(24)},Trasig,asf,99,1", f"{orgnr(25)},Också ny,asf,2581,"
     )
 
-    report = organisation_import(actor=coordinator, rows_or_file=text, partial=True)
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=text, partial=True)
 
     assert report.saved and (report.created, report.failed_rows) == (2, 1)
     assert [(e.row, e.column) for e in report.errors] == [(3, "kommunkod")]
@@ -316,7 +318,7 @@ def test_a_dry_run_saves_nothing_and_tells_what_would_happen(coordinator):
     text = csv_of(f"{orgnr(26)},Efter,asf,2580,1", f"{orgnr(27)},Ny AB,business,2580,2")
     before = Organisation.objects.count()
 
-    report = organisation_import(actor=coordinator, rows_or_file=text, dry_run=True)
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=text, dry_run=True)
 
     assert report.dry_run and not report.saved and report.can_save
     assert [(r.row, r.action) for r in report.rows] == [(2, "update"), (3, "create")]
@@ -334,7 +336,7 @@ def test_the_same_orgnr_twice_in_the_file_is_an_error_on_the_second_row_however_
         "16222000-2204,Andra,asf,2580,1",
     )
     with translation.override("en"):
-        report = organisation_import(actor=coordinator, rows_or_file=text, partial=True)
+        report = organisation_import(actor=actor_for(coordinator), rows_or_file=text, partial=True)
 
     assert [(e.row, e.column) for e in report.errors] == [(4, "orgnr")]
     assert report.errors[0].message == "The organisation number 222000-2204 is also on row 2."
@@ -349,7 +351,8 @@ def test_an_orgnr_already_in_the_directory_updates_that_organisation_however_it_
     before = Organisation.objects.count()
 
     report = organisation_import(
-        actor=coordinator, rows_or_file=csv_of(f'"{written}",Nytt Namn,region,2580,7,catering,', header=header)
+        actor=actor_for(coordinator),
+        rows_or_file=csv_of(f'"{written}",Nytt Namn,region,2580,7,catering,', header=header),
     )
 
     assert report.saved and (report.created, report.updated) == (0, 1)
@@ -368,7 +371,7 @@ def test_an_orgnr_already_in_the_directory_updates_that_organisation_however_it_
 
 def test_an_update_changes_only_the_columns_in_the_file(coordinator):
     org = OrganisationFactory(orgnr=orgnr(31), website="https://kvar.example.se", city="Boden")
-    organisation_import(actor=coordinator, rows_or_file=csv_of(f"{orgnr(31)},Nytt,asf,2582,", header=HEADER))
+    organisation_import(actor=actor_for(coordinator), rows_or_file=csv_of(f"{orgnr(31)},Nytt,asf,2582,", header=HEADER))
 
     org.refresh_from_db()
     assert (org.name, org.website, org.city, org.kommunkod) == ("Nytt", "https://kvar.example.se", "Boden", "2582")
@@ -377,7 +380,7 @@ def test_an_update_changes_only_the_columns_in_the_file(coordinator):
 def test_one_audit_row_per_import_with_counts_and_no_data(coordinator):
     OrganisationFactory(orgnr=orgnr(32))
     organisation_import(
-        actor=coordinator,
+        actor=actor_for(coordinator),
         rows_or_file=csv_of(f"{orgnr(32)},Hemlig Uppdatering,asf,2580,1", f"{orgnr(33)},Ny,asf,2580,1"),
     )
 
@@ -389,13 +392,13 @@ def test_one_audit_row_per_import_with_counts_and_no_data(coordinator):
 
 def test_only_coordinators_may_import(world):
     with pytest.raises(PermissionDenied):
-        organisation_import(actor=world.admin_a, rows_or_file=csv_of(f"{orgnr(34)},Ny,asf,2580,1"))
+        organisation_import(actor=actor_for(world.admin_a), rows_or_file=csv_of(f"{orgnr(34)},Ny,asf,2580,1"))
     assert not Organisation.objects.filter(orgnr=orgnr(34)).exists()
 
 
 def test_rows_may_be_given_as_mappings(coordinator):
     rows = [{"orgnr": orgnr(35), "name": "Från API", "kind": "asf", "kommunkod": 2580, "employees": None}]
-    report = organisation_import(actor=coordinator, rows_or_file=rows)
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=rows)
 
     assert report.saved and Organisation.objects.get(orgnr=orgnr(35)).kommunkod == "2580"
 
@@ -407,7 +410,7 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(coordinator
     lines += [f"{orgnr(200 + n)},Ny {n},business,2581,{n},snickeri,2581|2582" for n in range(1500)]
 
     with django_assert_max_num_queries(30):
-        report = organisation_import(actor=coordinator, rows_or_file=csv_of(*lines, header=header))
+        report = organisation_import(actor=actor_for(coordinator), rows_or_file=csv_of(*lines, header=header))
 
     assert report.saved and (report.created, report.updated) == (1500, 50)
     assert Organisation.objects.get(orgnr=orgnr(1699)).services.get().slug == "snickeri"
@@ -703,9 +706,9 @@ def test_an_export_can_be_imported_again_unchanged(client, coordinator):
     first = b"".join(client.get(url).streaming_content)
 
     Organisation.objects.all().delete()
-    report = organisation_import(actor=coordinator, rows_or_file=first)
+    report = organisation_import(actor=actor_for(coordinator), rows_or_file=first)
 
     assert report.ok and report.created == 2, [str(e) for e in report.errors]
     assert b"".join(client.get(url).streaming_content) == first
-    again = organisation_import(actor=coordinator, rows_or_file=first, dry_run=True)
+    again = organisation_import(actor=actor_for(coordinator), rows_or_file=first, dry_run=True)
     assert again.ok and (again.created, again.updated) == (0, 2)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from directory.access import ANONYMOUS, actor_for
 from directory.models import Certification, CertificationKind, OrganisationKind, ServiceCategory
 from directory.search import fold, reindex
 from directory.selectors import organisation_search
@@ -28,9 +29,7 @@ def _org(name: str, *, services=(), description_sv: str = "", **fields):
 
 
 def _names(params: str = "", user=None) -> list[str]:
-    from django.contrib.auth.models import AnonymousUser
-
-    result = organisation_search(user=user or AnonymousUser(), params=QueryDict(params), with_facets=False)
+    result = organisation_search(actor=actor_for(user), params=QueryDict(params), with_facets=False)
     return [o.name for o in result.organisations]
 
 
@@ -93,9 +92,7 @@ def test_names_sort_in_swedish_order(db):
 
 
 def test_facets_count_over_the_other_filters(catalogue):
-    from django.contrib.auth.models import AnonymousUser
-
-    result = organisation_search(user=AnonymousUser(), params=QueryDict("kind=asf&municipality=2581"))
+    result = organisation_search(actor=ANONYMOUS, params=QueryDict("kind=asf&municipality=2581"))
     assert {o.name for o in result.organisations} == {"Cateringköket", "Städservice Piteå"}
     kinds = {f.value: f.count for f in result.facets["kind"]}
     # The kind facet ignores the kind filter: in Piteå there are 2 ASF and nothing else.

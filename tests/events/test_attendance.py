@@ -10,6 +10,7 @@ import io
 import pytest
 from django.utils import timezone
 
+from directory.access import actor_for
 from events import services
 from events.models import (
     Attendance,
@@ -35,7 +36,7 @@ def test_self_check_in_works_only_with_the_right_code_during_the_window(
     client, world, mails, start_in, hours, right_code, checked_in
 ):
     event = make_event(world.org_b, capacity=5)
-    registration = services.registration_create(user=world.staff_a, event=event)
+    registration = services.registration_create(actor=actor_for(world.staff_a), event=event)
     start = timezone.now() + start_in
     Event.objects.filter(pk=event.pk).update(start=start, end=start + dt.timedelta(hours=hours))
     login(client, world.staff_a)
@@ -61,8 +62,8 @@ def test_check_in_without_a_registration_is_refused(client, world, mails):
 
 # --- Attendance and export -----------------------------------------------------------------------------
 def _with_people(world, mails, event):
-    a = services.registration_create(user=world.staff_b, event=event)
-    b = services.registration_create(user=world.business_member, event=event)
+    a = services.registration_create(actor=actor_for(world.staff_b), event=event)
+    b = services.registration_create(actor=actor_for(world.business_member), event=event)
     guest = services.registration_create_guest(
         event=event, name='=HYPERLINK("http://evil")', email="guest@example.se", dietary_needs="+glutenfri"
     )
@@ -100,8 +101,8 @@ def test_a_bad_attendance_value_saves_nothing(client, world, mails):
 
 def test_attendance_page_shows_the_waiting_list(client, world, mails):
     event = make_event(world.org_a, capacity=1)
-    services.registration_create(user=world.staff_b, event=event)
-    services.registration_create(user=world.business_member, event=event)
+    services.registration_create(actor=actor_for(world.staff_b), event=event)
+    services.registration_create(actor=actor_for(world.business_member), event=event)
     login(client, world.staff_a)
     sheet = client.get(url("attendance", event)).context["sheet"]
     assert [r.user for r in sheet.waiting] == [world.business_member]

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.access import actor_for
 from events import services
 from events.emails import send_registration_email
 from events.models import Audience, CalendarFeedToken, Event, EventStatus
@@ -90,7 +91,7 @@ def test_uid_stays_and_sequence_rises_when_the_organiser_edits_the_time(client, 
 def test_cancellation_propagates_as_status_cancelled_with_a_higher_sequence(client, world, mails):
     event = make_event(world.org_a)
     before = feed(client)[uid(event)]
-    services.event_cancel(actor=world.staff_a, event=event)
+    services.event_cancel(actor=actor_for(world.staff_a), event=event)
     after = feed(client)[uid(event)]
     assert str(after["STATUS"]) == "CANCELLED"
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
@@ -124,7 +125,7 @@ def test_network_feed_holds_only_public_published_or_cancelled_events_from_60_da
 @pytest.mark.adversarial("C")
 def test_public_feeds_never_carry_the_online_link(client, world, mails):
     event = make_event(world.org_a, online_url=ONLINE)
-    services.registration_create(user=world.staff_b, event=event)
+    services.registration_create(actor=actor_for(world.staff_b), event=event)
     client.force_login(world.staff_b)  # even a confirmed person gets the public feed without it
     for path in (reverse("events:feed"), reverse("events:organiser_feed", kwargs={"code": world.org_a.code})):
         response = client.get(path)
@@ -166,17 +167,18 @@ def _new_feed_url(client) -> str:
 
 def test_my_feed_holds_the_events_i_have_or_am_offered_a_place_at(client, world, mails):
     confirmed = make_event(world.org_b, capacity=5, online_url=ONLINE, audience=Audience.NETWORK)
-    services.registration_create(user=world.staff_a, event=confirmed)
+    services.registration_create(actor=actor_for(world.staff_a), event=confirmed)
     offered = make_event(world.org_b, capacity=1, online_url=ONLINE)
-    holder = services.registration_create(user=world.staff_b, event=offered)
-    services.registration_create(user=world.staff_a, event=offered)
-    services.registration_cancel(registration=holder, actor=world.staff_b)  # → staff_a offered
+    holder = services.registration_create(actor=actor_for(world.staff_b), event=offered)
+    services.registration_create(actor=actor_for(world.staff_a), event=offered)
+    services.registration_cancel(registration=holder, actor=actor_for(world.staff_b))  # → staff_a offered
     waitlisted = make_event(world.org_b, capacity=1)
-    services.registration_create(user=world.staff_b, event=waitlisted)
-    services.registration_create(user=world.staff_a, event=waitlisted)
+    services.registration_create(actor=actor_for(world.staff_b), event=waitlisted)
+    services.registration_create(actor=actor_for(world.staff_a), event=waitlisted)
     cancelled = make_event(world.org_b, capacity=5)
     services.registration_cancel(
-        registration=services.registration_create(user=world.staff_a, event=cancelled), actor=world.staff_a
+        registration=services.registration_create(actor=actor_for(world.staff_a), event=cancelled),
+        actor=actor_for(world.staff_a),
     )
     make_event(world.org_b)  # not registered at all
 
@@ -227,7 +229,7 @@ def test_a_deactivated_users_feed_stops_working(client, world):
 def test_my_feed_drops_events_i_may_no_longer_see(client, world, mails):
     """A removed membership takes effect: an invited-only event leaves the feed with the membership."""
     invited = make_event(world.org_b, capacity=5, audience=Audience.INVITED, invited=[world.org_a])
-    services.registration_create(user=world.staff_a, event=invited)
+    services.registration_create(actor=actor_for(world.staff_a), event=invited)
     client.force_login(world.staff_a)
     path = _new_feed_url(client)
     assert uid(invited) in vevents(parse(client.get(path)))

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.access import actor_for
 from events import services
 from events.models import (
     Audience,
@@ -46,7 +47,7 @@ def test_member_registers_in_one_click_and_cancels(client, world, mails):
 
 def test_full_event_puts_the_member_on_the_waiting_list_which_they_can_leave(client, world, mails):
     event = make_event(world.org_b, capacity=1)
-    services.registration_create(user=world.staff_b, event=event)
+    services.registration_create(actor=actor_for(world.staff_b), event=event)
     login(client, world.staff_a)
     client.post(url("register", event))
     registration = Registration.objects.get(event=event, user=world.staff_a)
@@ -60,9 +61,9 @@ def test_full_event_puts_the_member_on_the_waiting_list_which_they_can_leave(cli
 
 def test_a_freed_place_is_offered_and_accepted_on_the_event_page(client, world, mails):
     event = make_event(world.org_b, capacity=1)
-    first = services.registration_create(user=world.staff_b, event=event)
-    waiting = services.registration_create(user=world.staff_a, event=event)
-    services.registration_cancel(registration=first, actor=world.staff_b)
+    first = services.registration_create(actor=actor_for(world.staff_b), event=event)
+    waiting = services.registration_create(actor=actor_for(world.staff_a), event=event)
+    services.registration_cancel(registration=first, actor=actor_for(world.staff_b))
     waiting.refresh_from_db()
     assert waiting.status == RegistrationStatus.OFFERED
     login(client, world.staff_a)
@@ -229,13 +230,13 @@ def test_get_on_a_registration_link_changes_nothing(client, world, status):
 
 def test_offer_link_accepts_or_declines_and_declining_passes_the_place_on(client, world, mails):
     event = make_event(world.org_a, capacity=1)
-    holder = services.registration_create(user=world.staff_b, event=event)
+    holder = services.registration_create(actor=actor_for(world.staff_b), event=event)
     second = services.registration_create_guest(event=event, name="Elin", email="elin@example.se")
     services.registration_confirm_guest(registration=second)
     third = services.registration_create_guest(event=event, name="Oskar", email="oskar@example.se")
     services.registration_confirm_guest(registration=third)
     mails.clear()
-    services.registration_cancel(registration=holder, actor=world.staff_b)
+    services.registration_cancel(registration=holder, actor=actor_for(world.staff_b))
     second.refresh_from_db()
     assert second.status == RegistrationStatus.OFFERED
     link = "/" + _link(_run_mail(mails))

@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.access import actor_for
 from directory.models import Organisation
 from events import demo, services
 from events.demo import SEASON, seed_events
@@ -223,8 +224,8 @@ ONLINE = "https://meet.example.se/hemlig-lank"
 @pytest.mark.adversarial("C")
 def test_the_online_link_is_shown_only_to_confirmed_people_and_organisers(client, world, mails):
     event = make_event(world.org_a, capacity=1, online_url=ONLINE)
-    services.registration_create(user=world.staff_b, event=event)  # confirmed
-    services.registration_create(user=world.business_member, event=event)  # waitlisted
+    services.registration_create(actor=actor_for(world.staff_b), event=event)  # confirmed
+    services.registration_create(actor=actor_for(world.business_member), event=event)  # waitlisted
     assert ONLINE not in client.get(url("detail", event)).content.decode()  # anonymous
     expectations = {"staff_b": True, "business_member": False, "officer_x": False, "staff_a": True, "coordinator": True}
     for role, shown in expectations.items():
@@ -328,7 +329,7 @@ def test_calendar_query_count_does_not_grow_with_the_number_of_events(
     if user:
         client.force_login(user)
     _many(world, 3)
-    services.registration_create(user=world.business_member, event=Event.objects.first())
+    services.registration_create(actor=actor_for(world.business_member), event=Event.objects.first())
     with django_assert_max_num_queries(20) as few:
         assert client.get(reverse("events:index")).status_code == 200
     _many(world, 27)
@@ -350,8 +351,8 @@ def test_month_view_query_count_does_not_grow_with_the_number_of_events(client, 
 
 def test_places_left_and_waitlist_are_shown(client, world, mails):
     event = make_event(world.org_b, capacity=1)
-    services.registration_create(user=world.staff_a, event=event)
-    services.registration_create(user=world.admin_a, event=event)
+    services.registration_create(actor=actor_for(world.staff_a), event=event)
+    services.registration_create(actor=actor_for(world.admin_a), event=event)
     login(client, world.business_member)
     response = client.get(url("detail", event))
     assert (response.context["page"].places_left, response.context["page"].waitlist_size) == (0, 1)

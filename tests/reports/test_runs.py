@@ -10,6 +10,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from asfnet.celery import app as celery_app
+from directory.access import actor_for
 from matchmaking.models import FundedProject
 from reports import services
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus
@@ -79,7 +80,7 @@ def test_esf_report_refuses_small_cell_suppression(project, world):
 
     with pytest.raises(ValidationError):
         services.report_run_request(
-            actor=world.coordinator,
+            actor=actor_for(world.coordinator),
             kind=ReportKind.ESF,
             project=project,
             period_from=dt.date(2024, 1, 1),
@@ -97,7 +98,7 @@ def test_only_coordinators_request_runs_and_the_requester_enqueues_the_task_afte
     monkeypatch.setattr(run_report, "apply_async", lambda args=None, kwargs=None, **kw: sent.append(args))
     with pytest.raises(PermissionDenied):
         services.report_run_request(
-            actor=world.officer_x,
+            actor=actor_for(world.officer_x),
             kind="esf",
             project=project,
             period_from=dt.date(2024, 1, 1),
@@ -105,7 +106,7 @@ def test_only_coordinators_request_runs_and_the_requester_enqueues_the_task_afte
         )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run = services.report_run_request(
-            actor=world.coordinator,
+            actor=actor_for(world.coordinator),
             kind="esf",
             project=project,
             period_from=dt.date(2024, 1, 1),

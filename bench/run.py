@@ -415,41 +415,69 @@ def table(results: list[LoadResult], *, client_column: bool = True) -> str:
     return "\n".join(lines)
 
 
+# --- Shared by the benchmarks (bench.run, bench.events, bench.matchmaking, bench.reports) ---------------------
+def add_load_arguments(parser: argparse.ArgumentParser, *, duration: int, per: str = "per URL") -> None:
+    """The options of a load run against gunicorn: its length, warm-up, connections and workers."""
+    parser.add_argument("--duration", type=int, default=duration, help=f"seconds of load {per} ({duration})")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL (2)")
+    parser.add_argument("--concurrency", type=int, default=10, help="concurrent connections (10)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, results: Path, *, seed: bool = True) -> None:
+    """`--seed` of the generated data (unless the benchmark's data is not random) and `--output`."""
+    if seed:
+        parser.add_argument("--seed", type=int, default=2026, help="random seed of the data (2026)")
+    parser.add_argument("--output", type=Path, default=results, help=f"JSON results ({results.relative_to(ROOT)})")
+
+
+def bench_database(variable: str, default: str) -> tuple[str, str]:
+    """The benchmark's database URL (environment `variable`, else `default`) and its database name."""
+    database_url = os.environ.get(variable) or default
+    return database_url, urlsplit(database_url).path.lstrip("/")
+
+
+def results_header(benchmark: str, pg_version: str, config: dict[str, Any], question: str = "") -> dict[str, Any]:
+    """The start of every results file: what was measured, when, where and with which settings."""
+    return {
+        "benchmark": benchmark,
+        **({"question": question} if question else {}),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "environment": environment(pg_version),
+        "config": config,
+    }
+
+
 # --- Main --------------------------------------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.run")
     parser.add_argument("--organisations", type=int, default=10_000, help="organisations to seed (10000)")
     parser.add_argument("--import-rows", type=int, default=10_000, help="rows in the import file (10000)")
-    parser.add_argument("--duration", type=int, default=15, help="seconds of load per URL and client (15)")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL (2)")
-    parser.add_argument("--concurrency", type=int, default=10, help="concurrent connections (10)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    add_load_arguments(parser, duration=15, per="per URL and client")
     parser.add_argument("--no-wrk", action="store_true", help="skip wrk even when it is installed")
     parser.add_argument(
         "--import-update",
         action="store_true",
         help="also time importing the same file again with changed values (10,000 updates; minutes)",
     )
-    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results ({RESULTS.relative_to(ROOT)})")
+    add_output_arguments(parser, RESULTS, seed=False)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    database_url, db_name = bench_database("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
-    db_name = urlsplit(database_url).path.lstrip("/")
     began = time.perf_counter()
     pg_version, env, redis_dbs = start_bench(database_url, redis_url, log=_log)
 
     import redis
     from django.core.management import call_command
 
-    results: dict[str, Any] = {
-        "benchmark": "directory",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "environment": environment(pg_version),
-        "config": {
+    results = results_header(
+        "directory",
+        pg_version,
+        {
             "organisations": args.organisations,
             "import_rows": args.import_rows,
             "duration_s": args.duration,
@@ -461,7 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "database_left_for_inspection": True,
             "import_update": args.import_update,
         },
-    }
+    )
     started = time.perf_counter()
     _log("migrating")
     call_command("migrate", verbosity=0, interactive=False)

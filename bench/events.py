@@ -39,7 +39,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, percentile
+from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, percentile, progress_log
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "events.json"
@@ -59,11 +59,8 @@ TITLES = [
     "Upphandling med sociala hänsyn",
 ]
 
-_STARTED = time.monotonic()
 
-
-def _log(message: str) -> None:
-    print(f"[bench-ev {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
+_log = progress_log("bench-ev")
 
 
 # --- Seeding --------------------------------------------------------------------------------------------------
@@ -298,7 +295,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from bench.run import bench_database, free_port, results_header, start_bench, start_gunicorn, stop_process, table
+    from bench.run import (
+        bench_database,
+        free_port,
+        migrate,
+        results_header,
+        start_bench,
+        start_gunicorn,
+        stop_process,
+        table,
+    )
 
     database_url, db_name = bench_database("BENCH_EV_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("BENCH_EV_REDIS_URL") or DEFAULT_REDIS_URL
@@ -316,10 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         question="Calendar page with 5,000 events and 50,000 registrations: requests/second next to the bare "
         "view; last-seat race with 50 concurrent requests: exactly `capacity` registered",
     )
-    started = time.perf_counter()
-    _log("migrating")
-    call_command("migrate", verbosity=0, interactive=False)
-    results["migrate_s"] = round(time.perf_counter() - started, 2)
+    results["migrate_s"] = migrate(_log)
     _log(f"seeding {args.events:,} events and {args.registrations:,} registrations")
     results["seed"] = seed(
         events=args.events,

@@ -41,6 +41,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.load import progress_log
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "matchmaking.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asfnet_bench_mm"
@@ -79,11 +81,8 @@ TITLES = [
     "Montering och packning",
 ]
 
-_STARTED = time.monotonic()
 
-
-def _log(message: str) -> None:
-    print(f"[bench-mm {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
+_log = progress_log("bench-mm")
 
 
 # --- Seeding --------------------------------------------------------------------------------------------------
@@ -192,6 +191,7 @@ def make_need() -> Any:
 
 # --- Timing -------------------------------------------------------------------------------------------------
 
+
 def measure(need: Any, *, repeats: int, warmup: int) -> dict[str, Any]:
     from django.db import connection
 
@@ -278,7 +278,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from bench.run import bench_database, recreate_database, results_header
+    from bench.run import bench_database, migrate, recreate_database, results_header
 
     database_url, db_name = bench_database("BENCH_MM_DATABASE_URL", DEFAULT_DATABASE_URL)
     _log(f"recreating database {db_name}")
@@ -299,13 +299,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
 
     import django
-    from django.core.management import call_command
 
     django.setup()
-    started = time.perf_counter()
-    _log("migrating")
-    call_command("migrate", verbosity=0, interactive=False)
-    migrate_s = round(time.perf_counter() - started, 2)
+    migrate_s = migrate(_log)
     _log(f"seeding {args.opportunities:,} open opportunities")
     seeded = seed(args.opportunities, rng=random.Random(args.seed))
     _log(f"seeded: {seeded}")

@@ -41,12 +41,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.load import progress_log
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "reports.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asfnet_bench_rp"
 PERIOD = (dt.date(2023, 1, 1), dt.date(2026, 12, 31))
-
-_STARTED = time.monotonic()
 
 HAND_SQL = """
 SELECT count(*),
@@ -78,8 +78,7 @@ SELECT count(*),
 """
 
 
-def _log(message: str) -> None:
-    print(f"[bench-rp {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
+_log = progress_log("bench-rp")
 
 
 def _proc_status_mib(field: str) -> float:
@@ -280,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child_run is not None:
         return child(args.child_run)
-    from bench.run import bench_database, recreate_database, results_header
+    from bench.run import bench_database, migrate, recreate_database, results_header
 
     database_url, db_name = bench_database("BENCH_RP_DATABASE_URL", DEFAULT_DATABASE_URL)
     _log(f"recreating database {db_name}")
@@ -304,12 +303,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
 
     import django
-    from django.core.management import call_command
 
     django.setup()
     began = time.perf_counter()
-    _log("migrating")
-    call_command("migrate", verbosity=0, interactive=False)
+    migrate(_log)
     results = results_header(
         "reports",
         pg_version,

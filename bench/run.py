@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, parse_wrk
+from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, parse_wrk, progress_log
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "directory.json"
@@ -68,11 +68,8 @@ def redis_url_with_db(url: str, db: int) -> str:
 
 
 # --- Django-side steps -------------------------------------------------------------------------------------
-_STARTED = time.monotonic()
 
-
-def _log(message: str) -> None:
-    print(f"[bench {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
+_log = progress_log("bench")
 
 
 def recreate_database(database_url: str) -> str:
@@ -437,6 +434,16 @@ def bench_database(variable: str, default: str) -> tuple[str, str]:
     return database_url, urlsplit(database_url).path.lstrip("/")
 
 
+def migrate(log: Any) -> float:
+    """Create the schema in the fresh bench database; returns the seconds it took."""
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    log("migrating")
+    call_command("migrate", verbosity=0, interactive=False)
+    return round(time.perf_counter() - started, 2)
+
+
 def results_header(benchmark: str, pg_version: str, config: dict[str, Any], question: str = "") -> dict[str, Any]:
     """The start of every results file: what was measured, when, where and with which settings."""
     return {
@@ -490,10 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "import_update": args.import_update,
         },
     )
-    started = time.perf_counter()
-    _log("migrating")
-    call_command("migrate", verbosity=0, interactive=False)
-    results["migrate_s"] = round(time.perf_counter() - started, 2)
+    results["migrate_s"] = migrate(_log)
 
     from directory.factories import organisation_rows
 

@@ -39,7 +39,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, percentile, progress_log
+from bench.load import CpuMeter, LoadResult, fetch, percentile, progress_log
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "events.json"
@@ -297,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     from bench.run import (
         bench_database,
-        free_port,
+        load_url,
         migrate,
         results_header,
         start_bench,
@@ -349,11 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_path = args.output.parent / "gunicorn-events.log"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        port = free_port()
-        server_env = {**os.environ, **env}
-        server_env.pop("DB_POOL", None)
-        _log(f"starting gunicorn ({args.workers} sync workers) on 127.0.0.1:{port}")
-        server = start_gunicorn(env=server_env, port=port, workers=args.workers, log_path=log_path)
+        server, port = start_gunicorn(env=env, workers=args.workers, log_path=log_path, log=_log)
         status, body = fetch(port, "/events/")
         if status != 200 or (first_upcoming and str(first_upcoming.code).encode() not in body):
             raise SystemExit(f"calendar page: status {status}, first upcoming event not on the page")
@@ -364,18 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"bare indexed query: status {status} {body[:200]!r}")
         meter = CpuMeter(server.pid, db_name)
         for name, path in endpoints:
-            load_results.append(
-                measured_python_load(
-                    meter,
-                    name=name,
-                    port=port,
-                    path=path,
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    concurrency=args.concurrency,
-                    log=_log,
-                )
-            )
+            load_results.append(load_url(meter, args, name=name, port=port, path=path, log=_log))
     finally:
         stop_process(server)
         _log("gunicorn stopped")

@@ -300,7 +300,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(*, env: dict[str, str], port: int, workers: int, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(*, env: dict[str, str], workers: int, log_path: Path, log: Any) -> tuple[subprocess.Popen, int]:
+    """gunicorn on a free port of 127.0.0.1 with the bench environment `env` (it keeps Django's default
+    connection pool); returns the process, once it answers /healthz, and its port."""
+    port = free_port()
+    server_env = {**os.environ, **env}
+    server_env.pop("DB_POOL", None)
+    log(f"starting gunicorn ({workers} sync workers) on 127.0.0.1:{port}")
     command = [
         sys.executable,
         "-m",
@@ -317,14 +323,14 @@ def start_gunicorn(*, env: dict[str, str], port: int, workers: int, log_path: Pa
         "--timeout",
         "60",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)  # noqa: S603
+    process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdin=subprocess.DEVNULL)  # noqa: S603
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited with {process.returncode}; see {log_path}")
         with contextlib.suppress(OSError):
             if fetch(port, "/healthz")[0] == 200:
-                return process
+                return process, port
         time.sleep(0.3)
     stop_process(process)
     raise SystemExit(f"gunicorn did not answer within 60 s; see {log_path}")
@@ -428,6 +434,20 @@ def add_output_arguments(parser: argparse.ArgumentParser, results: Path, *, seed
     parser.add_argument("--output", type=Path, default=results, help=f"JSON results ({results.relative_to(ROOT)})")
 
 
+def load_url(meter: CpuMeter, args: argparse.Namespace, *, name: str, port: int, path: str, log: Any) -> LoadResult:
+    """One URL under the Python load client, with the options of `add_load_arguments`."""
+    return measured_python_load(
+        meter,
+        name=name,
+        port=port,
+        path=path,
+        duration=args.duration,
+        warmup=args.warmup,
+        concurrency=args.concurrency,
+        log=log,
+    )
+
+
 def bench_database(variable: str, default: str) -> tuple[str, str]:
     """The benchmark's database URL (environment `variable`, else `default`) and its database name."""
     database_url = os.environ.get(variable) or default
@@ -524,26 +544,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_path = args.output.parent / "gunicorn-directory.log"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        port = free_port()
-        server_env = {**os.environ, **env}
-        server_env.pop("DB_POOL", None)
-        _log(f"starting gunicorn ({args.workers} sync workers) on 127.0.0.1:{port}")
-        server = start_gunicorn(env=server_env, port=port, workers=args.workers, log_path=log_path)
+        server, port = start_gunicorn(env=env, workers=args.workers, log_path=log_path, log=_log)
         check_pages(port, endpoints, expected)
         meter = CpuMeter(server.pid, db_name)
         for name, path in endpoints:
-            load_results.append(
-                measured_python_load(
-                    meter,
-                    name=name,
-                    port=port,
-                    path=path,
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    concurrency=args.concurrency,
-                    log=_log,
-                )
-            )
+            load_results.append(load_url(meter, args, name=name, port=port, path=path, log=_log))
             if not args.no_wrk:
                 _log(f"{name}: wrk, {args.concurrency} connections, {args.duration} s")
                 load_before = os.getloadavg()[0]

@@ -34,11 +34,10 @@ def data_table(
     actions: str = "",
     caption_visible: bool = False,
     scroll: bool = False,
-    css_class: str = "",
 ) -> str:
     """A table of `rows`, or the `empty` sentence when there are none.
 
-    `{% data_table items _("Name") _("Saved") caption=_("Items") empty=_("No items yet.") %}<tr>…</tr>{% enddata_table %}`:
+    `{% data_table items _("Name") _("Saved") caption=_("Items") empty=_("No items yet.") %}…{% enddata_table %}`:
     the block renders the body rows; the tag writes the table around them (caption, one column header per label,
     `actions` names a last column of buttons, for screen readers only; `scroll` wraps the table for narrow
     screens). The caption is for screen readers only unless `caption_visible`.
@@ -54,7 +53,6 @@ def data_table(
             "actions": actions,
             "caption_visible": caption_visible,
             "scroll": scroll,
-            "css_class": css_class,
         },
         request=context.get("request"),
     )

@@ -38,9 +38,8 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, percentile
+from bench.load import CpuMeter, LoadResult, fetch, percentile, progress_log
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "events.json"
@@ -60,11 +59,8 @@ TITLES = [
     "Upphandling med sociala hänsyn",
 ]
 
-_STARTED = time.monotonic()
 
-
-def _log(message: str) -> None:
-    print(f"[bench-ev {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
+_log = progress_log("bench-ev")
 
 
 # --- Seeding --------------------------------------------------------------------------------------------------
@@ -284,48 +280,50 @@ def last_seat_race(*, capacity: int, racers: int) -> dict[str, Any]:
 
 # --- Main -----------------------------------------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    from bench.run import add_load_arguments, add_output_arguments
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.events")
     parser.add_argument("--events", type=int, default=5_000, help="published events to seed (5000)")
     parser.add_argument("--registrations", type=int, default=50_000, help="registrations to seed (50000)")
     parser.add_argument("--organisations", type=int, default=300, help="organisations to seed (300)")
     parser.add_argument("--members", type=int, default=3_000, help="member users to seed (3000)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL (10)")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL (2)")
-    parser.add_argument("--concurrency", type=int, default=10, help="concurrent connections (10)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    add_load_arguments(parser, duration=10)
     parser.add_argument("--capacity", type=int, default=10, help="places at the raced event (10)")
     parser.add_argument("--racers", type=int, default=50, help="concurrent registration attempts (50)")
-    parser.add_argument("--seed", type=int, default=2026, help="random seed of the data (2026)")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results (bench-results/events.json)")
+    add_output_arguments(parser, RESULTS)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from bench.run import environment, free_port, start_bench, start_gunicorn, stop_process, table
+    from bench.run import (
+        bench_database,
+        load_url,
+        migrate,
+        results_header,
+        start_bench,
+        start_gunicorn,
+        stop_process,
+        table,
+    )
 
-    database_url = os.environ.get("BENCH_EV_DATABASE_URL") or DEFAULT_DATABASE_URL
+    database_url, db_name = bench_database("BENCH_EV_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("BENCH_EV_REDIS_URL") or DEFAULT_REDIS_URL
-    db_name = urlsplit(database_url).path.lstrip("/")
     began = time.perf_counter()
     pg_version, env, redis_dbs = start_bench(database_url, redis_url, log=_log)
 
     import redis
     from django.core.management import call_command
 
-    results: dict[str, Any] = {
-        "benchmark": "events",
-        "question": "Calendar page with 5,000 events and 50,000 registrations: requests/second next to the bare "
-        "view; last-seat race with 50 concurrent requests: exactly `capacity` registered",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "environment": environment(pg_version),
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    results = results_header(
+        "events",
+        pg_version,
+        {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
         | {"database": db_name, "gunicorn_worker_class": "sync", "database_left_for_inspection": True},
-    }
-    started = time.perf_counter()
-    _log("migrating")
-    call_command("migrate", verbosity=0, interactive=False)
-    results["migrate_s"] = round(time.perf_counter() - started, 2)
+        question="Calendar page with 5,000 events and 50,000 registrations: requests/second next to the bare "
+        "view; last-seat race with 50 concurrent requests: exactly `capacity` registered",
+    )
+    results["migrate_s"] = migrate(_log)
     _log(f"seeding {args.events:,} events and {args.registrations:,} registrations")
     results["seed"] = seed(
         events=args.events,
@@ -353,11 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_path = args.output.parent / "gunicorn-events.log"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        port = free_port()
-        server_env = {**os.environ, **env}
-        server_env.pop("DB_POOL", None)
-        _log(f"starting gunicorn ({args.workers} sync workers) on 127.0.0.1:{port}")
-        server = start_gunicorn(env=server_env, port=port, workers=args.workers, log_path=log_path)
+        server, port = start_gunicorn(env=env, workers=args.workers, log_path=log_path, log=_log)
         status, body = fetch(port, "/events/")
         if status != 200 or (first_upcoming and str(first_upcoming.code).encode() not in body):
             raise SystemExit(f"calendar page: status {status}, first upcoming event not on the page")
@@ -368,18 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"bare indexed query: status {status} {body[:200]!r}")
         meter = CpuMeter(server.pid, db_name)
         for name, path in endpoints:
-            load_results.append(
-                measured_python_load(
-                    meter,
-                    name=name,
-                    port=port,
-                    path=path,
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    concurrency=args.concurrency,
-                    log=_log,
-                )
-            )
+            load_results.append(load_url(meter, args, name=name, port=port, path=path, log=_log))
     finally:
         stop_process(server)
         _log("gunicorn stopped")

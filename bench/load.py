@@ -10,10 +10,20 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+
+def progress_log(tag: str) -> Callable[[str], None]:
+    """A benchmark's progress lines, `[tag   12.3 s] message`: seconds since the benchmark started (this call)."""
+    started = time.monotonic()
+
+    def log(message: str) -> None:
+        print(f"[{tag} {time.monotonic() - started:6.1f} s] {message}", flush=True)
+
+    return log
 
 
 def percentile(values: Sequence[float], p: float) -> float:

@@ -40,7 +40,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from bench.load import progress_log
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "matchmaking.json"
@@ -80,11 +81,8 @@ TITLES = [
     "Montering och packning",
 ]
 
-_STARTED = time.monotonic()
 
-
-def _log(message: str) -> None:
-    print(f"[bench-mm {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
+_log = progress_log("bench-mm")
 
 
 # --- Seeding --------------------------------------------------------------------------------------------------
@@ -192,18 +190,6 @@ def make_need() -> Any:
 
 
 # --- Timing -------------------------------------------------------------------------------------------------
-SCORED_COLUMNS = (
-    "pk",
-    "municipality",
-    "service_id",
-    "occupation_code",
-    "times",
-    "hours_per_week_min",
-    "hours_per_week_max",
-    "supervisor_available",
-    "adaptations",
-    "starts_on",
-)
 
 
 def measure(need: Any, *, repeats: int, warmup: int) -> dict[str, Any]:
@@ -214,7 +200,7 @@ def measure(need: Any, *, repeats: int, warmup: int) -> dict[str, Any]:
     cases: dict[str, Callable[[], Any]] = {
         "suggestions(need), top 20": lambda: scoring.suggestions(need),
         "bare SELECT of the candidates (values_list)": lambda: list(
-            scoring.candidates(need).values_list(*SCORED_COLUMNS)
+            scoring.candidates(need).values_list(*scoring.SCORED_FIELDS)
         ),
         "candidates as model instances": lambda: list(scoring.candidates(need)),
     }
@@ -228,7 +214,7 @@ def measure(need: Any, *, repeats: int, warmup: int) -> dict[str, Any]:
                 samples[name].append(elapsed * 1000)
     candidates = scoring.candidates(need)
     count = candidates.count()
-    sql, params = candidates.values_list(*SCORED_COLUMNS).query.sql_with_params()
+    sql, params = candidates.values_list(*scoring.SCORED_FIELDS).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         plan = [row[0] for row in cursor.fetchall()]
@@ -280,21 +266,21 @@ def table(results: dict[str, Any]) -> str:
 
 # --- Main -----------------------------------------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    from bench.run import add_output_arguments
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.matchmaking")
     parser.add_argument("--opportunities", type=int, default=10_000, help="open opportunities to seed (10000)")
     parser.add_argument("--repeats", type=int, default=30, help="timed rounds per case (30)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first (3)")
-    parser.add_argument("--seed", type=int, default=2026, help="random seed of the data (2026)")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results (bench-results/matchmaking.json)")
+    add_output_arguments(parser, RESULTS)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from bench.run import environment, recreate_database
+    from bench.run import bench_database, migrate, recreate_database, results_header
 
-    database_url = os.environ.get("BENCH_MM_DATABASE_URL") or DEFAULT_DATABASE_URL
-    db_name = urlsplit(database_url).path.lstrip("/")
+    database_url, db_name = bench_database("BENCH_MM_DATABASE_URL", DEFAULT_DATABASE_URL)
     _log(f"recreating database {db_name}")
     pg_version = recreate_database(database_url)
     os.environ.update(
@@ -313,26 +299,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
 
     import django
-    from django.core.management import call_command
 
     django.setup()
-    started = time.perf_counter()
-    _log("migrating")
-    call_command("migrate", verbosity=0, interactive=False)
-    migrate_s = round(time.perf_counter() - started, 2)
+    migrate_s = migrate(_log)
     _log(f"seeding {args.opportunities:,} open opportunities")
     seeded = seed(args.opportunities, rng=random.Random(args.seed))
     _log(f"seeded: {seeded}")
     need = make_need()
     _log(f"timing: {args.warmup} warm-up + {args.repeats} rounds per case, interleaved")
     measured = measure(need, repeats=args.repeats, warmup=args.warmup)
-    results = {
-        "benchmark": "matchmaking",
-        "question": "Suggestions for one need over 10,000 open opportunities, next to a bare SELECT of the "
-        "pre-filtered candidates in the same run",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "environment": environment(pg_version),
-        "config": {
+    results = results_header(
+        "matchmaking",
+        pg_version,
+        {
             "opportunities": args.opportunities,
             "repeats": args.repeats,
             "warmup": args.warmup,
@@ -340,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "database": db_name,
             "database_left_for_inspection": True,
         },
+        question="Suggestions for one need over 10,000 open opportunities, next to a bare SELECT of the "
+        "pre-filtered candidates in the same run",
+    ) | {
         "migrate_s": migrate_s,
         "seed": seeded,
         **measured,

@@ -40,14 +40,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from bench.load import progress_log
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "reports.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asfnet_bench_rp"
 PERIOD = (dt.date(2023, 1, 1), dt.date(2026, 12, 31))
-
-_STARTED = time.monotonic()
 
 HAND_SQL = """
 SELECT count(*),
@@ -79,8 +78,7 @@ SELECT count(*),
 """
 
 
-def _log(message: str) -> None:
-    print(f"[bench-rp {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
+_log = progress_log("bench-rp")
 
 
 def _proc_status_mib(field: str) -> float:
@@ -267,11 +265,12 @@ def child(run_id: int) -> int:
 
 # --- Main -----------------------------------------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    from bench.run import add_output_arguments
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.reports")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="participants (10000 100000)")
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds per size; the median is reported (3)")
-    parser.add_argument("--seed", type=int, default=2026, help="random seed of the data (2026)")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results (bench-results/reports.json)")
+    add_output_arguments(parser, RESULTS)
     parser.add_argument("--child-run", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -280,10 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child_run is not None:
         return child(args.child_run)
-    from bench.run import environment, recreate_database
+    from bench.run import bench_database, migrate, recreate_database, results_header
 
-    database_url = os.environ.get("BENCH_RP_DATABASE_URL") or DEFAULT_DATABASE_URL
-    db_name = urlsplit(database_url).path.lstrip("/")
+    database_url, db_name = bench_database("BENCH_RP_DATABASE_URL", DEFAULT_DATABASE_URL)
     _log(f"recreating database {db_name}")
     pg_version = recreate_database(database_url)
     env = {
@@ -305,19 +303,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
 
     import django
-    from django.core.management import call_command
 
     django.setup()
     began = time.perf_counter()
-    _log("migrating")
-    call_command("migrate", verbosity=0, interactive=False)
-    results: dict[str, Any] = {
-        "benchmark": "reports",
-        "question": "ESF+ report over 10,000 and 100,000 participants (+ outcomes): wall time next to a single "
+    migrate(_log)
+    results = results_header(
+        "reports",
+        pg_version,
+        {"sizes": args.sizes, "repeats": args.repeats, "seed": args.seed, "database": db_name},
+        question="ESF+ report over 10,000 and 100,000 participants (+ outcomes): wall time next to a single "
         "hand-written SQL aggregate over the same rows in the same run, and peak memory of the worker",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "environment": environment(pg_version),
-        "config": {"sizes": args.sizes, "repeats": args.repeats, "seed": args.seed, "database": db_name},
+    ) | {
         "period": [PERIOD[0].isoformat(), PERIOD[1].isoformat()],
         "hand_sql": " ".join(HAND_SQL.split()),
         "sizes": [],

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, parse_wrk
+from bench.load import CpuMeter, LoadResult, fetch, measured_python_load, parse_wrk, progress_log
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "directory.json"
@@ -68,11 +68,8 @@ def redis_url_with_db(url: str, db: int) -> str:
 
 
 # --- Django-side steps -------------------------------------------------------------------------------------
-_STARTED = time.monotonic()
 
-
-def _log(message: str) -> None:
-    print(f"[bench {time.monotonic() - _STARTED:6.1f} s] {message}", flush=True)
+_log = progress_log("bench")
 
 
 def recreate_database(database_url: str) -> str:
@@ -303,7 +300,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(*, env: dict[str, str], port: int, workers: int, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(*, env: dict[str, str], workers: int, log_path: Path, log: Any) -> tuple[subprocess.Popen, int]:
+    """gunicorn on a free port of 127.0.0.1 with the bench environment `env` (it keeps Django's default
+    connection pool); returns the process, once it answers /healthz, and its port."""
+    port = free_port()
+    server_env = {**os.environ, **env}
+    server_env.pop("DB_POOL", None)
+    log(f"starting gunicorn ({workers} sync workers) on 127.0.0.1:{port}")
     command = [
         sys.executable,
         "-m",
@@ -320,14 +323,14 @@ def start_gunicorn(*, env: dict[str, str], port: int, workers: int, log_path: Pa
         "--timeout",
         "60",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)  # noqa: S603
+    process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdin=subprocess.DEVNULL)  # noqa: S603
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited with {process.returncode}; see {log_path}")
         with contextlib.suppress(OSError):
             if fetch(port, "/healthz")[0] == 200:
-                return process
+                return process, port
         time.sleep(0.3)
     stop_process(process)
     raise SystemExit(f"gunicorn did not answer within 60 s; see {log_path}")
@@ -415,41 +418,93 @@ def table(results: list[LoadResult], *, client_column: bool = True) -> str:
     return "\n".join(lines)
 
 
+# --- Shared by the benchmarks (bench.run, bench.events, bench.matchmaking, bench.reports) ---------------------
+def add_load_arguments(parser: argparse.ArgumentParser, *, duration: int, per: str = "per URL") -> None:
+    """The options of a load run against gunicorn: its length, warm-up, connections and workers."""
+    parser.add_argument("--duration", type=int, default=duration, help=f"seconds of load {per} ({duration})")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL (2)")
+    parser.add_argument("--concurrency", type=int, default=10, help="concurrent connections (10)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, results: Path, *, seed: bool = True) -> None:
+    """`--seed` of the generated data (unless the benchmark's data is not random) and `--output`."""
+    if seed:
+        parser.add_argument("--seed", type=int, default=2026, help="random seed of the data (2026)")
+    parser.add_argument("--output", type=Path, default=results, help=f"JSON results ({results.relative_to(ROOT)})")
+
+
+def load_url(meter: CpuMeter, args: argparse.Namespace, *, name: str, port: int, path: str, log: Any) -> LoadResult:
+    """One URL under the Python load client, with the options of `add_load_arguments`."""
+    return measured_python_load(
+        meter,
+        name=name,
+        port=port,
+        path=path,
+        duration=args.duration,
+        warmup=args.warmup,
+        concurrency=args.concurrency,
+        log=log,
+    )
+
+
+def bench_database(variable: str, default: str) -> tuple[str, str]:
+    """The benchmark's database URL (environment `variable`, else `default`) and its database name."""
+    database_url = os.environ.get(variable) or default
+    return database_url, urlsplit(database_url).path.lstrip("/")
+
+
+def migrate(log: Any) -> float:
+    """Create the schema in the fresh bench database; returns the seconds it took."""
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    log("migrating")
+    call_command("migrate", verbosity=0, interactive=False)
+    return round(time.perf_counter() - started, 2)
+
+
+def results_header(benchmark: str, pg_version: str, config: dict[str, Any], question: str = "") -> dict[str, Any]:
+    """The start of every results file: what was measured, when, where and with which settings."""
+    return {
+        "benchmark": benchmark,
+        **({"question": question} if question else {}),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "environment": environment(pg_version),
+        "config": config,
+    }
+
+
 # --- Main --------------------------------------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.run")
     parser.add_argument("--organisations", type=int, default=10_000, help="organisations to seed (10000)")
     parser.add_argument("--import-rows", type=int, default=10_000, help="rows in the import file (10000)")
-    parser.add_argument("--duration", type=int, default=15, help="seconds of load per URL and client (15)")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL (2)")
-    parser.add_argument("--concurrency", type=int, default=10, help="concurrent connections (10)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    add_load_arguments(parser, duration=15, per="per URL and client")
     parser.add_argument("--no-wrk", action="store_true", help="skip wrk even when it is installed")
     parser.add_argument(
         "--import-update",
         action="store_true",
         help="also time importing the same file again with changed values (10,000 updates; minutes)",
     )
-    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results ({RESULTS.relative_to(ROOT)})")
+    add_output_arguments(parser, RESULTS, seed=False)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    database_url, db_name = bench_database("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
-    db_name = urlsplit(database_url).path.lstrip("/")
     began = time.perf_counter()
     pg_version, env, redis_dbs = start_bench(database_url, redis_url, log=_log)
 
     import redis
     from django.core.management import call_command
 
-    results: dict[str, Any] = {
-        "benchmark": "directory",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "environment": environment(pg_version),
-        "config": {
+    results = results_header(
+        "directory",
+        pg_version,
+        {
             "organisations": args.organisations,
             "import_rows": args.import_rows,
             "duration_s": args.duration,
@@ -461,11 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "database_left_for_inspection": True,
             "import_update": args.import_update,
         },
-    }
-    started = time.perf_counter()
-    _log("migrating")
-    call_command("migrate", verbosity=0, interactive=False)
-    results["migrate_s"] = round(time.perf_counter() - started, 2)
+    )
+    results["migrate_s"] = migrate(_log)
 
     from directory.factories import organisation_rows
 
@@ -492,26 +544,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_path = args.output.parent / "gunicorn-directory.log"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        port = free_port()
-        server_env = {**os.environ, **env}
-        server_env.pop("DB_POOL", None)
-        _log(f"starting gunicorn ({args.workers} sync workers) on 127.0.0.1:{port}")
-        server = start_gunicorn(env=server_env, port=port, workers=args.workers, log_path=log_path)
+        server, port = start_gunicorn(env=env, workers=args.workers, log_path=log_path, log=_log)
         check_pages(port, endpoints, expected)
         meter = CpuMeter(server.pid, db_name)
         for name, path in endpoints:
-            load_results.append(
-                measured_python_load(
-                    meter,
-                    name=name,
-                    port=port,
-                    path=path,
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    concurrency=args.concurrency,
-                    log=_log,
-                )
-            )
+            load_results.append(load_url(meter, args, name=name, port=port, path=path, log=_log))
             if not args.no_wrk:
                 _log(f"{name}: wrk, {args.concurrency} connections, {args.duration} s")
                 load_before = os.getloadavg()[0]

@@ -9,6 +9,7 @@ from django.contrib import admin
 from directory.access import is_coordinator
 from kernel.audit import audit_log
 from matchmaking.models import FundedProject, LabourMarketEvent, Match, Need, Opportunity, Participant
+from matchmaking.participants.forms import NeedForm
 
 
 class CoordinatorAdmin(admin.ModelAdmin):
@@ -66,28 +67,7 @@ class ParticipantAdmin(CoordinatorAdmin):
     list_filter = ["project"]
     search_fields = ["code"]
     list_select_related = ["project", "raised_by_organisation"]
-    fields = [
-        "code",
-        "project",
-        "raised_by_organisation",
-        "raised_by",
-        "gender",
-        "birth_date",
-        "entry_date",
-        "exit_date",
-        "status_at_entry",
-        "unemployed_months",
-        "isced",
-        "municipality",
-        "disability",
-        "third_country_national",
-        "foreign_background",
-        "minority",
-        "homeless",
-        "rural",
-        "consent_date",
-        "consent_scope",
-    ]
+    # No `fields`: the form lists every editable field of the model, in the model's order (the one place it is kept).
     readonly_fields = ["raised_by"]
     raw_id_fields = ["raised_by_organisation"]
     inlines = [LabourMarketEventInline]
@@ -114,22 +94,8 @@ class NeedAdmin(CoordinatorAdmin):
     list_filter = ["status"]
     search_fields = ["participant__code"]
     list_select_related = ["participant"]
-    fields = [
-        "participant",
-        "status",
-        "occupation_codes",
-        "services",
-        "hours_per_week",
-        "times",
-        "municipality",
-        "travel_km",
-        "adaptations",
-        "supervisor_needed",
-        "language",
-        "earliest_start",
-        "free_text",
-        "created_by",
-    ]
+    # The officer's form, with whose need it is, where it stands and who wrote it.
+    fields = ["participant", "status", *NeedForm.Meta.fields, "created_by"]
     readonly_fields = ["created_by"]
     raw_id_fields = ["participant"]
     filter_horizontal = ["services"]
@@ -141,26 +107,7 @@ class OpportunityAdmin(CoordinatorAdmin):
     list_filter = ["type", "published", "municipality"]
     search_fields = ["title", "organisation__name"]
     list_select_related = ["organisation"]
-    fields = [
-        "organisation",
-        "type",
-        "title",
-        "description",
-        "service",
-        "occupation_code",
-        "municipality",
-        "hours_per_week_min",
-        "hours_per_week_max",
-        "times",
-        "places_total",
-        "places_available",
-        "adaptations",
-        "supervisor_available",
-        "starts_on",
-        "ends_on",
-        "published",
-        "refreshed_at",
-    ]
+    # No `fields`: the form lists every editable field of the model, in the model's order (the one place it is kept).
     raw_id_fields = ["organisation"]
 
 

@@ -203,7 +203,8 @@ def points(need: Need, opportunity: Opportunity, need_service_ids: set[int]) -> 
     return total
 
 
-_SCORED_FIELDS = (
+# The columns score() reads: suggestions() loads only these; the benchmark (bench/matchmaking.py) selects the same.
+SCORED_FIELDS = (
     "id",
     "municipality",
     "service_id",
@@ -221,7 +222,7 @@ def suggestions(need: Need, *, limit: int = 20, opportunities: QuerySet[Opportun
     """Ranked suggestions for a need: highest score first, ties by the opportunity's id (deterministic).
     Every candidate is scored with numbers only; reasons are written for the `limit` best."""
     service_ids = {s.pk for s in need.services.all()}
-    lean = candidates(need, opportunities).select_related(None).only(*_SCORED_FIELDS).order_by()
+    lean = candidates(need, opportunities).select_related(None).only(*SCORED_FIELDS).order_by()
     ranked = sorted(
         ((points(need, o, service_ids), o.pk) for o in lean.iterator(chunk_size=2000)),
         key=lambda item: (-item[0], item[1]),

@@ -22,10 +22,12 @@ import io
 import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -56,241 +58,110 @@ def _write_csv(archive: zipfile.ZipFile, name: str, header: list[str], rows: Ite
     return count
 
 
-def _organisations() -> Iterable[list[Any]]:
-    queryset = Organisation.objects.order_by("name", "pk")
-    for o in queryset.iterator(chunk_size=2000):
-        yield [
-            o.code,
-            o.name,
-            o.legal_name,
-            o.orgnr_display,
-            o.kind,
-            o.kommunkod,
-            o.street_address,
-            o.postal_code,
-            o.city,
-            o.website,
-            o.email,
-            o.phone,
-            o.employees,
-            o.takes_placements,
-            o.placement_capacity,
-            o.published,
-            o.confirmed_at,
-            o.verified_at,
-            o.created_at,
-        ]
+Column = str | tuple[str, str] | tuple[str, Callable[[Any], Any]]
 
 
-ORGANISATION_HEADER = [
-    "id",
-    "name",
-    "legal_name",
-    "orgnr",
-    "kind",
-    "kommunkod",
-    "street_address",
-    "postal_code",
-    "city",
-    "website",
-    "email",
-    "phone",
-    "employees",
-    "takes_placements",
-    "placement_capacity",
-    "published",
-    "confirmed_at",
-    "verified_at",
-    "created_at",
-]
+@dataclass(frozen=True)
+class Table:
+    """One CSV of the package: its rows (`queryset`, read in chunks) and its columns, each a header with the value
+    under it — a name (header and attribute are the same), (header, dotted attribute) or (header, function)."""
+
+    name: str
+    queryset: Callable[[], QuerySet[Any]]
+    columns: list[Column]
+    chunk_size: int = 1000
+
+    def header(self) -> list[str]:
+        return [column if isinstance(column, str) else column[0] for column in self.columns]
+
+    def rows(self) -> Iterator[list[Any]]:
+        getters = [_getter(column) for column in self.columns]
+        for obj in self.queryset().iterator(chunk_size=self.chunk_size):
+            yield [get(obj) for get in getters]
 
 
-def _memberships() -> Iterable[list[Any]]:
-    queryset = (
-        Membership.objects.select_related("organisation")
-        .order_by("organisation__name", "role", "created_at")
-        .values_list("organisation__code", "organisation__name", "role", "created_at")
-    )
-    for row in queryset.iterator(chunk_size=2000):
-        yield list(row)
+def _getter(column: Column) -> Callable[[Any], Any]:
+    if isinstance(column, str):
+        return attrgetter(column)
+    _header, value = column
+    return attrgetter(value) if isinstance(value, str) else value
 
 
-def _projects() -> Iterable[list[Any]]:
-    for p in FundedProject.objects.select_related("owner").order_by("diarienummer").iterator():
-        yield [
-            p.code,
-            p.diarienummer,
-            p.name,
-            p.owner.orgnr_display if p.owner else "",
-            p.owner.name if p.owner else "",
-            p.starts_on,
-            p.ends_on,
-            p.programme_area,
-            p.objective,
-        ]
+def _owner(attribute: str) -> Callable[[FundedProject], Any]:
+    return lambda p: getattr(p.owner, attribute) if p.owner else ""
 
 
-def _events() -> Iterable[list[Any]]:
-    queryset = (
-        Event.objects.select_related("organiser")
-        .annotate(
-            registered=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED)),
-            attended=Count("registrations", filter=Q(registrations__attendance=Attendance.PRESENT)),
-        )
-        .order_by("start", "pk")
-    )
-    for e in queryset.iterator(chunk_size=1000):
-        yield [
-            e.code,
-            e.organiser.code,
-            e.organiser.name,
-            e.kind,
-            e.status,
-            e.audience,
-            e.title_sv,
-            e.title_en,
-            e.description_sv,
-            e.description_en,
-            e.start,
-            e.end,
-            e.place_name,
-            e.street_address,
-            e.kommunkod,
-            e.venue_accessibility,
-            e.capacity,
-            e.registered,
-            e.attended,
-        ]
+def _sorted_parties(a: Agreement) -> list[Organisation]:
+    return sorted(a.parties.all(), key=lambda o: o.name)
 
 
-def _opportunities() -> Iterable[list[Any]]:
-    queryset = Opportunity.objects.select_related("organisation", "service").order_by("organisation__name", "pk")
-    for o in queryset.iterator(chunk_size=1000):
-        yield [
-            o.code,
-            o.organisation.code,
-            o.organisation.name,
-            o.type,
-            o.title,
-            o.description,
-            o.service.slug if o.service_id else "",
-            o.occupation_code,
-            o.municipality,
-            o.hours_per_week_min,
-            o.hours_per_week_max,
-            o.places_total,
-            o.places_available,
-            o.supervisor_available,
-            o.starts_on,
-            o.ends_on,
-            o.published,
-            o.refreshed_at,
-        ]
-
-
-def _partner_requests() -> Iterable[list[Any]]:
-    queryset = (
-        PartnerRequest.objects.select_related("organisation", "service")
-        .annotate(interested=Count("responses", filter=Q(responses__answer=PartnerAnswer.INTERESTED)))
-        .order_by("created_at", "pk")
-    )
-    for r in queryset.iterator(chunk_size=1000):
-        yield [
-            r.code,
-            r.organisation.code,
-            r.organisation.name,
-            r.title,
-            r.description,
-            r.service.slug,
-            r.municipality,
-            r.needed_by,
-            r.reserved_for_asf,
-            r.status,
-            r.interested,
-            r.created_at,
-        ]
-
-
-def _agreements() -> Iterable[list[Any]]:
-    queryset = Agreement.objects.prefetch_related("parties").annotate(documents_count=Count("documents"))
-    for a in queryset.order_by("starts_on", "pk").iterator(chunk_size=500):
-        parties = sorted(a.parties.all(), key=lambda o: o.name)
-        yield [
-            a.code,
-            a.kind,
-            a.title,
-            ";".join(o.name for o in parties),
-            ";".join(o.orgnr_display for o in parties),
-            a.starts_on,
-            a.ends_on,
-            a.value_sek,
-            a.note,
-            a.documents_count,
-        ]
-
-
-def _support_records() -> Iterable[list[Any]]:
-    queryset = SupportRecord.objects.select_related("project", "organisation").order_by("date", "pk")
-    for s in queryset.iterator(chunk_size=2000):
-        yield [
-            s.code,
-            s.project.diarienummer,
-            s.organisation.code,
-            s.organisation.name,
-            s.organisation.orgnr_display,
-            s.date,
-            s.kind,
-            s.direct,
-            s.direct and s.kind not in NOT_SUPPORT,
-            s.note,
-        ]
-
-
-def _report_runs() -> Iterable[list[Any]]:
-    queryset = ReportRun.objects.select_related("project").prefetch_related("files").order_by("created_at", "pk")
-    for r in queryset.iterator(chunk_size=500):
-        yield [
-            r.code,
-            r.kind,
-            r.project.diarienummer if r.project else "",
-            r.period_from,
-            r.period_to,
-            r.suppress_small_cells,
-            r.scheduled,
-            r.status,
-            r.created_at,
-            r.started_at,
-            r.finished_at,
-            r.attempts,
-            ";".join(sorted(f.format for f in r.files.all())),
-            r.error,
-        ]
-
-
-TABLES: list[tuple[str, list[str], Callable[[], Iterable[list[Any]]]]] = [
-    ("organisations.csv", ORGANISATION_HEADER, _organisations),
-    ("memberships.csv", ["organisation_id", "organisation", "role", "since"], _memberships),
-    (
-        "funded_projects.csv",
+TABLES: list[Table] = [
+    Table(
+        "organisations.csv",
+        lambda: Organisation.objects.order_by("name", "pk"),
         [
-            "id",
+            ("id", "code"),
+            "name",
+            "legal_name",
+            ("orgnr", "orgnr_display"),
+            "kind",
+            "kommunkod",
+            "street_address",
+            "postal_code",
+            "city",
+            "website",
+            "email",
+            "phone",
+            "employees",
+            "takes_placements",
+            "placement_capacity",
+            "published",
+            "confirmed_at",
+            "verified_at",
+            "created_at",
+        ],
+        chunk_size=2000,
+    ),
+    Table(
+        "memberships.csv",
+        lambda: Membership.objects.select_related("organisation").order_by("organisation__name", "role", "created_at"),
+        [
+            ("organisation_id", "organisation.code"),
+            ("organisation", "organisation.name"),
+            "role",
+            ("since", "created_at"),
+        ],
+        chunk_size=2000,
+    ),
+    Table(
+        "funded_projects.csv",
+        lambda: FundedProject.objects.select_related("owner").order_by("diarienummer"),
+        [
+            ("id", "code"),
             "diarienummer",
             "name",
-            "owner_orgnr",
-            "owner",
+            ("owner_orgnr", _owner("orgnr_display")),
+            ("owner", _owner("name")),
             "starts_on",
             "ends_on",
             "programme_area",
             "objective",
         ],
-        _projects,
     ),
-    (
+    Table(
         "events.csv",
+        lambda: (
+            Event.objects.select_related("organiser")
+            .annotate(
+                registered=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED)),
+                attended=Count("registrations", filter=Q(registrations__attendance=Attendance.PRESENT)),
+            )
+            .order_by("start", "pk")
+        ),
         [
-            "id",
-            "organiser_id",
-            "organiser",
+            ("id", "code"),
+            ("organiser_id", "organiser.code"),
+            ("organiser", "organiser.name"),
             "kind",
             "status",
             "audience",
@@ -308,18 +179,18 @@ TABLES: list[tuple[str, list[str], Callable[[], Iterable[list[Any]]]]] = [
             "registered",
             "attended",
         ],
-        _events,
     ),
-    (
+    Table(
         "opportunities.csv",
+        lambda: Opportunity.objects.select_related("organisation", "service").order_by("organisation__name", "pk"),
         [
-            "id",
-            "organisation_id",
-            "organisation",
+            ("id", "code"),
+            ("organisation_id", "organisation.code"),
+            ("organisation", "organisation.name"),
             "type",
             "title",
             "description",
-            "service",
+            ("service", lambda o: o.service.slug if o.service_id else ""),
             "occupation_code",
             "municipality",
             "hours_per_week_min",
@@ -332,17 +203,21 @@ TABLES: list[tuple[str, list[str], Callable[[], Iterable[list[Any]]]]] = [
             "published",
             "refreshed_at",
         ],
-        _opportunities,
     ),
-    (
+    Table(
         "partner_requests.csv",
+        lambda: (
+            PartnerRequest.objects.select_related("organisation", "service")
+            .annotate(interested=Count("responses", filter=Q(responses__answer=PartnerAnswer.INTERESTED)))
+            .order_by("created_at", "pk")
+        ),
         [
-            "id",
-            "organisation_id",
-            "organisation",
+            ("id", "code"),
+            ("organisation_id", "organisation.code"),
+            ("organisation", "organisation.name"),
             "title",
             "description",
-            "service",
+            ("service", "service.slug"),
             "municipality",
             "needed_by",
             "reserved_for_asf",
@@ -350,48 +225,65 @@ TABLES: list[tuple[str, list[str], Callable[[], Iterable[list[Any]]]]] = [
             "interested",
             "created_at",
         ],
-        _partner_requests,
     ),
-    (
+    Table(
         "agreements.csv",
-        ["id", "kind", "title", "parties", "party_orgnrs", "starts_on", "ends_on", "value_sek", "note", "documents"],
-        _agreements,
-    ),
-    (
-        "support_records.csv",
+        lambda: (
+            Agreement.objects.prefetch_related("parties")
+            .annotate(documents_count=Count("documents"))
+            .order_by("starts_on", "pk")
+        ),
         [
-            "id",
-            "project",
-            "organisation_id",
-            "organisation",
-            "orgnr",
+            ("id", "code"),
+            "kind",
+            "title",
+            ("parties", lambda a: ";".join(o.name for o in _sorted_parties(a))),
+            ("party_orgnrs", lambda a: ";".join(o.orgnr_display for o in _sorted_parties(a))),
+            "starts_on",
+            "ends_on",
+            "value_sek",
+            "note",
+            ("documents", "documents_count"),
+        ],
+        chunk_size=500,
+    ),
+    Table(
+        "support_records.csv",
+        lambda: SupportRecord.objects.select_related("project", "organisation").order_by("date", "pk"),
+        [
+            ("id", "code"),
+            ("project", "project.diarienummer"),
+            ("organisation_id", "organisation.code"),
+            ("organisation", "organisation.name"),
+            ("orgnr", "organisation.orgnr_display"),
             "date",
             "kind",
             "direct",
-            "counts_as_support",
+            ("counts_as_support", lambda s: s.direct and s.kind not in NOT_SUPPORT),
             "note",
         ],
-        _support_records,
+        chunk_size=2000,
     ),
-    (
+    Table(
         "report_runs.csv",
+        lambda: ReportRun.objects.select_related("project").prefetch_related("files").order_by("created_at", "pk"),
         [
-            "id",
+            ("id", "code"),
             "kind",
-            "project",
+            ("project", lambda r: r.project.diarienummer if r.project else ""),
             "period_from",
             "period_to",
-            "small_cells_suppressed",
+            ("small_cells_suppressed", "suppress_small_cells"),
             "scheduled",
             "status",
             "created_at",
             "started_at",
             "finished_at",
             "attempts",
-            "files",
+            ("files", lambda r: ";".join(sorted(f.format for f in r.files.all()))),
             "error",
         ],
-        _report_runs,
+        chunk_size=500,
     ),
 ]
 
@@ -464,8 +356,8 @@ def build(run: ReportRun, progress: Progress | None = None) -> tuple[bytes, dict
                 archive.writestr(f"directory/{info.filename}", directory_package.read(info))
                 files[f"directory/{info.filename}"] = None
         step(25)
-        for index, (name, header, rows) in enumerate(TABLES):
-            files[name] = _write_csv(archive, name, header, rows())
+        for index, table in enumerate(TABLES):
+            files[table.name] = _write_csv(archive, table.name, table.header(), table.rows())
             step(25 + 50 * (index + 1) // len(TABLES))
         archive.writestr("report_results.json", _report_results())
         files["report_results.json"] = None

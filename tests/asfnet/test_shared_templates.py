@@ -1,6 +1,7 @@
 """The site's shared page parts, each in one place: the form and field templates every `{{ form }}` is drawn
 with (kernel.forms.FormRenderer), the page links of a list (kernel.pagination), a table's header row
-(`{% table_head %}`), and the layout of the error pages."""
+(`{% table_head %}`), a table or the sentence that says it is empty (`{% data_table %}`), and the layout of
+the error pages."""
 
 from __future__ import annotations
 
@@ -70,6 +71,30 @@ def test_table_head_writes_one_column_header_per_label():
         html = Template('{% load asfnet_tags %}{% table_head _("Name") "Saved" %}').render(Context())
     assert html.count('<th scope="col">') == 2
     assert '<th scope="col">Name</th>' in html
+
+
+_TABLE = (
+    '{% load asfnet_tags %}{% data_table rows _("Name") caption=_("Things") empty=_("Nothing yet.") '
+    'actions=_("Actions") scroll=True %}{% for r in rows %}<tr><th scope="row">{{ r }}</th></tr>{% endfor %}'
+    "{% enddata_table %}"
+)
+
+
+def test_data_table_draws_caption_headers_and_rows():
+    with translation.override("en"):
+        html = Template(_TABLE).render(Context({"rows": ["<b>Ada</b>", "Bo"]}))
+    assert '<div class="table-scroll">' in html
+    assert '<caption class="visually-hidden">Things</caption>' in html
+    assert '<th scope="col">Name</th><th scope="col"><span class="visually-hidden">Actions</span></th>' in html
+    assert '<th scope="row">&lt;b&gt;Ada&lt;/b&gt;</th>' in html  # the rows stay escaped
+    assert "Nothing yet." not in html
+
+
+def test_data_table_without_rows_says_so_and_draws_no_table():
+    with translation.override("en"):
+        html = Template(_TABLE).render(Context({"rows": []}))
+    assert "<table" not in html
+    assert "<p>Nothing yet.</p>" in html
 
 
 @pytest.mark.django_db

@@ -3,6 +3,9 @@ from __future__ import annotations
 from celery import shared_task
 
 from kernel.audit import audit_log
+from kernel.mail import flush_outbox
+from kernel.mail import send_queued_email as send_queued_email  # the delivery task, found by autodiscovery here
+from kernel.queue import flush
 
 
 @shared_task(ignore_result=False)
@@ -21,26 +24,10 @@ def record_canary(note: str) -> None:
 def flush_pending_tasks() -> int:
     """Every minute (settings.CELERY_BEAT_SCHEDULE): publish the tasks whose enqueue failed while the
     broker was down (kernel/queue.py)."""
-    from kernel.queue import flush
-
     return flush()
-
-
-@shared_task(bind=True, max_retries=None, recovered_by_sweeper=True)
-def send_queued_email(self, outbox_id: int) -> None:
-    """Deliver one outbox e-mail; on an SMTP/network error retry with backoff (kernel/mail.py bounds the
-    attempts). Run eagerly (embedded default) a failed attempt is not retried in the request: the row stays
-    queued."""
-    from kernel.mail import deliver_outbox_email
-
-    delay = deliver_outbox_email(outbox_id=outbox_id)
-    if delay is not None and not self.request.is_eager:
-        raise self.retry(countdown=delay)
 
 
 @shared_task
 def flush_email_outbox() -> int:
     """Beat: enqueue outbox e-mails whose task never ran (the broker was down) and purge old failed ones."""
-    from kernel.mail import flush_outbox
-
     return flush_outbox()

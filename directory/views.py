@@ -16,7 +16,7 @@ from directory.access import can_edit_organisation, can_manage_members, organisa
 from directory.adapters import INVITATION_SESSION_KEY
 from directory.filters import SORTS
 from directory.forms import InvitationForm, OrganisationForm
-from directory.models import Membership, Municipality
+from directory.models import Membership
 from directory.panels import render_profile_panels
 
 PAGE_SIZE = 25
@@ -28,15 +28,13 @@ def index(request: HttpRequest) -> HttpResponse:
     /directory/?q=<text>&kind=<kind>&municipality=<kommunkod>&service=<slug>&page=<n> (facets repeatable).
     With HTMX only the results region is re-rendered; without JavaScript the form submits normally."""
     result = selectors.organisation_search(user=request.user, params=request.GET)
-    page = Paginator(result.organisations, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(result.organisations.select_related("kommunkod"), PAGE_SIZE).get_page(request.GET.get("page"))
     prefetch_related_objects(page.object_list, "services")
-    municipalities = dict(Municipality.objects.values_list("code", "name"))
     context = {
         "result": result,
         "page": page,
         "query": result.query,
         "sorts": SORTS,
-        "municipality_names": municipalities,
         "page_query": _query_without_page(request),
     }
     template = "directory/_results.html" if request.htmx else "directory/index.html"

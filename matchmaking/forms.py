@@ -15,8 +15,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.forms import MunicipalityChoiceField
-from directory.models import Municipality, Organisation, ServiceCategory
+from directory.forms import MunicipalityField
+from directory.models import Organisation, ServiceCategory
 from matchmaking.models import (
     Adaptation,
     FundedProject,
@@ -54,13 +54,6 @@ class ParsingModelForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
 
 
-def _municipality_choices(current: str = "") -> list[tuple[str, str]]:
-    choices = [("", "---------"), *Municipality.objects.values_list("code", "name")]
-    if current and current not in {code for code, _name in choices}:
-        choices.append((current, current))
-    return choices
-
-
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -87,7 +80,7 @@ PARTICIPANT_FIELDS = [
 class ParticipantForm(ParsingModelForm):
     """ESF+ data of a participant (shared/esf-indicators.md). The code is generated; there is no name."""
 
-    municipality = MunicipalityChoiceField(label=_("Municipality of residence"), choices=[])
+    municipality = MunicipalityField(label=_("Municipality of residence"))
 
     class Meta:
         model = Participant
@@ -100,7 +93,6 @@ class ParticipantForm(ParsingModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].choices = _municipality_choices(getattr(self.instance, "municipality", ""))
         self.fields["consent_date"].required = True
 
 
@@ -174,7 +166,7 @@ class NeedForm(ParsingModelForm):
     adaptations = forms.MultipleChoiceField(
         label=_("Adaptations needed"), choices=Adaptation.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    municipality = MunicipalityChoiceField(label=_("Municipality"), choices=[])
+    municipality = MunicipalityField(label=_("Municipality"))
 
     class Meta:
         model = Need
@@ -204,9 +196,8 @@ class NeedForm(ParsingModelForm):
         super().__init__(*args, **kwargs)
         self.fields["occupation_codes"].choices = occupation_choices()
         self.fields["services"].queryset = ServiceCategory.objects.filter(active=True)
-        self.fields["municipality"].choices = _municipality_choices()
         if participant is not None and not self.is_bound:
-            self.initial.setdefault("municipality", participant.municipality)
+            self.initial.setdefault("municipality", participant.municipality_id)
             self.initial.setdefault("earliest_start", timezone.localdate())
 
     def data_for_service(self) -> dict[str, Any]:
@@ -246,7 +237,7 @@ class OpportunityForm(ParsingModelForm):
     adaptations = forms.MultipleChoiceField(
         label=_("Adaptations offered"), choices=Adaptation.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    municipality = MunicipalityChoiceField(label=_("Municipality"), choices=[])
+    municipality = MunicipalityField(label=_("Municipality"))
     places_total = forms.IntegerField(label=_("Places"), min_value=1, max_value=500)
 
     class Meta:
@@ -265,7 +256,6 @@ class OpportunityForm(ParsingModelForm):
         if current and current not in {code for code, _label in choices}:
             choices.append((current, current))
         self.fields["occupation_code"].choices = choices
-        self.fields["municipality"].choices = _municipality_choices(self.instance.municipality or "")
         service = self.instance.service_id if self.instance.pk else None
         self.fields["service"].queryset = ServiceCategory.objects.filter(Q(active=True) | Q(pk=service))
 

@@ -33,7 +33,6 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "page_query": query_without_page(request, ("type", "municipality", "service")),
-        "municipality_names": dict(filterset.filters["municipality"].extra["choices"]),
     }
     return render(request, "matchmaking/opportunity_list.html", context)
 

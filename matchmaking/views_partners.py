@@ -63,7 +63,7 @@ def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form
         "partner_request": partner_request,
         "manage": manage,
         "is_open": partner_request.status == PartnerRequestStatus.OPEN,
-        "municipality_name": partners.municipality_name(partner_request.municipality),
+        "municipality_name": partner_request.municipality.name if partner_request.municipality_id else "",
     }
     if manage:
         suggested = partners.suggestions(partner_request)
@@ -143,7 +143,6 @@ def reserved_asf(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "organisations": organisations,
-            "municipality_names": partners.municipality_names(),
             "query": request.GET.urlencode(),
         },
     )

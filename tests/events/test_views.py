@@ -31,7 +31,7 @@ from events.models import (
 from events.tasks import send_registration_email
 from kernel.identifiers import normalise_orgnr
 from kernel.models import AuditLog
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, by_code
 from tests.personnummer import SWEDISH_MESSAGE, WRITINGS
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -70,7 +70,7 @@ def make_event(
         status=status,
         audience=audience,
         capacity=capacity,
-        **extra,
+        **by_code(extra),
     )
     event.full_clean()
     event.save()
@@ -158,7 +158,7 @@ def _form_data(event: Event, **changes) -> dict:
         "end": local["end"].strftime("%Y-%m-%dT%H:%M"),
         "place_name": event.place_name,
         "street_address": event.street_address,
-        "kommunkod": event.kommunkod,
+        "kommunkod": event.kommunkod_id or "",
         "venue_accessibility": event.venue_accessibility,
         "online_url": event.online_url,
         "audience": event.audience,

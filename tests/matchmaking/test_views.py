@@ -30,6 +30,7 @@ from matchmaking.models import (
     Participant,
     Weekday,
 )
+from tests.factories import by_code
 from tests.personnummer import SWEDISH_MESSAGE, WRITINGS
 
 TODAY = timezone.localdate()
@@ -68,7 +69,10 @@ def make_participant(world, project, *, code: str, officer=None, organisation=No
     }
     fields.update(data)
     return services.participant_create(
-        actor=officer or world.officer_x, project=project, organisation=organisation or world.muni_x, data=fields
+        actor=officer or world.officer_x,
+        project=project,
+        organisation=organisation or world.muni_x,
+        data=by_code(fields),
     )
 
 
@@ -84,7 +88,7 @@ def make_need(actor, participant, **data) -> Need:
         "free_text": FREE_TEXT,
     }
     fields.update(data)
-    return services.need_create(actor=actor, participant=participant, data=fields)
+    return services.need_create(actor=actor, participant=participant, data=by_code(fields))
 
 
 def make_opportunity(world, org=None, **data) -> Opportunity:
@@ -101,7 +105,7 @@ def make_opportunity(world, org=None, **data) -> Opportunity:
         "starts_on": TODAY,
     }
     fields.update(data)
-    return services.opportunity_create(actor=world.coordinator, organisation=org or world.org_a, data=fields)
+    return services.opportunity_create(actor=world.coordinator, organisation=org or world.org_a, data=by_code(fields))
 
 
 @pytest.fixture
@@ -614,7 +618,7 @@ def test_a_personnummer_in_a_need_is_refused_and_nothing_is_saved(client, world,
         ({"status_at_entry": "inactive"}, "Months of unemployment apply only to people unemployed at entry."),
         ({"unemployed_months": ""}, "Give the number of months of unemployment."),
         ({"birth_date": "2025-06-01"}, "The date of birth must be before the entry date."),
-        ({"municipality": "0180"}, ""),
+        ({"municipality": "9999"}, "“9999” is not a Swedish municipality code."),
         ({"birth_date": "not a date"}, "Enter a valid date."),
         ({"unemployed_months": "-5"}, ""),
         ({"gender": "other"}, ""),

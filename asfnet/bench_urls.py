@@ -32,7 +32,7 @@ LIST_TEMPLATE = engines["django"].from_string(
 <thead><tr><th scope="col">name</th><th scope="col">kind</th><th scope="col">kommunkod</th>
 <th scope="col">city</th></tr></thead>
 <tbody>{% for org in organisations %}
-<tr><td>{{ org.name }}</td><td>{{ org.get_kind_display }}</td><td>{{ org.kommunkod }}</td>
+<tr><td>{{ org.name }}</td><td>{{ org.get_kind_display }}</td><td>{{ org.kommunkod_id }}</td>
 <td>{{ org.city }}</td></tr>{% endfor %}
 </tbody></table></main></body></html>
 """
@@ -40,6 +40,9 @@ LIST_TEMPLATE = engines["django"].from_string(
 
 
 class BenchOrganisationFilter(django_filters.FilterSet):
+    # By code, without the select's query of the municipality reference (the foreign key's default filter).
+    kommunkod = django_filters.CharFilter(field_name="kommunkod_id")
+
     class Meta:
         model = Organisation
         fields = ["kind", "kommunkod"]

@@ -77,7 +77,8 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
     from kernel.models import User
 
     started = time.perf_counter()
-    municipalities = list(Municipality.objects.values_list("code", flat=True))
+    # Norrbotten's municipalities (county 25), as before the reference held all of Sweden's.
+    municipalities = list(Municipality.objects.filter(county_code="25").values_list("code", flat=True))
     weights = [MUNICIPALITY_WEIGHTS.get(code, 1) for code in municipalities]
     kinds = [OrganisationKind.ASF] * 6 + [OrganisationKind.MUNICIPALITY, OrganisationKind.BUSINESS]
     orgs = [

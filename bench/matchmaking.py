@@ -115,7 +115,7 @@ def seed(count: int, *, rng: random.Random) -> dict[str, Any]:
         Organisation.objects.bulk_create(organisations, batch_size=2000)
         hosts: dict[str, list[Any]] = {}
         for org in organisations:
-            hosts.setdefault(org.kommunkod, []).append(org)
+            hosts.setdefault(org.kommunkod_id, []).append(org)
         opportunities = []
         for i in range(count):
             municipality = rng.choices(codes, weights)[0]
@@ -233,7 +233,7 @@ def measure(need: Any, *, repeats: int, warmup: int) -> dict[str, Any]:
         values["x_bare_select_p50"] = round(values["p50_ms"] / floor, 2) if floor else None
     return {
         "candidates_after_prefilter": count,
-        "reachable_municipalities": scoring.reachable_municipalities(need.municipality, need.travel_km),
+        "reachable_municipalities": scoring.reachable_municipalities(need.municipality_id, need.travel_km),
         "top_score": top[0].score if top else None,
         "top_reasons": [r.text for r in top[0].reasons] if top else [],
         "query_plan": plan,

@@ -107,7 +107,8 @@ def setup_project() -> tuple[Any, list[Any]]:
                 orgnr=make_orgnr("212", 100 + n),
                 kommunkod=m.code,
             )
-            for n, m in enumerate(Municipality.objects.all())
+            # Norrbotten's municipalities (county 25), as before the reference held all of Sweden's.
+            for n, m in enumerate(Municipality.objects.filter(county_code="25"))
         ]
     )
     return project, orgs
@@ -145,7 +146,7 @@ def seed_participants(project: Any, orgs: list[Any], *, start: int, count: int, 
                 minority=rng.random() < 0.05,
                 homeless=rng.random() < 0.03,
                 rural=rng.random() < 0.4,
-                municipality=org.kommunkod,
+                municipality_id=org.kommunkod_id,
             )
         )
     for sample in participants[:: max(1, count // 200)]:  # seed data is valid data: check a spread sample

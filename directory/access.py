@@ -114,7 +114,9 @@ def actor_for(user: AnyUser | None) -> Actor:
         organisation_ids=frozenset(m.organisation_id for m in memberships),
         admin_organisation_ids=frozenset(m.organisation_id for m in memberships if m.is_admin),
         officer_organisation_ids=frozenset(o.pk for o in officer),
-        officer_municipalities=frozenset(o.kommunkod for o in officer if o.kind == OrganisationKind.MUNICIPALITY),
+        officer_municipalities=frozenset(
+            o.kommunkod_id for o in officer if o.kind == OrganisationKind.MUNICIPALITY and o.kommunkod_id is not None
+        ),
         role=role,
         memberships=memberships,
     )

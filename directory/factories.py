@@ -210,6 +210,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organisation
         skip_postgeneration_save = True
+        # Municipalities are given by code (`kommunkod="2581"`); the model's foreign key takes it as kommunkod_id.
+        rename = {"kommunkod": "kommunkod_id"}
 
     name = factory.Sequence(lambda n: f"Organisation {n}")
     kind = OrganisationKind.ASF

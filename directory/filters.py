@@ -123,6 +123,6 @@ def search_ordered(queryset: QuerySet, sort: str) -> QuerySet:
 
 
 def load_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    municipalities = list(Municipality.objects.values_list("code", "name"))
+    municipalities = Municipality.objects.choices()
     services = [(s.slug, s.name) for s in ServiceCategory.objects.filter(active=True)]
     return municipalities, services

@@ -15,6 +15,7 @@ from directory.models import (
     Organisation,
     ServiceCategory,
     SupportOffered,
+    swedish_sort_key,
 )
 from kernel.identifiers import normalise_sni, validate_kommunkod
 
@@ -24,13 +25,53 @@ def _format_sni(code: str) -> str:
     return f"{code[:2]}.{code[2:]}" if len(code) > 2 else code
 
 
-class MunicipalityChoiceField(forms.ChoiceField):
-    """A municipality from the reference list; a value that is not even a kommunkod says so."""
+class _SwedishOrder(forms.models.ModelChoiceIterator):
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for municipality in self.queryset.in_swedish_order():
+            yield self.choice(municipality)
 
-    def validate(self, value: Any) -> None:
-        if value:
-            validate_kommunkod(value)
-        super().validate(value)
+
+class _ByCounty(forms.models.ModelChoiceIterator):
+    """Municipalities grouped by county (290 boxes in 21 groups), both in Swedish order."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        counties: dict[str, list[Any]] = {}
+        for municipality in self.queryset.in_swedish_order():
+            counties.setdefault(municipality.county_name, []).append(self.choice(municipality))
+        for county in sorted(counties, key=swedish_sort_key):
+            yield (county, counties[county])
+
+
+class MunicipalitiesField(forms.ModelMultipleChoiceField):
+    """Several municipalities, as tick boxes grouped by county."""
+
+    iterator = _ByCounty
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Municipality.objects.only("code", "name", "county_name"))
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(**kwargs)
+
+
+class MunicipalityField(forms.ModelChoiceField):
+    """A municipality from the reference (all of Sweden's), offered as a select in Swedish alphabetical order.
+    A value that is not four digits says so; four digits that are no municipality (`9999`) too."""
+
+    iterator = _SwedishOrder
+    default_error_messages = {
+        "invalid_choice": _("“%(value)s” is not a Swedish municipality code. Choose a municipality from the list."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Municipality.objects.only("code", "name"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not isinstance(value, Municipality):
+            validate_kommunkod(str(value))
+        return super().to_python(value)
 
 
 class OrganisationForm(forms.ModelForm):
@@ -39,19 +80,14 @@ class OrganisationForm(forms.ModelForm):
     the freshness and verification columns (mass assignment, docs/security-checks.md C15)."""
 
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https", max_length=200)
-    kommunkod = MunicipalityChoiceField(label=_("Municipality"), choices=[])
+    kommunkod = MunicipalityField(label=_("Municipality"))
     services = forms.ModelMultipleChoiceField(
         label=_("Services"),
         queryset=ServiceCategory.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    municipalities_served = forms.ModelMultipleChoiceField(
-        label=_("Municipalities served"),
-        queryset=Municipality.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    municipalities_served = MunicipalitiesField(label=_("Municipalities served"), required=False)
     support_offered = forms.MultipleChoiceField(
         label=_("Support offered"),
         choices=SupportOffered.choices,
@@ -142,11 +178,6 @@ class OrganisationForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         instance = self.instance
-        municipalities = list(Municipality.objects.values_list("code", "name"))
-        known = {code for code, _name in municipalities}
-        if instance.kommunkod and instance.kommunkod not in known:
-            municipalities.append((instance.kommunkod, instance.kommunkod))
-        self.fields["kommunkod"].choices = municipalities
         # Active services, plus any retired one the organisation still has (so saving does not drop it).
         selected = instance.services.values("pk") if instance.pk else ServiceCategory.objects.none().values("pk")
         self.fields["services"].queryset = ServiceCategory.objects.filter(Q(active=True) | Q(pk__in=selected))

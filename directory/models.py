@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 import uuid
 from typing import Any, Protocol
 
@@ -47,12 +48,44 @@ class OrganisationKind(models.TextChoices):
 OFFICER_KINDS = frozenset({OrganisationKind.MUNICIPALITY, OrganisationKind.AGENCY})
 
 
+# Swedish alphabetical order puts Å Ä Ö after Z (and Æ Ø with Ä Ö); other accents only break ties.
+_SWEDISH_LAST = str.maketrans({"å": "\x7b", "ä": "\x7c", "æ": "\x7c", "ö": "\x7d", "ø": "\x7d", "ü": "y"})
+
+
+def swedish_sort_key(text: str) -> tuple[str, str, str]:
+    """A sort key for Swedish alphabetical order (… X Y Z Å Ä Ö), as PostgreSQL's "sv-SE-x-icu" collation
+    orders names: letters first regardless of case and accents, then accents, then lower case before
+    upper. For short lists sorted in Python, so SQLite (`make run`) and PostgreSQL (default collation C) agree."""
+    folded = text.casefold().translate(_SWEDISH_LAST)
+    primary = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+    return primary, folded, text.swapcase()
+
+
+class MunicipalityQuerySet(models.QuerySet["Municipality"]):
+    def in_swedish_order(self) -> list[Municipality]:
+        """The municipalities sorted by name in Swedish order (290 rows: sorted in Python, the same on
+        every database)."""
+        return sorted(self, key=lambda m: swedish_sort_key(m.name))
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(kommunkod, name) pairs in Swedish order, for select boxes and filters: one query."""
+        return [(m.code, m.name) for m in self.only("code", "name").in_swedish_order()]
+
+
 class Municipality(models.Model):
-    """Reference data: kommunkod → name (directory/data/kommuner_norrbotten.csv, loaded by a migration)."""
+    """Reference data: all 290 Swedish municipalities, kommunkod → name and county (directory/data/kommuner.csv,
+    from Statistics Sweden; loaded by migrations 0003 and 0008). Every municipality field in asfnet is a
+    ForeignKey to this table, so a code that is not a municipality cannot be stored."""
 
     code = models.CharField(_("municipality code"), max_length=4, primary_key=True, validators=[validate_kommunkod])
     name = models.CharField(_("name"), max_length=100, validators=[refuse_personnummer])
+    county_code = models.CharField(
+        _("county code"), max_length=2, validators=[RegexValidator(r"^\d{2}$", _("A county code has two digits."))]
+    )
+    county_name = models.CharField(_("county"), max_length=100, validators=[refuse_personnummer])
     in_forbund = models.BooleanField(_("member of the förbund"), default=False)
+
+    objects = MunicipalityQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("municipality")
@@ -186,11 +219,15 @@ class Organisation(TimeStampedModel):
         unique=True,
         help_text=_("NNNNNN-NNNN. Sole traders, who use a personnummer, cannot be registered."),
     )
-    kommunkod = models.CharField(
-        _("municipality code"),
-        max_length=4,
-        validators=[validate_kommunkod],
-        help_text=_("e.g. 2580 (Luleå)"),
+    # A ForeignKey under its old name and column (`kommunkod_id` is the code). NULL only where migration 0008
+    # found a code that is no municipality; forms require one.
+    kommunkod = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        db_column="kommunkod",
+        null=True,
+        related_name="+",
     )
     municipalities_served = models.ManyToManyField(
         Municipality, verbose_name=_("municipalities served"), blank=True, related_name="+"

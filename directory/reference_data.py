@@ -1,5 +1,8 @@
-"""Reference data the directory needs in every database: Norrbotten's municipalities and the first service
-taxonomy. Loaded by migration 0003; tests call `ensure()` because transactional tests empty every table."""
+"""Reference data the directory needs in every database: all of Sweden's municipalities with their county
+(directory/data/kommuner.csv, see directory/data/README.md), which of them are members of the förbund
+(kommuner_norrbotten.csv), and the first service taxonomy. Migrations 0003 and 0008 load the same files with
+their own code (a migration never imports this module); tests call `ensure()` because transactional tests
+empty every table."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import csv
 from pathlib import Path
 from typing import Any
 
-CSV = Path(__file__).resolve().parent / "data" / "kommuner_norrbotten.csv"
+DATA = Path(__file__).resolve().parent / "data"
+CSV = DATA / "kommuner.csv"
+NORRBOTTEN_CSV = DATA / "kommuner_norrbotten.csv"
 
 SERVICES = [
     ("arbetstraning", "Arbetsträning", "Work training"),
@@ -25,13 +30,36 @@ SERVICES = [
 ]
 
 
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def municipalities() -> list[dict[str, Any]]:
+    """Every municipality as model field values: code, name, county_code, county_name, in_forbund."""
+    forbund = {
+        row["kommunkod"] for row in _read(NORRBOTTEN_CSV) if row["in_samordningsforbundet_sodra_norrbotten"] == "true"
+    }
+    return [
+        {
+            "code": row["kommunkod"],
+            "name": row["namn"],
+            "county_code": row["lanskod"],
+            "county_name": row["lan"],
+            "in_forbund": row["kommunkod"] in forbund,
+        }
+        for row in _read(CSV)
+    ]
+
+
 def load(municipality_model: Any, service_model: Any) -> None:
-    with CSV.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            municipality_model.objects.update_or_create(
-                code=row["kommunkod"],
-                defaults={"name": row["namn"], "in_forbund": row["in_samordningsforbundet_sodra_norrbotten"] == "true"},
-            )
+    rows = [municipality_model(**row) for row in municipalities()]
+    municipality_model.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=["name", "county_code", "county_name", "in_forbund"],
+    )
     for position, (slug, name_sv, name_en) in enumerate(SERVICES, start=1):
         service_model.objects.update_or_create(
             slug=slug, defaults={"name_sv": name_sv, "name_en": name_en, "position": position * 10}

@@ -177,13 +177,12 @@ class OrganisationProfile:
 
 
 def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
-    from directory.models import Certification, Municipality, SupportOffered
+    from directory.models import Certification, SupportOffered
 
-    municipality = Municipality.objects.filter(code=organisation.kommunkod).first()
     labels = dict(SupportOffered.choices)
     return OrganisationProfile(
         organisation=organisation,
-        municipality_name=municipality.name if municipality else organisation.kommunkod,
+        municipality_name=organisation.kommunkod.name if organisation.kommunkod is not None else "",
         services=list(organisation.services.all()),
         municipalities_served=list(organisation.municipalities_served.all()),
         support_offered=[str(labels[value]) for value in organisation.support_offered or [] if value in labels],

@@ -26,7 +26,7 @@ from directory.models import (
 )
 from directory.search import reindex
 from kernel.audit import audit_log
-from kernel.models import User
+from kernel.models import User, concrete_field
 
 
 @transaction.atomic
@@ -168,7 +168,9 @@ def organisation_update(
     m2m_names = {f.name for f in Organisation._meta.many_to_many}
     scalar = {k: v for k, v in data.items() if k not in m2m_names}
     m2m = {k: list(v) for k, v in data.items() if k in m2m_names}
-    before = {field: _as_text(getattr(stored, field)) for field in data}
+    # By attname: a foreign key's stored value (kommunkod_id, the code), without loading the related row.
+    attnames = {field: concrete_field(Organisation, field).attname for field in data}
+    before = {field: _as_text(getattr(stored, attnames[field])) for field in data}
     for field, value in scalar.items():
         setattr(organisation, field, value)
     if confirm:
@@ -178,7 +180,7 @@ def organisation_update(
     organisation.save()
     for field, values in m2m.items():
         getattr(organisation, field).set(values)
-    after = {field: _as_text(getattr(organisation, field)) for field in data}
+    after = {field: _as_text(getattr(organisation, attnames[field])) for field in data}
     changed = sorted(field for field in data if before[field] != after[field])
     now = timezone.now()
     OrganisationChange.objects.bulk_create(

@@ -15,7 +15,7 @@ from directory.access import can_edit_organisation, can_manage_members, organisa
 from directory.adapters import INVITATION_SESSION_KEY
 from directory.filters import SORTS
 from directory.forms import InvitationForm, OrganisationForm
-from directory.models import Membership, Municipality
+from directory.models import Membership
 from directory.panels import render_profile_panels
 from kernel.forms import errors_to_form
 from kernel.pagination import paginate
@@ -29,15 +29,13 @@ def index(request: HttpRequest) -> HttpResponse:
     /directory/?q=<text>&kind=<kind>&municipality=<kommunkod>&service=<slug>&page=<n> (facets repeatable).
     With HTMX only the results region is re-rendered; without JavaScript the form submits normally."""
     result = selectors.organisation_search(actor=request.actor, params=request.GET)
-    page = paginate(request, result.organisations, PAGE_SIZE)
+    page = paginate(request, result.organisations.select_related("kommunkod"), PAGE_SIZE)
     prefetch_related_objects(page.object_list, "services")
-    municipalities = dict(Municipality.objects.values_list("code", "name"))
     context = {
         "result": result,
         "page": page,
         "query": result.query,
         "sorts": SORTS,
-        "municipality_names": municipalities,
         "page_query": page.query,
     }
     template = "directory/_results.html" if request.htmx else "directory/index.html"

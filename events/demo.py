@@ -46,12 +46,11 @@ EVENT_DEFAULTS: dict[str, Any] = dict.fromkeys(
         "description_en",
         "place_name",
         "street_address",
-        "kommunkod",
         "venue_accessibility",
         "online_url",
     ),
     "",
-) | {"audience": "public", "capacity": None, "status": EventStatus.PUBLISHED}
+) | {"kommunkod": None, "audience": "public", "capacity": None, "status": EventStatus.PUBLISHED}
 
 
 @dataclass(frozen=True)

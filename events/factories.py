@@ -45,6 +45,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Event
         skip_postgeneration_save = True
+        rename = {"kommunkod": "kommunkod_id"}  # given by code, e.g. kommunkod="2581"
 
     class Params:
         start_in = dt.timedelta(days=7)

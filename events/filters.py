@@ -32,7 +32,7 @@ class EventFilter(django_filters.FilterSet):
     def __init__(self, *args, municipalities=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         if municipalities is None:
-            municipalities = list(Municipality.objects.values_list("code", "name"))
+            municipalities = Municipality.objects.choices()
         self.filters["municipality"].extra["choices"] = municipalities
 
     def filter_in(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.access import Actor
-from directory.models import Municipality, Organisation
+from directory.forms import MunicipalityField
+from directory.models import Organisation
 from events.models import Audience, Event
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -34,10 +35,6 @@ class StockholmDateTimeField(forms.DateTimeField):
             return super().prepare_value(value)
 
 
-def _municipality_choices() -> list[tuple[str, str]]:
-    return [("", _("— not in a municipality / online —")), *Municipality.objects.values_list("code", "name")]
-
-
 class EventForm(forms.ModelForm):
     start = StockholmDateTimeField(label=_("Starts"), help_text=_("Swedish time."))
     end = StockholmDateTimeField(label=_("Ends"), help_text=_("Swedish time."))
@@ -47,7 +44,9 @@ class EventForm(forms.ModelForm):
     registration_closes = StockholmDateTimeField(
         label=_("Registration closes"), required=False, help_text=_("Leave empty to keep it open until the event ends.")
     )
-    kommunkod = forms.ChoiceField(label=_("Municipality"), choices=[], required=False)
+    kommunkod = MunicipalityField(
+        label=_("Municipality"), required=False, empty_label=_("— not in a municipality / online —")
+    )
     online_url = forms.URLField(
         label=_("Online meeting link"),
         required=False,
@@ -93,7 +92,6 @@ class EventForm(forms.ModelForm):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kommunkod"].choices = _municipality_choices()
         self.fields["invited_organisations"].queryset = Organisation.objects.visible_to(actor).order_by("name")
 
     def clean(self) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Organisation
-from kernel.identifiers import refuse_personnummer, validate_kommunkod
+from directory.models import Municipality, Organisation
+from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel
 
 if TYPE_CHECKING:
@@ -114,7 +114,15 @@ class Event(TimeStampedModel):
     end = models.DateTimeField(_("ends"))
     place_name = models.CharField(_("place"), max_length=200, blank=True, validators=[refuse_personnummer])
     street_address = models.CharField(_("street address"), max_length=200, blank=True, validators=[refuse_personnummer])
-    kommunkod = models.CharField(_("municipality code"), max_length=4, blank=True, validators=[validate_kommunkod])
+    kommunkod = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        db_column="kommunkod",
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     venue_accessibility = models.TextField(
         _("accessibility of the venue"), blank=True, validators=[refuse_personnummer]
     )

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from directory.access import ANONYMOUS, Actor, actor_for, can_edit_organisation
-from directory.models import Membership, Municipality, Organisation
+from directory.models import Membership, Organisation
 from events import services
 from events.filters import EventFilter, apply_when, clean_when
 from events.models import (
@@ -75,7 +75,6 @@ class Calendar:
     filterset: EventFilter
     events: QuerySet[Event]
     when: str
-    municipality_names: dict[str, str]
     organisers: list[Organisation]
 
 
@@ -90,21 +89,19 @@ def _with_places(queryset: QuerySet[Event]) -> QuerySet[Event]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return queryset.select_related("organiser").annotate(places_held=Coalesce(Subquery(held), Value(0)))
+    return queryset.select_related("organiser", "kommunkod").annotate(places_held=Coalesce(Subquery(held), Value(0)))
 
 
 def calendar_events(*, actor: Actor, params: QueryDict) -> Calendar:
     """The filtered list: a constant number of queries however many events there are (the choices,
     the organisers that have events, then the page with its organiser and places held)."""
-    municipalities = list(Municipality.objects.values_list("code", "name"))
     visible = Event.objects.visible_to(actor)
-    filterset = EventFilter(params, queryset=visible, municipalities=municipalities)
+    filterset = EventFilter(params, queryset=visible)
     when = clean_when(params.get("when"))
     return Calendar(
         filterset=filterset,
         events=_with_places(apply_when(filterset.qs, when)),
         when=when,
-        municipality_names=dict(municipalities),
         organisers=_organisers(visible),
     )
 
@@ -221,14 +218,13 @@ def event_page(*, event: Event, actor: Actor) -> EventPage:
         )
         for membership in others:
             colleagues.setdefault(membership.organisation, []).append(membership.user)
-    municipality = Municipality.objects.filter(code=event.kommunkod).first() if event.kommunkod else None
     organiser = can_organise(actor, event)
     return EventPage(
         event=event,
         places_left=services.places_left(event),
         waitlist_size=event.registrations.filter(status__in=WAITING).count(),
         registration=registration,
-        municipality_name=municipality.name if municipality else "",
+        municipality_name=event.kommunkod.name if event.kommunkod is not None else "",
         can_organise=organiser,
         show_online=_online_allowed(event, organiser, registration),
         memberships=mine,

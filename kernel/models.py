@@ -173,3 +173,12 @@ class SentEmail(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The model's field called `name`, which must be a concrete field (not a reverse relation or a generic
+    foreign key): its `attname` is where the stored value lives (`kommunkod_id` for the `kommunkod` key)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return field

@@ -8,7 +8,8 @@ Reading (an import):
   settings.TABULAR_MAX_UPLOAD_BYTES (`UploadField`, checked before the file is read);
 * declared columns (`Column`: name, header aliases, required, a parse function that returns the clean value
   or raises a coded ValidationError), with parse helpers shared by every importer: one true/false vocabulary,
-  dates, whole numbers, decimals with a Swedish decimal comma, choices by code or label, kommunkod, lists;
+  dates, whole numbers, decimals with a Swedish decimal comma, choices by code or label, kommunkod (and a
+  municipality checked against the reference the importer passes in), lists;
 * one error type (`RowError`: file, spreadsheet row, column, message in the user's language, code);
 * `full_clean_row`: the model's own validation for every row, its errors as RowErrors;
 * `atomic_import`: one transaction for the whole import that keeps nothing when any row has an error.
@@ -30,7 +31,7 @@ import io
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -199,9 +200,31 @@ def parse_date(value: str) -> dt.date | None:
 
 def parse_kommunkod(value: str) -> str:
     """A municipality code as four digits: Excel drops a leading zero (0180 → 180), so it is put back.
-    Whether the code is a real one is the model's validator's business."""
+    Whether the code is a real one is for `parse_municipality` (or the caller) to check."""
     value = value.strip()
     return value.zfill(4) if len(value) == 3 and value.isdigit() else value
+
+
+def parse_municipality(municipalities: Mapping[str, Any]) -> Callable[[str], Any]:
+    """A parser for a municipality column whose value must be a real municipality: `municipalities` maps
+    each code to what the column sets (the importer reads the reference table once per import, as
+    `Municipality.objects.in_bulk()`: this module imports no app). The cell is a code as parse_kommunkod
+    reads it; one that is not four digits, or four digits that are no municipality (9999), is an error on
+    the row. None for an empty cell."""
+
+    def parse(value: str) -> Any:
+        code = parse_kommunkod(value)
+        if not code:
+            return None
+        if not (len(code) == 4 and code.isdigit()):  # the message of kernel.identifiers.validate_kommunkod
+            raise ValidationError(_("A municipality code has exactly four digits, e.g. 2580."), code="kommunkod")
+        if code not in municipalities:
+            raise ValidationError(
+                _("%(code)s is not a Swedish municipality code."), code="unknown", params={"code": code}
+            )
+        return municipalities[code]
+
+    return parse
 
 
 def _fold(text: str) -> str:
@@ -288,6 +311,12 @@ class Column:
             if self.default is not NOTHING:
                 return self.default
         return self.parse(value)
+
+
+def with_parser(columns: Sequence[Column], name: str, parse: Callable[[str], Any]) -> tuple[Column, ...]:
+    """`columns` with the column `name` parsed by `parse` instead: for a parser that needs data read at import
+    time (parse_municipality)."""
+    return tuple(replace(column, parse=parse) if column.name == name else column for column in columns)
 
 
 # --- Reading ----------------------------------------------------------------------------------------------

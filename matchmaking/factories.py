@@ -115,6 +115,7 @@ class ParticipantFactory(_ActorFactory):
 
     class Meta:
         model = Participant
+        rename = {"municipality": "municipality_id"}  # given by code, e.g. municipality="2581"
 
     code = factory.Sequence(lambda n: f"P-{n + 1:06d}")
     project = factory.SubFactory(FundedProjectFactory)
@@ -125,7 +126,7 @@ class ParticipantFactory(_ActorFactory):
     status_at_entry = LabourStatus.UNEMPLOYED
     unemployed_months = factory.LazyAttribute(lambda o: 14 if o.status_at_entry == LabourStatus.UNEMPLOYED else None)
     isced = Isced.MIDDLE
-    municipality = factory.LazyAttribute(lambda o: o.raised_by_organisation.kommunkod)
+    municipality = factory.LazyAttribute(lambda o: o.raised_by_organisation.kommunkod_id)
     consent_date = factory.SelfAttribute("entry_date")
     consent_scope = "Matchning till praktik och uppföljning inom projektet"
 
@@ -157,11 +158,12 @@ class NeedFactory(_ActorFactory):
 
     class Meta:
         model = Need
+        rename = {"municipality": "municipality_id"}
 
     participant = factory.SubFactory(ParticipantFactory)
     hours_per_week = 20
     times = factory.LazyFunction(lambda: [Weekday.MORNINGS])
-    municipality = factory.LazyAttribute(lambda o: o.participant.municipality)
+    municipality = factory.LazyAttribute(lambda o: o.participant.municipality_id)
     travel_km = 10
     adaptations = factory.LazyFunction(lambda: [Adaptation.CALM])
     supervisor_needed = True
@@ -190,6 +192,7 @@ class OpportunityFactory(_ActorFactory):
 
     class Meta:
         model = Opportunity
+        rename = {"municipality": "municipality_id"}
 
     organisation = factory.SubFactory(OrganisationFactory, placements=True)
     type = OpportunityType.WORK_TRAINING
@@ -197,7 +200,7 @@ class OpportunityFactory(_ActorFactory):
     description = "Förbered lunch, baka och servera. En handledare finns i köket varje dag."
     service = None
     occupation_code = "9412"
-    municipality = factory.LazyAttribute(lambda o: o.organisation.kommunkod)
+    municipality = factory.LazyAttribute(lambda o: o.organisation.kommunkod_id)
     hours_per_week_min = 10
     hours_per_week_max = 30
     times = factory.LazyFunction(lambda: [Weekday.MORNINGS])
@@ -300,6 +303,7 @@ class PartnerRequestFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = PartnerRequest
+        rename = {"municipality": "municipality_id"}
 
     organisation = factory.SubFactory(OrganisationFactory, kind=OrganisationKind.BUSINESS)
     title = "Städning av kontoret, två gånger i veckan"

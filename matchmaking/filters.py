@@ -30,7 +30,13 @@ class OpportunityFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         municipalities, services = load_choices()
-        self.filters["municipality"].extra["choices"] = municipalities
+        # Of Sweden's 290 municipalities, the boxes offered are those with an opportunity in the list (and
+        # any already chosen, so a chosen one with none left still filters to nothing rather than to all).
+        offered = set(self.queryset.order_by().values_list("municipality", flat=True).distinct())
+        chosen = set(self.data.getlist("municipality")) if hasattr(self.data, "getlist") else set()
+        self.filters["municipality"].extra["choices"] = [
+            (code, name) for code, name in municipalities if code in offered or code in chosen
+        ]
         self.filters["service"].extra["choices"] = services
 
     def filter_in(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:

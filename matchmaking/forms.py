@@ -15,8 +15,6 @@ from typing import Any
 
 from django import forms
 
-from directory.models import Municipality
-
 
 class ParsingModelForm(forms.ModelForm):
     """A ModelForm that builds its fields from the model but leaves model validation to the service: the
@@ -27,13 +25,6 @@ class ParsingModelForm(forms.ModelForm):
 
     def data_for_service(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
-
-
-def municipality_choices(current: str = "") -> list[tuple[str, str]]:
-    choices = [("", "---------"), *Municipality.objects.values_list("code", "name")]
-    if current and current not in {code for code, _name in choices}:
-        choices.append((current, current))
-    return choices
 
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

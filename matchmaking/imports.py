@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from directory.access import is_coordinator
-from directory.models import Organisation, OrganisationKind
+from directory.models import Municipality, Organisation, OrganisationKind
 from kernel import tabular
 from kernel.audit import audit_log
 from kernel.identifiers import normalise_orgnr
@@ -69,7 +69,8 @@ PARTICIPANT_SPEC: tuple[Column, ...] = (
     Column("unemployed_months", tabular.parse_integer, required=True),
     Column("isced", tabular.parse_choice(Isced), required=True),
     *(Column(flag, tabular.parse_boolean, required=True, default=False) for flag in ESF_FLAGS),
-    Column("municipality", tabular.parse_kommunkod, required=True),
+    # Checked against the municipality reference at import time (participants(): parse_municipality).
+    Column("municipality", tabular.parse_kommunkod, required=True, blank=False),
 )
 OUTCOME_SPEC: tuple[Column, ...] = (
     Column("participant_code", required=True),
@@ -192,14 +193,19 @@ class _Importer:
         municipalities: dict[str, list[Organisation]] = {}
         if organisation is None:
             for org in Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("pk"):
-                municipalities.setdefault(org.kommunkod, []).append(org)
+                municipalities.setdefault(org.kommunkod_id, []).append(org)
+        spec = tabular.with_parser(
+            PARTICIPANT_SPEC,
+            "municipality",
+            tabular.parse_municipality(Municipality.objects.only("code", "name").in_bulk()),
+        )
 
         valid: dict[str, Participant] = {}
         failed: set[str] = set()
         first_row: dict[str, int] = {}
         for row in table.rows:
             number = row.number
-            values, errors = tabular.parse_row(row, PARTICIPANT_SPEC, file=self.p_file)
+            values, errors = tabular.parse_row(row, spec, file=self.p_file)
 
             def fail(
                 column: str, message: Any, code: str = "invalid", errors: list[RowError] = errors, number: int = number
@@ -216,8 +222,8 @@ class _Importer:
                 first_row[code] = number
 
             raising = organisation
-            kommunkod = values.get("municipality", "")
-            if raising is None and re.fullmatch(r"\d{4}", kommunkod):
+            kommunkod = values["municipality"].code if values.get("municipality") else ""
+            if raising is None and kommunkod:
                 candidates = municipalities.get(kommunkod, [])
                 if len(candidates) == 1:
                     raising = candidates[0]
@@ -241,7 +247,8 @@ class _Importer:
                 participant.raised_by_organisation = raising
             if participant.pk is None:
                 participant.raised_by = self.actor if getattr(self.actor, "is_authenticated", False) else None
-            exclude = [] if raising is not None else ["raised_by_organisation"]
+            # The municipality was checked against the reference when the cell was read.
+            exclude = ["municipality"] if raising is not None else ["municipality", "raised_by_organisation"]
             errors.extend(
                 tabular.full_clean_row(participant, row=number, file=self.p_file, errors=errors, exclude=exclude)
             )

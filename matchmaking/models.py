@@ -23,8 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Organisation, ServiceCategory
-from kernel.identifiers import refuse_personnummer, validate_kommunkod
+from directory.models import Municipality, Organisation, ServiceCategory
+from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel
 from matchmaking.agreements.models import Agreement, AgreementDocument, AgreementKind  # noqa: F401 (registered)
 from matchmaking.partners.models import (  # noqa: F401 (registered)
@@ -139,7 +139,15 @@ class Participant(TimeStampedModel):
     minority = models.BooleanField(_("belongs to a minority (incl. Roma)"), default=False)
     homeless = models.BooleanField(_("homeless or excluded from housing"), default=False)
     rural = models.BooleanField(_("lives in a rural area"), default=False)
-    municipality = models.CharField(_("municipality code"), max_length=4, validators=[validate_kommunkod])
+    # NULL only where migration matchmaking 0005 found a code that is no municipality; forms require one.
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        db_column="municipality",
+        null=True,
+        related_name="+",
+    )
     consent_date = models.DateField(_("consent given on"), null=True, blank=True)
     consent_scope = models.CharField(_("consent covers"), max_length=300, blank=True, validators=[refuse_personnummer])
 
@@ -288,7 +296,14 @@ class Need(TimeStampedModel):
         _("hours per week"), validators=[MinValueValidator(1), MaxValueValidator(40)]
     )
     times = models.JSONField(_("preferred times"), default=list, blank=True)
-    municipality = models.CharField(_("municipality"), max_length=4, validators=[validate_kommunkod])
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        db_column="municipality",
+        null=True,
+        related_name="+",
+    )
     travel_km = models.PositiveSmallIntegerField(_("can travel (km)"), default=10, validators=[MaxValueValidator(500)])
     adaptations = models.JSONField(_("adaptations needed"), default=list, blank=True)
     supervisor_needed = models.BooleanField(_("needs a supervisor on site"), default=False)
@@ -349,7 +364,14 @@ class Opportunity(TimeStampedModel):
         ServiceCategory, verbose_name=_("kind of work"), null=True, blank=True, on_delete=models.SET_NULL
     )
     occupation_code = models.CharField(_("occupational field (SSYK 2012)"), max_length=4, blank=True)
-    municipality = models.CharField(_("municipality"), max_length=4, validators=[validate_kommunkod])
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        db_column="municipality",
+        null=True,
+        related_name="+",
+    )
     hours_per_week_min = models.PositiveSmallIntegerField(_("hours per week, from"), default=10)
     hours_per_week_max = models.PositiveSmallIntegerField(
         _("hours per week, up to"), default=40, validators=[MaxValueValidator(40)]

@@ -94,7 +94,7 @@ def candidates(need: Need, opportunities: QuerySet[Opportunity] | None = None) -
     available on their earliest start date."""
     base = opportunities if opportunities is not None else Opportunity.objects.open()
     return (
-        base.filter(municipality__in=reachable_municipalities(need.municipality, need.travel_km))
+        base.filter(municipality__in=reachable_municipalities(need.municipality_id, need.travel_km))
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=need.earliest_start))
         .select_related("organisation", "service")
     )
@@ -112,7 +112,7 @@ def score(need: Need, opportunity: Opportunity, *, need_service_ids: set[int] | 
         elif no:
             reasons.append(Reason(str(no), False, 0))
 
-    km = distance_km(need.municipality, opportunity.municipality)
+    km = distance_km(need.municipality_id, opportunity.municipality_id)
     if km == 0:
         add(True, WEIGHTS["same_municipality"], _("same municipality"))
     else:
@@ -180,7 +180,7 @@ def score(need: Need, opportunity: Opportunity, *, need_service_ids: set[int] | 
 def points(need: Need, opportunity: Opportunity, need_service_ids: set[int]) -> int:
     """The score alone (no reason texts): the same arithmetic as `score`, cheap enough for every candidate."""
     total = 0
-    km = distance_km(need.municipality, opportunity.municipality)
+    km = distance_km(need.municipality_id, opportunity.municipality_id)
     if km == 0:
         total += WEIGHTS["same_municipality"]
     elif km is not None and km <= need.travel_km:

@@ -222,7 +222,7 @@ def coordinator_counts() -> Counts:
 # --- Opportunities ------------------------------------------------------------------------------------------
 def opportunity_list(*, user: Any, params: QueryDict) -> tuple[OpportunityFilter, QuerySet[Opportunity]]:
     """Open opportunities for a logged-in member, filtered on type, municipality and kind of work only."""
-    base = Opportunity.objects.visible_to(user).open().select_related("organisation", "service")
+    base = Opportunity.objects.visible_to(user).open().select_related("organisation", "service", "municipality")
     filterset = OpportunityFilter(params, queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base
     return filterset, queryset.order_by("-refreshed_at", "pk")
@@ -265,9 +265,9 @@ class NeedMatch:
 def needs_for_opportunity(*, user: Any, opportunity: Opportunity, limit: int = 50) -> list[NeedMatch]:
     """Reverse matching: the open needs of the user's own participants that could reach this opportunity,
     best score first (ties by the need's id). Only the user's scope — `Participant.visible_to`."""
-    nearby = {opportunity.municipality}
+    nearby = {opportunity.municipality_id}
     for pair in scoring.DISTANCES_KM:
-        if opportunity.municipality in pair:
+        if opportunity.municipality_id in pair:
             nearby |= pair
     needs = Need.objects.filter(
         participant__in=Participant.objects.visible_to(user), status=NeedStatus.OPEN, municipality__in=nearby
@@ -283,7 +283,7 @@ def needs_for_opportunity(*, user: Any, opportunity: Opportunity, limit: int = 5
     }
     rows = []
     for need in needs:
-        if opportunity.municipality not in scoring.reachable_municipalities(need.municipality, need.travel_km):
+        if opportunity.municipality_id not in scoring.reachable_municipalities(need.municipality_id, need.travel_km):
             continue
         scored = scoring.score(need, opportunity, need_service_ids={s.pk for s in need.services.all()})
         rows.append(NeedMatch(need=need, scored=scored, live_match=live.get(need.pk)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from directory.factories import CertificationFactory, MembershipFactory, OrganisationFactory, make_orgnr
 from events.factories import EventFactory, EventSeriesFactory, RegistrationFactory
 from kernel.factories import UserFactory
@@ -36,5 +38,12 @@ __all__ = [
     "ReportRunFactory",
     "SupportRecordFactory",
     "UserFactory",
+    "by_code",
     "make_orgnr",
 ]
+
+
+def by_code(data: dict[str, Any]) -> dict[str, Any]:
+    """Service data as the tests write it, a municipality by its code (`"municipality": "2580"`), with the
+    code as the foreign key's value (`municipality_id`). The forms give the services Municipality objects."""
+    return {f"{k}_id" if k in ("municipality", "kommunkod") and isinstance(v, str) else k: v for k, v in data.items()}

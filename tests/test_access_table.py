@@ -110,7 +110,7 @@ def _participant_x(w):
         "entry_date": dt.date(2025, 1, 15),
         "status_at_entry": "unemployed",
         "unemployed_months": 14,
-        "municipality": "2580",
+        "municipality_id": "2580",
         "disability": True,
     }
     return services.participant_create(actor=w.officer_x, project=project, organisation=w.muni_x, data=data)
@@ -125,7 +125,7 @@ def _need_x(w):
     need = participant.needs.first()
     if need:
         return need
-    data = {"hours_per_week": 20, "municipality": "2580", "earliest_start": dt.date.today()}
+    data = {"hours_per_week": 20, "municipality_id": "2580", "earliest_start": dt.date.today()}
     return services.need_create(actor=w.officer_x, participant=participant, data=data)
 
 
@@ -140,7 +140,7 @@ def _opportunity_a(w, published: bool = True):
     data = {
         "type": "arbetstraning",
         "title": "Sortering och butik" if published else "Ännu inte publicerad",
-        "municipality": "2580",
+        "municipality_id": "2580",
         "starts_on": dt.date.today(),
         "places_total": 2,
         "published": published,
@@ -201,7 +201,7 @@ def _partner_request(w):
         return existing
     service = ServiceCategory.objects.order_by("position", "pk").first()
     w.org_a.services.add(service)
-    data = {"title": "Städning av kontoret", "service": service, "municipality": "2580"}
+    data = {"title": "Städning av kontoret", "service": service, "municipality_id": "2580"}
     return partners.partner_request_create(actor=w.business_member, organisation=w.business, data=data)
 
 

@@ -43,13 +43,13 @@ EXEMPT: dict[str, str] = {
     "asfnet.PendingTask.payload": "task arguments encrypted by the enqueue helper (ciphertext, never read as text)",
     # directory
     "directory.Municipality.code": KOMMUNKOD,
+    "directory.Municipality.county_code": SHORT,
     "directory.ServiceCategory.slug": SLUG,
     "directory.Organisation.kind": CHOICES,
     "directory.Organisation.orgnr": (
         "normalise_orgnr (Organisation.clean) keeps only an orgnr, whose third digit is 2 or higher: "
         "its 'month' is 20 or more, so it is never a personnummer"
     ),
-    "directory.Organisation.kommunkod": KOMMUNKOD,
     "directory.Organisation.postal_code": "a postal code: its RegexValidator allows exactly five digits",
     "directory.Organisation.website": URL,
     "directory.Organisation.email": EMAIL,
@@ -75,21 +75,16 @@ EXEMPT: dict[str, str] = {
     "matchmaking.Participant.gender": CHOICES,
     "matchmaking.Participant.status_at_entry": CHOICES,
     "matchmaking.Participant.isced": CHOICES,
-    "matchmaking.Participant.municipality": KOMMUNKOD,
     "matchmaking.LabourMarketEvent.event": CHOICES,
-    "matchmaking.Need.municipality": KOMMUNKOD,
     "matchmaking.Need.status": CHOICES,
     "matchmaking.Opportunity.type": CHOICES,
     "matchmaking.Opportunity.occupation_code": SHORT,
-    "matchmaking.Opportunity.municipality": KOMMUNKOD,
     "matchmaking.Match.status": CHOICES,
-    "matchmaking.PartnerRequest.municipality": KOMMUNKOD,
     "matchmaking.PartnerRequest.status": CHOICES,
     "matchmaking.PartnerResponse.answer": CHOICES,
     "matchmaking.Agreement.kind": CHOICES,
     # events
     "events.Event.kind": CHOICES,
-    "events.Event.kommunkod": KOMMUNKOD,
     "events.Event.online_url": URL,
     "events.Event.audience": CHOICES,
     "events.Event.status": CHOICES,

@@ -27,6 +27,7 @@ from directory.api.opendata import (
     derived_id,
     iso,
     legal_status,
+    municipality_of,
     site_url,
     term_id,
 )
@@ -47,8 +48,8 @@ def organisation_row(serialiser: Serialiser, org: Organisation) -> dict[str, Any
         "orgnr": org.orgnr_display,
         "kind": org.kind,
         "legal_status": legal_status(org.orgnr),
-        "kommunkod": org.kommunkod,
-        "municipality": serialiser.municipality_names.get(org.kommunkod),
+        "kommunkod": org.kommunkod_id,
+        "municipality": municipality_of(org),
         "municipalities_served": ";".join(m.code for m in org.municipalities_served.all()),
         "street_address": org.street_address,
         "postal_code": org.postal_code,
@@ -281,10 +282,10 @@ def cached_datapackage_zip() -> bytes:
 
 def datapackage_zip() -> bytes:
     """The whole open data set as a zip, built in memory."""
-    organisations, municipality_names = all_listed()
+    organisations = all_listed()
     categories = list(ServiceCategory.objects.order_by("position", "name_sv"))
     created = timezone.now().replace(microsecond=0)
-    serialiser = Serialiser(municipality_names=municipality_names)
+    serialiser = Serialiser()
     organisation_csv = _csv(ORGANISATION_FIELDS, (organisation_row(serialiser, o) for o in organisations))
     service_csv = _csv(
         SERVICE_FIELDS,

@@ -136,7 +136,7 @@ def taxonomy_detail() -> dict[str, Any]:
 
 def service_taxonomy() -> dict[str, Any]:
     """Every category, in use or retired (a retired one may still be attached to an organisation)."""
-    serialiser = Serialiser(municipality_names={})
+    serialiser = Serialiser()
     terms = [serialiser.term(c) for c in ServiceCategory.objects.order_by("position", "name_sv")]
     return {
         **page_envelope(total=len(terms), page_number=1, per_page=max(len(terms), 1), contents=terms),
@@ -150,8 +150,7 @@ class Serialiser:
     prefixes, taxonomy terms, the freshness threshold — is computed once, so serialising 10,000
     organisations costs no reverse() or date arithmetic per row."""
 
-    def __init__(self, *, municipality_names: dict[str, str]) -> None:
-        self.municipality_names = municipality_names
+    def __init__(self) -> None:
         probe = uuid.UUID(int=0)
         self._profile_url = site_url(reverse("directory:detail", kwargs={"code": probe})).replace(str(probe), "{}")
         self._search_url = site_url(reverse("directory:index"))
@@ -254,7 +253,7 @@ class Serialiser:
         """One listed organisation as an HSDS 3.0 organization."""
         org_id = str(org.code)
         served = list(org.municipalities_served.all())
-        municipality_name = self.municipality_names.get(org.kommunkod)
+        municipality_name = municipality_of(org)
         return {
             "id": org_id,
             "name": org.name,
@@ -282,7 +281,7 @@ class Serialiser:
             "locations": self._locations(org, org_id, municipality_name),
             "x_asfnet": {
                 "kind": org.kind,
-                "kommunkod": org.kommunkod,
+                "kommunkod": org.kommunkod_id,
                 "municipality": municipality_name,
                 "municipalities_served": [{"kommunkod": m.code, "name": m.name} for m in served],
                 "description_en": org.description_en,
@@ -353,8 +352,8 @@ def organisation_query(*, params: QueryDict) -> ListQuery:
         raise BadParameter({name: [str(m) for m in messages] for name, messages in filterset.errors.items()})
     sort = search_sort(params.get("sort", ""), filterset.form.cleaned_data.get("q") or "")
     return ListQuery(
-        organisations=search_ordered(filterset.qs, sort),
-        serialiser=Serialiser(municipality_names=dict(choices[0])),
+        organisations=search_ordered(filterset.qs, sort).select_related("kommunkod"),
+        serialiser=Serialiser(),
         page_number=page_number,
         per_page=per_page,
     )
@@ -383,12 +382,28 @@ def organisation_detail(*, code: str) -> dict[str, Any] | None:
         parsed = uuid.UUID(str(code))
     except (ValueError, AttributeError):
         return None
-    org = Organisation.objects.listed().filter(code=parsed).prefetch_related(*PREFETCHES).first()
+    org = (
+        Organisation.objects.listed()
+        .filter(code=parsed)
+        .select_related("kommunkod")
+        .prefetch_related(*PREFETCHES)
+        .first()
+    )
     if org is None:
         return None
-    return Serialiser(municipality_names=dict(load_choices()[0])).organisation(org)
+    return Serialiser().organisation(org)
 
 
-def all_listed() -> tuple[list[Organisation], dict[str, str]]:
-    organisations = list(Organisation.objects.listed().order_by(*swedish_name_order()).prefetch_related(*PREFETCHES))
-    return organisations, dict(load_choices()[0])
+def all_listed() -> list[Organisation]:
+    """Every listed organisation with its municipality and PREFETCHES, in Swedish name order."""
+    return list(
+        Organisation.objects.listed()
+        .order_by(*swedish_name_order())
+        .select_related("kommunkod")
+        .prefetch_related(*PREFETCHES)
+    )
+
+
+def municipality_of(org: Organisation) -> str | None:
+    """The name of the organisation's municipality (loaded with select_related("kommunkod")), or None."""
+    return org.kommunkod.name if org.kommunkod_id else None

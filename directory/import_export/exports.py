@@ -26,6 +26,7 @@ def export_values(organisation: Organisation) -> list[Any]:
     Expects services and municipalities_served prefetched."""
     values: dict[str, Any] = {
         "orgnr": organisation.orgnr_display,
+        "kommunkod": organisation.kommunkod_id or "",  # the code, as the import reads it
         "services": _joined(s.slug for s in organisation.services.all()),
         "municipalities_served": _joined(m.code for m in organisation.municipalities_served.all()),
         "sni_codes": LIST_SEPARATOR.join(organisation.sni_codes or []),

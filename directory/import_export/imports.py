@@ -28,6 +28,7 @@ from directory.services import _as_text
 from kernel import tabular
 from kernel.audit import audit_log
 from kernel.identifiers import format_orgnr, normalise_orgnr, normalise_sni
+from kernel.models import concrete_field
 from kernel.tabular import Column, RowError, lazy_message
 
 
@@ -40,7 +41,8 @@ SPEC: tuple[Column, ...] = (
     Column("orgnr", normalise_orgnr, required=True),
     Column("name", required=True),
     Column("kind", tabular.parse_choice(OrganisationKind), required=True),
-    Column("kommunkod", tabular.parse_kommunkod, required=True),
+    # Checked against the municipality reference at import time (organisation_import: parse_municipality).
+    Column("kommunkod", tabular.parse_kommunkod, required=True, blank=False),
     Column("employees", tabular.parse_integer, required=True),
     Column("legal_name"),
     Column("website", _website),
@@ -146,7 +148,7 @@ class _Lookups:
         """A field's current value as the history shows it (many-to-many: sorted slugs or codes)."""
         if name in self.current_links:
             return ", ".join(sorted(self.current_links[name].get(organisation.pk, [])))
-        return _as_text(getattr(organisation, name))
+        return _as_text(getattr(organisation, _attname(name)))
 
     @property
     def service_slugs(self) -> dict[int, str]:
@@ -187,8 +189,15 @@ def _links(number: int, values: dict[str, Any], lookups: _Lookups) -> tuple[dict
     return m2m, errors
 
 
-# Never validated by the import (not in the file, and validating the users would be a query per row).
-_NOT_VALIDATED = ["confirmed_by", "verified_by", "logo"]
+# Never validated by the import (not in the file, and validating the users would be a query per row;
+# kommunkod is checked against the municipality reference when the cell is read).
+_NOT_VALIDATED = ["confirmed_by", "verified_by", "logo", "kommunkod"]
+
+
+def _attname(name: str) -> str:
+    """The attribute holding a field's stored value: the code for the municipality (kommunkod_id), so the
+    history records codes as before, without loading the Municipality."""
+    return concrete_field(Organisation, name).attname
 
 
 def _validate(
@@ -317,7 +326,7 @@ def _save(*, actor: Actor | None, header: list[str], valid: list[_ValidRow], loo
                 items = row.m2m[name]
                 new_text = ", ".join(sorted(slugs[i] if name == "services" else str(i) for i in items))
             else:
-                new_text = _as_text(getattr(row.organisation, name))
+                new_text = _as_text(getattr(row.organisation, _attname(name)))
             if new_text != old:
                 history.append(
                     OrganisationChange(
@@ -333,15 +342,12 @@ def _save(*, actor: Actor | None, header: list[str], valid: list[_ValidRow], loo
     return [row.organisation.pk for row in valid]
 
 
-def _lookups(*, header: list[str], orgnrs: set[str], lock: bool) -> _Lookups:
+def _lookups(*, header: list[str], orgnrs: set[str], lock: bool, municipality_codes: set[str]) -> _Lookups:
     existing = Organisation.objects.filter(orgnr__in=orgnrs)
     if lock:
         existing = existing.select_for_update(of=("self",))
     existing_by_orgnr = {org.orgnr: org for org in existing}
     services = dict(ServiceCategory.objects.values_list("slug", "pk")) if "services" in header else {}
-    municipalities = (
-        set(Municipality.objects.values_list("code", flat=True)) if "municipalities_served" in header else set()
-    )
     # The current services and municipalities served of the organisations to update, as slugs and codes
     # (for the history), read as plain values: far cheaper than prefetching model instances.
     links: dict[str, dict[int, list[str]]] = {}
@@ -353,7 +359,7 @@ def _lookups(*, header: list[str], orgnrs: set[str], lock: bool) -> _Lookups:
             for organisation_id, item in through.values_list("organisation_id", value):
                 links[column].setdefault(organisation_id, []).append(str(item))
     return _Lookups(
-        existing=existing_by_orgnr, service_ids=services, municipality_codes=municipalities, current_links=links
+        existing=existing_by_orgnr, service_ids=services, municipality_codes=municipality_codes, current_links=links
     )
 
 
@@ -384,12 +390,14 @@ def organisation_import(
         message = _("The file has no organisations: there are no rows after the header.")
         report.errors.append(RowError(None, "", message, "no_rows"))
         return report
-    parsed = [tabular.parse_row(row, SPEC) for row in table.rows]
+    municipalities = Municipality.objects.only("code", "name").in_bulk()
+    spec = tabular.with_parser(SPEC, "kommunkod", tabular.parse_municipality(municipalities))
+    parsed = [tabular.parse_row(row, spec) for row in table.rows]
     orgnrs = {values["orgnr"] for values, _errors in parsed if values.get("orgnr")}
     header = table.columns
     try:
         with transaction.atomic():
-            lookups = _lookups(header=header, orgnrs=orgnrs, lock=not dry_run)
+            lookups = _lookups(header=header, orgnrs=orgnrs, lock=not dry_run, municipality_codes=set(municipalities))
             valid = _validate(table, parsed, lookups, report)
             if dry_run:
                 return report

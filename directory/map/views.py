@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET
 
 from directory import selectors
 from directory.access import Actor
-from directory.models import Municipality
 
 # Markers are cheap, but a page with thousands of table rows is not: past this, narrow the search.
 MAP_LIMIT = 1000
@@ -43,19 +42,20 @@ class MapResult:
 
 
 def organisation_map(*, actor: Actor, params: QueryDict, limit: int = MAP_LIMIT) -> MapResult:
-    """The search result (the user's scope, the filters, the sort) reduced to what a map needs. Three
+    """The search result (the user's scope, the filters, the sort) reduced to what a map needs. Two
     queries besides the search's own choice lists, whatever the number of organisations."""
     search = selectors.organisation_search(actor=actor, params=params, with_facets=False)
     organisations = search.organisations
     has_coordinates = Q(latitude__isnull=False, longitude__isnull=False)
     counts = organisations.aggregate(total=Count("pk"), located=Count("pk", filter=has_coordinates))
-    rows = organisations.filter(has_coordinates).values("code", "name", "kommunkod", "latitude", "longitude")[:limit]
-    names = dict(Municipality.objects.values_list("code", "name"))
+    rows = organisations.filter(has_coordinates).values("code", "name", "kommunkod__name", "latitude", "longitude")[
+        :limit
+    ]
     points = [
         {
             "code": str(row["code"]),
             "name": row["name"],
-            "municipality": names.get(row["kommunkod"], row["kommunkod"]),
+            "municipality": row["kommunkod__name"] or "",
             "lat": float(row["latitude"]),
             "lng": float(row["longitude"]),
             "url": reverse("directory:detail", kwargs={"code": row["code"]}),

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from directory.access import Actor, actor_for
 from directory.filters import SORTS, load_choices, search_sort
-from directory.models import Municipality, OrganisationKind, SavedSearch
+from directory.models import OrganisationKind, SavedSearch
 from kernel.audit import audit_log
 from kernel.identifiers import refuse_personnummer_in_query
 from kernel.mail import send_templated
@@ -220,17 +220,16 @@ def saved_search_digest_send(*, user_id: int) -> int:
                     name=saved.name,
                     search_link=f"{settings.SITE_URL}{reverse('directory:index')}?{saved.query_string}",
                     count=count,
-                    organisations=list(new.values("code", "name", "kommunkod")[:DIGEST_LIMIT]),
+                    organisations=list(new.values("code", "name", "kommunkod__name")[:DIGEST_LIMIT]),
                 )
             )
         if not sections:
             return 0
-        names = dict(Municipality.objects.values_list("code", "name"))
         for section in sections:
             section.organisations = [
                 {
                     "name": row["name"],
-                    "municipality": names.get(row["kommunkod"], row["kommunkod"]),
+                    "municipality": row["kommunkod__name"] or "",
                     "link": settings.SITE_URL + reverse("directory:detail", kwargs={"code": row["code"]}),
                 }
                 for row in section.organisations

@@ -10,9 +10,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.forms import MunicipalityChoiceField
+from directory.forms import MunicipalityField
 from directory.models import Organisation, ServiceCategory
-from matchmaking.forms import DATE, ParsingModelForm, municipality_choices
+from matchmaking.forms import DATE, ParsingModelForm
 from matchmaking.models import (
     Adaptation,
     Opportunity,
@@ -51,7 +51,7 @@ class OpportunityForm(ParsingModelForm):
     adaptations = forms.MultipleChoiceField(
         label=_("Adaptations offered"), choices=Adaptation.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    municipality = MunicipalityChoiceField(label=_("Municipality"), choices=[])
+    municipality = MunicipalityField(label=_("Municipality"))
     places_total = forms.IntegerField(label=_("Places"), min_value=1, max_value=500)
 
     class Meta:
@@ -70,7 +70,6 @@ class OpportunityForm(ParsingModelForm):
         if current and current not in {code for code, _label in choices}:
             choices.append((current, current))
         self.fields["occupation_code"].choices = choices
-        self.fields["municipality"].choices = municipality_choices(self.instance.municipality or "")
         service = self.instance.service_id if self.instance.pk else None
         self.fields["service"].queryset = ServiceCategory.objects.filter(Q(active=True) | Q(pk=service))
 

@@ -34,7 +34,6 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "page": page,
-        "municipality_names": dict(filterset.filters["municipality"].extra["choices"]),
     }
     return render(request, "matchmaking/opportunities/list.html", context)
 

@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.forms import MunicipalityChoiceField
+from directory.forms import MunicipalityField
 from directory.models import Organisation, ServiceCategory
-from matchmaking.forms import DATE, ParsingModelForm, municipality_choices
+from matchmaking.forms import DATE, ParsingModelForm
 from matchmaking.models import (
     Adaptation,
     FundedProject,
@@ -46,7 +46,7 @@ PARTICIPANT_FIELDS = [
 class ParticipantForm(ParsingModelForm):
     """ESF+ data of a participant (docs/esf-indicators.md). The code is generated; there is no name."""
 
-    municipality = MunicipalityChoiceField(label=_("Municipality of residence"), choices=[])
+    municipality = MunicipalityField(label=_("Municipality of residence"))
 
     class Meta:
         model = Participant
@@ -59,7 +59,6 @@ class ParticipantForm(ParsingModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipality"].choices = municipality_choices(getattr(self.instance, "municipality", ""))
         self.fields["consent_date"].required = True
 
 
@@ -133,7 +132,7 @@ class NeedForm(ParsingModelForm):
     adaptations = forms.MultipleChoiceField(
         label=_("Adaptations needed"), choices=Adaptation.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    municipality = MunicipalityChoiceField(label=_("Municipality"), choices=[])
+    municipality = MunicipalityField(label=_("Municipality"))
 
     class Meta:
         model = Need
@@ -163,9 +162,8 @@ class NeedForm(ParsingModelForm):
         super().__init__(*args, **kwargs)
         self.fields["occupation_codes"].choices = occupation_choices()
         self.fields["services"].queryset = ServiceCategory.objects.filter(active=True)
-        self.fields["municipality"].choices = municipality_choices()
         if participant is not None and not self.is_bound:
-            self.initial.setdefault("municipality", participant.municipality)
+            self.initial.setdefault("municipality", participant.municipality_id)
             self.initial.setdefault("earliest_start", timezone.localdate())
 
     def data_for_service(self) -> dict[str, Any]:

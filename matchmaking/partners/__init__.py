@@ -7,8 +7,6 @@ context's interface: `from matchmaking import partners` then `partners.partner_r
 
 from matchmaking.partners.services import (
     can_manage_request,
-    municipality_name,
-    municipality_names,
     other_responses,
     own_responses,
     partner_request_close,
@@ -26,8 +24,6 @@ from matchmaking.partners.services import (
 
 __all__ = [
     "can_manage_request",
-    "municipality_name",
-    "municipality_names",
     "other_responses",
     "own_responses",
     "partner_request_close",

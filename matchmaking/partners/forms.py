@@ -7,12 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from directory.forms import MunicipalityField
 from directory.models import Municipality, Organisation, ServiceCategory
 from matchmaking.partners.models import PartnerAnswer, PartnerRequest
 
 
 def municipality_choices(blank_label: Any = None) -> list[tuple[str, str]]:
-    choices = [(m.code, m.name) for m in Municipality.objects.order_by("name")]
+    choices = Municipality.objects.choices()
     return [("", blank_label), *choices] if blank_label is not None else choices
 
 
@@ -23,7 +24,9 @@ class PartnerRequestForm(forms.ModelForm):
     organisation = forms.ModelChoiceField(
         label=_("Requesting organisation"), queryset=Organisation.objects.none(), to_field_name="code"
     )
-    municipality = forms.ChoiceField(label=_("Municipality where the service is needed"), choices=())
+    municipality = MunicipalityField(
+        label=_("Municipality where the service is needed"), empty_label=_("Choose a municipality")
+    )
 
     class Meta:
         model = PartnerRequest
@@ -43,7 +46,6 @@ class PartnerRequestForm(forms.ModelForm):
         self.fields["organisation"].queryset = organisations
         if organisations.count() == 1:
             self.fields["organisation"].initial = organisations.first().code
-        self.fields["municipality"].choices = municipality_choices(_("Choose a municipality"))
         self.fields["service"].queryset = ServiceCategory.objects.filter(active=True)
         self.fields["service"].label = _("Service needed")
 

@@ -32,7 +32,6 @@ from directory.access import can_edit_organisation, is_coordinator, memberships
 from directory.models import (
     Certification,
     CertificationKind,
-    Municipality,
     Organisation,
     OrganisationKind,
     ServiceCategory,
@@ -59,7 +58,7 @@ def suggested_organisations(request: PartnerRequest) -> QuerySet[Organisation]:
     return (
         Organisation.objects.listed()
         .filter(kind=OrganisationKind.ASF, services=request.service_id)
-        .filter(_in_municipality(request.municipality))
+        .filter(_in_municipality(request.municipality_id))
     )
 
 
@@ -81,14 +80,6 @@ class PartnerSuggestion:
         return self.certified_until is not None
 
 
-def municipality_names() -> dict[str, str]:
-    return dict(Municipality.objects.values_list("code", "name"))
-
-
-def municipality_name(code: str) -> str:
-    return Municipality.objects.filter(code=code).values_list("name", flat=True).first() or code
-
-
 def suggestions(request: PartnerRequest) -> list[PartnerSuggestion]:
     """The suggested ASF with their reasons and answers. Reserved requests list certified ASF first; then by
     name (deterministic: ties by id)."""
@@ -104,12 +95,12 @@ def suggestions(request: PartnerRequest) -> list[PartnerSuggestion]:
         )
     )
     responses = {r.organisation_id: r for r in request.responses.all()}
-    where = municipality_name(request.municipality)
+    where = request.municipality.name if request.municipality_id else ""
     service = request.service.name
     result = []
     for organisation in organisations:
         reasons = [Reason(_("offers %(service)s") % {"service": service.lower()})]
-        if organisation.kommunkod == request.municipality:
+        if organisation.kommunkod_id == request.municipality_id:
             reasons.append(Reason(_("in %(municipality)s") % {"municipality": where}))
         else:
             reasons.append(Reason(_("serves %(municipality)s") % {"municipality": where}))
@@ -157,7 +148,7 @@ def partner_requests_visible_to(user: Any) -> QuerySet[PartnerRequest]:
         for organisation in listed.prefetch_related("services", "municipalities_served"):
             service_ids = [s.pk for s in organisation.services.all()]
             if service_ids:
-                places = [organisation.kommunkod, *(m.code for m in organisation.municipalities_served.all())]
+                places = [organisation.kommunkod_id, *(m.code for m in organisation.municipalities_served.all())]
                 visible |= Q(service_id__in=service_ids, municipality__in=places)
     return PartnerRequest.objects.filter(visible)
 
@@ -166,7 +157,8 @@ def partner_request_for_user(*, user: Any, code: UUID | str, manage: bool = Fals
     """The request as this user may reach it: outside scope 404; `manage` (close, see every answer) only for
     the requester's members and coordinators — a suggested ASF gets 403."""
     request = get_object_or_404(
-        partner_requests_visible_to(user).select_related("organisation", "service", "created_by"), code=code
+        partner_requests_visible_to(user).select_related("organisation", "service", "municipality", "created_by"),
+        code=code,
     )
     if manage and not can_manage_request(user, request):
         raise PermissionDenied
@@ -278,6 +270,7 @@ def reserved_asf(*, service: ServiceCategory | None = None, municipality: str = 
                 ),
             )
         )
+        .select_related("kommunkod")
         .prefetch_related(Prefetch("services", queryset=ServiceCategory.objects.order_by("position", "name_sv")))
         .order_by("name", "pk")
     )
@@ -298,8 +291,8 @@ EXPORT_COLUMNS = (
 def reserved_asf_csv(organisations: Iterable[Organisation]) -> str:
     """An invitation list for a market dialogue: UTF-8 with a BOM (Excel), comma-separated, public fields only,
     every text cell neutralised against formulas. Built at once, in the active language (the list is short:
-    the ASF of one region), so headers and service names are in the language of the request."""
-    names = municipality_names()
+    the ASF of one region), so headers and service names are in the language of the request. Expects the
+    organisations of reserved_asf (municipality joined, services prefetched)."""
     headers = {
         "name": _("name"),
         "orgnr": _("organisation number"),
@@ -317,7 +310,7 @@ def reserved_asf_csv(organisations: Iterable[Organisation]) -> str:
             [
                 organisation.name,
                 organisation.orgnr_display,
-                names.get(organisation.kommunkod, organisation.kommunkod),
+                organisation.kommunkod.name if organisation.kommunkod_id else "",
                 "; ".join(s.name for s in organisation.services.all()),
                 organisation.email,
                 organisation.phone,

@@ -64,7 +64,7 @@ def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form
         "partner_request": partner_request,
         "manage": manage,
         "is_open": partner_request.status == PartnerRequestStatus.OPEN,
-        "municipality_name": services.municipality_name(partner_request.municipality),
+        "municipality_name": partner_request.municipality.name if partner_request.municipality_id else "",
     }
     if manage:
         suggested = services.suggestions(partner_request)
@@ -140,7 +140,6 @@ def reserved_asf(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "organisations": organisations,
-            "municipality_names": services.municipality_names(),
             "query": request.GET.urlencode(),
         },
     )

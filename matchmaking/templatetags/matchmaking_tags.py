@@ -6,7 +6,6 @@ from typing import Any
 
 from django import template
 
-from directory.models import Municipality
 from matchmaking.models import Adaptation, MatchStatus, Weekday
 from matchmaking.occupations import occupation_label
 
@@ -32,14 +31,6 @@ def adaptation_labels(values: Any) -> str:
 @register.filter
 def occupation(code: str) -> str:
     return occupation_label(code) if code else ""
-
-
-@register.filter
-def municipality_name(code: str) -> str:
-    """The municipality's name for a kommunkod (one query; for detail pages, not lists)."""
-    if not code:
-        return ""
-    return Municipality.objects.filter(code=code).values_list("name", flat=True).first() or code
 
 
 @register.filter

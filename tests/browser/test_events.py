@@ -37,7 +37,7 @@ def make_event(organiser, *, title_sv: str, title_en: str, capacity: int | None 
         end=start + dt.timedelta(hours=2),
         place_name="Kulturens hus",
         street_address="Skeppsbrogatan 17",
-        kommunkod="2580",
+        kommunkod_id="2580",
         venue_accessibility="Entré utan trappsteg, hörslinga i salen.",
         audience=Audience.PUBLIC,
         capacity=capacity,

@@ -69,7 +69,7 @@ def opportunities(world) -> tuple[Opportunity, Opportunity]:
             "description": "Sortering, reparation och försäljning av möbler.",
             "service": ServiceCategory.objects.get(slug="aterbruk"),
             "occupation_code": "9610",
-            "municipality": "2580",
+            "municipality_id": "2580",
             "hours_per_week_min": 10,
             "hours_per_week_max": 30,
             "times": ["mornings"],
@@ -87,7 +87,7 @@ def opportunities(world) -> tuple[Opportunity, Opportunity]:
             "title": OTHER_TITLE,
             "service": ServiceCategory.objects.get(slug="cafe-restaurang"),
             "occupation_code": "9413",
-            "municipality": "2581",
+            "municipality_id": "2581",
             "hours_per_week_min": 10,
             "hours_per_week_max": 30,
             "times": ["afternoons"],
@@ -173,7 +173,11 @@ def test_officer_and_host_take_a_need_from_suggestion_to_an_employed_outcome(
     participant = Participant.objects.get()
     code = participant.code
     assert re.fullmatch(r"P-[A-Z2-9]{8}", code), "the code is generated, never typed in"
-    assert (participant.birth_date, participant.unemployed_months, participant.municipality) == (BIRTH_DATE, 14, "2580")
+    assert (participant.birth_date, participant.unemployed_months, participant.municipality_id) == (
+        BIRTH_DATE,
+        14,
+        "2580",
+    )
     assert participant.rural and participant.consent_scope == "Matchning till praktik och uppföljning"
     assert participant.raised_by_organisation == world.muni_x
     assert participant.project == project

@@ -52,7 +52,7 @@ def project(world):
             entry_date=dt.date(2025, 2, 1),
             status_at_entry="unemployed",
             unemployed_months=3,
-            municipality="2580",
+            municipality_id="2580",
         )
     SupportRecord.objects.create(project=project, organisation=world.muni_x, date=dt.date(2025, 2, 3), kind="advice")
     return project

@@ -100,7 +100,7 @@ def test_header_names_are_case_insensitive_and_a_missing_leading_zero_in_a_kommu
     )
 
     assert report.ok
-    assert Organisation.objects.get(orgnr=orgnr(4)).kommunkod == "0180"
+    assert Organisation.objects.get(orgnr=orgnr(4)).kommunkod_id == "0180"
 
 
 # --- Errors per row and column ----------------------------------------------------------------------------
@@ -374,7 +374,7 @@ def test_an_update_changes_only_the_columns_in_the_file(coordinator):
     organisation_import(actor=actor_for(coordinator), rows_or_file=csv_of(f"{orgnr(31)},Nytt,asf,2582,", header=HEADER))
 
     org.refresh_from_db()
-    assert (org.name, org.website, org.city, org.kommunkod) == ("Nytt", "https://kvar.example.se", "Boden", "2582")
+    assert (org.name, org.website, org.city, org.kommunkod_id) == ("Nytt", "https://kvar.example.se", "Boden", "2582")
 
 
 def test_one_audit_row_per_import_with_counts_and_no_data(coordinator):
@@ -400,7 +400,7 @@ def test_rows_may_be_given_as_mappings(coordinator):
     rows = [{"orgnr": orgnr(35), "name": "Från API", "kind": "asf", "kommunkod": 2580, "employees": None}]
     report = organisation_import(actor=actor_for(coordinator), rows_or_file=rows)
 
-    assert report.saved and Organisation.objects.get(orgnr=orgnr(35)).kommunkod == "2580"
+    assert report.saved and Organisation.objects.get(orgnr=orgnr(35)).kommunkod_id == "2580"
 
 
 def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(coordinator, django_assert_max_num_queries):

@@ -49,7 +49,7 @@ def edit_url(org: Organisation) -> str:
 
 def edit_data(org: Organisation, **changes) -> dict:
     """What the edit form posts for `org` unchanged, with `changes` on top (None: leave the field out)."""
-    data = {"name": org.name, "kommunkod": org.kommunkod, "published": "on"}
+    data = {"name": org.name, "kommunkod": org.kommunkod_id, "published": "on"}
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
 
@@ -177,7 +177,7 @@ def test_ordinary_addresses_and_phone_numbers_are_saved(client, world):
         ({"latitude": "95", "longitude": "22"}, "less than or equal to 90"),
         ({"placement_capacity": "3"}, "Tick “takes placements”"),
         ({"website": "javascript:alert(1)"}, "Enter a valid URL"),
-        ({"kommunkod": "9999"}, "Select a valid choice"),
+        ({"kommunkod": "9999"}, "“9999” is not a Swedish municipality code"),
         ({"support_offered": ["free_money"]}, "Select a valid choice"),
         ({"name": ""}, "This field is required"),
     ],

@@ -98,9 +98,9 @@ def test_facets_count_over_the_other_filters(catalogue):
     # The kind facet ignores the kind filter: in Piteå there are 2 ASF and nothing else.
     assert kinds == {"asf": 2}
     municipalities = {f.value: f.count for f in result.facets["municipality"]}
-    # The municipality facet ignores the municipality filter: all ASF by municipality (2380 is not in the
-    # Norrbotten reference list, so it has no facet value).
-    assert municipalities == {"2582": 1, "2581": 2, "2580": 1}
+    # The municipality facet ignores the municipality filter: all ASF by municipality (2380 Östersund too:
+    # the reference holds all of Sweden's municipalities).
+    assert municipalities == {"2582": 1, "2581": 2, "2580": 1, "2380": 1}
     assert next(f for f in result.facets["municipality"] if f.value == "2581").selected
     services = {f.value: f.count for f in result.facets["service"]}
     assert services == {"catering": 1, "stad": 1}

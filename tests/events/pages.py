@@ -14,6 +14,7 @@ from events.models import (
     Event,
     EventStatus,
 )
+from tests.factories import by_code
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -43,7 +44,7 @@ def make_event(
         status=status,
         audience=audience,
         capacity=capacity,
-        **extra,
+        **by_code(extra),
     )
     event.full_clean()
     event.save()

@@ -95,7 +95,7 @@ def _form_data(event: Event, **changes) -> dict:
         "end": local["end"].strftime("%Y-%m-%dT%H:%M"),
         "place_name": event.place_name,
         "street_address": event.street_address,
-        "kommunkod": event.kommunkod,
+        "kommunkod": event.kommunkod_id or "",
         "venue_accessibility": event.venue_accessibility,
         "online_url": event.online_url,
         "audience": event.audience,

@@ -18,6 +18,7 @@ from matchmaking.models import (
     Participant,
     Weekday,
 )
+from tests.factories import by_code
 
 TODAY = timezone.localdate()
 
@@ -42,7 +43,10 @@ def make_participant(world, project, *, code: str, officer=None, organisation=No
     }
     fields.update(data)
     return services.participant_create(
-        actor=officer or world.officer_x, project=project, organisation=organisation or world.muni_x, data=fields
+        actor=officer or world.officer_x,
+        project=project,
+        organisation=organisation or world.muni_x,
+        data=by_code(fields),
     )
 
 
@@ -58,7 +62,7 @@ def make_need(actor, participant, **data) -> Need:
         "free_text": FREE_TEXT,
     }
     fields.update(data)
-    return services.need_create(actor=actor, participant=participant, data=fields)
+    return services.need_create(actor=actor, participant=participant, data=by_code(fields))
 
 
 def make_opportunity(world, org=None, **data) -> Opportunity:
@@ -75,7 +79,7 @@ def make_opportunity(world, org=None, **data) -> Opportunity:
         "starts_on": TODAY,
     }
     fields.update(data)
-    return services.opportunity_create(actor=world.coordinator, organisation=org or world.org_a, data=fields)
+    return services.opportunity_create(actor=world.coordinator, organisation=org or world.org_a, data=by_code(fields))
 
 
 def codes_listed(response) -> list[str]:

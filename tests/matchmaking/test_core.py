@@ -30,6 +30,7 @@ from matchmaking.models import (
     Weekday,
 )
 from matchmaking.tasks import send_match_email
+from tests.factories import by_code
 
 TODAY = dt.date.today()
 
@@ -66,7 +67,7 @@ def participant(world, project, *, organisation=None, actor=None, **data) -> Par
     }
     fields.update(data)
     return services.participant_create(
-        actor=actor or world.officer_x, project=project, organisation=organisation or world.muni_x, data=fields
+        actor=actor or world.officer_x, project=project, organisation=organisation or world.muni_x, data=by_code(fields)
     )
 
 
@@ -83,7 +84,7 @@ def need(world, p, **data) -> Need:
     }
     fields.update(data)
     services_ = fields.pop("services", [])
-    return services.need_create(actor=world.officer_x, participant=p, data=fields, services=services_)
+    return services.need_create(actor=world.officer_x, participant=p, data=by_code(fields), services=services_)
 
 
 def opportunity(world, org=None, **data) -> Opportunity:
@@ -100,7 +101,7 @@ def opportunity(world, org=None, **data) -> Opportunity:
         "starts_on": TODAY,
     }
     fields.update(data)
-    return services.opportunity_create(actor=world.coordinator, organisation=org or world.org_a, data=fields)
+    return services.opportunity_create(actor=world.coordinator, organisation=org or world.org_a, data=by_code(fields))
 
 
 # --- Scope and audit ---------------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ def test_an_officer_cannot_propose_another_municipalitys_participant(world, proj
     n_y = services.need_create(
         actor=world.officer_y,
         participant=p_y,
-        data={"hours_per_week": 20, "municipality": "2581", "earliest_start": TODAY},
+        data={"hours_per_week": 20, "municipality_id": "2581", "earliest_start": TODAY},
     )
     with pytest.raises(PermissionDenied):
         services.match_propose(actor=world.officer_x, need=n_y, opportunity=opportunity(world))

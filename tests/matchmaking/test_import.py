@@ -171,6 +171,15 @@ def test_a_wrong_organisation_option_is_refused(world, files, orgnr, message):
     assert nothing_saved()
 
 
+@pytest.mark.parametrize("options", [(), ("--organisation", "212000-2742")], ids=["by municipality", "raiser given"])
+def test_four_digits_that_are_no_municipality_are_an_error_on_that_row(world, files, options):
+    rows = [GOOD_PARTICIPANTS[0], GOOD_PARTICIPANTS[1].replace(",2580", ",9999")]
+    status, _out, err = run(files(rows, GOOD_OUTCOMES[:1]), *options)
+    assert status == 1
+    assert "participants.csv, row 3, column municipality: 9999 is not a Swedish municipality code." in err
+    assert nothing_saved()
+
+
 def test_a_municipality_without_a_municipality_organisation_is_an_error_on_that_row(world, files):
     rows = [GOOD_PARTICIPANTS[0], GOOD_PARTICIPANTS[1].replace(",2580", ",2584")]  # Kiruna: not registered
     status, _out, err = run(files(rows, GOOD_OUTCOMES[:1]))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from matchmaking import nudges, services
 from matchmaking.models import FundedProject, Match, Need, NeedStatus, Opportunity
 from matchmaking.tasks import send_match_email, send_nudge, send_nudges
+from tests.factories import by_code
 
 NOW = timezone.now()
 
@@ -54,7 +55,7 @@ def make_need(world, project, *, code="P-NUDGE1", age_days=15) -> Need:
             "birth_date": dt.date(1990, 1, 1),
             "entry_date": dt.date(2025, 1, 1),
             "status_at_entry": "inactive",
-            "municipality": "2580",
+            "municipality_id": "2580",
             "disability": True,
         },
     )
@@ -63,7 +64,7 @@ def make_need(world, project, *, code="P-NUDGE1", age_days=15) -> Need:
         participant=participant,
         data={
             "hours_per_week": 20,
-            "municipality": "2580",
+            "municipality_id": "2580",
             "earliest_start": dt.date.today(),
             "free_text": "HEMLIG-BEHOVSTEXT",
         },
@@ -82,7 +83,7 @@ def make_opportunity(world, *, refreshed_days=0, **data) -> Opportunity:
         "places_total": 2,
     }
     fields.update(data)
-    opportunity = services.opportunity_create(actor=world.admin_a, organisation=world.org_a, data=fields)
+    opportunity = services.opportunity_create(actor=world.admin_a, organisation=world.org_a, data=by_code(fields))
     Opportunity.objects.filter(pk=opportunity.pk).update(refreshed_at=days_ago(refreshed_days))
     opportunity.refresh_from_db()
     return opportunity
@@ -292,7 +293,7 @@ def test_nudges_on_a_real_worker_go_out_once_even_when_enqueued_twice(celery_wor
         organisation=asf,
         type="praktik",
         title="Praktik i snickeriet",
-        municipality="2580",
+        municipality_id="2580",
         starts_on=dt.date.today(),
         refreshed_at=days_ago(40),
     )

@@ -18,7 +18,7 @@ from directory.models import Certification, Municipality, Organisation, Organisa
 from kernel.models import AuditLog
 from matchmaking import partners
 from matchmaking.models import PartnerRequest, PartnerRequestStatus, PartnerResponse
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import MembershipFactory, OrganisationFactory, by_code
 
 TODAY = dt.date.today()
 
@@ -43,7 +43,7 @@ def post_request(world, service, *, municipality="2580", reserved=False, organis
     fields = {"title": "Städning av kontoret", "service": service, "municipality": municipality}
     fields.update(reserved_for_asf=reserved, **data)
     return partners.partner_request_create(
-        actor=actor or world.business_member, organisation=organisation or world.business, data=fields
+        actor=actor or world.business_member, organisation=organisation or world.business, data=by_code(fields)
     )
 
 
@@ -258,7 +258,7 @@ def test_posting_a_request_through_the_form(scene, cleaning, client):
     )
     assert response.status_code == 302
     request = PartnerRequest.objects.get()
-    assert (request.organisation, request.created_by, request.municipality) == (
+    assert (request.organisation, request.created_by, request.municipality_id) == (
         scene.business,
         scene.business_member,
         "2582",

@@ -75,7 +75,7 @@ def person(
         status_at_entry=status,
         unemployed_months=months if status == "unemployed" else None,
         isced=isced,
-        municipality="2580",
+        municipality_id="2580",
         **flags,
     )
     p.full_clean()

@@ -49,7 +49,7 @@ def _participant(project, raiser, code: str, gender: str, **extra) -> Participan
         "birth_date": dt.date(1990, 1, 1),
         "entry_date": dt.date(2024, 3, 1),
         "status_at_entry": "inactive",
-        "municipality": "2580",
+        "municipality_id": "2580",
         **extra,
     }
     participant = Participant(**data)

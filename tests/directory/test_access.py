@@ -62,7 +62,7 @@ def test_the_actor_of_each_persona(world, persona):
     assert actor.organisation_ids == _ids(world, member)
     assert actor.admin_organisation_ids == _ids(world, admin)
     assert actor.officer_organisation_ids == _ids(world, officer)
-    assert actor.officer_municipalities == frozenset(getattr(world, name).kommunkod for name in officer)
+    assert actor.officer_municipalities == frozenset(getattr(world, name).kommunkod_id for name in officer)
     assert {m.organisation_id for m in actor.memberships} == actor.organisation_ids
     assert actor.is_officer is bool(officer)
     assert actor.requires_mfa is (coordinator or bool(officer))
@@ -75,7 +75,7 @@ def test_an_officers_scope_covers_the_municipality_and_the_agency_they_work_for(
     MembershipFactory(organisation=agency, user=world.officer_x)
     actor = actor_for(world.officer_x)
     assert actor.officer_organisation_ids == {world.muni_x.pk, agency.pk}
-    assert actor.officer_municipalities == {world.muni_x.kommunkod}  # the agency is no municipality
+    assert actor.officer_municipalities == {world.muni_x.kommunkod_id}  # the agency is no municipality
     assert {o.pk for o in actor.officer_organisations} == {world.muni_x.pk, agency.pk}
 
 

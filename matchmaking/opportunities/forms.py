@@ -19,25 +19,11 @@ from matchmaking.models import (
     Weekday,
 )
 from matchmaking.occupations import occupation_choices
+from matchmaking.opportunities.services import EDITABLE_FIELDS
 
 # --- Opportunities ------------------------------------------------------------------------------------------
-OPPORTUNITY_FIELDS = [
-    "type",
-    "title",
-    "description",
-    "service",
-    "occupation_code",
-    "municipality",
-    "hours_per_week_min",
-    "hours_per_week_max",
-    "times",
-    "places_total",
-    "adaptations",
-    "supervisor_available",
-    "starts_on",
-    "ends_on",
-    "published",
-]
+# The form offers exactly what the service lets an organisation change.
+OPPORTUNITY_FIELDS = list(EDITABLE_FIELDS)
 
 
 class OpportunityForm(ParsingModelForm):

@@ -24,5 +24,8 @@ class RequestIdLogFilter(logging.Filter):
     """Adds `request_id` to every log record so the 500 page's incident id can be found in the log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id() or "-"
+        # django.request logs 4xx/5xx after the middleware has returned (and reset the context), but its
+        # records carry the request, which carries its id.
+        request = getattr(record, "request", None)
+        record.request_id = current_request_id() or getattr(request, "request_id", "") or "-"
         return True

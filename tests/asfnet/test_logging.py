@@ -109,3 +109,18 @@ def test_a_500_keeps_its_traceback(db, caplog, console):
     assert record.exc_info is not None and record.exc_info[0] is RuntimeError
     output = console.getvalue()
     assert "Traceback" in output and "planted failure" in output
+
+
+def test_a_404_log_line_carries_the_request_id_of_the_response(client, caplog):
+    """Django logs 4xx after the middleware has returned: the line still names the request it was about."""
+    import logging
+
+    from kernel.request_context import RequestIdLogFilter
+
+    caplog.set_level(logging.WARNING, logger="django.request")
+    response = client.get("/no-such-page/", HTTP_X_REQUEST_ID="abcdef0123456789")
+    assert response.status_code == 404
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records
+    RequestIdLogFilter().filter(records[-1])
+    assert records[-1].request_id == response["X-Request-ID"] == "abcdef0123456789"

@@ -42,7 +42,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import translation
 from django.utils.functional import Promise, lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -51,8 +51,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 
 def _render(message: Any, params: Any) -> str:
-    text = str(message)
-    return text % params if params else text
+    # `message % params` (not str(message) % params): a lazy plural picks its form from the count in params.
+    return str(message % params) if params else str(message)
 
 
 # A message with its parameters, translated only when it is shown (str()), in the language active then.
@@ -432,7 +432,11 @@ def _raw_rows(source: Any, *, file: str, max_rows: int) -> tuple[list[str], list
 
 def _too_many_rows(max_rows: int, file: str) -> FileError:
     return _file_error(
-        _("The file has more than %(count)s rows. Split it into smaller files."),
+        ngettext_lazy(
+            "The file has more than %(count)s row. Split it into smaller files.",
+            "The file has more than %(count)s rows. Split it into smaller files.",
+            "count",
+        ),
         "too_many_rows",
         {"count": max_rows},
         file=file,

@@ -20,6 +20,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from directory.access import Actor
 from kernel.audit import audit_log
@@ -275,9 +276,12 @@ def fail_exhausted(run_id: int) -> bool:
     if run is None:
         return False
     with translation.override(report_language(run)):
-        message = _(
+        message = ngettext(
+            "The report was started %(count)s time but never finished (the server computing it stopped or "
+            "the database did not answer). Request it again; if it fails again, tell the administrator.",
             "The report was started %(count)s times but never finished (the server computing it stopped or "
-            "the database did not answer). Request it again; if it fails again, tell the administrator."
+            "the database did not answer). Request it again; if it fails again, tell the administrator.",
+            run.attempts,
         ) % {"count": run.attempts}
     return bool(exhausted.update(status=RunStatus.FAILED, finished_at=now, error=message, lease_expires_at=None))
 

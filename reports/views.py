@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -189,7 +190,10 @@ def support_import(request: HttpRequest) -> HttpResponse:
         if not result.errors:
             messages.success(
                 request,
-                _("%(count)s support records were imported.") % {"count": result.created},
+                ngettext(
+                    "%(count)s support record was imported.", "%(count)s support records were imported.", result.created
+                )
+                % {"count": result.created},
             )
             return _back_to_list(project)
         errors = [str(error) for error in result.errors]

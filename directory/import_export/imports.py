@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from directory.access import Actor
 from directory.models import Municipality, Organisation, OrganisationChange, OrganisationKind, ServiceCategory
@@ -127,6 +128,40 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def summary(self) -> str:
+        """The counts in whole sentences, each noun in the number its count needs ("1 organisation", never
+        "1 organisations"), for the import page and the command alike."""
+        created, updated, failed = self.created, self.updated, self.failed_rows
+        if self.dry_run:
+            text = [
+                ngettext(
+                    "%(count)s organisation would be created.", "%(count)s organisations would be created.", created
+                )
+                % {"count": created},
+                ngettext(
+                    "%(count)s organisation would be updated.", "%(count)s organisations would be updated.", updated
+                )
+                % {"count": updated},
+            ]
+        elif self.saved:
+            text = [
+                ngettext("%(count)s organisation was created.", "%(count)s organisations were created.", created)
+                % {"count": created},
+                ngettext("%(count)s organisation was updated.", "%(count)s organisations were updated.", updated)
+                % {"count": updated},
+            ]
+        else:
+            text = [str(_("Nothing was saved."))]
+        if failed and self.saved:
+            text.append(
+                ngettext("%(count)s row was skipped.", "%(count)s rows were skipped.", failed) % {"count": failed}
+            )
+        elif failed:
+            text.append(
+                ngettext("%(count)s row has errors.", "%(count)s rows have errors.", failed) % {"count": failed}
+            )
+        return " ".join(text)
 
     @property
     def can_save(self) -> bool:

@@ -76,8 +76,7 @@ def _finished(request: HttpRequest, report: ImportReport) -> HttpResponse:
     if report.saved:
         messages.success(
             request,
-            _("Import done: %(created)s organisations created, %(updated)s updated, %(failed)s rows skipped.")
-            % {"created": report.created, "updated": report.updated, "failed": report.failed_rows},
+            _("Import done. %(summary)s") % {"summary": report.summary()},
         )
         return redirect("directory:import")
     return render(request, "directory/import_export/import.html", _context(report, ImportUploadForm()))

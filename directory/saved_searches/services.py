@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from directory.access import Actor, actor_for
 from directory.filters import SORTS, load_choices, search_sort
@@ -104,7 +105,11 @@ def saved_search_create(*, user: User, params: QueryDict, name: str = "") -> Sav
         )
     if SavedSearch.objects.filter(user=user).count() >= MAX_PER_USER:
         raise ValidationError(
-            _("You can save at most %(max)d searches. Delete one you no longer need, then save this one.")
+            ngettext(
+                "You can save at most %(max)d search. Delete it if you no longer need it, then save this one.",
+                "You can save at most %(max)d searches. Delete one you no longer need, then save this one.",
+                MAX_PER_USER,
+            )
             % {"max": MAX_PER_USER},
             code="limit",
         )

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -81,7 +81,12 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(count)s colleagues were registered. Each of them gets an e-mail.") % {"count": len(registrations)},
+                ngettext(
+                    "%(count)s colleague was registered and gets an e-mail.",
+                    "%(count)s colleagues were registered. Each of them gets an e-mail.",
+                    len(registrations),
+                )
+                % {"count": len(registrations)},
             )
             return redirect("events:detail", code=event.code)
     return render_event_page(request, event, group_form=(str(organisation.code), form))

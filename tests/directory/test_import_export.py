@@ -446,7 +446,7 @@ def test_the_command_with_partial_saves_the_valid_rows_and_exits_2(db, tmp_path)
 
     assert code == 2
     assert "row 3, kommunkod: " in err
-    assert "Created 1, updated 0 organisations; 1 rows were skipped." in out
+    assert "1 organisation was created. 0 organisations were updated. 1 row was skipped." in out
     assert Organisation.objects.filter(orgnr=orgnr(42)).exists()
 
 
@@ -458,7 +458,7 @@ def test_the_command_succeeds_with_exit_0_and_a_dry_run_saves_nothing(db, tmp_pa
     assert not Organisation.objects.filter(orgnr=orgnr(44)).exists()
     code, out, err = _run_command(path)
     assert (code, err) == (0, "")
-    assert "Created 1, updated 0" in out
+    assert "1 organisation was created. 0 organisations were updated." in out
     assert Organisation.objects.filter(orgnr=orgnr(44)).exists()
 
 

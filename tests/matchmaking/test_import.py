@@ -98,7 +98,7 @@ def test_import_creates_the_project_participants_and_events(world, files):
         ("A2", dt.date(2024, 10, 15), "employed"),
         ("A2", dt.date(2025, 1, 20), "improved"),
     ]
-    assert "Created the project" in out and "2 participants created" in out
+    assert "Created the project" in out and "2 participants were created." in out
 
 
 def test_the_import_is_audited_without_personal_values(world, files):
@@ -472,7 +472,10 @@ def test_importing_the_same_files_twice_changes_nothing(world, files):
     events = list(LabourMarketEvent.objects.order_by("id").values_list("pk", "participant__code", "date", "event"))
     status, out, _err = run(paths)
     assert status == 0
-    assert "0 participants created, 2 updated; 0 labour-market events added, 3 already there" in out
+    assert (
+        "0 participants were created. 2 participants were updated. 0 labour-market events were added. "
+        "3 labour-market events were already there." in out
+    )
     assert list(Participant.objects.order_by("code").values("pk", "code", "gender", "exit_date")) == first
     assert list(LabourMarketEvent.objects.order_by("id").values_list("pk", "participant__code", "date", "event")) == (
         events
@@ -488,7 +491,7 @@ def test_a_re_import_updates_participants_and_adds_only_new_events(world, files)
     assert status == 0
     a1 = Participant.objects.get(code="A1")
     assert (a1.exit_date, a1.isced) == (dt.date(2024, 12, 15), "0-2")
-    assert "1 labour-market events added, 3 already there" in out
+    assert "1 labour-market event was added. 3 labour-market events were already there." in out
     assert LabourMarketEvent.objects.filter(participant=a1).count() == 2
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from directory.import_export.imports import organisation_import
 
@@ -47,28 +48,29 @@ class Command(BaseCommand):
         )
         for error in report.errors:
             self.stderr.write(str(error))
-        counts = {"created": report.created, "updated": report.updated, "failed": report.failed_rows}
         if report.dry_run:
-            self.stdout.write(
-                _(
-                    "Dry run: would create %(created)s and update %(updated)s organisations; "
-                    "%(failed)s rows have errors. Nothing was saved."
-                )
-                % counts
-            )
+            self.stdout.write(_("Dry run: %(summary)s Nothing was saved.") % {"summary": report.summary()})
         elif report.saved:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    _("Created %(created)s, updated %(updated)s organisations; %(failed)s rows were skipped.") % counts
-                )
-            )
+            self.stdout.write(self.style.SUCCESS(report.summary()))
         else:
-            self.stdout.write(_("Nothing was saved."))
+            self.stdout.write(report.summary())
         if report.errors and not report.saved:
             raise CommandError(
-                _("%(count)s problems; nothing was saved.") % {"count": len(report.errors)}, returncode=1
+                ngettext(
+                    "%(count)s problem; nothing was saved.",
+                    "%(count)s problems; nothing was saved.",
+                    len(report.errors),
+                )
+                % {"count": len(report.errors)},
+                returncode=1,
             )
         if report.errors:
             raise CommandError(
-                _("%(count)s rows were skipped because of errors.") % {"count": report.failed_rows}, returncode=2
+                ngettext(
+                    "%(count)s row was skipped because of errors.",
+                    "%(count)s rows were skipped because of errors.",
+                    report.failed_rows,
+                )
+                % {"count": report.failed_rows},
+                returncode=2,
             )

@@ -72,18 +72,22 @@ class Command(BaseCommand):
         assert report.project is not None
         if report.project_created:
             self.stdout.write(_("Created the project %(project)s.") % {"project": report.project})
-        self.stdout.write(
-            self.style.SUCCESS(
-                _(
-                    "%(project)s: %(created)s participants created, %(updated)s updated; %(outcomes)s labour-market "
-                    "events added, %(existing)s already there."
-                )
-                % {
-                    "project": report.project.diarienummer,
-                    "created": report.created,
-                    "updated": report.updated,
-                    "outcomes": report.outcomes_created,
-                    "existing": report.outcomes_already_there,
-                }
+        counts = [
+            ngettext("%(count)s participant was created.", "%(count)s participants were created.", report.created)
+            % {"count": report.created},
+            ngettext("%(count)s participant was updated.", "%(count)s participants were updated.", report.updated)
+            % {"count": report.updated},
+            ngettext(
+                "%(count)s labour-market event was added.",
+                "%(count)s labour-market events were added.",
+                report.outcomes_created,
             )
-        )
+            % {"count": report.outcomes_created},
+            ngettext(
+                "%(count)s labour-market event was already there.",
+                "%(count)s labour-market events were already there.",
+                report.outcomes_already_there,
+            )
+            % {"count": report.outcomes_already_there},
+        ]
+        self.stdout.write(self.style.SUCCESS(f"{report.project.diarienummer}: {' '.join(counts)}"))

@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Municipality, Organisation
@@ -223,7 +223,8 @@ class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Registered")
     WAITLISTED = "waitlisted", _("On the waiting list")
     OFFERED = "offered", _("Offered a place, waiting for an answer")
-    CANCELLED = "cancelled", _("Cancelled")
+    # A registration is withdrawn ("avbokad"); a cancelled event is called off ("inställt").
+    CANCELLED = "cancelled", pgettext_lazy("registration", "Cancelled")
     EXPIRED = "expired", _("Offer expired")
 
 

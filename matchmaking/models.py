@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from directory.models import Municipality, Organisation, ServiceCategory
 from kernel.identifiers import refuse_personnummer
@@ -227,7 +228,8 @@ class LabourMarketEvent(models.Model):
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="outcomes")
     date = models.DateField(_("date"))
-    event = models.CharField(_("event"), max_length=16, choices=OutcomeEvent.choices)
+    # "event" alone is a calendar event (Swedish "evenemang"); here it is a labour-market one ("händelse").
+    event = models.CharField(pgettext_lazy("labour market", "event"), max_length=16, choices=OutcomeEvent.choices)
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -269,12 +271,12 @@ class Adaptation(models.TextChoices):
 
 
 class OpportunityType(models.TextChoices):
-    WORK_TRAINING = "arbetstraning", _("Work training (arbetsträning)")
-    INTERNSHIP = "praktik", _("Internship (praktik)")
+    WORK_TRAINING = "arbetstraning", _("Work training")
+    INTERNSHIP = "praktik", _("Internship")
     SUPPORTED_EMPLOYMENT = "anstallning_med_stod", _("Supported employment")
-    WAGE_SUBSIDY = "lonestod", _("Wage subsidy (lönestöd)")
-    EXTRA_JOB = "extratjanst", _("Extra job (extratjänst)")
-    NEW_START_JOB = "nystartsjobb", _("New start job (nystartsjobb)")
+    WAGE_SUBSIDY = "lonestod", _("Wage subsidy")
+    EXTRA_JOB = "extratjanst", _("Extra job")
+    NEW_START_JOB = "nystartsjobb", _("New start job")
     OTHER = "other", _("Other")
 
 

@@ -274,6 +274,21 @@ def test_improved_is_refused_for_someone_not_employed_at_entry(client, world, p_
     assert LabourMarketEvent.objects.get().event == "employed"
 
 
+def test_a_labour_market_event_is_called_handelse_not_evenemang_in_swedish(client, world, p_x):
+    """ "Event" is a calendar event (evenemang) elsewhere; on the outcome form and the participant's table it is
+    a labour-market event (händelse)."""
+    services.outcome_record(actor=world.officer_x, participant=p_x, date=TODAY, event="job_seeking")
+    client.force_login(world.officer_x)
+    form = client.get(reverse("matchmaking:outcome_create", kwargs={"code": p_x.code}), HTTP_ACCEPT_LANGUAGE="sv")
+    label = re.search(r'<label for="id_event"[^>]*>([^<]*)</label>', form.content.decode())
+    assert label is not None and label.group(1).strip().rstrip(":") == "Händelse"
+    page = client.get(reverse("matchmaking:participant_detail", kwargs={"code": p_x.code}), HTTP_ACCEPT_LANGUAGE="sv")
+    headers = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', page.content.decode())
+    assert "Händelse" in headers
+    assert "Evenemang" not in form.content.decode().split("<main", 1)[1]
+    assert "Evenemang" not in " ".join(headers)
+
+
 def test_a_need_is_saved_from_the_form_and_its_page_ranks_suggestions_with_reasons_in_words(client, world, p_x):
     catering = ServiceCategory.objects.get(slug="catering")
     fits = make_opportunity(world, title="Köket", service=catering, occupation_code="5120")

@@ -59,6 +59,22 @@ def test_full_event_puts_the_member_on_the_waiting_list_which_they_can_leave(cli
     assert registration.status == RegistrationStatus.CANCELLED
 
 
+def test_whoever_takes_the_last_place_is_not_told_the_event_is_full_for_them(client, world, mails):
+    event = make_event(world.org_b, capacity=1)
+    login(client, world.staff_a)
+    client.post(url("register", event))
+    assert Registration.objects.get(event=event, user=world.staff_a).status == RegistrationStatus.CONFIRMED
+    page = client.get(url("detail", event), **SV).content.decode()
+    assert "Du har en plats på det här evenemanget." in page
+    assert "Fullbokat – en av platserna är din" in page
+    assert "Om du anmäler dig hamnar du på väntelistan" not in page
+    assert "Ställ dig på väntelistan" not in page
+    # Someone else still learns that registering now means the waiting list.
+    login(client, world.business_member)
+    other = client.get(url("detail", event), **SV).content.decode()
+    assert "Evenemanget är fullbokat. Om du anmäler dig hamnar du på väntelistan." in other
+
+
 def test_a_freed_place_is_offered_and_accepted_on_the_event_page(client, world, mails):
     event = make_event(world.org_b, capacity=1)
     first = services.registration_create(actor=actor_for(world.staff_b), event=event)
@@ -106,6 +122,24 @@ def test_group_registration_registers_the_chosen_colleagues(client, world, mails
     registrations = Registration.objects.filter(event=event)
     assert {r.user for r in registrations} == {world.staff_a, colleague}
     assert {r.registered_by for r in registrations} == {world.admin_a}
+
+
+@pytest.mark.parametrize(
+    ("how_many", "message"),
+    [(1, "1 kollega anmäldes och får ett mejl."), (2, "2 kollegor anmäldes. Var och en får ett mejl.")],
+)
+def test_the_group_registration_message_says_kollega_for_one(client, world, mails, how_many, message):
+    event = make_event(world.org_b, capacity=5)
+    colleague = MembershipFactory(organisation=world.org_a).user
+    login(client, world.admin_a)
+    chosen = [str(world.staff_a.code), str(colleague.code)][:how_many]
+    response = client.post(
+        url("register_group", event),
+        {"organisation": str(world.org_a.code), f"group-{world.org_a.code}-colleagues": chosen},
+        follow=True,
+        **SV,
+    )
+    assert message in [str(m) for m in response.context["messages"]]
 
 
 @pytest.mark.adversarial("C")

@@ -292,7 +292,9 @@ class MatchFactory(_ActorFactory):
             if step == MatchStatus.ACCEPTED:
                 match = services.match_accept(actor=host, match=match)
             elif step == MatchStatus.STARTED:
-                match = services.match_start(actor=host, match=match, started_on=data["started_on"])
+                # The factory writes the history it is given (an ended placement started months ago), so an
+                # early start is taken as agreed.
+                match = services.match_start(actor=host, match=match, started_on=data["started_on"], start_early=True)
             else:
                 match = services.match_end(actor=host, match=match, ended_on=data["ended_on"])
         return match

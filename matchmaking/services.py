@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from directory.access import can_edit_organisation, is_coordinator, officer_organisations
@@ -196,21 +197,47 @@ def match_decline(*, actor: Any, match: Match, reason: str) -> Match:
 
 
 @transaction.atomic
-def match_start(*, actor: Any, match: Match, started_on: dt.date) -> Match:
+def match_start(*, actor: Any, match: Match, started_on: dt.date, start_early: bool = False) -> Match:
+    """Record the start. A start before the need's earliest start date is refused unless `start_early` says
+    that it was agreed: the person said when they can begin, and that is checked, not forgotten."""
     if not (is_host(actor, match) or sees_participant_details(actor, match.need.participant)):
         raise PermissionDenied
+    earliest = match.need.earliest_start
+    if started_on < earliest and not start_early:
+        raise ValidationError(
+            {
+                "started_on": ValidationError(
+                    _(
+                        "The person can start on %(date)s at the earliest. Check the date, or confirm below that "
+                        "the placement did start earlier."
+                    )
+                    % {"date": date_format(earliest, "DATE_FORMAT")},
+                    code="before_earliest_start",
+                )
+            }
+        )
     match = _transition(match, (MatchStatus.ACCEPTED,), MatchStatus.STARTED, started_on=started_on)
     Need.objects.filter(pk=match.need_id).update(status=NeedStatus.PLACED)
-    audit_log(actor=actor, action="match.start", target=match)
+    audit_log(
+        actor=actor,
+        action="match.start",
+        target=match,
+        data={"before_earliest_start": True} if started_on < earliest else None,
+    )
     _notify(match, "started")
     return match
 
 
 @transaction.atomic
 def match_end(*, actor: Any, match: Match, ended_on: dt.date, note: str = "", outcome: str | None = None) -> Match:
-    """The placement ends: the place returns to the opportunity; the officer may record an outcome."""
-    if not (is_host(actor, match) or sees_participant_details(actor, match.need.participant)):
+    """The placement ends: the place returns to the opportunity. The raising officer (or a coordinator) records
+    the person's situation at the end with it, so no result is left to memory; a host cannot see or record it
+    (the officer is told to)."""
+    records_outcome = sees_participant_details(actor, match.need.participant)
+    if not (is_host(actor, match) or records_outcome):
         raise PermissionDenied
+    if records_outcome and not outcome:
+        raise ValidationError({"outcome": _("Choose the person's situation when the placement ends.")})
     if match.started_on and ended_on < match.started_on:
         raise ValidationError({"ended_on": _("The end cannot be before the start.")})
     match = _transition(match, (MatchStatus.STARTED,), MatchStatus.ENDED, ended_on=ended_on, end_note=note[:300])

@@ -532,7 +532,7 @@ TABLE: list[Row] = [
         _mm("matchmaking:match_end", lambda w: _match_x_at_a(w, "started")),
         BOTH_SIDES_302,
         "post",
-        lambda w: {"ended_on": _today()},
+        lambda w: {"ended_on": _today(), "outcome": "employed"},  # the officer records the situation at the end
     ),
     # A participant in the admin (its reading is audited): coordinators only.
     Row(

@@ -3,10 +3,12 @@ checked and why every form lists its fields)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from matchmaking.forms import DATE
@@ -27,19 +29,28 @@ class DeclineForm(forms.Form):
 
 class StartForm(forms.Form):
     started_on = forms.DateField(label=_("Started on"), widget=DATE)
+    start_early = forms.BooleanField(
+        label=_("Yes, the placement started before the person's earliest start date"), required=False
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, earliest_start: dt.date | None = None, confirm_early: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["started_on"].initial = timezone.localdate()
+        if earliest_start is not None:
+            self.fields["started_on"].help_text = _("The person can start on %(date)s at the earliest.") % {
+                "date": date_format(earliest_start, "DATE_FORMAT")
+            }
+        if not confirm_early:  # asked only after the service has warned about an early start
+            del self.fields["start_early"]
 
 
 class EndForm(forms.Form):
     ended_on = forms.DateField(label=_("Ended on"), widget=DATE)
     note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
     outcome = forms.ChoiceField(
-        label=_("The person's situation afterwards (optional)"),
-        choices=[("", _("Record later")), *OutcomeEvent.choices],
-        required=False,
+        label=_("The person's situation afterwards"),
+        choices=[("", _("Choose the situation")), *OutcomeEvent.choices],
+        help_text=_("Needed for the funder's results: the situation when the placement ends."),
     )
 
     def __init__(self, *args: Any, with_outcome: bool = True, **kwargs: Any) -> None:

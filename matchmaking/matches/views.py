@@ -38,7 +38,7 @@ def _render(request: HttpRequest, match: Match, *, status: int = 200, **bound: f
         "services": list(need.services.all()),
         "occupations": [occupation_label(code) for code in need.occupation_codes],
         "decline_form": bound.get("decline_form") or DeclineForm(),
-        "start_form": bound.get("start_form") or StartForm(),
+        "start_form": bound.get("start_form") or StartForm(earliest_start=need.earliest_start),
         "end_form": bound.get("end_form") or EndForm(with_outcome=view.full),
     }
     return render(request, "matchmaking/matches/detail.html", context, status=status)
@@ -105,12 +105,24 @@ def match_decline(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def match_start(request: HttpRequest, code: str) -> HttpResponse:
     match = match_for_user(user=request.user, code=code)
-    form = StartForm(request.POST)
+    asked = "start_early" in request.POST  # the form asked for a confirmation of an early start
+    form = StartForm(request.POST, earliest_start=match.need.earliest_start, confirm_early=asked)
     if form.is_valid():
         try:
-            services.match_start(actor=request.user, match=match, started_on=form.cleaned_data["started_on"])
+            services.match_start(
+                actor=request.user,
+                match=match,
+                started_on=form.cleaned_data["started_on"],
+                start_early=form.cleaned_data.get("start_early", False),
+            )
         except ValidationError as error:
-            return _refused(request, match, error)
+            if not hasattr(error, "error_dict"):
+                return _refused(request, match, error)
+            # A start before the earliest start date: ask again, with the box that confirms it.
+            form = StartForm(request.POST, earliest_start=match.need.earliest_start, confirm_early=True)
+            form.is_valid()
+            errors_to_form(form, error)
+            return _render(request, match, start_form=form)
         return _done(request, match, _("The placement has started."))
     return _render(request, match, start_form=form)
 

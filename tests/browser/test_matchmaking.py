@@ -283,7 +283,7 @@ def test_officer_and_host_take_a_need_from_suggestion_to_an_employed_outcome(
     expect(officer_view).to_contain_text(FREE_TEXT)  # the raising organisation does see it
     expect(officer_view).to_contain_text("Passar: samma kommun")
     assert_no_serious_axe_violations(officer)
-    officer.get_by_label("Personens situation efteråt (frivilligt)").select_option(OutcomeEvent.EMPLOYED.value)
+    officer.get_by_label("Personens situation efteråt").select_option(OutcomeEvent.EMPLOYED.value)
     _submit(officer, "Placeringen har avslutats")
     expect(officer.locator(".messages")).to_contain_text("Placeringen har avslutats")
     match.refresh_from_db()

@@ -5,7 +5,10 @@ tests/matchmaking/pipeline.py, shared fixtures in tests/matchmaking/conftest.py.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from kernel.models import AuditLog
@@ -170,6 +173,64 @@ def test_an_ended_placement_without_an_outcome_waits_for_the_officer(client, wor
     response = client.get(reverse("matchmaking:index"), **EN)
     assert response.context["officer_waiting"] == [placement]
     assert "Record the outcome for P-XLULEA1" in response.content.decode()
+
+
+def test_the_officer_cannot_end_a_placement_without_the_persons_situation(client, world, placement):
+    services.match_accept(actor=world.staff_a, match=placement)
+    services.match_start(actor=world.staff_a, match=placement, started_on=TODAY)
+    client.force_login(world.officer_x)
+    end = reverse("matchmaking:match_end", kwargs={"code": placement.code})
+    response = client.post(end, {"ended_on": TODAY.isoformat(), "outcome": ""}, **EN)
+    assert response.status_code == 200
+    assert response.context["end_form"].errors["outcome"]
+    placement.refresh_from_db()
+    assert placement.status == MatchStatus.STARTED
+    with pytest.raises(ValidationError) as refused:
+        services.match_end(actor=world.officer_x, match=placement, ended_on=TODAY)
+    assert "outcome" in refused.value.message_dict
+    placement.refresh_from_db()
+    assert placement.status == MatchStatus.STARTED and not LabourMarketEvent.objects.exists()
+    assert client.post(end, {"ended_on": TODAY.isoformat(), "outcome": "job_seeking"}).status_code == 302
+    placement.refresh_from_db()
+    assert placement.status == MatchStatus.ENDED
+    assert LabourMarketEvent.objects.get().event == "job_seeking"
+
+
+def test_a_start_before_the_earliest_start_date_is_warned_about_and_needs_a_confirmation(client, world, p_x, opp_a):
+    need = make_need(world.officer_x, p_x, earliest_start=TODAY + dt.timedelta(days=14))
+    match = services.match_propose(actor=world.officer_x, need=need, opportunity=opp_a)
+    services.match_accept(actor=world.staff_a, match=match)
+    client.force_login(world.staff_a)
+    detail = reverse("matchmaking:match_detail", kwargs={"code": match.code})
+    start = reverse("matchmaking:match_start", kwargs={"code": match.code})
+    # The date the person can start is next to the field before anything is typed.
+    assert "The person can start on" in client.get(detail, **EN).content.decode()
+
+    warned = client.post(start, {"started_on": TODAY.isoformat()}, **EN)
+    assert warned.status_code == 200
+    assert "can start on" in " ".join(warned.context["start_form"].errors["started_on"])
+    assert "start_early" in warned.context["start_form"].fields
+    match.refresh_from_db()
+    assert match.status == MatchStatus.ACCEPTED
+
+    unticked = client.post(start, {"started_on": TODAY.isoformat()}, **EN)  # the box left empty: asked again
+    assert unticked.status_code == 200
+    match.refresh_from_db()
+    assert match.status == MatchStatus.ACCEPTED
+
+    assert client.post(start, {"started_on": TODAY.isoformat(), "start_early": "on"}).status_code == 302
+    match.refresh_from_db()
+    assert (match.status, match.started_on) == (MatchStatus.STARTED, TODAY)
+    assert AuditLog.objects.get(action="match.start").data == {"before_earliest_start": True}
+
+
+def test_a_start_on_or_after_the_earliest_start_date_needs_no_confirmation(client, world, placement):
+    services.match_accept(actor=world.staff_a, match=placement)
+    client.force_login(world.staff_a)
+    start = reverse("matchmaking:match_start", kwargs={"code": placement.code})
+    assert client.post(start, {"started_on": TODAY.isoformat()}).status_code == 302
+    placement.refresh_from_db()
+    assert placement.status == MatchStatus.STARTED
 
 
 def test_declining_needs_a_reason_and_the_officer_sees_it(client, world, placement):

@@ -17,6 +17,7 @@ from directory.models import (
     SupportOffered,
     swedish_sort_key,
 )
+from kernel.forms import DecimalField
 from kernel.identifiers import normalise_sni, validate_kommunkod
 
 
@@ -100,23 +101,21 @@ class OrganisationForm(forms.ModelForm):
         max_length=200,
         help_text=_("SNI 2007 codes separated by commas, e.g. 47.791, 88.992."),
     )
-    latitude = forms.DecimalField(
+    latitude = DecimalField(
         label=_("Latitude"),
         required=False,
         min_value=-90,
         max_value=90,
         max_digits=12,
         help_text=_("Decimal degrees, e.g. 65.5848."),
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
-    longitude = forms.DecimalField(
+    longitude = DecimalField(
         label=_("Longitude"),
         required=False,
         min_value=-180,
         max_value=180,
         max_digits=12,
         help_text=_("Decimal degrees, e.g. 22.1547."),
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     confirm = forms.BooleanField(
         label=_("These details are correct (confirm)"),

@@ -4,6 +4,7 @@
   `{{ form }}` and `{{ field.as_field_group }}` give the same accessible markup on every page (an error
   summary linked to the fields; each field with its label, help text, errors and aria-describedby, as
   Django's own field template writes them).
+* `DecimalField` — every decimal number a person types: Swedish decimal comma and spaces between thousands.
 * `errors_to_form` — the one place a view turns a service's ValidationError into form errors. Services raise
   ValidationError with a message, a list of messages, or a dict naming fields (`{"email": ...}`); each
   message lands on the field it names when the form has that field, otherwise at the top of the form —
@@ -11,9 +12,15 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.utils.formats import get_format
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")  # also the (narrow) no-break space Swedish software puts in 1 000
 
 
 class FormRenderer(TemplatesSetting):
@@ -34,3 +41,30 @@ def errors_to_form(form: forms.BaseForm, error: ValidationError, *, default_fiel
     for name, errors in error.error_dict.items():
         field = name if name != NON_FIELD_ERRORS and name in form.fields else default_field
         form.add_error(field, ValidationError(errors))
+
+
+class DecimalField(forms.DecimalField):
+    """A decimal number as the reader writes it: in Swedish with a decimal comma ("65,5848", "1 250 000,50"),
+    and with the point that maps and other systems copy ("65.5848"); shown back in the reader's language.
+
+    A text box with a decimal keyboard (`inputmode`), not `type=number`: browsers refuse or silently drop a
+    comma in a number box depending on their own locale, and cannot show a localised value in one. English
+    keeps Django's reading (a point; a comma is not a decimal separator there)."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.setdefault("inputmode", "decimal")
+        return attrs
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = _SPACES.sub("", value)
+            if get_format("DECIMAL_SEPARATOR") == ",":
+                value = value.replace(",", ".")
+        return super().to_python(value)

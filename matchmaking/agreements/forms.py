@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Organisation
+from kernel.forms import DecimalField
 from matchmaking.agreements.models import Agreement, AgreementKind
 from matchmaking.agreements.services import AGREEMENT_DOCUMENT_MAX_BYTES, check_pdf
 
@@ -44,6 +45,7 @@ class AgreementForm(forms.ModelForm):
     class Meta:
         model = Agreement
         fields = ["kind", "title", "starts_on", "ends_on", "value_sek", "note"]
+        field_classes = {"value_sek": DecimalField}  # "1 250 000,50" in Swedish
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -23,6 +23,7 @@ class SignupForm(AllauthSignupForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         invitation = pending_invitation(getattr(context, "request", None))
+        self.invitation = invitation  # the sign-up page names the organisation the person joins
         if invitation is not None and "email" in self.fields:
             self.fields["email"].initial = invitation.email
             self.fields["email"].widget.attrs["readonly"] = True

@@ -87,6 +87,51 @@ def test_invitation_flow_end_to_end(client, world):
     assert client.get(path).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("language", "sentences"),
+    [
+        (
+            "sv",
+            [
+                "Konton skapas genom inbjudan",
+                "En administratör i din organisation bjuder in dig",
+                "Vad händer sedan",
+                "Den fungerar en gång, i 14 dagar.",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Accounts by invitation",
+                "An administrator of your organisation invites you",
+                "What happens next",
+                "It works once, for 14 days.",
+            ],
+        ),
+    ],
+)
+def test_signup_without_an_invitation_explains_who_may_have_an_account_and_what_happens_next(
+    client, db, settings, language, sentences
+):
+    settings.INVITATION_VALID_DAYS = 14
+    response = client.get(reverse("account_signup"), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    page = response.content.decode()
+    for sentence in sentences:
+        assert sentence in page
+    assert 'name="password1"' not in page  # no form: nobody signs up without an invitation
+    assert reverse("account_login") in page
+
+
+def test_the_invited_persons_signup_page_names_the_organisation_and_labels_every_field(client, world):
+    _, path = _invite(client, world)
+    client.get(path)
+    page = client.get(reverse("account_signup"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "You have been invited to join Returen Återbruk as Member." in page
+    for name in ("full_name", "email", "password1", "password2"):
+        assert f'<label for="id_{name}"' in page
+
+
 @pytest.mark.adversarial("A")
 def test_invitation_in_english_is_written_in_english(client, world):
     message, _ = _invite(client, world, email="guest@example.se", language="en")

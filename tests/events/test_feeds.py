@@ -75,6 +75,26 @@ def test_event_ics_has_uid_sequence_status_times_with_tzid_and_no_organizer(clie
     assert b"ORGANIZER" not in response.content
 
 
+def test_the_vtimezone_alone_gives_the_right_offset_in_every_year_the_feed_covers(client, world):
+    """The VTIMEZONE is read on its own (not looked up by its TZID), as a calendar without a time-zone
+    database does: summer and winter time are right from this year to the last event's, years later."""
+    soon = make_event(world.org_a)
+    far = make_event(world.org_a)
+    far_start = dt.datetime(timezone.localdate().year + 8, 12, 1, 18, 0, tzinfo=STOCKHOLM)
+    Event.objects.filter(pk=far.pk).update(start=far_start, end=far_start + dt.timedelta(hours=2))
+    calendar = parse(client.get(reverse("events:feed")))
+    (vtimezone,) = calendar.walk("VTIMEZONE")
+    own = vtimezone.to_tz(lookup_tzid=False)
+    years = range(soon.start.year, far_start.year + 1)
+    assert len(years) >= 9
+    for year in years:
+        for moment in (dt.datetime(year, 1, 15, 12), dt.datetime(year, 7, 1, 12), dt.datetime(year, 10, 31, 12)):
+            assert moment.replace(tzinfo=own).utcoffset() == moment.replace(tzinfo=STOCKHOLM).utcoffset(), moment
+    for vevent in calendar.walk("VEVENT"):
+        start = vevent["DTSTART"].dt
+        assert start.replace(tzinfo=own).utcoffset() == start.astimezone(STOCKHOLM).utcoffset()
+
+
 def test_uid_stays_and_sequence_rises_when_the_organiser_edits_the_time(client, world, mails):
     event = make_event(world.org_a)
     before = vevents(parse(client.get(url("ics", event))))[uid(event)]

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from directory.access import actor_for
 from kernel.models import AuditLog
 from matchmaking import services
 from matchmaking.models import (
@@ -154,8 +155,8 @@ def test_propose_accept_start_end_with_an_outcome_through_the_views(client, worl
 
 
 def test_an_ended_placement_without_an_outcome_waits_for_the_officer(client, world, placement):
-    services.match_accept(actor=world.staff_a, match=placement)
-    services.match_start(actor=world.staff_a, match=placement, started_on=TODAY)
+    services.match_accept(actor=actor_for(world.staff_a), match=placement)
+    services.match_start(actor=actor_for(world.staff_a), match=placement, started_on=TODAY)
     client.force_login(world.staff_a)
     end = reverse("matchmaking:match_end", kwargs={"code": placement.code})
     # The host's form has no outcome: a forged one is ignored (only the raising officer records outcomes).
@@ -176,8 +177,8 @@ def test_an_ended_placement_without_an_outcome_waits_for_the_officer(client, wor
 
 
 def test_the_officer_cannot_end_a_placement_without_the_persons_situation(client, world, placement):
-    services.match_accept(actor=world.staff_a, match=placement)
-    services.match_start(actor=world.staff_a, match=placement, started_on=TODAY)
+    services.match_accept(actor=actor_for(world.staff_a), match=placement)
+    services.match_start(actor=actor_for(world.staff_a), match=placement, started_on=TODAY)
     client.force_login(world.officer_x)
     end = reverse("matchmaking:match_end", kwargs={"code": placement.code})
     response = client.post(end, {"ended_on": TODAY.isoformat(), "outcome": ""}, **EN)
@@ -186,7 +187,7 @@ def test_the_officer_cannot_end_a_placement_without_the_persons_situation(client
     placement.refresh_from_db()
     assert placement.status == MatchStatus.STARTED
     with pytest.raises(ValidationError) as refused:
-        services.match_end(actor=world.officer_x, match=placement, ended_on=TODAY)
+        services.match_end(actor=actor_for(world.officer_x), match=placement, ended_on=TODAY)
     assert "outcome" in refused.value.message_dict
     placement.refresh_from_db()
     assert placement.status == MatchStatus.STARTED and not LabourMarketEvent.objects.exists()
@@ -198,8 +199,8 @@ def test_the_officer_cannot_end_a_placement_without_the_persons_situation(client
 
 def test_a_start_before_the_earliest_start_date_is_warned_about_and_needs_a_confirmation(client, world, p_x, opp_a):
     need = make_need(world.officer_x, p_x, earliest_start=TODAY + dt.timedelta(days=14))
-    match = services.match_propose(actor=world.officer_x, need=need, opportunity=opp_a)
-    services.match_accept(actor=world.staff_a, match=match)
+    match = services.match_propose(actor=actor_for(world.officer_x), need=need, opportunity=opp_a)
+    services.match_accept(actor=actor_for(world.staff_a), match=match)
     client.force_login(world.staff_a)
     detail = reverse("matchmaking:match_detail", kwargs={"code": match.code})
     start = reverse("matchmaking:match_start", kwargs={"code": match.code})
@@ -225,7 +226,7 @@ def test_a_start_before_the_earliest_start_date_is_warned_about_and_needs_a_conf
 
 
 def test_a_start_on_or_after_the_earliest_start_date_needs_no_confirmation(client, world, placement):
-    services.match_accept(actor=world.staff_a, match=placement)
+    services.match_accept(actor=actor_for(world.staff_a), match=placement)
     client.force_login(world.staff_a)
     start = reverse("matchmaking:match_start", kwargs={"code": placement.code})
     assert client.post(start, {"started_on": TODAY.isoformat()}).status_code == 302
@@ -254,7 +255,7 @@ def test_the_host_gets_a_clear_message_when_the_last_place_is_gone(client, world
     opportunity = make_opportunity(world, places_total=1)
     first, second = (
         services.match_propose(
-            actor=world.officer_x,
+            actor=actor_for(world.officer_x),
             need=make_need(world.officer_x, make_participant(world, project, code=code)),
             opportunity=opportunity,
         )

@@ -12,6 +12,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from directory.access import actor_for
 from directory.models import ServiceCategory
 from kernel.models import AuditLog
 from matchmaking import services
@@ -138,9 +139,9 @@ def test_participant_page_makes_the_same_number_of_queries_for_2_and_20_rows(
         for i in range(n):
             need = make_need(world.officer_x, p_x)
             services.match_propose(
-                actor=world.officer_x, need=need, opportunity=make_opportunity(world, title=f"P {i}")
+                actor=actor_for(world.officer_x), need=need, opportunity=make_opportunity(world, title=f"P {i}")
             )
-            services.outcome_record(actor=world.officer_x, participant=p_x, date=TODAY, event="job_seeking")
+            services.outcome_record(actor=actor_for(world.officer_x), participant=p_x, date=TODAY, event="job_seeking")
 
     grow(2)
     client.get(url)
@@ -277,7 +278,7 @@ def test_improved_is_refused_for_someone_not_employed_at_entry(client, world, p_
 def test_a_labour_market_event_is_called_handelse_not_evenemang_in_swedish(client, world, p_x):
     """ "Event" is a calendar event (evenemang) elsewhere; on the outcome form and the participant's table it is
     a labour-market event (händelse)."""
-    services.outcome_record(actor=world.officer_x, participant=p_x, date=TODAY, event="job_seeking")
+    services.outcome_record(actor=actor_for(world.officer_x), participant=p_x, date=TODAY, event="job_seeking")
     client.force_login(world.officer_x)
     form = client.get(reverse("matchmaking:outcome_create", kwargs={"code": p_x.code}), HTTP_ACCEPT_LANGUAGE="sv")
     label = re.search(r'<label for="id_event"[^>]*>([^<]*)</label>', form.content.decode())

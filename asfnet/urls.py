@@ -20,6 +20,7 @@ urlpatterns = [
     path("directory/", include("directory.urls")),
     path("api/v1/", include("directory.api.urls")),
     path("matchmaking/", include("matchmaking.urls")),
+    path("opportunities/", include("matchmaking.public_opportunities.urls")),  # public, no login
     path("events/", include("events.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),

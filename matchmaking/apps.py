@@ -7,7 +7,10 @@ class MatchmakingConfig(AppConfig):
     verbose_name = _("Matchmaking")
 
     def ready(self) -> None:
+        from directory.map.layers import register_map_layer
         from directory.panels import register_profile_panel
         from matchmaking.panels import PANEL
+        from matchmaking.public_opportunities.map import LAYER
 
         register_profile_panel(PANEL)
+        register_map_layer(LAYER)

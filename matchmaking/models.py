@@ -342,6 +342,11 @@ class OpportunityQuerySet(models.QuerySet["Opportunity"]):
             Q(ends_on__isnull=True) | Q(ends_on__gte=on)
         )
 
+    def public(self) -> OpportunityQuerySet:
+        """What anyone may see without logging in (/opportunities/): open, at an organisation whose profile is
+        public. An opportunity holds nothing about participants; its placements are never reached from here."""
+        return self.open().filter(organisation__published=True)
+
     def visible_to(self, actor: Actor) -> OpportunityQuerySet:
         """Open opportunities for logged-in members of the network; an organisation's own at any state."""
         if not actor.is_authenticated:

@@ -1,5 +1,5 @@
-"""Matchmaking's panel on an organisation's profile: its open placement opportunities, for logged-in
-visitors only."""
+"""Matchmaking's panel on an organisation's profile: its open placement opportunities, for every visitor
+(the public facts only, linked to their public pages, /opportunities/<code>/)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from directory.access import can_edit_organisation
 from directory.models import Organisation
 from directory.panels import ProfilePanel
-from matchmaking.selectors import organisation_open_opportunities
+from matchmaking.public_opportunities.selectors import organisation_public_opportunities
 
 
 def open_opportunities(request: HttpRequest, organisation: Organisation) -> dict[str, Any] | None:
-    if not request.user.is_authenticated:
-        return None
-    return {"organisation": organisation, "opportunities": organisation_open_opportunities(organisation=organisation)}
+    opportunities = organisation_public_opportunities(organisation_id=organisation.pk)
+    can_edit = can_edit_organisation(request.actor, organisation)
+    if not opportunities and not can_edit:
+        return None  # a visitor is not told about an absence; the organisation's members are told how to add one
+    return {"organisation": organisation, "opportunities": opportunities, "can_edit": can_edit}
 
 
 PANEL = ProfilePanel(

@@ -227,15 +227,6 @@ def opportunity_list(*, actor: Actor, params: QueryDict) -> tuple[OpportunityFil
     return filterset, queryset.order_by("-refreshed_at", "pk")
 
 
-def organisation_open_opportunities(*, organisation: Organisation) -> list[Opportunity]:
-    return list(
-        Opportunity.objects.open()
-        .filter(organisation=organisation)
-        .select_related("service")
-        .order_by("starts_on", "title", "pk")
-    )
-
-
 # --- Matching -----------------------------------------------------------------------------------------------
 @dataclass
 class Suggestion:

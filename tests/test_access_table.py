@@ -149,6 +149,18 @@ def _opportunity_a(w, published: bool = True):
     return services.opportunity_create(actor=actor_for(w.admin_a), organisation=w.org_a, data=data)
 
 
+def _opportunity_of_hidden_org(w):
+    import datetime as dt
+
+    from matchmaking import services
+
+    existing = w.hidden_org.opportunities.first()
+    if existing:
+        return existing
+    data = {"type": "praktik", "title": "Dold verkstad", "municipality_id": "2580", "starts_on": dt.date.today()}
+    return services.opportunity_create(actor=actor_for(w.staff_b), organisation=w.hidden_org, data=data)
+
+
 def _match_x_at_a(w, status: str = "proposed"):
     import datetime as dt
 
@@ -483,6 +495,24 @@ TABLE: list[Row] = [
         lambda w: reverse("matchmaking:opportunity_list") + "?type=praktik&municipality=2580&service=x&page=99",
         LOGGED_IN_200,
     ),
+    # Public opportunities (/opportunities/): open ones for everyone, logged in or not; an unpublished one, or
+    # one of an unlisted organisation, is 404 on the public page for everyone (its members use the page above).
+    Row("opportunities:list", lambda w: reverse("opportunities:list"), ALL_200),
+    Row(
+        "opportunities:list",
+        lambda w: reverse("opportunities:list") + "?type=x&municipality=9999'--&adaptation=x&hours=7&q=%00&page=-1",
+        ALL_200,
+    ),
+    Row("opportunities:list", lambda w: reverse("opportunities:list"), dict.fromkeys(ROLES, 405), "post"),
+    Row("opportunities:json", lambda w: reverse("opportunities:json"), ALL_200),
+    Row("opportunities:json", lambda w: reverse("opportunities:json") + "?type=x&hours=abc", ALL_200),
+    Row("opportunities:detail", _mm("opportunities:detail", _opportunity_a), ALL_200),
+    Row(
+        "opportunities:detail",
+        _mm("opportunities:detail", lambda w: _opportunity_a(w, published=False)),
+        dict.fromkeys(ROLES, 404),
+    ),
+    Row("opportunities:detail", _mm("opportunities:detail", _opportunity_of_hidden_org), dict.fromkeys(ROLES, 404)),
     Row("matchmaking:opportunity_create", lambda w: reverse("matchmaking:opportunity_create"), LOGGED_IN_200),
     Row("matchmaking:opportunity_create", lambda w: reverse("matchmaking:opportunity_create"), LOGGED_IN_200, "post"),
     Row("matchmaking:opportunity_detail", _mm("matchmaking:opportunity_detail", _opportunity_a), LOGGED_IN_200),

@@ -2,7 +2,8 @@
 do not load (and for screen-reader users), as a table with coordinates.
 
 `/directory/map/` takes the search's own parameters (`?q=&kind=&municipality=&service=&placements=&certified=
-&sort=`), so a search and its map share one URL shape. The organisations go to the page's script as JSON
+&sort=`), so a search and its map share one URL shape. `?layer=<name>` adds a layer another app registered
+(directory/map/layers.py), e.g. the open placement opportunities. The organisations go to the page's script as JSON
 through `json_script` (data, never executed: the CSP stays `script-src 'self'`)."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from directory import selectors
 from directory.access import Actor
+from directory.map.layers import chosen_layers, map_layers
 
 # Markers are cheap, but a page with thousands of table rows is not: past this, narrow the search.
 MAP_LIMIT = 1000
@@ -70,8 +72,14 @@ def organisation_map(*, actor: Actor, params: QueryDict, limit: int = MAP_LIMIT)
 @require_GET
 def map_view(request: HttpRequest) -> HttpResponse:
     result = organisation_map(actor=request.actor, params=request.GET, limit=MAP_LIMIT)
+    layers = [
+        (layer, layer.points(actor=request.actor, params=request.GET, limit=MAP_LIMIT))
+        for layer in chosen_layers(request.GET)
+    ]
     params = request.GET.copy()
     params.pop("page", None)
+    search_params = params.copy()  # the search without the layers: the layer form adds its tick boxes
+    search_params.pop("layer", None)
     tile_url = settings.MAP_TILE_URL
     data = {
         "tiles": {"url": tile_url, "attribution": settings.MAP_ATTRIBUTION} if tile_url else None,
@@ -85,12 +93,27 @@ def map_view(request: HttpRequest) -> HttpResponse:
         "organisations": [
             {key: point[key] for key in ("code", "name", "lat", "lng", "url")} for point in result.points
         ],
+        "layers": [
+            {
+                "name": layer.name,
+                "label": str(layer.label),
+                "points": [
+                    {"code": p.code, "name": p.title, "detail": p.detail, "lat": p.lat, "lng": p.lng, "url": p.url}
+                    for p in points
+                ],
+            }
+            for layer, points in layers
+        ],
     }
     context = {
         "result": result,
         "data": data,
         "has_tiles": bool(tile_url),
-        "page_query": params.urlencode(),
+        "layers": layers,
+        "has_points": bool(result.points) or any(points for _layer, points in layers),
+        "layer_choices": [(layer, layer.name in request.GET.getlist("layer")) for layer in map_layers()],
+        "search_fields": [(key, value) for key, values in search_params.lists() for value in values],
+        "page_query": search_params.urlencode(),
         "limit": MAP_LIMIT,
     }
     return render(request, "directory/map/index.html", context)

@@ -20,6 +20,7 @@ from kernel.pagination import paginate
 from matchmaking import selectors, services
 from matchmaking.access import opportunity_for_user
 from matchmaking.dashboard.views import PAGE_SIZE
+from matchmaking.models import Opportunity
 from matchmaking.occupations import occupation_label
 from matchmaking.opportunities import services as opportunity_services
 from matchmaking.opportunities.forms import OpportunityCreateForm, OpportunityForm
@@ -73,6 +74,8 @@ def opportunity_detail(request: HttpRequest, code: str) -> HttpResponse:
         "occupation": occupation_label(opportunity.occupation_code) if opportunity.occupation_code else "",
         "can_edit": can_edit,
         "is_officer": request.actor.is_officer,
+        # Open at a public organisation: the page anyone can open, to share with a person it may suit.
+        "is_public": Opportunity.objects.public().filter(pk=opportunity.pk).exists(),
         # The organisation's own placements here: participant code and status only (hosts never see more).
         "placements": list(opportunity.matches.select_related("need__participant").order_by("-created_at"))
         if can_edit

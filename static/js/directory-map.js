@@ -3,8 +3,10 @@
  * Reads the organisations from the <script type="application/json" id="map-data"> block that Django's
  * json_script wrote (data only; the CSP allows no inline script), shows the map area and puts one
  * keyboard-focusable marker per organisation on it. A tile layer is added only when the server has a tile
- * URL configured; otherwise the markers stand on a plain background. Without JavaScript, or when Leaflet
- * fails to load, the map area stays hidden and the table on the page is the map. */
+ * URL configured; otherwise the markers stand on a plain background. Layers another app adds (`data.layers`,
+ * e.g. placement opportunities) get square markers, so they differ from the organisations' pins by shape and
+ * not by colour alone. Without JavaScript, or when Leaflet fails to load, the map area stays hidden and the
+ * tables on the page are the map. */
 (function () {
   "use strict";
 
@@ -14,11 +16,18 @@
     return div.innerHTML;
   }
 
-  function popupContent(org) {
+  function popupContent(point) {
+    var box = document.createElement("div");
     var link = document.createElement("a");
-    link.href = org.url;
-    link.textContent = org.name;
-    return link;
+    link.href = point.url;
+    link.textContent = point.name;
+    box.appendChild(link);
+    if (point.detail) {
+      var detail = document.createElement("p");
+      detail.textContent = point.detail;
+      box.appendChild(detail);
+    }
+    return box;
   }
 
   function start() {
@@ -35,7 +44,11 @@
       return;
     }
     var organisations = (data && data.organisations) || [];
-    if (!organisations.length) {
+    var layers = (data && data.layers) || [];
+    var layerPoints = layers.reduce(function (count, layer) {
+      return count + (layer.points || []).length;
+    }, 0);
+    if (!organisations.length && !layerPoints) {
       return;
     }
     area.hidden = false;
@@ -55,6 +68,17 @@
       return L.marker([org.lat, org.lng], { icon: icon, title: org.name, alt: org.name, keyboard: true }).bindPopup(
         popupContent(org)
       );
+    });
+    var square = L.divIcon({ className: "map-square", iconSize: [18, 18], iconAnchor: [9, 9], popupAnchor: [0, -9] });
+    layers.forEach(function (layer) {
+      (layer.points || []).forEach(function (point) {
+        var name = point.name + " (" + layer.label + ")";
+        markers.push(
+          L.marker([point.lat, point.lng], { icon: square, title: name, alt: name, keyboard: true }).bindPopup(
+            popupContent(point)
+          )
+        );
+      });
     });
     var group = L.featureGroup(markers).addTo(map);
     if (markers.length === 1) {

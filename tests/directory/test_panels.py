@@ -50,9 +50,15 @@ def test_a_registered_panel_appears_on_the_profile_and_none_means_not_shown(clie
 
 
 @pytest.mark.django_db
-def test_open_opportunities_panel_only_for_logged_in_visitors(client, world):
-    OpportunityFactory(organisation=world.org_a, title="Praktik i caféet")
+def test_open_opportunities_panel_for_every_visitor_and_only_open_ones(client, world):
+    """Placement opportunities are public (issue 11): the panel shows the open ones to anyone, linked to their
+    public page; an unpublished one stays off the profile for everyone."""
+    open_one = OpportunityFactory(organisation=world.org_a, title="Praktik i caféet")
+    OpportunityFactory(organisation=world.org_a, title="Inte publicerad", published=False)
     url = reverse("directory:detail", kwargs={"code": world.org_a.code})
-    assert "Praktik i caféet" not in client.get(url).content.decode()
-    client.force_login(world.staff_b)
-    assert "Praktik i caféet" in client.get(url).content.decode()
+    for user in (None, world.staff_b):
+        if user:
+            client.force_login(user)
+        page = client.get(url).content.decode()
+        assert "Praktik i caféet" in page and "Inte publicerad" not in page
+        assert reverse("opportunities:detail", kwargs={"code": open_one.code}) in page

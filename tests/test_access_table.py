@@ -683,7 +683,7 @@ def test_url_answers_role_as_the_table_says(client, world, index, role):
 
 
 # --- The meta-test: every URL of ours is in the table --------------------------------------------------
-OUR_MODULES = ("asfnet.", "directory.", "matchmaking.", "events.", "reports.")
+OUR_MODULES = ("asfnet.", "directory.", "matchmaking.", "events.", "reports.", "notifications.")
 
 
 def _our_url_names(resolver=None, namespace: str = "") -> set[str]:

@@ -71,7 +71,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     choices = selectors.preference_choices(user=_recipient(request))
-    form = PreferencesForm(request.POST or None, choices=choices)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             services.preferences_set(user=_recipient(request), choices=form.cleaned_data)

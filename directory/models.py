@@ -12,8 +12,6 @@ import uuid
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
@@ -175,31 +173,19 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
             return self.filter(listed)
         return self.filter(listed | Q(pk__in=actor.organisation_ids))
 
-    def visible_to(self, actor: Viewer | AbstractBaseUser | AnonymousUser) -> OrganisationQuerySet:
+    def visible_to(self, actor: Viewer) -> OrganisationQuerySet:
         """Published organisations, plus the actor's own; coordinators see every organisation."""
-        actor = _as_actor(actor)
         if actor.is_coordinator:
             return self.all()
         if not actor.organisation_ids:
             return self.public()
         return self.filter(Q(published=True) | Q(pk__in=actor.organisation_ids))
 
-    def editable_by(self, actor: Viewer | AbstractBaseUser | AnonymousUser) -> OrganisationQuerySet:
+    def editable_by(self, actor: Viewer) -> OrganisationQuerySet:
         """Organisations whose profile the actor may change: their own; coordinators: all."""
-        actor = _as_actor(actor)
         if actor.is_coordinator:
             return self.all()
         return self.filter(pk__in=actor.organisation_ids)
-
-
-def _as_actor(actor: Viewer | AbstractBaseUser | AnonymousUser) -> Viewer:
-    # TODO(actor): matchmaking passes `request.user` to visible_to / editable_by; take a Viewer only (and
-    # drop this import of directory.access) once it passes request.actor.
-    if isinstance(actor, AbstractBaseUser | AnonymousUser):
-        from directory.access import as_actor
-
-        return as_actor(actor)
-    return actor
 
 
 class Organisation(TimeStampedModel):

@@ -26,7 +26,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from directory.access import is_coordinator
+from directory.access import Actor
 from directory.models import Municipality, Organisation, OrganisationKind
 from kernel import tabular
 from kernel.audit import audit_log
@@ -106,7 +106,7 @@ class _Importer:
     def __init__(
         self,
         *,
-        actor: Any,
+        actor: Actor | None,
         project: str,
         project_name: str,
         organisation: str,
@@ -114,6 +114,7 @@ class _Importer:
         outcomes_name: str,
     ) -> None:
         self.actor = actor
+        self.user = actor.user if actor is not None else None
         self.project_dnr = (project or "").strip()
         self.project_name = (project_name or "").strip()
         self.organisation_orgnr = (organisation or "").strip()
@@ -193,7 +194,8 @@ class _Importer:
         municipalities: dict[str, list[Organisation]] = {}
         if organisation is None:
             for org in Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("pk"):
-                municipalities.setdefault(org.kommunkod_id, []).append(org)
+                if org.kommunkod_id is not None:
+                    municipalities.setdefault(org.kommunkod_id, []).append(org)
         spec = tabular.with_parser(
             PARTICIPANT_SPEC,
             "municipality",
@@ -214,10 +216,8 @@ class _Importer:
 
             code = row.cells["code"]
             if code and code in first_row:
-                message = lazy_message(
-                    _("The code %(code)s is already on row %(row)s."), {"code": code, "row": first_row[code]}
-                )
-                fail("code", message, "duplicate")
+                duplicate = _("The code %(code)s is already on row %(row)s.")
+                fail("code", lazy_message(duplicate, {"code": code, "row": first_row[code]}), "duplicate")
             elif code:
                 first_row[code] = number
 
@@ -246,7 +246,7 @@ class _Importer:
             if raising is not None:
                 participant.raised_by_organisation = raising
             if participant.pk is None:
-                participant.raised_by = self.actor if getattr(self.actor, "is_authenticated", False) else None
+                participant.raised_by = self.user
             # The municipality was checked against the reference when the cell was read.
             exclude = ["municipality"] if raising is not None else ["municipality", "raised_by_organisation"]
             errors.extend(
@@ -284,13 +284,13 @@ class _Importer:
     ) -> list[LabourMarketEvent]:
         """Check every outcome row; return the events to add (duplicates of existing ones left out)."""
         seen: set[tuple[str, dt.date, str]] = set()
-        for code, participant in valid.items():
-            if participant.pk is not None:
-                for outcome in self.existing_outcomes.get(participant.pk, []):
+        for code, known in valid.items():
+            if known.pk is not None:
+                for outcome in self.existing_outcomes.get(known.pk, []):
                     seen.add((code, outcome.date, outcome.event))
-        for code, participant in self.existing.items():
+        for code, known in self.existing.items():
             if code not in valid:
-                for outcome in self.existing_outcomes.get(participant.pk, []):
+                for outcome in self.existing_outcomes.get(known.pk, []):
                     seen.add((code, outcome.date, outcome.event))
         new: list[LabourMarketEvent] = []
         for row in table.rows:
@@ -307,9 +307,13 @@ class _Importer:
                 errors.append(
                     RowError(number, "participant_code", lazy_message(message, {"code": code}), "unknown", self.o_file)
                 )
-            outcome = LabourMarketEvent(date=values.get("date"), event=values.get("event", ""))
-            if self.actor is not None and getattr(self.actor, "is_authenticated", False):
-                outcome.recorded_by = self.actor
+            cells: dict[str, Any] = {
+                "date": values.get("date"),
+                "event": values.get("event", ""),
+            }  # None: did not parse
+            outcome = LabourMarketEvent(**cells)
+            if self.user is not None:
+                outcome.recorded_by = self.user
             exclude = ["participant", "recorded_by", "recorded_at"]
             in_error = {error.column for error in errors}
             if participant is not None and "date" not in in_error:
@@ -369,7 +373,7 @@ class _Importer:
         LabourMarketEvent.objects.bulk_create(new_outcomes)
         self.report.outcomes_created = len(new_outcomes)
         audit_log(
-            actor=self.actor,
+            actor=self.user,
             action="participant.import",
             target=project,
             data={
@@ -385,7 +389,7 @@ class _Importer:
 
 def participant_import(
     *,
-    actor: Any,
+    actor: Actor | None,
     project: str,
     participants: Any,
     outcomes: Any,
@@ -402,7 +406,7 @@ def participant_import(
     `actor`: None for the command line; a person must be a coordinator — the import creates funded projects
     (coordinators do, in the admin) and raises participants for any organisation (only coordinators may,
     matchmaking.services.participant_create)."""
-    if actor is not None and not is_coordinator(actor):
+    if actor is not None and not actor.is_coordinator:
         raise PermissionDenied
     names = [
         source.name if isinstance(source, Path) else name

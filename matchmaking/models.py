@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.access import Actor
 from directory.models import Municipality, Organisation, ServiceCategory
 from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel
@@ -94,16 +95,13 @@ def new_participant_code() -> str:
 
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
-    def visible_to(self, user: Any) -> ParticipantQuerySet:
+    def visible_to(self, actor: Actor) -> ParticipantQuerySet:
         """Coordinators: all. Officers: participants raised by their own municipality/agency. Nobody else."""
-        from directory.access import is_coordinator, officer_organisations
-
-        if is_coordinator(user):
+        if actor.is_coordinator:
             return self.all()
-        organisations = officer_organisations(user)
-        if not organisations:
+        if not actor.officer_organisation_ids:
             return self.none()
-        return self.filter(raised_by_organisation__in=organisations)
+        return self.filter(raised_by_organisation_id__in=actor.officer_organisation_ids)
 
 
 class Participant(TimeStampedModel):
@@ -342,15 +340,13 @@ class OpportunityQuerySet(models.QuerySet["Opportunity"]):
             Q(ends_on__isnull=True) | Q(ends_on__gte=on)
         )
 
-    def visible_to(self, user: Any) -> OpportunityQuerySet:
+    def visible_to(self, actor: Actor) -> OpportunityQuerySet:
         """Open opportunities for logged-in members of the network; an organisation's own at any state."""
-        from directory.models import Membership
-
-        if not getattr(user, "is_authenticated", False):
+        if not actor.is_authenticated:
             return self.none()
-        if user.is_coordinator:
+        if actor.is_coordinator:
             return self.all()
-        own = Q(organisation__in=Membership.objects.filter(user=user).values("organisation"))
+        own = Q(organisation_id__in=actor.organisation_ids)
         return self.filter(Q(pk__in=self.model.objects.open().values("pk")) | own)
 
 

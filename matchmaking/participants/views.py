@@ -7,8 +7,6 @@ of a municipality or agency and coordinators (anyone else 403)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,12 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from directory.access import (
-    Role,
-    is_coordinator,
-    officer_organisations,
-    role_required,
-)
+from directory.access import Actor, Role, role_required
 from directory.models import OFFICER_KINDS, Organisation
 from kernel.forms import errors_to_form
 from matchmaking import selectors, services
@@ -33,20 +26,20 @@ from matchmaking.participants.forms import NeedForm, OutcomeForm, ParticipantCre
 
 
 # --- Participants -------------------------------------------------------------------------------------------
-def _raising_organisations(user: Any) -> QuerySet[Organisation]:
-    if is_coordinator(user):
+def _raising_organisations(actor: Actor) -> QuerySet[Organisation]:
+    if actor.is_coordinator:
         return Organisation.objects.filter(kind__in=OFFICER_KINDS).order_by("name")
-    return Organisation.objects.filter(pk__in=[o.pk for o in officer_organisations(user)]).order_by("name")
+    return Organisation.objects.filter(pk__in=actor.officer_organisation_ids).order_by("name")
 
 
 @role_required(Role.OFFICER)
 @require_http_methods(["GET", "POST"])
 def participant_create(request: HttpRequest) -> HttpResponse:
-    form = ParticipantCreateForm(request.POST or None, organisations=_raising_organisations(request.user))
+    form = ParticipantCreateForm(request.POST or None, organisations=_raising_organisations(request.actor))
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.participant_create(
-                actor=request.user,
+                actor=request.actor,
                 project=form.cleaned_data["project"],
                 organisation=form.cleaned_data["organisation"],
                 data=form.data_for_service(),
@@ -69,7 +62,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
-    participant = participant_for_user(user=request.user, code=code)
+    participant = participant_for_user(actor=request.actor, code=code)
     context = {
         "participant": participant,
         "participant_age": participant.age_on(participant.entry_date),
@@ -81,11 +74,11 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
-    participant = participant_for_user(user=request.user, code=code, purpose="edit")
+    participant = participant_for_user(actor=request.actor, code=code, purpose="edit")
     form = ParticipantEditForm(request.POST or None, instance=participant)
     if request.method == "POST" and form.is_valid():
         try:
-            services.participant_update(actor=request.user, participant=participant, data=form.data_for_service())
+            services.participant_update(actor=request.actor, participant=participant, data=form.data_for_service())
         except ValidationError as error:
             errors_to_form(form, error)
             participant.refresh_from_db()
@@ -100,12 +93,12 @@ def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
-    participant = participant_for_user(user=request.user, code=code, purpose="outcome")
+    participant = participant_for_user(actor=request.actor, code=code, purpose="outcome")
     form = OutcomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.outcome_record(
-                actor=request.user,
+                actor=request.actor,
                 participant=participant,
                 date=form.cleaned_data["date"],
                 event=form.cleaned_data["event"],
@@ -122,12 +115,12 @@ def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_create(request: HttpRequest, code: str) -> HttpResponse:
-    participant = participant_for_user(user=request.user, code=code, purpose="need")
+    participant = participant_for_user(actor=request.actor, code=code, purpose="need")
     form = NeedForm(request.POST or None, participant=participant)
     if request.method == "POST" and form.is_valid():
         try:
             need = services.need_create(
-                actor=request.user,
+                actor=request.actor,
                 participant=participant,
                 data=form.data_for_service(),
                 services=form.cleaned_data["services"],
@@ -144,7 +137,7 @@ def need_create(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def need_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The need with its ranked suggestions: score, what fits and what does not, in words."""
-    need = need_for_user(user=request.user, code=code)
+    need = need_for_user(actor=request.actor, code=code)
     context = {
         "need": need,
         "participant": need.participant,

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory.access import is_coordinator, memberships
 from directory.models import Organisation
 from kernel import tabular
 from kernel.forms import errors_to_form
@@ -27,19 +26,20 @@ PAGE_SIZE = 25
 @login_required
 @require_GET
 def partner_request_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, services.partner_request_list(request.user), PAGE_SIZE)
-    own = {m.organisation_id for m in memberships(request.user)}
+    page = paginate(request, services.partner_request_list(request.actor), PAGE_SIZE)
+    actor = request.actor
+    own = set(actor.organisation_ids)
     return render(
         request,
         "matchmaking/partners/list.html",
-        {"page": page, "own_organisation_ids": own, "can_create": bool(own) or is_coordinator(request.user)},
+        {"page": page, "own_organisation_ids": own, "can_create": bool(own) or actor.is_coordinator},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def partner_request_create(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.editable_by(request.user).order_by("name")
+    organisations = Organisation.objects.editable_by(request.actor).order_by("name")
     if not organisations.exists():
         raise PermissionDenied
     form = PartnerRequestForm(request.POST or None, organisations=organisations)
@@ -47,7 +47,7 @@ def partner_request_create(request: HttpRequest) -> HttpResponse:
         data = {name: form.cleaned_data[name] for name in PartnerRequestForm.Meta.fields}
         try:
             created = services.partner_request_create(
-                actor=request.user, organisation=form.cleaned_data["organisation"], data=data
+                actor=request.actor, organisation=form.cleaned_data["organisation"], data=data
             )
         except ValidationError as error:
             errors_to_form(form, error)
@@ -58,8 +58,8 @@ def partner_request_create(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form: PartnerResponseForm | None = None):
-    manage = services.can_manage_request(request.user, partner_request)
-    responders = services.responding_organisations(request.user, partner_request)
+    manage = services.can_manage_request(request.actor, partner_request)
+    responders = services.responding_organisations(request.actor, partner_request)
     context = {
         "partner_request": partner_request,
         "manage": manage,
@@ -71,7 +71,7 @@ def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form
         context["suggestions"] = suggested
         context["other_responses"] = services.other_responses(partner_request, suggested)
     if responders:
-        context["own_responses"] = list(services.own_responses(request.user, partner_request).values())
+        context["own_responses"] = list(services.own_responses(request.actor, partner_request).values())
         context["response_form"] = response_form or PartnerResponseForm(organisations=responders)
     return render(request, "matchmaking/partners/detail.html", context)
 
@@ -79,14 +79,14 @@ def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form
 @login_required
 @require_GET
 def partner_request_detail(request: HttpRequest, code: str) -> HttpResponse:
-    return _detail(request, services.partner_request_for_user(user=request.user, code=code))
+    return _detail(request, services.partner_request_for_user(actor=request.actor, code=code))
 
 
 @login_required
 @require_POST
 def partner_request_close(request: HttpRequest, code: str) -> HttpResponse:
-    partner_request = services.partner_request_for_user(user=request.user, code=code, manage=True)
-    services.partner_request_close(actor=request.user, request=partner_request)
+    partner_request = services.partner_request_for_user(actor=request.actor, code=code, manage=True)
+    services.partner_request_close(actor=request.actor, request=partner_request)
     messages.success(request, _("The request is closed."))
     return redirect("matchmaking:partner_request_detail", code=partner_request.code)
 
@@ -94,15 +94,15 @@ def partner_request_close(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def partner_response(request: HttpRequest, code: str) -> HttpResponse:
-    partner_request = services.partner_request_for_user(user=request.user, code=code)
-    responders = services.responding_organisations(request.user, partner_request)
+    partner_request = services.partner_request_for_user(actor=request.actor, code=code)
+    responders = services.responding_organisations(request.actor, partner_request)
     if not responders:
         raise PermissionDenied
     form = PartnerResponseForm(request.POST, organisations=responders)
     if form.is_valid():
         try:
             services.partner_response_set(
-                actor=request.user,
+                actor=request.actor,
                 request=partner_request,
                 organisation=form.cleaned_data["organisation"],
                 answer=form.cleaned_data["answer"],

@@ -20,13 +20,14 @@ from directory.models import Organisation, OrganisationKind, SavedSearch
 from directory.tasks import nudge_stale_organisations, send_saved_search_digests
 from events.tasks import send_event_reminders
 from kernel.tasks import ping
-from matchmaking.tasks import send_match_email, send_nudges
+from matchmaking.tasks import send_nudges
 from notifications.services import notify, preferences_set
 from notifications.tasks import send_daily_digests
 from tests.factories import (
     EventFactory,
     MatchFactory,
     MembershipFactory,
+    NeedFactory,
     OpportunityFactory,
     OrganisationFactory,
     RegistrationFactory,
@@ -45,9 +46,11 @@ def _members(organisation) -> None:
 
 
 def placement_proposed():
-    match = MatchFactory()
-    _members(match.opportunity.organisation)
-    return lambda: send_match_email.delay(match.pk, "proposed")
+    """The officer proposes through the service: the host's members are notified, one e-mail task each."""
+    need, opportunity = NeedFactory(), OpportunityFactory()
+    _members(opportunity.organisation)
+    officer = MembershipFactory(organisation=need.participant.raised_by_organisation).user
+    return lambda: MatchFactory(need=need, opportunity=opportunity, actor=officer)
 
 
 def matchmaking_nudge():

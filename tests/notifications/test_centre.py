@@ -108,3 +108,18 @@ def test_a_visitor_pays_no_query_for_the_header(client, db):
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("events:index")).status_code == 200
     assert not [q for q in captured.captured_queries if "notifications_notification" in q["sql"]]
+
+
+def test_the_centre_costs_the_same_queries_for_a_page_of_5_or_25(client, reader):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("notifications:centre")).status_code == 200
+        return len(captured.captured_queries)
+
+    for _ in range(5):
+        report_for(reader)
+    queries()  # the first request of a session pays for things of its own
+    few = queries()
+    for _ in range(40):
+        report_for(reader)
+    assert queries() == few

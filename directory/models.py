@@ -94,6 +94,23 @@ class Municipality(models.Model):
         return self.name
 
 
+def municipality_field(
+    column: str, *, blank: bool = False
+) -> models.ForeignKey[Municipality | None, Municipality | None]:
+    """Where a municipality is meant: a reference to the national list (`Municipality`), never deleted with
+    the row that names it. `column` keeps the column's name from when it held the code as text, so the
+    tables did not change when the reference came."""
+    return models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        db_column=column,
+        null=True,
+        blank=blank,
+        related_name="+",
+    )
+
+
 class ServiceCategory(models.Model):
     """The managed taxonomy of services ASF offer (arbetsträning, café/restaurang, återbruk …),
     edited by coordinators in the admin. Addressed by slug in URLs (`?service=<slug>`)."""
@@ -207,14 +224,7 @@ class Organisation(TimeStampedModel):
     )
     # A ForeignKey under its old name and column (`kommunkod_id` is the code). NULL only where migration 0008
     # found a code that is no municipality; forms require one.
-    kommunkod = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="kommunkod",
-        null=True,
-        related_name="+",
-    )
+    kommunkod = municipality_field("kommunkod")
     municipalities_served = models.ManyToManyField(
         Municipality, verbose_name=_("municipalities served"), blank=True, related_name="+"
     )

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from kernel.models import User
 from kernel.pagination import paginate
 from notifications import selectors, services
@@ -70,16 +69,16 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    choices = selectors.preference_choices(user=_recipient(request))
+    user = _recipient(request)
+    choices = selectors.preference_choices(user=user)
     form = PreferencesForm(request.POST if request.method == "POST" else None, choices=choices)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.preferences_set(user=_recipient(request), choices=form.cleaned_data)
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("Your notification settings are saved."))
-            return redirect("notifications:preferences")
+    if submit(
+        request,
+        form,
+        lambda: services.preferences_set(user=user, choices=form.cleaned_data),
+        success=_("Your notification settings are saved."),
+    ):
+        return redirect("notifications:preferences")
     return render(
         request,
         "notifications/preferences.html",

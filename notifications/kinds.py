@@ -71,6 +71,8 @@ class Kind:
     email: bool = True
     # Other sentences chosen by params["variant"] (e.g. the answer to a partner request).
     variants: Mapping[str, Text] = field(default_factory=dict)
+    # Only coordinators receive it, so only they are asked how to be e-mailed about it.
+    for_coordinators: bool = False
 
 
 KINDS: dict[str, Kind] = {
@@ -153,6 +155,7 @@ KINDS: dict[str, Kind] = {
             _("For coordinators: an organisation's verification is about to expire."),
             _("The verification of %(organisation)s expires on %(expires_on)s. Check the organisation again."),
             default=Delivery.DAILY,
+            for_coordinators=True,
         ),
         Kind(
             "verification_expired",
@@ -161,6 +164,7 @@ KINDS: dict[str, Kind] = {
             _("For coordinators: an organisation's verification has expired."),
             _("The verification of %(organisation)s has expired."),
             default=Delivery.DAILY,
+            for_coordinators=True,
         ),
         Kind(
             "certification_pending",
@@ -169,6 +173,7 @@ KINDS: dict[str, Kind] = {
             _("For coordinators: an organisation has sent evidence of a certification."),
             _("%(organisation)s has sent evidence for the certification “%(certification)s”. It awaits approval."),
             default=Delivery.DAILY,
+            for_coordinators=True,
         ),
         Kind(
             "outdated_report",
@@ -186,9 +191,10 @@ def kind_choices() -> list[tuple[str, Text]]:
     return [(kind.key, kind.title) for kind in KINDS.values()]
 
 
-def emailed_kinds() -> list[Kind]:
-    """The kinds a person may choose how to receive by e-mail, in the order of the preferences page."""
-    return [kind for kind in KINDS.values() if kind.email]
+def emailed_kinds(*, coordinator: bool = True) -> list[Kind]:
+    """The kinds a person may choose how to receive by e-mail, in the order of the preferences page (those
+    only coordinators receive left out for anyone else)."""
+    return [kind for kind in KINDS.values() if kind.email and (coordinator or not kind.for_coordinators)]
 
 
 def _shown(name: str, value: Any) -> Any:

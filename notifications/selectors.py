@@ -30,7 +30,7 @@ def unread_count(*, user: User) -> int:
 def preference_choices(*, user: User) -> list[tuple[Kind, str]]:
     """Each kind the user may choose for, with their current choice (the kind's default without one)."""
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
-    return [(kind, chosen.get(kind.key, kind.default)) for kind in emailed_kinds()]
+    return [(kind, chosen.get(kind.key, kind.default)) for kind in emailed_kinds(coordinator=user.is_coordinator)]
 
 
 def in_app_only_kinds() -> list[Kind]:

@@ -105,7 +105,7 @@ def preferences_set(*, user: User, choices: Mapping[str, str]) -> list[str]:
     """Store the user's e-mail choice per kind (`choices`: kind → Delivery). Kinds not in `choices` keep
     theirs. Turning a kind off also takes its notifications out of the next daily summary. Returns the kinds
     whose choice changed (audited by name)."""
-    allowed = {kind.key for kind in emailed_kinds()}
+    allowed = {kind.key for kind in emailed_kinds(coordinator=user.is_coordinator)}
     unknown = sorted(set(choices) - allowed)
     if unknown:
         raise ValidationError(_("These notifications cannot be chosen: %(kinds)s.") % {"kinds": ", ".join(unknown)})

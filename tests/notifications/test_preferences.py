@@ -29,7 +29,8 @@ def test_the_page_asks_about_every_emailed_kind_with_its_default(client, person)
     response = client.get(reverse("notifications:preferences"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     form = response.context["form"]
-    assert list(form.fields) == [kind.key for kind in emailed_kinds()]
+    assert list(form.fields) == [kind.key for kind in emailed_kinds(coordinator=False)]
+    assert "verification_due" not in form.fields  # only coordinators receive it
     assert form["placement_started"].initial == Delivery.DAILY
     assert form["placement_proposed"].initial == Delivery.IMMEDIATE
     html = response.content.decode()
@@ -77,3 +78,17 @@ def test_one_persons_choice_does_not_touch_anothers(client, person):
     client.post(reverse("notifications:preferences"), {**all_defaults(), "outdated_report": Delivery.OFF})
     (notification,) = notify(kind="outdated_report", recipients=[other], url="/", params={"organisation": "A"})
     assert notification.delivery == KINDS["outdated_report"].default
+
+
+def test_only_coordinators_are_asked_about_the_coordinators_kinds(db):
+    from django.core.exceptions import ValidationError
+
+    from notifications.selectors import preference_choices
+    from notifications.services import preferences_set
+
+    coordinator = UserFactory(coordinator=True)
+    asked = {kind.key for kind, _current in preference_choices(user=coordinator)}
+    assert {"verification_due", "verification_expired", "certification_pending"} <= asked
+    with pytest.raises(ValidationError):
+        preferences_set(user=UserFactory(), choices={"verification_due": Delivery.OFF})
+    assert preferences_set(user=coordinator, choices={"verification_due": Delivery.OFF}) == ["verification_due"]

@@ -28,7 +28,7 @@ from kernel.identifiers import (
     refuse_personnummer_in_query,
     validate_kommunkod,
 )
-from kernel.models import TimeStampedModel
+from kernel.models import TimeStampedModel, person_field
 
 
 class OrganisationKind(models.TextChoices):
@@ -300,13 +300,9 @@ class Organisation(TimeStampedModel):
         help_text=_("Untick to keep the organisation out of public view."),
     )
     confirmed_at = models.DateTimeField(_("details confirmed"), default=timezone.now)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    confirmed_by = person_field()
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    verified_by = person_field()
     # When the members were last e-mailed that the profile needs an update (directory.tasks.nudge_stale_organisations
     # claims an organisation by a compare-and-swap on this column, so a duplicate run sends nothing twice).
     nudged_at = models.DateTimeField(_("members last reminded"), null=True, blank=True, editable=False)
@@ -439,9 +435,7 @@ class Invitation(TimeStampedModel):
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    accepted_by = person_field()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
@@ -514,9 +508,7 @@ class OrganisationChange(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="changes")
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    changed_by = person_field()
     field = models.CharField(max_length=64)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)

@@ -11,6 +11,7 @@ import unicodedata
 import uuid
 from typing import Any, Protocol
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kernel.identifiers import (
@@ -131,7 +133,6 @@ class ServiceCategory(models.Model):
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
 
         return self.name_en if (get_language() or "sv").startswith("en") and self.name_en else self.name_sv
 
@@ -147,7 +148,6 @@ class SupportOffered(models.TextChoices):
 
 
 def months_ago(months: int) -> dt.datetime:
-    from dateutil.relativedelta import relativedelta
 
     return timezone.now() - relativedelta(months=months)
 
@@ -369,7 +369,6 @@ class Organisation(TimeStampedModel):
 
     @property
     def description(self) -> str:
-        from django.utils.translation import get_language
 
         if (get_language() or "sv").startswith("en") and self.description_en:
             return self.description_en

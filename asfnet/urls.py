@@ -23,6 +23,7 @@ urlpatterns = [
     path("opportunities/", include("matchmaking.public_opportunities.urls")),  # public, no login
     path("events/", include("events.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
 

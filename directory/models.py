@@ -11,6 +11,7 @@ import unicodedata
 import uuid
 from typing import Any, Protocol
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kernel.identifiers import (
@@ -28,7 +30,7 @@ from kernel.identifiers import (
     refuse_personnummer_in_query,
     validate_kommunkod,
 )
-from kernel.models import TimeStampedModel
+from kernel.models import TimeStampedModel, person_field
 
 
 class OrganisationKind(models.TextChoices):
@@ -94,6 +96,23 @@ class Municipality(models.Model):
         return self.name
 
 
+def municipality_field(
+    column: str, *, blank: bool = False
+) -> models.ForeignKey[Municipality | None, Municipality | None]:
+    """Where a municipality is meant: a reference to the national list (`Municipality`), never deleted with
+    the row that names it. `column` keeps the column's name from when it held the code as text, so the
+    tables did not change when the reference came."""
+    return models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        db_column=column,
+        null=True,
+        blank=blank,
+        related_name="+",
+    )
+
+
 class ServiceCategory(models.Model):
     """The managed taxonomy of services ASF offer (arbetsträning, café/restaurang, återbruk …),
     edited by coordinators in the admin. Addressed by slug in URLs (`?service=<slug>`)."""
@@ -114,7 +133,6 @@ class ServiceCategory(models.Model):
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
 
         return self.name_en if (get_language() or "sv").startswith("en") and self.name_en else self.name_sv
 
@@ -130,7 +148,6 @@ class SupportOffered(models.TextChoices):
 
 
 def months_ago(months: int) -> dt.datetime:
-    from dateutil.relativedelta import relativedelta
 
     return timezone.now() - relativedelta(months=months)
 
@@ -207,14 +224,7 @@ class Organisation(TimeStampedModel):
     )
     # A ForeignKey under its old name and column (`kommunkod_id` is the code). NULL only where migration 0008
     # found a code that is no municipality; forms require one.
-    kommunkod = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="kommunkod",
-        null=True,
-        related_name="+",
-    )
+    kommunkod = municipality_field("kommunkod")
     municipalities_served = models.ManyToManyField(
         Municipality, verbose_name=_("municipalities served"), blank=True, related_name="+"
     )
@@ -290,13 +300,9 @@ class Organisation(TimeStampedModel):
         help_text=_("Untick to keep the organisation out of public view."),
     )
     confirmed_at = models.DateTimeField(_("details confirmed"), default=timezone.now)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    confirmed_by = person_field()
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    verified_by = person_field()
     # When the members were last e-mailed that the profile needs an update (directory.tasks.nudge_stale_organisations
     # claims an organisation by a compare-and-swap on this column, so a duplicate run sends nothing twice).
     nudged_at = models.DateTimeField(_("members last reminded"), null=True, blank=True, editable=False)
@@ -363,7 +369,6 @@ class Organisation(TimeStampedModel):
 
     @property
     def description(self) -> str:
-        from django.utils.translation import get_language
 
         if (get_language() or "sv").startswith("en") and self.description_en:
             return self.description_en
@@ -429,9 +434,7 @@ class Invitation(TimeStampedModel):
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    accepted_by = person_field()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
@@ -504,9 +507,7 @@ class OrganisationChange(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="changes")
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    changed_by = person_field()
     field = models.CharField(max_length=64)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from directory.access import Actor
 from directory.filters import OrganisationFilter, certified_condition, load_choices, search_ordered, search_sort
-from directory.models import Invitation, Membership, Organisation, OrganisationChange, OrganisationKind
+from directory.models import (
+    Certification,
+    Freshness,
+    Invitation,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationChange,
+    OrganisationKind,
+    SupportOffered,
+)
 from directory.search import search, searchable, swedish_name_order
+from kernel.models import User
 
 FACETS = ("kind", "municipality", "service", "placements", "certified")
 
@@ -153,6 +167,20 @@ def membership_list(*, organisation: Organisation) -> QuerySet[Membership]:
     return organisation.memberships.select_related("user").order_by("user__full_name", "user__email")
 
 
+def member_user_ids(*, organisation_ids: Iterable[int], admins_only: bool = False) -> list[int]:
+    """The active people in these organisations (their administrators only with `admins_only`): who hears
+    about what happens to an organisation (notifications.services.notify)."""
+    memberships = Membership.objects.filter(organisation_id__in=list(organisation_ids), user__is_active=True)
+    if admins_only:
+        memberships = memberships.filter(role=MembershipRole.ADMIN)
+    return sorted(set(memberships.values_list("user_id", flat=True)))
+
+
+def coordinator_user_ids() -> list[int]:
+    """The active coordinators: who hears about work only coordinators do (verification, certifications)."""
+    return list(User.objects.filter(is_coordinator=True, is_active=True).order_by("pk").values_list("pk", flat=True))
+
+
 def open_invitation_list(*, organisation: Organisation) -> QuerySet[Invitation]:
     return Invitation.objects.usable().filter(organisation=organisation).order_by("-created_at")
 
@@ -177,7 +205,6 @@ class OrganisationProfile:
 
 
 def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
-    from directory.models import Certification, SupportOffered
 
     labels = dict(SupportOffered.choices)
     return OrganisationProfile(
@@ -220,10 +247,6 @@ class Completeness:
 def organisation_completeness(organisation: Organisation) -> Completeness:
     """How complete the organisation's profile is, and what to do next. Uses prefetched `services` and
     `memberships` when they are there (see `memberships_with_completeness`), otherwise two small queries."""
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-    from directory.models import Freshness
 
     def url(name: str, anchor: str = "") -> str:
         return reverse(name, kwargs={"code": organisation.code}) + (f"#{anchor}" if anchor else "")
@@ -277,7 +300,6 @@ def organisation_completeness(organisation: Organisation) -> Completeness:
 def memberships_with_completeness(memberships: list[Membership]) -> list[Membership]:
     """The user's memberships, each with `.completeness` of its organisation, for the members' dashboard.
     Two queries whatever the number of memberships (services and memberships prefetched)."""
-    from django.db.models import prefetch_related_objects
 
     organisations = [m.organisation for m in memberships]
     prefetch_related_objects(organisations, "services", "memberships")

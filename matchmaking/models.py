@@ -25,9 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from directory.access import Actor
-from directory.models import Municipality, Organisation, ServiceCategory
+from directory.models import Organisation, ServiceCategory, municipality_field
 from kernel.identifiers import refuse_personnummer
-from kernel.models import TimeStampedModel
+from kernel.models import TimeStampedModel, person_field
 from matchmaking.agreements.models import Agreement, AgreementDocument, AgreementKind  # noqa: F401 (registered)
 from matchmaking.partners.models import (  # noqa: F401 (registered)
     PartnerAnswer,
@@ -120,9 +120,7 @@ class Participant(TimeStampedModel):
     raised_by_organisation = models.ForeignKey(
         Organisation, verbose_name=_("raised by"), on_delete=models.PROTECT, related_name="participants"
     )
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    raised_by = person_field()
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices)
     birth_date = models.DateField(_("date of birth"))
     entry_date = models.DateField(_("entry date"))
@@ -139,14 +137,7 @@ class Participant(TimeStampedModel):
     homeless = models.BooleanField(_("homeless or excluded from housing"), default=False)
     rural = models.BooleanField(_("lives in a rural area"), default=False)
     # NULL only where migration matchmaking 0005 found a code that is no municipality; forms require one.
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="municipality",
-        null=True,
-        related_name="+",
-    )
+    municipality = municipality_field("municipality")
     consent_date = models.DateField(_("consent given on"), null=True, blank=True)
     consent_scope = models.CharField(_("consent covers"), max_length=300, blank=True, validators=[refuse_personnummer])
 
@@ -229,9 +220,7 @@ class LabourMarketEvent(models.Model):
     # "event" alone is a calendar event (Swedish "evenemang"); here it is a labour-market one ("händelse").
     event = models.CharField(pgettext_lazy("labour market", "event"), max_length=16, choices=OutcomeEvent.choices)
     recorded_at = models.DateTimeField(default=timezone.now)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = person_field()
 
     class Meta:
         verbose_name = _("labour-market event")
@@ -296,14 +285,7 @@ class Need(TimeStampedModel):
         _("hours per week"), validators=[MinValueValidator(1), MaxValueValidator(40)]
     )
     times = models.JSONField(_("preferred times"), default=list, blank=True)
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="municipality",
-        null=True,
-        related_name="+",
-    )
+    municipality = municipality_field("municipality")
     travel_km = models.PositiveSmallIntegerField(_("can travel (km)"), default=10, validators=[MaxValueValidator(500)])
     adaptations = models.JSONField(_("adaptations needed"), default=list, blank=True)
     supervisor_needed = models.BooleanField(_("needs a supervisor on site"), default=False)
@@ -311,9 +293,7 @@ class Need(TimeStampedModel):
     earliest_start = models.DateField(_("earliest start"))
     free_text = models.TextField(_("more about the need"), blank=True, validators=[refuse_personnummer])
     status = models.CharField(_("status"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.OPEN)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = person_field()
     # Last reminder to the officer that the need has no proposal (matchmaking.tasks.send_nudges).
     nudged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -367,14 +347,7 @@ class Opportunity(TimeStampedModel):
         ServiceCategory, verbose_name=_("kind of work"), null=True, blank=True, on_delete=models.SET_NULL
     )
     occupation_code = models.CharField(_("occupational field (SSYK 2012)"), max_length=4, blank=True)
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="municipality",
-        null=True,
-        related_name="+",
-    )
+    municipality = municipality_field("municipality")
     hours_per_week_min = models.PositiveSmallIntegerField(_("hours per week, from"), default=10)
     hours_per_week_max = models.PositiveSmallIntegerField(
         _("hours per week, up to"), default=40, validators=[MaxValueValidator(40)]
@@ -450,13 +423,9 @@ class Match(TimeStampedModel):
     status = models.CharField(max_length=16, choices=MatchStatus.choices, default=MatchStatus.PROPOSED)
     score = models.PositiveSmallIntegerField(default=0)
     reasons = models.JSONField(default=list, blank=True)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    proposed_by = person_field()
     proposed_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = person_field()
     decided_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=300, blank=True, validators=[refuse_personnummer])
     started_on = models.DateField(null=True, blank=True)

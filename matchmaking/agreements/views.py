@@ -3,16 +3,16 @@ a party organisation and coordinators; anyone else 404. Access: matchmaking.agre
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from directory.access import organisations_to_act_for
 from directory.models import Organisation
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from kernel.pagination import paginate
 from matchmaking.agreements import services
 from matchmaking.agreements.forms import AgreementDocumentForm, AgreementFilterForm, AgreementForm
@@ -32,30 +32,26 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def agreement_create(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.editable_by(request.actor).order_by("name")
-    if not organisations.exists():
-        raise PermissionDenied
+    organisations = organisations_to_act_for(request.actor)
     form = AgreementForm(
         request.POST or None,
         request.FILES or None,
         organisations=organisations,
         parties=Organisation.objects.visible_to(request.actor).order_by("name"),
     )
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in AgreementForm.Meta.fields}
-        try:
-            agreement = services.agreement_create(
-                actor=request.actor,
-                organisation=form.cleaned_data["organisation"],
-                other_parties=form.cleaned_data["other_parties"],
-                data=data,
-                document=form.cleaned_data.get("document"),
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The agreement was registered."))
-            return redirect("matchmaking:agreement_detail", code=agreement.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.agreement_create(
+            actor=request.actor,
+            organisation=form.cleaned_data["organisation"],
+            other_parties=form.cleaned_data["other_parties"],
+            data={name: form.cleaned_data[name] for name in AgreementForm.Meta.fields},
+            document=form.cleaned_data.get("document"),
+        ),
+        success=_("The agreement was registered."),
+    ):
+        return redirect("matchmaking:agreement_detail", code=saved.value.code)
     return render(request, "matchmaking/agreements/create.html", {"form": form})
 
 
@@ -68,16 +64,16 @@ def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         if not services.can_change(request.actor, agreement):
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.agreement_document_add(
-                    actor=request.actor, agreement=agreement, upload=form.cleaned_data["document"]
-                )
-            except ValidationError as error:
-                errors_to_form(form, error, default_field="document")
-            else:
-                messages.success(request, _("The document was added."))
-                return redirect("matchmaking:agreement_detail", code=agreement.code)
+        if submit(
+            request,
+            form,
+            lambda: services.agreement_document_add(
+                actor=request.actor, agreement=agreement, upload=form.cleaned_data["document"]
+            ),
+            success=_("The document was added."),
+            default_field="document",
+        ):
+            return redirect("matchmaking:agreement_detail", code=agreement.code)
     return render(
         request,
         "matchmaking/agreements/detail.html",

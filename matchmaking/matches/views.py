@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kernel.forms import errors_to_form
+from kernel.forms import errors_to_form, submit
 from matchmaking import selectors, services
 from matchmaking.access import match_for_user, need_for_user, opportunity_for_user, sees_participant_details
 from matchmaking.matches.forms import DeclineForm, EndForm, StartForm
@@ -90,13 +90,8 @@ def match_accept(request: HttpRequest, code: str) -> HttpResponse:
 def match_decline(request: HttpRequest, code: str) -> HttpResponse:
     match = match_for_user(actor=request.actor, code=code)
     form = DeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.match_decline(actor=request.actor, match=match, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            return _done(request, match, _("You declined the proposal. The officer is told by e-mail."))
+    if submit(request, form, lambda: services.match_decline(actor=request.actor, match=match, **form.cleaned_data)):
+        return _done(request, match, _("You declined the proposal. The officer is told by e-mail."))
     match.refresh_from_db()
     return _render(request, match, decline_form=form)
 

@@ -7,15 +7,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory.access import Role, can_edit_organisation, role_required
-from directory.models import Organisation
-from kernel.forms import errors_to_form
+from directory.access import Role, can_edit_organisation, organisations_to_act_for, role_required
+from kernel.forms import submit
 from kernel.pagination import paginate
 from matchmaking import selectors, services
 from matchmaking.access import opportunity_for_user
@@ -42,20 +40,17 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.editable_by(request.actor).order_by("name")
-    if not organisations.exists():
-        raise PermissionDenied
+    organisations = organisations_to_act_for(request.actor)
     form = OpportunityCreateForm(request.POST or None, organisations=organisations)
-    if request.method == "POST" and form.is_valid():
-        try:
-            opportunity = services.opportunity_create(
-                actor=request.actor, organisation=form.cleaned_data["organisation"], data=form.data_for_service()
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The placement opportunity was published."))
-            return redirect("matchmaking:opportunity_detail", code=opportunity.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.opportunity_create(
+            actor=request.actor, organisation=form.cleaned_data["organisation"], data=form.data_for_service()
+        ),
+        success=_("The placement opportunity was published."),
+    ):
+        return redirect("matchmaking:opportunity_detail", code=saved.value.code)
     return render(
         request,
         "matchmaking/opportunities/form.html",
@@ -89,16 +84,15 @@ def opportunity_detail(request: HttpRequest, code: str) -> HttpResponse:
 def opportunity_edit(request: HttpRequest, code: str) -> HttpResponse:
     opportunity = opportunity_for_user(actor=request.actor, code=code, write=True)
     form = OpportunityForm(request.POST or None, instance=opportunity)
-    if request.method == "POST" and form.is_valid():
-        try:
-            opportunity_services.opportunity_update(
-                actor=request.actor, opportunity=opportunity, data=form.data_for_service()
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The placement opportunity was saved."))
-            return redirect("matchmaking:opportunity_detail", code=opportunity.code)
+    if submit(
+        request,
+        form,
+        lambda: opportunity_services.opportunity_update(
+            actor=request.actor, opportunity=opportunity, data=form.data_for_service()
+        ),
+        success=_("The placement opportunity was saved."),
+    ):
+        return redirect("matchmaking:opportunity_detail", code=opportunity.code)
     return render(
         request,
         "matchmaking/opportunities/form.html",

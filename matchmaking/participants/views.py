@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.access import Actor, Role, role_required
 from directory.models import OFFICER_KINDS, Organisation
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from matchmaking import selectors, services
 from matchmaking.access import need_for_user, participant_for_user
 from matchmaking.models import FundedProject
@@ -36,22 +35,21 @@ def _raising_organisations(actor: Actor) -> QuerySet[Organisation]:
 @require_http_methods(["GET", "POST"])
 def participant_create(request: HttpRequest) -> HttpResponse:
     form = ParticipantCreateForm(request.POST or None, organisations=_raising_organisations(request.actor))
-    if request.method == "POST" and form.is_valid():
-        try:
-            participant = services.participant_create(
-                actor=request.actor,
-                project=form.cleaned_data["project"],
-                organisation=form.cleaned_data["organisation"],
-                data=form.data_for_service(),
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(
-                request,
-                _("Participant %(code)s was added. Next, describe what the person needs.") % {"code": participant.code},
-            )
-            return redirect("matchmaking:need_create", code=participant.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.participant_create(
+            actor=request.actor,
+            project=form.cleaned_data["project"],
+            organisation=form.cleaned_data["organisation"],
+            data=form.data_for_service(),
+        ),
+    ):
+        code = saved.value.code
+        messages.success(
+            request, _("Participant %(code)s was added. Next, describe what the person needs.") % {"code": code}
+        )
+        return redirect("matchmaking:need_create", code=code)
     return render(
         request,
         "matchmaking/participants/form.html",
@@ -76,15 +74,15 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
 def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
     participant = participant_for_user(actor=request.actor, code=code, purpose="edit")
     form = ParticipantEditForm(request.POST or None, instance=participant)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.participant_update(actor=request.actor, participant=participant, data=form.data_for_service())
-        except ValidationError as error:
-            errors_to_form(form, error)
-            participant.refresh_from_db()
-        else:
-            messages.success(request, _("The participant's details were saved."))
-            return redirect("matchmaking:participant_detail", code=participant.code)
+    if submit(
+        request,
+        form,
+        lambda: services.participant_update(actor=request.actor, participant=participant, data=form.data_for_service()),
+        success=_("The participant's details were saved."),
+    ):
+        return redirect("matchmaking:participant_detail", code=participant.code)
+    if form.is_bound:
+        participant.refresh_from_db()  # the page shows the stored details beside the refused form
     return render(
         request, "matchmaking/participants/form.html", {"form": form, "participant": participant, "creating": False}
     )
@@ -95,19 +93,13 @@ def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
 def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
     participant = participant_for_user(actor=request.actor, code=code, purpose="outcome")
     form = OutcomeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.outcome_record(
-                actor=request.actor,
-                participant=participant,
-                date=form.cleaned_data["date"],
-                event=form.cleaned_data["event"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The labour-market event was recorded."))
-            return redirect("matchmaking:participant_detail", code=participant.code)
+    if submit(
+        request,
+        form,
+        lambda: services.outcome_record(actor=request.actor, participant=participant, **form.cleaned_data),
+        success=_("The labour-market event was recorded."),
+    ):
+        return redirect("matchmaking:participant_detail", code=participant.code)
     return render(request, "matchmaking/participants/outcome_form.html", {"form": form, "participant": participant})
 
 
@@ -117,19 +109,18 @@ def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
 def need_create(request: HttpRequest, code: str) -> HttpResponse:
     participant = participant_for_user(actor=request.actor, code=code, purpose="need")
     form = NeedForm(request.POST or None, participant=participant)
-    if request.method == "POST" and form.is_valid():
-        try:
-            need = services.need_create(
-                actor=request.actor,
-                participant=participant,
-                data=form.data_for_service(),
-                services=form.cleaned_data["services"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The need was saved. Here are the placements that fit it best."))
-            return redirect("matchmaking:need_detail", code=need.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.need_create(
+            actor=request.actor,
+            participant=participant,
+            data=form.data_for_service(),
+            services=form.cleaned_data["services"],
+        ),
+        success=_("The need was saved. Here are the placements that fit it best."),
+    ):
+        return redirect("matchmaking:need_detail", code=saved.value.code)
     return render(request, "matchmaking/participants/need_form.html", {"form": form, "participant": participant})
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Municipality, Organisation, ServiceCategory
+from directory.models import Organisation, ServiceCategory, municipality_field
 from kernel.identifiers import refuse_personnummer
-from kernel.models import TimeStampedModel
+from kernel.models import TimeStampedModel, person_field
 
 
 class PartnerRequestStatus(models.TextChoices):
@@ -34,14 +33,7 @@ class PartnerRequest(TimeStampedModel):
     title = models.CharField(_("title"), max_length=200, validators=[refuse_personnummer])
     description = models.TextField(_("description"), blank=True, validators=[refuse_personnummer])
     service = models.ForeignKey(ServiceCategory, verbose_name=_("service"), on_delete=models.PROTECT, related_name="+")
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="municipality",
-        null=True,
-        related_name="+",
-    )
+    municipality = municipality_field("municipality")
     needed_by = models.DateField(_("needed by"), null=True, blank=True)
     reserved_for_asf = models.BooleanField(
         _("reserved contract"),
@@ -51,9 +43,7 @@ class PartnerRequest(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=PartnerRequestStatus.choices, default=PartnerRequestStatus.OPEN
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = person_field()
 
     class Meta:
         verbose_name = _("partner request")
@@ -79,9 +69,7 @@ class PartnerResponse(TimeStampedModel):
     )
     answer = models.CharField(_("answer"), max_length=16, choices=PartnerAnswer.choices)
     note = models.CharField(_("note"), max_length=500, blank=True, validators=[refuse_personnummer])
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    answered_by = person_field()
 
     class Meta:
         verbose_name = _("answer to a partner request")

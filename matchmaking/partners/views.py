@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory.models import Organisation
+from directory.access import organisations_to_act_for
 from kernel import tabular
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from kernel.pagination import paginate
 from matchmaking.partners import services
 from matchmaking.partners.forms import PartnerRequestForm, PartnerResponseForm, ReservedAsfFilterForm
@@ -39,21 +39,19 @@ def partner_request_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def partner_request_create(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.editable_by(request.actor).order_by("name")
-    if not organisations.exists():
-        raise PermissionDenied
+    organisations = organisations_to_act_for(request.actor)
     form = PartnerRequestForm(request.POST or None, organisations=organisations)
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in PartnerRequestForm.Meta.fields}
-        try:
-            created = services.partner_request_create(
-                actor=request.actor, organisation=form.cleaned_data["organisation"], data=data
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("Your request was posted. Suggested ASF can now answer it."))
-            return redirect("matchmaking:partner_request_detail", code=created.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.partner_request_create(
+            actor=request.actor,
+            organisation=form.cleaned_data["organisation"],
+            data={name: form.cleaned_data[name] for name in PartnerRequestForm.Meta.fields},
+        ),
+        success=_("Your request was posted. Suggested ASF can now answer it."),
+    ):
+        return redirect("matchmaking:partner_request_detail", code=saved.value.code)
     return render(request, "matchmaking/partners/create.html", {"form": form})
 
 
@@ -99,20 +97,13 @@ def partner_response(request: HttpRequest, code: str) -> HttpResponse:
     if not responders:
         raise PermissionDenied
     form = PartnerResponseForm(request.POST, organisations=responders)
-    if form.is_valid():
-        try:
-            services.partner_response_set(
-                actor=request.actor,
-                request=partner_request,
-                organisation=form.cleaned_data["organisation"],
-                answer=form.cleaned_data["answer"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("Thank you. The requester can now see your answer."))
-            return redirect("matchmaking:partner_request_detail", code=partner_request.code)
+    if submit(
+        request,
+        form,
+        lambda: services.partner_response_set(actor=request.actor, request=partner_request, **form.cleaned_data),
+        success=_("Thank you. The requester can now see your answer."),
+    ):
+        return redirect("matchmaking:partner_request_detail", code=partner_request.code)
     return _detail(request, partner_request, response_form=form)
 
 

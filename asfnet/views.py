@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from directory.models import Organisation
+from asfnet import showcase
 from directory.selectors import memberships_with_completeness
 from kernel.request_context import current_request_id
 
@@ -24,7 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "role": request.actor.role,
         # Each with `.completeness` for the members' checklist, in a fixed number of queries.
         "my_memberships": memberships_with_completeness(list(request.actor.memberships)),
-        "organisation_count": Organisation.objects.public().count(),
+        # What an ASF is, a selection of them, events, opportunities and numbers (asfnet/showcase.py).
+        "showcase": showcase.home_showcase(actor=request.actor),
     }
     return render(request, "home.html", context)
 

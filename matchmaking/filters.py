@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -102,9 +103,16 @@ class PublicOpportunityFilter(OpportunityFilter):
         return queryset
 
     def filter_adaptations(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        for adaptation in value:
-            queryset = queryset.filter(adaptations__contains=[adaptation])
-        return queryset
+        if not value:
+            return queryset
+        if connection.features.supports_json_field_contains:  # PostgreSQL: in the database
+            for adaptation in value:
+                queryset = queryset.filter(adaptations__contains=[adaptation])
+            return queryset
+        # The embedded SQLite of `make run` has no JSON containment: the same rule, read row by row.
+        wanted = set(value)
+        offering = [pk for pk, offered in queryset.values_list("pk", "adaptations") if wanted <= set(offered or [])]
+        return queryset.filter(pk__in=offering)
 
     def filter_hours(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(hours_per_week_min__lte=int(value)) if value else queryset

@@ -191,6 +191,18 @@ def test_filters_narrow_the_list_and_unknown_values_are_ignored(client, world):
     assert _titles(client, {"q": "x" * 500}) == everything  # too long: the form refuses it, the list stays whole
 
 
+def test_the_adaptation_filter_gives_the_same_answer_without_json_containment(client, world, monkeypatch):
+    """The embedded SQLite of `make run` cannot ask the database whether a JSON list contains a value."""
+    make_opportunity(world, title="Köket", adaptations=[Adaptation.CALM, Adaptation.PHYSICAL])
+    make_opportunity(world, title="Butiken", adaptations=[Adaptation.CALM])
+    make_opportunity(world, title="Trädgården", adaptations=[])
+    asked = {"adaptation": ["calm", "physical"]}
+    in_database = (_titles(client, asked), _titles(client, {"adaptation": "calm"}))
+    monkeypatch.setattr(connection.features, "supports_json_field_contains", False)
+    assert (_titles(client, asked), _titles(client, {"adaptation": "calm"})) == in_database
+    assert in_database == ({"Köket"}, {"Köket", "Butiken"})
+
+
 def test_the_list_has_pages_that_keep_the_filters(client, world):
     for i in range(23):
         make_opportunity(world, title=f"Plats {i:02d}", type=OpportunityType.INTERNSHIP)

@@ -146,6 +146,17 @@ def officer_waiting(*, user: Any) -> list[Match]:
     )
 
 
+def outcomes_to_complete(*, user: Any) -> list[LabourMarketEvent]:
+    """`improved` events of the user's participants recorded without a criterion (before one was required):
+    not counted in the ESF+ report until the officer adds what improved."""
+    return list(
+        LabourMarketEvent.objects.criterion_missing()
+        .filter(participant__in=Participant.objects.visible_to(user))
+        .select_related("participant")
+        .order_by("date", "pk")[:WAITING_LIMIT]
+    )
+
+
 def _own_organisation_ids(user: Any) -> list[int]:
     return [m.organisation_id for m in memberships(user)]
 

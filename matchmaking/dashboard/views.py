@@ -39,6 +39,7 @@ def index(request: HttpRequest) -> HttpResponse:
             page=page,
             sorts=selectors.PARTICIPANT_SORTS,
             officer_waiting=selectors.officer_waiting(user=user),
+            outcomes_to_complete=selectors.outcomes_to_complete(user=user),
         )
     if coordinator:
         context["counts"] = selectors.coordinator_counts()

@@ -38,7 +38,11 @@ class EndForm(forms.Form):
     note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
     outcome = forms.ChoiceField(
         label=_("The person's situation afterwards (optional)"),
-        choices=[("", _("Record later")), *OutcomeEvent.choices],
+        # An improved situation needs its criterion: recorded on the participant's page, not here.
+        choices=[
+            ("", _("Record later")),
+            *((v, label) for v, label in OutcomeEvent.choices if v != OutcomeEvent.IMPROVED),
+        ],
         required=False,
     )
 

@@ -101,7 +101,9 @@ def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
     participant = participant_for_user(user=request.user, code=code, purpose="outcome")
-    form = OutcomeForm(request.POST or None)
+    # "Add the criterion" on the participant's page opens the form with the incomplete event's kind and date.
+    initial = {key: request.GET[key] for key in ("event", "date") if key in request.GET}
+    form = OutcomeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.outcome_record(
@@ -109,6 +111,7 @@ def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
                 participant=participant,
                 date=form.cleaned_data["date"],
                 event=form.cleaned_data["event"],
+                criterion=form.cleaned_data["criterion"],
             )
         except ValidationError as error:
             errors_to_form(form, error)

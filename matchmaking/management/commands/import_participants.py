@@ -76,7 +76,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 _(
                     "%(project)s: %(created)s participants created, %(updated)s updated; %(outcomes)s labour-market "
-                    "events added, %(existing)s already there."
+                    "events added, %(existing)s already there, %(completed)s completed with what improved."
                 )
                 % {
                     "project": report.project.diarienummer,
@@ -84,6 +84,7 @@ class Command(BaseCommand):
                     "updated": report.updated,
                     "outcomes": report.outcomes_created,
                     "existing": report.outcomes_already_there,
+                    "completed": report.outcomes_completed,
                 }
             )
         )

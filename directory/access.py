@@ -153,8 +153,7 @@ def request_actor(request: HttpRequest) -> Actor:
 
 
 # --- Rules ----------------------------------------------------------------------------------------------
-def can_edit_organisation(actor: Actor | AnyUser, organisation: Organisation) -> bool:
-    actor = as_actor(actor)  # TODO(actor): matchmaking passes a User; Actor only once it is converted
+def can_edit_organisation(actor: Actor, organisation: Organisation) -> bool:
     return actor.is_coordinator or actor.is_member_of(organisation)
 
 
@@ -211,34 +210,3 @@ def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Calla
 
 
 coordinator_required = role_required(Role.COORDINATOR)
-
-
-# --- Compatibility for matchmaking ------------------------------------------------------------------------
-# TODO(actor): matchmaking — matchmaking still passes `request.user` (or a User) to these. They read the
-# same Actor as `request.actor` (kept on the user object), so a request still reads memberships once.
-# Remove this section, and the User branch of `as_actor`, when matchmaking takes an Actor.
-def as_actor(who: Actor | AnyUser | None) -> Actor:
-    """An Actor as it is; a User (matchmaking's calls) as its Actor for this request."""
-    if isinstance(who, Actor):
-        return who
-    return cached_actor_for(who)  # TODO(actor): matchmaking
-
-
-def memberships(user: AnyUser | None) -> list[Membership]:  # TODO(actor): matchmaking
-    return list(as_actor(user).memberships)
-
-
-def is_coordinator(user: AnyUser | None) -> bool:  # TODO(actor): matchmaking
-    return as_actor(user).is_coordinator
-
-
-def officer_organisations(user: AnyUser | None) -> list[Organisation]:  # TODO(actor): matchmaking
-    return as_actor(user).officer_organisations
-
-
-def is_officer(user: AnyUser | None) -> bool:  # TODO(actor): matchmaking
-    return as_actor(user).is_officer
-
-
-def role_of(user: AnyUser | None) -> Role:  # TODO(actor): matchmaking
-    return as_actor(user).role

@@ -12,8 +12,6 @@ import uuid
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
@@ -98,6 +96,23 @@ class Municipality(models.Model):
         return self.name
 
 
+def municipality_field(
+    column: str, *, blank: bool = False
+) -> models.ForeignKey[Municipality | None, Municipality | None]:
+    """Where a municipality is meant: a reference to the national list (`Municipality`), never deleted with
+    the row that names it. `column` keeps the column's name from when it held the code as text, so the
+    tables did not change when the reference came."""
+    return models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        db_column=column,
+        null=True,
+        blank=blank,
+        related_name="+",
+    )
+
+
 class ServiceCategory(models.Model):
     """The managed taxonomy of services ASF offer (arbetsträning, café/restaurang, återbruk …),
     edited by coordinators in the admin. Addressed by slug in URLs (`?service=<slug>`)."""
@@ -177,31 +192,19 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
             return self.filter(listed)
         return self.filter(listed | Q(pk__in=actor.organisation_ids))
 
-    def visible_to(self, actor: Viewer | AbstractBaseUser | AnonymousUser) -> OrganisationQuerySet:
+    def visible_to(self, actor: Viewer) -> OrganisationQuerySet:
         """Published organisations, plus the actor's own; coordinators see every organisation."""
-        actor = _as_actor(actor)
         if actor.is_coordinator:
             return self.all()
         if not actor.organisation_ids:
             return self.public()
         return self.filter(Q(published=True) | Q(pk__in=actor.organisation_ids))
 
-    def editable_by(self, actor: Viewer | AbstractBaseUser | AnonymousUser) -> OrganisationQuerySet:
+    def editable_by(self, actor: Viewer) -> OrganisationQuerySet:
         """Organisations whose profile the actor may change: their own; coordinators: all."""
-        actor = _as_actor(actor)
         if actor.is_coordinator:
             return self.all()
         return self.filter(pk__in=actor.organisation_ids)
-
-
-def _as_actor(actor: Viewer | AbstractBaseUser | AnonymousUser) -> Viewer:
-    # TODO(actor): matchmaking passes `request.user` to visible_to / editable_by; take a Viewer only (and
-    # drop this import of directory.access) once it passes request.actor.
-    if isinstance(actor, AbstractBaseUser | AnonymousUser):
-        from directory.access import as_actor
-
-        return as_actor(actor)
-    return actor
 
 
 class Organisation(TimeStampedModel):
@@ -223,14 +226,7 @@ class Organisation(TimeStampedModel):
     )
     # A ForeignKey under its old name and column (`kommunkod_id` is the code). NULL only where migration 0008
     # found a code that is no municipality; forms require one.
-    kommunkod = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="kommunkod",
-        null=True,
-        related_name="+",
-    )
+    kommunkod = municipality_field("kommunkod")
     municipalities_served = models.ManyToManyField(
         Municipality, verbose_name=_("municipalities served"), blank=True, related_name="+"
     )

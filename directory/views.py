@@ -17,7 +17,7 @@ from directory.filters import SORTS
 from directory.forms import InvitationForm, OrganisationForm
 from directory.models import Membership
 from directory.panels import render_profile_panels
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from kernel.pagination import paginate
 
 PAGE_SIZE = 25
@@ -61,21 +61,20 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     name = organisation.name  # the heading keeps the saved name while the form shows errors
     form = OrganisationForm(request.POST or None, instance=organisation)
-    if request.method == "POST" and form.is_valid():
-        # The ModelForm has already applied its data to `organisation`; the service validates again,
-        # records the history, audits and saves in one transaction (nothing is saved on an error).
-        try:
-            services.organisation_update(
-                actor=request.actor,
-                organisation=organisation,
-                data=form.profile_data(),
-                confirm=form.cleaned_data["confirm"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The organisation's details were saved."))
-            return redirect("directory:detail", code=organisation.code)
+    # The ModelForm has already applied its data to `organisation`; the service validates again,
+    # records the history, audits and saves in one transaction (nothing is saved on an error).
+    if submit(
+        request,
+        form,
+        lambda: services.organisation_update(
+            actor=request.actor,
+            organisation=organisation,
+            data=form.profile_data(),
+            confirm=form.cleaned_data["confirm"],
+        ),
+        success=_("The organisation's details were saved."),
+    ):
+        return redirect("directory:detail", code=organisation.code)
     return render(request, "directory/edit.html", {"organisation": organisation, "name": name, "form": form})
 
 
@@ -88,22 +87,13 @@ def members(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         organisation = organisation_for_user(actor=request.actor, code=code, manage_members=True)
         form = InvitationForm(request.POST, inviter=request.actor)
-        if form.is_valid():
-            try:
-                services.invitation_create(
-                    inviter=request.actor,
-                    organisation=organisation,
-                    email=form.cleaned_data["email"],
-                    role=form.cleaned_data["role"],
-                    language=form.cleaned_data["language"],
-                )
-            except ValidationError as error:
-                errors_to_form(form, error)
-            else:
-                messages.success(
-                    request, _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]}
-                )
-                return redirect("directory:members", code=organisation.code)
+        if submit(
+            request,
+            form,
+            lambda: services.invitation_create(inviter=request.actor, organisation=organisation, **form.cleaned_data),
+        ):
+            messages.success(request, _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            return redirect("directory:members", code=organisation.code)
     context = {
         "organisation": organisation,
         "memberships": selectors.membership_list(organisation=organisation),

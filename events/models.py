@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Municipality, Organisation
+from directory.models import Organisation, municipality_field
 from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel
 
@@ -114,15 +114,7 @@ class Event(TimeStampedModel):
     end = models.DateTimeField(_("ends"))
     place_name = models.CharField(_("place"), max_length=200, blank=True, validators=[refuse_personnummer])
     street_address = models.CharField(_("street address"), max_length=200, blank=True, validators=[refuse_personnummer])
-    kommunkod = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="kommunkod",
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    kommunkod = municipality_field("kommunkod", blank=True)
     venue_accessibility = models.TextField(
         _("accessibility of the venue"), blank=True, validators=[refuse_personnummer]
     )

@@ -25,7 +25,7 @@ from events.filters import WHEN
 from events.forms import EventCreateForm, EventForm
 from events.models import EventStatus
 from events.registration.page import render_event_page
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from kernel.pagination import paginate
 
 PAGE_SIZE = 20
@@ -101,16 +101,15 @@ def create(request: HttpRequest) -> HttpResponse:
     form = EventCreateForm(request.POST if request.method == "POST" else None, actor=request.actor)
     if not form.fields["organiser"].queryset.exists():
         raise PermissionDenied
-    if request.method == "POST" and form.is_valid():
-        try:
-            event = services.event_create(
-                actor=request.actor, organiser=form.cleaned_data["organiser"], data=form.event_data()
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The event was saved as a draft. Publish it when it is ready."))
-            return redirect("events:detail", code=event.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.event_create(
+            actor=request.actor, organiser=form.cleaned_data["organiser"], data=form.event_data()
+        ),
+        success=_("The event was saved as a draft. Publish it when it is ready."),
+    ):
+        return redirect("events:detail", code=saved.value.code)
     return render(request, "events/form.html", {"form": form, "event": None})
 
 
@@ -120,14 +119,13 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     title = event.title  # the heading keeps the saved title while the form shows errors
     form = EventForm(request.POST if request.method == "POST" else None, instance=event, actor=request.actor)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.event_update(actor=request.actor, event=event, data=form.event_data())
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The event was saved."))
-            return redirect("events:detail", code=event.code)
+    if submit(
+        request,
+        form,
+        lambda: services.event_update(actor=request.actor, event=event, data=form.event_data()),
+        success=_("The event was saved."),
+    ):
+        return redirect("events:detail", code=event.code)
     return render(request, "events/form.html", {"form": form, "event": event, "title": title})
 
 

@@ -7,13 +7,23 @@
 * `errors_to_form` — the one place a view turns a service's ValidationError into form errors. Services raise
   ValidationError with a message, a list of messages, or a dict naming fields (`{"email": ...}`); each
   message lands on the field it names when the form has that field, otherwise at the top of the form —
-  never a 500 for a field name the form does not know, and no message lost."""
+  never a 500 for a field name the form does not know, and no message lost.
+* `submit` — the POST half of every form page: a valid form's data goes to one service; what the service
+  refuses lands on the form through `errors_to_form`; a success message is flashed when it saved."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.http import HttpRequest
+
+T = TypeVar("T")
 
 
 class FormRenderer(TemplatesSetting):
@@ -34,3 +44,34 @@ def errors_to_form(form: forms.BaseForm, error: ValidationError, *, default_fiel
     for name, errors in error.error_dict.items():
         field = name if name != NON_FIELD_ERRORS and name in form.fields else default_field
         form.add_error(field, ValidationError(errors))
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What the service of a submitted form returned. Always true, also when the service returns None."""
+
+    value: T
+
+
+def submit(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    save: Callable[[], T],
+    *,
+    success: str | None = None,
+    default_field: str | None = None,
+) -> Saved[T] | None:
+    """On a POST whose form is valid, call `save` (one service, reading `form.cleaned_data`). A ValidationError
+    it raises goes onto the form (`errors_to_form`, `default_field` as there); otherwise `success` is
+    flashed. Returns `Saved(result)` when the service saved, None when nothing was saved (not a POST, an
+    invalid form, or refused by the service) — then the view shows the form again with its errors."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = save()
+    except ValidationError as error:
+        errors_to_form(form, error, default_field=default_field)
+        return None
+    if success is not None:
+        messages.success(request, success)
+    return Saved(result)

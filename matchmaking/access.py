@@ -11,24 +11,23 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from directory.access import can_edit_organisation, is_coordinator, memberships, officer_organisations
+from directory.access import Actor, can_edit_organisation
 from kernel.audit import audit_log
 from matchmaking.models import Match, Need, Opportunity, Participant
 
 
-def participant_for_user(*, user: Any, code: str, purpose: str = "read") -> Participant:
+def participant_for_user(*, actor: Actor, code: str, purpose: str = "read") -> Participant:
     # A code is unique within a project; a coordinator who sees several projects could meet the same code
     # twice. Then the newest project's participant is shown (never a 500); project-qualified URLs would
     # remove the ambiguity.
     participant = (
-        Participant.objects.visible_to(user)
+        Participant.objects.visible_to(actor)
         .select_related("project", "raised_by_organisation")
         .filter(code=code)
         .order_by("-project_id")
@@ -36,49 +35,48 @@ def participant_for_user(*, user: Any, code: str, purpose: str = "read") -> Part
     )
     if participant is None:
         raise Http404
-    audit_log(actor=user, action="participant.read", target=participant, data={"purpose": purpose})
+    audit_log(actor=actor.user, action="participant.read", target=participant, data={"purpose": purpose})
     return participant
 
 
-def need_for_user(*, user: Any, code: UUID | str) -> Need:
+def need_for_user(*, actor: Actor, code: UUID | str) -> Need:
     need = get_object_or_404(
-        Need.objects.filter(participant__in=Participant.objects.visible_to(user)).select_related("participant"),
+        Need.objects.filter(participant__in=Participant.objects.visible_to(actor)).select_related("participant"),
         code=code,
     )
-    audit_log(actor=user, action="participant.read", target=need.participant, data={"purpose": "need"})
+    audit_log(actor=actor.user, action="participant.read", target=need.participant, data={"purpose": "need"})
     return need
 
 
-def opportunity_for_user(*, user: Any, code: UUID | str, write: bool = False) -> Opportunity:
+def opportunity_for_user(*, actor: Actor, code: UUID | str, write: bool = False) -> Opportunity:
     opportunity = get_object_or_404(
-        Opportunity.objects.visible_to(user).select_related("organisation", "service"), code=code
+        Opportunity.objects.visible_to(actor).select_related("organisation", "service"), code=code
     )
-    if write and not can_edit_organisation(user, opportunity.organisation):
+    if write and not can_edit_organisation(actor, opportunity.organisation):
         raise Http404
     return opportunity
 
 
-def matches_visible_to(user: Any) -> QuerySet[Match]:
-    if is_coordinator(user):
+def matches_visible_to(actor: Actor) -> QuerySet[Match]:
+    if actor.is_coordinator:
         return Match.objects.all()
-    own = [m.organisation for m in memberships(user)]
     return Match.objects.filter(
-        Q(need__participant__raised_by_organisation__in=officer_organisations(user))
-        | Q(opportunity__organisation__in=own)
+        Q(need__participant__raised_by_organisation_id__in=actor.officer_organisation_ids)
+        | Q(opportunity__organisation_id__in=actor.organisation_ids)
     )
 
 
-def match_for_user(*, user: Any, code: UUID | str) -> Match:
+def match_for_user(*, actor: Actor, code: UUID | str) -> Match:
     return get_object_or_404(
-        matches_visible_to(user).select_related("need__participant", "opportunity__organisation"), code=code
+        matches_visible_to(actor).select_related("need__participant", "opportunity__organisation"), code=code
     )
 
 
-def sees_participant_details(user: Any, participant: Participant) -> bool:
+def sees_participant_details(actor: Actor, participant: Participant) -> bool:
     """True for the raising organisation's officers and coordinators — the only people who may see a
     participant's sensitive fields and the need's free text."""
-    return is_coordinator(user) or participant.raised_by_organisation in officer_organisations(user)
+    return actor.is_coordinator or participant.raised_by_organisation_id in actor.officer_organisation_ids
 
 
-def is_host(user: Any, match: Match) -> bool:
-    return can_edit_organisation(user, match.opportunity.organisation)
+def is_host(actor: Actor, match: Match) -> bool:
+    return can_edit_organisation(actor, match.opportunity.organisation)

@@ -6,7 +6,7 @@ or write."""
 
 from django.contrib import admin
 
-from directory.access import is_coordinator
+from directory.access import request_actor
 from kernel.audit import audit_log
 from matchmaking.models import FundedProject, LabourMarketEvent, Match, Need, Opportunity, Participant
 from matchmaking.participants.forms import NeedForm
@@ -17,7 +17,7 @@ class CoordinatorAdmin(admin.ModelAdmin):
     (participants leave through the retention purge, placements through the pipeline)."""
 
     def _coordinator(self, request) -> bool:
-        return bool(request.user.is_staff and is_coordinator(request.user))
+        return bool(request.user.is_staff and request_actor(request).is_coordinator)
 
     def has_module_permission(self, request):
         return self._coordinator(request)
@@ -49,13 +49,13 @@ class LabourMarketEventInline(admin.TabularInline):
     can_delete = False
 
     def has_view_permission(self, request, obj=None):
-        return is_coordinator(request.user)
+        return request_actor(request).is_coordinator
 
     def has_add_permission(self, request, obj=None):
-        return is_coordinator(request.user)
+        return request_actor(request).is_coordinator
 
     def has_change_permission(self, request, obj=None):
-        return is_coordinator(request.user)
+        return request_actor(request).is_coordinator
 
     fields = ["date", "event", "recorded_at", "recorded_by"]
     readonly_fields = ["recorded_at", "recorded_by"]

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from directory.access import actor_for
 from directory.models import Organisation
 from kernel.factories import seeding
 from kernel.identifiers import normalise_orgnr
@@ -60,7 +61,7 @@ def _opportunity(spec: dict[str, Any], actor: User) -> tuple[Opportunity | None,
         return None, False
     existing = Opportunity.objects.filter(organisation=organisation, title=fields["title"]).first()
     if existing is not None:
-        return services.opportunity_refresh(actor=actor, opportunity=existing), False
+        return services.opportunity_refresh(actor=actor_for(actor), opportunity=existing), False
     opportunity = OpportunityFactory(actor=actor, organisation=organisation, starts_on=timezone.localdate(), **fields)
     return opportunity, True
 

@@ -4,13 +4,11 @@ task per recipient). A placement passes each step once, so (placement, step, rec
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.contrib.auth import get_user_model
 
 from directory.models import Membership
 from kernel.mail import send_templated
+from kernel.models import User
 from matchmaking.models import Match
 
 # Who hears about which transition: the host organisation's members, or the proposing officer.
@@ -41,7 +39,7 @@ def match_email_send(*, match_id: int, kind: str, user_id: int) -> int:
         .filter(pk=match_id)
         .first()
     )
-    user: Any = get_user_model().objects.filter(pk=user_id).first()
+    user = User.objects.filter(pk=user_id).first()
     if match is None or user is None:
         return 0
     return send_templated(

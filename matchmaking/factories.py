@@ -15,8 +15,10 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from directory.access import Actor, actor_for
 from directory.factories import OrganisationFactory
 from directory.models import OrganisationKind, ServiceCategory
+from kernel.models import User
 from matchmaking import services
 from matchmaking.models import (
     Adaptation,
@@ -48,6 +50,12 @@ def _slugs_to_services(chosen: Any) -> list[ServiceCategory]:
     return [s for s in chosen if not isinstance(s, str)] + list(ServiceCategory.objects.filter(slug__in=slugs))
 
 
+def _as_actor(person: Actor | User | None) -> Actor | None:
+    if person is None or isinstance(person, Actor):
+        return person
+    return actor_for(person)
+
+
 class _ActorFactory(factory.django.DjangoModelFactory):
     """`actor=<user>` creates through the service (permission checks and audit log); without it the object
     is written directly."""
@@ -71,7 +79,9 @@ class _ActorFactory(factory.django.DjangoModelFactory):
         params = {name: kwargs.pop(name, None) for name in cls._path_params}
         if params["actor"] is None:
             return cls._create_directly(super()._create(model_class, *args, **kwargs))
-        return cls._create_as(kwargs, **params)
+        # The services take an Actor; tests and seeding pass the person (a User) or their Actor.
+        people = {name: _as_actor(value) for name, value in params.items()}
+        return cls._create_as(kwargs, **people)
 
     @classmethod
     def _create_directly(cls, obj: Any) -> Any:
@@ -79,7 +89,7 @@ class _ActorFactory(factory.django.DjangoModelFactory):
         return obj
 
     @classmethod
-    def _create_as(cls, data: dict[str, Any], *, actor: Any) -> Any:  # pragma: no cover - overridden
+    def _create_as(cls, data: dict[str, Any], *, actor: Actor) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
 
@@ -137,7 +147,7 @@ class ParticipantFactory(_ActorFactory):
         exited = factory.Trait(exit_date=factory.LazyAttribute(lambda o: o.entry_date + dt.timedelta(days=180)))
 
     @classmethod
-    def _create_as(cls, data: dict[str, Any], *, actor: Any) -> Participant:
+    def _create_as(cls, data: dict[str, Any], *, actor: Actor) -> Participant:
         project, organisation = data.pop("project"), data.pop("raised_by_organisation")
         return services.participant_create(actor=actor, project=project, organisation=organisation, data=data)
 
@@ -175,7 +185,7 @@ class NeedFactory(_ActorFactory):
         closed = factory.Trait(status=NeedStatus.CLOSED)
 
     @classmethod
-    def _create_as(cls, data: dict[str, Any], *, actor: Any) -> Need:
+    def _create_as(cls, data: dict[str, Any], *, actor: Actor) -> Need:
         participant = data.pop("participant")
         return services.need_create(actor=actor, participant=participant, data=data)
 
@@ -227,7 +237,7 @@ class OpportunityFactory(_ActorFactory):
         return kwargs
 
     @classmethod
-    def _create_as(cls, data: dict[str, Any], *, actor: Any) -> Opportunity:
+    def _create_as(cls, data: dict[str, Any], *, actor: Actor) -> Opportunity:
         organisation = data.pop("organisation")
         return services.opportunity_create(actor=actor, organisation=organisation, data=data)
 
@@ -280,7 +290,7 @@ class MatchFactory(_ActorFactory):
         return match
 
     @classmethod
-    def _create_as(cls, data: dict[str, Any], *, actor: Any, host: Any = None) -> Match:
+    def _create_as(cls, data: dict[str, Any], *, actor: Actor, host: Actor | None = None) -> Match:
         status = data["status"]
         match = services.match_propose(actor=actor, need=data["need"], opportunity=data["opportunity"])
         if status == MatchStatus.DECLINED:

@@ -28,7 +28,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from directory.access import is_coordinator
+from directory.access import Actor
 from directory.models import Municipality, Organisation, OrganisationKind
 from kernel import tabular
 from kernel.audit import audit_log
@@ -111,7 +111,7 @@ class _Importer:
     def __init__(
         self,
         *,
-        actor: Any,
+        actor: Actor | None,
         project: str,
         project_name: str,
         organisation: str,
@@ -119,6 +119,7 @@ class _Importer:
         outcomes_name: str,
     ) -> None:
         self.actor = actor
+        self.user = actor.user if actor is not None else None
         self.project_dnr = (project or "").strip()
         self.project_name = (project_name or "").strip()
         self.organisation_orgnr = (organisation or "").strip()
@@ -198,7 +199,8 @@ class _Importer:
         municipalities: dict[str, list[Organisation]] = {}
         if organisation is None:
             for org in Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("pk"):
-                municipalities.setdefault(org.kommunkod_id, []).append(org)
+                if org.kommunkod_id is not None:
+                    municipalities.setdefault(org.kommunkod_id, []).append(org)
         spec = tabular.with_parser(
             PARTICIPANT_SPEC,
             "municipality",
@@ -219,10 +221,8 @@ class _Importer:
 
             code = row.cells["code"]
             if code and code in first_row:
-                message = lazy_message(
-                    _("The code %(code)s is already on row %(row)s."), {"code": code, "row": first_row[code]}
-                )
-                fail("code", message, "duplicate")
+                duplicate = _("The code %(code)s is already on row %(row)s.")
+                fail("code", lazy_message(duplicate, {"code": code, "row": first_row[code]}), "duplicate")
             elif code:
                 first_row[code] = number
 
@@ -251,7 +251,7 @@ class _Importer:
             if raising is not None:
                 participant.raised_by_organisation = raising
             if participant.pk is None:
-                participant.raised_by = self.actor if getattr(self.actor, "is_authenticated", False) else None
+                participant.raised_by = self.user
             # The municipality was checked against the reference when the cell was read.
             exclude = ["municipality"] if raising is not None else ["municipality", "raised_by_organisation"]
             errors.extend(
@@ -291,8 +291,8 @@ class _Importer:
         existing `improved` events without a criterion that a row completes."""
         seen: set[tuple[str, dt.date, str]] = set()
         incomplete: dict[tuple[str, dt.date], LabourMarketEvent] = {}
-        for code, participant in self.existing.items():
-            for outcome in self.existing_outcomes.get(participant.pk, []):
+        for code, known in self.existing.items():
+            for outcome in self.existing_outcomes.get(known.pk, []):
                 seen.add((code, outcome.date, outcome.event))
                 if outcome.criterion_missing:
                     incomplete.setdefault((code, outcome.date), outcome)
@@ -320,11 +320,14 @@ class _Importer:
                 )
                 params = {"choices": ", ".join(ImprovementCriterion.values)}
                 errors.append(RowError(number, "criterion", lazy_message(message, params), "required", self.o_file))
-            outcome = LabourMarketEvent(
-                date=values.get("date"), event=values.get("event", ""), criterion=values.get("criterion", "")
-            )
-            if self.actor is not None and getattr(self.actor, "is_authenticated", False):
-                outcome.recorded_by = self.actor
+            cells: dict[str, Any] = {
+                "date": values.get("date"),
+                "event": values.get("event", ""),
+                "criterion": values.get("criterion", ""),
+            }  # None: did not parse
+            outcome = LabourMarketEvent(**cells)
+            if self.user is not None:
+                outcome.recorded_by = self.user
             exclude = ["participant", "recorded_by", "recorded_at"]
             in_error = {error.column for error in errors}
             if participant is not None and "date" not in in_error:
@@ -396,7 +399,7 @@ class _Importer:
         LabourMarketEvent.objects.bulk_update(completed, ["criterion"])
         self.report.outcomes_completed = len(completed)
         audit_log(
-            actor=self.actor,
+            actor=self.user,
             action="participant.import",
             target=project,
             data={
@@ -413,7 +416,7 @@ class _Importer:
 
 def participant_import(
     *,
-    actor: Any,
+    actor: Actor | None,
     project: str,
     participants: Any,
     outcomes: Any,
@@ -430,7 +433,7 @@ def participant_import(
     `actor`: None for the command line; a person must be a coordinator — the import creates funded projects
     (coordinators do, in the admin) and raises participants for any organisation (only coordinators may,
     matchmaking.services.participant_create)."""
-    if actor is not None and not is_coordinator(actor):
+    if actor is not None and not actor.is_coordinator:
         raise PermissionDenied
     names = [
         source.name if isinstance(source, Path) else name

@@ -23,7 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Municipality, Organisation, ServiceCategory
+from directory.access import Actor
+from directory.models import Organisation, ServiceCategory, municipality_field
 from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel
 from matchmaking.agreements.models import Agreement, AgreementDocument, AgreementKind  # noqa: F401 (registered)
@@ -94,16 +95,13 @@ def new_participant_code() -> str:
 
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
-    def visible_to(self, user: Any) -> ParticipantQuerySet:
+    def visible_to(self, actor: Actor) -> ParticipantQuerySet:
         """Coordinators: all. Officers: participants raised by their own municipality/agency. Nobody else."""
-        from directory.access import is_coordinator, officer_organisations
-
-        if is_coordinator(user):
+        if actor.is_coordinator:
             return self.all()
-        organisations = officer_organisations(user)
-        if not organisations:
+        if not actor.officer_organisation_ids:
             return self.none()
-        return self.filter(raised_by_organisation__in=organisations)
+        return self.filter(raised_by_organisation_id__in=actor.officer_organisation_ids)
 
 
 class Participant(TimeStampedModel):
@@ -140,14 +138,7 @@ class Participant(TimeStampedModel):
     homeless = models.BooleanField(_("homeless or excluded from housing"), default=False)
     rural = models.BooleanField(_("lives in a rural area"), default=False)
     # NULL only where migration matchmaking 0005 found a code that is no municipality; forms require one.
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="municipality",
-        null=True,
-        related_name="+",
-    )
+    municipality = municipality_field("municipality")
     consent_date = models.DateField(_("consent given on"), null=True, blank=True)
     consent_scope = models.CharField(_("consent covers"), max_length=300, blank=True, validators=[refuse_personnummer])
 
@@ -338,14 +329,7 @@ class Need(TimeStampedModel):
         _("hours per week"), validators=[MinValueValidator(1), MaxValueValidator(40)]
     )
     times = models.JSONField(_("preferred times"), default=list, blank=True)
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="municipality",
-        null=True,
-        related_name="+",
-    )
+    municipality = municipality_field("municipality")
     travel_km = models.PositiveSmallIntegerField(_("can travel (km)"), default=10, validators=[MaxValueValidator(500)])
     adaptations = models.JSONField(_("adaptations needed"), default=list, blank=True)
     supervisor_needed = models.BooleanField(_("needs a supervisor on site"), default=False)
@@ -384,15 +368,13 @@ class OpportunityQuerySet(models.QuerySet["Opportunity"]):
             Q(ends_on__isnull=True) | Q(ends_on__gte=on)
         )
 
-    def visible_to(self, user: Any) -> OpportunityQuerySet:
+    def visible_to(self, actor: Actor) -> OpportunityQuerySet:
         """Open opportunities for logged-in members of the network; an organisation's own at any state."""
-        from directory.models import Membership
-
-        if not getattr(user, "is_authenticated", False):
+        if not actor.is_authenticated:
             return self.none()
-        if user.is_coordinator:
+        if actor.is_coordinator:
             return self.all()
-        own = Q(organisation__in=Membership.objects.filter(user=user).values("organisation"))
+        own = Q(organisation_id__in=actor.organisation_ids)
         return self.filter(Q(pk__in=self.model.objects.open().values("pk")) | own)
 
 
@@ -406,14 +388,7 @@ class Opportunity(TimeStampedModel):
         ServiceCategory, verbose_name=_("kind of work"), null=True, blank=True, on_delete=models.SET_NULL
     )
     occupation_code = models.CharField(_("occupational field (SSYK 2012)"), max_length=4, blank=True)
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="municipality",
-        null=True,
-        related_name="+",
-    )
+    municipality = municipality_field("municipality")
     hours_per_week_min = models.PositiveSmallIntegerField(_("hours per week, from"), default=10)
     hours_per_week_max = models.PositiveSmallIntegerField(
         _("hours per week, up to"), default=40, validators=[MaxValueValidator(40)]

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from directory.models import Membership
 from kernel.mail import send_templated
+from kernel.models import User
 from matchmaking.models import Match, MatchStatus, Need, NeedStatus, Opportunity
 
 NEED_WITHOUT_PROPOSAL_DAYS = 14
@@ -76,7 +77,7 @@ def opportunities_due(now: dt.datetime) -> QuerySet[Opportunity]:
 
 
 # --- Who hears and what they read -------------------------------------------------------------------------
-def _members(organisation_id: int) -> list[Any]:
+def _members(organisation_id: int) -> list[User]:
     return [
         m.user
         for m in Membership.objects.filter(organisation_id=organisation_id, user__is_active=True)
@@ -89,7 +90,7 @@ def _link(name: str, code: Any) -> str:
     return settings.SITE_URL + reverse(name, kwargs={"code": code})
 
 
-def _need_message(need_id: int) -> tuple[list[Any], dict[str, Any]]:
+def _need_message(need_id: int) -> tuple[list[User], dict[str, Any]]:
     need = Need.objects.select_related("participant", "created_by").get(pk=need_id)
     recipients = [need.created_by] if need.created_by is not None and need.created_by.is_active else []
     return (
@@ -102,7 +103,7 @@ def _need_message(need_id: int) -> tuple[list[Any], dict[str, Any]]:
     )
 
 
-def _proposal_message(match_id: int) -> tuple[list[Any], dict[str, Any]]:
+def _proposal_message(match_id: int) -> tuple[list[User], dict[str, Any]]:
     match = Match.objects.select_related("need__participant", "opportunity").get(pk=match_id)
     return (
         _members(match.opportunity.organisation_id),
@@ -115,7 +116,7 @@ def _proposal_message(match_id: int) -> tuple[list[Any], dict[str, Any]]:
     )
 
 
-def _opportunity_message(opportunity_id: int) -> tuple[list[Any], dict[str, Any]]:
+def _opportunity_message(opportunity_id: int) -> tuple[list[User], dict[str, Any]]:
     opportunity = Opportunity.objects.get(pk=opportunity_id)
     expires = timezone.localtime(opportunity.refreshed_at).date() + dt.timedelta(
         weeks=settings.OPPORTUNITY_REFRESH_WEEKS
@@ -142,7 +143,7 @@ class Nudge:
     recipient_ids: list[int]
 
 
-KINDS: dict[str, tuple[Callable[[dt.datetime], QuerySet[Any]], Callable[[int], tuple[list[Any], dict[str, Any]]]]] = {
+KINDS: dict[str, tuple[Callable[[dt.datetime], QuerySet[Any]], Callable[[int], tuple[list[User], dict[str, Any]]]]] = {
     "need": (needs_due, _need_message),
     "proposal": (proposals_due, _proposal_message),
     "opportunity": (opportunities_due, _opportunity_message),

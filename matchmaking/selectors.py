@@ -1,4 +1,4 @@
-"""Reads in matchmaking. Every list starts from what the user may see (`visible_to`, `matches_visible_to`).
+"""Reads in matchmaking. Every list starts from what the actor may see (`visible_to`, `matches_visible_to`).
 
 Privacy: participant lists show the pseudonymous code, dates, counts and statuses only — never a sensitive
 field — and their only sort keys are the code and the entry date. Reading a participant list writes one
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -18,11 +17,11 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.access import is_coordinator, memberships, officer_organisations
+from directory.access import Actor
 from directory.models import OFFICER_KINDS, Organisation
 from kernel.audit import audit_log
 from matchmaking import scoring
-from matchmaking.access import matches_visible_to, sees_participant_details
+from matchmaking.access import is_host, matches_visible_to, sees_participant_details
 from matchmaking.filters import OpportunityFilter
 from matchmaking.models import (
     LabourMarketEvent,
@@ -54,15 +53,15 @@ class ParticipantList:
     organisation_choices: list[Organisation] = field(default_factory=list)
 
 
-def participant_organisation_choices(user: Any) -> list[Organisation]:
+def participant_organisation_choices(actor: Actor) -> list[Organisation]:
     """The raising organisations a user may narrow the list to: their own (coordinators: every
     municipality and agency). Never derived from other people's participants."""
-    if is_coordinator(user):
+    if actor.is_coordinator:
         return list(Organisation.objects.filter(kind__in=OFFICER_KINDS).order_by("name"))
-    return sorted(officer_organisations(user), key=lambda o: o.name)
+    return sorted(actor.officer_organisations, key=lambda o: o.name)
 
 
-def participant_list(*, user: Any, params: QueryDict) -> ParticipantList:
+def participant_list(*, actor: Actor, params: QueryDict) -> ParticipantList:
     """The participants a user may see, with open needs and the latest placement status.
     Parameters: `q` (part of the code), `organisation` (code of a raising organisation in scope),
     `sort` (`entry` or `code`). Nothing else is read."""
@@ -70,7 +69,7 @@ def participant_list(*, user: Any, params: QueryDict) -> ParticipantList:
     sort = params.get("sort") or DEFAULT_PARTICIPANT_SORT
     if sort not in PARTICIPANT_SORTS:
         sort = DEFAULT_PARTICIPANT_SORT
-    choices = participant_organisation_choices(user)
+    choices = participant_organisation_choices(actor)
     organisation = params.get("organisation") or ""
     if organisation not in {str(o.code) for o in choices}:
         organisation = ""
@@ -86,7 +85,7 @@ def participant_list(*, user: Any, params: QueryDict) -> ParticipantList:
         Match.objects.filter(need__participant=OuterRef("pk")).order_by("-created_at", "-pk").values("status")
     )
     participants = (
-        Participant.objects.visible_to(user)
+        Participant.objects.visible_to(actor)
         .annotate(
             open_needs=Coalesce(Subquery(open_needs, output_field=IntegerField()), Value(0)),
             latest_match_status=Subquery(latest_match[:1]),
@@ -107,9 +106,11 @@ def participant_list(*, user: Any, params: QueryDict) -> ParticipantList:
     )
 
 
-def audit_participant_list(*, user: Any, page_number: int, shown: int, purpose: str = "list") -> None:
+def audit_participant_list(*, actor: Actor, page_number: int, shown: int, purpose: str = "list") -> None:
     """One audit row per request that lists participants: who, why and which page, never codes or values."""
-    audit_log(actor=user, action="participant.list", data={"purpose": purpose, "page": page_number, "shown": shown})
+    audit_log(
+        actor=actor.user, action="participant.list", data={"purpose": purpose, "page": page_number, "shown": shown}
+    )
 
 
 @dataclass
@@ -132,40 +133,36 @@ def participant_profile(*, participant: Participant) -> ParticipantProfile:
 
 
 # --- Dashboard ----------------------------------------------------------------------------------------------
-def officer_waiting(*, user: Any) -> list[Match]:
+def officer_waiting(*, actor: Actor) -> list[Match]:
     """Placements waiting for the raising officer: accepted (to start) and ended without a labour-market
     event recorded since the end (to record the outcome)."""
     outcome_since_end = LabourMarketEvent.objects.filter(
         participant=OuterRef("need__participant"), date__gte=OuterRef("ended_on")
     )
     return list(
-        Match.objects.filter(need__participant__in=Participant.objects.visible_to(user))
+        Match.objects.filter(need__participant__in=Participant.objects.visible_to(actor))
         .filter(Q(status=MatchStatus.ACCEPTED) | (Q(status=MatchStatus.ENDED) & ~Exists(outcome_since_end)))
         .select_related("need__participant", "opportunity__organisation")
         .order_by("updated_at", "pk")[:WAITING_LIMIT]
     )
 
 
-def outcomes_to_complete(*, user: Any) -> list[LabourMarketEvent]:
-    """`improved` events of the user's participants recorded without a criterion (before one was required):
+def outcomes_to_complete(*, actor: Actor) -> list[LabourMarketEvent]:
+    """`improved` events of the actor's participants recorded without a criterion (before one was required):
     not counted in the ESF+ report until the officer adds what improved."""
     return list(
         LabourMarketEvent.objects.criterion_missing()
-        .filter(participant__in=Participant.objects.visible_to(user))
+        .filter(participant__in=Participant.objects.visible_to(actor))
         .select_related("participant")
         .order_by("date", "pk")[:WAITING_LIMIT]
     )
 
 
-def _own_organisation_ids(user: Any) -> list[int]:
-    return [m.organisation_id for m in memberships(user)]
-
-
-def host_waiting(*, user: Any) -> list[Match]:
+def host_waiting(*, actor: Actor) -> list[Match]:
     """Proposals waiting for an answer from the user's organisations (coordinators: all of them)."""
-    matches = matches_visible_to(user).filter(status=MatchStatus.PROPOSED)
-    if not is_coordinator(user):
-        matches = matches.filter(opportunity__organisation_id__in=_own_organisation_ids(user))
+    matches = matches_visible_to(actor).filter(status=MatchStatus.PROPOSED)
+    if not actor.is_coordinator:
+        matches = matches.filter(opportunity__organisation_id__in=actor.organisation_ids)
     return list(
         matches.select_related("need__participant", "opportunity__organisation").order_by("proposed_at", "pk")[
             :WAITING_LIMIT
@@ -173,11 +170,11 @@ def host_waiting(*, user: Any) -> list[Match]:
     )
 
 
-def host_placements(*, user: Any) -> list[Match]:
+def host_placements(*, actor: Actor) -> list[Match]:
     """Accepted and started placements at the user's organisations."""
     return list(
         Match.objects.filter(
-            opportunity__organisation_id__in=_own_organisation_ids(user),
+            opportunity__organisation_id__in=actor.organisation_ids,
             status__in=[MatchStatus.ACCEPTED, MatchStatus.STARTED],
         )
         .select_related("need__participant", "opportunity__organisation")
@@ -190,19 +187,21 @@ def annotate_freshness(opportunities: list[Opportunity], now: dt.datetime | None
     now = now or timezone.now()
     weeks = settings.OPPORTUNITY_REFRESH_WEEKS
     for opportunity in opportunities:
-        opportunity.expires_at = opportunity.refreshed_at + dt.timedelta(weeks=weeks)  # type: ignore[attr-defined]
-        opportunity.expired = opportunity.expires_at <= now  # type: ignore[attr-defined]
+        expires_at = opportunity.refreshed_at + dt.timedelta(weeks=weeks)
+        expired = expires_at <= now
+        opportunity.expires_at = expires_at  # type: ignore[attr-defined]
+        opportunity.expired = expired  # type: ignore[attr-defined]
         opportunity.expiring_soon = (  # type: ignore[attr-defined]
-            not opportunity.expired and opportunity.refreshed_at < now - dt.timedelta(weeks=max(weeks - 1, 0))
+            not expired and opportunity.refreshed_at < now - dt.timedelta(weeks=max(weeks - 1, 0))
         )
     return opportunities
 
 
-def own_opportunities(*, user: Any) -> list[Opportunity]:
+def own_opportunities(*, actor: Actor) -> list[Opportunity]:
     """The opportunities of the user's organisations, in any state, soonest to expire first."""
     return annotate_freshness(
         list(
-            Opportunity.objects.filter(organisation_id__in=_own_organisation_ids(user))
+            Opportunity.objects.filter(organisation_id__in=actor.organisation_ids)
             .select_related("organisation")
             .order_by("refreshed_at", "pk")
         )
@@ -231,9 +230,9 @@ def coordinator_counts() -> Counts:
 
 
 # --- Opportunities ------------------------------------------------------------------------------------------
-def opportunity_list(*, user: Any, params: QueryDict) -> tuple[OpportunityFilter, QuerySet[Opportunity]]:
+def opportunity_list(*, actor: Actor, params: QueryDict) -> tuple[OpportunityFilter, QuerySet[Opportunity]]:
     """Open opportunities for a logged-in member, filtered on type, municipality and kind of work only."""
-    base = Opportunity.objects.visible_to(user).open().select_related("organisation", "service", "municipality")
+    base = Opportunity.objects.visible_to(actor).open().select_related("organisation", "service", "municipality")
     filterset = OpportunityFilter(params, queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base
     return filterset, queryset.order_by("-refreshed_at", "pk")
@@ -273,7 +272,7 @@ class NeedMatch:
     live_match: Match | None
 
 
-def needs_for_opportunity(*, user: Any, opportunity: Opportunity, limit: int = 50) -> list[NeedMatch]:
+def needs_for_opportunity(*, actor: Actor, opportunity: Opportunity, limit: int = 50) -> list[NeedMatch]:
     """Reverse matching: the open needs of the user's own participants that could reach this opportunity,
     best score first (ties by the need's id). Only the user's scope — `Participant.visible_to`."""
     nearby = {opportunity.municipality_id}
@@ -281,7 +280,7 @@ def needs_for_opportunity(*, user: Any, opportunity: Opportunity, limit: int = 5
         if opportunity.municipality_id in pair:
             nearby |= pair
     needs = Need.objects.filter(
-        participant__in=Participant.objects.visible_to(user), status=NeedStatus.OPEN, municipality__in=nearby
+        participant__in=Participant.objects.visible_to(actor), status=NeedStatus.OPEN, municipality__in=nearby
     )
     if opportunity.ends_on:
         needs = needs.filter(earliest_start__lte=opportunity.ends_on)
@@ -294,7 +293,9 @@ def needs_for_opportunity(*, user: Any, opportunity: Opportunity, limit: int = 5
     }
     rows = []
     for need in needs:
-        if opportunity.municipality_id not in scoring.reachable_municipalities(need.municipality_id, need.travel_km):
+        if need.municipality_id is None or opportunity.municipality_id not in scoring.reachable_municipalities(
+            need.municipality_id, need.travel_km
+        ):
             continue
         scored = scoring.score(need, opportunity, need_service_ids={s.pk for s in need.services.all()})
         rows.append(NeedMatch(need=need, scored=scored, live_match=live.get(need.pk)))
@@ -310,12 +311,10 @@ class MatchView:
     host: bool  # the hosting organisation's members (and coordinators): accept/decline
 
 
-def match_view(*, user: Any, match: Match) -> MatchView:
+def match_view(*, actor: Actor, match: Match) -> MatchView:
     """What this user may see of a placement. Showing the participant's details is a read of the
     participant record and is audited."""
-    from matchmaking.access import is_host
-
-    full = sees_participant_details(user, match.need.participant)
+    full = sees_participant_details(actor, match.need.participant)
     if full:
-        audit_log(actor=user, action="participant.read", target=match.need.participant, data={"purpose": "match"})
-    return MatchView(match=match, full=full, host=is_host(user, match))
+        audit_log(actor=actor.user, action="participant.read", target=match.need.participant, data={"purpose": "match"})
+    return MatchView(match=match, full=full, host=is_host(actor, match))

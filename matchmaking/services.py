@@ -15,7 +15,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.access import can_edit_organisation, is_coordinator, officer_organisations
+from directory.access import Actor, can_edit_organisation
 from directory.models import Organisation
 from kernel.audit import audit_log
 from matchmaking import scoring
@@ -42,20 +42,20 @@ def _notify(match: Match, kind: str) -> None:
 # --- Participants ------------------------------------------------------------------------------------------
 @transaction.atomic
 def participant_create(
-    *, actor: Any, project: FundedProject, organisation: Organisation, data: dict[str, Any]
+    *, actor: Actor, project: FundedProject, organisation: Organisation, data: dict[str, Any]
 ) -> Participant:
     """An officer raises a participant for their own municipality/agency (coordinators for any)."""
-    if not (is_coordinator(actor) or organisation in officer_organisations(actor)):
+    if not (actor.is_coordinator or organisation.pk in actor.officer_organisation_ids):
         raise PermissionDenied
-    participant = Participant(project=project, raised_by_organisation=organisation, raised_by=actor, **data)
+    participant = Participant(project=project, raised_by_organisation=organisation, raised_by=actor.user, **data)
     participant.full_clean()
     participant.save()
-    audit_log(actor=actor, action="participant.create", target=participant)
+    audit_log(actor=actor.user, action="participant.create", target=participant)
     return participant
 
 
 @transaction.atomic
-def participant_update(*, actor: Any, participant: Participant, data: dict[str, Any]) -> Participant:
+def participant_update(*, actor: Actor, participant: Participant, data: dict[str, Any]) -> Participant:
     if not sees_participant_details(actor, participant):
         raise PermissionDenied
     changed = sorted(f for f, v in data.items() if getattr(participant, f) != v)
@@ -63,13 +63,13 @@ def participant_update(*, actor: Any, participant: Participant, data: dict[str, 
         setattr(participant, field, value)
     participant.full_clean()
     participant.save()
-    audit_log(actor=actor, action="participant.update", target=participant, data={"fields": changed})
+    audit_log(actor=actor.user, action="participant.update", target=participant, data={"fields": changed})
     return participant
 
 
 @transaction.atomic
 def outcome_record(
-    *, actor: Any, participant: Participant, date: dt.date, event: str, criterion: str = ""
+    *, actor: Actor, participant: Participant, date: dt.date, event: str, criterion: str = ""
 ) -> LabourMarketEvent:
     """Record a labour-market event: dated from the entry date to today; `improved` only for a participant
     employed at entry, with what improved (LabourMarketEvent.clean). An `improved` event of the same date
@@ -90,48 +90,52 @@ def outcome_record(
         incomplete.criterion = criterion
         incomplete.full_clean()
         incomplete.save(update_fields=["criterion"])
-        audit_log(actor=actor, action="participant.outcome_complete", target=participant, data={"criterion": criterion})
+        audit_log(
+            actor=actor.user, action="participant.outcome_complete", target=participant, data={"criterion": criterion}
+        )
         return incomplete
-    outcome = LabourMarketEvent(participant=participant, date=date, event=event, criterion=criterion, recorded_by=actor)
+    outcome = LabourMarketEvent(
+        participant=participant, date=date, event=event, criterion=criterion, recorded_by=actor.user
+    )
     outcome.full_clean()
     outcome.save()
-    audit_log(actor=actor, action="participant.outcome", target=participant, data={"event": event})
+    audit_log(actor=actor.user, action="participant.outcome", target=participant, data={"event": event})
     return outcome
 
 
 # --- Needs and opportunities -------------------------------------------------------------------------------
 @transaction.atomic
-def need_create(*, actor: Any, participant: Participant, data: dict[str, Any], services: Any = ()) -> Need:
+def need_create(*, actor: Actor, participant: Participant, data: dict[str, Any], services: Any = ()) -> Need:
     if not sees_participant_details(actor, participant):
         raise PermissionDenied
-    need = Need(participant=participant, created_by=actor, **data)
+    need = Need(participant=participant, created_by=actor.user, **data)
     need.full_clean()
     need.save()
     need.services.set(services)
-    audit_log(actor=actor, action="need.create", target=participant)
+    audit_log(actor=actor.user, action="need.create", target=participant)
     return need
 
 
 @transaction.atomic
-def opportunity_create(*, actor: Any, organisation: Organisation, data: dict[str, Any]) -> Opportunity:
+def opportunity_create(*, actor: Actor, organisation: Organisation, data: dict[str, Any]) -> Opportunity:
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
     data.setdefault("places_available", data.get("places_total", 1))
     opportunity = Opportunity(organisation=organisation, **data)
     opportunity.full_clean()
     opportunity.save()
-    audit_log(actor=actor, action="opportunity.create", target=opportunity)
+    audit_log(actor=actor.user, action="opportunity.create", target=opportunity)
     return opportunity
 
 
 @transaction.atomic
-def opportunity_refresh(*, actor: Any, opportunity: Opportunity) -> Opportunity:
+def opportunity_refresh(*, actor: Actor, opportunity: Opportunity) -> Opportunity:
     """The organisation confirms the opportunity is still offered (it expires otherwise)."""
     if not can_edit_organisation(actor, opportunity.organisation):
         raise PermissionDenied
     Opportunity.objects.filter(pk=opportunity.pk).update(refreshed_at=timezone.now())
     opportunity.refresh_from_db(fields=["refreshed_at"])
-    audit_log(actor=actor, action="opportunity.refresh", target=opportunity)
+    audit_log(actor=actor.user, action="opportunity.refresh", target=opportunity)
     return opportunity
 
 
@@ -148,7 +152,7 @@ def _transition(match: Match, allowed: tuple[str, ...], new: str, **fields: Any)
 
 
 @transaction.atomic
-def match_propose(*, actor: Any, need: Need, opportunity: Opportunity) -> Match:
+def match_propose(*, actor: Actor, need: Need, opportunity: Opportunity) -> Match:
     """An officer proposes their participant's need for an open opportunity; the host is asked."""
     if not sees_participant_details(actor, need.participant):
         raise PermissionDenied
@@ -169,16 +173,16 @@ def match_propose(*, actor: Any, need: Need, opportunity: Opportunity) -> Match:
         status=MatchStatus.PROPOSED,
         score=scored.score,
         reasons=[{"text": r.text, "fits": r.fits} for r in scored.reasons],
-        proposed_by=actor,
+        proposed_by=actor.user,
         proposed_at=timezone.now(),
     )
-    audit_log(actor=actor, action="match.propose", target=match)
+    audit_log(actor=actor.user, action="match.propose", target=match)
     _notify(match, "proposed")
     return match
 
 
 @transaction.atomic
-def match_accept(*, actor: Any, match: Match) -> Match:
+def match_accept(*, actor: Actor, match: Match) -> Match:
     """The host accepts: takes one place (compare-and-swap; the last place goes to one accept only)."""
     if not is_host(actor, match):
         raise PermissionDenied
@@ -188,15 +192,15 @@ def match_accept(*, actor: Any, match: Match) -> Match:
     if took != 1:
         raise ValidationError(_("There are no places left on this opportunity."))
     match = _transition(
-        match, (MatchStatus.PROPOSED,), MatchStatus.ACCEPTED, decided_by=actor, decided_at=timezone.now()
+        match, (MatchStatus.PROPOSED,), MatchStatus.ACCEPTED, decided_by=actor.user, decided_at=timezone.now()
     )
-    audit_log(actor=actor, action="match.accept", target=match)
+    audit_log(actor=actor.user, action="match.accept", target=match)
     _notify(match, "accepted")
     return match
 
 
 @transaction.atomic
-def match_decline(*, actor: Any, match: Match, reason: str) -> Match:
+def match_decline(*, actor: Actor, match: Match, reason: str) -> Match:
     if not is_host(actor, match):
         raise PermissionDenied
     if not reason.strip():
@@ -205,29 +209,29 @@ def match_decline(*, actor: Any, match: Match, reason: str) -> Match:
         match,
         (MatchStatus.PROPOSED,),
         MatchStatus.DECLINED,
-        decided_by=actor,
+        decided_by=actor.user,
         decided_at=timezone.now(),
         decline_reason=reason.strip()[:300],
     )
     match.full_clean()  # personnummer guard on the reason; raises → the transaction rolls back
-    audit_log(actor=actor, action="match.decline", target=match)
+    audit_log(actor=actor.user, action="match.decline", target=match)
     _notify(match, "declined")
     return match
 
 
 @transaction.atomic
-def match_start(*, actor: Any, match: Match, started_on: dt.date) -> Match:
+def match_start(*, actor: Actor, match: Match, started_on: dt.date) -> Match:
     if not (is_host(actor, match) or sees_participant_details(actor, match.need.participant)):
         raise PermissionDenied
     match = _transition(match, (MatchStatus.ACCEPTED,), MatchStatus.STARTED, started_on=started_on)
     Need.objects.filter(pk=match.need_id).update(status=NeedStatus.PLACED)
-    audit_log(actor=actor, action="match.start", target=match)
+    audit_log(actor=actor.user, action="match.start", target=match)
     _notify(match, "started")
     return match
 
 
 @transaction.atomic
-def match_end(*, actor: Any, match: Match, ended_on: dt.date, note: str = "", outcome: str | None = None) -> Match:
+def match_end(*, actor: Actor, match: Match, ended_on: dt.date, note: str = "", outcome: str | None = None) -> Match:
     """The placement ends: the place returns to the opportunity; the officer may record an outcome."""
     if not (is_host(actor, match) or sees_participant_details(actor, match.need.participant)):
         raise PermissionDenied
@@ -240,6 +244,6 @@ def match_end(*, actor: Any, match: Match, ended_on: dt.date, note: str = "", ou
     )
     if outcome:
         outcome_record(actor=actor, participant=match.need.participant, date=ended_on, event=outcome)
-    audit_log(actor=actor, action="match.end", target=match)
+    audit_log(actor=actor.user, action="match.end", target=match)
     _notify(match, "ended")
     return match

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +86,12 @@ class SupportRecordForm(forms.Form):
         if day < dt.date(2000, 1, 1) or day > dt.date.today() + dt.timedelta(days=366):
             raise forms.ValidationError(_("Choose a date between 2000 and next year."))
         return day
+
+    def record_data(self) -> dict[str, Any]:
+        """The arguments of reports.support.support_record_create."""
+        data = self.cleaned_data
+        fields = {name: data[name] for name in ("date", "kind", "direct", "note")}
+        return {"project": data["project"], "organisation": data["organisation"], "data": fields}
 
 
 class SupportImportForm(forms.Form):

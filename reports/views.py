@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.access import coordinator_required
 from kernel import tabular
 from kernel.audit import audit_log
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from kernel.pagination import paginate
 from reports import services
 from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, SupportRecordForm
@@ -43,25 +43,16 @@ CONTENT_TYPES = {
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
     form = ReportRunForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            run = services.report_run_request(
-                actor=request.actor,
-                kind=data["kind"],
-                project=data["project"],
-                period_from=data["period_from"],
-                period_to=data["period_to"],
-                suppress_small_cells=data["suppress_small_cells"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            # Said whether or not the broker took the task: a run that could not be enqueued stays queued
-            # and the sweeper enqueues it (kernel/queue.py).
-            enqueue_report_run(run)
-            messages.success(request, _("The report is queued. This page shows when it is ready."))
-            return redirect("reports:run_detail", code=run.code)
+    # "Queued" is said whether or not the broker took the task: a run that could not be enqueued stays
+    # queued and the sweeper enqueues it (kernel/queue.py).
+    if saved := submit(
+        request,
+        form,
+        lambda: services.report_run_request(actor=request.actor, **form.cleaned_data),
+        success=_("The report is queued. This page shows when it is ready."),
+    ):
+        enqueue_report_run(saved.value)
+        return redirect("reports:run_detail", code=saved.value.code)
     runs = ReportRun.objects.select_related("project", "requested_by").prefetch_related("files")[:50]
     return render(request, "reports/index.html", {"form": form, "runs": runs})
 
@@ -169,24 +160,14 @@ def _support_recorder_required(view: Callable[..., HttpResponse]) -> Callable[..
 def support_create(request: HttpRequest) -> HttpResponse:
     initial = {"project": request.GET.get("project", "")} if request.method == "GET" else None
     form = SupportRecordForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if submit(request, form, lambda: support_record_create(actor=request.actor, **form.record_data())):
         data = form.cleaned_data
-        try:
-            support_record_create(
-                actor=request.actor,
-                project=data["project"],
-                organisation=data["organisation"],
-                data={"date": data["date"], "kind": data["kind"], "direct": data["direct"], "note": data["note"]},
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(
-                request,
-                _("Support to %(organisation)s on %(date)s was recorded.")
-                % {"organisation": data["organisation"].name, "date": data["date"].isoformat()},
-            )
-            return _back_to_list(data["project"])
+        messages.success(
+            request,
+            _("Support to %(organisation)s on %(date)s was recorded.")
+            % {"organisation": data["organisation"].name, "date": data["date"].isoformat()},
+        )
+        return _back_to_list(data["project"])
     return render(request, "reports/support_form.html", {"form": form})
 
 

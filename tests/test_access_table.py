@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from directory.access import actor_for
 from tests.conftest import ROLES
 
 pytestmark = pytest.mark.adversarial("C")
@@ -113,7 +114,7 @@ def _participant_x(w):
         "municipality_id": "2580",
         "disability": True,
     }
-    return services.participant_create(actor=w.officer_x, project=project, organisation=w.muni_x, data=data)
+    return services.participant_create(actor=actor_for(w.officer_x), project=project, organisation=w.muni_x, data=data)
 
 
 def _need_x(w):
@@ -126,7 +127,7 @@ def _need_x(w):
     if need:
         return need
     data = {"hours_per_week": 20, "municipality_id": "2580", "earliest_start": dt.date.today()}
-    return services.need_create(actor=w.officer_x, participant=participant, data=data)
+    return services.need_create(actor=actor_for(w.officer_x), participant=participant, data=data)
 
 
 def _opportunity_a(w, published: bool = True):
@@ -145,7 +146,7 @@ def _opportunity_a(w, published: bool = True):
         "places_total": 2,
         "published": published,
     }
-    return services.opportunity_create(actor=w.admin_a, organisation=w.org_a, data=data)
+    return services.opportunity_create(actor=actor_for(w.admin_a), organisation=w.org_a, data=data)
 
 
 def _match_x_at_a(w, status: str = "proposed"):
@@ -154,12 +155,12 @@ def _match_x_at_a(w, status: str = "proposed"):
     from matchmaking import services
 
     match = _need_x(w).matches.first() or services.match_propose(
-        actor=w.officer_x, need=_need_x(w), opportunity=_opportunity_a(w)
+        actor=actor_for(w.officer_x), need=_need_x(w), opportunity=_opportunity_a(w)
     )
     if status in ("accepted", "started") and match.status == "proposed":
-        match = services.match_accept(actor=w.admin_a, match=match)
+        match = services.match_accept(actor=actor_for(w.admin_a), match=match)
     if status == "started" and match.status == "accepted":
-        match = services.match_start(actor=w.admin_a, match=match, started_on=dt.date.today())
+        match = services.match_start(actor=actor_for(w.admin_a), match=match, started_on=dt.date.today())
     return match
 
 
@@ -202,7 +203,7 @@ def _partner_request(w):
     service = ServiceCategory.objects.order_by("position", "pk").first()
     w.org_a.services.add(service)
     data = {"title": "Städning av kontoret", "service": service, "municipality_id": "2580"}
-    return partners.partner_request_create(actor=w.business_member, organisation=w.business, data=data)
+    return partners.partner_request_create(actor=actor_for(w.business_member), organisation=w.business, data=data)
 
 
 def _agreement(w):
@@ -220,7 +221,7 @@ def _agreement(w):
     if existing:
         return existing
     agreement = agreements.agreement_create(
-        actor=w.admin_a,
+        actor=actor_for(w.admin_a),
         organisation=w.org_a,
         other_parties=[w.muni_x],
         data={"kind": "iop", "title": "IOP arbetsträning", "starts_on": dt.date(2025, 1, 1)},

@@ -81,6 +81,8 @@ _FILTERS = [
 ]
 
 _STRING_OR_NULL = {"type": ["string", "null"]}
+_STRING = {"type": "string"}
+_UUID = {"type": "string", "format": "uuid"}
 
 SCHEMAS: dict[str, Any] = {
     "Page": {
@@ -112,8 +114,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["id", "identifier_scheme", "identifier_type", "identifier"],
         "properties": {
-            "id": {"type": "string", "format": "uuid"},
-            "organization_id": {"type": "string", "format": "uuid"},
+            "id": _UUID,
+            "organization_id": _UUID,
             "identifier_scheme": {"type": "string", "const": ORGNR_SCHEME, "description": "org-id.guide list code."},
             "identifier_type": {"type": "string", "const": "organisationsnummer"},
             "identifier": {"type": "string", "pattern": "^[0-9]{6}-[0-9]{4}$"},
@@ -124,13 +126,13 @@ SCHEMAS: dict[str, Any] = {
         "description": "HSDS 3.0 taxonomy_term; `code` is the value of the `service` filter.",
         "required": ["id", "code", "name", "description", "taxonomy", "language"],
         "properties": {
-            "id": {"type": "string", "format": "uuid"},
-            "code": {"type": "string"},
+            "id": _UUID,
+            "code": _STRING,
             "name": {"type": "string", "description": "Name in Swedish."},
-            "description": {"type": "string"},
+            "description": _STRING,
             "parent_id": _STRING_OR_NULL,
-            "taxonomy": {"type": "string"},
-            "taxonomy_id": {"type": "string", "format": "uuid"},
+            "taxonomy": _STRING,
+            "taxonomy_id": _UUID,
             "language": {"type": "string", "const": "sv"},
             "x_name_en": {"type": "string", "description": "Name in English."},
             "x_active": {"type": "boolean", "description": "False for a retired category."},
@@ -142,10 +144,10 @@ SCHEMAS: dict[str, Any] = {
         "description": "HSDS 3.0 service: one service category an organisation offers.",
         "required": ["id", "organization_id", "name", "status", "attributes", "service_areas"],
         "properties": {
-            "id": {"type": "string", "format": "uuid"},
-            "organization_id": {"type": "string", "format": "uuid"},
-            "name": {"type": "string"},
-            "description": {"type": "string"},
+            "id": _UUID,
+            "organization_id": _UUID,
+            "name": _STRING,
+            "description": _STRING,
             "status": {"type": "string", "enum": ["active", "inactive", "defunct", "temporarily closed"]},
             "attributes": {
                 "type": "array",
@@ -153,11 +155,11 @@ SCHEMAS: dict[str, Any] = {
                     "type": "object",
                     "required": ["id", "link_id", "link_entity", "taxonomy_term_id", "taxonomy_term"],
                     "properties": {
-                        "id": {"type": "string", "format": "uuid"},
-                        "link_id": {"type": "string", "format": "uuid"},
-                        "link_type": {"type": "string"},
+                        "id": _UUID,
+                        "link_id": _UUID,
+                        "link_type": _STRING,
                         "link_entity": {"type": "string", "const": "service"},
-                        "taxonomy_term_id": {"type": "string", "format": "uuid"},
+                        "taxonomy_term_id": _UUID,
                         "value": _STRING_OR_NULL,
                         "taxonomy_term": _ref("TaxonomyTerm"),
                     },
@@ -169,10 +171,10 @@ SCHEMAS: dict[str, Any] = {
                     "type": "object",
                     "required": ["id", "service_id", "name", "x_kommunkod"],
                     "properties": {
-                        "id": {"type": "string", "format": "uuid"},
-                        "service_id": {"type": "string", "format": "uuid"},
+                        "id": _UUID,
+                        "service_id": _UUID,
                         "name": {"type": "string", "description": "Municipality served."},
-                        "description": {"type": "string"},
+                        "description": _STRING,
                         "x_kommunkod": {"type": "string", "pattern": "^[0-9]{4}$"},
                     },
                 },
@@ -184,10 +186,10 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["id", "location_type", "addresses"],
         "properties": {
-            "id": {"type": "string", "format": "uuid"},
+            "id": _UUID,
             "location_type": {"type": "string", "const": "physical"},
-            "organization_id": {"type": "string", "format": "uuid"},
-            "name": {"type": "string"},
+            "organization_id": _UUID,
+            "name": _STRING,
             "latitude": {"type": ["number", "null"], "description": "WGS84 decimal degrees."},
             "longitude": {"type": ["number", "null"], "description": "WGS84 decimal degrees."},
             "addresses": {
@@ -196,13 +198,13 @@ SCHEMAS: dict[str, Any] = {
                     "type": "object",
                     "required": ["id", "address_1", "city", "state_province", "postal_code", "country", "address_type"],
                     "properties": {
-                        "id": {"type": "string", "format": "uuid"},
-                        "location_id": {"type": "string", "format": "uuid"},
-                        "address_1": {"type": "string"},
-                        "city": {"type": "string"},
-                        "region": {"type": "string"},
-                        "state_province": {"type": "string"},
-                        "postal_code": {"type": "string"},
+                        "id": _UUID,
+                        "location_id": _UUID,
+                        "address_1": _STRING,
+                        "city": _STRING,
+                        "region": _STRING,
+                        "state_province": _STRING,
+                        "postal_code": _STRING,
                         "country": {"type": "string", "const": "SE"},
                         "address_type": {"type": "string", "const": "physical"},
                     },
@@ -214,8 +216,8 @@ SCHEMAS: dict[str, Any] = {
                     "type": "object",
                     "required": ["id", "description"],
                     "properties": {
-                        "id": {"type": "string", "format": "uuid"},
-                        "location_id": {"type": "string", "format": "uuid"},
+                        "id": _UUID,
+                        "location_id": _UUID,
                         "description": {"type": "string", "description": "Accessibility of the premises."},
                     },
                 },
@@ -227,8 +229,8 @@ SCHEMAS: dict[str, Any] = {
         "description": "HSDS 3.0 organization, with the fields HSDS does not have in `x_asfnet`.",
         "required": ["id", "name", "description", "organization_identifiers", "services", "locations", "x_asfnet"],
         "properties": {
-            "id": {"type": "string", "format": "uuid"},
-            "name": {"type": "string"},
+            "id": _UUID,
+            "name": _STRING,
             "alternate_name": {**_STRING_OR_NULL, "description": "Legal name, where it differs."},
             "description": {"type": "string", "description": "Description in Swedish."},
             "email": {**_STRING_OR_NULL, "format": "email", "description": "The organisation's contact e-mail."},
@@ -245,10 +247,10 @@ SCHEMAS: dict[str, Any] = {
                     "type": "object",
                     "required": ["id", "number"],
                     "properties": {
-                        "id": {"type": "string", "format": "uuid"},
-                        "organization_id": {"type": "string", "format": "uuid"},
-                        "number": {"type": "string"},
-                        "type": {"type": "string"},
+                        "id": _UUID,
+                        "organization_id": _UUID,
+                        "number": _STRING,
+                        "type": _STRING,
                     },
                 },
             },
@@ -265,17 +267,17 @@ SCHEMAS: dict[str, Any] = {
                         "type": "array",
                         "items": {
                             "type": "object",
-                            "properties": {"kommunkod": {"type": "string"}, "name": {"type": "string"}},
+                            "properties": {"kommunkod": _STRING, "name": _STRING},
                         },
                     },
-                    "description_en": {"type": "string"},
+                    "description_en": _STRING,
                     "summary_easy_sv": {"type": "string", "description": "Easy-to-read summary (lättläst)."},
                     "takes_placements": {"type": "boolean"},
                     "placement_capacity": {"type": ["integer", "null"]},
-                    "support_offered": {"type": "array", "items": {"type": "string"}},
+                    "support_offered": {"type": "array", "items": _STRING},
                     "employees": {"type": ["integer", "null"]},
-                    "sni_codes": {"type": "array", "items": {"type": "string"}},
-                    "sni_version": {"type": "string"},
+                    "sni_codes": {"type": "array", "items": _STRING},
+                    "sni_version": _STRING,
                     "certifications": {
                         "type": "array",
                         "description": "Valid certifications only.",
@@ -302,11 +304,11 @@ SCHEMAS: dict[str, Any] = {
         "required": ["error", "message"],
         "properties": {
             "error": {"type": "string", "enum": ["bad_request", "not_found", "method_not_allowed"]},
-            "message": {"type": "string"},
+            "message": _STRING,
             "errors": {
                 "type": "object",
                 "description": "Messages per parameter.",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "additionalProperties": {"type": "array", "items": _STRING},
             },
         },
     },
@@ -344,7 +346,7 @@ def document() -> dict[str, Any]:
                                 "properties": {
                                     "version": {"type": "string", "const": HSDS_VERSION},
                                     "openapi_url": {"type": "string", "format": "uri"},
-                                    "description": {"type": "string"},
+                                    "description": _STRING,
                                     "publisher": {"type": "object"},
                                     "links": {
                                         "type": "object",
@@ -380,7 +382,7 @@ def document() -> dict[str, Any]:
                         "in": "path",
                         "required": True,
                         "description": "The organisation's id (a UUID).",
-                        "schema": {"type": "string", "format": "uuid"},
+                        "schema": _UUID,
                     }
                 ],
                 "get": {

@@ -20,7 +20,7 @@ from directory.access import organisation_for_user
 from directory.models import Certification
 from directory.profile import services as profile_services
 from directory.profile.forms import CertificationForm, LogoForm
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from kernel.pagination import paginate
 
 HISTORY_PAGE_SIZE = 50
@@ -34,16 +34,16 @@ HISTORY_PAGE_SIZE = 50
 def logo(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     form = LogoForm(request.POST, request.FILES) if request.method == "POST" else LogoForm()
-    if request.method == "POST" and form.is_valid():
-        try:
-            profile_services.organisation_logo_set(
-                actor=request.actor, organisation=organisation, png=form.cleaned_data["png"]
-            )
-        except ValidationError as error:  # the rest of the stored profile does not validate
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The logo was saved."))
-            return redirect("directory:detail", code=organisation.code)
+    # The service refuses the logo when the rest of the stored profile does not validate.
+    if submit(
+        request,
+        form,
+        lambda: profile_services.organisation_logo_set(
+            actor=request.actor, organisation=organisation, png=form.cleaned_data["png"]
+        ),
+        success=_("The logo was saved."),
+    ):
+        return redirect("directory:detail", code=organisation.code)
     return render(request, "directory/profile/logo.html", {"organisation": organisation, "form": form})
 
 
@@ -86,21 +86,16 @@ def logo_image(request: HttpRequest, code: str) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def certifications(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(actor=request.actor, code=code, write=True)
-    form = CertificationForm(request.POST) if request.method == "POST" else CertificationForm()
-    if request.method == "POST" and form.is_valid():
-        try:
-            profile_services.certification_create(
-                actor=request.actor,
-                organisation=organisation,
-                kind=form.cleaned_data["kind"],
-                name=form.cleaned_data["name"],
-                valid_until=form.cleaned_data["valid_until"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The certification was added."))
-            return redirect("directory:certifications", code=organisation.code)
+    form = CertificationForm(request.POST if request.method == "POST" else None)
+    if submit(
+        request,
+        form,
+        lambda: profile_services.certification_create(
+            actor=request.actor, organisation=organisation, **form.cleaned_data
+        ),
+        success=_("The certification was added."),
+    ):
+        return redirect("directory:certifications", code=organisation.code)
     context = {
         "organisation": organisation,
         "certifications": organisation.certifications.order_by("kind", "name", "valid_until"),
@@ -122,20 +117,13 @@ def certification_edit(request: HttpRequest, code: str, certification: str) -> H
     cert = _certification_for_user(request, code, certification)
     organisation = cert.organisation
     form = CertificationForm(request.POST if request.method == "POST" else None, instance=cert)
-    if request.method == "POST" and form.is_valid():
-        try:
-            profile_services.certification_update(
-                actor=request.actor,
-                certification=cert,
-                kind=form.cleaned_data["kind"],
-                name=form.cleaned_data["name"],
-                valid_until=form.cleaned_data["valid_until"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The certification was saved."))
-            return redirect("directory:certifications", code=organisation.code)
+    if submit(
+        request,
+        form,
+        lambda: profile_services.certification_update(actor=request.actor, certification=cert, **form.cleaned_data),
+        success=_("The certification was saved."),
+    ):
+        return redirect("directory:certifications", code=organisation.code)
     return render(
         request, "directory/profile/certification_edit.html", {"organisation": organisation, "form": form, "cert": cert}
     )

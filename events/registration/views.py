@@ -20,7 +20,7 @@ from events import selectors, services
 from events.models import Audience, EventStatus, Registration, RegistrationStatus
 from events.registration.forms import GroupRegistrationForm, GuestRegistrationForm, RegistrationForm
 from events.registration.page import group_prefix, render_event_page
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 
 GUEST_RATE_LIMIT = "events_guest_registration"
 
@@ -31,26 +31,17 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
     """One click: the logged-in member registers (or joins the waiting list when the event is full)."""
     event = selectors.event_for_user(actor=request.actor, code=code)
     form = RegistrationForm(request.POST, organisations=request.actor.organisations)
-    if form.is_valid():
-        try:
-            registration = services.registration_create(
-                actor=request.actor,
-                event=event,
-                organisation=form.cleaned_data["organisation"],
-                dietary_needs=form.cleaned_data["dietary_needs"],
-                accessibility_needs=form.cleaned_data["accessibility_needs"],
+    if saved := submit(
+        request, form, lambda: services.registration_create(actor=request.actor, event=event, **form.cleaned_data)
+    ):
+        if saved.value.status == RegistrationStatus.WAITLISTED:
+            messages.info(
+                request,
+                _("The event is full, so you are on the waiting list. We e-mail you if a place becomes free."),
             )
-        except ValidationError as error:
-            errors_to_form(form, error)
         else:
-            if registration.status == RegistrationStatus.WAITLISTED:
-                messages.info(
-                    request,
-                    _("The event is full, so you are on the waiting list. We e-mail you if a place becomes free."),
-                )
-            else:
-                messages.success(request, _("You are registered. A confirmation is on its way to your e-mail."))
-            return redirect("events:detail", code=event.code)
+            messages.success(request, _("You are registered. A confirmation is on its way to your e-mail."))
+        return redirect("events:detail", code=event.code)
     return render_event_page(request, event, register_form=form)
 
 
@@ -68,22 +59,18 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
     form = GroupRegistrationForm(
         request.POST, colleagues=page.colleagues[organisation], prefix=group_prefix(organisation)
     )
-    if form.is_valid():
-        try:
-            registrations = services.registration_create_group(
-                actor=request.actor,
-                event=event,
-                organisation=organisation,
-                users=form.cleaned_data["colleagues"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(count)s colleagues were registered. Each of them gets an e-mail.") % {"count": len(registrations)},
-            )
-            return redirect("events:detail", code=event.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.registration_create_group(
+            actor=request.actor, event=event, organisation=organisation, users=form.cleaned_data["colleagues"]
+        ),
+    ):
+        messages.success(
+            request,
+            _("%(count)s colleagues were registered. Each of them gets an e-mail.") % {"count": len(saved.value)},
+        )
+        return redirect("events:detail", code=event.code)
     return render_event_page(request, event, group_form=(str(organisation.code), form))
 
 
@@ -104,25 +91,16 @@ def register_guest(request: HttpRequest, code: str) -> HttpResponse:
         # Each registration e-mails the given address: limited per address and per client (ACCOUNT_RATE_LIMITS).
         form.add_error(None, _("Too many registrations from here or for this address just now. Try again later."))
         return render_event_page(request, event, guest_form=form, status=429)
-    if form.is_valid():
-        try:
-            services.registration_create_guest(
-                event=event,
-                name=form.cleaned_data["name"],
-                email=form.cleaned_data["email"],
-                language=(get_language() or "sv")[:2],
-                dietary_needs=form.cleaned_data["dietary_needs"],
-                accessibility_needs=form.cleaned_data["accessibility_needs"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(
-                request,
-                _("Almost done: we sent a link to %(email)s. Your registration counts once you have followed it.")
-                % {"email": form.cleaned_data["email"]},
-            )
-            return redirect("events:detail", code=event.code)
+    language = (get_language() or "sv")[:2]
+    if submit(
+        request, form, lambda: services.registration_create_guest(event=event, language=language, **form.cleaned_data)
+    ):
+        messages.success(
+            request,
+            _("Almost done: we sent a link to %(email)s. Your registration counts once you have followed it.")
+            % {"email": form.cleaned_data["email"]},
+        )
+        return redirect("events:detail", code=event.code)
     return render_event_page(request, event, guest_form=form)
 
 

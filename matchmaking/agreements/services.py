@@ -26,7 +26,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from directory.access import can_edit_organisation, is_coordinator, memberships
+from directory.access import Actor, can_edit_organisation
 from directory.models import Organisation
 from kernel.audit import audit_log
 from kernel.uploads import validate_pdf
@@ -36,34 +36,35 @@ AGREEMENT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 # --- Access -----------------------------------------------------------------------------------------------
-def agreements_visible_to(user: Any) -> QuerySet[Agreement]:
-    if not getattr(user, "is_authenticated", False):
+def agreements_visible_to(actor: Actor) -> QuerySet[Agreement]:
+    if not actor.is_authenticated:
         return Agreement.objects.none()
-    if is_coordinator(user):
+    if actor.is_coordinator:
         return Agreement.objects.all()
-    own = [m.organisation_id for m in memberships(user)]
     return Agreement.objects.filter(
-        pk__in=Agreement.parties.through.objects.filter(organisation_id__in=own).values("agreement_id")
+        pk__in=Agreement.parties.through.objects.filter(organisation_id__in=actor.organisation_ids).values(
+            "agreement_id"
+        )
     )
 
 
-def agreement_for_user(*, user: Any, code: UUID | str) -> Agreement:
+def agreement_for_user(*, actor: Actor, code: UUID | str) -> Agreement:
     """The agreement, for its parties' members and coordinators; anyone else 404."""
-    return get_object_or_404(agreements_visible_to(user).select_related("created_by"), code=code)
+    return get_object_or_404(agreements_visible_to(actor).select_related("created_by"), code=code)
 
 
-def document_for_user(*, user: Any, code: UUID | str, document: UUID | str) -> AgreementDocument:
-    agreement = agreement_for_user(user=user, code=code)
+def document_for_user(*, actor: Actor, code: UUID | str, document: UUID | str) -> AgreementDocument:
+    agreement = agreement_for_user(actor=actor, code=code)
     return get_object_or_404(AgreementDocument.objects.filter(agreement=agreement), code=document)
 
 
-def can_change(user: Any, agreement: Agreement) -> bool:
-    return is_coordinator(user) or any(can_edit_organisation(user, party) for party in agreement.parties.all())
+def can_change(actor: Actor, agreement: Agreement) -> bool:
+    return actor.is_coordinator or any(can_edit_organisation(actor, party) for party in agreement.parties.all())
 
 
 # --- Selectors ------------------------------------------------------------------------------------------
-def agreement_list(user: Any, *, kind: str = "") -> QuerySet[Agreement]:
-    agreements = agreements_visible_to(user)
+def agreement_list(actor: Actor, *, kind: str = "") -> QuerySet[Agreement]:
+    agreements = agreements_visible_to(actor)
     if kind:
         agreements = agreements.filter(kind=kind)
     return agreements.prefetch_related(
@@ -94,7 +95,7 @@ def _store(upload: IO[bytes]) -> str:
     return default_storage.save(name, upload)
 
 
-def _document_add(*, actor: Any, agreement: Agreement, upload: Any) -> AgreementDocument:
+def _document_add(*, actor: Actor, agreement: Agreement, upload: Any) -> AgreementDocument:
     """Check the upload, store it under a generated name, and record it. The file is stored last and
     removed again when anything after that fails, so a refused or failed upload leaves nothing behind."""
     check_pdf(upload, size=getattr(upload, "size", None))
@@ -102,14 +103,16 @@ def _document_add(*, actor: Any, agreement: Agreement, upload: Any) -> Agreement
         agreement=agreement,
         name=clean_display_name(getattr(upload, "name", "")),
         size=getattr(upload, "size", 0) or 0,
-        uploaded_by=actor,
+        uploaded_by=actor.user,
     )
     document.full_clean(exclude=["file"])
     stored = _store(upload)
     try:
         document.file.name = stored
         document.save()
-        audit_log(actor=actor, action="agreement.document.add", target=agreement, data={"document": str(document.code)})
+        audit_log(
+            actor=actor.user, action="agreement.document.add", target=agreement, data={"document": str(document.code)}
+        )
     except BaseException:
         default_storage.delete(stored)
         raise
@@ -120,7 +123,7 @@ def _document_add(*, actor: Any, agreement: Agreement, upload: Any) -> Agreement
 @transaction.atomic
 def agreement_create(
     *,
-    actor: Any,
+    actor: Actor,
     organisation: Organisation,
     other_parties: Any,
     data: dict[str, Any],
@@ -130,25 +133,28 @@ def agreement_create(
     `other_parties`; optionally with its first document."""
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
-    agreement = Agreement(created_by=actor, **data)
+    agreement = Agreement(created_by=actor.user, **data)
     agreement.full_clean()
     agreement.save()
     agreement.parties.set({organisation, *other_parties})
-    audit_log(actor=actor, action="agreement.create", target=agreement)
+    audit_log(actor=actor.user, action="agreement.create", target=agreement)
     if document is not None:
         _document_add(actor=actor, agreement=agreement, upload=document)
     return agreement
 
 
 @transaction.atomic
-def agreement_document_add(*, actor: Any, agreement: Agreement, upload: Any) -> AgreementDocument:
+def agreement_document_add(*, actor: Actor, agreement: Agreement, upload: Any) -> AgreementDocument:
     if not can_change(actor, agreement):
         raise PermissionDenied
     return _document_add(actor=actor, agreement=agreement, upload=upload)
 
 
-def agreement_document_read(*, actor: Any, document: AgreementDocument) -> IO[bytes]:
+def agreement_document_read(*, actor: Actor, document: AgreementDocument) -> IO[bytes]:
     audit_log(
-        actor=actor, action="agreement.document.read", target=document.agreement, data={"document": str(document.code)}
+        actor=actor.user,
+        action="agreement.document.read",
+        target=document.agreement,
+        data={"document": str(document.code)},
     )
     return default_storage.open(document.file.name, "rb")

@@ -3,16 +3,15 @@ a party organisation and coordinators; anyone else 404. Access: matchmaking.agre
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.models import Organisation
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from kernel.pagination import paginate
 from matchmaking.agreements import services
 from matchmaking.agreements.forms import AgreementDocumentForm, AgreementFilterForm, AgreementForm
@@ -25,37 +24,35 @@ PAGE_SIZE = 25
 def agreement_list(request: HttpRequest) -> HttpResponse:
     form = AgreementFilterForm(request.GET or None)
     kind = form.cleaned_data.get("kind", "") if request.GET and form.is_valid() else ""
-    page = paginate(request, services.agreement_list(request.user, kind=kind), PAGE_SIZE, keep=("kind",))
+    page = paginate(request, services.agreement_list(request.actor, kind=kind), PAGE_SIZE, keep=("kind",))
     return render(request, "matchmaking/agreements/list.html", {"form": form, "page": page})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def agreement_create(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.editable_by(request.user).order_by("name")
+    organisations = Organisation.objects.editable_by(request.actor).order_by("name")
     if not organisations.exists():
         raise PermissionDenied
     form = AgreementForm(
         request.POST or None,
         request.FILES or None,
         organisations=organisations,
-        parties=Organisation.objects.visible_to(request.user).order_by("name"),
+        parties=Organisation.objects.visible_to(request.actor).order_by("name"),
     )
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in AgreementForm.Meta.fields}
-        try:
-            agreement = services.agreement_create(
-                actor=request.user,
-                organisation=form.cleaned_data["organisation"],
-                other_parties=form.cleaned_data["other_parties"],
-                data=data,
-                document=form.cleaned_data.get("document"),
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The agreement was registered."))
-            return redirect("matchmaking:agreement_detail", code=agreement.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.agreement_create(
+            actor=request.actor,
+            organisation=form.cleaned_data["organisation"],
+            other_parties=form.cleaned_data["other_parties"],
+            data={name: form.cleaned_data[name] for name in AgreementForm.Meta.fields},
+            document=form.cleaned_data.get("document"),
+        ),
+        success=_("The agreement was registered."),
+    ):
+        return redirect("matchmaking:agreement_detail", code=saved.value.code)
     return render(request, "matchmaking/agreements/create.html", {"form": form})
 
 
@@ -63,21 +60,21 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The agreement with its parties and documents; a POST adds a document."""
-    agreement = services.agreement_for_user(user=request.user, code=code)
+    agreement = services.agreement_for_user(actor=request.actor, code=code)
     form = AgreementDocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if not services.can_change(request.user, agreement):
+        if not services.can_change(request.actor, agreement):
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.agreement_document_add(
-                    actor=request.user, agreement=agreement, upload=form.cleaned_data["document"]
-                )
-            except ValidationError as error:
-                errors_to_form(form, error, default_field="document")
-            else:
-                messages.success(request, _("The document was added."))
-                return redirect("matchmaking:agreement_detail", code=agreement.code)
+        if submit(
+            request,
+            form,
+            lambda: services.agreement_document_add(
+                actor=request.actor, agreement=agreement, upload=form.cleaned_data["document"]
+            ),
+            success=_("The document was added."),
+            default_field="document",
+        ):
+            return redirect("matchmaking:agreement_detail", code=agreement.code)
     return render(
         request,
         "matchmaking/agreements/detail.html",
@@ -94,9 +91,9 @@ def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def agreement_document(request: HttpRequest, code: str, document: str) -> FileResponse:
     """A document of an agreement the user may see, as a PDF attachment; anything else 404."""
-    doc = services.document_for_user(user=request.user, code=code, document=document)
+    doc = services.document_for_user(actor=request.actor, code=code, document=document)
     try:
-        file = services.agreement_document_read(actor=request.user, document=doc)
+        file = services.agreement_document_read(actor=request.actor, document=doc)
     except OSError:
         raise Http404 from None
     response = FileResponse(file, as_attachment=True, filename=doc.name, content_type="application/pdf")

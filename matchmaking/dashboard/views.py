@@ -9,12 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from directory.access import (
-    is_coordinator,
-    is_officer,
-    memberships,
-    role_of,
-)
 from kernel.pagination import paginate
 from matchmaking import selectors
 
@@ -27,30 +21,30 @@ PAGE_SIZE = 25
 def index(request: HttpRequest) -> HttpResponse:
     """ "Waiting for you": officers see their organisation's participants and the placements that need them;
     hosts see their opportunities and the proposals to answer; coordinators see counts and everything."""
-    user = request.user
-    coordinator = is_coordinator(user)
-    context: dict = {"role": role_of(user), "is_coordinator": coordinator}
-    if coordinator or is_officer(user):
-        plist = selectors.participant_list(user=user, params=request.GET)
+    actor = request.actor
+    coordinator = actor.is_coordinator
+    context: dict = {"role": actor.role, "is_coordinator": coordinator}
+    if coordinator or actor.is_officer:
+        plist = selectors.participant_list(actor=actor, params=request.GET)
         page = paginate(request, plist.participants, PAGE_SIZE, keep=("q", "sort", "organisation"))
-        selectors.audit_participant_list(user=user, page_number=page.number, shown=len(page.object_list))
+        selectors.audit_participant_list(actor=actor, page_number=page.number, shown=len(page.object_list))
         context.update(
             participants=plist,
             page=page,
             sorts=selectors.PARTICIPANT_SORTS,
-            officer_waiting=selectors.officer_waiting(user=user),
-            outcomes_to_complete=selectors.outcomes_to_complete(user=user),
+            officer_waiting=selectors.officer_waiting(actor=actor),
+            outcomes_to_complete=selectors.outcomes_to_complete(actor=actor),
         )
     if coordinator:
         context["counts"] = selectors.coordinator_counts()
-        context["host_waiting"] = selectors.host_waiting(user=user)
-    elif memberships(user):
+        context["host_waiting"] = selectors.host_waiting(actor=actor)
+    elif actor.organisation_ids:
         host = {
-            "host_waiting": selectors.host_waiting(user=user),
-            "host_placements": selectors.host_placements(user=user),
-            "own_opportunities": selectors.own_opportunities(user=user),
+            "host_waiting": selectors.host_waiting(actor=actor),
+            "host_placements": selectors.host_placements(actor=actor),
+            "own_opportunities": selectors.own_opportunities(actor=actor),
         }
         # An officer's municipality seldom hosts placements: its host sections show only when it does.
-        if not is_officer(user) or any(host.values()):
+        if not actor.is_officer or any(host.values()):
             context.update(host)
     return render(request, "matchmaking/dashboard/index.html", context)

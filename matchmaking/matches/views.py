@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kernel.forms import errors_to_form
+from kernel.forms import errors_to_form, submit
 from matchmaking import selectors, services
 from matchmaking.access import match_for_user, need_for_user, opportunity_for_user, sees_participant_details
 from matchmaking.matches.forms import DeclineForm, EndForm, StartForm
@@ -27,7 +27,7 @@ from matchmaking.occupations import occupation_label
 
 
 def _render(request: HttpRequest, match: Match, *, status: int = 200, **bound: forms.Form) -> HttpResponse:
-    view = selectors.match_view(user=request.user, match=match)
+    view = selectors.match_view(actor=request.actor, match=match)
     need = match.need
     context = {
         "view": view,
@@ -57,15 +57,15 @@ def _refused(request: HttpRequest, match: Match, error: ValidationError) -> Http
 @login_required
 @require_GET
 def match_detail(request: HttpRequest, code: str) -> HttpResponse:
-    return _render(request, match_for_user(user=request.user, code=code))
+    return _render(request, match_for_user(actor=request.actor, code=code))
 
 
 @login_required
 @require_POST
 def match_accept(request: HttpRequest, code: str) -> HttpResponse:
-    match = match_for_user(user=request.user, code=code)
+    match = match_for_user(actor=request.actor, code=code)
     try:
-        services.match_accept(actor=request.user, match=match)
+        services.match_accept(actor=request.actor, match=match)
     except ValidationError as error:
         match.refresh_from_db()
         if (
@@ -88,15 +88,10 @@ def match_accept(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def match_decline(request: HttpRequest, code: str) -> HttpResponse:
-    match = match_for_user(user=request.user, code=code)
+    match = match_for_user(actor=request.actor, code=code)
     form = DeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.match_decline(actor=request.user, match=match, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            return _done(request, match, _("You declined the proposal. The officer is told by e-mail."))
+    if submit(request, form, lambda: services.match_decline(actor=request.actor, match=match, **form.cleaned_data)):
+        return _done(request, match, _("You declined the proposal. The officer is told by e-mail."))
     match.refresh_from_db()
     return _render(request, match, decline_form=form)
 
@@ -104,11 +99,11 @@ def match_decline(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def match_start(request: HttpRequest, code: str) -> HttpResponse:
-    match = match_for_user(user=request.user, code=code)
+    match = match_for_user(actor=request.actor, code=code)
     form = StartForm(request.POST)
     if form.is_valid():
         try:
-            services.match_start(actor=request.user, match=match, started_on=form.cleaned_data["started_on"])
+            services.match_start(actor=request.actor, match=match, started_on=form.cleaned_data["started_on"])
         except ValidationError as error:
             return _refused(request, match, error)
         return _done(request, match, _("The placement has started."))
@@ -118,12 +113,12 @@ def match_start(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def match_end(request: HttpRequest, code: str) -> HttpResponse:
-    match = match_for_user(user=request.user, code=code)
-    form = EndForm(request.POST, with_outcome=sees_participant_details(request.user, match.need.participant))
+    match = match_for_user(actor=request.actor, code=code)
+    form = EndForm(request.POST, with_outcome=sees_participant_details(request.actor, match.need.participant))
     if form.is_valid():
         try:
             services.match_end(
-                actor=request.user,
+                actor=request.actor,
                 match=match,
                 ended_on=form.cleaned_data["ended_on"],
                 note=form.cleaned_data["note"],
@@ -144,10 +139,10 @@ def match_end(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def match_propose(request: HttpRequest, code: str, opportunity: str) -> HttpResponse:
     """Propose the need for an opportunity. Back to the page the officer came from (need or opportunity)."""
-    need = need_for_user(user=request.user, code=code)
-    target = opportunity_for_user(user=request.user, code=opportunity)
+    need = need_for_user(actor=request.actor, code=code)
+    target = opportunity_for_user(actor=request.actor, code=opportunity)
     try:
-        services.match_propose(actor=request.user, need=need, opportunity=target)
+        services.match_propose(actor=request.actor, need=need, opportunity=target)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

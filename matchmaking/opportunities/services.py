@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from directory.access import can_edit_organisation
+from directory.access import Actor, can_edit_organisation
 from kernel.audit import audit_log
 from matchmaking.models import Opportunity
 
@@ -38,7 +38,7 @@ EDITABLE_FIELDS = (
 
 
 @transaction.atomic
-def opportunity_update(*, actor: Any, opportunity: Opportunity, data: dict[str, Any]) -> Opportunity:
+def opportunity_update(*, actor: Actor, opportunity: Opportunity, data: dict[str, Any]) -> Opportunity:
     """Save the organisation's changes; editing counts as confirming that the opportunity is still offered."""
     if not can_edit_organisation(actor, opportunity.organisation):
         raise PermissionDenied
@@ -65,5 +65,5 @@ def opportunity_update(*, actor: Any, opportunity: Opportunity, data: dict[str, 
     locked.refreshed_at = timezone.now()
     locked.full_clean()
     locked.save()
-    audit_log(actor=actor, action="opportunity.update", target=locked, data={"fields": changed})
+    audit_log(actor=actor.user, action="opportunity.update", target=locked, data={"fields": changed})
     return locked

@@ -7,15 +7,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory.access import Role, can_edit_organisation, is_officer, role_required
+from directory.access import Role, can_edit_organisation, role_required
 from directory.models import Organisation
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from kernel.pagination import paginate
 from matchmaking import selectors, services
 from matchmaking.access import opportunity_for_user
@@ -29,7 +29,7 @@ from matchmaking.opportunities.forms import OpportunityCreateForm, OpportunityFo
 @require_GET
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     """Open opportunities: `?type=…&municipality=…&service=…&page=…` (nothing about participants)."""
-    filterset, opportunities = selectors.opportunity_list(user=request.user, params=request.GET)
+    filterset, opportunities = selectors.opportunity_list(actor=request.actor, params=request.GET)
     page = paginate(request, opportunities, PAGE_SIZE, keep=("type", "municipality", "service"))
     context = {
         "filter": filterset,
@@ -41,20 +41,19 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.editable_by(request.user).order_by("name")
+    organisations = Organisation.objects.editable_by(request.actor).order_by("name")
     if not organisations.exists():
         raise PermissionDenied
     form = OpportunityCreateForm(request.POST or None, organisations=organisations)
-    if request.method == "POST" and form.is_valid():
-        try:
-            opportunity = services.opportunity_create(
-                actor=request.user, organisation=form.cleaned_data["organisation"], data=form.data_for_service()
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The placement opportunity was published."))
-            return redirect("matchmaking:opportunity_detail", code=opportunity.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.opportunity_create(
+            actor=request.actor, organisation=form.cleaned_data["organisation"], data=form.data_for_service()
+        ),
+        success=_("The placement opportunity was published."),
+    ):
+        return redirect("matchmaking:opportunity_detail", code=saved.value.code)
     return render(
         request,
         "matchmaking/opportunities/form.html",
@@ -65,14 +64,14 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def opportunity_detail(request: HttpRequest, code: str) -> HttpResponse:
-    opportunity = opportunity_for_user(user=request.user, code=code)
-    can_edit = can_edit_organisation(request.user, opportunity.organisation)
+    opportunity = opportunity_for_user(actor=request.actor, code=code)
+    can_edit = can_edit_organisation(request.actor, opportunity.organisation)
     selectors.annotate_freshness([opportunity])
     context = {
         "opportunity": opportunity,
         "occupation": occupation_label(opportunity.occupation_code) if opportunity.occupation_code else "",
         "can_edit": can_edit,
-        "is_officer": is_officer(request.user),
+        "is_officer": request.actor.is_officer,
         # The organisation's own placements here: participant code and status only (hosts never see more).
         "placements": list(opportunity.matches.select_related("need__participant").order_by("-created_at"))
         if can_edit
@@ -84,18 +83,17 @@ def opportunity_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_edit(request: HttpRequest, code: str) -> HttpResponse:
-    opportunity = opportunity_for_user(user=request.user, code=code, write=True)
+    opportunity = opportunity_for_user(actor=request.actor, code=code, write=True)
     form = OpportunityForm(request.POST or None, instance=opportunity)
-    if request.method == "POST" and form.is_valid():
-        try:
-            opportunity_services.opportunity_update(
-                actor=request.user, opportunity=opportunity, data=form.data_for_service()
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The placement opportunity was saved."))
-            return redirect("matchmaking:opportunity_detail", code=opportunity.code)
+    if submit(
+        request,
+        form,
+        lambda: opportunity_services.opportunity_update(
+            actor=request.actor, opportunity=opportunity, data=form.data_for_service()
+        ),
+        success=_("The placement opportunity was saved."),
+    ):
+        return redirect("matchmaking:opportunity_detail", code=opportunity.code)
     return render(
         request,
         "matchmaking/opportunities/form.html",
@@ -112,8 +110,8 @@ def opportunity_edit(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def opportunity_refresh(request: HttpRequest, code: str) -> HttpResponse:
     """ "Still offered": the organisation confirms the opportunity, which keeps it from expiring."""
-    opportunity = opportunity_for_user(user=request.user, code=code, write=True)
-    services.opportunity_refresh(actor=request.user, opportunity=opportunity)
+    opportunity = opportunity_for_user(actor=request.actor, code=code, write=True)
+    services.opportunity_refresh(actor=request.actor, opportunity=opportunity)
     messages.success(request, _("Thank you. “%(title)s” stays open.") % {"title": opportunity.title})
     if request.POST.get("back") == "dashboard":
         return redirect("matchmaking:index")
@@ -124,7 +122,7 @@ def opportunity_refresh(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def opportunity_needs(request: HttpRequest, code: str) -> HttpResponse:
     """Reverse matching: the open needs of the officer's own participants that fit this opportunity."""
-    opportunity = opportunity_for_user(user=request.user, code=code)
-    rows = selectors.needs_for_opportunity(user=request.user, opportunity=opportunity)
-    selectors.audit_participant_list(user=request.user, page_number=1, shown=len(rows), purpose="reverse_match")
+    opportunity = opportunity_for_user(actor=request.actor, code=code)
+    rows = selectors.needs_for_opportunity(actor=request.actor, opportunity=opportunity)
+    selectors.audit_participant_list(actor=request.actor, page_number=1, shown=len(rows), purpose="reverse_match")
     return render(request, "matchmaking/opportunities/needs.html", {"opportunity": opportunity, "rows": rows})

@@ -7,25 +7,17 @@ of a municipality or agency and coordinators (anyone else 403)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from directory.access import (
-    Role,
-    is_coordinator,
-    officer_organisations,
-    role_required,
-)
+from directory.access import Actor, Role, role_required
 from directory.models import OFFICER_KINDS, Organisation
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from matchmaking import selectors, services
 from matchmaking.access import need_for_user, participant_for_user
 from matchmaking.models import FundedProject
@@ -33,32 +25,31 @@ from matchmaking.participants.forms import NeedForm, OutcomeForm, ParticipantCre
 
 
 # --- Participants -------------------------------------------------------------------------------------------
-def _raising_organisations(user: Any) -> QuerySet[Organisation]:
-    if is_coordinator(user):
+def _raising_organisations(actor: Actor) -> QuerySet[Organisation]:
+    if actor.is_coordinator:
         return Organisation.objects.filter(kind__in=OFFICER_KINDS).order_by("name")
-    return Organisation.objects.filter(pk__in=[o.pk for o in officer_organisations(user)]).order_by("name")
+    return Organisation.objects.filter(pk__in=actor.officer_organisation_ids).order_by("name")
 
 
 @role_required(Role.OFFICER)
 @require_http_methods(["GET", "POST"])
 def participant_create(request: HttpRequest) -> HttpResponse:
-    form = ParticipantCreateForm(request.POST or None, organisations=_raising_organisations(request.user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            participant = services.participant_create(
-                actor=request.user,
-                project=form.cleaned_data["project"],
-                organisation=form.cleaned_data["organisation"],
-                data=form.data_for_service(),
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(
-                request,
-                _("Participant %(code)s was added. Next, describe what the person needs.") % {"code": participant.code},
-            )
-            return redirect("matchmaking:need_create", code=participant.code)
+    form = ParticipantCreateForm(request.POST or None, organisations=_raising_organisations(request.actor))
+    if saved := submit(
+        request,
+        form,
+        lambda: services.participant_create(
+            actor=request.actor,
+            project=form.cleaned_data["project"],
+            organisation=form.cleaned_data["organisation"],
+            data=form.data_for_service(),
+        ),
+    ):
+        code = saved.value.code
+        messages.success(
+            request, _("Participant %(code)s was added. Next, describe what the person needs.") % {"code": code}
+        )
+        return redirect("matchmaking:need_create", code=code)
     return render(
         request,
         "matchmaking/participants/form.html",
@@ -69,7 +60,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
-    participant = participant_for_user(user=request.user, code=code)
+    participant = participant_for_user(actor=request.actor, code=code)
     context = {
         "participant": participant,
         "participant_age": participant.age_on(participant.entry_date),
@@ -81,17 +72,17 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
-    participant = participant_for_user(user=request.user, code=code, purpose="edit")
+    participant = participant_for_user(actor=request.actor, code=code, purpose="edit")
     form = ParticipantEditForm(request.POST or None, instance=participant)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.participant_update(actor=request.user, participant=participant, data=form.data_for_service())
-        except ValidationError as error:
-            errors_to_form(form, error)
-            participant.refresh_from_db()
-        else:
-            messages.success(request, _("The participant's details were saved."))
-            return redirect("matchmaking:participant_detail", code=participant.code)
+    if submit(
+        request,
+        form,
+        lambda: services.participant_update(actor=request.actor, participant=participant, data=form.data_for_service()),
+        success=_("The participant's details were saved."),
+    ):
+        return redirect("matchmaking:participant_detail", code=participant.code)
+    if form.is_bound:
+        participant.refresh_from_db()  # the page shows the stored details beside the refused form
     return render(
         request, "matchmaking/participants/form.html", {"form": form, "participant": participant, "creating": False}
     )
@@ -100,24 +91,17 @@ def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
-    participant = participant_for_user(user=request.user, code=code, purpose="outcome")
-    # "Add the criterion" on the participant's page opens the form with the incomplete event's kind and date.
+    participant = participant_for_user(actor=request.actor, code=code, purpose="outcome")
+    # "Add what improved" on the participant's page opens the form on the incomplete event's kind and date.
     initial = {key: request.GET[key] for key in ("event", "date") if key in request.GET}
     form = OutcomeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.outcome_record(
-                actor=request.user,
-                participant=participant,
-                date=form.cleaned_data["date"],
-                event=form.cleaned_data["event"],
-                criterion=form.cleaned_data["criterion"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The labour-market event was recorded."))
-            return redirect("matchmaking:participant_detail", code=participant.code)
+    if submit(
+        request,
+        form,
+        lambda: services.outcome_record(actor=request.actor, participant=participant, **form.cleaned_data),
+        success=_("The labour-market event was recorded."),
+    ):
+        return redirect("matchmaking:participant_detail", code=participant.code)
     return render(request, "matchmaking/participants/outcome_form.html", {"form": form, "participant": participant})
 
 
@@ -125,21 +109,20 @@ def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_create(request: HttpRequest, code: str) -> HttpResponse:
-    participant = participant_for_user(user=request.user, code=code, purpose="need")
+    participant = participant_for_user(actor=request.actor, code=code, purpose="need")
     form = NeedForm(request.POST or None, participant=participant)
-    if request.method == "POST" and form.is_valid():
-        try:
-            need = services.need_create(
-                actor=request.user,
-                participant=participant,
-                data=form.data_for_service(),
-                services=form.cleaned_data["services"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("The need was saved. Here are the placements that fit it best."))
-            return redirect("matchmaking:need_detail", code=need.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.need_create(
+            actor=request.actor,
+            participant=participant,
+            data=form.data_for_service(),
+            services=form.cleaned_data["services"],
+        ),
+        success=_("The need was saved. Here are the placements that fit it best."),
+    ):
+        return redirect("matchmaking:need_detail", code=saved.value.code)
     return render(request, "matchmaking/participants/need_form.html", {"form": form, "participant": participant})
 
 
@@ -147,7 +130,7 @@ def need_create(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def need_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The need with its ranked suggestions: score, what fits and what does not, in words."""
-    need = need_for_user(user=request.user, code=code)
+    need = need_for_user(actor=request.actor, code=code)
     context = {
         "need": need,
         "participant": need.participant,

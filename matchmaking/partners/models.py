@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Municipality, Organisation, ServiceCategory
+from directory.models import Organisation, ServiceCategory, municipality_field
 from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel
 
@@ -34,14 +34,7 @@ class PartnerRequest(TimeStampedModel):
     title = models.CharField(_("title"), max_length=200, validators=[refuse_personnummer])
     description = models.TextField(_("description"), blank=True, validators=[refuse_personnummer])
     service = models.ForeignKey(ServiceCategory, verbose_name=_("service"), on_delete=models.PROTECT, related_name="+")
-    municipality = models.ForeignKey(
-        Municipality,
-        verbose_name=_("municipality"),
-        on_delete=models.PROTECT,
-        db_column="municipality",
-        null=True,
-        related_name="+",
-    )
+    municipality = municipality_field("municipality")
     needed_by = models.DateField(_("needed by"), null=True, blank=True)
     reserved_for_asf = models.BooleanField(
         _("reserved contract"),

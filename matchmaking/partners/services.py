@@ -28,7 +28,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.access import can_edit_organisation, is_coordinator, memberships
+from directory.access import Actor, can_edit_organisation
 from directory.models import (
     Certification,
     CertificationKind,
@@ -55,6 +55,8 @@ def _reserved_certified() -> QuerySet[Certification]:
 
 def suggested_organisations(request: PartnerRequest) -> QuerySet[Organisation]:
     """ASF listed in the directory that offer the request's service in its municipality."""
+    if request.municipality_id is None:
+        return Organisation.objects.none()
     return (
         Organisation.objects.listed()
         .filter(kind=OrganisationKind.ASF, services=request.service_id)
@@ -95,7 +97,7 @@ def suggestions(request: PartnerRequest) -> list[PartnerSuggestion]:
         )
     )
     responses = {r.organisation_id: r for r in request.responses.all()}
-    where = request.municipality.name if request.municipality_id else ""
+    where = request.municipality.name if request.municipality else ""
     service = request.service.name
     result = []
     for organisation in organisations:
@@ -128,20 +130,19 @@ def suggestions(request: PartnerRequest) -> list[PartnerSuggestion]:
 
 
 # --- Access -----------------------------------------------------------------------------------------------
-def _asf_memberships(user: Any) -> list[Organisation]:
-    return [m.organisation for m in memberships(user) if m.organisation.kind == OrganisationKind.ASF]
+def _asf_memberships(actor: Actor) -> list[Organisation]:
+    return [o for o in actor.organisations if o.kind == OrganisationKind.ASF]
 
 
-def partner_requests_visible_to(user: Any) -> QuerySet[PartnerRequest]:
+def partner_requests_visible_to(actor: Actor) -> QuerySet[PartnerRequest]:
     """Coordinators: all. Others: their organisations' own requests, and requests that suggest (or were
     answered by) an ASF they belong to."""
-    if not getattr(user, "is_authenticated", False):
+    if not actor.is_authenticated:
         return PartnerRequest.objects.none()
-    if is_coordinator(user):
+    if actor.is_coordinator:
         return PartnerRequest.objects.all()
-    own = [m.organisation for m in memberships(user)]
-    visible = Q(organisation__in=own)
-    asf = _asf_memberships(user)
+    visible = Q(organisation_id__in=actor.organisation_ids)
+    asf = _asf_memberships(actor)
     if asf:
         visible |= Q(pk__in=PartnerResponse.objects.filter(organisation__in=asf).values("request_id"))
         listed = Organisation.objects.listed().filter(pk__in=[o.pk for o in asf])
@@ -153,25 +154,25 @@ def partner_requests_visible_to(user: Any) -> QuerySet[PartnerRequest]:
     return PartnerRequest.objects.filter(visible)
 
 
-def partner_request_for_user(*, user: Any, code: UUID | str, manage: bool = False) -> PartnerRequest:
-    """The request as this user may reach it: outside scope 404; `manage` (close, see every answer) only for
+def partner_request_for_user(*, actor: Actor, code: UUID | str, manage: bool = False) -> PartnerRequest:
+    """The request as this actor may reach it: outside scope 404; `manage` (close, see every answer) only for
     the requester's members and coordinators — a suggested ASF gets 403."""
     request = get_object_or_404(
-        partner_requests_visible_to(user).select_related("organisation", "service", "municipality", "created_by"),
+        partner_requests_visible_to(actor).select_related("organisation", "service", "municipality", "created_by"),
         code=code,
     )
-    if manage and not can_manage_request(user, request):
+    if manage and not can_manage_request(actor, request):
         raise PermissionDenied
     return request
 
 
-def can_manage_request(user: Any, request: PartnerRequest) -> bool:
-    return can_edit_organisation(user, request.organisation)
+def can_manage_request(actor: Actor, request: PartnerRequest) -> bool:
+    return can_edit_organisation(actor, request.organisation)
 
 
-def responding_organisations(user: Any, request: PartnerRequest) -> list[Organisation]:
-    """The user's ASF that may answer this request: suggested for it, or already answered it."""
-    asf = _asf_memberships(user)
+def responding_organisations(actor: Actor, request: PartnerRequest) -> list[Organisation]:
+    """The actor's ASF that may answer this request: suggested for it, or already answered it."""
+    asf = _asf_memberships(actor)
     if not asf:
         return []
     ids = {o.pk for o in asf}
@@ -181,17 +182,17 @@ def responding_organisations(user: Any, request: PartnerRequest) -> list[Organis
 
 
 # --- Selectors ------------------------------------------------------------------------------------------
-def partner_request_list(user: Any) -> QuerySet[PartnerRequest]:
+def partner_request_list(actor: Actor) -> QuerySet[PartnerRequest]:
     return (
-        partner_requests_visible_to(user)
+        partner_requests_visible_to(actor)
         .select_related("organisation", "service")
         .annotate(interested=Count("responses", filter=Q(responses__answer=PartnerAnswer.INTERESTED)))
         .order_by("status", "-created_at", "-id")
     )
 
 
-def own_responses(user: Any, request: PartnerRequest) -> dict[int, PartnerResponse]:
-    ids = [o.pk for o in _asf_memberships(user)]
+def own_responses(actor: Actor, request: PartnerRequest) -> dict[int, PartnerResponse]:
+    ids = [o.pk for o in _asf_memberships(actor)]
     return {r.organisation_id: r for r in request.responses.filter(organisation__in=ids)}
 
 
@@ -203,33 +204,33 @@ def other_responses(request: PartnerRequest, suggested: Iterable[PartnerSuggesti
 
 # --- Services -------------------------------------------------------------------------------------------
 @transaction.atomic
-def partner_request_create(*, actor: Any, organisation: Organisation, data: dict[str, Any]) -> PartnerRequest:
+def partner_request_create(*, actor: Actor, organisation: Organisation, data: dict[str, Any]) -> PartnerRequest:
     """A member of `organisation` (or a coordinator) posts a request in the organisation's name."""
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
-    request = PartnerRequest(organisation=organisation, created_by=actor, status=PartnerRequestStatus.OPEN, **data)
+    request = PartnerRequest(organisation=organisation, created_by=actor.user, status=PartnerRequestStatus.OPEN, **data)
     request.full_clean()
     request.save()
-    audit_log(actor=actor, action="partner_request.create", target=request)
+    audit_log(actor=actor.user, action="partner_request.create", target=request)
     return request
 
 
 @transaction.atomic
-def partner_request_close(*, actor: Any, request: PartnerRequest) -> PartnerRequest:
+def partner_request_close(*, actor: Actor, request: PartnerRequest) -> PartnerRequest:
     if not can_manage_request(actor, request):
         raise PermissionDenied
     closed = PartnerRequest.objects.filter(pk=request.pk, status=PartnerRequestStatus.OPEN).update(
         status=PartnerRequestStatus.CLOSED, updated_at=timezone.now()
     )
     if closed:
-        audit_log(actor=actor, action="partner_request.close", target=request)
+        audit_log(actor=actor.user, action="partner_request.close", target=request)
     request.refresh_from_db()
     return request
 
 
 @transaction.atomic
 def partner_response_set(
-    *, actor: Any, request: PartnerRequest, organisation: Organisation, answer: str, note: str = ""
+    *, actor: Actor, request: PartnerRequest, organisation: Organisation, answer: str, note: str = ""
 ) -> PartnerResponse:
     """An ASF that the request suggests answers interested or not; a later answer replaces the earlier one."""
     if organisation not in responding_organisations(actor, request):
@@ -242,10 +243,10 @@ def partner_response_set(
     )
     response.answer = answer
     response.note = note.strip()
-    response.answered_by = actor
+    response.answered_by = actor.user
     response.full_clean()
     response.save()
-    audit_log(actor=actor, action="partner_request.answer", target=request, data={"answer": answer})
+    audit_log(actor=actor.user, action="partner_request.answer", target=request, data={"answer": answer})
     return response
 
 
@@ -310,7 +311,7 @@ def reserved_asf_csv(organisations: Iterable[Organisation]) -> str:
             [
                 organisation.name,
                 organisation.orgnr_display,
-                organisation.kommunkod.name if organisation.kommunkod_id else "",
+                organisation.kommunkod.name if organisation.kommunkod else "",
                 "; ".join(s.name for s in organisation.services.all()),
                 organisation.email,
                 organisation.phone,

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory.access import is_coordinator, memberships
 from directory.models import Organisation
 from kernel import tabular
-from kernel.forms import errors_to_form
+from kernel.forms import submit
 from kernel.pagination import paginate
 from matchmaking.partners import services
 from matchmaking.partners.forms import PartnerRequestForm, PartnerResponseForm, ReservedAsfFilterForm
@@ -27,39 +26,40 @@ PAGE_SIZE = 25
 @login_required
 @require_GET
 def partner_request_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, services.partner_request_list(request.user), PAGE_SIZE)
-    own = {m.organisation_id for m in memberships(request.user)}
+    page = paginate(request, services.partner_request_list(request.actor), PAGE_SIZE)
+    actor = request.actor
+    own = set(actor.organisation_ids)
     return render(
         request,
         "matchmaking/partners/list.html",
-        {"page": page, "own_organisation_ids": own, "can_create": bool(own) or is_coordinator(request.user)},
+        {"page": page, "own_organisation_ids": own, "can_create": bool(own) or actor.is_coordinator},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def partner_request_create(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.editable_by(request.user).order_by("name")
+    organisations = Organisation.objects.editable_by(request.actor).order_by("name")
     if not organisations.exists():
         raise PermissionDenied
     form = PartnerRequestForm(request.POST or None, organisations=organisations)
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in PartnerRequestForm.Meta.fields}
-        try:
-            created = services.partner_request_create(
-                actor=request.user, organisation=form.cleaned_data["organisation"], data=data
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("Your request was posted. Suggested ASF can now answer it."))
-            return redirect("matchmaking:partner_request_detail", code=created.code)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.partner_request_create(
+            actor=request.actor,
+            organisation=form.cleaned_data["organisation"],
+            data={name: form.cleaned_data[name] for name in PartnerRequestForm.Meta.fields},
+        ),
+        success=_("Your request was posted. Suggested ASF can now answer it."),
+    ):
+        return redirect("matchmaking:partner_request_detail", code=saved.value.code)
     return render(request, "matchmaking/partners/create.html", {"form": form})
 
 
 def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form: PartnerResponseForm | None = None):
-    manage = services.can_manage_request(request.user, partner_request)
-    responders = services.responding_organisations(request.user, partner_request)
+    manage = services.can_manage_request(request.actor, partner_request)
+    responders = services.responding_organisations(request.actor, partner_request)
     context = {
         "partner_request": partner_request,
         "manage": manage,
@@ -71,7 +71,7 @@ def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form
         context["suggestions"] = suggested
         context["other_responses"] = services.other_responses(partner_request, suggested)
     if responders:
-        context["own_responses"] = list(services.own_responses(request.user, partner_request).values())
+        context["own_responses"] = list(services.own_responses(request.actor, partner_request).values())
         context["response_form"] = response_form or PartnerResponseForm(organisations=responders)
     return render(request, "matchmaking/partners/detail.html", context)
 
@@ -79,14 +79,14 @@ def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form
 @login_required
 @require_GET
 def partner_request_detail(request: HttpRequest, code: str) -> HttpResponse:
-    return _detail(request, services.partner_request_for_user(user=request.user, code=code))
+    return _detail(request, services.partner_request_for_user(actor=request.actor, code=code))
 
 
 @login_required
 @require_POST
 def partner_request_close(request: HttpRequest, code: str) -> HttpResponse:
-    partner_request = services.partner_request_for_user(user=request.user, code=code, manage=True)
-    services.partner_request_close(actor=request.user, request=partner_request)
+    partner_request = services.partner_request_for_user(actor=request.actor, code=code, manage=True)
+    services.partner_request_close(actor=request.actor, request=partner_request)
     messages.success(request, _("The request is closed."))
     return redirect("matchmaking:partner_request_detail", code=partner_request.code)
 
@@ -94,25 +94,18 @@ def partner_request_close(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def partner_response(request: HttpRequest, code: str) -> HttpResponse:
-    partner_request = services.partner_request_for_user(user=request.user, code=code)
-    responders = services.responding_organisations(request.user, partner_request)
+    partner_request = services.partner_request_for_user(actor=request.actor, code=code)
+    responders = services.responding_organisations(request.actor, partner_request)
     if not responders:
         raise PermissionDenied
     form = PartnerResponseForm(request.POST, organisations=responders)
-    if form.is_valid():
-        try:
-            services.partner_response_set(
-                actor=request.user,
-                request=partner_request,
-                organisation=form.cleaned_data["organisation"],
-                answer=form.cleaned_data["answer"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("Thank you. The requester can now see your answer."))
-            return redirect("matchmaking:partner_request_detail", code=partner_request.code)
+    if submit(
+        request,
+        form,
+        lambda: services.partner_response_set(actor=request.actor, request=partner_request, **form.cleaned_data),
+        success=_("Thank you. The requester can now see your answer."),
+    ):
+        return redirect("matchmaking:partner_request_detail", code=partner_request.code)
     return _detail(request, partner_request, response_form=form)
 
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from directory.models import Invitation
-from kernel.forms import errors_to_form
+from kernel.forms import Saved, errors_to_form, submit
 
 
 class TwoFields(forms.Form):
@@ -69,3 +69,62 @@ def test_inviting_someone_who_is_already_a_member_says_so_on_the_address_field(c
     form = response.context["form"]
     assert form.errors["email"] == ["Personen är redan medlem i organisationen."]
     assert not Invitation.objects.filter(email=world.staff_a.email).exists()
+
+
+# --- submit: the POST half of a form page --------------------------------------------------------------------
+class _Calls:
+    def __init__(self, result=None, error: ValidationError | None = None) -> None:
+        self.result, self.error, self.count = result, error, 0
+
+    def __call__(self):
+        self.count += 1
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def _request(rf, method: str):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    request = rf.post("/") if method == "POST" else rf.get("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def test_submit_calls_nothing_on_a_get(rf):
+    save = _Calls()
+    assert submit(_request(rf, "GET"), TwoFields(), save, success="Saved.") is None
+    assert save.count == 0
+
+
+def test_submit_calls_nothing_for_an_invalid_form(rf):
+    class Required(forms.Form):
+        email = forms.EmailField()
+
+    form, save = Required({"email": "not an address"}), _Calls()
+    assert submit(_request(rf, "POST"), form, save, success="Saved.") is None
+    assert save.count == 0 and form.errors["email"]
+
+
+def test_a_refusal_lands_on_the_form_and_nothing_is_flashed(rf):
+    request, form = _request(rf, "POST"), TwoFields({"email": "a@example.se", "document": "x"})
+    save = _Calls(error=ValidationError({"email": "Already invited."}))
+    assert submit(request, form, save, success="Saved.") is None
+    assert form.errors == {"email": ["Already invited."]}
+    assert [str(m) for m in request._messages] == []
+
+
+def test_a_save_is_flashed_and_returned_even_when_the_service_returns_none(rf):
+    request, form = _request(rf, "POST"), TwoFields({"email": "a@example.se", "document": "x"})
+    saved = submit(request, form, _Calls(result=None), success="Saved.")
+    assert saved == Saved(None) and bool(saved) is True
+    assert [str(m) for m in request._messages] == ["Saved."]
+    assert submit(request, TwoFields({"email": "b@example.se"}), _Calls(result=7)) == Saved(7)
+
+
+def test_a_refused_document_error_goes_on_its_field(rf):
+    form = TwoFields({"email": "a@example.se", "document": "x"})
+    save = _Calls(error=ValidationError("Not a PDF."))
+    assert submit(_request(rf, "POST"), form, save, default_field="document") is None
+    assert form.errors == {"document": ["Not a PDF."]}

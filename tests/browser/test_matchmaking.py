@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
+from directory.access import actor_for
 from directory.models import ServiceCategory
 from matchmaking import services
 from matchmaking.models import (
@@ -61,7 +62,7 @@ def opportunities(world) -> tuple[Opportunity, Opportunity]:
     one at ASF B in Piteå (55 km away, afternoons, no supervisor) that must rank below it."""
     today = timezone.localdate()
     best = services.opportunity_create(
-        actor=world.coordinator,
+        actor=actor_for(world.coordinator),
         organisation=world.org_a,
         data={
             "type": "arbetstraning",
@@ -80,7 +81,7 @@ def opportunities(world) -> tuple[Opportunity, Opportunity]:
         },
     )
     other = services.opportunity_create(
-        actor=world.coordinator,
+        actor=actor_for(world.coordinator),
         organisation=world.org_b,
         data={
             "type": "praktik",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from directory.access import actor_for
 from matchmaking import services
 from matchmaking.models import FundedProject
 from tests.matchmaking.pipeline import make_need, make_opportunity, make_participant
@@ -52,4 +53,4 @@ def opp_a(world):
 @pytest.fixture
 def placement(world, need_x, opp_a):
     """P_X proposed at ASF A."""
-    return services.match_propose(actor=world.officer_x, need=need_x, opportunity=opp_a)
+    return services.match_propose(actor=actor_for(world.officer_x), need=need_x, opportunity=opp_a)

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from directory.access import actor_for
 from matchmaking import services
 from matchmaking.models import (
     Adaptation,
@@ -43,7 +44,7 @@ def make_participant(world, project, *, code: str, officer=None, organisation=No
     }
     fields.update(data)
     return services.participant_create(
-        actor=officer or world.officer_x,
+        actor=actor_for(officer or world.officer_x),
         project=project,
         organisation=organisation or world.muni_x,
         data=by_code(fields),
@@ -62,7 +63,7 @@ def make_need(actor, participant, **data) -> Need:
         "free_text": FREE_TEXT,
     }
     fields.update(data)
-    return services.need_create(actor=actor, participant=participant, data=by_code(fields))
+    return services.need_create(actor=actor_for(actor), participant=participant, data=by_code(fields))
 
 
 def make_opportunity(world, org=None, **data) -> Opportunity:
@@ -79,7 +80,9 @@ def make_opportunity(world, org=None, **data) -> Opportunity:
         "starts_on": TODAY,
     }
     fields.update(data)
-    return services.opportunity_create(actor=world.coordinator, organisation=org or world.org_a, data=by_code(fields))
+    return services.opportunity_create(
+        actor=actor_for(world.coordinator), organisation=org or world.org_a, data=by_code(fields)
+    )
 
 
 def codes_listed(response) -> list[str]:
@@ -99,6 +102,6 @@ def _grow_placements(world, project, start: int, stop: int) -> None:
         participant = make_participant(world, project, code=f"P-Q{i:03d}")
         need = make_need(world.officer_x, participant)
         opportunity = make_opportunity(world, title=f"Plats {i}", places_total=3)
-        match = services.match_propose(actor=world.officer_x, need=need, opportunity=opportunity)
+        match = services.match_propose(actor=actor_for(world.officer_x), need=need, opportunity=opportunity)
         if i % 3 == 0:
-            services.match_accept(actor=world.admin_a, match=match)
+            services.match_accept(actor=actor_for(world.admin_a), match=match)

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from directory.access import actor_for
 from directory.models import Organisation
 from kernel.models import AuditLog
 from matchmaking import agreements
@@ -40,7 +41,7 @@ def make_agreement(world, *, title="IOP arbetsträning", organisation=None, othe
     fields = {"kind": "iop", "title": title, "starts_on": dt.date(2025, 1, 1)}
     fields.update(data)
     return agreements.agreement_create(
-        actor=actor or world.admin_a,
+        actor=actor_for(actor or world.admin_a),
         organisation=organisation or world.org_a,
         other_parties=others if others is not None else [world.muni_x],
         data=fields,
@@ -63,7 +64,7 @@ def test_each_user_lists_only_agreements_of_their_organisations(world, client):
         world.coordinator: {a_x, b_y},
     }
     for user, visible in expected.items():
-        assert set(agreements.agreement_list(user)) == visible, user
+        assert set(agreements.agreement_list(actor_for(user))) == visible, user
         client.force_login(user)
         body = client.get(reverse("matchmaking:agreement_list")).content.decode()
         assert ("A med Luleå" in body) == (a_x in visible), user
@@ -73,7 +74,7 @@ def test_each_user_lists_only_agreements_of_their_organisations(world, client):
 @pytest.mark.adversarial("C")
 def test_outsiders_get_404_for_the_agreement_and_its_documents(world, client):
     agreement = make_agreement(world)
-    document = agreements.agreement_document_add(actor=world.staff_a, agreement=agreement, upload=pdf())
+    document = agreements.agreement_document_add(actor=actor_for(world.staff_a), agreement=agreement, upload=pdf())
     detail = reverse("matchmaking:agreement_detail", kwargs={"code": agreement.code})
     download = reverse("matchmaking:agreement_document", kwargs={"code": agreement.code, "document": document.code})
     for user in (world.staff_b, world.business_member, world.officer_y):
@@ -90,7 +91,7 @@ def test_a_document_is_reached_only_under_its_own_agreement(world, client):
     theirs = make_agreement(
         world, title="B:s avtal", organisation=world.org_b, others=[world.muni_y], actor=world.staff_b
     )
-    their_doc = agreements.agreement_document_add(actor=world.staff_b, agreement=theirs, upload=pdf())
+    their_doc = agreements.agreement_document_add(actor=actor_for(world.staff_b), agreement=theirs, upload=pdf())
     client.force_login(world.staff_a)
     guessed = reverse("matchmaking:agreement_document", kwargs={"code": mine.code, "document": their_doc.code})
     assert client.get(guessed).status_code == 404
@@ -99,7 +100,7 @@ def test_a_document_is_reached_only_under_its_own_agreement(world, client):
 @pytest.mark.adversarial("F")
 def test_the_media_directory_is_never_served(world, client, media):
     agreement = make_agreement(world)
-    document = agreements.agreement_document_add(actor=world.staff_a, agreement=agreement, upload=pdf())
+    document = agreements.agreement_document_add(actor=actor_for(world.staff_a), agreement=agreement, upload=pdf())
     client.force_login(world.staff_a)
     assert client.get("/media/" + document.file.name).status_code == 404
 
@@ -359,7 +360,7 @@ def test_a_file_over_10_mb_is_refused_with_a_clear_message(world, client, media)
 )
 def test_uploaded_names_are_never_used_for_storage(world, media, name, shown):
     agreement = make_agreement(world)
-    document = agreements.agreement_document_add(actor=world.staff_a, agreement=agreement, upload=pdf(name))
+    document = agreements.agreement_document_add(actor=actor_for(world.staff_a), agreement=agreement, upload=pdf(name))
     assert re.fullmatch(r"agreements/[0-9a-f]{32}\.pdf", document.file.name)
     assert document.name == shown
     assert stored_files(media) == [document.file.name]
@@ -377,21 +378,25 @@ def test_a_failure_after_storing_removes_the_file_again(world, media, monkeypatc
 
     monkeypatch.setattr(AgreementDocument, "save", broken)
     with pytest.raises(RuntimeError):
-        agreements.agreement_document_add(actor=world.staff_a, agreement=agreement, upload=pdf())
+        agreements.agreement_document_add(actor=actor_for(world.staff_a), agreement=agreement, upload=pdf())
     assert stored_files(media) == []
 
 
 def test_the_service_checks_the_content_too(world, media):
     agreement = make_agreement(world)
     with pytest.raises(ValidationError):
-        agreements.agreement_document_add(actor=world.staff_a, agreement=agreement, upload=pdf("x.pdf", b"GIF89a"))
+        agreements.agreement_document_add(
+            actor=actor_for(world.staff_a), agreement=agreement, upload=pdf("x.pdf", b"GIF89a")
+        )
     assert stored_files(media) == []
 
 
 # --- Downloading ---------------------------------------------------------------------------------------------
 def test_a_party_downloads_the_pdf_as_an_attachment_and_the_read_is_audited(world, client):
     agreement = make_agreement(world)
-    document = agreements.agreement_document_add(actor=world.staff_a, agreement=agreement, upload=pdf("IOP 2025.pdf"))
+    document = agreements.agreement_document_add(
+        actor=actor_for(world.staff_a), agreement=agreement, upload=pdf("IOP 2025.pdf")
+    )
     client.force_login(world.officer_x)  # Luleå kommun is the other party
     response = client.get(
         reverse("matchmaking:agreement_document", kwargs={"code": agreement.code, "document": document.code})
@@ -409,7 +414,7 @@ def test_a_party_downloads_the_pdf_as_an_attachment_and_the_read_is_audited(worl
 
 def test_a_missing_file_is_a_404_not_a_500(world, client, media):
     agreement = make_agreement(world)
-    document = agreements.agreement_document_add(actor=world.staff_a, agreement=agreement, upload=pdf())
+    document = agreements.agreement_document_add(actor=actor_for(world.staff_a), agreement=agreement, upload=pdf())
     (media / document.file.name).unlink()
     client.force_login(world.staff_a)
     url = reverse("matchmaking:agreement_document", kwargs={"code": agreement.code, "document": document.code})
@@ -418,7 +423,7 @@ def test_a_missing_file_is_a_404_not_a_500(world, client, media):
 
 def test_the_detail_page_shows_parties_value_and_documents(world, client):
     agreement = make_agreement(world, value_sek="125000")
-    agreements.agreement_document_add(actor=world.staff_a, agreement=agreement, upload=pdf("Bilaga 1.pdf"))
+    agreements.agreement_document_add(actor=actor_for(world.staff_a), agreement=agreement, upload=pdf("Bilaga 1.pdf"))
     client.force_login(world.officer_x)
     body = client.get(reverse("matchmaking:agreement_detail", kwargs={"code": agreement.code})).content.decode()
     assert "Returen Återbruk" in body and "Luleå kommun" in body

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import translation
 
+from directory.access import actor_for
 from directory.models import ServiceCategory
 from kernel.models import AuditLog
 from matchmaking import scoring, services
@@ -67,7 +68,10 @@ def participant(world, project, *, organisation=None, actor=None, **data) -> Par
     }
     fields.update(data)
     return services.participant_create(
-        actor=actor or world.officer_x, project=project, organisation=organisation or world.muni_x, data=by_code(fields)
+        actor=actor_for(actor or world.officer_x),
+        project=project,
+        organisation=organisation or world.muni_x,
+        data=by_code(fields),
     )
 
 
@@ -84,7 +88,9 @@ def need(world, p, **data) -> Need:
     }
     fields.update(data)
     services_ = fields.pop("services", [])
-    return services.need_create(actor=world.officer_x, participant=p, data=by_code(fields), services=services_)
+    return services.need_create(
+        actor=actor_for(world.officer_x), participant=p, data=by_code(fields), services=services_
+    )
 
 
 def opportunity(world, org=None, **data) -> Opportunity:
@@ -101,7 +107,9 @@ def opportunity(world, org=None, **data) -> Opportunity:
         "starts_on": TODAY,
     }
     fields.update(data)
-    return services.opportunity_create(actor=world.coordinator, organisation=org or world.org_a, data=by_code(fields))
+    return services.opportunity_create(
+        actor=actor_for(world.coordinator), organisation=org or world.org_a, data=by_code(fields)
+    )
 
 
 # --- Scope and audit ---------------------------------------------------------------------------------------
@@ -109,20 +117,20 @@ def opportunity(world, org=None, **data) -> Opportunity:
 def test_officer_sees_only_their_own_municipalitys_participants(world, project):
     p_x = participant(world, project)
     p_y = participant(world, project, organisation=world.muni_y, actor=world.officer_y)
-    assert list(Participant.objects.visible_to(world.officer_x)) == [p_x]
+    assert list(Participant.objects.visible_to(actor_for(world.officer_x))) == [p_x]
     with pytest.raises(Http404):
-        participant_for_user(user=world.officer_x, code=p_y.code)
+        participant_for_user(actor=actor_for(world.officer_x), code=p_y.code)
     for outsider in (world.staff_a, world.admin_a, world.business_member, world.staff_b):
-        assert not Participant.objects.visible_to(outsider).exists()
+        assert not Participant.objects.visible_to(actor_for(outsider)).exists()
         with pytest.raises(Http404):
-            participant_for_user(user=outsider, code=p_x.code)
-    assert set(Participant.objects.visible_to(world.coordinator)) == {p_x, p_y}
+            participant_for_user(actor=actor_for(outsider), code=p_x.code)
+    assert set(Participant.objects.visible_to(actor_for(world.coordinator))) == {p_x, p_y}
 
 
 @pytest.mark.adversarial("H")
 def test_every_read_of_a_participant_is_audited_without_values(world, project):
     p = participant(world, project)
-    participant_for_user(user=world.officer_x, code=p.code)
+    participant_for_user(actor=actor_for(world.officer_x), code=p.code)
     row = AuditLog.objects.get(action="participant.read")
     assert row.actor == world.officer_x
     assert row.target_id == p.code  # the pseudonym, never personal data
@@ -161,15 +169,19 @@ def test_improved_is_only_for_people_employed_at_entry_and_events_not_before_ent
     unemployed = participant(world, project)
     with pytest.raises(ValidationError):
         services.outcome_record(
-            actor=world.officer_x, participant=unemployed, date=dt.date(2024, 12, 1), event="improved"
+            actor=actor_for(world.officer_x), participant=unemployed, date=dt.date(2024, 12, 1), event="improved"
         )
     with pytest.raises(ValidationError):
         services.outcome_record(
-            actor=world.officer_x, participant=unemployed, date=dt.date(2024, 1, 1), event="employed"
+            actor=actor_for(world.officer_x), participant=unemployed, date=dt.date(2024, 1, 1), event="employed"
         )
     employed = participant(world, project, status_at_entry="employed", unemployed_months=None, code="EMP-1")
     services.outcome_record(
-        actor=world.officer_x, participant=employed, date=dt.date(2025, 1, 1), event="improved", criterion="more_hours"
+        actor=actor_for(world.officer_x),
+        participant=employed,
+        date=dt.date(2025, 1, 1),
+        event="improved",
+        criterion="more_hours",
     )
     assert LabourMarketEvent.objects.filter(event="improved", criterion="more_hours").count() == 1
 
@@ -186,7 +198,11 @@ def test_improved_needs_one_of_the_four_criteria_and_no_other_event_has_one(worl
     employed = participant(world, project, status_at_entry="employed", unemployed_months=None, code="EMP-1")
     with pytest.raises(ValidationError) as error:
         services.outcome_record(
-            actor=world.officer_x, participant=employed, date=dt.date(2025, 1, 1), event=event, criterion=criterion
+            actor=actor_for(world.officer_x),
+            participant=employed,
+            date=dt.date(2025, 1, 1),
+            event=event,
+            criterion=criterion,
         )
     assert list(error.value.message_dict) == [field]
     assert not LabourMarketEvent.objects.exists()
@@ -196,11 +212,13 @@ def test_an_event_dated_after_today_is_refused(world, project):
     person = participant(world, project)
     tomorrow = dt.date.today() + dt.timedelta(days=2)  # two days: today is the same in Stockholm and in UTC
     with pytest.raises(ValidationError) as error:
-        services.outcome_record(actor=world.officer_x, participant=person, date=tomorrow, event="employed")
+        services.outcome_record(actor=actor_for(world.officer_x), participant=person, date=tomorrow, event="employed")
     assert error.value.message_dict == {
         "date": ["A labour-market event cannot be dated in the future: record it when it has happened."]
     }
-    services.outcome_record(actor=world.officer_x, participant=person, date=dt.date.today(), event="employed")
+    services.outcome_record(
+        actor=actor_for(world.officer_x), participant=person, date=dt.date.today(), event="employed"
+    )
     assert LabourMarketEvent.objects.count() == 1
 
 
@@ -223,7 +241,11 @@ def test_an_improved_event_recorded_without_criterion_stays_and_is_completed_not
     assert legacy.criterion_missing
     assert list(LabourMarketEvent.objects.criterion_missing()) == [legacy]
     completed = services.outcome_record(
-        actor=world.officer_x, participant=employed, date=dt.date(2025, 1, 1), event="improved", criterion="promotion"
+        actor=actor_for(world.officer_x),
+        participant=employed,
+        date=dt.date(2025, 1, 1),
+        event="improved",
+        criterion="promotion",
     )
     assert completed.pk == legacy.pk and completed.criterion == "promotion"
     assert LabourMarketEvent.objects.count() == 1
@@ -327,17 +349,17 @@ def test_the_whole_pipeline_with_e_mails_and_an_outcome(world, project, mails):
     p = participant(world, project)
     n = need(world, p)
     o = opportunity(world)
-    m = services.match_propose(actor=world.officer_x, need=n, opportunity=o)
+    m = services.match_propose(actor=actor_for(world.officer_x), need=n, opportunity=o)
     assert m.status == MatchStatus.PROPOSED and m.score > 0
     with pytest.raises(PermissionDenied):
-        services.match_accept(actor=world.staff_b, match=m)
-    services.match_accept(actor=world.staff_a, match=m)
+        services.match_accept(actor=actor_for(world.staff_b), match=m)
+    services.match_accept(actor=actor_for(world.staff_a), match=m)
     o.refresh_from_db()
     assert o.places_available == 1
-    services.match_start(actor=world.staff_a, match=m, started_on=TODAY)
+    services.match_start(actor=actor_for(world.staff_a), match=m, started_on=TODAY)
     n.refresh_from_db()
     assert n.status == NeedStatus.PLACED
-    services.match_end(actor=world.officer_x, match=m, ended_on=TODAY, outcome="employed")
+    services.match_end(actor=actor_for(world.officer_x), match=m, ended_on=TODAY, outcome="employed")
     o.refresh_from_db()
     assert o.places_available == 2, "the place returns when the placement ends"
     assert [kind for _, kind in mails] == ["proposed", "accepted", "started", "ended"]
@@ -352,13 +374,13 @@ def test_the_whole_pipeline_with_e_mails_and_an_outcome(world, project, mails):
 
 def test_declining_needs_a_reason_and_a_second_decision_is_refused(world, project, mails):
     m = services.match_propose(
-        actor=world.officer_x, need=need(world, participant(world, project)), opportunity=opportunity(world)
+        actor=actor_for(world.officer_x), need=need(world, participant(world, project)), opportunity=opportunity(world)
     )
     with pytest.raises(ValidationError):
-        services.match_decline(actor=world.admin_a, match=m, reason="  ")
-    services.match_decline(actor=world.admin_a, match=m, reason="Inga platser på förmiddagar just nu")
+        services.match_decline(actor=actor_for(world.admin_a), match=m, reason="  ")
+    services.match_decline(actor=actor_for(world.admin_a), match=m, reason="Inga platser på förmiddagar just nu")
     with pytest.raises(ValidationError):
-        services.match_accept(actor=world.admin_a, match=m)
+        services.match_accept(actor=actor_for(world.admin_a), match=m)
     m.refresh_from_db()
     assert m.status == MatchStatus.DECLINED
     assert Opportunity.objects.get(pk=m.opportunity_id).places_available == 2
@@ -368,32 +390,32 @@ def test_declining_needs_a_reason_and_a_second_decision_is_refused(world, projec
 def test_an_officer_cannot_propose_another_municipalitys_participant(world, project, mails):
     p_y = participant(world, project, organisation=world.muni_y, actor=world.officer_y)
     n_y = services.need_create(
-        actor=world.officer_y,
+        actor=actor_for(world.officer_y),
         participant=p_y,
         data={"hours_per_week": 20, "municipality_id": "2581", "earliest_start": TODAY},
     )
     with pytest.raises(PermissionDenied):
-        services.match_propose(actor=world.officer_x, need=n_y, opportunity=opportunity(world))
+        services.match_propose(actor=actor_for(world.officer_x), need=n_y, opportunity=opportunity(world))
     assert not Match.objects.exists()
 
 
 @pytest.mark.adversarial("C")
 def test_hosts_see_the_match_but_others_get_404(world, project, mails):
     m = services.match_propose(
-        actor=world.officer_x, need=need(world, participant(world, project)), opportunity=opportunity(world)
+        actor=actor_for(world.officer_x), need=need(world, participant(world, project)), opportunity=opportunity(world)
     )
-    assert match_for_user(user=world.staff_a, code=m.code) == m
-    assert match_for_user(user=world.officer_x, code=m.code) == m
+    assert match_for_user(actor=actor_for(world.staff_a), code=m.code) == m
+    assert match_for_user(actor=actor_for(world.officer_x), code=m.code) == m
     for outsider in (world.staff_b, world.officer_y, world.business_member):
         with pytest.raises(Http404):
-            match_for_user(user=outsider, code=m.code)
+            match_for_user(actor=actor_for(outsider), code=m.code)
 
 
 def test_proposal_e_mail_goes_to_the_host_in_their_language_without_sensitive_fields(world, project, tasks_inline):
     world.staff_a.preferred_language = "en"
     world.staff_a.save()
     m = services.match_propose(
-        actor=world.officer_x, need=need(world, participant(world, project)), opportunity=opportunity(world)
+        actor=actor_for(world.officer_x), need=need(world, participant(world, project)), opportunity=opportunity(world)
     )
     assert send_match_email(m.pk, "proposed") == 2  # one task per member of the host
     by_address = {message.to[0]: message for message in mail.outbox}
@@ -409,7 +431,9 @@ def test_two_accepts_for_the_last_place_give_one_placement(world, project, mails
     o = opportunity(world, places_total=1)
     matches = [
         services.match_propose(
-            actor=world.officer_x, need=need(world, participant(world, project, code=f"R-{i}")), opportunity=o
+            actor=actor_for(world.officer_x),
+            need=need(world, participant(world, project, code=f"R-{i}")),
+            opportunity=o,
         )
         for i in range(2)
     ]
@@ -421,7 +445,7 @@ def test_two_accepts_for_the_last_place_give_one_placement(world, project, mails
 
         try:
             barrier.wait()
-            results[i] = services.match_accept(actor=world.admin_a, match=matches[i]).status
+            results[i] = services.match_accept(actor=actor_for(world.admin_a), match=matches[i]).status
         except Exception as error:
             results[i] = type(error).__name__
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from directory.access import actor_for
 from kernel.models import AuditLog
 from matchmaking import services
 from matchmaking.models import (
@@ -151,8 +152,8 @@ def test_propose_accept_start_end_with_an_outcome_through_the_views(client, worl
 
 
 def test_an_ended_placement_without_an_outcome_waits_for_the_officer(client, world, placement):
-    services.match_accept(actor=world.staff_a, match=placement)
-    services.match_start(actor=world.staff_a, match=placement, started_on=TODAY)
+    services.match_accept(actor=actor_for(world.staff_a), match=placement)
+    services.match_start(actor=actor_for(world.staff_a), match=placement, started_on=TODAY)
     client.force_login(world.staff_a)
     end = reverse("matchmaking:match_end", kwargs={"code": placement.code})
     # The host's form has no outcome: a forged one is ignored (only the raising officer records outcomes).
@@ -193,7 +194,7 @@ def test_the_host_gets_a_clear_message_when_the_last_place_is_gone(client, world
     opportunity = make_opportunity(world, places_total=1)
     first, second = (
         services.match_propose(
-            actor=world.officer_x,
+            actor=actor_for(world.officer_x),
             need=make_need(world.officer_x, make_participant(world, project, code=code)),
             opportunity=opportunity,
         )

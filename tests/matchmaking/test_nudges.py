@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
+from directory.access import actor_for
 from matchmaking import nudges, services
 from matchmaking.models import FundedProject, Match, Need, NeedStatus, Opportunity
 from matchmaking.tasks import send_match_email, send_nudge, send_nudges
@@ -46,7 +47,7 @@ def project(db):
 
 def make_need(world, project, *, code="P-NUDGE1", age_days=15) -> Need:
     participant = services.participant_create(
-        actor=world.officer_x,
+        actor=actor_for(world.officer_x),
         project=project,
         organisation=world.muni_x,
         data={
@@ -60,7 +61,7 @@ def make_need(world, project, *, code="P-NUDGE1", age_days=15) -> Need:
         },
     )
     need = services.need_create(
-        actor=world.officer_x,
+        actor=actor_for(world.officer_x),
         participant=participant,
         data={
             "hours_per_week": 20,
@@ -83,14 +84,16 @@ def make_opportunity(world, *, refreshed_days=0, **data) -> Opportunity:
         "places_total": 2,
     }
     fields.update(data)
-    opportunity = services.opportunity_create(actor=world.admin_a, organisation=world.org_a, data=by_code(fields))
+    opportunity = services.opportunity_create(
+        actor=actor_for(world.admin_a), organisation=world.org_a, data=by_code(fields)
+    )
     Opportunity.objects.filter(pk=opportunity.pk).update(refreshed_at=days_ago(refreshed_days))
     opportunity.refresh_from_db()
     return opportunity
 
 
 def propose(world, need, opportunity, *, days=8) -> Match:
-    match = services.match_propose(actor=world.officer_x, need=need, opportunity=opportunity)
+    match = services.match_propose(actor=actor_for(world.officer_x), need=need, opportunity=opportunity)
     Match.objects.filter(pk=match.pk).update(proposed_at=days_ago(days), created_at=days_ago(days))
     match.refresh_from_db()
     return match

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.access import actor_for
 from directory.models import ServiceCategory
 from kernel.models import AuditLog
 from matchmaking import services
@@ -178,7 +179,7 @@ def test_extra_fields_in_an_opportunity_post_are_ignored(client, world):
 
 
 def test_lowering_the_places_keeps_the_taken_ones_taken(client, world, placement):
-    services.match_accept(actor=world.staff_a, match=placement)
+    services.match_accept(actor=actor_for(world.staff_a), match=placement)
     opportunity = placement.opportunity
     client.force_login(world.staff_a)
     edit = reverse("matchmaking:opportunity_edit", kwargs={"code": opportunity.code})
@@ -200,10 +201,10 @@ def test_the_service_refuses_fewer_places_than_are_taken(world, opp_a):
 
     Opportunity.objects.filter(pk=opp_a.pk).update(places_total=3, places_available=1)  # two taken
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        opportunity_update(actor=world.staff_a, opportunity=opp_a, data={"places_total": 1})
+        opportunity_update(actor=actor_for(world.staff_a), opportunity=opp_a, data={"places_total": 1})
     assert "2 places are taken by current placements" in str(error.value)
     assert Opportunity.objects.get(pk=opp_a.pk).places_total == 3
-    updated = opportunity_update(actor=world.staff_a, opportunity=opp_a, data={"places_total": 2})
+    updated = opportunity_update(actor=actor_for(world.staff_a), opportunity=opp_a, data={"places_total": 2})
     assert (updated.places_total, updated.places_available) == (2, 0)
 
 

@@ -382,8 +382,11 @@ def test_exit_package_has_directory_data_tables_calendar_and_no_personal_data(pr
     assert len(table("support_records.csv")) == 4
     runs = table("report_runs.csv")
     assert {r["kind"] for r in runs} == {"esf", "exit_package"}
+    esf_run = next(r for r in runs if r["kind"] == "esf")
+    assert (esf_run["rules_version"], esf_run["delivered_at"], esf_run["rerun_of"]) == ("2026-11-30", "", "")
     results = json.loads(archive.read("report_results.json"))
     assert results[0]["result"]["indicators"]["EECO01"]["total"] == 4
+    assert (results[0]["rules_version"], results[0]["delivered_at"]) == ("2026-11-30", None)
 
     calendar = icalendar.Calendar.from_ical(archive.read("events.ics"))
     uids = {str(e["UID"]) for e in calendar.walk("VEVENT")}

@@ -157,6 +157,16 @@ def can_edit_organisation(actor: Actor, organisation: Organisation) -> bool:
     return actor.is_coordinator or actor.is_member_of(organisation)
 
 
+def organisations_to_act_for(actor: Actor) -> models.QuerySet[Organisation]:
+    """The organisations the actor may create something in the name of (an opportunity, a partner request, an
+    agreement): their own, coordinators any; by name. Someone with none gets 403 — the page is read-only
+    for them, not outside their scope."""
+    organisations = Organisation.objects.editable_by(actor).order_by("name")
+    if not organisations.exists():
+        raise PermissionDenied
+    return organisations
+
+
 def can_manage_members(actor: Actor, organisation: Organisation) -> bool:
     return actor.is_coordinator or organisation.pk in actor.admin_organisation_ids
 

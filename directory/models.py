@@ -11,6 +11,7 @@ import unicodedata
 import uuid
 from typing import Any, Protocol
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kernel.identifiers import (
@@ -28,7 +30,7 @@ from kernel.identifiers import (
     refuse_personnummer_in_query,
     validate_kommunkod,
 )
-from kernel.models import TimeStampedModel
+from kernel.models import TimeStampedModel, person_field
 
 
 class OrganisationKind(models.TextChoices):
@@ -133,7 +135,6 @@ class ServiceCategory(models.Model):
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
 
         return self.name_en if (get_language() or "sv").startswith("en") and self.name_en else self.name_sv
 
@@ -149,7 +150,6 @@ class SupportOffered(models.TextChoices):
 
 
 def months_ago(months: int) -> dt.datetime:
-    from dateutil.relativedelta import relativedelta
 
     return timezone.now() - relativedelta(months=months)
 
@@ -302,13 +302,9 @@ class Organisation(TimeStampedModel):
         help_text=_("Untick to keep the organisation out of public view."),
     )
     confirmed_at = models.DateTimeField(_("details confirmed"), default=timezone.now)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    confirmed_by = person_field()
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    verified_by = person_field()
     # When the members were last e-mailed that the profile needs an update (directory.tasks.nudge_stale_organisations
     # claims an organisation by a compare-and-swap on this column, so a duplicate run sends nothing twice).
     nudged_at = models.DateTimeField(_("members last reminded"), null=True, blank=True, editable=False)
@@ -375,7 +371,6 @@ class Organisation(TimeStampedModel):
 
     @property
     def description(self) -> str:
-        from django.utils.translation import get_language
 
         if (get_language() or "sv").startswith("en") and self.description_en:
             return self.description_en
@@ -441,9 +436,7 @@ class Invitation(TimeStampedModel):
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    accepted_by = person_field()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
@@ -516,9 +509,7 @@ class OrganisationChange(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="changes")
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    changed_by = person_field()
     field = models.CharField(max_length=64)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)

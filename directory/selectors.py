@@ -5,12 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from directory.access import Actor
 from directory.filters import OrganisationFilter, certified_condition, load_choices, search_ordered, search_sort
-from directory.models import Invitation, Membership, Organisation, OrganisationChange, OrganisationKind
+from directory.models import (
+    Certification,
+    Freshness,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationChange,
+    OrganisationKind,
+    SupportOffered,
+)
 from directory.search import search, searchable, swedish_name_order
 
 FACETS = ("kind", "municipality", "service", "placements", "certified")
@@ -177,7 +188,6 @@ class OrganisationProfile:
 
 
 def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
-    from directory.models import Certification, SupportOffered
 
     labels = dict(SupportOffered.choices)
     return OrganisationProfile(
@@ -220,10 +230,6 @@ class Completeness:
 def organisation_completeness(organisation: Organisation) -> Completeness:
     """How complete the organisation's profile is, and what to do next. Uses prefetched `services` and
     `memberships` when they are there (see `memberships_with_completeness`), otherwise two small queries."""
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-    from directory.models import Freshness
 
     def url(name: str, anchor: str = "") -> str:
         return reverse(name, kwargs={"code": organisation.code}) + (f"#{anchor}" if anchor else "")
@@ -277,7 +283,6 @@ def organisation_completeness(organisation: Organisation) -> Completeness:
 def memberships_with_completeness(memberships: list[Membership]) -> list[Membership]:
     """The user's memberships, each with `.completeness` of its organisation, for the members' dashboard.
     Two queries whatever the number of memberships (services and memberships prefetched)."""
-    from django.db.models import prefetch_related_objects
 
     organisations = [m.organisation for m in memberships]
     prefetch_related_objects(organisations, "services", "memberships")

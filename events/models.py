@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import Organisation, municipality_field
 from kernel.identifiers import refuse_personnummer
-from kernel.models import TimeStampedModel
+from kernel.models import TimeStampedModel, person_field
 
 if TYPE_CHECKING:
     from directory.access import Actor
@@ -148,9 +148,7 @@ class Event(TimeStampedModel):
     )
     personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminders_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = person_field()
 
     objects = EventQuerySet.as_manager()
 
@@ -263,9 +261,7 @@ class Registration(TimeStampedModel):
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     attendance = models.CharField(max_length=16, choices=Attendance.choices, default=Attendance.UNKNOWN)
     checked_in_at = models.DateTimeField(null=True, blank=True)
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    registered_by = person_field()
     # Hash of the secret in the cancel/confirm link (only the e-mail carries the secret itself).
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True)

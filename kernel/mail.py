@@ -35,7 +35,7 @@ from email.mime.base import MIMEBase
 from email.parser import BytesParser
 from email.policy import compat32
 from functools import partial
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict, Unpack
 
 from celery import shared_task
 from django.conf import settings
@@ -269,14 +269,16 @@ def _render(template_name: str, context: dict[str, Any], *, autoescape: bool) ->
     return template.render(Context(context, autoescape=autoescape))
 
 
+class MessageOptions(TypedDict, total=False):
+    """What a templated e-mail may add besides its recipient and context (render_templated, send_templated)."""
+
+    language: str | None  # the fallback language when the recipient has none of their own (email_language)
+    reply_to: list[str] | None
+    attachments: list[tuple[str, bytes | str, str]] | None  # (file name, content, MIME type)
+
+
 def render_templated(
-    name: str,
-    *,
-    to: Any,
-    context: dict[str, Any],
-    language: str | None = None,
-    reply_to: list[str] | None = None,
-    attachments: list[tuple[str, bytes | str, str]] | None = None,
+    name: str, *, to: Any, context: dict[str, Any], **options: Unpack[MessageOptions]
 ) -> EmailMultiAlternatives:
     """The message `name` ("<app>/<name>") for `to` (a user or an e-mail address), rendered in
     email_language(to, language). A user recipient is in the context as `user` unless the caller set it.
@@ -288,30 +290,23 @@ def render_templated(
     context = dict(context)
     if not isinstance(to, str):
         context.setdefault("user", to)
-    with translation.override(email_language(to, language)):
+    with translation.override(email_language(to, options.get("language"))):
         subject = " ".join(_render(f"{app}/email/{base}_subject.txt", context, autoescape=False).split())
         body = _render(f"{app}/email/{base}.txt", context, autoescape=False)
         try:
             html: str | None = _render(f"{app}/email/{base}.html", context, autoescape=True)
         except TemplateDoesNotExist:
             html = None
-    message = EmailMultiAlternatives(subject, body, None, [address], reply_to=reply_to)
+    message = EmailMultiAlternatives(subject, body, None, [address], reply_to=options.get("reply_to"))
     if html is not None:
         message.attach_alternative(html, "text/html")
-    for filename, content, mimetype in attachments or []:
+    for filename, content, mimetype in options.get("attachments") or []:
         message.attach(filename, content, mimetype)
     return message
 
 
 def send_templated(
-    name: str,
-    *,
-    to: Any,
-    context: dict[str, Any],
-    language: str | None = None,
-    reply_to: list[str] | None = None,
-    attachments: list[tuple[str, bytes | str, str]] | None = None,
-    once_key: str | None = None,
+    name: str, *, to: Any, context: dict[str, Any], once_key: str | None = None, **options: Unpack[MessageOptions]
 ) -> int:
     """Render the e-mail `name` for `to` (render_templated) and send it through Django's mail API, i.e. into
     the outbox in the caller's transaction. Returns the number of messages sent: 0 for an inactive user, an
@@ -323,9 +318,7 @@ def send_templated(
     if not (to if isinstance(to, str) else to.email):
         return 0
     if once_key is None:
-        return render_templated(
-            name, to=to, context=context, language=language, reply_to=reply_to, attachments=attachments
-        ).send()
+        return render_templated(name, to=to, context=context, **options).send()
     max_length = SentEmail._meta.get_field("key").max_length
     if max_length is not None and len(once_key) > max_length:
         raise ValueError(f"once_key too long: {once_key!r}")
@@ -336,9 +329,7 @@ def send_templated(
         except IntegrityError:
             logger.info("mail: %s already sent; not again", once_key)
             return 0
-        return render_templated(
-            name, to=to, context=context, language=language, reply_to=reply_to, attachments=attachments
-        ).send()
+        return render_templated(name, to=to, context=context, **options).send()
 
 
 def retry_mail_task(task: Any, error: Exception) -> NoReturn:

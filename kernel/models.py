@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -19,6 +20,14 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def person_field() -> models.ForeignKey[User | None, User | None]:
+    """Who did something to a row (created, recorded, decided it). The row outlives the account: deleting
+    the account empties the field and keeps the row. No reverse accessor on User."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
 
 class UserManager(BaseUserManager["User"]):

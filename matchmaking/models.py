@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.access import Actor
 from directory.models import Organisation, ServiceCategory, municipality_field
 from kernel.identifiers import refuse_personnummer
-from kernel.models import TimeStampedModel
+from kernel.models import TimeStampedModel, person_field
 from matchmaking.agreements.models import Agreement, AgreementDocument, AgreementKind  # noqa: F401 (registered)
 from matchmaking.partners.models import (  # noqa: F401 (registered)
     PartnerAnswer,
@@ -119,9 +119,7 @@ class Participant(TimeStampedModel):
     raised_by_organisation = models.ForeignKey(
         Organisation, verbose_name=_("raised by"), on_delete=models.PROTECT, related_name="participants"
     )
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    raised_by = person_field()
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices)
     birth_date = models.DateField(_("date of birth"))
     entry_date = models.DateField(_("entry date"))
@@ -235,9 +233,7 @@ class LabourMarketEvent(models.Model):
         help_text=_("Only for an improved labour-market situation, and required for it."),
     )
     recorded_at = models.DateTimeField(default=timezone.now)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = person_field()
 
     objects = LabourMarketEventQuerySet.as_manager()
 
@@ -337,9 +333,7 @@ class Need(TimeStampedModel):
     earliest_start = models.DateField(_("earliest start"))
     free_text = models.TextField(_("more about the need"), blank=True, validators=[refuse_personnummer])
     status = models.CharField(_("status"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.OPEN)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = person_field()
     # Last reminder to the officer that the need has no proposal (matchmaking.tasks.send_nudges).
     nudged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -464,13 +458,9 @@ class Match(TimeStampedModel):
     status = models.CharField(max_length=16, choices=MatchStatus.choices, default=MatchStatus.PROPOSED)
     score = models.PositiveSmallIntegerField(default=0)
     reasons = models.JSONField(default=list, blank=True)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    proposed_by = person_field()
     proposed_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = person_field()
     decided_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=300, blank=True, validators=[refuse_personnummer])
     started_on = models.DateField(null=True, blank=True)

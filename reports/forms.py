@@ -13,15 +13,16 @@ from matchmaking.models import FundedProject
 from reports.models import ReportKind, SupportKind
 
 
+def _project_field(**options: Any) -> forms.ModelChoiceField:
+    """A funded project, chosen (and in a URL, named) by its diarienummer."""
+    return forms.ModelChoiceField(
+        label=_("Funded project"), queryset=FundedProject.objects.all(), to_field_name="diarienummer", **options
+    )
+
+
 class ReportRunForm(forms.Form):
     kind = forms.ChoiceField(label=_("Report"), choices=ReportKind.choices)
-    project = forms.ModelChoiceField(
-        label=_("Funded project"),
-        queryset=FundedProject.objects.all(),
-        required=False,
-        to_field_name="diarienummer",
-        help_text=_("The exit package needs no project and no period."),
-    )
+    project = _project_field(required=False, help_text=_("The exit package needs no project and no period."))
     period_from = forms.DateField(
         label=_("From (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -43,21 +44,13 @@ class ReportRunForm(forms.Form):
 
 
 class SupportFilterForm(forms.Form):
-    project = forms.ModelChoiceField(
-        label=_("Funded project"),
-        queryset=FundedProject.objects.all(),
-        required=False,
-        to_field_name="diarienummer",
-        empty_label=_("All projects"),
-    )
+    project = _project_field(required=False, empty_label=_("All projects"))
 
 
 class SupportRecordForm(forms.Form):
     """A coordinator records support to one organisation, named by its organisation number."""
 
-    project = forms.ModelChoiceField(
-        label=_("Funded project"), queryset=FundedProject.objects.all(), to_field_name="diarienummer"
-    )
+    project = _project_field()
     orgnr = forms.CharField(
         label=_("Organisation number"),
         max_length=20,
@@ -95,9 +88,7 @@ class SupportRecordForm(forms.Form):
 
 
 class SupportImportForm(forms.Form):
-    project = forms.ModelChoiceField(
-        label=_("Funded project"), queryset=FundedProject.objects.all(), to_field_name="diarienummer"
-    )
+    project = _project_field()
     file = tabular.UploadField(
         label=_("CSV file"),
         help_text=tabular.upload_help(

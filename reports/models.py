@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Organisation
 from kernel.identifiers import refuse_personnummer
-from kernel.models import TimeStampedModel
+from kernel.models import TimeStampedModel, person_field
 from matchmaking.models import FundedProject
 
 
@@ -42,9 +41,7 @@ class SupportRecord(TimeStampedModel):
     kind = models.CharField(_("kind of support"), max_length=32, choices=SupportKind.choices)
     direct = models.BooleanField(_("direct support"), default=True)
     note = models.CharField(_("note"), max_length=300, blank=True, validators=[refuse_personnummer])
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    recorded_by = person_field()
 
     class Meta:
         verbose_name = _("support record")
@@ -91,9 +88,7 @@ class ReportRun(TimeStampedModel):
     suppress_small_cells = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = person_field()
     scheduled = models.BooleanField(default=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

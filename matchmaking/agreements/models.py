@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -14,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.models import Organisation
 from kernel.identifiers import refuse_personnummer
-from kernel.models import TimeStampedModel
+from kernel.models import TimeStampedModel, person_field
 
 
 class AgreementKind(models.TextChoices):
@@ -44,9 +43,7 @@ class Agreement(TimeStampedModel):
         validators=[MinValueValidator(0)],
     )
     note = models.TextField(_("note"), blank=True, validators=[refuse_personnummer])
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = person_field()
 
     class Meta:
         verbose_name = _("agreement")
@@ -81,9 +78,7 @@ class AgreementDocument(TimeStampedModel):
     file = models.FileField(max_length=200, editable=False)
     name = models.CharField(_("document name"), max_length=120, validators=[refuse_personnummer])
     size = models.PositiveIntegerField(default=0, editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = person_field()
 
     class Meta:
         verbose_name = _("agreement document")

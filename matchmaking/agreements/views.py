@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from directory.access import organisations_to_act_for
 from directory.models import Organisation
 from kernel.forms import submit
 from kernel.pagination import paginate
@@ -31,9 +32,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def agreement_create(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.editable_by(request.actor).order_by("name")
-    if not organisations.exists():
-        raise PermissionDenied
+    organisations = organisations_to_act_for(request.actor)
     form = AgreementForm(
         request.POST or None,
         request.FILES or None,

@@ -7,14 +7,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory.access import Role, can_edit_organisation, role_required
-from directory.models import Organisation
+from directory.access import Role, can_edit_organisation, organisations_to_act_for, role_required
 from kernel.forms import submit
 from kernel.pagination import paginate
 from matchmaking import selectors, services
@@ -41,9 +39,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.editable_by(request.actor).order_by("name")
-    if not organisations.exists():
-        raise PermissionDenied
+    organisations = organisations_to_act_for(request.actor)
     form = OpportunityCreateForm(request.POST or None, organisations=organisations)
     if saved := submit(
         request,

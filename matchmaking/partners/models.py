@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Organisation, ServiceCategory, municipality_field
 from kernel.identifiers import refuse_personnummer
-from kernel.models import TimeStampedModel
+from kernel.models import TimeStampedModel, person_field
 
 
 class PartnerRequestStatus(models.TextChoices):
@@ -44,9 +43,7 @@ class PartnerRequest(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=PartnerRequestStatus.choices, default=PartnerRequestStatus.OPEN
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = person_field()
 
     class Meta:
         verbose_name = _("partner request")
@@ -72,9 +69,7 @@ class PartnerResponse(TimeStampedModel):
     )
     answer = models.CharField(_("answer"), max_length=16, choices=PartnerAnswer.choices)
     note = models.CharField(_("note"), max_length=500, blank=True, validators=[refuse_personnummer])
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    answered_by = person_field()
 
     class Meta:
         verbose_name = _("answer to a partner request")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory.models import Organisation
+from directory.access import organisations_to_act_for
 from kernel import tabular
 from kernel.forms import submit
 from kernel.pagination import paginate
@@ -39,9 +39,7 @@ def partner_request_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def partner_request_create(request: HttpRequest) -> HttpResponse:
-    organisations = Organisation.objects.editable_by(request.actor).order_by("name")
-    if not organisations.exists():
-        raise PermissionDenied
+    organisations = organisations_to_act_for(request.actor)
     form = PartnerRequestForm(request.POST or None, organisations=organisations)
     if saved := submit(
         request,

@@ -100,9 +100,7 @@ class ReportRun(TimeStampedModel):
     rules_version = models.CharField(_("rules version"), max_length=16, choices=RulesVersion.choices, blank=True)
     # Sent to the funder: the stored result and files are the figures delivered.
     delivered_at = models.DateTimeField(_("delivered to the funder"), null=True, blank=True)
-    delivered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    delivered_by = person_field()
     # A run of the same report (kind, project, period) asked for after that one was delivered.
     rerun_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reruns", verbose_name=_("re-run of")

@@ -70,9 +70,9 @@ class Rules:
     # The situation upon leaving is the last one dated entry_date … exit_date + 28 days (a job begun during
     # participation counts); False: only those dated exit_date … (the earlier reading).
     situation_from_entry: bool = True
-    # EECR06: an `improved` event with one of the Commission's four criteria, dated entry_date … S + 28 days,
-    # and employed or self-employed at S. False: any `improved` event dated after exit_date up to S (the
-    # earlier reading).
+    # EECR06: an `improved` event with one of the Commission's four criteria, dated entry_date … the end of the
+    # follow-up window (S + 28 days), and employed or self-employed at S. False: any `improved` event dated
+    # after exit_date up to S (the earlier reading).
     improved_needs_criterion_and_employment_at_s: bool = True
 
 
@@ -276,8 +276,30 @@ def longer_term_results(
     employed_at_entry = Q(status_at_entry="employed")
     notes: dict[str, Count] = {}
     if rules.follow_up_days is None:
+        observed_until = "six_months"
+        participants = participants.annotate(situation=_last_situation(rules, "exit_date", "six_months"))
+    else:
+        observed_until = "follow_up_end"
         participants = participants.annotate(
-            situation=_last_situation(rules, "exit_date", "six_months"),
+            follow_up_start=_days_after("six_months", -rules.follow_up_days),
+            follow_up_end=_days_after("six_months", rules.follow_up_days),
+        ).annotate(situation=_last_situation(rules, "follow_up_start", "follow_up_end"))
+        notes["no_follow_up"] = Count("pk", filter=Q(situation__isnull=True))
+    if rules.improved_needs_criterion_and_employment_at_s:
+        participants = participants.annotate(
+            improved=_event_between(
+                OutcomeEvent.IMPROVED, "entry_date", observed_until, criterion__in=ImprovementCriterion.values
+            ),
+            improved_without_criterion=_event_between(
+                OutcomeEvent.IMPROVED, "entry_date", observed_until, criterion=""
+            ),
+        )
+        eecr06 = employed_at_entry & Q(improved=True, situation__in=EMPLOYMENT)
+        notes["criterion_missing"] = Count(
+            "pk", filter=employed_at_entry & Q(improved_without_criterion=True, improved=False)
+        )
+    else:
+        participants = participants.annotate(
             improved=Exists(
                 LabourMarketEvent.objects.filter(
                     participant=OuterRef("pk"),
@@ -285,28 +307,9 @@ def longer_term_results(
                     date__gt=OuterRef("exit_date"),
                     date__lte=OuterRef("six_months"),
                 )
-            ),
+            )
         )
-    else:
-        participants = participants.annotate(
-            follow_up_start=_days_after("six_months", -rules.follow_up_days),
-            follow_up_end=_days_after("six_months", rules.follow_up_days),
-        ).annotate(
-            situation=_last_situation(rules, "follow_up_start", "follow_up_end"),
-            improved=_event_between(
-                OutcomeEvent.IMPROVED, "entry_date", "follow_up_end", criterion__in=ImprovementCriterion.values
-            ),
-            improved_without_criterion=_event_between(
-                OutcomeEvent.IMPROVED, "entry_date", "follow_up_end", criterion=""
-            ),
-        )
-        notes["no_follow_up"] = Count("pk", filter=Q(situation__isnull=True))
-        notes["criterion_missing"] = Count(
-            "pk", filter=employed_at_entry & Q(improved_without_criterion=True, improved=False)
-        )
-    eecr06 = employed_at_entry & Q(improved=True)
-    if rules.improved_needs_criterion_and_employment_at_s:
-        eecr06 &= Q(situation__in=EMPLOYMENT)
+        eecr06 = employed_at_entry & Q(improved=True)
     aggregates: dict[str, Count] = dict(notes)
     aggregates.update(_cells("EECR05", Q(situation__in=EMPLOYMENT)))
     aggregates.update(_cells("EECR06", eecr06))

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from kernel import tabular
 from kernel.mail import send_templated
-from reports.models import ReportFile, ReportRun
+from reports.models import ReportFile, ReportKind, ReportRun
 from reports.presentation import esf_texts, present, report_language, shown, suppresses
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def save_file(run: ReportRun, fmt: str, content: bytes) -> ReportFile:
 def render_files(run: ReportRun, result: dict[str, Any]) -> dict[str, bytes]:
     """The contents of the run's files by format (CSV, XLSX and, where WeasyPrint works, PDF)."""
     notes: list[str] = []
-    if run.kind == "esf" and "indicators" in result:
+    if run.kind == ReportKind.ESF and "indicators" in result:
         with translation.override(report_language(run)):
             marks, about, warnings = esf_texts(run, result)
         notes = [*marks, *about, *warnings]

@@ -60,6 +60,7 @@ SITE_ID = 1
 
 INSTALLED_APPS = [
     "kernel",
+    "notifications",
     "directory",
     "matchmaking",
     "events",
@@ -117,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "asfnet.context_processors.site",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -248,6 +250,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "directory-saved-search-digests": {
         "task": "directory.tasks.send_saved_search_digests",
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),  # Mondays 08:00, CELERY_TIMEZONE
+    },
+    # Notifications: one summary a day to each person who chose it for some kind (notifications/emails.py).
+    "notifications-daily-digest": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(minute=0, hour=7),  # daily 07:00, CELERY_TIMEZONE
     },
     # Matchmaking nudges: needs with no proposal, unanswered proposals, opportunities about to expire
     # (each thing at most weekly; matchmaking/nudges.py).

@@ -22,6 +22,7 @@ urlpatterns = [
     path("matchmaking/", include("matchmaking.urls")),
     path("events/", include("events.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
 

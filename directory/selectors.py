@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,12 +18,14 @@ from directory.models import (
     Freshness,
     Invitation,
     Membership,
+    MembershipRole,
     Organisation,
     OrganisationChange,
     OrganisationKind,
     SupportOffered,
 )
 from directory.search import search, searchable, swedish_name_order
+from kernel.models import User
 
 FACETS = ("kind", "municipality", "service", "placements", "certified")
 
@@ -162,6 +165,20 @@ def _facets(
 
 def membership_list(*, organisation: Organisation) -> QuerySet[Membership]:
     return organisation.memberships.select_related("user").order_by("user__full_name", "user__email")
+
+
+def member_user_ids(*, organisation_ids: Iterable[int], admins_only: bool = False) -> list[int]:
+    """The active people in these organisations (their administrators only with `admins_only`): who hears
+    about what happens to an organisation (notifications.services.notify)."""
+    memberships = Membership.objects.filter(organisation_id__in=list(organisation_ids), user__is_active=True)
+    if admins_only:
+        memberships = memberships.filter(role=MembershipRole.ADMIN)
+    return sorted(set(memberships.values_list("user_id", flat=True)))
+
+
+def coordinator_user_ids() -> list[int]:
+    """The active coordinators: who hears about work only coordinators do (verification, certifications)."""
+    return list(User.objects.filter(is_coordinator=True, is_active=True).order_by("pk").values_list("pk", flat=True))
 
 
 def open_invitation_list(*, organisation: Organisation) -> QuerySet[Invitation]:

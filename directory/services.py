@@ -11,11 +11,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.access import Actor, can_edit_organisation, can_manage_members, forget_actor
+from directory.access import Actor, actor_for, can_edit_organisation, can_manage_members, forget_actor
 from directory.models import (
+    Certification,
     Invitation,
     InvitationRole,
     Membership,
@@ -25,8 +27,11 @@ from directory.models import (
     hash_token,
 )
 from directory.search import reindex
+from directory.selectors import coordinator_user_ids, member_user_ids
 from kernel.audit import audit_log
 from kernel.models import User, concrete_field
+from notifications.models import Notification
+from notifications.services import notify
 
 
 @transaction.atomic
@@ -105,7 +110,26 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         target=invitation,
         data={"organisation": str(invitation.organisation.code), "role": invitation.role},
     )
+    _notify_invitation_accepted(invitation, user)
     return membership
+
+
+def _notify_invitation_accepted(invitation: Invitation, user: User) -> None:
+    """The person who invited hears that the invitation was taken up; when that account is gone, the
+    organisation's administrators do."""
+    inviter = actor_for(invitation.invited_by)  # no one for a deactivated account
+    organisation = invitation.organisation
+    if inviter.user is not None:
+        recipients = [inviter.user.pk]
+    else:
+        recipients = member_user_ids(organisation_ids=[organisation.pk], admins_only=True)
+    notify(
+        kind="invitation_accepted",
+        recipients=recipients,
+        url=reverse("directory:members", kwargs={"code": organisation.code}),
+        params={"person": str(user), "organisation": organisation.name},
+        actor=user,
+    )
 
 
 @transaction.atomic
@@ -228,3 +252,39 @@ def organisation_verify(*, actor: Actor, organisation: Organisation) -> Organisa
     organisation.refresh_from_db(fields=["verified_at", "verified_by"])
     audit_log(actor=actor.user, action="organisation.verify", target=organisation)
     return organisation
+
+
+# --- Notifications for workflows that do not exist yet ------------------------------------------------------
+# Verification does not expire yet (verified_at has no period of validity), certifications carry no evidence to
+# approve, and there is no "report outdated information" form. These are the hooks those workflows call, in
+# their own transaction, once per event; the kinds and their texts are in notifications/kinds.py.
+def verification_notify(*, organisation: Organisation, expires_on: dt.date, expired: bool) -> list[Notification]:
+    """Tell the coordinators that the verification of `organisation` expires on `expires_on`, or has expired."""
+    return notify(
+        kind="verification_expired" if expired else "verification_due",
+        recipients=coordinator_user_ids(),
+        url=reverse("directory:detail", kwargs={"code": organisation.code}),
+        params={"organisation": organisation.name, "expires_on": expires_on},
+    )
+
+
+def certification_pending_notify(*, certification: Certification, actor: Actor | None = None) -> list[Notification]:
+    """Tell the coordinators that `certification` awaits their approval (its evidence was sent by `actor`)."""
+    organisation = certification.organisation
+    return notify(
+        kind="certification_pending",
+        recipients=coordinator_user_ids(),
+        url=reverse("directory:certifications", kwargs={"code": organisation.code}),
+        params={"organisation": organisation.name, "certification": str(certification)},
+        actor=actor.user if actor is not None else None,
+    )
+
+
+def outdated_report_notify(*, organisation: Organisation) -> list[Notification]:
+    """Tell the members of `organisation` that someone reported its public profile as out of date."""
+    return notify(
+        kind="outdated_report",
+        recipients=member_user_ids(organisation_ids=[organisation.pk]),
+        url=reverse("directory:edit", kwargs={"code": organisation.code}),
+        params={"organisation": organisation.name},
+    )

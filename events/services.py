@@ -5,8 +5,9 @@ so two requests for the last place are serialised — one gets it, the other is 
 place goes to the oldest waitlisted person as an *offer* with a deadline; an unanswered offer expires
 (events.tasks.expire_offers) and the place passes on.
 
-E-mails go out after commit, one task per person (events/emails.py); the beat tasks in events/tasks.py
-call services here, never the other way round.
+E-mails go out after commit, one task per person (events/emails.py); a person offered a place who has an
+account also finds the offer among their notifications (notifications.services.notify). The beat tasks in
+events/tasks.py call services here, never the other way round.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from directory.access import Actor, actor_for, can_edit_organisation
@@ -37,6 +39,7 @@ from events.models import (
 )
 from kernel.audit import audit_log
 from kernel.models import User
+from notifications.services import notify
 
 # Fields whose change calendar apps and registered people must hear about.
 NOTIFY_FIELDS = {"start", "end", "place_name", "street_address", "online_url", "status"}
@@ -53,6 +56,24 @@ def _new_token() -> tuple[str, str]:
 
 def _notify(registration: Registration, kind: str, token: str = "") -> None:
     send_registration_email.delay_on_commit(registration.pk, kind, token)
+
+
+def _notify_offer(registration: Registration) -> None:
+    """A person with an account also finds the offer in their notification centre (the e-mail with the link to
+    accept is the calendar's own, sent to everyone offered a place, guests too). The event is named in the
+    language of their account."""
+    user = registration.user
+    if user is None:
+        return
+    event = registration.event
+    with translation.override(user.preferred_language):
+        title = event.title
+    notify(
+        kind="waitlist_offer",
+        recipients=[user],
+        url=reverse("events:detail", kwargs={"code": event.code}),
+        params={"event": title, "expires_at": registration.offer_expires_at},
+    )
 
 
 def _lock(event: Event) -> Event:
@@ -340,6 +361,7 @@ def promote_waitlist(*, event: Event, now: dt.datetime | None = None) -> list[Re
         registration.save(update_fields=["status", "offer_expires_at", "token_hash", "updated_at"])
         audit_log(actor=None, action="registration.offer", target=registration)
         _notify(registration, "offered", token)
+        _notify_offer(registration)
         promoted.append(registration)
     return promoted
 

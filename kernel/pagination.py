@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 
@@ -19,7 +20,9 @@ def query_without_page(request: HttpRequest, keep: Iterable[str] | None = None) 
     return params.urlencode()
 
 
-def paginate(request: HttpRequest, rows: Sequence[Any], per_page: int, *, keep: Iterable[str] | None = None) -> Page:
+def paginate(
+    request: HttpRequest, rows: Sequence[Any] | QuerySet[Any], per_page: int, *, keep: Iterable[str] | None = None
+) -> Page:
     """The page of `rows` that `?page=` asks for (the last one when it is past the end, the first when it is
     not a number), with `page.query`: the parameters its page links keep (see `query_without_page`)."""
     page = Paginator(rows, per_page).get_page(request.GET.get("page"))

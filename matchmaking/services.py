@@ -1,7 +1,8 @@
 """Writes in matchmaking: participants and their outcomes, needs, opportunities and the placement pipeline
 suggested → proposed → accepted/declined → started → ended. Every transition is atomic and audited, and
-tells the other side by e-mail after commit. Taking the last place is a compare-and-swap on
-`places_available`, so two accepts for one place give one placement."""
+notifies the other side (notifications.services.notify, e-mailed after commit as each person chooses).
+Taking the last place is a compare-and-swap on `places_available`, so two accepts for one place give one
+placement."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Least
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.access import Actor, can_edit_organisation
 from directory.models import Organisation
+from directory.selectors import member_user_ids
 from kernel.audit import audit_log
 from matchmaking import scoring
 from matchmaking.access import is_host, sees_participant_details
@@ -31,12 +34,36 @@ from matchmaking.models import (
     OutcomeEvent,
     Participant,
 )
+from notifications.services import notify
 
 
-def _notify(match: Match, kind: str) -> None:
-    from matchmaking.tasks import send_match_email
-
-    send_match_email.delay_on_commit(match.pk, kind)
+def _notify(match: Match, step: str, actor: Actor) -> None:
+    """Tell the other side of the placement about `step` (proposed, accepted, declined, started, ended), in the
+    transaction of the step: the host organisation's members unless the actor acted as one of them, and the
+    officer who proposed it unless the actor acted from the participant's own organisation (a coordinator
+    acts for neither: both hear). E-mail follows each person's choice (notifications/kinds.py)."""
+    match = Match.objects.select_related("need__participant__raised_by_organisation", "opportunity__organisation").get(
+        pk=match.pk
+    )
+    host = match.opportunity.organisation
+    participant = match.need.participant
+    recipients: list[int] = []
+    if not actor.is_member_of(host):
+        recipients += member_user_ids(organisation_ids=[host.pk])
+    if match.proposed_by_id is not None and participant.raised_by_organisation_id not in actor.officer_organisation_ids:
+        recipients.append(match.proposed_by_id)
+    notify(
+        kind=f"placement_{step}",
+        recipients=recipients,
+        url=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
+        params={
+            "participant": participant.code,
+            "opportunity": match.opportunity.title,
+            "host": host.name,
+            "proposer": participant.raised_by_organisation.name,
+        },
+        actor=actor.user,
+    )
 
 
 # --- Participants ------------------------------------------------------------------------------------------
@@ -177,7 +204,7 @@ def match_propose(*, actor: Actor, need: Need, opportunity: Opportunity) -> Matc
         proposed_at=timezone.now(),
     )
     audit_log(actor=actor.user, action="match.propose", target=match)
-    _notify(match, "proposed")
+    _notify(match, "proposed", actor)
     return match
 
 
@@ -195,7 +222,7 @@ def match_accept(*, actor: Actor, match: Match) -> Match:
         match, (MatchStatus.PROPOSED,), MatchStatus.ACCEPTED, decided_by=actor.user, decided_at=timezone.now()
     )
     audit_log(actor=actor.user, action="match.accept", target=match)
-    _notify(match, "accepted")
+    _notify(match, "accepted", actor)
     return match
 
 
@@ -215,7 +242,7 @@ def match_decline(*, actor: Actor, match: Match, reason: str) -> Match:
     )
     match.full_clean()  # personnummer guard on the reason; raises → the transaction rolls back
     audit_log(actor=actor.user, action="match.decline", target=match)
-    _notify(match, "declined")
+    _notify(match, "declined", actor)
     return match
 
 
@@ -226,7 +253,7 @@ def match_start(*, actor: Actor, match: Match, started_on: dt.date) -> Match:
     match = _transition(match, (MatchStatus.ACCEPTED,), MatchStatus.STARTED, started_on=started_on)
     Need.objects.filter(pk=match.need_id).update(status=NeedStatus.PLACED)
     audit_log(actor=actor.user, action="match.start", target=match)
-    _notify(match, "started")
+    _notify(match, "started", actor)
     return match
 
 
@@ -245,5 +272,5 @@ def match_end(*, actor: Actor, match: Match, ended_on: dt.date, note: str = "", 
     if outcome:
         outcome_record(actor=actor, participant=match.need.participant, date=ended_on, event=outcome)
     audit_log(actor=actor.user, action="match.end", target=match)
-    _notify(match, "ended")
+    _notify(match, "ended", actor)
     return match

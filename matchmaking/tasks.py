@@ -1,6 +1,6 @@
-"""E-mails about the placement pipeline and the daily nudges: one task per recipient, so a task retried
-after a failed send never repeats an e-mail already handed over. The bodies are services in
-matchmaking/emails.py and matchmaking/nudges.py; this module imports them, never the reverse."""
+"""The daily nudges: one task per recipient, so a task retried after a failed send never repeats an e-mail
+already handed over. The bodies are services in matchmaking/nudges.py; this module imports them, never the
+reverse. (The steps of a placement are notifications: matchmaking.services calls notifications.services.notify.)"""
 
 from __future__ import annotations
 
@@ -8,25 +8,7 @@ from celery import shared_task
 
 from kernel.mail import retry_mail_task
 from kernel.queue import publish
-from matchmaking import emails, nudges
-
-
-@shared_task
-def send_match_email(match_id: int, kind: str) -> int:
-    """A step of a placement (matchmaking.services enqueues it after commit): one task per recipient.
-    Returns the number of recipients."""
-    user_ids = emails.match_email_recipients(match_id=match_id, kind=kind)
-    for user_id in user_ids:
-        publish(send_match_email_to, match_id, kind, user_id)  # kept in the outbox if Redis is down
-    return len(user_ids)
-
-
-@shared_task(bind=True, max_retries=5)
-def send_match_email_to(self, match_id: int, kind: str, user_id: int) -> None:  # type: ignore[no-untyped-def]
-    try:
-        emails.match_email_send(match_id=match_id, kind=kind, user_id=user_id)
-    except OSError as error:  # SMTP or network: this recipient alone is tried again
-        retry_mail_task(self, error)
+from matchmaking import nudges
 
 
 # --- Nudges (matchmaking/nudges.py) ---------------------------------------------------------------------------

@@ -321,6 +321,30 @@ def _report_url(name: str, **kwargs) -> Callable[[object], str]:
 # tests/reports/test_views.py for the whole round trip.
 REPORT_DOWNLOAD = {**COORDINATOR_ONLY, "coordinator": 302}
 
+
+# --- Notifications: one of staff_a's own (made on first use) -----------------------------------------------
+def _notification_of_staff_a(name: str) -> Callable[[object], str]:
+    def url(w) -> str:
+        from notifications.models import Notification
+        from notifications.services import notify
+
+        notification = (
+            Notification.objects.filter(recipient=w.staff_a).first()
+            or notify(
+                kind="outdated_report",
+                recipients=[w.staff_a],
+                url=f"/directory/{w.org_a.code}/",
+                params={"organisation": "A"},
+            )[0]
+        )
+        return reverse(name, kwargs={"code": notification.code})
+
+    return url
+
+
+# A notification is its recipient's alone: anyone else gets 404.
+OWN_NOTIFICATION = {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": 302}
+
 TABLE: list[Row] = [
     Row("home", lambda w: reverse("home"), ALL_200),
     Row("healthz", lambda w: reverse("healthz"), ALL_200),
@@ -647,6 +671,15 @@ TABLE: list[Row] = [
     Row("reports:support_create", lambda w: reverse("reports:support_create"), COORDINATOR_ONLY, "post"),
     Row("reports:support_import", lambda w: reverse("reports:support_import"), COORDINATOR_ONLY),
     Row("reports:support_import", lambda w: reverse("reports:support_import"), COORDINATOR_ONLY, "post"),
+    # Notifications: every signed-in person has a centre and settings of their own.
+    Row("notifications:centre", lambda w: reverse("notifications:centre"), LOGGED_IN_200),
+    Row("notifications:centre", lambda w: reverse("notifications:centre") + "?page=99", LOGGED_IN_200),
+    Row("notifications:preferences", lambda w: reverse("notifications:preferences"), LOGGED_IN_200),
+    # An empty POST: the form again with its errors, nothing saved.
+    Row("notifications:preferences", lambda w: reverse("notifications:preferences"), LOGGED_IN_200, "post"),
+    Row("notifications:mark_all_read", lambda w: reverse("notifications:mark_all_read"), LOGGED_IN_302, "post"),
+    Row("notifications:open", _notification_of_staff_a("notifications:open"), OWN_NOTIFICATION),
+    Row("notifications:mark_read", _notification_of_staff_a("notifications:mark_read"), OWN_NOTIFICATION, "post"),
     # The Django admin is for coordinators only, and its login is allauth's.
     # Non-staff are sent to the admin login, which (wrapped by allauth) refuses them with 403.
     Row(
@@ -691,7 +724,7 @@ def test_url_answers_role_as_the_table_says(client, world, index, role):
 
 
 # --- The meta-test: every URL of ours is in the table --------------------------------------------------
-OUR_MODULES = ("asfnet.", "directory.", "matchmaking.", "events.", "reports.")
+OUR_MODULES = ("asfnet.", "directory.", "matchmaking.", "events.", "reports.", "notifications.")
 
 
 def _our_url_names(resolver=None, namespace: str = "") -> set[str]:

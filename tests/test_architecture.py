@@ -1,9 +1,9 @@
 """The intended dependency graph, held against the code.
 
 Python imports: the contracts in pyproject.toml ([tool.importlinter]) — the site layer `asfnet` on top, then
-`reports`, then `matchmaking | events` (independent of each other), then `directory`, then `kernel` at the
-bottom. Templates: the same layers for `{% extends %}`, `{% include %}` and `{% load %}` across apps, which no
-import checker sees."""
+`reports`, then `matchmaking | events` (independent of each other), then `directory`, then `notifications`,
+then `kernel` at the bottom. Templates: the same layers for `{% extends %}`, `{% include %}` and `{% load %}`
+across apps, which no import checker sees."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
 
 # Layer of each package, highest first; matchmaking and events share a layer but may not use each other.
-LAYERS = [{"asfnet"}, {"reports"}, {"matchmaking", "events"}, {"directory"}, {"kernel"}]
+LAYERS = [{"asfnet"}, {"reports"}, {"matchmaking", "events"}, {"directory"}, {"notifications"}, {"kernel"}]
 RANK = {package: len(LAYERS) - i for i, layer in enumerate(LAYERS) for package in layer}
 # Templates under templates/ that are not an app's belong to the site (base, errors, allauth overrides,
 # shared includes, static pages). Every app extends base.html and uses the shared includes: they are the

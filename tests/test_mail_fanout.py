@@ -1,7 +1,8 @@
 """Notification fan-out on a real Celery worker: every fan-out (a placement step to the host's members, the
-matchmaking nudges, the directory's freshness nudge, event reminders, saved-search digests) sends one task
-per recipient, so when the mail server refuses one recipient once, that recipient's task is retried alone
-and every recipient gets exactly one e-mail — none twice, none lost."""
+matchmaking nudges, the directory's freshness nudge, event reminders, saved-search digests, a notification
+e-mailed at once, the daily summary of notifications) sends one task per recipient, so when the mail server
+refuses one recipient once, that recipient's task is retried alone and every recipient gets exactly one
+e-mail — none twice, none lost."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ from directory.models import Organisation, OrganisationKind, SavedSearch
 from directory.tasks import nudge_stale_organisations, send_saved_search_digests
 from events.tasks import send_event_reminders
 from kernel.tasks import ping
-from matchmaking.tasks import send_match_email, send_nudges
+from matchmaking.tasks import send_nudges
+from notifications.services import notify, preferences_set
+from notifications.tasks import send_daily_digests
 from tests.factories import (
     EventFactory,
     MatchFactory,
     MembershipFactory,
+    NeedFactory,
     OpportunityFactory,
     OrganisationFactory,
     RegistrationFactory,
@@ -42,9 +46,11 @@ def _members(organisation) -> None:
 
 
 def placement_proposed():
-    match = MatchFactory()
-    _members(match.opportunity.organisation)
-    return lambda: send_match_email.delay(match.pk, "proposed")
+    """The officer proposes through the service: the host's members are notified, one e-mail task each."""
+    need, opportunity = NeedFactory(), OpportunityFactory()
+    _members(opportunity.organisation)
+    officer = MembershipFactory(organisation=need.participant.raised_by_organisation).user
+    return lambda: MatchFactory(need=need, opportunity=opportunity, actor=officer)
 
 
 def matchmaking_nudge():
@@ -82,7 +88,28 @@ def saved_search_digest():
     return send_saved_search_digests.delay
 
 
-FANOUTS = [placement_proposed, matchmaking_nudge, directory_nudge, event_reminder, saved_search_digest]
+def notification_at_once():
+    users = [UserFactory(email=address) for address in ADDRESSES]
+    return lambda: notify(kind="outdated_report", recipients=users, url="/directory/", params={"organisation": "A"})
+
+
+def notification_summary():
+    for address in ADDRESSES:
+        user = UserFactory(email=address)
+        preferences_set(user=user, choices={"outdated_report": "daily"})
+        notify(kind="outdated_report", recipients=[user], url="/directory/", params={"organisation": "A"})
+    return send_daily_digests.delay
+
+
+FANOUTS = [
+    placement_proposed,
+    matchmaking_nudge,
+    directory_nudge,
+    event_reminder,
+    saved_search_digest,
+    notification_at_once,
+    notification_summary,
+]
 
 
 @pytest.fixture

@@ -97,6 +97,12 @@ EXEMPT: dict[str, str] = {
     "events.Registration.attendance": CHOICES,
     "events.Registration.token_hash": NOT_EDITABLE,
     "events.CalendarFeedToken.token_hash": "a SHA-256 hex digest of a generated token, written by the app",
+    # notifications
+    "notifications.Notification.kind": CHOICES,
+    "notifications.Notification.url": NOT_EDITABLE,
+    "notifications.Notification.delivery": CHOICES,
+    "notifications.NotificationPreference.kind": CHOICES,
+    "notifications.NotificationPreference.delivery": CHOICES,
     # reports
     "reports.SupportRecord.kind": CHOICES,
     "reports.ReportRun.kind": CHOICES,

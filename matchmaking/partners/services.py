@@ -8,6 +8,8 @@
 * Who sees a request: the requesting organisation's members, the members of every ASF it suggests (or that
   has answered it), and coordinators. Anyone else: 404. Only the requester (and coordinators) may close it
   and see the answers; an ASF sees its own answer only.
+* Notifications: a new request goes to the members of every suggested ASF; an answer (or a changed one) to
+  the person who posted the request (notifications/kinds.py).
 * `reserved_asf` lists ASF with a valid `lou_reserved` certification per service and municipality, and
   `reserved_asf_csv` exports it as an invitation list for a market dialogue — the organisations' public
   contact fields only, with formula-looking cells neutralised (docs/security-checks.md E28).
@@ -25,10 +27,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.access import Actor, can_edit_organisation
+from directory.access import Actor, actor_for, can_edit_organisation
 from directory.models import (
     Certification,
     CertificationKind,
@@ -36,9 +39,11 @@ from directory.models import (
     OrganisationKind,
     ServiceCategory,
 )
+from directory.selectors import member_user_ids
 from kernel import tabular
 from kernel.audit import audit_log
 from matchmaking.partners.models import PartnerAnswer, PartnerRequest, PartnerRequestStatus, PartnerResponse
+from notifications.services import notify
 
 _SERVED = Organisation.municipalities_served.through
 
@@ -212,6 +217,17 @@ def partner_request_create(*, actor: Actor, organisation: Organisation, data: di
     request.full_clean()
     request.save()
     audit_log(actor=actor.user, action="partner_request.create", target=request)
+    notify(
+        kind="partner_request",
+        recipients=member_user_ids(organisation_ids=suggested_organisations(request).values_list("pk", flat=True)),
+        url=reverse("matchmaking:partner_request_detail", kwargs={"code": request.code}),
+        params={
+            "organisation": organisation.name,
+            "title": request.title,
+            "municipality": request.municipality.name if request.municipality is not None else "",
+        },
+        actor=actor.user,
+    )
     return request
 
 
@@ -241,13 +257,32 @@ def partner_response_set(
     response = PartnerResponse.objects.filter(request=request, organisation=organisation).first() or PartnerResponse(
         request=request, organisation=organisation
     )
+    changed = response.pk is None or response.answer != answer
     response.answer = answer
     response.note = note.strip()
     response.answered_by = actor.user
     response.full_clean()
     response.save()
     audit_log(actor=actor.user, action="partner_request.answer", target=request, data={"answer": answer})
+    if changed:  # a new answer, or the other answer: the requester hears (an edited note alone: not again)
+        notify(
+            kind="partner_answer",
+            recipients=_requester_ids(request),
+            url=reverse("matchmaking:partner_request_detail", kwargs={"code": request.code}),
+            params={"organisation": organisation.name, "title": request.title, "variant": answer},
+            actor=actor.user,
+        )
     return response
+
+
+def _requester_ids(request: PartnerRequest) -> list[int]:
+    """Who hears the answers to a request: the person who posted it while they are still in the organisation
+    (or a coordinator), otherwise the requesting organisation's members."""
+    members = member_user_ids(organisation_ids=[request.organisation_id])
+    author = actor_for(request.created_by)  # no one for a deactivated account
+    if author.user is not None and (author.user.pk in members or author.is_coordinator):
+        return [author.user.pk]
+    return members
 
 
 # --- ASF eligible for reserved contracts (the buyer's view) ----------------------------------------------

@@ -240,7 +240,7 @@ def test_the_home_page_names_the_role_in_swedish(client, world):
 
 
 # --- One place decides -----------------------------------------------------------------------------------
-_OWNED = ("kernel", "directory", "events", "reports", "asfnet")
+_OWNED = ("kernel", "notifications", "directory", "events", "reports", "asfnet")
 
 
 def _sources():

@@ -20,11 +20,16 @@ def project(db, world):
 
 @pytest.fixture
 def mails(monkeypatch):
-    """The e-mail task is enqueued after commit; its body is tested in test_core. Here: count the calls."""
-    from matchmaking.tasks import send_match_email
+    """A placement's steps notify the other side (notifications.services.notify), whose e-mail task is enqueued
+    after commit; its body is tested in tests/notifications. Here: the kinds of the notifications whose
+    e-mail was enqueued, in order (one per recipient), and no task handed to the broker."""
+    from notifications.models import Notification
+    from notifications.tasks import send_notification_email
 
-    sent: list[tuple[int, str]] = []
-    monkeypatch.setattr(send_match_email, "delay_on_commit", lambda match_id, kind: sent.append((match_id, kind)))
+    sent: list[str] = []
+    monkeypatch.setattr(
+        send_notification_email, "delay_on_commit", lambda pk: sent.append(Notification.objects.get(pk=pk).kind)
+    )
     return sent
 
 

@@ -30,7 +30,8 @@ from matchmaking.models import (
     Participant,
     Weekday,
 )
-from matchmaking.tasks import send_match_email
+from notifications.models import Notification
+from notifications.tasks import send_notification_email
 from tests.factories import by_code
 
 TODAY = dt.date.today()
@@ -50,9 +51,16 @@ def project(db):
 
 @pytest.fixture
 def mails(monkeypatch):
-    sent: list[tuple[int, str]] = []
-    monkeypatch.setattr(send_match_email, "delay_on_commit", lambda match_id, kind: sent.append((match_id, kind)))
+    """The kinds of the notifications whose e-mail task was enqueued (one per recipient); no task runs."""
+    sent: list[str] = []
+    monkeypatch.setattr(
+        send_notification_email, "delay_on_commit", lambda pk: sent.append(Notification.objects.get(pk=pk).kind)
+    )
     return sent
+
+
+def notified(kind: str) -> list[str]:
+    return sorted(Notification.objects.filter(kind=kind).values_list("recipient__email", flat=True))
 
 
 def participant(world, project, *, organisation=None, actor=None, **data) -> Participant:
@@ -362,7 +370,12 @@ def test_the_whole_pipeline_with_e_mails_and_an_outcome(world, project, mails):
     services.match_end(actor=actor_for(world.officer_x), match=m, ended_on=TODAY, outcome="employed")
     o.refresh_from_db()
     assert o.places_available == 2, "the place returns when the placement ends"
-    assert [kind for _, kind in mails] == ["proposed", "accepted", "started", "ended"]
+    host = sorted([world.staff_a.email, world.admin_a.email])
+    assert notified("placement_proposed") == host  # the officer proposed: the host's members hear
+    assert notified("placement_accepted") == [world.officer_x.email]
+    assert notified("placement_started") == [world.officer_x.email]  # the host started it: the officer hears
+    assert notified("placement_ended") == host  # the officer ended it: the host hears
+    assert mails == ["placement_proposed", "placement_proposed", "placement_accepted"]  # the rest: daily summary
     assert LabourMarketEvent.objects.get(participant=p).event == "employed"
     assert set(AuditLog.objects.filter(action__startswith="match.").values_list("action", flat=True)) == {
         "match.propose",
@@ -411,19 +424,37 @@ def test_hosts_see_the_match_but_others_get_404(world, project, mails):
             match_for_user(actor=actor_for(outsider), code=m.code)
 
 
-def test_proposal_e_mail_goes_to_the_host_in_their_language_without_sensitive_fields(world, project, tasks_inline):
+def test_proposal_e_mail_goes_to_the_host_in_their_language_without_sensitive_fields(
+    world, project, tasks_inline, django_capture_on_commit_callbacks
+):
     world.staff_a.preferred_language = "en"
     world.staff_a.save()
-    m = services.match_propose(
-        actor=actor_for(world.officer_x), need=need(world, participant(world, project)), opportunity=opportunity(world)
-    )
-    assert send_match_email(m.pk, "proposed") == 2  # one task per member of the host
+    with django_capture_on_commit_callbacks(execute=True):
+        m = services.match_propose(
+            actor=actor_for(world.officer_x),
+            need=need(world, participant(world, project)),
+            opportunity=opportunity(world),
+        )
     by_address = {message.to[0]: message for message in mail.outbox}
-    assert "A participant is proposed" in by_address[world.staff_a.email].subject
-    assert by_address[world.admin_a.email].subject == "En deltagare har föreslagits till Arbetsträning i caféet"
+    assert set(by_address) == {world.staff_a.email, world.admin_a.email}  # one e-mail per member of the host
+    assert by_address[world.staff_a.email].subject == "A participant is proposed"
+    assert by_address[world.admin_a.email].subject == "En deltagare har föreslagits"
+    assert "Arbetsträning i caféet" in by_address[world.admin_a.email].body
     for message in mail.outbox:
         assert "lugnt och praktiskt" not in message.body  # the need's free text never leaves the officer scope
         assert m.need.participant.code in message.body
+
+
+def test_a_coordinator_acting_on_a_placement_tells_both_sides(world, project, mails):
+    m = services.match_propose(
+        actor=actor_for(world.officer_x), need=need(world, participant(world, project)), opportunity=opportunity(world)
+    )
+    both_sides = sorted([world.staff_a.email, world.admin_a.email, world.officer_x.email])
+    services.match_accept(actor=actor_for(world.coordinator), match=m)
+    assert notified("placement_accepted") == both_sides  # the host hears that someone accepted for it
+    services.match_start(actor=actor_for(world.coordinator), match=m, started_on=TODAY)
+    assert notified("placement_started") == both_sides
+    assert world.coordinator.email not in notified("placement_started")
 
 
 @pytest.mark.django_db(transaction=True)

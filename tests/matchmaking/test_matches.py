@@ -17,6 +17,7 @@ from matchmaking.models import (
     MatchStatus,
     Opportunity,
 )
+from notifications.models import Notification
 from tests.matchmaking.pipeline import (
     EN,
     FREE_TEXT,
@@ -148,7 +149,17 @@ def test_propose_accept_start_end_with_an_outcome_through_the_views(client, worl
     assert opp_a.places_available == 2
     assert LabourMarketEvent.objects.get(participant=need_x.participant).event == "employed"
     assert client.get(reverse("matchmaking:index")).context["officer_waiting"] == [], "outcome recorded"
-    assert [kind for _, kind in mails] == ["proposed", "accepted", "started", "ended"]
+    host = sorted([world.staff_a.email, world.admin_a.email])
+    assert notified("placement_proposed") == host
+    assert notified("placement_accepted") == [world.officer_x.email]
+    assert notified("placement_started") == host  # the officer started it: the host hears
+    assert notified("placement_ended") == host
+    # E-mailed at once by default: the proposal and the answer; the start and the end wait for the daily summary.
+    assert mails == ["placement_proposed", "placement_proposed", "placement_accepted"]
+
+
+def notified(kind: str) -> list[str]:
+    return sorted(Notification.objects.filter(kind=kind).values_list("recipient__email", flat=True))
 
 
 def test_an_ended_placement_without_an_outcome_waits_for_the_officer(client, world, placement):

@@ -15,7 +15,8 @@ from django.utils import timezone
 from directory.access import actor_for
 from matchmaking import nudges, services
 from matchmaking.models import FundedProject, Match, Need, NeedStatus, Opportunity
-from matchmaking.tasks import send_match_email, send_nudge, send_nudges
+from matchmaking.tasks import send_nudge, send_nudges
+from notifications.tasks import send_notification_email
 from tests.factories import by_code
 
 NOW = timezone.now()
@@ -36,8 +37,8 @@ def send_all(now: dt.datetime) -> dict[str, int]:
 
 @pytest.fixture(autouse=True)
 def _no_pipeline_mails(monkeypatch):
-    """Proposals e-mail the host on commit; these tests look at nudges only."""
-    monkeypatch.setattr(send_match_email, "delay_on_commit", lambda *args: None)
+    """Proposals notify the host, e-mailed on commit; these tests look at nudges only."""
+    monkeypatch.setattr(send_notification_email, "delay_on_commit", lambda *args: None)
 
 
 @pytest.fixture

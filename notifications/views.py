@@ -1,0 +1,86 @@
+"""The notification centre: a person's notifications (newest first, unread marked), opening one (marks it
+read and goes to the object), marking one or all read, and the e-mail choices. Each person reaches only their
+own: anyone else's notification is 404. Signed-in users only.
+
+This app sits below directory, so its views read `request.user` (the recipient), not directory's Actor."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kernel.forms import submit
+from kernel.models import User
+from kernel.pagination import paginate
+from notifications import selectors, services
+from notifications.forms import PreferencesForm
+
+PER_PAGE = 25
+
+
+def _recipient(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind login_required)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise TypeError("login_required lets only a signed-in user through")
+    return user
+
+
+@login_required
+@require_GET
+def centre(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.notification_list(user=_recipient(request)), PER_PAGE)
+    return render(request, "notifications/centre.html", {"page": page})
+
+
+@login_required
+@require_GET
+def open_notification(request: HttpRequest, code: str) -> HttpResponse:
+    """The link in the centre and in e-mails: marks the notification read and goes to what it is about."""
+    notification = selectors.notification_for_user(user=_recipient(request), code=code)
+    services.notification_mark_read(user=_recipient(request), notification=notification)
+    if not url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
+        return redirect("notifications:centre")  # a stored path is always ours; this never leaves the site
+    return HttpResponseRedirect(notification.url)
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest, code: str) -> HttpResponse:
+    notification = selectors.notification_for_user(user=_recipient(request), code=code)
+    services.notification_mark_read(user=_recipient(request), notification=notification)
+    return redirect("notifications:centre")
+
+
+@login_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = services.notifications_mark_all_read(user=_recipient(request))
+    if count:
+        messages.success(request, _("All notifications are marked as read."))
+    return redirect("notifications:centre")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = _recipient(request)
+    choices = selectors.preference_choices(user=user)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, choices=choices)
+    if submit(
+        request,
+        form,
+        lambda: services.preferences_set(user=user, choices=form.cleaned_data),
+        success=_("Your notification settings are saved."),
+    ):
+        return redirect("notifications:preferences")
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"form": form, "in_app_only": selectors.in_app_only_kinds()},
+    )

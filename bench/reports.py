@@ -7,7 +7,8 @@
    postgres://postgres@127.0.0.1:5432/asfnet_bench_rp), migrates it and seeds, with bulk_create, one
    FundedProject, the Norrbotten municipalities as raising organisations, and participants valid by the model's
    rules (born before entry, exit on or after entry, months of unemployment only for the unemployed) with about
-   1.5 labour-market events each (dated on or after entry; "improved" only for those employed at entry).
+   1.5 labour-market events each (dated from entry to today, a quarter of them during participation;
+   "improved" only for those employed at entry, with a criterion).
    First 10,000 participants, then 90,000 more (100,000).
 2. At each size, interleaved over R rounds (median reported): `reports.indicators.esf_report(project, start,
    end)` for the whole project period, and a single hand-written SQL aggregate over the same participants
@@ -120,6 +121,7 @@ def seed_participants(project: Any, orgs: list[Any], *, start: int, count: int, 
     from matchmaking.models import LabourMarketEvent, Participant
 
     situations = ["employed", "self_employed", "job_seeking", "education", "inactive"]
+    criteria = ["stable_contract", "more_hours", "higher_skilled", "promotion"]
     today = dt.date.today()
     began = time.perf_counter()
     participants = []
@@ -157,10 +159,21 @@ def seed_participants(project: Any, orgs: list[Any], *, start: int, count: int, 
         rows = []
         for p in participants:
             for _ in range(rng.choices([0, 1, 2, 3], [15, 35, 35, 15])[0]):  # 1.5 on average
-                anchor = p.exit_date or p.entry_date
-                date = anchor + dt.timedelta(days=rng.randint(0 if p.exit_date else 1, 240))
+                if p.exit_date and rng.random() < 0.25:  # a quarter during participation (e.g. a job found)
+                    date = p.entry_date + dt.timedelta(days=rng.randint(0, (p.exit_date - p.entry_date).days))
+                else:  # at or after the exit (the follow-ups), or after the entry while still taking part
+                    anchor = p.exit_date or p.entry_date
+                    date = anchor + dt.timedelta(days=rng.randint(0 if p.exit_date else 1, 240))
                 kinds = [*situations, "qualification"] + (["improved"] if p.status_at_entry == "employed" else [])
-                rows.append(LabourMarketEvent(participant=p, date=date, event=rng.choice(kinds)))
+                event = rng.choice(kinds)
+                rows.append(
+                    LabourMarketEvent(
+                        participant=p,
+                        date=min(date, today),  # never in the future
+                        event=event,
+                        criterion=rng.choice(criteria) if event == "improved" else "",
+                    )
+                )
         for sample in rows[:: max(1, len(rows) // 200)]:
             sample.full_clean(exclude=["participant", "recorded_by"])
         LabourMarketEvent.objects.bulk_create(rows, batch_size=5000)

@@ -39,6 +39,8 @@ class OrganisationKind(models.TextChoices):
     AGENCY = "agency", _("Government agency")
     REGION = "region", _("Region")
     EDUCATION_PUBLIC = "education_public", _("Public education provider")
+    # A kommunalförbund (e.g. a samordningsförbund): public, but neither a municipality nor a region.
+    LOCAL_GOVERNMENT_ASSOCIATION = "local_government_association", _("Local government association")
     EDUCATION_PRIVATE = "education_private", _("Private education provider")
     BUSINESS = "business", _("Business")
     CIVIL_SOCIETY = "civil_society", _("Civil society organisation")

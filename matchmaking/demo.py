@@ -1,7 +1,7 @@
 """Demo matchmaking data for `manage.py seed_demo`: the funded project 23-051-S06 owned by the förbund, the
-pseudonymous participants of Luleå kommun with needs and the placement opportunities at the demo ASF (and two
-more ASF in Luleå) of matchmaking/demo.toml, one placement under way and one proposal waiting for the demo
-ASF's answer.
+pseudonymous participants of Luleå kommun with needs (and four who have left, with the labour-market events
+an ESF+ report reads) and the placement opportunities at the demo ASF (and two more ASF in Luleå) of
+matchmaking/demo.toml, one placement under way and one proposal waiting for the demo ASF's answer.
 
 Built with the matchmaking factories on their service path, so the audit log and the rules are the real
 ones. Idempotent: the project is keyed on its diarienummer, participants on (project, code), opportunities
@@ -46,11 +46,16 @@ def _organisation(orgnr: str) -> Organisation | None:
 
 
 def _participant(spec: dict[str, Any], project: FundedProject, municipality: Organisation, officer: User) -> bool:
-    fields = {k: v for k, v in spec.items() if k != "need"}
+    """A participant with their need (those still taking part) or the labour-market events recorded for them
+    (those who left), on the services' path."""
+    fields = {k: v for k, v in spec.items() if k not in ("need", "outcome")}
     if Participant.objects.filter(project=project, code=fields["code"]).exists():
         return False
     participant = ParticipantFactory(actor=officer, project=project, raised_by_organisation=municipality, **fields)
-    NeedFactory(actor=officer, participant=participant, earliest_start=timezone.localdate(), **spec["need"])
+    if "need" in spec:
+        NeedFactory(actor=officer, participant=participant, earliest_start=timezone.localdate(), **spec["need"])
+    for outcome in spec.get("outcome", []):
+        services.outcome_record(actor=actor_for(officer), participant=participant, **outcome)
     return True
 
 

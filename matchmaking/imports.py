@@ -4,7 +4,8 @@ used by `manage.py import_participants` (docs/import-participants.md).
 Two CSV files, read by kernel/tabular.py (UTF-8 with or without a BOM; comma- or semicolon-separated):
 
 * participants — exactly the columns of PARTICIPANT_COLUMNS (docs/esf-indicators.md);
-* outcomes — participant_code, date, event.
+* outcomes — participant_code, date, event and, for `improved`, criterion (a file without that column is
+  accepted when it has no `improved` row).
 
 All or nothing: every row is checked (the models' own `full_clean`, so the import refuses exactly what the
 forms refuse), every problem is reported with its file, spreadsheet row (the header is row 1) and column in
@@ -12,7 +13,8 @@ the active language, and when there is any problem nothing is saved — not even
 
 Re-importing is safe: a participant is found again by project + code and updated; a labour-market event
 that already exists for the participant with the same date and event is not added twice (and repeated rows
-within the file are added once). Nothing is ever deleted by an import.
+within the file are added once), except that an `improved` event recorded without a criterion is completed
+by a row that gives one. Nothing is ever deleted by an import.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from matchmaking.models import (
     ESF_FLAGS,
     FundedProject,
     Gender,
+    ImprovementCriterion,
     Isced,
     LabourMarketEvent,
     LabourStatus,
@@ -76,6 +79,7 @@ OUTCOME_SPEC: tuple[Column, ...] = (
     Column("participant_code", required=True),
     Column("date", tabular.parse_date, required=True),
     Column("event", tabular.parse_choice(OutcomeEvent), required=True),
+    Column("criterion", tabular.parse_choice(ImprovementCriterion)),
 )
 PARTICIPANT_COLUMNS: tuple[str, ...] = tuple(column.name for column in PARTICIPANT_SPEC)
 OUTCOME_COLUMNS: tuple[str, ...] = tuple(column.name for column in OUTCOME_SPEC)
@@ -95,6 +99,7 @@ class ParticipantImportReport:
     updated: int = 0
     outcomes_created: int = 0
     outcomes_already_there: int = 0
+    outcomes_completed: int = 0  # `improved` events recorded without a criterion, given one now
 
     @property
     def ok(self) -> bool:
@@ -281,18 +286,19 @@ class _Importer:
     # Outcomes --------------------------------------------------------------------------------------------
     def outcomes(
         self, table: tabular.Table, valid: dict[str, Participant], failed: set[str]
-    ) -> list[LabourMarketEvent]:
-        """Check every outcome row; return the events to add (duplicates of existing ones left out)."""
+    ) -> tuple[list[LabourMarketEvent], list[LabourMarketEvent]]:
+        """Check every outcome row; return the events to add (duplicates of existing ones left out) and the
+        existing `improved` events without a criterion that a row completes."""
         seen: set[tuple[str, dt.date, str]] = set()
-        for code, known in valid.items():
-            if known.pk is not None:
-                for outcome in self.existing_outcomes.get(known.pk, []):
-                    seen.add((code, outcome.date, outcome.event))
+        incomplete: dict[tuple[str, dt.date], LabourMarketEvent] = {}
         for code, known in self.existing.items():
-            if code not in valid:
-                for outcome in self.existing_outcomes.get(known.pk, []):
-                    seen.add((code, outcome.date, outcome.event))
+            for outcome in self.existing_outcomes.get(known.pk, []):
+                seen.add((code, outcome.date, outcome.event))
+                if outcome.criterion_missing:
+                    incomplete.setdefault((code, outcome.date), outcome)
+        has_criterion_column = "criterion" in table.columns
         new: list[LabourMarketEvent] = []
+        completed: list[LabourMarketEvent] = []
         for row in table.rows:
             number = row.number
             values, errors = tabular.parse_row(row, OUTCOME_SPEC, file=self.o_file)
@@ -307,9 +313,17 @@ class _Importer:
                 errors.append(
                     RowError(number, "participant_code", lazy_message(message, {"code": code}), "unknown", self.o_file)
                 )
+            if values.get("event") == OutcomeEvent.IMPROVED and not has_criterion_column:
+                message = _(
+                    "An improved situation needs a criterion, and this file has no criterion column. Add the column "
+                    "with one of: %(choices)s."
+                )
+                params = {"choices": ", ".join(ImprovementCriterion.values)}
+                errors.append(RowError(number, "criterion", lazy_message(message, params), "required", self.o_file))
             cells: dict[str, Any] = {
                 "date": values.get("date"),
                 "event": values.get("event", ""),
+                "criterion": values.get("criterion", ""),
             }  # None: did not parse
             outcome = LabourMarketEvent(**cells)
             if self.user is not None:
@@ -333,11 +347,16 @@ class _Importer:
                 continue  # the participant's own row has errors; those are reported there
             key = (code, outcome.date, outcome.event)
             if key in seen:
-                self.report.outcomes_already_there += 1
+                earlier = incomplete.pop((code, outcome.date), None) if outcome.criterion else None
+                if earlier is not None:
+                    earlier.criterion = outcome.criterion
+                    completed.append(earlier)
+                else:
+                    self.report.outcomes_already_there += 1
                 continue
             seen.add(key)
             new.append(outcome)
-        return new
+        return new, completed
 
     # Everything ------------------------------------------------------------------------------------------
     def run(self, participants_source: Any, outcomes_source: Any) -> ParticipantImportReport:
@@ -351,16 +370,21 @@ class _Importer:
             project = self.resolve_project()
             if project is not None:
                 valid, failed = self.participants(participant_table, project, organisation)
-                new_outcomes = self.outcomes(outcome_table, valid, failed)
+                new_outcomes, completed = self.outcomes(outcome_table, valid, failed)
                 if not self.report.errors:
-                    self.save(project, valid, new_outcomes)
+                    self.save(project, valid, new_outcomes, completed)
         if self.report.errors:  # rolled back
             self.report.saved = self.report.project_created = False
             self.report.created = self.report.updated = self.report.outcomes_created = 0
+            self.report.outcomes_completed = 0
         return self.report
 
     def save(
-        self, project: FundedProject, valid: dict[str, Participant], new_outcomes: list[LabourMarketEvent]
+        self,
+        project: FundedProject,
+        valid: dict[str, Participant],
+        new_outcomes: list[LabourMarketEvent],
+        completed: list[LabourMarketEvent],
     ) -> None:
         for participant in valid.values():
             if participant.pk is None:
@@ -372,6 +396,8 @@ class _Importer:
         # so "several on one date: the one recorded last" follows the file).
         LabourMarketEvent.objects.bulk_create(new_outcomes)
         self.report.outcomes_created = len(new_outcomes)
+        LabourMarketEvent.objects.bulk_update(completed, ["criterion"])
+        self.report.outcomes_completed = len(completed)
         audit_log(
             actor=self.user,
             action="participant.import",
@@ -380,6 +406,7 @@ class _Importer:
                 "created": self.report.created,
                 "updated": self.report.updated,
                 "outcomes_created": self.report.outcomes_created,
+                "outcomes_completed": self.report.outcomes_completed,
                 "project_created": self.report.project_created,
             },
         )

@@ -202,44 +202,86 @@ class OutcomeEvent(models.TextChoices):
     IMPROVED = "improved", _("Improved labour-market situation")
 
 
-SITUATION_EVENTS = (
-    OutcomeEvent.EMPLOYED,
-    OutcomeEvent.SELF_EMPLOYED,
-    OutcomeEvent.JOB_SEEKING,
-    OutcomeEvent.EDUCATION,
-    OutcomeEvent.INACTIVE,
-)
+class ImprovementCriterion(models.TextChoices):
+    """What makes a situation "improved" (EECR06): the Commission's four criteria. A pay rise alone is none."""
+
+    STABLE_CONTRACT = "stable_contract", _("From precarious to stable employment")
+    MORE_HOURS = "more_hours", _("From under-employment to full employment")
+    HIGHER_SKILLED = "higher_skilled", _("A job needing higher skills, competences or qualifications")
+    PROMOTION = "promotion", _("A promotion (more responsibility)")
+
+
+class LabourMarketEventQuerySet(models.QuerySet["LabourMarketEvent"]):
+    def criterion_missing(self) -> LabourMarketEventQuerySet:
+        """`improved` events recorded before a criterion was required: kept, not counted until completed."""
+        return self.filter(event=OutcomeEvent.IMPROVED, criterion="")
 
 
 class LabourMarketEvent(models.Model):
     """A dated labour-market situation or milestone of a participant (docs/esf-indicators.md). Several on
-    one date: the one recorded last (highest id) counts."""
+    one date: the one recorded last (highest id) counts. Which events replace the labour-market situation,
+    and which are a dimension of their own (education) or milestones, is the ESF+ rules' business
+    (reports/indicators.py)."""
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="outcomes")
     date = models.DateField(_("date"))
     # "event" alone is a calendar event (Swedish "evenemang"); here it is a labour-market one ("händelse").
     event = models.CharField(pgettext_lazy("labour market", "event"), max_length=16, choices=OutcomeEvent.choices)
+    criterion = models.CharField(
+        _("what improved"),
+        max_length=16,
+        choices=ImprovementCriterion.choices,
+        blank=True,
+        help_text=_("Only for an improved labour-market situation, and required for it."),
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = person_field()
+
+    objects = LabourMarketEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("labour-market event")
         verbose_name_plural = _("labour-market events")
         ordering = ["date", "id"]
         indexes = [models.Index(fields=["participant", "date"], name="mm_outcome_participant_date")]
+        constraints = [
+            # Required for `improved` only when recorded: events recorded before criteria existed stay without.
+            models.CheckConstraint(
+                condition=Q(criterion="") | Q(event="improved"),
+                name="matchmaking_outcome_criterion_only_for_improved",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.participant_id} {self.date} {self.event}"
 
+    @property
+    def criterion_missing(self) -> bool:
+        return self.event == OutcomeEvent.IMPROVED and not self.criterion
+
     def clean(self) -> None:
+        """Dated from the entry date to today; `improved` only for participants employed at entry and, when
+        recorded, with its criterion; a criterion on no other event. An event already stored is checked
+        against its participant again (an import may change the entry data) but not against today's date
+        nor for a criterion it was recorded without: it keeps its place until completed."""
         super().clean()
         participant = self.participant
+        errors: dict[str, Any] = {}
         if self.date and participant.entry_date and self.date < participant.entry_date:
-            raise ValidationError({"date": _("A labour-market event cannot be dated before the entry date.")})
+            errors["date"] = _("A labour-market event cannot be dated before the entry date.")
+        elif self.date and self._state.adding and self.date > timezone.localdate():
+            errors["date"] = _("A labour-market event cannot be dated in the future: record it when it has happened.")
         if self.event == OutcomeEvent.IMPROVED and participant.status_at_entry != LabourStatus.EMPLOYED:
-            raise ValidationError(
-                {"event": _("“Improved situation” applies only to participants who were employed at entry.")}
+            errors["event"] = _("“Improved situation” applies only to participants who were employed at entry.")
+        elif self.event == OutcomeEvent.IMPROVED and not self.criterion and self._state.adding:
+            errors["criterion"] = _(
+                "Say what improved: a more stable contract, more hours, a job needing higher skills or a promotion. "
+                "A pay rise alone is not an improvement."
             )
+        if self.criterion and self.event != OutcomeEvent.IMPROVED:
+            errors["criterion"] = _("What improved is given only for an improved labour-market situation.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Weekday(models.TextChoices):

@@ -147,6 +147,17 @@ def officer_waiting(*, actor: Actor) -> list[Match]:
     )
 
 
+def outcomes_to_complete(*, actor: Actor) -> list[LabourMarketEvent]:
+    """`improved` events of the actor's participants recorded without a criterion (before one was required):
+    not counted in the ESF+ report until the officer adds what improved."""
+    return list(
+        LabourMarketEvent.objects.criterion_missing()
+        .filter(participant__in=Participant.objects.visible_to(actor))
+        .select_related("participant")
+        .order_by("date", "pk")[:WAITING_LIMIT]
+    )
+
+
 def host_waiting(*, actor: Actor) -> list[Match]:
     """Proposals waiting for an answer from the user's organisations (coordinators: all of them)."""
     matches = matches_visible_to(actor).filter(status=MatchStatus.PROPOSED)

@@ -32,6 +32,7 @@ from matchmaking.models import (
     Need,
     NeedStatus,
     Opportunity,
+    OutcomeEvent,
     Participant,
 )
 from notifications.services import notify
@@ -95,12 +96,35 @@ def participant_update(*, actor: Actor, participant: Participant, data: dict[str
 
 
 @transaction.atomic
-def outcome_record(*, actor: Actor, participant: Participant, date: dt.date, event: str) -> LabourMarketEvent:
-    """Record a labour-market event: dated on or after the entry date; `improved` only for a participant
-    employed at entry (LabourMarketEvent.clean)."""
+def outcome_record(
+    *, actor: Actor, participant: Participant, date: dt.date, event: str, criterion: str = ""
+) -> LabourMarketEvent:
+    """Record a labour-market event: dated from the entry date to today; `improved` only for a participant
+    employed at entry, with what improved (LabourMarketEvent.clean). An `improved` event of the same date
+    recorded without a criterion (before criteria were required) is completed instead of repeated."""
     if not sees_participant_details(actor, participant):
         raise PermissionDenied
-    outcome = LabourMarketEvent(participant=participant, date=date, event=event, recorded_by=actor.user)
+    incomplete = (
+        LabourMarketEvent.objects.criterion_missing()
+        .select_for_update()
+        .filter(participant=participant, date=date)
+        .order_by("id")
+        .first()
+        if event == OutcomeEvent.IMPROVED and criterion
+        else None
+    )
+    if incomplete is not None:
+        incomplete.participant = participant
+        incomplete.criterion = criterion
+        incomplete.full_clean()
+        incomplete.save(update_fields=["criterion"])
+        audit_log(
+            actor=actor.user, action="participant.outcome_complete", target=participant, data={"criterion": criterion}
+        )
+        return incomplete
+    outcome = LabourMarketEvent(
+        participant=participant, date=date, event=event, criterion=criterion, recorded_by=actor.user
+    )
     outcome.full_clean()
     outcome.save()
     audit_log(actor=actor.user, action="participant.outcome", target=participant, data={"event": event})

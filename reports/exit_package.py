@@ -266,7 +266,11 @@ TABLES: list[Table] = [
     ),
     Table(
         "report_runs.csv",
-        lambda: ReportRun.objects.select_related("project").prefetch_related("files").order_by("created_at", "pk"),
+        lambda: (
+            ReportRun.objects.select_related("project", "rerun_of")
+            .prefetch_related("files")
+            .order_by("created_at", "pk")
+        ),
         [
             ("id", "code"),
             "kind",
@@ -282,6 +286,9 @@ TABLES: list[Table] = [
             "attempts",
             ("files", lambda r: ";".join(sorted(f.format for f in r.files.all()))),
             "error",
+            "rules_version",
+            "delivered_at",
+            ("rerun_of", lambda r: str(r.rerun_of.code) if r.rerun_of else ""),
         ],
         chunk_size=500,
     ),
@@ -299,6 +306,8 @@ def _report_results() -> bytes:
             "to": r.period_to,
             "small_cells_suppressed": r.suppress_small_cells,
             "finished_at": r.finished_at,
+            "rules_version": r.rules_version or None,
+            "delivered_at": r.delivered_at,
             "result": r.result,
         }
         for r in runs.order_by("created_at", "pk").iterator(chunk_size=200)

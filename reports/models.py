@@ -63,6 +63,13 @@ class ReportKind(models.TextChoices):
     EXIT_PACKAGE = "exit_package", _("Exit package (open formats)")
 
 
+class RulesVersion(models.TextChoices):
+    """The versions of the ESF+ definitions (reports.indicators.RULES), named by the day they were fixed."""
+
+    FIRST = "2026-11-25", _("2026-11-25 (first reading)")
+    REVISED = "2026-11-30", _("2026-11-30 (revised against Regulation 2021/1057 and the SFC guidance)")
+
+
 class RunStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
@@ -88,6 +95,16 @@ class ReportRun(TimeStampedModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # ESF+ runs: the version of the definitions the result was computed under (reports.indicators.RULES),
+    # written with the result. A result is never computed again: a new reading of the rules is a new run.
+    rules_version = models.CharField(_("rules version"), max_length=16, choices=RulesVersion.choices, blank=True)
+    # Sent to the funder: the stored result and files are the figures delivered.
+    delivered_at = models.DateTimeField(_("delivered to the funder"), null=True, blank=True)
+    delivered_by = person_field()
+    # A run of the same report (kind, project, period) asked for after that one was delivered.
+    rerun_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reruns", verbose_name=_("re-run of")
+    )
     # The lease of the worker computing the run: set by the claim, renewed at every step, checked (by
     # token) when the result is written. A run whose lease expired is taken over under a new token.
     claim_token = models.UUIDField(null=True, blank=True, editable=False)

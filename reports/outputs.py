@@ -3,14 +3,16 @@
 view. CSV and XLSX are written by kernel/tabular.py, which neutralises cells a spreadsheet would take for a
 formula (docs/security-checks.md E28).
 
-The CSV is the machine-readable form (indicator codes and measure keys, the same in every language); the
-XLSX and the PDF are for people, in the language of whoever asked for the run, built from the same
-presentation as the HTML page (reports/presentation.py). Small cells are suppressed in all of them when
-the run asks for it."""
+The CSV is the machine-readable form (indicator codes and measure keys, the same in every language; an ESF+
+CSV ends with rows whose code is `note`: what the report says about itself and its warnings, one sentence a
+row in the second column, in the requester's language); the XLSX and the PDF are for people, in the language
+of whoever asked for the run, built from the same presentation as the HTML page (reports/presentation.py).
+Small cells are suppressed in all of them when the run asks for it."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -21,20 +23,25 @@ from django.utils.translation import gettext as _
 
 from kernel import tabular
 from kernel.mail import send_templated
-from reports.models import ReportFile, ReportRun
-from reports.presentation import present, report_language, shown, suppresses
+from reports.models import ReportFile, ReportKind, ReportRun
+from reports.presentation import esf_texts, present, report_language, shown, suppresses
 
 logger = logging.getLogger(__name__)
 
 
-def rows(result: dict[str, Any], *, suppress: bool = False) -> list[list[Any]]:
-    """A result as a table: ESF results one row per indicator; other results one row per measure line."""
+NOTE = "note"  # the code of an ESF+ CSV's rows of text
+
+
+def rows(result: dict[str, Any], *, suppress: bool = False, notes: Sequence[str] = ()) -> list[list[Any]]:
+    """A result as a table: ESF results one row per indicator, then one `note` row per sentence of `notes`;
+    other results one row per measure line."""
     if "indicators" in result:
         table: list[list[Any]] = [["code", "women", "men", "non_binary", "total"]]
         for code, cells in result["indicators"].items():
             table.append(
                 [code, cells.get("women", ""), cells.get("men", ""), cells.get("non_binary", ""), cells["total"]]
             )
+        table.extend([NOTE, sentence, "", "", ""] for sentence in notes)
         return table
     table = [["measure", "group", "value"]]
     for measure, groups in result.get("measures", {}).items():
@@ -43,8 +50,8 @@ def rows(result: dict[str, Any], *, suppress: bool = False) -> list[list[Any]]:
     return table
 
 
-def to_csv(result: dict[str, Any], *, suppress: bool = False) -> bytes:
-    header, *table = rows(result, suppress=suppress)
+def to_csv(result: dict[str, Any], *, suppress: bool = False, notes: Sequence[str] = ()) -> bytes:
+    header, *table = rows(result, suppress=suppress, notes=notes)
     return tabular.write_csv(header, table)  # with a BOM: Excel opens å/ä/ö correctly
 
 
@@ -75,6 +82,13 @@ def to_xlsx(run: ReportRun, result: dict[str, Any]) -> bytes:
         append([_("Created"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])
         if view.suppressed:
             append([_("Counts from 1 to 4 are shown as <5.")])
+        for mark in view.marks:
+            append([mark])
+        if view.about:
+            append([])
+            append([_("About these figures")], strong=True)
+            for sentence in view.about:
+                append([sentence])
         for section in view.sections:
             append([])
             append([section.title], strong=True)
@@ -110,7 +124,12 @@ def save_file(run: ReportRun, fmt: str, content: bytes) -> ReportFile:
 
 def render_files(run: ReportRun, result: dict[str, Any]) -> dict[str, bytes]:
     """The contents of the run's files by format (CSV, XLSX and, where WeasyPrint works, PDF)."""
-    outputs = {"csv": to_csv(result, suppress=suppresses(run)), "xlsx": to_xlsx(run, result)}
+    notes: list[str] = []
+    if run.kind == ReportKind.ESF and "indicators" in result:
+        with translation.override(report_language(run)):
+            marks, about, warnings = esf_texts(run, result)
+        notes = [*marks, *about, *warnings]
+    outputs = {"csv": to_csv(result, suppress=suppresses(run), notes=notes), "xlsx": to_xlsx(run, result)}
     try:
         from reports.pdf import to_pdf
     except (ImportError, OSError):  # WeasyPrint or Debian's pango missing: scripts/ensure-system-packages.sh

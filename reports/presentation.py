@@ -14,10 +14,19 @@ from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from reports import charts
-from reports.indicators import ENTITY_CODES, IMMEDIATE_CODES, LONGER_CODES, OUTPUT_CODES
+from reports.indicators import (
+    ENTITY_CODES,
+    IMMEDIATE_CODES,
+    LONGER_CODES,
+    OUTPUT_CODES,
+    RULES_VERSION,
+    about_sentences,
+    differing_cells,
+    warning_sentences,
+)
 from reports.models import ReportKind, ReportRun
 
 # Small-cell suppression for published reports: counts 1–4 are shown as "<5". Zero stays zero (it
@@ -122,6 +131,8 @@ class ReportView:
     period_to: str
     sections: list[Section]
     warnings: list[str] = field(default_factory=list)
+    about: list[str] = field(default_factory=list)  # what an ESF+ report says about itself
+    marks: list[str] = field(default_factory=list)  # the rules it was computed under, delivered, re-run
     suppressed: bool = False
     files: list[tuple[str, int]] = field(default_factory=list)  # exit package: (file, rows)
 
@@ -237,6 +248,50 @@ def _measure_sections(run: ReportRun, result: dict[str, Any], suppress: bool) ->
     return sections
 
 
+def esf_texts(run: ReportRun, result: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """An ESF+ run's marks (rules version, delivered, re-run), self-description and warnings in the active
+    language. A result stored before the warnings were kept as counts has them as sentences already (in the
+    language of whoever asked for it)."""
+    stored = result.get("notes")
+    warnings = warning_sentences(stored) if stored is not None else [str(w) for w in result.get("warnings", [])]
+    return esf_marks(run, result), about_sentences(), warnings
+
+
+def esf_marks(run: ReportRun, result: dict[str, Any]) -> list[str]:
+    marks = []
+    version = run.rules_version or result.get("rules_version", "")
+    if version == RULES_VERSION:
+        marks.append(_("Computed under the ESF+ definitions of %(version)s.") % {"version": version})
+    elif version:
+        marks.append(
+            _(
+                "Computed under the ESF+ definitions of %(version)s, which have since been revised (%(current)s). "
+                "These are the figures as computed then; a new run of this report uses the current definitions."
+            )
+            % {"version": version, "current": RULES_VERSION}
+        )
+    if run.delivered_at:
+        marks.append(
+            _("Delivered to the funder on %(date)s. These figures stay as delivered.")
+            % {"date": run.delivered_at.date().isoformat()}
+        )
+    original = run.rerun_of
+    if original is not None and original.delivered_at:
+        mark = _(
+            "A new run of the report delivered to the funder on %(date)s (computed under the definitions of "
+            "%(version)s). The delivered figures stay as they were."
+        ) % {"date": original.delivered_at.date().isoformat(), "version": original.rules_version or "–"}
+        if original.result and "indicators" in original.result and "indicators" in result:
+            count = differing_cells(original.result["indicators"], result["indicators"])
+            mark += " " + ngettext(
+                "%(count)s cell differs from the delivered report.",
+                "%(count)s cells differ from the delivered report.",
+                count,
+            ) % {"count": count}
+        marks.append(mark)
+    return marks
+
+
 def present(run: ReportRun, result: dict[str, Any] | None = None) -> ReportView:
     """The run's result ready for a template or a workbook, in the active language."""
     result = result if result is not None else (run.result or {})
@@ -249,6 +304,10 @@ def present(run: ReportRun, result: dict[str, Any] | None = None) -> ReportView:
     else:
         sections = []
     files = sorted((result.get("files") or {}).items()) if run.kind == ReportKind.EXIT_PACKAGE else []
+    if run.kind == ReportKind.ESF and "indicators" in result:
+        marks, about, warnings = esf_texts(run, result)
+    else:
+        marks, about, warnings = [], [], [str(w) for w in result.get("warnings", [])]
     return ReportView(
         title=str(ReportKind(run.kind).label),
         project=project.diarienummer if project else "",
@@ -256,7 +315,9 @@ def present(run: ReportRun, result: dict[str, Any] | None = None) -> ReportView:
         period_from=run.period_from.isoformat() if run.period_from else "",
         period_to=run.period_to.isoformat() if run.period_to else "",
         sections=sections,
-        warnings=[str(w) for w in result.get("warnings", [])],
+        warnings=warnings,
+        about=about,
+        marks=marks,
         suppressed=suppress,
         files=files,
     )

@@ -53,6 +53,16 @@ def report_run_request(
         raise ValidationError({"period_to": _("The period must end on or after its start.")})
     if kind == ReportKind.ESF and suppress_small_cells:
         raise ValidationError(_("Small-cell suppression is for published reports, never for the funder's report."))
+    # The same report delivered before keeps its figures; this run is marked as a new run of it.
+    delivered = (
+        ReportRun.objects.filter(
+            kind=kind, project=project, period_from=period_from, period_to=period_to, delivered_at__isnull=False
+        )
+        .order_by("-delivered_at", "-pk")
+        .first()
+        if kind == ReportKind.ESF
+        else None
+    )
     run = ReportRun(
         kind=kind,
         project=project,
@@ -61,10 +71,29 @@ def report_run_request(
         suppress_small_cells=suppress_small_cells,
         requested_by=actor.user if actor is not None else None,
         scheduled=scheduled,
+        rerun_of=delivered,
     )
     run.full_clean()
     run.save()
     audit_log(actor=actor.user if actor is not None else None, action="report.request", target=run, data={"kind": kind})
+    return run
+
+
+@transaction.atomic
+def report_run_deliver(*, actor: Actor, run: ReportRun) -> ReportRun:
+    """A coordinator records that a finished ESF+ run was sent to the funder. Its stored result and files are
+    then the delivered figures, under the rules version they were computed with; asking for the same report
+    again makes a new run, marked as a re-run of this one."""
+    if not actor.is_coordinator:
+        raise PermissionDenied
+    if run.kind != ReportKind.ESF or run.status != RunStatus.SUCCEEDED:
+        raise ValidationError(_("Only a finished ESF+ report can be marked as delivered to the funder."))
+    if not ReportRun.objects.filter(pk=run.pk, delivered_at__isnull=True).update(
+        delivered_at=timezone.now(), delivered_by=actor.user
+    ):
+        raise ValidationError(_("This report is already marked as delivered."))
+    run.refresh_from_db()
+    audit_log(actor=actor.user, action="report.deliver", target=run, data={"rules_version": run.rules_version})
     return run
 
 
@@ -153,9 +182,8 @@ def _compute(run_id: int, token: uuid.UUID) -> tuple[dict, dict[str, bytes]]:
         if project is None or period_from is None or period_to is None:  # report_run_request refuses these
             raise ValidationError(_("Choose a project and a period."))
         with translation.override(report_language(run)):
-            report = esf_report(project, period_from, period_to)
+            result = esf_report(project, period_from, period_to).as_result()
         step(70)
-        result = report.as_json()
     else:
         result = measures.compute(run)
     step(80)
@@ -244,6 +272,7 @@ def finish(run_id: int, token: uuid.UUID, *, result: dict[str, Any], files: dict
             progress=100,
             finished_at=timezone.now(),
             result=result,
+            rules_version=result.get("rules_version", "") if run.kind == ReportKind.ESF else "",
             error="",
             lease_expires_at=None,
         )

@@ -10,6 +10,7 @@ from typing import Any
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.access import coordinator_required
 from kernel import tabular
@@ -58,7 +59,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _run(code: str) -> ReportRun:
-    return get_object_or_404(ReportRun.objects.select_related("project", "requested_by"), code=code)
+    return get_object_or_404(ReportRun.objects.select_related("project", "requested_by", "rerun_of"), code=code)
 
 
 @never_cache
@@ -76,6 +77,21 @@ def run_detail(request: HttpRequest, code: str) -> HttpResponse:
         "report_view": present(run) if succeeded else None,
     }
     return render(request, template, context)
+
+
+@never_cache
+@coordinator_required
+@require_POST
+def run_deliver(request: HttpRequest, code: str) -> HttpResponse:
+    """Mark a finished ESF+ run as delivered to the funder: its figures then stay as delivered."""
+    run = _run(code)
+    try:
+        services.report_run_deliver(actor=request.actor, run=run)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The report is marked as delivered to the funder."))
+    return redirect("reports:run_detail", code=run.code)
 
 
 @never_cache

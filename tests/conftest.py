@@ -77,7 +77,9 @@ def world(db) -> World:
     muni_y = OrganisationFactory(name="Piteå kommun", kind=OrganisationKind.MUNICIPALITY, kommunkod="2581")
     business = OrganisationFactory(name="Norrbygg AB", kind=OrganisationKind.BUSINESS)
     forbund = OrganisationFactory(
-        name="Samordningsförbundet Södra Norrbotten", kind=OrganisationKind.REGION, orgnr="2220002204"
+        name="Samordningsförbundet Södra Norrbotten",
+        kind=OrganisationKind.LOCAL_GOVERNMENT_ASSOCIATION,
+        orgnr="2220002204",
     )
     staff_a = MembershipFactory(organisation=org_a, user__email="staff.a@example.se").user
     admin_a = MembershipFactory(organisation=org_a, role=MembershipRole.ADMIN, user__email="admin.a@example.se").user

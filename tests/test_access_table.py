@@ -689,6 +689,13 @@ TABLE: list[Row] = [
     Row("reports:index", lambda w: reverse("reports:index"), COORDINATOR_ONLY, "post"),
     Row("reports:run_detail", _report_url("reports:run_detail"), COORDINATOR_ONLY),
     Row("reports:download", _report_url("reports:download", fmt="csv"), REPORT_DOWNLOAD),
+    # Marking a run as delivered: the coordinator is sent back to the run's page.
+    Row(
+        "reports:run_deliver",
+        _report_url("reports:run_deliver"),
+        {**dict.fromkeys(ROLES, 403), "anonymous": 302, "coordinator": 302},
+        "post",
+    ),
     Row("reports:support_list", lambda w: reverse("reports:support_list"), COORDINATOR_ONLY),
     Row("reports:support_create", lambda w: reverse("reports:support_create"), COORDINATOR_ONLY),
     Row("reports:support_create", lambda w: reverse("reports:support_create"), COORDINATOR_ONLY, "post"),

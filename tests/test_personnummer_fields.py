@@ -76,6 +76,7 @@ EXEMPT: dict[str, str] = {
     "matchmaking.Participant.status_at_entry": CHOICES,
     "matchmaking.Participant.isced": CHOICES,
     "matchmaking.LabourMarketEvent.event": CHOICES,
+    "matchmaking.LabourMarketEvent.criterion": CHOICES,
     "matchmaking.Need.status": CHOICES,
     "matchmaking.Opportunity.type": CHOICES,
     "matchmaking.Opportunity.occupation_code": SHORT,
@@ -106,6 +107,7 @@ EXEMPT: dict[str, str] = {
     "reports.SupportRecord.kind": CHOICES,
     "reports.ReportRun.kind": CHOICES,
     "reports.ReportRun.status": CHOICES,
+    "reports.ReportRun.rules_version": CHOICES,
     "reports.ReportRun.error": "an error text the report task writes, never typed by a person",
     "reports.ReportFile.format": "a file format (csv, xlsx, pdf, zip) set by the report task",
 }

@@ -31,7 +31,7 @@ from directory.api.opendata import (
     site_url,
     term_id,
 )
-from directory.models import Organisation, ServiceCategory
+from directory.models import Organisation, OrganisationKind, ServiceCategory
 from kernel import tabular
 
 logger = logging.getLogger(__name__)
@@ -100,16 +100,7 @@ ORGANISATION_FIELDS = [
         "Kind of organisation.",
         constraints={
             "required": True,
-            "enum": [
-                "asf",
-                "municipality",
-                "agency",
-                "region",
-                "education_public",
-                "education_private",
-                "business",
-                "civil_society",
-            ],
+            "enum": list(OrganisationKind.values),
         },
     ),
     _field("legal_status", "string", "Legal form indicated by the organisationsnummer's group digit."),

@@ -33,6 +33,9 @@ def index(request: HttpRequest) -> HttpResponse:
             page=page,
             sorts=selectors.PARTICIPANT_SORTS,
             officer_waiting=selectors.officer_waiting(actor=actor),
+            # The officer's to-do: events they recorded before the criterion existed (coordinators see the count
+            # in the ESF+ report's warnings).
+            outcomes_to_complete=selectors.outcomes_to_complete(actor=actor) if actor.is_officer else [],
         )
     if coordinator:
         context["counts"] = selectors.coordinator_counts()

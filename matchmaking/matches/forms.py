@@ -49,8 +49,15 @@ class EndForm(forms.Form):
     note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
     outcome = forms.ChoiceField(
         label=_("The person's situation afterwards"),
-        choices=[("", _("Choose the situation")), *OutcomeEvent.choices],
-        help_text=_("Needed for the funder's results: the situation when the placement ends."),
+        # An improved situation needs its criterion: recorded on the participant's page, not here.
+        choices=[
+            ("", _("Choose the situation")),
+            *((v, label) for v, label in OutcomeEvent.choices if v != OutcomeEvent.IMPROVED),
+        ],
+        help_text=_(
+            "Needed for the funder's results: the situation when the placement ends. An improved situation is "
+            "recorded on the participant's page, with what improved."
+        ),
     )
 
     def __init__(self, *args: Any, with_outcome: bool = True, **kwargs: Any) -> None:

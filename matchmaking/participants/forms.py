@@ -108,10 +108,14 @@ class ParticipantEditForm(ParticipantForm):
 class OutcomeForm(ParsingModelForm):
     class Meta:
         model = LabourMarketEvent
-        fields = ["event", "date"]
+        fields = ["event", "criterion", "date"]
         widgets = {"date": DATE}
         help_texts = {
             "event": _("“Improved situation” applies only to people who were employed at entry."),
+            "criterion": _(
+                "Only for an improved situation, and required for it. A pay rise alone is not an improvement."
+            ),
+            "date": _("The day it happened: from the entry date until today."),
         }
 
 

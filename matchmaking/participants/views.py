@@ -92,7 +92,9 @@ def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
     participant = participant_for_user(actor=request.actor, code=code, purpose="outcome")
-    form = OutcomeForm(request.POST or None)
+    # "Add what improved" on the participant's page opens the form on the incomplete event's kind and date.
+    initial = {key: request.GET[key] for key in ("event", "date") if key in request.GET}
+    form = OutcomeForm(request.POST or None, initial=initial)
     if submit(
         request,
         form,

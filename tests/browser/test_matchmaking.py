@@ -340,3 +340,41 @@ def _assert_no_sensitive_field(page: Page) -> None:
     ):
         assert label.lower() not in html.lower(), f"the host's placement page names the sensitive field {label!r}"
     expect(page.locator("section[aria-labelledby='officer-heading']")).to_have_count(0)
+
+
+def test_officer_adds_what_improved_to_an_event_recorded_without_it(page: Page, live_server, world, settings, project):
+    """An `improved` event recorded before the criterion was required: the dashboard and the participant's
+    page say it is missing, the link opens the form on that event, and saving completes it (Swedish)."""
+    participant = services.participant_create(
+        actor=actor_for(world.officer_x),
+        project=project,
+        organisation=world.muni_x,
+        data={
+            "gender": "woman",
+            "birth_date": dt.date(1980, 1, 1),
+            "entry_date": dt.date(2025, 1, 15),
+            "status_at_entry": "employed",
+            "municipality_id": "2580",
+        },
+    )
+    legacy = LabourMarketEvent.objects.create(participant=participant, date=dt.date(2025, 3, 1), event="improved")
+    _log_in_with_totp(page, live_server, settings, world.officer_x.email)
+    page.goto(live_server.url + reverse("matchmaking:index"))
+    expect(page.locator("#outcomes-to-complete-heading")).to_have_text(
+        "Förbättrade situationer som saknar vad som förbättrades"
+    )
+    assert_no_serious_axe_violations(page)
+    page.goto(live_server.url + reverse("matchmaking:participant_detail", args=[participant.code]))
+    outcomes = page.locator("section[aria-labelledby='outcomes-heading'] tbody")
+    expect(outcomes).to_contain_text("Kriterium saknas")
+    assert_no_serious_axe_violations(page)
+    with page.expect_navigation():
+        outcomes.get_by_role("link", name="Lägg till vad som förbättrades 2025-03-01").click()
+    expect(page.locator("main select[name='event']")).to_have_value("improved")
+    expect(page.locator("main input[name='date']")).to_have_value("2025-03-01")
+    page.get_by_label("Vad som förbättrades").select_option("promotion")
+    assert_no_serious_axe_violations(page)
+    _submit(page, "Registrera")
+    expect(page.locator("section[aria-labelledby='outcomes-heading'] tbody")).to_contain_text("En befordran")
+    legacy.refresh_from_db()
+    assert legacy.criterion == "promotion" and LabourMarketEvent.objects.count() == 1

@@ -154,3 +154,42 @@ def test_report_pages_have_no_serious_axe_violations(page: Page, live_server, wo
         page.locator("main form button[type='submit']").click()
     expect(page.locator(".error-summary")).to_be_visible()
     assert_no_serious_axe_violations(page)
+
+
+def test_coordinator_marks_a_report_delivered_and_runs_it_again_as_a_marked_new_run(
+    page: Page, live_server, world, project, worker
+):
+    """The delivered run keeps its figures; the new run says it repeats a delivered report and how many cells
+    differ. The pages say what the figures are, in Swedish, and axe finds nothing serious on them."""
+    _language(page, live_server, "sv")
+    _log_in_with_totp(page, live_server, world.coordinator.email)
+    delivered = ReportRun.objects.create(
+        kind="esf",
+        project=project,
+        period_from=dt.date(2025, 1, 1),
+        period_to=dt.date(2025, 3, 31),
+        requested_by=world.coordinator,
+    )
+    from reports.tasks import run_report
+
+    run_report.delay(delivered.pk)
+    page.goto(live_server.url + reverse("reports:run_detail", kwargs={"code": delivered.code}))
+    expect(page.locator("#run-progress-bar")).to_have_attribute("value", "100", timeout=60_000)
+    expect(page.locator("#report-about")).to_have_text("Om siffrorna")
+    expect(page.locator("main")).to_contain_text("Detta är projektets egna uppföljningssiffror.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Markera som lämnad till finansiären").click()
+    expect(page.locator(".messages")).to_contain_text("Rapporten är markerad som lämnad till finansiären.")
+    assert_no_serious_axe_violations(page)
+    stored = ReportRun.objects.get(pk=delivered.pk).result
+
+    Participant.objects.filter(code="B3").update(gender="non_binary")  # the data change after delivery
+    with page.expect_navigation():
+        page.get_by_role("button", name="Kör rapporten igen enligt de aktuella definitionerna").click()
+    rerun = ReportRun.objects.exclude(pk=delivered.pk).get()
+    assert rerun.rerun_of_id == delivered.pk
+    expect(page.locator("#run-progress-bar")).to_have_attribute("value", "100", timeout=60_000)
+    expect(page.locator("main")).to_contain_text("En ny körning av rapporten som lämnades till finansiären")
+    expect(page.locator("main")).to_contain_text("celler skiljer sig från den lämnade rapporten.")
+    assert_no_serious_axe_violations(page)
+    assert ReportRun.objects.get(pk=delivered.pk).result == stored

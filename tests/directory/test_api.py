@@ -353,6 +353,28 @@ def test_filters_work_as_on_the_search_page(client, catalogue, params, expected)
     assert _names(client, params) == expected
 
 
+def test_a_kommunalforbund_has_its_own_kind_in_the_api_its_schema_and_the_data_package(client, db):
+    """A local government association (kommunalförbund, e.g. a samordningsförbund) is a kind of its own."""
+    _org(
+        "Samordningsförbundet Södra Norrbotten", kind=OrganisationKind.LOCAL_GOVERNMENT_ASSOCIATION, orgnr="2220002204"
+    )
+    _org("Norrbygg AB", kind=OrganisationKind.BUSINESS)
+    assert _names(client, {"kind": "local_government_association"}) == ["Samordningsförbundet Södra Norrbotten"]
+    [forbund] = client.get(LIST, {"kind": "local_government_association"}).json()["contents"]
+    assert forbund["x_asfnet"]["kind"] == "local_government_association"
+    assert forbund["legal_status"] == "Stat, region, kommun eller församling"
+    assert conforms(forbund, SCHEMAS["Organization"]) == []
+    openapi = client.get(reverse("api:openapi")).json()
+    assert "local_government_association" in json.dumps(openapi["paths"]["/organizations"])  # the kind filter
+    assert "local_government_association" in json.dumps(openapi["components"]["schemas"])  # x_asfnet.kind
+    archive = _package(client)
+    descriptor = json.loads(archive.read("datapackage.json"))
+    organizations = next(r for r in descriptor["resources"] if r["name"] == "organizations")
+    kind_field = next(f for f in organizations["schema"]["fields"] if f["name"] == "kind")
+    assert kind_field["constraints"]["enum"] == list(OrganisationKind.values)
+    assert "local_government_association" in kind_field["constraints"]["enum"]
+
+
 def test_sort_by_recently_confirmed(client, catalogue):
     Organisation.objects.filter(pk=catalogue["bygg"].pk).update(confirmed_at=timezone.now() + dt.timedelta(minutes=1))
     assert _names(client, {"sort": "updated"})[0] == "Norrbygg AB"

@@ -84,6 +84,16 @@ def test_a_valid_file_creates_the_organisations_with_their_profiles(coordinator)
     assert school.employees is None and school.published is False and school.takes_placements is False
 
 
+@pytest.mark.parametrize("written", ["local_government_association", "Kommunalförbund", "KOMMUNALFÖRBUND"])
+def test_a_kommunalforbund_is_imported_by_its_code_or_its_name(coordinator, written):
+    report = organisation_import(
+        actor=actor_for(coordinator),
+        rows_or_file=csv_of(f"2220002204,Samordningsförbundet Södra Norrbotten,{written},2580,"),
+    )
+    assert report.ok, [str(e) for e in report.errors]
+    assert Organisation.objects.get(orgnr="2220002204").kind == "local_government_association"
+
+
 def test_a_semicolon_file_with_a_bom_and_decimal_commas_from_swedish_excel_is_read(coordinator):
     text = "\ufefforgnr;name;kind;kommunkod;employees;latitude;longitude\r\n"
     text += f"{orgnr(3)};Kvarnen;asf;2581;4;65,316700;21,480000\r\n;;;;;;\r\n"

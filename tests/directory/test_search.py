@@ -159,6 +159,18 @@ def test_search_page_renders_results_and_facets(client, catalogue):
     assert 'value="trädgård"' in html
 
 
+def test_a_kommunalforbund_is_a_facet_of_its_own_in_both_languages(client, catalogue):
+    _org(
+        "Samordningsförbundet Södra Norrbotten", kind=OrganisationKind.LOCAL_GOVERNMENT_ASSOCIATION, orgnr="2220002204"
+    )
+    swedish = client.get(reverse("directory:index"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert 'id="facet-kind-local_government_association"' in swedish and "Kommunalförbund" in swedish
+    english = client.get(reverse("directory:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Local government association" in english
+    result = organisation_search(actor=ANONYMOUS, params=QueryDict("kind=local_government_association"))
+    assert [o.name for o in result.organisations] == ["Samordningsförbundet Södra Norrbotten"]
+
+
 def test_htmx_request_gets_only_the_results_region(client, catalogue):
     response = client.get(reverse("directory:index"), {"q": "catering"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()

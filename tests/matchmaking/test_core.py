@@ -185,9 +185,80 @@ def test_improved_is_only_for_people_employed_at_entry_and_events_not_before_ent
         )
     employed = participant(world, project, status_at_entry="employed", unemployed_months=None, code="EMP-1")
     services.outcome_record(
-        actor=actor_for(world.officer_x), participant=employed, date=dt.date(2025, 1, 1), event="improved"
+        actor=actor_for(world.officer_x),
+        participant=employed,
+        date=dt.date(2025, 1, 1),
+        event="improved",
+        criterion="more_hours",
     )
-    assert LabourMarketEvent.objects.filter(event="improved").count() == 1
+    assert LabourMarketEvent.objects.filter(event="improved", criterion="more_hours").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("event", "criterion", "field"),
+    [
+        ("improved", "", "criterion"),  # what improved is required
+        ("improved", "pay_rise", "criterion"),  # one of the Commission's four, a pay rise is none
+        ("employed", "promotion", "criterion"),  # a criterion only on `improved`
+    ],
+)
+def test_improved_needs_one_of_the_four_criteria_and_no_other_event_has_one(world, project, event, criterion, field):
+    employed = participant(world, project, status_at_entry="employed", unemployed_months=None, code="EMP-1")
+    with pytest.raises(ValidationError) as error:
+        services.outcome_record(
+            actor=actor_for(world.officer_x),
+            participant=employed,
+            date=dt.date(2025, 1, 1),
+            event=event,
+            criterion=criterion,
+        )
+    assert list(error.value.message_dict) == [field]
+    assert not LabourMarketEvent.objects.exists()
+
+
+def test_an_event_dated_after_today_is_refused(world, project):
+    person = participant(world, project)
+    tomorrow = dt.date.today() + dt.timedelta(days=2)  # two days: today is the same in Stockholm and in UTC
+    with pytest.raises(ValidationError) as error:
+        services.outcome_record(actor=actor_for(world.officer_x), participant=person, date=tomorrow, event="employed")
+    assert error.value.message_dict == {
+        "date": ["A labour-market event cannot be dated in the future: record it when it has happened."]
+    }
+    services.outcome_record(
+        actor=actor_for(world.officer_x), participant=person, date=dt.date.today(), event="employed"
+    )
+    assert LabourMarketEvent.objects.count() == 1
+
+
+def test_the_database_refuses_a_criterion_on_another_event(world, project):
+    from django.db import IntegrityError, transaction
+
+    person = participant(world, project)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LabourMarketEvent.objects.create(
+            participant=person, date=dt.date(2025, 1, 1), event="employed", criterion="promotion"
+        )
+
+
+def test_an_improved_event_recorded_without_criterion_stays_and_is_completed_not_repeated(world, project):
+    """Events recorded before the criterion was required keep their place; recording the same improvement
+    with its criterion completes the event instead of adding a second one."""
+    employed = participant(world, project, status_at_entry="employed", unemployed_months=None, code="EMP-1")
+    legacy = LabourMarketEvent.objects.create(participant=employed, date=dt.date(2025, 1, 1), event="improved")
+    legacy.full_clean()  # a stored event is not refused for the criterion it was recorded without
+    assert legacy.criterion_missing
+    assert list(LabourMarketEvent.objects.criterion_missing()) == [legacy]
+    completed = services.outcome_record(
+        actor=actor_for(world.officer_x),
+        participant=employed,
+        date=dt.date(2025, 1, 1),
+        event="improved",
+        criterion="promotion",
+    )
+    assert completed.pk == legacy.pk and completed.criterion == "promotion"
+    assert LabourMarketEvent.objects.count() == 1
+    assert not LabourMarketEvent.objects.criterion_missing().exists()
+    assert AuditLog.objects.filter(action="participant.outcome_complete", target_id=employed.code).exists()
 
 
 def test_age_is_completed_years_on_the_entry_date(world, project):

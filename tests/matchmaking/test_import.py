@@ -25,7 +25,7 @@ GOOD_PARTICIPANTS = [
 GOOD_OUTCOMES = [
     "A1,2024-12-10,employed",
     "A2,2024-10-15,employed",
-    "A2,2025-01-20,improved",
+    "A2,2025-01-20,improved,promotion",
 ]
 
 
@@ -104,7 +104,13 @@ def test_import_creates_the_project_participants_and_events(world, files):
 def test_the_import_is_audited_without_personal_values(world, files):
     run(files())
     row = AuditLog.objects.get(action="participant.import")
-    assert row.data == {"created": 2, "updated": 0, "outcomes_created": 3, "project_created": True}
+    assert row.data == {
+        "created": 2,
+        "updated": 0,
+        "outcomes_created": 3,
+        "outcomes_completed": 0,
+        "project_created": True,
+    }
     assert "1997" not in str(row.data)
 
 
@@ -219,6 +225,34 @@ ERROR_CASES = [
         "outcomes.csv, row 5, column event:",
         "applies only to participants who were employed at entry",
         id="improved for someone not employed at entry",
+    ),
+    pytest.param(
+        None,
+        [*GOOD_OUTCOMES, "A2,2025-02-01,improved,"],
+        "outcomes.csv, row 5, column criterion:",
+        "Say what improved: a more stable contract, more hours, a job needing higher skills or a promotion.",
+        id="improved without its criterion",
+    ),
+    pytest.param(
+        None,
+        [*GOOD_OUTCOMES, "A2,2025-02-01,improved,pay_rise"],
+        "outcomes.csv, row 5, column criterion:",
+        "Value 'pay_rise' is not a valid choice. Use one of: stable_contract, more_hours, higher_skilled, promotion.",
+        id="a criterion that is not one of the four",
+    ),
+    pytest.param(
+        None,
+        [*GOOD_OUTCOMES, "A2,2025-02-01,employed,promotion"],
+        "outcomes.csv, row 5, column criterion:",
+        "What improved is given only for an improved labour-market situation.",
+        id="a criterion on another event",
+    ),
+    pytest.param(
+        None,
+        [*GOOD_OUTCOMES, "A1,2999-01-01,employed"],
+        "outcomes.csv, row 5, column date:",
+        "A labour-market event cannot be dated in the future: record it when it has happened.",
+        id="an event in the future",
     ),
     pytest.param(
         _p(0, status_at_entry="unemployed;inactive"),
@@ -421,6 +455,64 @@ def test_a_file_that_is_not_utf8_is_refused_with_advice(world, files):
     assert status == 1
     assert "participants.csv: The file is not UTF-8 text." in err
     assert nothing_saved()
+
+
+def test_an_outcomes_file_without_the_criterion_column_imports_when_it_has_no_improved_row(world, files, tmp_path):
+    p, o = files(None, [])
+    o.write_text(csv_text("participant_code,date,event", GOOD_OUTCOMES[:2]), encoding="utf-8")
+    status, _out, err = run((p, o))
+    assert status == 0, err
+    assert LabourMarketEvent.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        (
+            "en",
+            "outcomes.csv, row 3, column criterion: An improved situation needs a criterion, and this file has no "
+            "criterion column.",
+        ),
+        (
+            "sv",
+            "outcomes.csv, rad 3, kolumn criterion: En förbättrad situation behöver ett kriterium, och filen har "
+            "ingen kolumn criterion.",
+        ),
+    ],
+)
+def test_an_improved_row_in_a_file_without_the_criterion_column_is_refused(world, files, language, line):
+    p, o = files(None, [])
+    o.write_text(
+        csv_text("participant_code,date,event", [GOOD_OUTCOMES[0], "A2,2025-01-20,improved"]), encoding="utf-8"
+    )
+    status, _out, err = run((p, o), language=language)
+    assert status == 1
+    assert line in err, err
+    assert nothing_saved()
+
+
+def test_an_event_in_the_future_is_refused_in_swedish_too(world, files):
+    status, _out, err = run(files(None, ["A1,2999-01-01,employed"]), language="sv")
+    assert status == 1
+    assert "En arbetsmarknadshändelse kan inte ha ett datum i framtiden" in err
+    assert nothing_saved()
+
+
+def test_a_re_import_completes_an_improved_event_recorded_without_a_criterion(world, files):
+    """An `improved` event recorded before criteria were required stays without one until a row gives it."""
+    assert run(files(None, GOOD_OUTCOMES[:2]))[0] == 0
+    a2 = Participant.objects.get(code="A2")
+    legacy = LabourMarketEvent.objects.create(participant=a2, date=dt.date(2025, 1, 20), event="improved")
+    status, out, err = run(files(None, GOOD_OUTCOMES))  # the same event, now with its criterion
+    assert status == 0, err
+    assert (
+        "0 labour-market events were added. 2 labour-market events were already there. "
+        "1 labour-market event was completed with what improved." in out
+    )
+    legacy.refresh_from_db()
+    assert legacy.criterion == "promotion"
+    assert LabourMarketEvent.objects.filter(event="improved").count() == 1
+    assert AuditLog.objects.filter(action="participant.import").order_by("pk").last().data["outcomes_completed"] == 1
 
 
 def test_a_header_only_outcomes_file_imports_participants_alone(world, files):

@@ -245,6 +245,22 @@ def test_a_start_on_or_after_the_earliest_start_date_needs_no_confirmation(clien
     assert placement.status == MatchStatus.STARTED
 
 
+def test_the_end_of_a_placement_offers_no_improved_situation_and_a_forged_one_is_refused(client, world, placement):
+    """An improved situation needs what improved: it is recorded on the participant's page, not here."""
+    services.match_accept(actor=actor_for(world.staff_a), match=placement)
+    services.match_start(actor=actor_for(world.staff_a), match=placement, started_on=TODAY)
+    client.force_login(world.officer_x)
+    detail = client.get(reverse("matchmaking:match_detail", kwargs={"code": placement.code}))
+    choices = [value for value, _label in detail.context["end_form"].fields["outcome"].choices]
+    assert "improved" not in choices and "employed" in choices
+    end = reverse("matchmaking:match_end", kwargs={"code": placement.code})
+    response = client.post(end, {"ended_on": TODAY.isoformat(), "outcome": "improved"}, **EN)
+    assert response.status_code == 200 and "outcome" in response.context["end_form"].errors
+    placement.refresh_from_db()
+    assert placement.status == MatchStatus.STARTED
+    assert not LabourMarketEvent.objects.exists()
+
+
 def test_declining_needs_a_reason_and_the_officer_sees_it(client, world, placement):
     client.force_login(world.admin_a)
     url = reverse("matchmaking:match_decline", kwargs={"code": placement.code})

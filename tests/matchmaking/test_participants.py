@@ -290,6 +290,60 @@ def test_a_labour_market_event_is_called_handelse_not_evenemang_in_swedish(clien
     assert "Evenemang" not in " ".join(headers)
 
 
+def test_the_outcome_form_asks_what_improved_and_refuses_future_dates_in_the_users_language(client, world, project):
+    employed = make_participant(world, project, code="P-EMPLOYED", status_at_entry="employed", unemployed_months=None)
+    client.force_login(world.officer_x)
+    url = reverse("matchmaking:outcome_create", kwargs={"code": employed.code})
+    missing = client.post(url, {"event": "improved", "date": "2025-10-01"}, **EN).content.decode()
+    assert "Say what improved" in missing
+    future = (TODAY + dt.timedelta(days=2)).isoformat()
+    later = client.post(url, {"event": "employed", "date": future}, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "En arbetsmarknadshändelse kan inte ha ett datum i framtiden" in later
+    assert not LabourMarketEvent.objects.exists()
+    done = client.post(url, {"event": "improved", "criterion": "stable_contract", "date": "2025-10-01"})
+    assert done.status_code == 302
+    assert LabourMarketEvent.objects.get().criterion == "stable_contract"
+
+
+def test_an_improved_event_without_criterion_is_shown_as_missing_and_completed_by_the_officer(client, world, project):
+    employed = make_participant(world, project, code="P-EMPLOYED", status_at_entry="employed", unemployed_months=None)
+    legacy = LabourMarketEvent.objects.create(participant=employed, date=dt.date(2025, 3, 1), event="improved")
+    client.force_login(world.officer_x)
+    page = client.get(reverse("matchmaking:participant_detail", kwargs={"code": employed.code}), **EN)
+    complete = (
+        reverse("matchmaking:outcome_create", kwargs={"code": employed.code}) + "?event=improved&amp;date=2025-03-01"
+    )
+    html = page.content.decode()
+    assert "Criterion missing" in html and "Not counted in the ESF+ report until it is added." in html
+    assert complete in html
+    dashboard = client.get(reverse("matchmaking:index"), **EN).content.decode()
+    assert "Improved situations missing what improved" in dashboard and complete in dashboard
+
+    form = client.get(complete.replace("&amp;", "&"), **EN).content.decode()
+    assert 'value="2025-03-01"' in form and '<option value="improved" selected>' in form
+    response = client.post(
+        reverse("matchmaking:outcome_create", kwargs={"code": employed.code}),
+        {"event": "improved", "criterion": "higher_skilled", "date": "2025-03-01"},
+    )
+    assert response.status_code == 302
+    legacy.refresh_from_db()
+    assert legacy.criterion == "higher_skilled" and LabourMarketEvent.objects.count() == 1
+    assert (
+        "Improved situations missing what improved"
+        not in client.get(reverse("matchmaking:index"), **EN).content.decode()
+    )
+
+
+def test_an_officer_sees_only_their_own_participants_events_to_complete(client, world, project, p_y):
+    LabourMarketEvent.objects.create(participant=p_y, date=dt.date(2025, 3, 1), event="improved")
+    client.force_login(world.officer_x)
+    assert (
+        "Improved situations missing what improved"
+        not in client.get(reverse("matchmaking:index"), **EN).content.decode()
+    )
+    assert p_y.code not in client.get(reverse("matchmaking:index"), **EN).content.decode()
+
+
 def test_a_need_is_saved_from_the_form_and_its_page_ranks_suggestions_with_reasons_in_words(client, world, p_x):
     catering = ServiceCategory.objects.get(slug="catering")
     fits = make_opportunity(world, title="Köket", service=catering, occupation_code="5120")

@@ -101,12 +101,24 @@ def test_esf_csv_has_every_indicator_with_explicit_zeros(project, participants, 
     content = _file(run, "csv").decode("utf-8")
     assert content.startswith("\ufeff")
     table = list(csv.DictReader(io.StringIO(content.lstrip("\ufeff"))))
-    by_code = {row["code"]: row for row in table}
+    by_code = {row["code"]: row for row in table if row["code"] != "note"}
     assert list(by_code) == ALL_CODES
+    assert [row["code"] for row in table[: len(ALL_CODES)]] == ALL_CODES  # the indicators first, then the notes
     assert by_code["EECO01"] == {"code": "EECO01", "women": "2", "men": "1", "non_binary": "1", "total": "4"}
     assert by_code["EECO03"] == {"code": "EECO03", "women": "1", "men": "0", "non_binary": "0", "total": "1"}
     assert by_code["EECR05"]["total"] == "0"
     assert by_code["EECO18"] == {"code": "EECO18", "women": "", "men": "", "non_binary": "", "total": "1"}
+
+
+def test_esf_csv_ends_with_what_the_report_says_about_itself_in_the_requesters_language(project, participants, world):
+    run = _run(project, world.coordinator)  # the coordinator reads Swedish
+    table = list(csv.reader(io.StringIO(_file(run, "csv").decode("utf-8-sig"))))
+    notes = [row[1] for row in table if row[0] == "note"]
+    assert [row[0] for row in table[len(ALL_CODES) + 1 :]] == ["note"] * len(notes)
+    assert notes[0] == "Beräknad enligt ESF+-definitionerna från 2026-11-30."
+    assert notes[1].startswith("Detta är projektets egna uppföljningssiffror.")
+    assert any("2003/361" in note for note in notes)
+    assert notes[-1].startswith("4 deltagare har okänd utbildningsnivå (ISCED)")  # no participant has an ISCED
 
 
 @pytest.mark.adversarial("E")
@@ -138,6 +150,11 @@ def test_xlsx_reads_back_with_numbers_as_numbers_and_a_formula_name_neutralised(
         "Micro, small and medium-sized enterprises supported (incl. social enterprises)",
         0,
     )
+    first = [row[0] for row in table]
+    assert "Computed under the ESF+ definitions of 2026-11-30." in first
+    about = first.index("About these figures")
+    assert first[about + 1].startswith("These are the project's own monitoring figures.")
+    assert first[first.index("Warnings") + 1].startswith("4 participants have an unknown education level (ISCED)")
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised():
@@ -162,6 +179,10 @@ def test_pdf_in_english_has_the_title_codes_gender_columns_and_warnings(project,
     assert "Women" in text and "Men" in text and "Non-binary" in text
     assert "Kvinnor" not in text
     assert "EECO19" in text and "no number of employees" in text  # the warning is in the PDF
+    assert "Computed under the ESF+ definitions of 2026-11-30." in text
+    assert "These are the project's own monitoring figures." in text and "binary by gender" in text
+    assert "The headcount is a proxy for the SME definition" in text
+    assert "4 participants have an unknown education level (ISCED)" in text
     assert "Chart: Participants at entry" in text  # the charts follow the tables
 
 
@@ -361,8 +382,11 @@ def test_exit_package_has_directory_data_tables_calendar_and_no_personal_data(pr
     assert len(table("support_records.csv")) == 4
     runs = table("report_runs.csv")
     assert {r["kind"] for r in runs} == {"esf", "exit_package"}
+    esf_run = next(r for r in runs if r["kind"] == "esf")
+    assert (esf_run["rules_version"], esf_run["delivered_at"], esf_run["rerun_of"]) == ("2026-11-30", "", "")
     results = json.loads(archive.read("report_results.json"))
     assert results[0]["result"]["indicators"]["EECO01"]["total"] == 4
+    assert (results[0]["rules_version"], results[0]["delivered_at"]) == ("2026-11-30", None)
 
     calendar = icalendar.Calendar.from_ical(archive.read("events.ics"))
     uids = {str(e["UID"]) for e in calendar.walk("VEVENT")}

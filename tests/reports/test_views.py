@@ -11,9 +11,11 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from kernel.models import AuditLog
-from matchmaking.models import FundedProject
+from matchmaking.models import FundedProject, LabourMarketEvent, Participant
+from reports.indicators import ALL_CODES, CELLS, RULES_VERSION
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus, SupportRecord
 from reports.tasks import run_report
 from tests.conftest import ROLES, TOTP_SECRET
@@ -240,6 +242,141 @@ def test_run_page_shows_tables_and_accessible_svg_charts_without_style_attribute
     assert '<th scope="row">EECR06</th>' in html
     # Unique ids across the charts on one page (patterns are referenced by id).
     assert html.count(f'id="chart-{str(run.code)[:8]}-output-p1"') == 1
+
+
+def _participant(project, world, *, exit_date=None, events=()) -> Participant:
+    participant = Participant.objects.create(
+        code=f"P{Participant.objects.count()}",
+        project=project,
+        raised_by_organisation=world.muni_x,
+        gender="woman",
+        birth_date=dt.date(1990, 1, 1),
+        entry_date=dt.date(2024, 11, 1),
+        exit_date=exit_date,
+        status_at_entry="inactive",
+        municipality_id="2580",
+    )
+    for day, event in events:
+        LabourMarketEvent.objects.create(participant=participant, date=day, event=event)
+    return participant
+
+
+def _computed(project, world) -> ReportRun:
+    run = ReportRun.objects.create(
+        kind=ReportKind.ESF,
+        project=project,
+        period_from=dt.date(2024, 10, 1),
+        period_to=dt.date(2024, 12, 31),
+        requested_by=world.coordinator,  # who reads Swedish
+    )
+    run_report.apply(args=[run.pk])
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    return run
+
+
+def test_a_run_page_says_what_the_report_is_and_warns_in_the_readers_language(client, world, project):
+    _participant(project, world)  # ISCED unknown
+    run = _computed(project, world)
+    assert run.rules_version == RULES_VERSION
+    assert run.result["notes"]["unknown_isced"] == 1
+    client.force_login(world.coordinator)
+    url = reverse("reports:run_detail", kwargs={"code": run.code})
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Computed under the ESF+ definitions of 2026-11-30." in english
+    assert '<h2 id="report-about">About these figures</h2>' in english
+    assert "These are the project&#x27;s own monitoring figures." in english
+    assert "1 participant has an unknown education level (ISCED)" in english
+    assert "Detta är projektets" not in english  # the files are Swedish; the page is the reader's
+    swedish = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Detta är projektets egna uppföljningssiffror." in swedish
+    assert "1 deltagare har okänd utbildningsnivå (ISCED)" in swedish
+
+
+def test_a_delivered_report_keeps_its_figures_and_a_new_run_of_it_is_marked(
+    client, world, project, django_capture_on_commit_callbacks
+):
+    _participant(project, world, exit_date=dt.date(2024, 12, 1), events=[(dt.date(2024, 11, 10), "employed")])
+    delivered = _computed(project, world)
+    client.force_login(world.coordinator)
+    page = reverse("reports:run_detail", kwargs={"code": delivered.code})
+    assert "Mark as delivered to the funder" in client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    response = client.post(reverse("reports:run_deliver", kwargs={"code": delivered.code}))
+    assert response.status_code == 302 and response["Location"] == page
+    delivered.refresh_from_db()
+    assert delivered.delivered_at is not None and delivered.delivered_by == world.coordinator
+    assert AuditLog.objects.filter(action="report.deliver", target_id=str(delivered.code)).exists()
+    html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "These figures stay as delivered." in html
+    assert "Run this report again under the current definitions" in html
+
+    # The data change; the delivered run does not.
+    stored = dict(delivered.result)
+    _participant(project, world, exit_date=dt.date(2024, 12, 2), events=[(dt.date(2024, 12, 3), "job_seeking")])
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(
+            reverse("reports:index"),
+            {"kind": "esf", "project": project.diarienummer, "period_from": "2024-10-01", "period_to": "2024-12-31"},
+        )
+    rerun = ReportRun.objects.exclude(pk=delivered.pk).get()
+    assert rerun.rerun_of == delivered
+    run_report.apply(args=[rerun.pk])
+    delivered.refresh_from_db()
+    assert delivered.result == stored and delivered.status == RunStatus.SUCCEEDED
+    html = client.get(reverse("reports:run_detail", kwargs={"code": rerun.code}), HTTP_ACCEPT_LANGUAGE="en")
+    text = html.content.decode()
+    assert f"A new run of the report delivered to the funder on {delivered.delivered_at.date().isoformat()}" in text
+    # The new participant: EECO01, EECO04 and EECR01, women and total.
+    assert "6 cells differ from the delivered report." in text
+    listing = client.get(reverse("reports:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "new run of a delivered report" in listing and "delivered" in listing
+
+
+@pytest.mark.parametrize("case", ["twice", "failed", "project_kind"])
+def test_marking_delivered_what_cannot_be_is_refused_with_a_message(client, world, project, case):
+    run = _finished_run(project)
+    if case == "twice":
+        ReportRun.objects.filter(pk=run.pk).update(delivered_at=timezone.now())
+    elif case == "failed":
+        ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
+    else:
+        ReportRun.objects.filter(pk=run.pk).update(kind=ReportKind.PROJECT)
+    before = ReportRun.objects.values("delivered_at", "delivered_by").get(pk=run.pk)
+    client.force_login(world.coordinator)
+    response = client.post(
+        reverse("reports:run_deliver", kwargs={"code": run.code}), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    message = "already marked as delivered" if case == "twice" else "Only a finished ESF+ report can be marked"
+    assert message in response.content.decode()
+    assert ReportRun.objects.values("delivered_at", "delivered_by").get(pk=run.pk) == before
+
+
+def test_a_run_computed_under_the_first_reading_keeps_its_stored_figures_and_says_so(client, world, project):
+    """A result stored before the revision: its warnings are sentences in the requester's language, there are
+    no counts, and the run was computed under the first reading (migration reports 0005)."""
+    indicators = {code: {"total": 0} if code in ("EECO18", "EECO19") else dict.fromkeys(CELLS, 0) for code in ALL_CODES}
+    indicators["EECR04"] = {"women": 3, "men": 0, "non_binary": 0, "total": 3}
+    run = _finished_run(project)
+    ReportRun.objects.filter(pk=run.pk).update(
+        rules_version="2026-11-25",
+        result={
+            "project": project.diarienummer,
+            "from": "2025-01-01",
+            "to": "2025-03-31",
+            "indicators": indicators,
+            "warnings": ["1 stödd organisation av SMF-typ saknar uppgift om antal anställda."],
+        },
+    )
+    client.force_login(world.coordinator)
+    html = client.get(reverse("reports:run_detail", kwargs={"code": run.code}), HTTP_ACCEPT_LANGUAGE="en").content
+    text = html.decode()
+    assert "Computed under the ESF+ definitions of 2026-11-25, which have since been revised (2026-11-30)." in text
+    assert '<th scope="row">EECR04</th><td>In employment, including self-employment, upon leaving</td>' in text
+    assert '<td class="num">3</td>' in text
+    assert "1 stödd organisation av SMF-typ saknar uppgift om antal anställda." in text  # as stored
+    assert "These are the project&#x27;s own monitoring figures." in text
 
 
 def test_failed_run_shows_its_message_and_no_downloads(client, world, project):

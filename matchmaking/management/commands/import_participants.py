@@ -89,5 +89,11 @@ class Command(BaseCommand):
                 report.outcomes_already_there,
             )
             % {"count": report.outcomes_already_there},
+            ngettext(
+                "%(count)s labour-market event was completed with what improved.",
+                "%(count)s labour-market events were completed with what improved.",
+                report.outcomes_completed,
+            )
+            % {"count": report.outcomes_completed},
         ]
         self.stdout.write(self.style.SUCCESS(f"{report.project.diarienummer}: {' '.join(counts)}"))

@@ -1,4 +1,7 @@
-"""`manage.py esf_indicators --project DNR --from YYYY-MM-DD --to YYYY-MM-DD --format json`"""
+"""`manage.py esf_indicators --project DNR --from YYYY-MM-DD --to YYYY-MM-DD [--format json|table]
+[--language sv|en]`: the figures under the current definitions. The JSON keeps its shape (project, from, to,
+indicators, warnings); `warnings` says what the report is (the project's own monitoring figures, …) and what
+its data call for, in the chosen language."""
 
 from __future__ import annotations
 
@@ -6,7 +9,9 @@ import datetime as dt
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from matchmaking.models import FundedProject
 from reports.indicators import CELLS, esf_report
@@ -27,8 +32,18 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="start", required=True)
         parser.add_argument("--to", dest="end", required=True)
         parser.add_argument("--format", choices=["json", "table"], default="json")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=None,
+            help="language of the warnings (default: the active language)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(options["language"] or translation.get_language() or settings.LANGUAGE_CODE):
+            self._print(options)
+
+    def _print(self, options: dict[str, Any]) -> None:
         start = _date(options["start"], "from")
         end = _date(options["end"], "to")
         if end < start:

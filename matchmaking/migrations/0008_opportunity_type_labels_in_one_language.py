@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matchmaking', '0006_municipality_fk'),
+        ('matchmaking', '0007_outcome_criterion'),
     ]
 
     operations = [

@@ -140,6 +140,4 @@ def test_a_refused_button_action_flashes_every_message_and_no_success(rf):
     request = _request(rf, "POST")
     refusal = ValidationError({"start": "The start has passed.", "title": "A title is needed."})
     assert act(request, _Calls(error=refusal), success="Published.") is None
-    assert [(m.level_tag, str(m)) for m in request._messages] == [
-        ("error", "The start has passed. A title is needed.")
-    ]
+    assert [(m.level_tag, str(m)) for m in request._messages] == [("error", "The start has passed. A title is needed.")]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
+    path("audit/", include("asfnet.audit.urls")),  # coordinators and the data protection officer
     path("admin/", admin.site.urls),
 ]
 

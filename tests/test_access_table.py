@@ -696,6 +696,9 @@ TABLE: list[Row] = [
         {**dict.fromkeys(ROLES, 403), "anonymous": 302, "coordinator": 302},
         "post",
     ),
+    # The audit log: coordinators (and the DPO, a coordinator account); its CSV after a re-authentication.
+    Row("audit:log", lambda w: reverse("audit:log"), COORDINATOR_ONLY),
+    Row("audit:export", lambda w: reverse("audit:export"), REPORT_DOWNLOAD),
     Row("reports:support_list", lambda w: reverse("reports:support_list"), COORDINATOR_ONLY),
     Row("reports:support_create", lambda w: reverse("reports:support_create"), COORDINATOR_ONLY),
     Row("reports:support_create", lambda w: reverse("reports:support_create"), COORDINATOR_ONLY, "post"),

@@ -236,11 +236,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Tasks whose enqueue failed while the broker was down (kernel/queue.py): published again once it is back.
     "asfnet-flush-pending-tasks": {"task": "kernel.tasks.flush_pending_tasks", "schedule": crontab(minute="*")},
-    # Events: offers of freed places expire and pass on; reminders the day before; retention purge.
+    # Events: offers of freed places expire and pass on; reminders the day before.
     "events-expire-offers": {"task": "events.tasks.expire_offers", "schedule": crontab(minute="*/10")},
     "events-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(minute=0, hour=9)},
-    "events-purge-personal-data": {
-        "task": "events.tasks.purge_event_personal_data",
+    # Retention: every policy of asfnet/processing.py (participants, event answers, accounts, files …).
+    "asfnet-purge-personal-data": {
+        "task": "asfnet.tasks.purge_personal_data",
         "schedule": crontab(minute=30, hour=3),
     },
     # Members of organisations whose details need an update get a reminder (at most monthly per organisation).
@@ -457,6 +458,12 @@ DIRECTORY_NAME_COLLATION = "sv-SE-x-icu"  # ICU collation shipped with Debian's 
 OPPORTUNITY_REFRESH_WEEKS = env_int("OPPORTUNITY_REFRESH_WEEKS", 6, minimum=1)
 EVENTS_OFFER_HOURS = env_int("EVENTS_OFFER_HOURS", 24, minimum=1)
 EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30, minimum=0)
+# Retention of personal data (asfnet/processing.py declares each policy; the daily purge applies them).
+# Participants: five years after both their exit and their project's end, the period ESF+ documents are kept
+# for audit (Regulation (EU) 2021/1060, art. 82).
+PARTICIPANT_RETENTION_MONTHS = env_int("PARTICIPANT_RETENTION_MONTHS", 60, minimum=1)
+ACCOUNT_INACTIVE_MONTHS = env_int("ACCOUNT_INACTIVE_MONTHS", 24, minimum=1)
+REPORT_FILES_KEEP_DAYS = env_int("REPORT_FILES_KEEP_DAYS", 365, minimum=1)
 # Logos: accepted formats, size and pixel limits; every upload is re-encoded to PNG under a new name.
 LOGO_MAX_BYTES = env_int("LOGO_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 LOGO_MAX_PIXELS = env_int("LOGO_MAX_PIXELS", 4000 * 4000, minimum=10_000)

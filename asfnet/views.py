@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from asfnet import showcase
+from asfnet import processing, showcase
 from directory.selectors import memberships_with_completeness
 from kernel.request_context import current_request_id
 
@@ -37,7 +37,8 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/privacy.html")
+    """The privacy notice, with the record of processing drawn from the declaration the purge applies."""
+    return render(request, "pages/privacy.html", {"processing": processing.PROCESSING})
 
 
 @never_cache

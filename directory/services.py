@@ -7,9 +7,10 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +29,8 @@ from directory.models import (
 )
 from directory.search import reindex
 from directory.selectors import coordinator_user_ids, member_user_ids
-from kernel.audit import audit_log
+from kernel.audit import audit_log, target_id_of
+from kernel.erasure import DELETED, Erased
 from kernel.models import User, concrete_field
 from notifications.models import Notification
 from notifications.services import notify
@@ -288,3 +290,36 @@ def outdated_report_notify(*, organisation: Organisation) -> list[Notification]:
         url=reverse("directory:edit", kwargs={"code": organisation.code}),
         params={"organisation": organisation.name},
     )
+
+
+# --- Retention and erasure of accounts -------------------------------------------------------------------
+def inactive_accounts(*, now: dt.datetime | None = None) -> models.QuerySet[User]:
+    """Accounts nobody has logged in to for ACCOUNT_INACTIVE_MONTHS (never logged in: counted from joining).
+    Coordinators and staff are not included: their accounts are ended by the förbund, not by time."""
+    cutoff = (now or timezone.now()) - relativedelta(months=settings.ACCOUNT_INACTIVE_MONTHS)
+    return User.objects.filter(is_coordinator=False, is_staff=False, is_superuser=False).filter(
+        models.Q(last_login__lt=cutoff) | models.Q(last_login__isnull=True, date_joined__lt=cutoff)
+    )
+
+
+def account_erase(*, user: User, policy: str) -> Erased:
+    """Delete an account: the person's memberships, notifications, saved searches, e-mail addresses, sessions
+    and authenticators go with it; what they did keeps its row with "who" left empty (the audit log keeps the
+    account's key, never its address). Returns the erasure for the journal."""
+    with transaction.atomic():
+        rows = 1 + Membership.objects.filter(user=user).count()
+        erased = Erased("asfnet.user", target_id_of(user), DELETED, rows)
+        audit_log(actor=None, action="account.erase", target=user, data={"policy": policy})
+        user.delete()
+    return erased
+
+
+def inactive_accounts_erase(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Erased]:
+    erased = []
+    for user in inactive_accounts(now=now).order_by("pk"):
+        if dry_run:
+            rows = 1 + Membership.objects.filter(user=user).count()
+            erased.append(Erased("asfnet.user", target_id_of(user), DELETED, rows))
+        else:
+            erased.append(account_erase(user=user, policy="inactive_accounts"))
+    return erased

@@ -37,7 +37,8 @@ from events.models import (
     Registration,
     RegistrationStatus,
 )
-from kernel.audit import audit_log
+from kernel.audit import audit_log, target_id_of
+from kernel.erasure import ANONYMISED, Erased
 from kernel.models import User
 from notifications.services import notify
 
@@ -430,14 +431,20 @@ def event_reminders_claim(*, now: dt.datetime | None = None) -> list[int]:
     return registration_ids
 
 
-def events_purge_due(*, now: dt.datetime | None = None) -> int:
-    """Retention: purge personal data of every event whose retention period has passed."""
+def events_purge_due(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Erased]:
+    """Retention: purge personal data of every event whose retention period has passed (one `Erased` per
+    event, with the number of registrations). A dry run only counts."""
     now = now or timezone.now()
-    purged = 0
+    erased = []
     for event in Event.objects.filter(personal_data_purged_at__isnull=True, end__lt=now):
-        if event.purge_due_at <= now:
-            purged += event_purge_personal_data(event=event, now=now)
-    return purged
+        if event.purge_due_at > now:
+            continue
+        if dry_run:
+            purged = event.registrations.filter(personal_data_purged=False).count()
+        else:
+            purged = event_purge_personal_data(event=event, now=now)
+        erased.append(Erased("events.event", target_id_of(event), ANONYMISED, purged))
+    return erased
 
 
 # --- Attendance ----------------------------------------------------------------------------------------

@@ -28,4 +28,4 @@ def send_event_reminders() -> int:
 @shared_task
 def purge_event_personal_data() -> int:
     """Retention: purge personal data of every event whose retention period has passed."""
-    return services.events_purge_due()
+    return len(services.events_purge_due())

@@ -191,3 +191,25 @@ def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, An
     if not isinstance(field, models.Field):
         raise TypeError(f"{model.__name__}.{name} is not a concrete field")
     return field
+
+
+class ErasureRecord(models.Model):
+    """The erasure journal: what the retention purge or an erasure request removed, when and under which
+    policy. It names what was erased by its pseudonymous key (a participant's project key and code, a user's
+    code, an event's code), never by personal data, so it can be kept to prove the erasure and to apply it
+    again after a backup from before it is restored."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    policy = models.CharField(max_length=40)  # the key of the retention policy, or "request"
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=100)
+    action = models.CharField(max_length=16, choices=[("deleted", _("deleted")), ("anonymised", _("anonymised"))])
+    rows = models.PositiveIntegerField(default=1)  # rows removed or anonymised with it (its needs, its answers …)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasure journal")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d} {self.action} {self.target_type}:{self.target_id} ({self.policy})"

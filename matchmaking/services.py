@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.urls import reverse
@@ -21,7 +23,8 @@ from django.utils.translation import gettext as _
 from directory.access import Actor, can_edit_organisation
 from directory.models import Organisation
 from directory.selectors import member_user_ids
-from kernel.audit import audit_log
+from kernel.audit import audit_log, target_id_of
+from kernel.erasure import DELETED, Erased
 from matchmaking import scoring
 from matchmaking.access import is_host, sees_participant_details
 from matchmaking.models import (
@@ -301,3 +304,30 @@ def match_end(*, actor: Actor, match: Match, ended_on: dt.date, note: str = "", 
     audit_log(actor=actor.user, action="match.end", target=match)
     _notify(match, "ended", actor)
     return match
+
+
+# --- Retention -------------------------------------------------------------------------------------------
+def participants_due_for_erasure(*, today: dt.date | None = None) -> models.QuerySet[Participant]:
+    """Participants kept longer than PARTICIPANT_RETENTION_MONTHS after both their exit and their project's
+    end (a project with no end date: after the exit). A participant who has not exited is never due."""
+    cutoff = (today or timezone.localdate()) - relativedelta(months=settings.PARTICIPANT_RETENTION_MONTHS)
+    return Participant.objects.filter(exit_date__lt=cutoff).filter(
+        models.Q(project__ends_on__isnull=True) | models.Q(project__ends_on__lt=cutoff)
+    )
+
+
+def participants_erase_due(*, today: dt.date | None = None, dry_run: bool = False) -> list[Erased]:
+    """Delete every participant due (their needs, labour-market events and proposals go with them). The figures
+    of a report already delivered are stored with its run and do not change. Idempotent."""
+    erased = []
+    with transaction.atomic():
+        due = participants_due_for_erasure(today=today).select_for_update(skip_locked=True)
+        for participant in due.order_by("pk"):
+            rows = 1 + participant.needs.count() + participant.outcomes.count()
+            rows += Match.objects.filter(need__participant=participant).count()
+            erased.append(Erased("matchmaking.participant", target_id_of(participant), DELETED, rows))
+            if not dry_run:
+                participant.delete()
+        if erased and not dry_run:
+            audit_log(actor=None, action="participant.erase", data={"participants": len(erased)})
+    return erased

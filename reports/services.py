@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -23,9 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from directory.access import Actor
-from kernel.audit import audit_log
+from kernel.audit import audit_log, target_id_of
+from kernel.erasure import DELETED, Erased
 from matchmaking.models import FundedProject
-from reports.models import ReportKind, ReportRun, RunStatus
+from reports.models import ReportFile, ReportKind, ReportRun, RunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -398,3 +400,26 @@ def quarter_before(day: dt.date) -> tuple[dt.date, dt.date]:
     last_prev = first_this - dt.timedelta(days=1)
     first_prev = dt.date(last_prev.year, 3 * ((last_prev.month - 1) // 3) + 1, 1)
     return first_prev, last_prev
+
+
+# --- Retention -------------------------------------------------------------------------------------------
+def report_files_erase_due(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Erased]:
+    """Delete the files of report runs older than REPORT_FILES_KEEP_DAYS (an exit package holds participant
+    data). A run delivered to the funder keeps its files: they are the figures delivered and hold counts only,
+    never a participant. The run itself and its stored result stay."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.REPORT_FILES_KEEP_DAYS)
+    erased = []
+    due = ReportFile.objects.filter(created_at__lt=cutoff, run__delivered_at__isnull=True).select_related("run")
+    with transaction.atomic():
+        by_run: dict[int, list[ReportFile]] = {}
+        for report_file in due.select_for_update(of=("self",), skip_locked=True).order_by("pk"):
+            by_run.setdefault(report_file.run_id, []).append(report_file)
+        for files in by_run.values():
+            erased.append(Erased("reports.reportrun", target_id_of(files[0].run), DELETED, len(files)))
+            if dry_run:
+                continue
+            storage = files[0].file.storage
+            for report_file in files:
+                report_file.delete()
+                transaction.on_commit(partial(storage.delete, report_file.file.name))
+    return erased

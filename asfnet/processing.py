@@ -1,0 +1,209 @@
+"""The record of processing (GDPR art. 30) and the retention policy of each kind of personal data, in one
+declaration: the privacy page (`/privacy/`) is drawn from it and the daily purge applies it, so what the page
+promises and what the purge does cannot disagree.
+
+Each `Processing` says why asfnet holds a kind of personal data, on which legal ground, about whom, what, who
+receives it and how long it is kept; `purge` (when the data has an end) finds what is due and erases it,
+returning one `kernel.erasure.Erased` per person or object for the erasure journal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from kernel.audit import audit_log
+from kernel.erasure import Erased, journal
+
+Purge = Callable[[dt.datetime, bool], list[Erased]]
+
+
+@dataclass(frozen=True)
+class Processing:
+    key: str
+    name: Any  # a (lazily translated) heading
+    purpose: Any
+    legal_ground: Any
+    people: Any  # whose data
+    data: Any  # which data
+    recipients: Any
+    retention: Callable[[], str]  # the period in words, from the settings the purge reads
+    purge: Purge | None = None  # None: kept as long as the purpose lasts (said in `retention`)
+    special: Any = ""  # special categories (art. 9), if any
+
+
+def _months(setting: str) -> Callable[[], str]:
+    def text() -> str:
+        months = getattr(settings, setting)
+        return ngettext("%(count)s month", "%(count)s months", months) % {"count": months}
+
+    return text
+
+
+def _days(setting: str) -> Callable[[], str]:
+    def text() -> str:
+        days = getattr(settings, setting)
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
+
+    return text
+
+
+def _participants(now: dt.datetime, dry_run: bool) -> list[Erased]:
+    from matchmaking.services import participants_erase_due
+
+    return participants_erase_due(today=timezone.localdate(now), dry_run=dry_run)
+
+
+def _event_answers(now: dt.datetime, dry_run: bool) -> list[Erased]:
+    from events.services import events_purge_due
+
+    return events_purge_due(now=now, dry_run=dry_run)
+
+
+def _accounts(now: dt.datetime, dry_run: bool) -> list[Erased]:
+    from directory.services import inactive_accounts_erase
+
+    return inactive_accounts_erase(now=now, dry_run=dry_run)
+
+
+def _report_files(now: dt.datetime, dry_run: bool) -> list[Erased]:
+    from reports.services import report_files_erase_due
+
+    return report_files_erase_due(now=now, dry_run=dry_run)
+
+
+PUBLIC_TASK = _(
+    "Public task (GDPR art. 6.1 e): the samordningsförbund's coordinated rehabilitation under the Act on "
+    "financial coordination of rehabilitation measures (2003:1210)."
+)
+
+PROCESSING: list[Processing] = [
+    Processing(
+        key="accounts",
+        name=_("Accounts and memberships"),
+        purpose=_(
+            "To let people of the network's organisations log in, keep their organisation's profile and work together."
+        ),
+        legal_ground=PUBLIC_TASK,
+        people=_("Staff of ASF, municipalities, agencies, businesses and the förbund who have an account."),
+        data=_(
+            "Name, e-mail address, language, the organisations you belong to and your role, log-in times, "
+            "two-factor settings, and a log of what you change."
+        ),
+        recipients=_("The other members of your organisations and the förbund's coordinators. No one outside asfnet."),
+        retention=lambda: str(
+            _("As long as you have the account. An account nobody has logged in to for %(period)s is deleted.")
+            % {"period": _months("ACCOUNT_INACTIVE_MONTHS")()}
+        ),
+        purge=_accounts,
+    ),
+    Processing(
+        key="participants",
+        name=_("Participants in placements"),
+        purpose=_(
+            "To match people far from the labour market with placements, follow them up, and report the "
+            "figures the ESF+ programme requires."
+        ),
+        legal_ground=_(
+            "Public task (GDPR art. 6.1 e) and, for health data, art. 9.2 h with the Act on financial "
+            "coordination of rehabilitation measures (2003:1210); ESF+ reporting: Regulation (EU) 2021/1057, "
+            "annex I."
+        ),
+        people=_("Participants of the förbund's funded projects, known only by a code."),
+        data=_(
+            "A pseudonymous code, gender, date of birth, municipality, situation on the labour market, "
+            "education level, the programme's background questions, needs and placements, and results."
+        ),
+        special=_("Disability and the adaptations a person needs are health data (art. 9)."),
+        recipients=_(
+            "The officer who raised the participant and their organisation, the host of a placement "
+            "(needs only, never the background), the förbund's coordinators; the funder receives counts only."
+        ),
+        retention=lambda: str(
+            _(
+                "%(period)s after both the participant's exit and the project's end (the five years ESF+ documents "
+                "are kept for audit). Reports already delivered keep their counts."
+            )
+            % {"period": _months("PARTICIPANT_RETENTION_MONTHS")()}
+        ),
+        purge=_participants,
+    ),
+    Processing(
+        key="event_answers",
+        name=_("Event registrations"),
+        purpose=_("To run the network's events: places, waiting lists, reminders and attendance."),
+        legal_ground=PUBLIC_TASK,
+        people=_("People who register for an event, with or without an account."),
+        data=_("Name and e-mail address of guests, dietary and accessibility needs, attendance."),
+        special=_("Accessibility needs may be health data (art. 9)."),
+        recipients=_("The organiser of the event."),
+        retention=lambda: str(
+            _(
+                "Names, e-mail addresses and answers are removed %(period)s after the event (an organiser may "
+                "choose a shorter time); who came, from which kind of organisation, is kept for the reports."
+            )
+            % {"period": _days("EVENTS_RETENTION_DAYS")()}
+        ),
+        purge=_event_answers,
+    ),
+    Processing(
+        key="report_files",
+        name=_("Report files"),
+        purpose=_("To deliver the funder's reports and hand over a project at its end."),
+        legal_ground=PUBLIC_TASK,
+        people=_("Participants (an exit package holds their pseudonymous records); reports hold counts only."),
+        data=_("Counts per indicator; in an exit package, the project's pseudonymous participant records."),
+        recipients=_("The förbund's coordinators; the funder receives the delivered report."),
+        retention=lambda: str(
+            _(
+                "Files are deleted after %(period)s unless the report was delivered to the funder (then it holds "
+                "counts only and is kept with the project's records)."
+            )
+            % {"period": _days("REPORT_FILES_KEEP_DAYS")()}
+        ),
+        purge=_report_files,
+    ),
+    Processing(
+        key="audit_log",
+        name=_("Audit log"),
+        purpose=_("To account for every read and change of personal data (GDPR art. 5.2 and 32)."),
+        legal_ground=_("Legal obligation (GDPR art. 6.1 c): security of processing, art. 32."),
+        people=_("Everyone who uses asfnet, and the participants whose data is read."),
+        data=_("Who did what, when, to which object (by its code), from which request. Never the values."),
+        recipients=_("The förbund's coordinators and data protection officer."),
+        retention=lambda: str(_("Kept as long as the data it accounts for, and never changed.")),
+    ),
+]
+
+
+def processing(key: str) -> Processing:
+    return next(item for item in PROCESSING if item.key == key)
+
+
+def purge_personal_data(*, now: dt.datetime | None = None, dry_run: bool = False) -> dict[str, list[Erased]]:
+    """Apply every retention policy: erase what is due, write each erasure to the journal in the same
+    transaction as the policy's erasures. Idempotent: what was erased is not found again. A dry run erases
+    and journals nothing and returns what would be erased."""
+    now = now or timezone.now()
+    done: dict[str, list[Erased]] = {}
+    for item in PROCESSING:
+        if item.purge is None:
+            continue
+        with transaction.atomic():
+            erased = item.purge(now, dry_run)
+            if erased and not dry_run:
+                journal(item.key, erased)
+                audit_log(
+                    actor=None,
+                    action="personal_data.purge",
+                    data={"policy": item.key, "erased": len(erased), "rows": sum(e.rows for e in erased)},
+                )
+        done[item.key] = erased
+    return done

@@ -16,6 +16,11 @@ urlpatterns = [
     path("org/<uuid:code>/edit/", views.edit, name="edit"),
     path("org/<uuid:code>/members/", views.members, name="members"),
     path("org/<uuid:code>/members/<uuid:member>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "org/<uuid:code>/invitations/<uuid:invitation>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
     path("org/<uuid:code>/logo/", profile.logo, name="logo"),
     path("org/<uuid:code>/logo/remove/", profile.logo_remove, name="logo_remove"),
     path("org/<uuid:code>/logo.png", profile.logo_image, name="logo_image"),

@@ -44,6 +44,23 @@ def _member_remove_url(w) -> str:
     return reverse("directory:member_remove", kwargs={"code": w.org_a.code, "member": membership.code})
 
 
+def _invitation_withdraw_url(w) -> str:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from directory.models import Invitation, hash_token
+
+    invitation = Invitation.objects.create(
+        email="invited@example.se",
+        organisation=w.org_a,
+        role="member",
+        token_hash=hash_token(f"access-table-{w.org_a.pk}"),
+        expires_at=timezone.now() + dt.timedelta(days=7),
+    )
+    return reverse("directory:invitation_withdraw", kwargs={"code": w.org_a.code, "invitation": invitation.code})
+
+
 # Organisation upkeep pages exist only for the organisation's members and coordinators (others: 404).
 def _org_a_members(status: int) -> dict[str, int]:
     return {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": status, "admin_a": status, "coordinator": status}
@@ -413,6 +430,12 @@ TABLE: list[Row] = [
     Row(
         "directory:member_remove",
         _member_remove_url,
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": 403, "admin_a": 302, "coordinator": 302},
+        "post",
+    ),
+    Row(
+        "directory:invitation_withdraw",
+        _invitation_withdraw_url,
         {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": 403, "admin_a": 302, "coordinator": 302},
         "post",
     ),

@@ -725,6 +725,9 @@ TABLE: list[Row] = [
     Row("reports:support_import", lambda w: reverse("reports:support_import"), COORDINATOR_ONLY),
     Row("reports:support_import", lambda w: reverse("reports:support_import"), COORDINATOR_ONLY, "post"),
     # Notifications: every signed-in person has a centre and settings of their own.
+    # The account page: every signed-in person, their own account only (nothing of another's in the URL).
+    Row("my_account", lambda w: reverse("my_account"), LOGGED_IN_200),
+    Row("my_account", lambda w: reverse("my_account"), LOGGED_IN_302, "post", lambda w: {"preferred_language": "en"}),
     Row("notifications:centre", lambda w: reverse("notifications:centre"), LOGGED_IN_200),
     Row("notifications:centre", lambda w: reverse("notifications:centre") + "?page=99", LOGGED_IN_200),
     Row("notifications:preferences", lambda w: reverse("notifications:preferences"), LOGGED_IN_200),

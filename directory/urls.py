@@ -5,6 +5,7 @@ from directory.import_export import views as import_export
 from directory.map import views as map_views
 from directory.profile import views as profile
 from directory.saved_searches import views as saved_searches
+from directory.taxonomy import views as taxonomy
 
 app_name = "directory"
 
@@ -40,6 +41,10 @@ urlpatterns = [
     path("org/<uuid:code>/verify/", profile.verify, name="verify"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("map/", map_views.map_view, name="map"),
+    path("taxonomy/", taxonomy.category_list, name="taxonomy"),
+    path("taxonomy/new/", taxonomy.category_create, name="taxonomy_create"),
+    path("taxonomy/<slug:slug>/", taxonomy.category_edit, name="taxonomy_edit"),
+    path("taxonomy/<slug:slug>/delete/", taxonomy.category_delete, name="taxonomy_delete"),
     path("saved/", saved_searches.saved_search_list, name="saved_searches"),
     path("saved/new/", saved_searches.saved_search_create, name="saved_search_create"),
     path("saved/<uuid:code>/delete/", saved_searches.saved_search_delete, name="saved_search_delete"),

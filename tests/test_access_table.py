@@ -444,6 +444,30 @@ TABLE: list[Row] = [
         lambda w: reverse("directory:invitation_accept", kwargs={"token": "not-a-real-token"}),
         dict.fromkeys(ROLES, 404),
     ),
+    # The service taxonomy: coordinators only.
+    Row("directory:taxonomy", lambda w: reverse("directory:taxonomy"), COORDINATOR_ONLY),
+    Row("directory:taxonomy_create", lambda w: reverse("directory:taxonomy_create"), COORDINATOR_ONLY),
+    Row(
+        "directory:taxonomy_create",
+        lambda w: reverse("directory:taxonomy_create"),
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+        lambda w: {"slug": "ny-tjanst", "name_sv": "Ny tjänst", "name_en": "New service", "position": 1},
+    ),
+    Row("directory:taxonomy_edit", lambda w: reverse("directory:taxonomy_edit", args=["catering"]), COORDINATOR_ONLY),
+    Row(
+        "directory:taxonomy_edit",
+        lambda w: reverse("directory:taxonomy_edit", args=["catering"]),
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+        lambda w: {"name_sv": "Catering", "name_en": "Catering", "position": 3, "active": "on"},
+    ),
+    Row(
+        "directory:taxonomy_delete",
+        lambda w: reverse("directory:taxonomy_delete", args=["catering"]),
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+    ),
     # The map of a search result: public like the search itself.
     Row("directory:map", lambda w: reverse("directory:map"), ALL_200),
     Row("directory:map", lambda w: reverse("directory:map") + "?kind=asf&municipality=2580", ALL_200),

@@ -61,6 +61,15 @@ def _invitation_withdraw_url(w) -> str:
     return reverse("directory:invitation_withdraw", kwargs={"code": w.org_a.code, "invitation": invitation.code})
 
 
+def _project_url(w) -> str:
+    from matchmaking.models import FundedProject
+
+    project, _ = FundedProject.objects.get_or_create(
+        diarienummer="23-051-S06", defaults={"name": "Samverkan för ASF i södra Norrbotten 2.0", "owner": w.forbund}
+    )
+    return reverse("matchmaking:project_edit", kwargs={"code": project.code})
+
+
 # Organisation upkeep pages exist only for the organisation's members and coordinators (others: 404).
 def _org_a_members(status: int) -> dict[str, int]:
     return {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": status, "admin_a": status, "coordinator": status}
@@ -541,6 +550,24 @@ TABLE: list[Row] = [
     Row("api:openapi", lambda w: reverse("api:openapi"), ALL_200),
     Row("api:datapackage", lambda w: reverse("api:datapackage"), ALL_200),
     Row("matchmaking:index", lambda w: reverse("matchmaking:index"), LOGGED_IN_200),
+    # Funded projects: coordinators only.
+    Row("matchmaking:project_list", lambda w: reverse("matchmaking:project_list"), COORDINATOR_ONLY),
+    Row("matchmaking:project_create", lambda w: reverse("matchmaking:project_create"), COORDINATOR_ONLY),
+    Row(
+        "matchmaking:project_create",
+        lambda w: reverse("matchmaking:project_create"),
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+        lambda w: {"diarienummer": "24-100-S07", "name": "Vägar till arbete", "owner": w.forbund.pk},
+    ),
+    Row("matchmaking:project_edit", _project_url, COORDINATOR_ONLY),
+    Row(
+        "matchmaking:project_edit",
+        _project_url,
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+        lambda w: {"diarienummer": "23-051-S07", "name": "Samverkan för ASF", "owner": w.forbund.pk},
+    ),
     # Participants: raising is for officers (403 for other roles); P_X exists only for muni_x and coordinators.
     # A POST with nothing in it gives the form back with errors (200), nothing created.
     Row("matchmaking:participant_create", lambda w: reverse("matchmaking:participant_create"), OFFICER_PAGE),

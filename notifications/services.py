@@ -12,10 +12,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,17 +126,3 @@ def preferences_set(*, user: User, choices: Mapping[str, str]) -> list[str]:
     if changed:
         audit_log(actor=user, action="notifications.preferences", target=user, data={"kinds": sorted(changed)})
     return sorted(changed)
-
-
-@transaction.atomic
-def notifications_purge(*, now: dt.datetime | None = None) -> int:
-    """Delete read notifications older than NOTIFICATIONS_KEEP_READ_DAYS and every notification older than
-    NOTIFICATIONS_KEEP_DAYS (by when it was written). A second run deletes nothing more. Returns how many
-    went. No audit row: nothing a person did, and the rows themselves hold no decision."""
-    now = now or timezone.now()
-    read_before = now - dt.timedelta(days=settings.NOTIFICATIONS_KEEP_READ_DAYS)
-    all_before = now - dt.timedelta(days=settings.NOTIFICATIONS_KEEP_DAYS)
-    deleted, _rows = Notification.objects.filter(
-        Q(created_at__lt=all_before) | Q(read_at__isnull=False, created_at__lt=read_before)
-    ).delete()
-    return deleted

@@ -7,7 +7,7 @@ from celery import shared_task
 
 from kernel.mail import retry_mail_task
 from kernel.queue import publish
-from notifications import emails, services
+from notifications import emails, retention
 
 
 @shared_task(bind=True, max_retries=5)
@@ -39,6 +39,6 @@ def send_digest(self, user_id: int) -> None:
 
 @shared_task
 def purge_old_notifications() -> int:
-    """Daily (settings.CELERY_BEAT_SCHEDULE): the retention of notifications (services.notifications_purge).
+    """Daily (settings.CELERY_BEAT_SCHEDULE): the retention of notifications (retention.notifications_purge).
     Returns how many were deleted; running it twice deletes nothing more."""
-    return services.notifications_purge()
+    return retention.notifications_purge()

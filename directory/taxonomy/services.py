@@ -44,8 +44,14 @@ def category_usage(category: ServiceCategory) -> int:
     requests, participants' wishes …), read from the model's relations so that this layer need not import
     the apps above it."""
     total = 0
-    for relation in ServiceCategory._meta.related_objects:
+    # Hidden relations too (a foreign key with related_name="+", like a partner request's service); the
+    # auto-created tables behind many-to-many fields are skipped, their field is counted instead.
+    for relation in ServiceCategory._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete and relation.is_relation):
+            continue
         model = relation.related_model
+        if model is None or model._meta.auto_created:
+            continue
         total += model._base_manager.filter(**{relation.field.name: category}).count()  # type: ignore[union-attr]
     return total
 

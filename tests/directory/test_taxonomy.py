@@ -145,7 +145,7 @@ def test_a_category_used_by_a_partner_request_in_another_app_is_not_deleted(clie
     PartnerRequestFactory(service=service)
     response = client.post(_delete("endast-forfragan"), follow=True, HTTP_ACCEPT_LANGUAGE="sv")
     assert ServiceCategory.objects.filter(slug="endast-forfragan").exists()
-    assert "används på 1 ställe" in response.content.decode()
+    assert "används på 1 ställe" in response.content.decode(), [str(m) for m in response.context["messages"]]
 
 
 def test_the_identifier_cannot_be_changed_on_edit(client, coordinator):
@@ -156,3 +156,13 @@ def test_the_identifier_cannot_be_changed_on_edit(client, coordinator):
 
 def test_an_unknown_category_is_404(client, coordinator):
     assert client.get(_edit("finns-inte")).status_code == 404
+
+
+def test_usage_counts_each_link_once_across_the_apps(world):
+    from directory.taxonomy.services import category_usage
+
+    service = ServiceCategory.objects.create(slug="raknad", name_sv="Räknad", name_en="Counted")
+    assert category_usage(service) == 0
+    OrganisationFactory(services=[service])
+    PartnerRequestFactory(service=service)
+    assert category_usage(service) == 2

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from notifications.kinds import Delivery
 from notifications.models import Notification
-from notifications.services import notifications_purge
+from notifications.retention import notifications_purge
 from notifications.tasks import purge_old_notifications
 from tests.factories import UserFactory
 

@@ -121,6 +121,8 @@ TEMPLATES = [
                 "asfnet.context_processors.site",
                 "notifications.context_processors.unread",
             ],
+            # Every page translates: {% translate %} and {% blocktranslate %} need no {% load i18n %}.
+            "builtins": ["django.templatetags.i18n"],
         },
     },
 ]

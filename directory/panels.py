@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from directory.models import Organisation
+from kernel.registry import Registry
 
 PanelContext = Callable[[HttpRequest, Organisation], dict[str, Any] | None]
 
@@ -28,16 +29,10 @@ class ProfilePanel:
     order: int = 100
 
 
-_registry: dict[str, ProfilePanel] = {}
-
-
-def register_profile_panel(panel: ProfilePanel) -> None:
-    """Add (or, under the same name, replace) a panel of the profile page."""
-    _registry[panel.name] = panel
-
-
-def profile_panels() -> list[ProfilePanel]:
-    return sorted(_registry.values(), key=lambda panel: (panel.order, panel.name))
+PANELS: Registry[ProfilePanel] = Registry()
+# Add (or, under the same name, replace) a panel of the profile page; the panels in order.
+register_profile_panel = PANELS.register
+profile_panels = PANELS.all
 
 
 def render_profile_panels(request: HttpRequest, organisation: Organisation) -> list[SafeString]:

@@ -32,7 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from matchmaking.models import FundedProject, ImprovementCriterion, LabourMarketEvent, OutcomeEvent, Participant
 from reports.models import NOT_SUPPORT, RulesVersion, SupportRecord
@@ -365,54 +365,39 @@ def about_sentences() -> list[str]:
     ]
 
 
+# The warnings a report's counts call for, by the key of the count in `EsfReport.notes`.
+_WARNINGS = {
+    "unknown_isced": ngettext_lazy(
+        "%(count)s participant has an unknown education level (ISCED): counted in EECO01 but in none of EECO09–EECO11.",
+        "%(count)s participants have an unknown education level (ISCED): counted in EECO01 but in none of "
+        "EECO09–EECO11.",
+        "count",
+    ),
+    "no_follow_up": ngettext_lazy(
+        "%(count)s participant whose six-month date falls in the period has no labour-market event recorded "
+        "within 28 days of that date: no longer-term result (EECR05, EECR06) is counted for them.",
+        "%(count)s participants whose six-month date falls in the period have no labour-market event recorded "
+        "within 28 days of that date: no longer-term result (EECR05, EECR06) is counted for them.",
+        "count",
+    ),
+    "criterion_missing": ngettext_lazy(
+        "%(count)s participant has an improved labour-market situation recorded without saying what improved: "
+        "not counted in EECR06 until the criterion is added.",
+        "%(count)s participants have an improved labour-market situation recorded without saying what "
+        "improved: not counted in EECR06 until the criterion is added.",
+        "count",
+    ),
+    "unknown_size": ngettext_lazy(
+        "%(count)s supported organisation of an SME kind has no number of employees and is not counted in EECO19.",
+        "%(count)s supported organisations of an SME kind have no number of employees and are not counted in EECO19.",
+        "count",
+    ),
+}
+
+
 def warning_sentences(notes: dict[str, int]) -> list[str]:
     """The warnings a report's counts call for, in the active language (none for a zero count)."""
-    warnings = []
-    if notes.get("unknown_isced"):
-        warnings.append(
-            ngettext(
-                "%(count)s participant has an unknown education level (ISCED): counted in EECO01 but in none of "
-                "EECO09–EECO11.",
-                "%(count)s participants have an unknown education level (ISCED): counted in EECO01 but in none of "
-                "EECO09–EECO11.",
-                notes["unknown_isced"],
-            )
-            % {"count": notes["unknown_isced"]}
-        )
-    if notes.get("no_follow_up"):
-        warnings.append(
-            ngettext(
-                "%(count)s participant whose six-month date falls in the period has no labour-market event recorded "
-                "within 28 days of that date: no longer-term result (EECR05, EECR06) is counted for them.",
-                "%(count)s participants whose six-month date falls in the period have no labour-market event recorded "
-                "within 28 days of that date: no longer-term result (EECR05, EECR06) is counted for them.",
-                notes["no_follow_up"],
-            )
-            % {"count": notes["no_follow_up"]}
-        )
-    if notes.get("criterion_missing"):
-        warnings.append(
-            ngettext(
-                "%(count)s participant has an improved labour-market situation recorded without saying what improved: "
-                "not counted in EECR06 until the criterion is added.",
-                "%(count)s participants have an improved labour-market situation recorded without saying what "
-                "improved: not counted in EECR06 until the criterion is added.",
-                notes["criterion_missing"],
-            )
-            % {"count": notes["criterion_missing"]}
-        )
-    if notes.get("unknown_size"):
-        warnings.append(
-            ngettext(
-                "%(count)s supported organisation of an SME kind has no number of employees and is not counted in "
-                "EECO19.",
-                "%(count)s supported organisations of an SME kind have no number of employees and are not counted "
-                "in EECO19.",
-                notes["unknown_size"],
-            )
-            % {"count": notes["unknown_size"]}
-        )
-    return warnings
+    return [str(text % {"count": notes[key]}) for key, text in _WARNINGS.items() if notes.get(key)]
 
 
 @dataclass

@@ -96,3 +96,17 @@ def test_python_imports_keep_the_contracts():
     from importlinter.cli import lint_imports
 
     assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+
+
+def test_no_template_loads_the_builtin_i18n_library():
+    """`{% translate %}` is a builtin (settings TEMPLATES builtins): a template that still loads i18n repeats
+    the setting, and a template that forgets it would break only if the setting went away."""
+    from django.conf import settings
+
+    assert "django.templatetags.i18n" in settings.TEMPLATES[0]["OPTIONS"]["builtins"]
+    loading = sorted(
+        path.relative_to(TEMPLATES).as_posix()
+        for path in TEMPLATES.rglob("*")
+        if path.is_file() and any("i18n" in group.split() for group in LOAD.findall(path.read_text("utf-8")))
+    )
+    assert loading == []

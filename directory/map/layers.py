@@ -13,6 +13,8 @@ from typing import Any
 
 from django.http import QueryDict
 
+from kernel.registry import Registry
+
 
 @dataclass(frozen=True)
 class MapPoint:
@@ -39,16 +41,10 @@ class MapLayer:
     order: int = 100
 
 
-_registry: dict[str, MapLayer] = {}
-
-
-def register_map_layer(layer: MapLayer) -> None:
-    """Add (or, under the same name, replace) a layer of the map."""
-    _registry[layer.name] = layer
-
-
-def map_layers() -> list[MapLayer]:
-    return sorted(_registry.values(), key=lambda layer: (layer.order, layer.name))
+LAYERS: Registry[MapLayer] = Registry()
+# Add (or, under the same name, replace) a layer of the map; the layers in order.
+register_map_layer = LAYERS.register
+map_layers = LAYERS.all
 
 
 def chosen_layers(params: QueryDict) -> list[MapLayer]:

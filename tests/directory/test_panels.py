@@ -43,7 +43,7 @@ def test_a_registered_panel_appears_on_the_profile_and_none_means_not_shown(clie
         page = client.get(reverse("directory:detail", kwargs={"code": world.org_a.code})).content.decode()
         other = client.get(reverse("directory:detail", kwargs={"code": world.org_b.code})).content.decode()
     finally:
-        panels._registry.pop("test-panel")
+        panels.PANELS.unregister("test-panel")
     assert "<p>Panel för Returen Återbruk</p>" in page
     assert "Panel för" not in other
     assert seen == [world.org_a.pk, world.org_b.pk]

@@ -9,34 +9,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import translation
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from directory.import_export.imports import organisation_import
+from kernel.commands import TranslatedCommand
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = "Create or update organisations from a CSV file (see docs/import-organisations.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="CSV file, UTF-8, comma- or semicolon-separated")
         parser.add_argument("--partial", action="store_true", help="save the valid rows, report the others")
         parser.add_argument("--dry-run", action="store_true", help="check the file and report; save nothing")
-        parser.add_argument(
-            "--language",
-            choices=[code for code, _name in settings.LANGUAGES],
-            default=None,
-            help="language of the messages (default: the site's language)",
-        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with translation.override(options["language"] or translation.get_language() or settings.LANGUAGE_CODE):
-            self._import(options)
-
-    def _import(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
         try:
             data = path.read_bytes()

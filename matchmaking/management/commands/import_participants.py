@@ -11,16 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import translation
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kernel.commands import TranslatedCommand
 from matchmaking.imports import participant_import
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = "Import participants and their labour-market events of a funded project (docs/import-participants.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,18 +33,8 @@ class Command(BaseCommand):
             help="orgnr of the organisation that raised every participant "
             "(default: the municipality organisation of each row's municipality)",
         )
-        parser.add_argument(
-            "--language",
-            choices=[code for code, _name in settings.LANGUAGES],
-            default=None,
-            help="language of the messages (default: the active language)",
-        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with translation.override(options["language"] or translation.get_language() or settings.LANGUAGE_CODE):
-            self._import(options)
-
-    def _import(self, options: dict[str, Any]) -> None:
         sources = {}
         for key in ("participants", "outcomes"):
             path: Path = options[key]

@@ -9,10 +9,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.core.management.base import CommandError
 
+from kernel.commands import TranslatedCommand
 from matchmaking.models import FundedProject
 from reports.indicators import CELLS, esf_report
 
@@ -24,7 +23,8 @@ def _date(value: str, name: str) -> dt.date:
         raise CommandError(f"--{name} must be a date as YYYY-MM-DD, not {value!r}.") from None
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
+    language_help = "language of the warnings (default: the active language)"
     help = "Print the ESF+ common indicators of a funded project for a period."
 
     def add_arguments(self, parser: Any) -> None:
@@ -32,18 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="start", required=True)
         parser.add_argument("--to", dest="end", required=True)
         parser.add_argument("--format", choices=["json", "table"], default="json")
-        parser.add_argument(
-            "--language",
-            choices=[code for code, _name in settings.LANGUAGES],
-            default=None,
-            help="language of the warnings (default: the active language)",
-        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with translation.override(options["language"] or translation.get_language() or settings.LANGUAGE_CODE):
-            self._print(options)
-
-    def _print(self, options: dict[str, Any]) -> None:
         start = _date(options["start"], "from")
         end = _date(options["end"], "to")
         if end < start:

@@ -88,8 +88,10 @@ user_logged_in.connect(_remember_login_language, dispatch_uid="asfnet.language.l
 
 class UserLanguageMiddleware:
     """The interface follows the language a person chose on their account page: when they log in, the
-    language cookie is set to it, so every page after the login is in that language. The header's language
-    switcher still changes the language of the browser for the time being; the account page changes both."""
+    language cookie is set to it, so every page after the login is in that language (whatever the browser's
+    Accept-Language says). A browser that already carries the cookie keeps it: someone chose that language
+    in this browser with the header's switcher, which changes this browser only. The account page changes
+    both the account and the cookie."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -97,7 +99,7 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         language = getattr(request, _LOGIN_LANGUAGE, None)
-        if language:
+        if language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             set_language_cookie(response, language)
         return response
 

@@ -99,20 +99,35 @@ def test_an_unknown_language_is_refused_and_nothing_is_saved(client, world):
 
 def test_the_interface_follows_the_chosen_language_after_login(client, db):
     UserFactory(email="english.reader@example.se", preferred_language="en")
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"  # the browser was Swedish before
-    response = client.post(reverse("account_login"), {"login": "english.reader@example.se", "password": PASSWORD})
+    response = client.post(
+        reverse("account_login"),
+        {"login": "english.reader@example.se", "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="sv",  # a Swedish browser
+    )
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    assert '<html lang="en">' in client.get(URL).content.decode()
+    assert '<html lang="en">' in client.get(URL, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
 
 
 def test_a_swedish_reader_gets_swedish_after_login_in_an_english_browser(client, db):
     UserFactory(email="svensk.lasare@example.se", preferred_language="sv")
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    client.post(reverse("account_login"), {"login": "svensk.lasare@example.se", "password": PASSWORD})
+    client.post(
+        reverse("account_login"),
+        {"login": "svensk.lasare@example.se", "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     html = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="sv">' in html
     assert "Mitt konto" in html
+
+
+def test_a_language_chosen_in_this_browser_is_kept_at_login(client, db):
+    """The header's switcher sets the cookie; logging in does not overrule a choice made in this browser."""
+    UserFactory(email="svensk.lasare@example.se", preferred_language="sv")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.post(reverse("account_login"), {"login": "svensk.lasare@example.se", "password": PASSWORD})
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert '<html lang="en">' in client.get(URL).content.decode()
 
 
 def test_a_failed_login_does_not_change_the_language(client, db):

@@ -4,7 +4,6 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-
 NATIVE_NAMES = {"sv": "Svenska", "en": "English"}
 
 

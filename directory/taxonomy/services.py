@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -50,7 +50,7 @@ def category_usage(category: ServiceCategory) -> int:
         if not (relation.auto_created and not relation.concrete and relation.is_relation):
             continue
         model = relation.related_model
-        if model is None or model._meta.auto_created:
+        if not (isinstance(model, type) and issubclass(model, models.Model)) or model._meta.auto_created:
             continue
         total += model._base_manager.filter(**{relation.field.name: category}).count()  # type: ignore[union-attr]
     return total

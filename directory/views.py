@@ -17,7 +17,7 @@ from directory.filters import SORTS
 from directory.forms import InvitationForm, OrganisationForm
 from directory.models import Invitation, Membership
 from directory.panels import render_profile_panels
-from kernel.forms import submit
+from kernel.forms import act, submit
 from kernel.pagination import paginate
 
 PAGE_SIZE = 25
@@ -111,12 +111,11 @@ def member_remove(request: HttpRequest, code: str, member: str) -> HttpResponse:
     membership = get_object_or_404(
         Membership.objects.select_related("user", "organisation"), organisation=organisation, code=member
     )
-    try:
-        services.membership_remove(actor=request.actor, membership=membership)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("%(name)s was removed from the organisation.") % {"name": membership.user})
+    act(
+        request,
+        lambda: services.membership_remove(actor=request.actor, membership=membership),
+        success=_("%(name)s was removed from the organisation.") % {"name": membership.user},
+    )
     return redirect("directory:members", code=organisation.code)
 
 

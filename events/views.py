@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,7 +25,7 @@ from events.filters import WHEN
 from events.forms import EventCreateForm, EventForm
 from events.models import EventStatus
 from events.registration.page import render_event_page
-from kernel.forms import submit
+from kernel.forms import act, submit
 from kernel.pagination import paginate
 
 PAGE_SIZE = 20
@@ -133,12 +133,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def publish(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
-    try:
-        services.event_publish(actor=request.actor, event=event)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The event is published."))
+    act(request, lambda: services.event_publish(actor=request.actor, event=event), success=_("The event is published."))
     return redirect("events:detail", code=event.code)
 
 

@@ -10,7 +10,8 @@
   message lands on the field it names when the form has that field, otherwise at the top of the form —
   never a 500 for a field name the form does not know, and no message lost.
 * `submit` — the POST half of every form page: a valid form's data goes to one service; what the service
-  refuses lands on the form through `errors_to_form`; a success message is flashed when it saved."""
+  refuses lands on the form through `errors_to_form`; a success message is flashed when it saved.
+* `act` — the same for a button without a form (publish, remove, deliver): the service's refusal is flashed."""
 
 from __future__ import annotations
 
@@ -79,6 +80,18 @@ def submit(
         return None
     if success is not None:
         messages.success(request, success)
+    return Saved(result)
+
+
+def act(request: HttpRequest, action: Callable[[], T], *, success: str) -> Saved[T] | None:
+    """A button's POST without a form: call `action` (one service); flash `success` when it did its work,
+    or the service's refusal (every message, in the reader's language) when it raised ValidationError."""
+    try:
+        result = action()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return None
+    messages.success(request, success)
     return Saved(result)
 
 

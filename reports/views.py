@@ -10,7 +10,6 @@ from typing import Any
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.access import coordinator_required
 from kernel import tabular
 from kernel.audit import audit_log
-from kernel.forms import submit
+from kernel.forms import act, submit
 from kernel.pagination import paginate
 from reports import services
 from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, SupportRecordForm
@@ -85,12 +84,11 @@ def run_detail(request: HttpRequest, code: str) -> HttpResponse:
 def run_deliver(request: HttpRequest, code: str) -> HttpResponse:
     """Mark a finished ESF+ run as delivered to the funder: its figures then stay as delivered."""
     run = _run(code)
-    try:
-        services.report_run_deliver(actor=request.actor, run=run)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The report is marked as delivered to the funder."))
+    act(
+        request,
+        lambda: services.report_run_deliver(actor=request.actor, run=run),
+        success=_("The report is marked as delivered to the funder."),
+    )
     return redirect("reports:run_detail", code=run.code)
 
 

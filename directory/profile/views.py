@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from directory.access import organisation_for_user
 from directory.models import Certification
 from directory.profile import services as profile_services
 from directory.profile.forms import CertificationForm, LogoForm
-from kernel.forms import submit
+from kernel.forms import act, submit
 from kernel.pagination import paginate
 
 HISTORY_PAGE_SIZE = 50
@@ -52,12 +52,11 @@ def logo(request: HttpRequest, code: str) -> HttpResponse:
 def logo_remove(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     if organisation.logo:
-        try:
-            profile_services.organisation_logo_remove(actor=request.actor, organisation=organisation)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("The logo was removed."))
+        act(
+            request,
+            lambda: profile_services.organisation_logo_remove(actor=request.actor, organisation=organisation),
+            success=_("The logo was removed."),
+        )
     return redirect("directory:detail", code=organisation.code)
 
 

@@ -20,7 +20,7 @@ from events import selectors, services
 from events.models import Audience, EventStatus, Registration, RegistrationStatus
 from events.registration.forms import GroupRegistrationForm, GuestRegistrationForm, RegistrationForm
 from events.registration.page import group_prefix, render_event_page
-from kernel.forms import submit
+from kernel.forms import act, submit
 
 GUEST_RATE_LIMIT = "events_guest_registration"
 
@@ -137,12 +137,11 @@ def accept_offer(request: HttpRequest, code: str) -> HttpResponse:
     if registration is None or registration.status != RegistrationStatus.OFFERED:
         messages.info(request, _("There is no place waiting for your answer."))
     else:
-        try:
-            services.offer_accept(registration=registration)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("The place is yours. See you there!"))
+        act(
+            request,
+            lambda: services.offer_accept(registration=registration),
+            success=_("The place is yours. See you there!"),
+        )
     return redirect("events:detail", code=event.code)
 
 

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kernel.forms import errors_to_form, submit
+from kernel.forms import act, errors_to_form, submit
 from matchmaking import selectors, services
 from matchmaking.access import match_for_user, need_for_user, opportunity_for_user, sees_participant_details
 from matchmaking.matches.forms import DeclineForm, EndForm, StartForm
@@ -153,16 +153,12 @@ def match_propose(request: HttpRequest, code: str, opportunity: str) -> HttpResp
     """Propose the need for an opportunity. Back to the page the officer came from (need or opportunity)."""
     need = need_for_user(actor=request.actor, code=code)
     target = opportunity_for_user(actor=request.actor, code=opportunity)
-    try:
-        services.match_propose(actor=request.actor, need=need, opportunity=target)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("%(code)s was proposed for “%(title)s”. %(organisation)s is told by e-mail.")
-            % {"code": need.participant.code, "title": target.title, "organisation": target.organisation.name},
-        )
+    act(
+        request,
+        lambda: services.match_propose(actor=request.actor, need=need, opportunity=target),
+        success=_("%(code)s was proposed for “%(title)s”. %(organisation)s is told by e-mail.")
+        % {"code": need.participant.code, "title": target.title, "organisation": target.organisation.name},
+    )
     if request.POST.get("back") == "opportunity":
         return redirect("matchmaking:opportunity_needs", code=target.code)
     return redirect("matchmaking:need_detail", code=need.code)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from directory.models import Invitation
-from kernel.forms import Saved, errors_to_form, submit
+from kernel.forms import Saved, act, errors_to_form, submit
 
 
 class TwoFields(forms.Form):
@@ -128,3 +128,16 @@ def test_a_refused_document_error_goes_on_its_field(rf):
     save = _Calls(error=ValidationError("Not a PDF."))
     assert submit(_request(rf, "POST"), form, save, default_field="document") is None
     assert form.errors == {"document": ["Not a PDF."]}
+
+
+def test_a_button_action_flashes_success_and_returns_what_the_service_did(rf):
+    request = _request(rf, "POST")
+    assert act(request, _Calls(result=3), success="Published.") == Saved(3)
+    assert [(m.level_tag, str(m)) for m in request._messages] == [("success", "Published.")]
+
+
+def test_a_refused_button_action_flashes_every_message_and_no_success(rf):
+    request = _request(rf, "POST")
+    refusal = ValidationError({"start": "The start has passed.", "title": "A title is needed."})
+    assert act(request, _Calls(error=refusal), success="Published.") is None
+    assert [(m.level_tag, str(m)) for m in request._messages] == [("error", "The start has passed. A title is needed.")]

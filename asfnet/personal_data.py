@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kernel import tabular
-from kernel.audit import audit_log
+from kernel.audit import audit_log, target_id_of
 from kernel.models import AuditLog, User
 from matchmaking.models import Participant
 
@@ -178,7 +178,7 @@ def collect(subject: Subject) -> Found:
         found.add(row)
     about = models.Q(actor=subject.row) if isinstance(subject.row, User) else models.Q()
     for label, bucket in found.rows.items():
-        ids = [str(getattr(row, "code", None) or row.pk) for row in bucket.values()]
+        ids = [target_id_of(row) for row in bucket.values()]
         about |= models.Q(target_type=label.lower(), target_id__in=ids)
     for entry in AuditLog.objects.filter(about):
         found.add(entry)

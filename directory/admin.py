@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from directory.models import Invitation, Membership, Organisation
 from directory.search import reindex
+from kernel.admin import OfferedLookupsOnly
 
 
 class MembershipInline(admin.TabularInline):
@@ -12,7 +13,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(OfferedLookupsOnly):
     list_display = ["name", "kind", "orgnr", "kommunkod", "published"]
     list_filter = ["kind", "published", "kommunkod"]
     search_fields = ["name", "orgnr"]
@@ -34,7 +35,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(OfferedLookupsOnly):
     list_display = ["email", "organisation", "role", "expires_at", "accepted_at", "revoked_at"]
     fields = ["email", "organisation", "role", "language", "expires_at", "accepted_at", "revoked_at"]
     readonly_fields = fields

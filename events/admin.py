@@ -4,9 +4,10 @@ and services (which audit, notify and keep capacity race-safe), so the admin her
 from django.contrib import admin
 
 from events.models import Event, EventSeries, Registration
+from kernel.admin import OfferedLookupsOnly
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(OfferedLookupsOnly):
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -56,7 +57,7 @@ class RegistrationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EventSeries)
-class EventSeriesAdmin(admin.ModelAdmin):
+class EventSeriesAdmin(OfferedLookupsOnly):
     list_display = ["name", "organiser"]
     fields = ["name", "organiser"]
     raw_id_fields = ["organiser"]

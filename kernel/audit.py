@@ -11,6 +11,12 @@ from kernel.models import AuditLog, User
 from kernel.request_context import current_request_id
 
 
+def target_id_of(target: models.Model) -> str:
+    """How the audit log names a row: its `code`, else its key. A model whose code is unique only within a
+    parent (a participant's, within its project) names its row itself with `audit_target_id`."""
+    return str(getattr(target, "audit_target_id", None) or getattr(target, "code", None) or target.pk)
+
+
 def audit_log(
     *,
     actor: User | AnonymousUser | None,
@@ -23,7 +29,7 @@ def audit_log(
     target_type = target_id = ""
     if target is not None:
         target_type = target._meta.label_lower
-        target_id = str(getattr(target, "code", None) or target.pk)
+        target_id = target_id_of(target)
     return AuditLog.objects.create(
         actor=actor_obj,
         action=action,

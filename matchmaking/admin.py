@@ -7,12 +7,13 @@ or write."""
 from django.contrib import admin
 
 from directory.access import request_actor
+from kernel.admin import OfferedLookupsOnly
 from kernel.audit import audit_log
 from matchmaking.models import FundedProject, LabourMarketEvent, Match, Need, Opportunity, Participant
 from matchmaking.participants.forms import NeedForm
 
 
-class CoordinatorAdmin(admin.ModelAdmin):
+class CoordinatorAdmin(OfferedLookupsOnly):
     """Coordinators (staff with `is_coordinator`) may look up, add and change; nobody deletes here
     (participants leave through the retention purge, placements through the pipeline)."""
 

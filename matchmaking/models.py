@@ -170,6 +170,13 @@ class Participant(TimeStampedModel):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def audit_target_id(self) -> str:
+        """How the audit log names the participant: a code is unique within its project only, so the
+        project's key comes first (otherwise a read of P-1 in one project would be listed for P-1 in another,
+        e.g. in a data subject's export)."""
+        return f"{self.project_id}:{self.code}"
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, Any] = {}

@@ -237,3 +237,21 @@ def test_the_command_refuses_an_unknown_person_in_plain_words(world, project, tm
         call_command("export_personal_data", out=tmp_path / "x.zip", language="en", **{option: value})
     assert not (tmp_path / "x.zip").exists()
     assert not AuditLog.objects.filter(action="personal_data.export").exists()
+
+
+def test_a_participant_with_the_same_code_in_another_project_is_not_part_of_the_export(world, project):
+    """Codes are unique within a project only: the audit log names the project too (Participant.audit_target_id),
+    so a read of P-1 in one project is not listed for P-1 in another."""
+    mine = make_participant(world, project, code="P-SAME")
+    other_project = FundedProject.objects.create(
+        diarienummer="24-100-S01", name="Ett annat projekt", owner=world.forbund
+    )
+    theirs = make_participant(world, other_project, code="P-SAME")
+    audit_log(actor=world.officer_x, action="participant.read", target=theirs)
+
+    _, data, _ = _open(
+        personal_data.export_zip(personal_data.participant_subject("23-051-S06:P-SAME"), requested_by=None)
+    )
+
+    assert [row["project"] for row in data["matchmaking.Participant"]] == [str(project.code)]
+    assert {row["target_id"] for row in data["asfnet.AuditLog"]} == {mine.audit_target_id}

@@ -141,7 +141,7 @@ def test_every_read_of_a_participant_is_audited_without_values(world, project):
     participant_for_user(actor=actor_for(world.officer_x), code=p.code)
     row = AuditLog.objects.get(action="participant.read")
     assert row.actor == world.officer_x
-    assert row.target_id == p.code  # the pseudonym, never personal data
+    assert row.target_id == p.audit_target_id == f"{p.project_id}:{p.code}"  # the pseudonym, never personal data
     assert "disability" not in str(row.data) and "1997" not in str(row.data)
 
 
@@ -258,7 +258,7 @@ def test_an_improved_event_recorded_without_criterion_stays_and_is_completed_not
     assert completed.pk == legacy.pk and completed.criterion == "promotion"
     assert LabourMarketEvent.objects.count() == 1
     assert not LabourMarketEvent.objects.criterion_missing().exists()
-    assert AuditLog.objects.filter(action="participant.outcome_complete", target_id=employed.code).exists()
+    assert AuditLog.objects.filter(action="participant.outcome_complete", target_id=employed.audit_target_id).exists()
 
 
 def test_age_is_completed_years_on_the_entry_date(world, project):

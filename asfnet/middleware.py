@@ -1,5 +1,5 @@
-"""Site middleware that needs the apps: who the user is (`request.actor`), MFA enforcement for roles that
-handle participant data, and idle sessions."""
+"""Site middleware that needs the apps: who the user is (`request.actor`), the interface language of a person
+who logs in, MFA enforcement for roles that handle participant data, and idle sessions."""
 
 from __future__ import annotations
 
@@ -56,6 +56,54 @@ def _user_changed(sender: object, request: HttpRequest | None = None, **kwargs: 
 
 
 user_logged_in.connect(_user_changed, dispatch_uid="asfnet.actor.login")
+
+
+def set_language_cookie(response: HttpResponse, language: str) -> None:
+    """The cookie Django's LocaleMiddleware reads, written as `django.views.i18n.set_language` writes it."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+_LOGIN_LANGUAGE = "_asfnet_login_language"
+
+
+def _remember_login_language(
+    sender: object, request: HttpRequest | None = None, user: object = None, **kwargs: object
+) -> None:
+    language = getattr(user, "preferred_language", "")
+    if request is not None and language in dict(settings.LANGUAGES):
+        setattr(request, _LOGIN_LANGUAGE, language)
+
+
+user_logged_in.connect(_remember_login_language, dispatch_uid="asfnet.language.login")
+
+
+class UserLanguageMiddleware:
+    """The interface follows the language a person chose on their account page: when they log in, the
+    language cookie is set to it, so every page after the login is in that language (whatever the browser's
+    Accept-Language says). A browser that already carries the cookie keeps it: someone chose that language
+    in this browser with the header's switcher, which changes this browser only. The account page changes
+    both the account and the cookie."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        language = getattr(request, _LOGIN_LANGUAGE, None)
+        if language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            set_language_cookie(response, language)
+        return response
+
+
 user_logged_out.connect(_user_changed, dispatch_uid="asfnet.actor.logout")
 
 

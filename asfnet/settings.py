@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "asfnet.middleware.ActorMiddleware",
+    "asfnet.middleware.UserLanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "asfnet.middleware.MfaRequiredMiddleware",
@@ -258,6 +259,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-daily-digest": {
         "task": "notifications.tasks.send_daily_digests",
         "schedule": crontab(minute=0, hour=7),  # daily 07:00, CELERY_TIMEZONE
+    },
+    # Notifications: read ones older than NOTIFICATIONS_KEEP_READ_DAYS and all older than NOTIFICATIONS_KEEP_DAYS go.
+    "notifications-purge": {
+        "task": "notifications.tasks.purge_old_notifications",
+        "schedule": crontab(minute=45, hour=3),  # daily 03:45, CELERY_TIMEZONE
     },
     # Matchmaking nudges: needs with no proposal, unanswered proposals, opportunities about to expire
     # (each thing at most weekly; matchmaking/nudges.py).
@@ -438,6 +444,9 @@ LOGGING = {
 # show only public data, but they are not part of the product.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
+# Notifications: read ones are deleted after N days, every one (read or not) after M days (the daily purge).
+NOTIFICATIONS_KEEP_READ_DAYS = env_int("NOTIFICATIONS_KEEP_READ_DAYS", 90, minimum=1)
+NOTIFICATIONS_KEEP_DAYS = env_int("NOTIFICATIONS_KEEP_DAYS", 365, minimum=1)
 
 # --- Report runs ----------------------------------------------------------------------------------------
 # A worker holds a run for this long and renews the lease at every step; when it dies, the run is taken

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from asfnet import views
+from asfnet.account import views as account
 
 # The admin login goes through allauth: rate limits, MFA and the same login page as everyone else.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -16,6 +17,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", account.overview, name="my_account"),
     path("accounts/", include("allauth.urls")),
     path("directory/", include("directory.urls")),
     path("api/v1/", include("directory.api.urls")),

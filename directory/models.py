@@ -117,7 +117,7 @@ def municipality_field(
 
 class ServiceCategory(models.Model):
     """The managed taxonomy of services ASF offer (arbetsträning, café/restaurang, återbruk …),
-    edited by coordinators in the admin. Addressed by slug in URLs (`?service=<slug>`)."""
+    kept by coordinators at /directory/taxonomy/. Addressed by slug in URLs (`?service=<slug>`)."""
 
     slug = models.SlugField(_("identifier"), max_length=60, unique=True)
     name_sv = models.CharField(_("name (Swedish)"), max_length=100, validators=[refuse_personnummer])

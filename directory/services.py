@@ -85,6 +85,13 @@ def invitation_by_token(token: str) -> Invitation | None:
     return Invitation.objects.usable().select_related("organisation").filter(token_hash=hash_token(token)).first()
 
 
+def invitation_was_withdrawn(token: str) -> bool:
+    """The link of an invitation that was withdrawn (or replaced by a newer one) before it was used."""
+    return Invitation.objects.filter(
+        token_hash=hash_token(token), revoked_at__isnull=False, accepted_at__isnull=True
+    ).exists()
+
+
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Use the invitation (once) for `user`: membership with the invited role, or the coordinator
@@ -135,31 +142,52 @@ def _notify_invitation_accepted(invitation: Invitation, user: User) -> None:
 
 
 @transaction.atomic
-def invitation_revoke(*, actor: Actor, invitation: Invitation) -> None:
+def invitation_revoke(*, actor: Actor, invitation: Invitation) -> Invitation:
+    """Withdraw an open invitation: its link stops working at once (the invitation page says it was
+    withdrawn). Administrators of the inviting organisation and coordinators may; an invitation already
+    used, withdrawn or expired is refused with a message."""
     if not can_manage_members(actor, invitation.organisation):
         raise PermissionDenied
-    Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit_log(actor=actor.user, action="invitation.revoke", target=invitation)
+    withdrawn = Invitation.objects.usable().filter(pk=invitation.pk).update(revoked_at=timezone.now())
+    if withdrawn != 1:
+        raise ValidationError(
+            _("This invitation can no longer be withdrawn: it has been used, has expired or was already withdrawn.")
+        )
+    invitation.refresh_from_db(fields=["revoked_at"])
+    audit_log(
+        actor=actor.user,
+        action="invitation.revoke",
+        target=invitation,
+        data={"organisation": str(invitation.organisation.code), "role": invitation.role},
+    )
+    return invitation
 
 
 @transaction.atomic
 def membership_remove(*, actor: Actor, membership: Membership) -> None:
-    """Remove someone from an organisation. The last administrator cannot be removed (someone must be
-    able to invite colleagues), except by a coordinator."""
+    """Remove someone from an organisation. The last administrator cannot be removed, by anyone (someone
+    must be able to invite colleagues; a coordinator invites a new administrator first). The organisation's
+    memberships are locked before counting, so two administrators removing each other at the same time
+    cannot both succeed: the second sees one administrator left."""
     organisation = membership.organisation
     if not can_manage_members(actor, organisation):
         raise PermissionDenied
-    if membership.is_admin and not actor.is_coordinator:
-        admins = Membership.objects.select_for_update().filter(organisation=organisation, role=MembershipRole.ADMIN)
+    locked = {m.pk: m for m in Membership.objects.select_for_update().filter(organisation=organisation).order_by("pk")}
+    current = locked.get(membership.pk)
+    if current is None:
+        raise ValidationError(_("This person is no longer a member of the organisation."))
+    if current.is_admin:
+        admins = [m for m in locked.values() if m.role == MembershipRole.ADMIN]
         if len(admins) <= 1:
             raise ValidationError(_("The last administrator cannot be removed. Make someone else administrator first."))
     audit_log(
         actor=actor.user,
         action="membership.remove",
         target=organisation,
-        data={"user": str(membership.user.code), "role": membership.role},
+        data={"user": str(membership.user.code), "role": current.role},
     )
-    membership.delete()
+    current.delete()
+    forget_actor(membership.user)
 
 
 def _as_text(value: Any) -> str:

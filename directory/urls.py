@@ -5,6 +5,7 @@ from directory.import_export import views as import_export
 from directory.map import views as map_views
 from directory.profile import views as profile
 from directory.saved_searches import views as saved_searches
+from directory.taxonomy import views as taxonomy
 
 app_name = "directory"
 
@@ -16,6 +17,11 @@ urlpatterns = [
     path("org/<uuid:code>/edit/", views.edit, name="edit"),
     path("org/<uuid:code>/members/", views.members, name="members"),
     path("org/<uuid:code>/members/<uuid:member>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "org/<uuid:code>/invitations/<uuid:invitation>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
     path("org/<uuid:code>/logo/", profile.logo, name="logo"),
     path("org/<uuid:code>/logo/remove/", profile.logo_remove, name="logo_remove"),
     path("org/<uuid:code>/logo.png", profile.logo_image, name="logo_image"),
@@ -35,6 +41,10 @@ urlpatterns = [
     path("org/<uuid:code>/verify/", profile.verify, name="verify"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("map/", map_views.map_view, name="map"),
+    path("taxonomy/", taxonomy.category_list, name="taxonomy"),
+    path("taxonomy/new/", taxonomy.category_create, name="taxonomy_create"),
+    path("taxonomy/<slug:slug>/", taxonomy.category_edit, name="taxonomy_edit"),
+    path("taxonomy/<slug:slug>/delete/", taxonomy.category_delete, name="taxonomy_delete"),
     path("saved/", saved_searches.saved_search_list, name="saved_searches"),
     path("saved/new/", saved_searches.saved_search_create, name="saved_search_create"),
     path("saved/<uuid:code>/delete/", saved_searches.saved_search_delete, name="saved_search_delete"),

@@ -15,7 +15,7 @@ from directory.access import can_edit_organisation, can_manage_members, organisa
 from directory.adapters import INVITATION_SESSION_KEY
 from directory.filters import SORTS
 from directory.forms import InvitationForm, OrganisationForm
-from directory.models import Membership
+from directory.models import Invitation, Membership
 from directory.panels import render_profile_panels
 from kernel.forms import act, submit
 from kernel.pagination import paginate
@@ -119,6 +119,24 @@ def member_remove(request: HttpRequest, code: str, member: str) -> HttpResponse:
     return redirect("directory:members", code=organisation.code)
 
 
+@login_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, code: str, invitation: str) -> HttpResponse:
+    """An administrator of the organisation (or a coordinator) withdraws an open invitation; its link
+    stops working. Outside the organisation 404, a plain member 403."""
+    organisation = organisation_for_user(actor=request.actor, code=code, manage_members=True)
+    target = get_object_or_404(
+        Invitation.objects.select_related("organisation"), organisation=organisation, code=invitation
+    )
+    try:
+        services.invitation_revoke(actor=request.actor, invitation=target)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": target.email})
+    return redirect("directory:members", code=organisation.code)
+
+
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link in an invitation e-mail. Anonymous visitors go on to signup (or login, when they already
@@ -126,7 +144,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = services.invitation_by_token(token)
     if invitation is None:
         request.session.pop(INVITATION_SESSION_KEY, None)
-        return render(request, "directory/invitation_invalid.html", status=404)
+        context = {"withdrawn": services.invitation_was_withdrawn(token)}
+        return render(request, "directory/invitation_invalid.html", context, status=404)
     if not request.user.is_authenticated:
         request.session[INVITATION_SESSION_KEY] = token
         from kernel.models import User

@@ -7,6 +7,7 @@ from matchmaking.matches import views as matches
 from matchmaking.opportunities import views as opportunities
 from matchmaking.participants import views as participants
 from matchmaking.partners import views as partners
+from matchmaking.projects import views as projects
 
 register_converter(ParticipantCodeConverter, "participant_code")
 
@@ -22,6 +23,10 @@ urlpatterns = [
     path("participants/<participant_code:code>/needs/new/", participants.need_create, name="need_create"),
     path("needs/<uuid:code>/", participants.need_detail, name="need_detail"),
     path("needs/<uuid:code>/propose/<uuid:opportunity>/", matches.match_propose, name="match_propose"),
+    # Funded projects (coordinators).
+    path("projects/", projects.project_list, name="project_list"),
+    path("projects/new/", projects.project_create, name="project_create"),
+    path("projects/<uuid:code>/", projects.project_edit, name="project_edit"),
     # Placement opportunities.
     path("opportunities/", opportunities.opportunity_list, name="opportunity_list"),
     path("opportunities/new/", opportunities.opportunity_create, name="opportunity_create"),

@@ -7,7 +7,7 @@ from celery import shared_task
 
 from kernel.mail import retry_mail_task
 from kernel.queue import publish
-from notifications import emails
+from notifications import emails, retention
 
 
 @shared_task(bind=True, max_retries=5)
@@ -35,3 +35,10 @@ def send_digest(self, user_id: int) -> None:
         emails.digest_send(user_id=user_id)
     except OSError as error:  # SMTP or network: the claim was rolled back; the same summary is tried again
         retry_mail_task(self, error)
+
+
+@shared_task
+def purge_old_notifications() -> int:
+    """Daily (settings.CELERY_BEAT_SCHEDULE): the retention of notifications (retention.notifications_purge).
+    Returns how many were deleted; running it twice deletes nothing more."""
+    return retention.notifications_purge()

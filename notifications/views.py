@@ -6,6 +6,7 @@ This app sits below directory, so its views read `request.user` (the recipient),
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -82,5 +83,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"form": form, "in_app_only": selectors.in_app_only_kinds()},
+        {
+            "form": form,
+            "in_app_only": selectors.in_app_only_kinds(),
+            "keep_read_days": settings.NOTIFICATIONS_KEEP_READ_DAYS,
+            "keep_days": settings.NOTIFICATIONS_KEEP_DAYS,
+        },
     )

@@ -44,6 +44,32 @@ def _member_remove_url(w) -> str:
     return reverse("directory:member_remove", kwargs={"code": w.org_a.code, "member": membership.code})
 
 
+def _invitation_withdraw_url(w) -> str:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from directory.models import Invitation, hash_token
+
+    invitation = Invitation.objects.create(
+        email="invited@example.se",
+        organisation=w.org_a,
+        role="member",
+        token_hash=hash_token(f"access-table-{w.org_a.pk}"),
+        expires_at=timezone.now() + dt.timedelta(days=7),
+    )
+    return reverse("directory:invitation_withdraw", kwargs={"code": w.org_a.code, "invitation": invitation.code})
+
+
+def _project_url(w) -> str:
+    from matchmaking.models import FundedProject
+
+    project, _ = FundedProject.objects.get_or_create(
+        diarienummer="23-051-S06", defaults={"name": "Samverkan för ASF i södra Norrbotten 2.0", "owner": w.forbund}
+    )
+    return reverse("matchmaking:project_edit", kwargs={"code": project.code})
+
+
 # Organisation upkeep pages exist only for the organisation's members and coordinators (others: 404).
 def _org_a_members(status: int) -> dict[str, int]:
     return {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": status, "admin_a": status, "coordinator": status}
@@ -417,9 +443,39 @@ TABLE: list[Row] = [
         "post",
     ),
     Row(
+        "directory:invitation_withdraw",
+        _invitation_withdraw_url,
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": 403, "admin_a": 302, "coordinator": 302},
+        "post",
+    ),
+    Row(
         "directory:invitation_accept",
         lambda w: reverse("directory:invitation_accept", kwargs={"token": "not-a-real-token"}),
         dict.fromkeys(ROLES, 404),
+    ),
+    # The service taxonomy: coordinators only.
+    Row("directory:taxonomy", lambda w: reverse("directory:taxonomy"), COORDINATOR_ONLY),
+    Row("directory:taxonomy_create", lambda w: reverse("directory:taxonomy_create"), COORDINATOR_ONLY),
+    Row(
+        "directory:taxonomy_create",
+        lambda w: reverse("directory:taxonomy_create"),
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+        lambda w: {"slug": "ny-tjanst", "name_sv": "Ny tjänst", "name_en": "New service", "position": 1},
+    ),
+    Row("directory:taxonomy_edit", lambda w: reverse("directory:taxonomy_edit", args=["catering"]), COORDINATOR_ONLY),
+    Row(
+        "directory:taxonomy_edit",
+        lambda w: reverse("directory:taxonomy_edit", args=["catering"]),
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+        lambda w: {"name_sv": "Catering", "name_en": "Catering", "position": 3, "active": "on"},
+    ),
+    Row(
+        "directory:taxonomy_delete",
+        lambda w: reverse("directory:taxonomy_delete", args=["catering"]),
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
     ),
     # The map of a search result: public like the search itself.
     Row("directory:map", lambda w: reverse("directory:map"), ALL_200),
@@ -494,6 +550,24 @@ TABLE: list[Row] = [
     Row("api:openapi", lambda w: reverse("api:openapi"), ALL_200),
     Row("api:datapackage", lambda w: reverse("api:datapackage"), ALL_200),
     Row("matchmaking:index", lambda w: reverse("matchmaking:index"), LOGGED_IN_200),
+    # Funded projects: coordinators only.
+    Row("matchmaking:project_list", lambda w: reverse("matchmaking:project_list"), COORDINATOR_ONLY),
+    Row("matchmaking:project_create", lambda w: reverse("matchmaking:project_create"), COORDINATOR_ONLY),
+    Row(
+        "matchmaking:project_create",
+        lambda w: reverse("matchmaking:project_create"),
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+        lambda w: {"diarienummer": "24-100-S07", "name": "Vägar till arbete", "owner": w.forbund.pk},
+    ),
+    Row("matchmaking:project_edit", _project_url, COORDINATOR_ONLY),
+    Row(
+        "matchmaking:project_edit",
+        _project_url,
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+        lambda w: {"diarienummer": "23-051-S07", "name": "Samverkan för ASF", "owner": w.forbund.pk},
+    ),
     # Participants: raising is for officers (403 for other roles); P_X exists only for muni_x and coordinators.
     # A POST with nothing in it gives the form back with errors (200), nothing created.
     Row("matchmaking:participant_create", lambda w: reverse("matchmaking:participant_create"), OFFICER_PAGE),
@@ -705,6 +779,9 @@ TABLE: list[Row] = [
     Row("reports:support_import", lambda w: reverse("reports:support_import"), COORDINATOR_ONLY),
     Row("reports:support_import", lambda w: reverse("reports:support_import"), COORDINATOR_ONLY, "post"),
     # Notifications: every signed-in person has a centre and settings of their own.
+    # The account page: every signed-in person, their own account only (nothing of another's in the URL).
+    Row("my_account", lambda w: reverse("my_account"), LOGGED_IN_200),
+    Row("my_account", lambda w: reverse("my_account"), LOGGED_IN_302, "post", lambda w: {"preferred_language": "en"}),
     Row("notifications:centre", lambda w: reverse("notifications:centre"), LOGGED_IN_200),
     Row("notifications:centre", lambda w: reverse("notifications:centre") + "?page=99", LOGGED_IN_200),
     Row("notifications:preferences", lambda w: reverse("notifications:preferences"), LOGGED_IN_200),

@@ -18,6 +18,9 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", account.overview, name="my_account"),
+    path("account/my-data.zip", account.my_data, name="my_data"),
+    path("account/delete/", account.erase, name="account_erase"),
+    path("account/delete-person/", account.erase_person, name="erase_person"),  # coordinators
     path("accounts/", include("allauth.urls")),
     path("directory/", include("directory.urls")),
     path("api/v1/", include("directory.api.urls")),

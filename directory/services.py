@@ -330,14 +330,15 @@ def inactive_accounts(*, now: dt.datetime | None = None) -> models.QuerySet[User
     )
 
 
-def account_erase(*, user: User, policy: str) -> Erased:
+def account_erase(*, user: User, policy: str, by: User | None = None) -> Erased:
     """Delete an account: the person's memberships, notifications, saved searches, e-mail addresses, sessions
     and authenticators go with it; what they did keeps its row with "who" left empty (the audit log keeps the
-    account's key, never its address). Returns the erasure for the journal."""
+    account's key, never its address). `by`: who asked (the person, a coordinator; None: the retention
+    purge). Returns the erasure for the journal."""
     with transaction.atomic():
         rows = 1 + Membership.objects.filter(user=user).count()
         erased = Erased("asfnet.user", target_id_of(user), DELETED, rows)
-        audit_log(actor=None, action="account.erase", target=user, data={"policy": policy})
+        audit_log(actor=by, action="account.erase", target=user, data={"policy": policy})
         user.delete()
     return erased
 

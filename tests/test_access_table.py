@@ -770,6 +770,10 @@ TABLE: list[Row] = [
         {**dict.fromkeys(ROLES, 403), "anonymous": 302, "coordinator": 302},
         "post",
     ),
+    # A person's own data (art. 15) and account deletion (art. 17): after a re-authentication, so 302 first.
+    Row("my_data", lambda w: reverse("my_data"), LOGGED_IN_302),
+    Row("account_erase", lambda w: reverse("account_erase"), LOGGED_IN_302),
+    Row("erase_person", lambda w: reverse("erase_person"), REPORT_DOWNLOAD),
     # The audit log: coordinators (and the DPO, a coordinator account); its CSV after a re-authentication.
     Row("audit:log", lambda w: reverse("audit:log"), COORDINATOR_ONLY),
     Row("audit:export", lambda w: reverse("audit:export"), REPORT_DOWNLOAD),

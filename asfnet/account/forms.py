@@ -15,3 +15,18 @@ class LanguageForm(forms.Form):
         help_text=_("The language of the pages after you log in, and of the e-mails the portal sends you."),
         widget=forms.RadioSelect,
     )
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that my account and everything that is only mine in asfnet is deleted for good."),
+        required=True,
+    )
+
+
+class EraseOtherForm(forms.Form):
+    email = forms.EmailField(label=_("The person's e-mail address"))
+    confirm = forms.BooleanField(
+        label=_("The person asked for their account to be deleted, and I have checked who they are."),
+        required=True,
+    )

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
+from asfnet import personal_data
 from asfnet.account import selectors, services
-from asfnet.account.forms import LanguageForm
+from asfnet.account.forms import EraseForm, EraseOtherForm, LanguageForm
 from asfnet.middleware import set_language_cookie
-from directory.access import request_actor
+from directory.access import coordinator_required, request_actor
 from kernel.forms import submit
 from kernel.models import User
 
@@ -40,3 +45,50 @@ def overview(request: HttpRequest) -> HttpResponse:
         "languages": dict(settings.LANGUAGES),
     }
     return render(request, "asfnet/account/overview.html", context)
+
+
+@never_cache
+@login_required
+@reauthentication_required
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Everything asfnet holds about the person (GDPR art. 15) as a ZIP, after a fresh password; audited."""
+    user: User = request.user  # type: ignore[assignment]
+    subject = personal_data.user_subject(user.email)
+    response = HttpResponse(personal_data.export_zip(subject, requested_by=user), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{personal_data.export_file_name(subject)}"'
+    return response
+
+
+@never_cache
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def erase(request: HttpRequest) -> HttpResponse:
+    """The person deletes their own account (GDPR art. 17)."""
+    user: User = request.user  # type: ignore[assignment]
+    form = EraseForm(request.POST or None)
+    if submit(request, form, lambda: services.account_erase_on_request(actor=request_actor(request), user=user)):
+        logout(request)
+        messages.success(request, _("Your account is deleted. Thank you for the time in the network."))
+        return redirect("home")
+    return render(request, "asfnet/account/erase.html", {"form": form})
+
+
+@never_cache
+@coordinator_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def erase_person(request: HttpRequest) -> HttpResponse:
+    """A coordinator deletes the account of a person who asked for it another way (a letter, a call)."""
+    form = EraseOtherForm(request.POST or None)
+
+    def erase_named() -> None:
+        person = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if person is None:
+            raise ValidationError({"email": _("No account has this e-mail address.")})
+        services.account_erase_on_request(actor=request_actor(request), user=person)
+
+    if submit(request, form, erase_named, success=_("The account is deleted and the erasure is in the journal.")):
+        return redirect("erase_person")
+    return render(request, "asfnet/account/erase_person.html", {"form": form})

@@ -68,9 +68,12 @@ def _event_answers(now: dt.datetime, dry_run: bool) -> list[Erased]:
 
 
 def _accounts(now: dt.datetime, dry_run: bool) -> list[Erased]:
-    from directory.services import inactive_accounts_erase
+    from directory.services import inactive_accounts_erase, inactive_accounts_warn
 
-    return inactive_accounts_erase(now=now, dry_run=dry_run)
+    erased = inactive_accounts_erase(now=now, dry_run=dry_run)  # those warned at least the notice period ago
+    if not dry_run:
+        inactive_accounts_warn(now=now)  # then the warnings of those whose turn comes within the notice period
+    return erased
 
 
 def _report_files(now: dt.datetime, dry_run: bool) -> list[Erased]:
@@ -101,6 +104,13 @@ PROCESSING: list[Processing] = [
         retention=lambda: str(
             _("As long as you have the account. An account nobody has logged in to for %(period)s is deleted.")
             % {"period": _months("ACCOUNT_INACTIVE_MONTHS")()}
+            + " "
+            + ngettext(
+                "You are warned by e-mail %(days)d day before.",
+                "You are warned by e-mail %(days)d days before.",
+                settings.ACCOUNT_INACTIVE_WARNING_DAYS,
+            )
+            % {"days": settings.ACCOUNT_INACTIVE_WARNING_DAYS}
         ),
         purge=_accounts,
     ),

@@ -472,6 +472,8 @@ EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30, minimum=0)
 # for audit (Regulation (EU) 2021/1060, art. 82).
 PARTICIPANT_RETENTION_MONTHS = env_int("PARTICIPANT_RETENTION_MONTHS", 60, minimum=1)
 ACCOUNT_INACTIVE_MONTHS = env_int("ACCOUNT_INACTIVE_MONTHS", 24, minimum=1)
+# The holder of an inactive account is warned by e-mail this many days before it is deleted.
+ACCOUNT_INACTIVE_WARNING_DAYS = env_int("ACCOUNT_INACTIVE_WARNING_DAYS", 30, minimum=1)
 REPORT_FILES_KEEP_DAYS = env_int("REPORT_FILES_KEEP_DAYS", 365, minimum=1)
 # Logos: accepted formats, size and pixel limits; every upload is re-encoded to PNG under a new name.
 LOGO_MAX_BYTES = env_int("LOGO_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)

@@ -88,3 +88,17 @@ def organisation_nudge_send(*, organisation_id: int, user_id: int, nudged_at: st
         context=context,
         once_key=f"directory.nudge:{organisation_id}:{nudged_at}:{user_id}",
     )
+
+
+# --- The warning before an inactive account is deleted ------------------------------------------------------
+def inactivity_warning_key(user: Any) -> str:
+    """One warning per period of inactivity: logging in starts a new period (and a new key)."""
+    since = user.last_login or user.date_joined
+    return f"directory.inactive_account:{user.pk}:{since.isoformat()}"
+
+
+def inactivity_warning_send(*, user: Any, deleted_on: dt.date) -> int:
+    """Tell `user`, in their language, that their account is deleted on `deleted_on` unless they log in.
+    Sent once per period of inactivity. Returns 0 or 1."""
+    context = {"deleted_on": deleted_on, "login_link": settings.SITE_URL + reverse("account_login")}
+    return send_templated("directory/inactive_account", to=user, context=context, once_key=inactivity_warning_key(user))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.access import Actor, actor_for, can_edit_organisation, can_manage_members, forget_actor
+from directory.emails import inactivity_warning_key, inactivity_warning_send
 from directory.models import (
     Certification,
     Invitation,
@@ -31,7 +32,7 @@ from directory.search import reindex
 from directory.selectors import coordinator_user_ids, member_user_ids
 from kernel.audit import audit_log, target_id_of
 from kernel.erasure import DELETED, Erased
-from kernel.models import User, concrete_field
+from kernel.models import SentEmail, User, concrete_field
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -343,9 +344,38 @@ def account_erase(*, user: User, policy: str, by: User | None = None) -> Erased:
     return erased
 
 
+def inactive_accounts_warn(*, now: dt.datetime | None = None) -> int:
+    """Warn, by e-mail in their language, everyone whose account reaches ACCOUNT_INACTIVE_MONTHS without a
+    log-in within ACCOUNT_INACTIVE_WARNING_DAYS, once per period of inactivity. The deletion date named in
+    the warning is never sooner than the warning period: an account is only deleted once its warning is that
+    old (inactive_accounts_erase). Returns the number of warnings sent."""
+    now = now or timezone.now()
+    notice = dt.timedelta(days=settings.ACCOUNT_INACTIVE_WARNING_DAYS)
+    sent = 0
+    for user in inactive_accounts(now=now + notice).filter(is_active=True).order_by("pk"):
+        due = (user.last_login or user.date_joined) + relativedelta(months=settings.ACCOUNT_INACTIVE_MONTHS)
+        deleted_on = timezone.localdate(max(due, now + notice))
+        sent += inactivity_warning_send(user=user, deleted_on=deleted_on)
+    return sent
+
+
 def inactive_accounts_erase(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Erased]:
+    """Delete the accounts inactive for ACCOUNT_INACTIVE_MONTHS whose holder was warned at least
+    ACCOUNT_INACTIVE_WARNING_DAYS ago in this period of inactivity (a deactivated account, which cannot log
+    in, is not waited for)."""
+    now = now or timezone.now()
+    notice = dt.timedelta(days=settings.ACCOUNT_INACTIVE_WARNING_DAYS)
+    warned_before = now - notice
     erased = []
     for user in inactive_accounts(now=now).order_by("pk"):
+        # The warning of this period of inactivity, sent when it was due (not before), at least the notice ago.
+        since = user.last_login or user.date_joined
+        due_for_warning = since + relativedelta(months=settings.ACCOUNT_INACTIVE_MONTHS) - notice
+        warned = SentEmail.objects.filter(
+            key=inactivity_warning_key(user), created_at__lte=warned_before, created_at__gte=due_for_warning
+        ).exists()
+        if user.is_active and not warned:
+            continue
         if dry_run:
             rows = 1 + Membership.objects.filter(user=user).count()
             erased.append(Erased("asfnet.user", target_id_of(user), DELETED, rows))

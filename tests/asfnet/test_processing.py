@@ -8,10 +8,12 @@ import io
 
 import pytest
 from django.conf import settings as django_settings
+from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.html import escape
 
 from asfnet import processing
@@ -20,7 +22,7 @@ from directory.models import Membership
 from events.factories import EventFactory, RegistrationFactory
 from events.models import Registration
 from kernel.factories import UserFactory
-from kernel.models import AuditLog, ErasureRecord, User
+from kernel.models import AuditLog, ErasureRecord, SentEmail, User
 from matchmaking.models import FundedProject, LabourMarketEvent, Match, Need, Participant
 from reports.factories import ReportFileFactory, ReportRunFactory
 from reports.indicators import esf_report
@@ -158,24 +160,87 @@ def test_event_answers_are_purged_through_the_same_journal(world):
     assert ErasureRecord.objects.get(policy="event_answers").action == "anonymised"
 
 
-def test_an_inactive_account_is_erased_and_a_coordinator_or_an_active_one_is_kept(world, settings):
-    settings.ACCOUNT_INACTIVE_MONTHS = 24
-    User.objects.filter(pk=world.staff_b.pk).update(last_login=NOW - dt.timedelta(days=24 * 31))
+def _inactive_world(world):
+    """staff_b and a never-logged-in account are past ACCOUNT_INACTIVE_MONTHS (24); the coordinator too (kept:
+    ended by the förbund, not by time); staff_a logged in a month ago; everyone else at NOW."""
+    User.objects.filter(pk=world.staff_b.pk).update(
+        last_login=NOW - dt.timedelta(days=24 * 31), preferred_language="en"
+    )
     User.objects.filter(pk=world.coordinator.pk).update(last_login=NOW - dt.timedelta(days=24 * 31))
     User.objects.filter(pk=world.staff_a.pk).update(last_login=NOW - dt.timedelta(days=30))
     never = UserFactory(email="aldrig@example.se", date_joined=NOW - dt.timedelta(days=25 * 31))
     User.objects.exclude(pk__in=[world.staff_b.pk, world.coordinator.pk, world.staff_a.pk, never.pk]).update(
         last_login=NOW
     )
+    return never
+
+
+def _warnings_sent_at(when: dt.datetime) -> None:
+    """The send-once keys are stamped with the real clock; the purge runs on a made-up one."""
+    SentEmail.objects.filter(key__startswith="directory.inactive_account:").update(created_at=when)
+
+
+def test_an_inactive_account_is_warned_first_and_erased_only_after_the_notice(world, settings):
+    settings.ACCOUNT_INACTIVE_MONTHS = 24
+    settings.ACCOUNT_INACTIVE_WARNING_DAYS = 30
+    never = _inactive_world(world)
     staff_b_code = str(world.staff_b.code)
 
     result = purge_personal_data(now=NOW)
+    assert _erased(result, "accounts") == []
+    assert sorted(m.to[0] for m in mail.outbox) == ["aldrig@example.se", "staff.b@example.se"]
+    english = next(m for m in mail.outbox if m.to[0] == "staff.b@example.se")
+    swedish = next(m for m in mail.outbox if m.to[0] == "aldrig@example.se")
+    notice_ends = NOW + dt.timedelta(days=30)
+    with translation.override("en"):
+        assert english.subject == f"Your asfnet account will be deleted on {date_format(notice_ends.date())}"
+    assert swedish.subject.startswith("Ditt konto i asfnet tas bort den ")
+    assert f"{settings.SITE_URL}/accounts/login/" in english.body
+    _warnings_sent_at(NOW)
 
+    assert _erased(purge_personal_data(now=NOW + dt.timedelta(days=29)), "accounts") == []
+    assert len(mail.outbox) == 2  # warned once per period of inactivity
+
+    result = purge_personal_data(now=notice_ends)
     assert sorted(_erased(result, "accounts")) == sorted([staff_b_code, str(never.code)])
     assert not User.objects.filter(email__in=["staff.b@example.se", "aldrig@example.se"]).exists()
     assert not Membership.objects.filter(user_id=world.staff_b.pk).exists()
     assert User.objects.filter(pk__in=[world.coordinator.pk, world.staff_a.pk]).count() == 2
     assert AuditLog.objects.filter(action="account.erase", target_id=staff_b_code).count() == 1
+
+
+def test_logging_in_after_the_warning_keeps_the_account(world, settings):
+    settings.ACCOUNT_INACTIVE_MONTHS = 24
+    settings.ACCOUNT_INACTIVE_WARNING_DAYS = 30
+    _inactive_world(world)
+    purge_personal_data(now=NOW)
+    _warnings_sent_at(NOW)
+    User.objects.filter(pk=world.staff_b.pk).update(last_login=NOW + dt.timedelta(days=3))
+
+    result = purge_personal_data(now=NOW + dt.timedelta(days=30))
+
+    assert User.objects.filter(pk=world.staff_b.pk).exists()
+    assert str(world.staff_b.code) not in _erased(result, "accounts")
+
+
+def test_a_deactivated_inactive_account_is_erased_without_a_warning(world, settings):
+    """It cannot log in to keep itself, so nobody is waited for (and nothing is mailed to it)."""
+    settings.ACCOUNT_INACTIVE_MONTHS = 24
+    User.objects.exclude(pk=world.staff_b.pk).update(last_login=NOW)
+    User.objects.filter(pk=world.staff_b.pk).update(last_login=NOW - dt.timedelta(days=24 * 31), is_active=False)
+
+    result = purge_personal_data(now=NOW)
+
+    assert _erased(result, "accounts") == [str(world.staff_b.code)]
+    assert mail.outbox == []
+
+
+def test_the_dry_run_warns_nobody(world, settings):
+    settings.ACCOUNT_INACTIVE_MONTHS = 24
+    _inactive_world(world)
+    purge_personal_data(now=NOW, dry_run=True)
+    assert mail.outbox == []
+    assert not SentEmail.objects.exists()
 
 
 def test_old_report_files_are_deleted_unless_the_report_was_delivered(

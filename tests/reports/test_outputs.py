@@ -206,6 +206,35 @@ def test_pdf_renders_aao_with_an_embedded_font(project, participants, world, tmp
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # every font embedded
 
 
+def test_pdf_is_tagged_for_screen_readers_with_its_language_and_title(project, world):
+    """PDF/UA: the catalogue marks the document as tagged, holds a structure tree with headings and a table,
+    names its language and shows its title (not the file name) in the window."""
+    from pypdf import PdfReader
+
+    from reports import pdf
+    from reports.indicators import esf_report
+
+    run = ReportRun.objects.create(kind=ReportKind.ESF, project=project, period_from=PERIOD[0], period_to=PERIOD[1])
+    reader = PdfReader(io.BytesIO(pdf.to_pdf(run, esf_report(project, *PERIOD).as_json())))
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "sv"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    roles = set()
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if "/S" in node:
+            roles.add(str(node["/S"]))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            if hasattr(kid.get_object(), "get"):
+                walk(kid)
+
+    walk(root["/StructTreeRoot"])
+    assert {"/H1", "/Table", "/TR", "/TH", "/TD"} <= roles, roles
+
+
 @pytest.mark.adversarial("E")
 def test_pdf_loads_nothing_from_outside_and_shows_markup_in_data_as_text(project, world, tmp_path, monkeypatch):
     """WeasyPrint is given a fetcher that allows no protocol: a stylesheet on disk linked into the document

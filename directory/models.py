@@ -22,6 +22,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+# Models kept in subpackages, registered in this app (label "directory") by being imported here.
+from directory.merge.models import OrganisationRedirect  # noqa: F401 (registered)
+from directory.outdated.models import OutdatedReport, ReportStatus  # noqa: F401 (registered)
 from kernel.identifiers import (
     format_orgnr,
     normalise_orgnr,
@@ -534,7 +537,7 @@ class OrganisationChange(models.Model):
 
 
 # History rows for things that are not plain fields of Organisation.
-_CHANGE_LABELS = {"certifications": _("certifications")}
+_CHANGE_LABELS = {"certifications": _("certifications"), "merge": _("merged with a duplicate")}
 
 
 class SavedSearch(TimeStampedModel):

@@ -27,8 +27,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from directory.access import Actor
-from directory.merge.models import OrganisationRedirect
-from directory.models import Membership, MembershipRole, Organisation, OrganisationChange
+from directory.models import Membership, MembershipRole, Organisation, OrganisationChange, OrganisationRedirect
 from directory.search import reindex
 from kernel.audit import audit_log
 from notifications.models import Notification
@@ -210,15 +209,16 @@ def organisation_merge(*, actor: Actor, keep: Organisation, duplicate: Organisat
     done = []
     for relation in relations():
         manager = relation.model._base_manager
+        rows = manager.filter(**{relation.field: duplicate}).count()
         merged = 0
         if relation.rule is not None:
             for kept, row in _clashing(relation, keep, duplicate):
                 survivor = relation.rule.resolve(kept, row)
                 (row if survivor is kept else kept).delete()
                 merged += 1
-        count = manager.filter(**{relation.field: duplicate}).update(**{relation.field: keep})
-        if count or merged:
-            done.append(Moved(label=relation.label, key=relation.key, count=count, merged=merged))
+        manager.filter(**{relation.field: duplicate}).update(**{relation.field: keep})
+        if rows:  # as the preview counts: rows that join the kept organisation, and clashes resolved
+            done.append(Moved(label=relation.label, key=relation.key, count=rows - merged, merged=merged))
     # Links in notifications name organisations by code.
     Notification.objects.filter(url__contains=str(duplicate_code)).update(
         url=Replace("url", models.Value(str(duplicate_code)), models.Value(str(keep.code)))

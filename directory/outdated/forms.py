@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from directory.outdated.models import OutdatedReport
+from directory.models import OutdatedReport
 from kernel.identifiers import refuse_personnummer
 
 

@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.access import Actor, can_edit_organisation
-from directory.models import Organisation
-from directory.outdated.models import OutdatedReport, ReportStatus
+from directory.models import Organisation, OutdatedReport, ReportStatus
 from directory.selectors import coordinator_user_ids, member_user_ids
 from kernel.audit import audit_log
 from kernel.erasure import ANONYMISED, Erased

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.access import organisation_for_user
+from directory.models import OutdatedReport, ReportStatus
 from directory.outdated import services
 from directory.outdated.forms import OutdatedReportCloseForm, OutdatedReportForm
-from directory.outdated.models import OutdatedReport, ReportStatus
 from kernel.forms import act, submit
 
 RATE_LIMIT = "directory_outdated_report"

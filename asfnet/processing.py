@@ -82,6 +82,12 @@ def _report_files(now: dt.datetime, dry_run: bool) -> list[Erased]:
     return report_files_erase_due(now=now, dry_run=dry_run)
 
 
+def _outdated_report_contacts(now: dt.datetime, dry_run: bool) -> list[Erased]:
+    from directory.outdated.services import outdated_report_contacts_erase_due
+
+    return outdated_report_contacts_erase_due(now=now, dry_run=dry_run)
+
+
 PUBLIC_TASK = _(
     "Public task (GDPR art. 6.1 e): the samordningsförbund's coordinated rehabilitation under the Act on "
     "financial coordination of rehabilitation measures (2003:1210)."
@@ -179,6 +185,20 @@ PROCESSING: list[Processing] = [
             % {"period": _days("REPORT_FILES_KEEP_DAYS")()}
         ),
         purge=_report_files,
+    ),
+    Processing(
+        key="outdated_reports",
+        name=_("Reports of outdated information"),
+        purpose=_("To let anyone tell an organisation that its public profile is wrong, and to let it answer."),
+        legal_ground=PUBLIC_TASK,
+        people=_("Visitors who report outdated information and choose to give their e-mail address."),
+        data=_("The report's text and, only if given, the reporter's e-mail address."),
+        recipients=_("The members of the organisation the report is about and the förbund's coordinators."),
+        retention=lambda: str(
+            _("The e-mail address is erased %(period)s after the report has been closed; the report itself stays.")
+            % {"period": _days("OUTDATED_REPORT_CONTACT_KEEP_DAYS")()}
+        ),
+        purge=_outdated_report_contacts,
     ),
     Processing(
         key="audit_log",

@@ -250,6 +250,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "directory.tasks.nudge_stale_organisations",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),  # Mondays 07:00, CELERY_TIMEZONE
     },
+    # Reports of outdated information left open OUTDATED_REPORT_ESCALATE_DAYS go to the coordinators (once each).
+    "directory-escalate-outdated-reports": {
+        "task": "directory.tasks.escalate_outdated_reports",
+        "schedule": crontab(minute=15, hour=7),  # daily 07:15, CELERY_TIMEZONE
+    },
     # Users with saved directory searches get one e-mail listing the organisations that newly match them.
     "directory-saved-search-digests": {
         "task": "directory.tasks.send_saved_search_digests",
@@ -308,7 +313,12 @@ ACCOUNT_SESSION_REMEMBER = False
 # Failed logins: 5 per account per 15 minutes, 10 per IP per minute (docs/security-checks.md A1). Counted in the
 # Redis cache, so every web worker shares the count.
 # Guest registration for events e-mails the given address: 20 per IP and 5 per address per hour.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key", "events_guest_registration": "20/h/ip,5/h/key"}
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/15m/key",
+    "events_guest_registration": "20/h/ip,5/h/key",
+    # The public "report outdated information" form (directory/outdated/views.py), per client.
+    "directory_outdated_report": "5/h/ip",
+}
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 10 * 60
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[asfnet] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
@@ -462,6 +472,10 @@ REPORT_RUN_STEP_DELAY_MS = 0
 DIRECTORY_NEEDS_UPDATE_MONTHS = env_int("DIRECTORY_NEEDS_UPDATE_MONTHS", 6, minimum=1)
 DIRECTORY_HIDE_AFTER_MONTHS = env_int("DIRECTORY_HIDE_AFTER_MONTHS", 12, minimum=1)
 DIRECTORY_NAME_COLLATION = "sv-SE-x-icu"  # ICU collation shipped with Debian's PostgreSQL
+# Reports of outdated information (directory/outdated/): one left open this many days goes to the coordinators;
+# the reporter's optional e-mail is erased this many days after the report was closed.
+OUTDATED_REPORT_ESCALATE_DAYS = env_int("OUTDATED_REPORT_ESCALATE_DAYS", 14, minimum=1)
+OUTDATED_REPORT_CONTACT_KEEP_DAYS = env_int("OUTDATED_REPORT_CONTACT_KEEP_DAYS", 90, minimum=0)
 # Events: how long a person offered a freed place has to accept it; default retention of personal data.
 # Matchmaking: a placement opportunity expires unless its organisation refreshes it every N weeks.
 OPPORTUNITY_REFRESH_WEEKS = env_int("OPPORTUNITY_REFRESH_WEEKS", 6, minimum=1)

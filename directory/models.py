@@ -1,7 +1,9 @@
 """The directory: organisations in the network and the people who belong to them.
 
 The foundation keeps Organisation small (name, kind, orgnr, municipality, description, published);
-the directory issue extends it with the full profile."""
+the directory issue extends it with the full profile. The subpackages (profile, saved_searches, outdated, merge)
+keep their services, forms and views; their models are here, so that this module imports none of them (no
+import cycle inside the app)."""
 
 from __future__ import annotations
 
@@ -534,7 +536,7 @@ class OrganisationChange(models.Model):
 
 
 # History rows for things that are not plain fields of Organisation.
-_CHANGE_LABELS = {"certifications": _("certifications")}
+_CHANGE_LABELS = {"certifications": _("certifications"), "merge": _("merged with a duplicate")}
 
 
 class SavedSearch(TimeStampedModel):
@@ -556,3 +558,64 @@ class SavedSearch(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Reports of outdated information (services and views: directory/outdated/) -----------------------------
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class OutdatedReport(TimeStampedModel):
+    """Someone (anyone: no account needed) says that something on an organisation's public profile is wrong.
+    The organisation's members are told and close it with a note; one left open for
+    OUTDATED_REPORT_ESCALATE_DAYS goes to the coordinators, once (`escalated_at` is the claim)."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="outdated_reports")
+    what_is_wrong = models.TextField(_("what is wrong"), max_length=2000, validators=[refuse_personnummer])
+    # Optional, never required; erased OUTDATED_REPORT_CONTACT_KEEP_DAYS after the report is closed
+    # (asfnet/processing.py, "outdated_reports").
+    contact_email = models.EmailField(_("your e-mail (optional)"), blank=True, validators=[refuse_personnummer])
+    status = models.CharField(_("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = person_field()
+    close_note = models.CharField(_("note"), max_length=500, blank=True, validators=[refuse_personnummer])
+    escalated_at = models.DateTimeField(_("sent on to the coordinators"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("report of outdated information")
+        verbose_name_plural = _("reports of outdated information")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True) | Q(status="closed", closed_at__isnull=False),
+                name="directory_outdatedreport_closed_iff_closed_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="directory_outdated_open_age")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.what_is_wrong[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ReportStatus.OPEN
+
+
+# --- Merged organisations (services and views: directory/merge/) -------------------------------------------
+class OrganisationRedirect(models.Model):
+    """The code of an organisation merged into another (directory.merge.services.organisation_merge): its old
+    profile URL answers 301 to the kept organisation. A later merge of the kept organisation moves these rows
+    along, so a chain never forms."""
+
+    old_code = models.UUIDField(_("old code"), unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("organisation redirect")
+        verbose_name_plural = _("organisation redirects")
+
+    def __str__(self) -> str:
+        return f"{self.old_code} → {self.organisation_id}"

@@ -286,9 +286,9 @@ def organisation_verify(*, actor: Actor, organisation: Organisation) -> Organisa
 
 
 # --- Notifications for workflows that do not exist yet ------------------------------------------------------
-# Verification does not expire yet (verified_at has no period of validity), certifications carry no evidence to
-# approve, and there is no "report outdated information" form. These are the hooks those workflows call, in
-# their own transaction, once per event; the kinds and their texts are in notifications/kinds.py.
+# Verification does not expire yet (verified_at has no period of validity) and certifications carry no evidence to
+# approve. These are the hooks those workflows call, in their own transaction, once per event; the kinds and their
+# texts are in notifications/kinds.py. Reports of outdated information notify from directory/outdated/services.py.
 def verification_notify(*, organisation: Organisation, expires_on: dt.date, expired: bool) -> list[Notification]:
     """Tell the coordinators that the verification of `organisation` expires on `expires_on`, or has expired."""
     return notify(
@@ -308,16 +308,6 @@ def certification_pending_notify(*, certification: Certification, actor: Actor |
         url=reverse("directory:certifications", kwargs={"code": organisation.code}),
         params={"organisation": organisation.name, "certification": str(certification)},
         actor=actor.user if actor is not None else None,
-    )
-
-
-def outdated_report_notify(*, organisation: Organisation) -> list[Notification]:
-    """Tell the members of `organisation` that someone reported its public profile as out of date."""
-    return notify(
-        kind="outdated_report",
-        recipients=member_user_ids(organisation_ids=[organisation.pk]),
-        url=reverse("directory:edit", kwargs={"code": organisation.code}),
-        params={"organisation": organisation.name},
     )
 
 

@@ -1,4 +1,5 @@
-"""Tasks of the directory: the invitation e-mail, the freshness nudge and the saved-search digest. Each
+"""Tasks of the directory: the invitation e-mail, the freshness nudge, the saved-search digest and the
+escalation of unanswered reports of outdated information. Each
 recipient gets a task of their own, so a retry after a failed send repeats nothing already handed over.
 The bodies are services (directory/emails.py, directory/saved_searches/services.py); this module imports them,
 never the reverse."""
@@ -10,6 +11,7 @@ import logging
 from celery import shared_task
 
 from directory import emails
+from directory.outdated import services as outdated
 from directory.saved_searches import services as saved_searches
 from kernel.mail import retry_mail_task
 from kernel.queue import publish
@@ -66,3 +68,12 @@ def send_saved_search_digest(self, user_id: int) -> int:  # type: ignore[no-unty
         return saved_searches.saved_search_digest_send(user_id=user_id)
     except OSError as error:
         retry_mail_task(self, error)
+
+
+# --- Reports of outdated information: escalation ---------------------------------------------------------
+@shared_task
+def escalate_outdated_reports() -> int:
+    """Daily (settings.CELERY_BEAT_SCHEDULE): reports left open OUTDATED_REPORT_ESCALATE_DAYS go to the
+    coordinators. Each report is claimed in the transaction that notifies, so a retry or an overlapping run
+    notifies nobody twice. Returns the number escalated by this run."""
+    return outdated.outdated_reports_escalate()

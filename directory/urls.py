@@ -3,6 +3,8 @@ from django.urls import path, re_path
 from directory import views
 from directory.import_export import views as import_export
 from directory.map import views as map_views
+from directory.merge import views as merge
+from directory.outdated import views as outdated
 from directory.profile import views as profile
 from directory.saved_searches import views as saved_searches
 from directory.taxonomy import views as taxonomy
@@ -39,6 +41,11 @@ urlpatterns = [
     path("org/<uuid:code>/history/", profile.history, name="history"),
     path("org/<uuid:code>/confirm/", profile.confirm, name="confirm"),
     path("org/<uuid:code>/verify/", profile.verify, name="verify"),
+    path("org/<uuid:code>/report/", outdated.report, name="outdated_report"),
+    path("org/<uuid:code>/reports/", outdated.report_list, name="outdated_reports"),
+    path("org/<uuid:code>/reports/<uuid:report>/close/", outdated.report_close, name="outdated_report_close"),
+    path("org/<uuid:code>/merge/", merge.merge, name="merge"),
+    path("org/<uuid:code>/merge/<uuid:duplicate>/", merge.merge_confirm, name="merge_confirm"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("map/", map_views.map_view, name="map"),
     path("taxonomy/", taxonomy.category_list, name="taxonomy"),

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,7 +15,8 @@ from directory.access import can_edit_organisation, can_manage_members, organisa
 from directory.adapters import INVITATION_SESSION_KEY
 from directory.filters import SORTS
 from directory.forms import InvitationForm, OrganisationForm
-from directory.models import Invitation, Membership
+from directory.merge.services import organisation_by_redirect
+from directory.models import Invitation, Membership, Organisation
 from directory.panels import render_profile_panels
 from kernel.forms import act, submit
 from kernel.pagination import paginate
@@ -44,8 +45,15 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    """The public profile; members and coordinators also see the upkeep buttons and the freshness notice."""
-    organisation = organisation_for_user(actor=request.actor, code=code)
+    """The public profile; members and coordinators also see the upkeep buttons and the freshness notice. The
+    code of an organisation merged into another answers 301 to the kept one (when the visitor may see it)."""
+    try:
+        organisation = organisation_for_user(actor=request.actor, code=code)
+    except Http404:
+        kept = organisation_by_redirect(code=code)
+        if kept is None or not Organisation.objects.visible_to(request.actor).filter(pk=kept.pk).exists():
+            raise
+        return redirect("directory:detail", code=kept.code, permanent=True)
     context = {
         "organisation": organisation,
         "profile": selectors.organisation_profile(organisation=organisation),

@@ -23,6 +23,7 @@ Recipients (the caller decides; the person who acted is never notified of their 
 | verification_expired   | coordinators                                                               |
 | certification_pending  | coordinators                                                               |
 | outdated_report        | the members of the organisation the report is about                        |
+| outdated_report_escalated | coordinators, once per report left open OUTDATED_REPORT_ESCALATE_DAYS   |
 """
 
 from __future__ import annotations
@@ -181,6 +182,18 @@ KINDS: dict[str, Kind] = {
             _("Information reported as outdated"),
             _("Someone reports that your organisation's public profile is out of date."),
             _("Someone reported that information on the profile of %(organisation)s is out of date."),
+        ),
+        Kind(
+            "outdated_report_escalated",
+            Group.ORGANISATIONS,
+            _("A report of outdated information is unanswered"),
+            _("For coordinators: an organisation has left a report of outdated information unanswered."),
+            _(
+                "A report from %(reported_on)s that the profile of %(organisation)s is out of date is still "
+                "unanswered by its members."
+            ),
+            default=Delivery.DAILY,
+            for_coordinators=True,
         ),
     )
 }

@@ -116,6 +116,23 @@ def _saved_search_of_staff_a(w) -> str:
     return reverse("directory:saved_search_delete", kwargs={"code": saved.code})
 
 
+def _outdated_report_close_url(w) -> str:
+    from directory.models import OutdatedReport
+
+    report = OutdatedReport.objects.create(organisation=w.org_a, what_is_wrong="Fel adress")
+    return reverse("directory:outdated_report_close", kwargs={"code": w.org_a.code, "report": report.code})
+
+
+def _merge_confirm_url(duplicate: str) -> Callable[[object], str]:
+    return lambda w: reverse(
+        "directory:merge_confirm", kwargs={"code": w.org_a.code, "duplicate": getattr(w, duplicate).code}
+    )
+
+
+# Merging duplicates: the pages exist only for coordinators (anyone else logged in: 404).
+MERGE_COORDINATOR_ONLY = {**dict.fromkeys(ROLES, 404), "anonymous": 302, "coordinator": 200}
+
+
 # --- Matchmaking objects, made on first use: participant P_X raised by Luleå kommun (muni_x, officer_x),
 # an opportunity at ASF A, and a placement of P_X at A in a given state.
 def _participant_x(w):
@@ -530,6 +547,41 @@ TABLE: list[Row] = [
         "directory:verify",
         _org_url("directory:verify", "hidden_org"),
         {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_b": 403, "coordinator": 302},
+        "post",
+    ),
+    # Reports of outdated information: anyone reports on a published profile (unpublished: 404 for all);
+    # the organisation's members and coordinators see and close them (tests/directory/test_outdated_reports.py).
+    Row("directory:outdated_report", _org_url("directory:outdated_report", "org_a"), ALL_200),
+    Row(
+        "directory:outdated_report",
+        _org_url("directory:outdated_report", "org_a"),
+        dict.fromkeys(ROLES, 302),
+        "post",
+        lambda w: {"what_is_wrong": "Telefonnumret stämmer inte."},
+        anonymous_to=None,
+    ),
+    Row("directory:outdated_report", _org_url("directory:outdated_report", "hidden_org"), dict.fromkeys(ROLES, 404)),
+    Row("directory:outdated_reports", _org_url("directory:outdated_reports", "org_a"), _org_a_members(200)),
+    Row(
+        "directory:outdated_report_close",
+        _outdated_report_close_url,
+        _org_a_members(302),
+        "post",
+        lambda w: {"note": "Adressen är rättad."},
+    ),
+    # Merging duplicates (tests/directory/test_merge.py): coordinators only; merging into itself is refused (302).
+    Row("directory:merge", _org_url("directory:merge", "org_a"), MERGE_COORDINATOR_ONLY),
+    Row("directory:merge_confirm", _merge_confirm_url("org_b"), MERGE_COORDINATOR_ONLY),
+    Row(
+        "directory:merge_confirm",
+        _merge_confirm_url("org_b"),
+        {**MERGE_COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+    ),
+    Row(
+        "directory:merge_confirm",
+        _merge_confirm_url("org_a"),
+        {**MERGE_COORDINATOR_ONLY, "coordinator": 302},
         "post",
     ),
     # Open data (/api/v1/): public and the same for every role; only listed organisations.

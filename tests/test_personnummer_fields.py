@@ -49,6 +49,7 @@ EXEMPT: dict[str, str] = {
     "directory.Municipality.code": KOMMUNKOD,
     "directory.Municipality.county_code": SHORT,
     "directory.ServiceCategory.slug": SLUG,
+    "directory.OutdatedReport.status": CHOICES,
     "directory.Organisation.kind": CHOICES,
     "directory.Organisation.orgnr": (
         "normalise_orgnr (Organisation.clean) keeps only an orgnr, whose third digit is 2 or higher: "

@@ -68,8 +68,13 @@ def test_the_privacy_page_states_every_policy_with_the_period_the_purge_applies(
 
 def test_every_policy_with_an_end_has_a_purge_and_every_setting_it_names_exists():
     purged = {item.key for item in processing.PROCESSING if item.purge}
-    assert purged == {"accounts", "participants", "event_answers", "report_files"}
-    for name in ("PARTICIPANT_RETENTION_MONTHS", "ACCOUNT_INACTIVE_MONTHS", "EVENTS_RETENTION_DAYS"):
+    assert purged == {"accounts", "participants", "event_answers", "report_files", "outdated_reports"}
+    for name in (
+        "PARTICIPANT_RETENTION_MONTHS",
+        "ACCOUNT_INACTIVE_MONTHS",
+        "EVENTS_RETENTION_DAYS",
+        "OUTDATED_REPORT_CONTACT_KEEP_DAYS",
+    ):
         assert isinstance(getattr(django_settings, name), int)
 
 

@@ -15,6 +15,7 @@ from django.utils import translation
 from directory import services as directory_services
 from directory.access import actor_for
 from directory.models import Certification, Membership, MembershipRole, ServiceCategory
+from directory.outdated import services as outdated_services
 from events import services as event_services
 from matchmaking import partners
 from matchmaking import services as matchmaking_services
@@ -246,7 +247,7 @@ def test_a_certification_awaiting_approval_reaches_the_coordinators(people, run)
 
 
 def test_an_outdated_information_report_reaches_the_organisations_members(people, run):
-    run(lambda: directory_services.outdated_report_notify(organisation=people.org_a))
+    run(lambda: outdated_services.outdated_report_notify(organisation=people.org_a))
     assert_reached("outdated_report", [people.staff_a, people.admin_a])
 
 
@@ -257,3 +258,16 @@ def test_every_kind_is_covered_here():
     source = inspect.getsource(sys.modules[__name__])
     missing = [key for key in KINDS if f'"{key}"' not in source]
     assert missing == []
+
+
+def test_an_unanswered_outdated_report_reaches_the_coordinators(people, run):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from directory.models import OutdatedReport
+
+    report = OutdatedReport.objects.create(organisation=people.org_a, what_is_wrong="Fel adress")
+    OutdatedReport.objects.filter(pk=report.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
+    run(lambda: outdated_services.outdated_reports_escalate())
+    assert_reached("outdated_report_escalated", [people.coordinator])

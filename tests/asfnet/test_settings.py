@@ -92,6 +92,7 @@ def _production_env(tmp_path, **extra: str) -> dict[str, str]:
     )
 
 
+@pytest.mark.security("G33")
 @pytest.mark.adversarial("G")
 def test_deploy_check_passes_with_production_values(tmp_path):
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env(tmp_path))
@@ -112,6 +113,7 @@ def test_deploy_check_passes_with_production_values(tmp_path):
         ({"REDIS_URL": ""}, "REDIS_URL is not set"),
     ],
 )
+@pytest.mark.security("K57")
 def test_production_settings_fail_closed(tmp_path, overrides, message):
     # PYTEST_VERSION in the environment (a worker started by a test, a shell that ran pytest) changes nothing.
     env = _production_env(tmp_path, PYTEST_VERSION="9.0")

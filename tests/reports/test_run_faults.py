@@ -50,6 +50,7 @@ def _snapshot(run_id: int) -> tuple:
 
 
 # --- The lease, unit level --------------------------------------------------------------------------------------
+@pytest.mark.security("K59")
 def test_a_live_lease_is_not_taken_over_and_an_expired_one_is_taken_over_once(db):
     run = _queued(_project())
     first = services.claim(run.pk)
@@ -214,6 +215,7 @@ def _mails_in(*workers: WorkerProcess) -> int:
     return sum(worker.output().count("\nSubject: ") for worker in workers)
 
 
+@pytest.mark.security("K59")
 @pytest.mark.chaos
 @pytest.mark.celery_worker
 def test_a_worker_killed_mid_run_is_taken_over_and_the_run_completes_once(
@@ -255,6 +257,7 @@ def test_a_worker_killed_mid_run_is_taken_over_and_the_run_completes_once(
     assert _mails_in(first) == 0 and _mails_in(second) == 1
 
 
+@pytest.mark.security("K59")
 @pytest.mark.chaos
 @pytest.mark.celery_worker
 def test_a_frozen_worker_that_wakes_after_the_takeover_writes_nothing(
@@ -290,6 +293,7 @@ def test_a_frozen_worker_that_wakes_after_the_takeover_writes_nothing(
 
 
 # --- Redis down when the report is requested (K58) -------------------------------------------------------------
+@pytest.mark.security("I47", "K58")
 @pytest.mark.chaos
 @pytest.mark.celery_worker
 def test_a_report_requested_with_redis_down_is_queued_and_done_once_it_is_back(

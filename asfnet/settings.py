@@ -214,8 +214,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when Redis is down: a request that enqueues work answers at once, and the
 # enqueue helper (kernel/queue.py) leaves the work to a sweeper or the outbox. A few quick retries only.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Tasks are acknowledged after they ran (acks_late): a worker killed mid-task leaves its message unacknowledged in
+# Redis, and once visibility_timeout has passed another worker restores and runs it (docs/security-checks.md
+# I46). It must stay above CELERY_TASK_TIME_LIMIT, or a slow task would be run twice while still running. A
+# worker looks for such messages every unacked_restore_interval × unacked_restore_throttle seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10, minimum=1),
     "socket_connect_timeout": 2,
     "socket_timeout": 10,
     "max_retries": 1,

@@ -53,6 +53,15 @@ security: install system-deps services
 		--junitxml=var/security.xml $(PYTEST_ARGS); status=$$?; \
 		$(BIN)/python scripts/security_table.py var/security.xml; exit $$status
 
+## make backup: pg_dump (custom format) of DATABASE_URL and the media directory into var/backups/asfnet-<UTC time>/
+## make restore BACKUP=<that folder> DATABASE_URL=<existing database>: restore both, then erase again what the
+## erasure journal's file copy records since (manage.py reapply_erasures). README "Operations" has the details.
+backup: install
+	DATABASE_URL="$(DATABASE_URL)" bash scripts/backup.sh
+
+restore: install
+	BACKUP="$(BACKUP)" DATABASE_URL="$(DATABASE_URL)" bash scripts/restore.sh
+
 services:
 	@bash scripts/ensure-services.sh
 

@@ -479,6 +479,10 @@ EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30, minimum=0)
 PARTICIPANT_RETENTION_MONTHS = env_int("PARTICIPANT_RETENTION_MONTHS", 60, minimum=1)
 ACCOUNT_INACTIVE_MONTHS = env_int("ACCOUNT_INACTIVE_MONTHS", 24, minimum=1)
 REPORT_FILES_KEEP_DAYS = env_int("REPORT_FILES_KEEP_DAYS", 365, minimum=1)
+# The erasure journal is also appended to this file (JSON lines), outside the database: restoring a backup
+# from before an erasure brings the erased rows back, and `manage.py reapply_erasures` (run by `make restore`)
+# erases them again from this file. Keep it on a persistent volume, not in the media directory. Empty: off.
+ERASURE_JOURNAL_FILE = env_str("ERASURE_JOURNAL_FILE", str(VAR_DIR / "erasure-journal.jsonl"))
 # Logos: accepted formats, size and pixel limits; every upload is re-encoded to PNG under a new name.
 LOGO_MAX_BYTES = env_int("LOGO_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 LOGO_MAX_PIXELS = env_int("LOGO_MAX_PIXELS", 4000 * 4000, minimum=10_000)

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.http import HttpResponse
 from django.test import Client, override_settings
@@ -101,6 +102,27 @@ def test_state_changing_views_refuse_a_post_without_csrf_token(world):
     from directory.models import Invitation
 
     assert not Invitation.objects.exists()
+
+
+@pytest.mark.security("D21")
+@pytest.mark.adversarial("D")
+@pytest.mark.parametrize(("origin", "refused"), [("http://evil.example", True), ("http://testserver", False)])
+def test_a_post_from_a_foreign_origin_is_refused_even_with_a_valid_token(world, origin, refused):
+    """A valid CSRF cookie and token, as a page of ours would send them; only the Origin header differs."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.staff_a)
+    client.get(reverse("my_account"))
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    response = client.post(
+        reverse("my_account"), {"preferred_language": "en", "csrfmiddlewaretoken": token}, HTTP_ORIGIN=origin
+    )
+    world.staff_a.refresh_from_db()
+    if refused:
+        assert response.status_code == 403
+        assert world.staff_a.preferred_language == "sv"
+    else:
+        assert response.status_code == 302
+        assert world.staff_a.preferred_language == "en"
 
 
 @pytest.mark.security("D22")

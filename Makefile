@@ -11,8 +11,10 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 # pytest-xdist workers: the suite's real services and browser tests wait on I/O, two workers halve the time.
 PYTEST_WORKERS ?= 2
+# The JUnit XML of the last run; scripts/security_table.py prints the security-check table from it.
+JUNIT_XML ?= var/junit.xml
 
-.PHONY: install run test lint typecheck format messages bench services system-deps check-migrations clean
+.PHONY: install run test security backup restore lint typecheck format messages bench services system-deps check-migrations clean
 
 $(STAMP):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed ($(PYTHON) not found)"; exit 1; }
@@ -38,7 +40,27 @@ test: install system-deps services
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/ruff check .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory typecheck
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	@mkdir -p $(dir $(JUNIT_XML))
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) \
+		--junitxml=$(JUNIT_XML) $(PYTEST_ARGS); status=$$?; \
+		$(BIN)/python scripts/security_table.py $(JUNIT_XML); exit $$status
+
+## make security: only the tests that prove a check of docs/security-checks.md (@pytest.mark.security), then
+## the table "category · tried · held · not run (reason)". `make test` prints the same table for the whole run.
+security: install system-deps services
+	@mkdir -p var
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -m security \
+		--junitxml=var/security.xml $(PYTEST_ARGS); status=$$?; \
+		$(BIN)/python scripts/security_table.py var/security.xml; exit $$status
+
+## make backup: pg_dump (custom format) of DATABASE_URL and the media directory into var/backups/asfnet-<UTC time>/
+## make restore BACKUP=<that folder> DATABASE_URL=<existing database>: restore both, then erase again what the
+## erasure journal's file copy records since (manage.py reapply_erasures). README "Operations" has the details.
+backup: install
+	DATABASE_URL="$(DATABASE_URL)" bash scripts/backup.sh
+
+restore: install
+	BACKUP="$(BACKUP)" DATABASE_URL="$(DATABASE_URL)" bash scripts/restore.sh
 
 services:
 	@bash scripts/ensure-services.sh

@@ -8,7 +8,9 @@ returning one `kernel.erasure.Erased` per person or object for the erasure journ
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -237,3 +239,101 @@ def purge_personal_data(*, now: dt.datetime | None = None, dry_run: bool = False
                 )
         done[item.key] = erased
     return done
+
+
+# --- Erasures again after a restore ----------------------------------------------------------------------------
+# A backup restored from before an erasure brings the erased rows back (and loses the journal rows written
+# since). The journal's file copy outside the database (kernel/erasure.py) says what to erase again: each
+# kind of target is erased as the policy or the request erased it.
+def _erase_participant(target_id: str) -> int:
+    from matchmaking.models import Participant
+
+    project_id, _sep, code = target_id.partition(":")
+    if not project_id.isdigit():
+        return 0
+    return Participant.objects.filter(project_id=int(project_id), code=code).delete()[0]
+
+
+def _erase_user(target_id: str) -> int:
+    from directory.services import account_erase
+    from kernel.models import User
+
+    user = User.objects.filter(code=target_id).first()
+    if user is None:
+        return 0
+    return account_erase(user=user, policy="reapplied").rows
+
+
+def _purge_event(target_id: str) -> int:
+    from events.models import Event
+    from events.services import event_purge_personal_data
+
+    event = Event.objects.filter(code=target_id, personal_data_purged_at__isnull=True).first()
+    return event_purge_personal_data(event=event) if event else 0
+
+
+def _delete_report_files(target_id: str) -> int:
+    from reports.models import ReportFile
+
+    files = list(ReportFile.objects.filter(run__code=target_id, run__delivered_at__isnull=True))
+    for report_file in files:
+        report_file.delete()
+        transaction.on_commit(functools.partial(report_file.file.storage.delete, report_file.file.name))
+    return len(files)
+
+
+ERASE_AGAIN: dict[str, Callable[[str], int]] = {
+    "matchmaking.participant": _erase_participant,
+    "asfnet.user": _erase_user,
+    "events.event": _purge_event,
+    "reports.reportrun": _delete_report_files,
+}
+
+
+@dataclass(frozen=True)
+class Reapplied:
+    entries: int  # entries read from the journal file
+    erased: int  # targets found again in the database and erased again
+    rows: int  # rows removed or anonymised with them
+    journalled: int  # journal rows the database had lost and has again
+
+
+def reapply_erasures(*, entries: list[dict[str, Any]], dry_run: bool = False) -> Reapplied:
+    """Erase again every target of the journal `entries` that the database holds again, and put back the
+    journal rows it lost, in one transaction with one audit row. Idempotent: a second run finds nothing."""
+    from kernel.models import ErasureRecord
+
+    erased = rows = journalled = 0
+    with transaction.atomic():
+        for entry in entries:
+            eraser = ERASE_AGAIN.get(entry["target_type"])
+            if eraser is None:
+                raise ValueError(f"the journal names an unknown kind of target: {entry['target_type']}")
+            if dry_run:
+                continue
+            removed = eraser(entry["target_id"])
+            if removed:
+                erased += 1
+                rows += removed
+            record = ErasureRecord(
+                created_at=entry["created_at"],
+                policy=entry["policy"],
+                target_type=entry["target_type"],
+                target_id=entry["target_id"],
+                action=entry["action"],
+                rows=entry["rows"],
+            )
+            record.full_clean()
+            known = ErasureRecord.objects.filter(
+                created_at=record.created_at,
+                policy=record.policy,
+                target_type=record.target_type,
+                target_id=record.target_id,
+            )
+            if not known.exists():
+                record.save()  # not through `journal`: the file has this entry already
+                journalled += 1
+        result = Reapplied(entries=len(entries), erased=erased, rows=rows, journalled=journalled)
+        if not dry_run and (erased or journalled):
+            audit_log(actor=None, action="personal_data.reapply", data=dataclasses.asdict(result))
+    return result

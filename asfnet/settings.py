@@ -214,8 +214,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when Redis is down: a request that enqueues work answers at once, and the
 # enqueue helper (kernel/queue.py) leaves the work to a sweeper or the outbox. A few quick retries only.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Tasks are acknowledged after they ran (acks_late): a worker killed mid-task leaves its message unacknowledged in
+# Redis, and once visibility_timeout has passed another worker restores and runs it (docs/security-checks.md
+# I46). It must stay above CELERY_TASK_TIME_LIMIT, or a slow task would be run twice while still running. A
+# worker looks for such messages every unacked_restore_interval × unacked_restore_throttle seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10, minimum=1),
     "socket_connect_timeout": 2,
     "socket_timeout": 10,
     "max_retries": 1,
@@ -489,6 +495,10 @@ ACCOUNT_INACTIVE_MONTHS = env_int("ACCOUNT_INACTIVE_MONTHS", 24, minimum=1)
 # The holder of an inactive account is warned by e-mail this many days before it is deleted.
 ACCOUNT_INACTIVE_WARNING_DAYS = env_int("ACCOUNT_INACTIVE_WARNING_DAYS", 30, minimum=1)
 REPORT_FILES_KEEP_DAYS = env_int("REPORT_FILES_KEEP_DAYS", 365, minimum=1)
+# The erasure journal is also appended to this file (JSON lines), outside the database: restoring a backup
+# from before an erasure brings the erased rows back, and `manage.py reapply_erasures` (run by `make restore`)
+# erases them again from this file. Keep it on a persistent volume, not in the media directory. Empty: off.
+ERASURE_JOURNAL_FILE = env_str("ERASURE_JOURNAL_FILE", str(VAR_DIR / "erasure-journal.jsonl"))
 # Logos: accepted formats, size and pixel limits; every upload is re-encoded to PNG under a new name.
 LOGO_MAX_BYTES = env_int("LOGO_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 LOGO_MAX_PIXELS = env_int("LOGO_MAX_PIXELS", 4000 * 4000, minimum=10_000)

@@ -101,4 +101,6 @@ STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT
 # --- Logging, knobs -------------------------------------------------------------------------------------------
 LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "celery": {"level": "WARNING"}}}
 BENCH_ENDPOINTS = False
+# The file copy of the erasure journal stays off unless a test points it somewhere (never the checkout's var/).
+ERASURE_JOURNAL_FILE = ""
 REPORT_RUN_STEP_DELAY_MS = env_int("REPORT_RUN_STEP_DELAY_MS", 0, minimum=0)

@@ -17,6 +17,13 @@ from tests.factories import MembershipFactory, OrganisationFactory
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
+def pytest_itemcollected(item):
+    """The ids of `@pytest.mark.security("B9", ...)` go into the JUnit XML as properties of the test case
+    (`security` = "B9"), where scripts/security_table.py counts tried / held / not run per category."""
+    for marker in item.iter_markers("security"):
+        item.user_properties.extend(("security", check_id) for check_id in marker.args)
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Rate-limit counters and used-TOTP marks live in the Redis cache: every test starts empty."""

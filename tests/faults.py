@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -221,3 +224,77 @@ class FlakyEmailBackend:
                     self.refused.append(address)
                     raise ConnectionRefusedError(f"smtp refused {address} (planted)")
         return self._locmem.send_messages(messages)
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
+    return found[-1].parent if found else None
+
+
+class OwnPostgres:
+    """A PostgreSQL cluster of the test's own: initdb into a fresh directory, pg_ctl on a spare port, listening
+    on 127.0.0.1 only with trust authentication for the `postgres` role. initdb and the server refuse to run as
+    root, so under root they run as the `postgres` system user. The shared server on 5432 is never touched."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.bin = _postgres_bin()
+        self.dir = Path(tempfile.mkdtemp(prefix="asfnet-pg-"))
+        self.data = self.dir / "data"
+        self.log = self.dir / "server.log"
+        self._as_postgres = os.geteuid() == 0
+
+    @staticmethod
+    def available() -> str:
+        """Empty when a cluster can be made here, else why not (the test is then skipped, never passed)."""
+        if _postgres_bin() is None:
+            return "no PostgreSQL server binaries under /usr/lib/postgresql"
+        if os.geteuid() == 0:
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                return "running as root without a postgres system user"
+            if shutil.which("runuser") is None:
+                return "running as root without runuser"
+        return ""
+
+    def _server(self, *command: str, check: bool = True) -> subprocess.CompletedProcess:
+        prefix = ["runuser", "-u", "postgres", "--"] if self._as_postgres else []
+        return subprocess.run(
+            [*prefix, str(self.bin / command[0]), *command[1:]],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=check,
+        )
+
+    def init(self) -> None:
+        if self._as_postgres:
+            account = pwd.getpwnam("postgres")
+            os.chown(self.dir, account.pw_uid, account.pw_gid)
+        self._server("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+        result = self._server("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+        assert result.returncode == 0, result.stderr
+
+    def stop(self, mode: str = "fast") -> None:
+        self._server("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
+
+    def destroy(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        result = subprocess.run(
+            [str(self.bin / "psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", self.url(database), "-c", sql],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()

@@ -875,6 +875,7 @@ def _cases():
             yield pytest.param(index, role, id=f"{row.method.upper()} {row.name}#{index} as {role}")
 
 
+@pytest.mark.security("C10")
 @pytest.mark.parametrize(("index", "role"), list(_cases()))
 def test_url_answers_role_as_the_table_says(client, world, index, role):
     row = TABLE[index]
@@ -908,6 +909,7 @@ def _our_url_names(resolver=None, namespace: str = "") -> set[str]:
     return names
 
 
+@pytest.mark.security("C10")
 def test_every_url_of_ours_has_a_row_in_the_access_table():
     covered = {row.name for row in TABLE}
     missing = sorted(_our_url_names() - covered)

@@ -164,6 +164,7 @@ def test_the_walk_covers_our_apps():
     assert "events.Event.street_address" in _text_fields()
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 def test_every_free_text_field_refuses_a_personnummer():
     assert unguarded_text_fields() == []
@@ -185,6 +186,7 @@ def test_every_exemption_is_a_real_unguarded_text_field_and_its_reason_holds():
             assert _REASON_HOLDS[reason](field), f"{name}: the exemption's reason does not hold: {reason}"
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 def test_every_guarded_field_refuses_a_glued_personnummer_with_an_en_dash():
     guarded = {n: f for n, f in _text_fields().items() if refuse_personnummer in f.validators}
@@ -195,6 +197,7 @@ def test_every_guarded_field_refuses_a_glued_personnummer_with_an_en_dash():
         assert "personnummer" in [e.code for e in error.value.error_list], name
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 def test_a_saved_search_query_string_refuses_a_personnummer_in_any_parameter():
     field = apps.get_model("directory", "SavedSearch")._meta.get_field("query_string")

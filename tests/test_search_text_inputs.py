@@ -107,12 +107,14 @@ def _assert_no_500(clients: dict[str, Client], raw: str) -> None:
     assert not failures, (raw[:80], failures)
 
 
+@pytest.mark.security("E24")
 @pytest.mark.adversarial("E")
 @pytest.mark.parametrize("raw", NASTY_RAW, ids=lambda raw: raw[:24])
 def test_nasty_search_texts_never_give_a_500(clients, raw):
     _assert_no_500(clients, raw)
 
 
+@pytest.mark.security("E24")
 @pytest.mark.adversarial("E")
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=TEXTS)
@@ -135,6 +137,7 @@ def _admin_lists_with_search() -> list[str]:
 @pytest.mark.adversarial("E")
 # Not the 3,000-word text: the admin's search ANDs one OR over every search field per word, which takes
 # about a second per list (it answers, slowly; the admin is for superusers only).
+@pytest.mark.security("E24")
 @pytest.mark.parametrize("raw", [raw for raw in NASTY_RAW if raw.count("%20") < 100], ids=lambda raw: raw[:24])
 def test_admin_search_never_gives_a_500(db, raw):
     """Every admin list with a search box, as a superuser (allauth's session list searched a field our User

@@ -34,6 +34,7 @@ def test_the_account_page_offers_the_download_and_the_deletion(client, world):
     assert reverse("account_erase") not in html  # a coordinator's account is ended by the förbund
 
 
+@pytest.mark.security("H43")
 def test_a_person_downloads_their_own_data_after_a_fresh_password_and_it_is_audited(client, world):
     url = reverse("my_data")
     client.force_login(world.staff_a)

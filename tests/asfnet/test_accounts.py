@@ -48,6 +48,7 @@ def _invite(client, world, email="ny.kollega@example.se", role="member", languag
     return message, link.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
 
 
+@pytest.mark.security("A3")
 @pytest.mark.adversarial("A")
 def test_invitation_flow_end_to_end(client, world):
     message, path = _invite(client, world)
@@ -139,6 +140,7 @@ def test_invitation_in_english_is_written_in_english(client, world):
     assert "Create your account" in message.body
 
 
+@pytest.mark.security("A3")
 @pytest.mark.adversarial("A")
 def test_signup_with_another_address_than_the_invitation_is_refused(client, world):
     _, path = _invite(client, world)
@@ -157,6 +159,7 @@ def test_signup_with_another_address_than_the_invitation_is_refused(client, worl
     assert not Membership.objects.filter(user__email="someone.else@example.se").exists()
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 def test_signup_with_a_personnummer_in_the_name_is_refused_in_swedish(client, world):
     _, path = _invite(client, world)
@@ -176,6 +179,7 @@ def test_signup_with_a_personnummer_in_the_name_is_refused_in_swedish(client, wo
     assert not User.objects.filter(email="ny.kollega@example.se").exists()
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize("writing", ["minus sign with spaces glued to tel-", "dot", "figure dash"])
 def test_a_user_is_never_saved_with_a_personnummer_in_the_name(db, writing):
@@ -185,6 +189,7 @@ def test_a_user_is_never_saved_with_a_personnummer_in_the_name(db, writing):
     assert not User.objects.exists()
 
 
+@pytest.mark.security("A3")
 @pytest.mark.adversarial("A")
 def test_signup_without_invitation_is_closed(client, db):
     response = client.post(
@@ -195,6 +200,7 @@ def test_signup_without_invitation_is_closed(client, db):
     assert not User.objects.filter(email="x@example.se").exists()
 
 
+@pytest.mark.security("A3")
 @pytest.mark.adversarial("A")
 def test_expired_invitation_is_refused(client, world):
     _, path = _invite(client, world)
@@ -224,6 +230,7 @@ def test_org_admin_cannot_invite_a_coordinator(client, world):
     assert not Invitation.objects.exists()
 
 
+@pytest.mark.security("A3")
 @pytest.mark.adversarial("A")
 def test_unverified_email_cannot_log_in(client, db):
     UserFactory(email="unverified@example.se", verified=False)
@@ -239,6 +246,7 @@ def test_verified_member_logs_in(client, world):
     assert int(client.session["_auth_user_id"]) == world.staff_a.pk
 
 
+@pytest.mark.security("B6")
 @pytest.mark.adversarial("A")
 def test_session_key_changes_at_login(client, world):
     client.get(reverse("account_login"))
@@ -251,6 +259,7 @@ def test_session_key_changes_at_login(client, world):
     assert client.session.session_key != before
 
 
+@pytest.mark.security("A1")
 @pytest.mark.adversarial("A")
 def test_repeated_failed_logins_lock_the_account_for_a_while(client, world):
     for _ in range(6):
@@ -261,6 +270,7 @@ def test_repeated_failed_logins_lock_the_account_for_a_while(client, world):
     assert response.status_code in (200, 429)
 
 
+@pytest.mark.security("A1")
 @pytest.mark.adversarial("A")
 def test_failed_logins_for_one_account_do_not_lock_another(client, world):
     for _ in range(6):
@@ -269,6 +279,7 @@ def test_failed_logins_for_one_account_do_not_lock_another(client, world):
     assert int(client.session["_auth_user_id"]) == world.staff_b.pk
 
 
+@pytest.mark.security("A1")
 @pytest.mark.adversarial("A")
 def test_admin_login_goes_through_allauth(client, db):
     response = client.get(reverse("admin:login"))
@@ -276,6 +287,7 @@ def test_admin_login_goes_through_allauth(client, db):
     assert response["Location"].startswith(reverse("account_login"))
 
 
+@pytest.mark.security("A5")
 @pytest.mark.adversarial("A")
 @pytest.mark.parametrize("role", ["officer_x", "coordinator"])
 def test_officer_and_coordinator_without_totp_must_set_it_up_first(client, world, role):
@@ -309,6 +321,7 @@ def test_asf_staff_need_not_set_up_totp(client, world):
     assert client.get(reverse("home")).status_code == 200
 
 
+@pytest.mark.security("A5")
 @pytest.mark.adversarial("A")
 def test_officer_logs_in_with_totp_and_a_used_code_is_refused(client, world):
     response = client.post(reverse("account_login"), {"login": "officer.x@example.se", "password": PASSWORD})
@@ -340,6 +353,7 @@ def test_a_totp_code_one_step_either_side_of_now_is_accepted(client, world, step
     assert ("_auth_user_id" in client.session) is accepted
 
 
+@pytest.mark.security("A5")
 @pytest.mark.adversarial("A")
 def test_a_used_totp_code_stays_marked_for_as_long_as_it_is_valid(client, world):
     from django.core.cache import cache
@@ -355,6 +369,7 @@ def test_a_used_totp_code_stays_marked_for_as_long_as_it_is_valid(client, world)
     assert 85 <= ttl <= 90  # three 30-second steps, not allauth's one
 
 
+@pytest.mark.security("A4")
 @pytest.mark.adversarial("A")
 @pytest.mark.parametrize(
     ("password", "accepted"),
@@ -379,6 +394,7 @@ def test_password_rules(world, password, accepted):
         assert accepted
 
 
+@pytest.mark.security("A3")
 @pytest.mark.adversarial("A")
 def test_password_reset_looks_the_same_for_known_and_unknown_addresses(client, world):
     known = client.post(reverse("account_reset_password"), {"email": "staff.a@example.se"})
@@ -393,6 +409,7 @@ def test_login_page_does_not_offer_a_signup_link(client, db):
     assert "Konton skapas genom inbjudan" in html
 
 
+@pytest.mark.security("A2")
 @pytest.mark.adversarial("A")
 def test_a_spoofed_x_forwarded_for_does_not_give_a_fresh_rate_limit_bucket(client, world, settings):
     """Behind one reverse proxy the client IP is the proxy's last X-Forwarded-For entry; whatever a client

@@ -47,6 +47,7 @@ def _limited(response) -> bool:
     return any(e.code == "too_many_login_attempts" for e in form.errors.as_data().get("__all__", []))
 
 
+@pytest.mark.security("A1", "K58")
 @pytest.mark.chaos
 @pytest.mark.adversarial("A")
 def test_login_works_while_redis_is_down_and_brute_force_is_still_limited(client, world, own_redis, caplog):
@@ -75,6 +76,7 @@ def test_login_works_while_redis_is_down_and_brute_force_is_still_limited(client
     assert f"127.0.0.1:{own_redis.port}" in warnings[0].getMessage()
 
 
+@pytest.mark.security("A5")
 @pytest.mark.chaos
 @pytest.mark.adversarial("A")
 @pytest.mark.parametrize("role", ["officer_x", "coordinator"])
@@ -175,6 +177,7 @@ def test_a_used_totp_mark_cannot_be_added_while_redis_is_down(own_redis):
     assert asfnet_cache.fail_closed_refusal()
 
 
+@pytest.mark.security("A5")
 @pytest.mark.chaos
 @pytest.mark.adversarial("A")
 def test_reauthentication_with_totp_fails_closed_with_the_same_message_while_redis_is_down(client, world, own_redis):

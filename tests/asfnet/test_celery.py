@@ -46,6 +46,7 @@ def test_worker_writes_a_row_the_test_can_read(celery_worker):
     assert row.data == {"note": "hello from the test"}
 
 
+@pytest.mark.security("I44")
 @pytest.mark.chaos
 def test_rolled_back_transaction_enqueues_nothing_committed_one_exactly_once(
     db, django_capture_on_commit_callbacks, monkeypatch

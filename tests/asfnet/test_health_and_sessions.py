@@ -10,6 +10,7 @@ from django.urls import reverse
 from directory.models import Membership, MembershipRole
 
 
+@pytest.mark.security("I51")
 @pytest.mark.chaos
 def test_readyz_says_503_when_the_broker_is_unreachable_and_tells_only_coordinators_why(client, world, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -24,12 +25,14 @@ def test_readyz_says_503_when_the_broker_is_unreachable_and_tells_only_coordinat
     assert response.json()["checks"] == {"database": "ok", "broker": "down"}
 
 
+@pytest.mark.security("I51")
 def test_readyz_is_200_when_everything_answers(client, db):
     response = client.get(reverse("readyz"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
+@pytest.mark.security("B8")
 @pytest.mark.adversarial("B")
 def test_an_idle_session_ends(client, world, settings):
     client.force_login(world.staff_a)
@@ -43,6 +46,7 @@ def test_an_idle_session_ends(client, world, settings):
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.security("B7")
 @pytest.mark.adversarial("B")
 def test_deactivated_user_is_logged_out_on_the_next_request(client, world):
     client.force_login(world.staff_a)
@@ -51,6 +55,7 @@ def test_deactivated_user_is_logged_out_on_the_next_request(client, world):
     assert client.get(reverse("matchmaking:index")).status_code == 302
 
 
+@pytest.mark.security("C18")
 @pytest.mark.adversarial("C")
 def test_removing_a_membership_takes_effect_on_the_next_request(client, world):
     client.force_login(world.staff_a)

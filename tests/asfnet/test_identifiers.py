@@ -54,6 +54,7 @@ def test_invalid_orgnr_is_refused_with_its_reason(raw, code):
     assert error.value.code == code
 
 
+@pytest.mark.security("H40")
 @pytest.mark.adversarial("H")
 @pytest.mark.parametrize(
     "text",
@@ -158,6 +159,7 @@ def personnummer_writings(draw: st.DrawFn) -> tuple[str, str]:
     return prefix + number + suffix, ten
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @settings(max_examples=600, deadline=None)
 @given(personnummer_writings())
@@ -170,6 +172,7 @@ def test_every_writing_of_a_personnummer_is_refused(writing):
 
 
 # The reported bypasses, one per class: other dashes, dot, slash, spaces around the separator, a glued prefix.
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize(
     "text",

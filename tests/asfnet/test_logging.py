@@ -124,3 +124,35 @@ def test_a_404_log_line_carries_the_request_id_of_the_response(client, caplog):
     assert records
     RequestIdLogFilter().filter(records[-1])
     assert records[-1].request_id == response["X-Request-ID"] == "abcdef0123456789"
+
+
+@pytest.mark.security("H39")
+@pytest.mark.adversarial("H")
+def test_no_password_session_key_totp_secret_or_personnummer_reaches_a_log_line(client, world, caplog, console):
+    """A failed and a good login, a TOTP step, a password reset, a refused personnummer, a 403 and a 404 with
+    the personnummer in the query string, every logger at DEBUG: none of the secrets or the personnummer
+    appears in what the console handler wrote, in a message or in its arguments."""
+    from tests.conftest import TOTP_SECRET
+    from tests.directory.test_profile import PERSONNUMMER, edit_data, edit_url
+
+    caplog.set_level(logging.DEBUG)
+    password = "correct horse battery staple"
+    client.post(reverse("account_login"), {"login": "staff.a@example.se", "password": f"wrong {password}"})
+    client.post(reverse("account_login"), {"login": "staff.a@example.se", "password": password})
+    session_key = client.session.session_key
+    assert session_key
+    client.post(reverse("account_reset_password"), {"email": "staff.a@example.se"})
+    refused = client.post(edit_url(world.org_a), edit_data(world.org_a, description_sv=f"Kontakt: {PERSONNUMMER}"))
+    assert refused.status_code == 200
+    officer = Client()
+    officer.post(reverse("account_login"), {"login": world.officer_x.email, "password": password})
+    officer.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert client.get(reverse("directory:import")).status_code == 403  # logged as a warning
+    assert client.get(f"/nope/?q={PERSONNUMMER}&token={session_key}").status_code == 404  # logged too
+
+    # What a handler writes: the formatted lines and each record's message and arguments (a record's `request`
+    # attribute is Django's own object, which no configured handler writes out).
+    logged = "\n".join([console.getvalue(), *(f"{record.getMessage()} {record.args!r}" for record in caplog.records)])
+    assert "Forbidden" in logged and "/nope/" in logged, "the flow logs lines"
+    for secret in (password, session_key, TOTP_SECRET, PERSONNUMMER, PERSONNUMMER.replace("-", "")):
+        assert secret not in logged, secret

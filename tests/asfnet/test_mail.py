@@ -77,6 +77,7 @@ def _broker_queue_length() -> int:
         return connection.default_channel.client.llen("celery")
 
 
+@pytest.mark.security("I52", "K58")
 @pytest.mark.chaos
 def test_password_reset_answers_without_touching_smtp_and_queues_the_mail(
     client, world, queued_mail, django_capture_on_commit_callbacks
@@ -112,6 +113,7 @@ def test_password_reset_answers_without_touching_smtp_and_queues_the_mail(
     celery_app.control.purge()
 
 
+@pytest.mark.security("I52")
 @pytest.mark.chaos
 @pytest.mark.celery_worker
 def test_a_worker_delivers_once_smtp_answers_after_retrying_while_it_was_closed(celery_worker, queued_mail):
@@ -139,6 +141,7 @@ def test_a_worker_delivers_once_smtp_answers_after_retrying_while_it_was_closed(
     assert re.search(r"/accounts/password/reset/key/\S+", body)
 
 
+@pytest.mark.security("K58")
 @pytest.mark.chaos
 @pytest.mark.celery_worker
 def test_a_broker_outage_keeps_the_mail_in_the_outbox_and_the_sweeper_sends_it(
@@ -167,6 +170,7 @@ def test_a_broker_outage_keeps_the_mail_in_the_outbox_and_the_sweeper_sends_it(
     assert "/accounts/password/reset/key/" in message.body
 
 
+@pytest.mark.security("I44")
 @pytest.mark.chaos
 def test_a_rolled_back_transaction_sends_nothing(db, queued_mail, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -66,6 +66,7 @@ def _tables_referencing(table: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+@pytest.mark.security("H43")
 @pytest.mark.parametrize("person", [User, Participant], ids=["user", "participant"])
 def test_every_table_that_refers_to_a_person_is_walked_or_excluded_with_a_reason(person):
     by_table = {model._meta.db_table: model._meta.label for model in apps.get_models(include_auto_created=True)}
@@ -108,6 +109,7 @@ def test_every_column_that_looks_like_a_secret_in_a_walked_model_is_declared():
 # --- A user's export ----------------------------------------------------------------------------------
 
 
+@pytest.mark.security("H43")
 def test_a_users_export_holds_their_rows_without_secrets_or_other_people(world, project):
     officer = world.officer_x
     officer.full_name = "Olle Officer"
@@ -185,6 +187,7 @@ def test_the_csv_copy_neutralises_formulas(world):
 # --- A participant's export ------------------------------------------------------------------------------
 
 
+@pytest.mark.security("H43")
 def test_a_participants_export_holds_their_needs_placements_events_and_the_reads(world, project, client):
     participant = make_participant(world, project, code="P-XLULEA1")
     other = make_participant(world, project, code="P-XLULEA2")
@@ -214,6 +217,7 @@ def test_a_participants_export_holds_their_needs_placements_events_and_the_reads
 # --- The command -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.security("H43")
 def test_the_command_writes_the_zip_and_audits_it_as_the_system(world, project, tmp_path):
     make_participant(world, project, code="P-XLULEA1")
     out = tmp_path / "export.zip"

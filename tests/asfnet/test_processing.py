@@ -81,6 +81,7 @@ def test_every_policy_with_an_end_has_a_purge_and_every_setting_it_names_exists(
 # --- Participants ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.security("H42")
 def test_a_participant_is_erased_the_day_after_the_retention_period_and_not_before(world, ended_project, settings):
     settings.PARTICIPANT_RETENTION_MONTHS = 60
     cutoff = dt.date(2027, 6, 15)  # TODAY - 60 months
@@ -112,6 +113,7 @@ def test_a_participant_of_a_project_still_running_is_kept(world, settings):
     assert Participant.objects.filter(code="P-OLD").exists()
 
 
+@pytest.mark.security("H42")
 def test_the_purge_twice_changes_nothing_the_second_time(world, ended_project):
     make_participant(world, ended_project, code="P-DUE", exit_date=dt.date(2025, 6, 1))
     EventFactory(past=True, retention_days=0)
@@ -124,6 +126,7 @@ def test_the_purge_twice_changes_nothing_the_second_time(world, ended_project):
     assert (ErasureRecord.objects.count(), AuditLog.objects.count()) == (journal, audit)
 
 
+@pytest.mark.security("H42")
 def test_a_dry_run_erases_and_journals_nothing_but_names_what_is_due(world, ended_project):
     participant = make_participant(world, ended_project, code="P-DUE", exit_date=dt.date(2025, 6, 1))
     result = purge_personal_data(now=NOW, dry_run=True)
@@ -132,6 +135,7 @@ def test_a_dry_run_erases_and_journals_nothing_but_names_what_is_due(world, ende
     assert not ErasureRecord.objects.exists()
 
 
+@pytest.mark.security("H42")
 def test_a_delivered_esf_report_keeps_its_figures_after_its_participants_are_erased(world, ended_project):
     participant = make_participant(
         world, ended_project, code="P-DUE", entry_date=dt.date(2025, 1, 15), exit_date=dt.date(2025, 3, 1)
@@ -156,6 +160,7 @@ def test_a_delivered_esf_report_keeps_its_figures_after_its_participants_are_era
 # --- Event answers, accounts, report files ------------------------------------------------------------------
 
 
+@pytest.mark.security("H42")
 def test_event_answers_are_purged_through_the_same_journal(world):
     event = EventFactory(past=True, retention_days=3)
     RegistrationFactory(event=event, user=None, guest_name="Gäst Gästsson", guest_email="gast@example.se")

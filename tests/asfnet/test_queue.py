@@ -28,6 +28,7 @@ def own_redis(tmp_path):
     redis.stop()
 
 
+@pytest.mark.security("K58")
 @pytest.mark.chaos
 @pytest.mark.celery_worker
 def test_a_task_enqueued_while_redis_is_down_is_kept_and_runs_once_when_it_is_back(
@@ -51,6 +52,7 @@ def test_a_task_enqueued_while_redis_is_down_is_kept_and_runs_once_when_it_is_ba
     assert [entry.data for entry in AuditLog.objects.filter(action="system.canary")] == [{"note": "kept while down"}]
 
 
+@pytest.mark.security("K58")
 @pytest.mark.chaos
 def test_an_invitation_made_while_redis_is_down_is_saved_and_its_mail_kept(transactional_db, settings, world):
     from directory.services import invitation_create

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.http import HttpResponse
 from django.test import Client, override_settings
@@ -30,6 +31,7 @@ urlpatterns = [path("boom/", _boom), path("ok/", _ok)]
 handler500 = "asfnet.views.error_500"
 
 
+@pytest.mark.security("G34")
 @pytest.mark.adversarial("G")
 @pytest.mark.parametrize("url", ["/", "/accounts/login/", "/directory/", "/no-such-page/"])
 def test_security_headers_on_every_kind_of_page(client, db, url):
@@ -46,12 +48,14 @@ def test_security_headers_on_every_kind_of_page(client, db, url):
     assert response["X-Request-ID"]
 
 
+@pytest.mark.security("G35")
 @pytest.mark.adversarial("G")
 def test_pages_for_a_logged_in_person_are_not_cached(client, world):
     client.force_login(world.staff_a)
     assert "no-store" in client.get("/").headers["Cache-Control"]
 
 
+@pytest.mark.security("G36")
 @pytest.mark.adversarial("G")
 @override_settings(ROOT_URLCONF=__name__)
 def test_an_exception_shows_a_plain_500_with_the_incident_id_that_is_logged(db, caplog):
@@ -66,22 +70,26 @@ def test_an_exception_shows_a_plain_500_with_the_incident_id_that_is_logged(db, 
     assert any(getattr(r, "request_id", None) == incident for r in caplog.records)
 
 
+@pytest.mark.security("E27")
 @pytest.mark.adversarial("G")
 def test_a_foreign_host_header_is_refused(client, db):
     assert client.get("/", HTTP_HOST="evil.example").status_code == 400
 
 
+@pytest.mark.security("G37")
 @pytest.mark.adversarial("G")
 @pytest.mark.parametrize("url", ["/.git/HEAD", "/__debug__/", "/media/", "/static/"])
 def test_probing_paths_find_nothing(client, db, url):
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.security("G37")
 @pytest.mark.adversarial("D")
 def test_trace_is_not_allowed(client, db):
     assert client.generic("TRACE", "/").status_code == 405
 
 
+@pytest.mark.security("D20")
 @pytest.mark.adversarial("D")
 def test_state_changing_views_refuse_a_post_without_csrf_token(world):
     client = Client(enforce_csrf_checks=True)
@@ -96,6 +104,28 @@ def test_state_changing_views_refuse_a_post_without_csrf_token(world):
     assert not Invitation.objects.exists()
 
 
+@pytest.mark.security("D21")
+@pytest.mark.adversarial("D")
+@pytest.mark.parametrize(("origin", "refused"), [("http://evil.example", True), ("http://testserver", False)])
+def test_a_post_from_a_foreign_origin_is_refused_even_with_a_valid_token(world, origin, refused):
+    """A valid CSRF cookie and token, as a page of ours would send them; only the Origin header differs."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.staff_a)
+    client.get(reverse("my_account"))
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    response = client.post(
+        reverse("my_account"), {"preferred_language": "en", "csrfmiddlewaretoken": token}, HTTP_ORIGIN=origin
+    )
+    world.staff_a.refresh_from_db()
+    if refused:
+        assert response.status_code == 403
+        assert world.staff_a.preferred_language == "sv"
+    else:
+        assert response.status_code == 302
+        assert world.staff_a.preferred_language == "en"
+
+
+@pytest.mark.security("D22")
 @pytest.mark.adversarial("D")
 def test_logout_by_get_does_not_log_out(client, world):
     client.force_login(world.staff_a)
@@ -103,6 +133,7 @@ def test_logout_by_get_does_not_log_out(client, world):
     assert "_auth_user_id" in client.session
 
 
+@pytest.mark.security("D23")
 @pytest.mark.adversarial("D")
 @pytest.mark.parametrize(
     "target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"]
@@ -119,6 +150,7 @@ def test_next_parameter_never_leaves_the_site(client, world, target):
     assert response["Location"].startswith("/") and not response["Location"].startswith(("//", "/\\"))
 
 
+@pytest.mark.security("H38")
 @pytest.mark.adversarial("H")
 def test_audit_rows_carry_the_request_id_and_are_append_only(world, client):
     client.force_login(world.admin_a)
@@ -157,6 +189,7 @@ def test_audit_log_without_request_has_empty_request_id(db):
     assert entry.request_id == ""
 
 
+@pytest.mark.security("C15")
 @pytest.mark.adversarial("C")
 def test_no_model_form_uses_all_fields_or_exclude():
     """Mass assignment (C15): every ModelForm lists its fields."""
@@ -177,6 +210,7 @@ def test_no_model_form_uses_all_fields_or_exclude():
     assert not offenders, offenders
 
 
+@pytest.mark.security("C15")
 @pytest.mark.adversarial("C")
 def test_extra_fields_in_a_post_are_ignored(client, world):
     client.force_login(world.staff_a)
@@ -196,6 +230,7 @@ def test_extra_fields_in_a_post_are_ignored(client, world):
     assert world.org_a.orgnr != "2220002204"
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_outsider_post_to_another_orgs_edit_changes_nothing(client, world):
     client.force_login(world.staff_b)
@@ -208,6 +243,7 @@ def test_outsider_post_to_another_orgs_edit_changes_nothing(client, world):
     assert world.org_a.name == "Returen Återbruk"
 
 
+@pytest.mark.security("E26")
 @pytest.mark.adversarial("E")
 @pytest.mark.parametrize(
     ("field", "value", "error"),

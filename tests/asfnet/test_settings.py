@@ -92,6 +92,7 @@ def _production_env(tmp_path, **extra: str) -> dict[str, str]:
     )
 
 
+@pytest.mark.security("G33")
 @pytest.mark.adversarial("G")
 def test_deploy_check_passes_with_production_values(tmp_path):
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env(tmp_path))
@@ -112,6 +113,7 @@ def test_deploy_check_passes_with_production_values(tmp_path):
         ({"REDIS_URL": ""}, "REDIS_URL is not set"),
     ],
 )
+@pytest.mark.security("K57")
 def test_production_settings_fail_closed(tmp_path, overrides, message):
     # PYTEST_VERSION in the environment (a worker started by a test, a shell that ran pytest) changes nothing.
     env = _production_env(tmp_path, PYTEST_VERSION="9.0")
@@ -245,3 +247,62 @@ def test_test_settings_work_from_a_bare_environment_and_leave_it_as_it_was(tmp_p
     assert values["BENCH_ENDPOINTS"] is False
     assert values["STORAGES"]["staticfiles"]["BACKEND"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
     assert probed["environ"] == {"SECRET_KEY": "change-me", "ALLOWED_HOSTS": None, "REDIS_URL": None, "DB_POOL": None}
+
+
+_COOKIES_UNDER_PRODUCTION_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.http import HttpResponse
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.test import RequestFactory
+
+with connection.schema_editor() as editor:  # only where the session is stored; the cookie is the point
+    editor.create_model(Session)
+
+def view(request):
+    get_token(request)
+    request.session["seen"] = True
+    return HttpResponse("ok")
+
+request = RequestFactory().get("/", secure=True, HTTP_HOST="asfnet.example.se")
+response = SessionMiddleware(CsrfViewMiddleware(view))(request)
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "cookies": {
+        name: {"secure": bool(m["secure"]), "httponly": bool(m["httponly"]), "samesite": m["samesite"],
+               "path": m["path"], "domain": m["domain"]}
+        for name, m in response.cookies.items()
+    },
+}))
+"""
+
+
+@pytest.mark.security("B9")
+@pytest.mark.adversarial("B")
+def test_production_settings_send_session_and_csrf_cookies_secure_httponly_and_samesite_lax(tmp_path):
+    """The production settings module itself (DEBUG=false, no override), in a process of its own: the cookies
+    Django's session and CSRF middleware set carry Secure, SameSite=Lax and the __Host- prefix (so no
+    Domain, path /); the session cookie is HttpOnly (the CSRF cookie is not: forms read the token from the page)."""
+    env = _production_env(tmp_path, DJANGO_SETTINGS_MODULE="asfnet.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", _COOKIES_UNDER_PRODUCTION_SETTINGS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["debug"] is False
+    cookies = seen["cookies"]
+    assert set(cookies) == {"__Host-sessionid", "__Host-csrftoken"}
+    for name, flags in cookies.items():
+        assert flags["secure"], name
+        assert flags["samesite"] == "Lax", name
+        assert (flags["path"], flags["domain"]) == ("/", ""), name
+    assert cookies["__Host-sessionid"]["httponly"]

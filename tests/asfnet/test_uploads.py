@@ -48,6 +48,7 @@ def test_a_size_smaller_than_the_file_does_not_let_the_rest_through():
     assert refused.value.code == "document_too_large"
 
 
+@pytest.mark.security("F29")
 @pytest.mark.adversarial("F")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(middle=st.binary(max_size=4000))

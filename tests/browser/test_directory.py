@@ -135,6 +135,7 @@ def test_member_edits_own_profile_and_sees_the_change(page: Page, live_server, w
     }
 
 
+@pytest.mark.security("J53")
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_search_profile_edit_history_and_members_pages_pass_axe(page: Page, live_server, world, gardens, language):
     services.organisation_update(

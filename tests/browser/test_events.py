@@ -156,6 +156,7 @@ def test_organiser_marks_an_attendee_present(page: Page, live_server, world):
     assert Registration.objects.get(pk=colleague.pk).attendance == Attendance.UNKNOWN
 
 
+@pytest.mark.security("J53")
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_calendar_event_registration_and_attendance_pages_pass_axe(page: Page, live_server, world, language):
     event = make_event(world.org_a, title_sv="Marknadsdialog om städtjänster", title_en="Market dialogue on cleaning")

@@ -129,6 +129,7 @@ def _suggestion(page: Page, title: str) -> Locator:
     return page.locator("ol.suggestions > li", has=page.get_by_role("heading", name=title))
 
 
+@pytest.mark.security("C16", "H40")
 @pytest.mark.adversarial("C")  # C16: the host sees the placement but no sensitive participant field
 @pytest.mark.adversarial("H")  # H40: a personnummer in a free-text field is refused, nothing stored
 def test_officer_and_host_take_a_need_from_suggestion_to_an_employed_outcome(

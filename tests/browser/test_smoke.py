@@ -61,6 +61,7 @@ def switch_language_to_english(page: Page) -> None:
         switcher.get_by_role("button", name="Byt språk").click()
 
 
+@pytest.mark.security("J53")
 @pytest.mark.parametrize("public", PUBLIC_PAGES, ids=lambda p: p.name)
 def test_public_page_axe_swedish(page: Page, live_server, world, public: PublicPage):
     open_page(page, live_server.url + public_path(public.name, world), public.status)
@@ -69,6 +70,7 @@ def test_public_page_axe_swedish(page: Page, live_server, world, public: PublicP
     assert_no_serious_axe_violations(page)
 
 
+@pytest.mark.security("J53")
 @pytest.mark.parametrize("public", PUBLIC_PAGES, ids=lambda p: p.name)
 def test_public_page_axe_english(page: Page, live_server, world, public: PublicPage):
     url = live_server.url + public_path(public.name, world)
@@ -105,6 +107,7 @@ def test_wrong_password_shows_an_error(page: Page, live_server, world):
     assert_no_serious_axe_violations(page)
 
 
+@pytest.mark.security("J54")
 def test_skip_link_is_first_and_moves_focus_to_main(page: Page, live_server, world):
     open_page(page, live_server.url + reverse("home"))
     page.keyboard.press("Tab")
@@ -131,6 +134,7 @@ def test_member_edits_own_organisation(page: Page, live_server, world):
     assert world.org_a.description_sv == "Vi renoverar möbler och cyklar i Luleå."
 
 
+@pytest.mark.security("E25", "J53")
 @pytest.mark.adversarial("E")
 def test_edit_form_errors_are_summarised_and_accessible(page: Page, live_server, world):
     """A `javascript:` website is refused with an error summary that links to the field; nothing of the

@@ -395,6 +395,7 @@ def test_service_taxonomy_lists_every_category_as_taxonomy_terms(client, db):
 
 
 # --- Only listed organisations, only public fields --------------------------------------------------------
+@pytest.mark.security("C13")
 @pytest.mark.adversarial("C")
 def test_unpublished_and_stale_organisations_are_absent(client, full_org, unlisted):
     names = [o["name"] for o in client.get(LIST, {"per_page": 100}).json()["contents"]]
@@ -409,6 +410,7 @@ def test_unpublished_and_stale_organisations_are_absent(client, full_org, unlist
     assert client.get(LIST, {"service": "snickeri"}).json()["contents"][0]["name"] == "Returen Återbruk"
 
 
+@pytest.mark.security("C13")
 @pytest.mark.adversarial("C")
 def test_logging_in_does_not_widen_the_open_data(client, world):
     """A coordinator and a member of the unpublished organisation get the same public data."""
@@ -419,6 +421,7 @@ def test_logging_in_does_not_widen_the_open_data(client, world):
         assert client.get(detail_url(world.hidden_org)).status_code == 404
 
 
+@pytest.mark.security("C13")
 @pytest.mark.adversarial("C")
 def test_no_private_field_appears_in_any_response(client, full_org):
     full_org.confirmed_by = full_org.memberships.first().user
@@ -452,6 +455,7 @@ def test_unknown_organisation_is_a_json_404(client, db, code):
 
 
 # --- Hostile parameters -------------------------------------------------------------------------------------
+@pytest.mark.security("E24", "E26")
 @pytest.mark.adversarial("E")
 @pytest.mark.parametrize(
     ("params", "status"),
@@ -486,6 +490,7 @@ def test_bad_parameters_never_500(client, catalogue, params, status):
         assert set(body["errors"]) <= set(params)
 
 
+@pytest.mark.security("E24")
 @pytest.mark.adversarial("E")
 @hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
@@ -679,6 +684,7 @@ def test_datapackage_resources_match_its_files_and_rows_parse(client, full_org, 
         assert conforms(org, SCHEMAS["Organization"]) == []
 
 
+@pytest.mark.security("E28")
 @pytest.mark.adversarial("E")
 def test_datapackage_csv_cells_cannot_run_as_formulas(client, db):
     _org('=HYPERLINK("http://evil.example")', description_sv="+SUM(1)", city="@cmd")

@@ -167,6 +167,7 @@ def test_unknown_kind_service_municipality_and_sni_code_are_errors_on_their_colu
     assert Organisation.objects.filter(orgnr=orgnr(13)).count() == 0
 
 
+@pytest.mark.security("E26")
 @pytest.mark.adversarial("E")
 @pytest.mark.parametrize(
     ("column", "value"),
@@ -204,6 +205,7 @@ def test_a_cross_field_rule_of_the_model_is_reported_for_the_row(coordinator):
     assert "row 2: " in str(report.errors[0])
 
 
+@pytest.mark.security("H40")
 @pytest.mark.adversarial("H")
 @pytest.mark.parametrize(
     ("column", "value"),
@@ -227,6 +229,7 @@ def test_a_personnummer_anywhere_in_a_row_is_refused_and_nothing_is_stored(coord
     assert not Organisation.objects.filter(orgnr=orgnr(15)).exists()
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize(
     ("column", "value"),
@@ -537,6 +540,7 @@ def test_without_the_preview_the_upload_imports_at_once(client, world):
     assert Organisation.objects.filter(orgnr=orgnr(55)).exists()
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_a_forged_or_someone_elses_preview_is_refused(client, world):
     other = UserFactory(is_coordinator=True)
@@ -551,6 +555,7 @@ def test_a_forged_or_someone_elses_preview_is_refused(client, world):
     assert not Organisation.objects.filter(orgnr=orgnr(56)).exists()
 
 
+@pytest.mark.security("C17")
 @pytest.mark.adversarial("C")
 @pytest.mark.parametrize("role", ["staff_a", "admin_a", "officer_x", "business_member"])
 def test_only_coordinators_may_upload(client, world, role):
@@ -566,6 +571,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, db):
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
 
+@pytest.mark.security("F31")
 @pytest.mark.adversarial("F")
 def test_a_file_over_the_size_limit_is_refused_with_a_form_error(client, world, settings):
     settings.TABULAR_MAX_UPLOAD_BYTES = 1024 * 1024
@@ -642,6 +648,7 @@ def test_an_unknown_format_is_not_found(client, db):
     assert client.get(reverse("directory:index") + "export.pdf").status_code == 404
 
 
+@pytest.mark.security("E24")
 @pytest.mark.adversarial("E")
 @pytest.mark.parametrize("params", [{"kind": "x'; drop table"}, {"q": "\x00%%"}, {"sort": "-password"}, {"page": "-1"}])
 def test_odd_search_parameters_never_break_the_export(client, world, params):
@@ -664,6 +671,7 @@ def test_the_export_is_limited_and_reads_in_a_constant_number_of_queries(
 FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+SUM(1,2)", "-2+3", "@SUM(A1)", "\tTAB", "\r=1"]
 
 
+@pytest.mark.security("E28")
 @pytest.mark.adversarial("E")
 def test_formula_looking_cells_are_neutralised_in_csv_and_xlsx(client, coordinator):
     for n, formula in enumerate(FORMULAS):

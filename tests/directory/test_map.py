@@ -99,6 +99,7 @@ def test_map_shows_the_visitors_search_result_on_the_map_and_in_the_table(client
     assert [o["name"] for o in _map_data(response)["organisations"]] == names
 
 
+@pytest.mark.security("C13")
 @pytest.mark.adversarial("C")
 def test_map_leaves_out_organisations_the_user_may_not_see(client, placed):
     Organisation.objects.filter(pk=placed.business.pk).update(confirmed_at=timezone.now() - dt.timedelta(days=800))
@@ -171,6 +172,7 @@ def test_table_lists_name_link_municipality_and_coordinates(client, placed):
     assert '<th scope="col">' in html  # column headers for screen readers
 
 
+@pytest.mark.security("G34")
 @pytest.mark.adversarial("G")
 def test_map_page_has_no_inline_script_style_or_event_handler(client, placed):
     page = _page(client.get(MAP_URL))
@@ -188,6 +190,7 @@ def test_map_page_has_no_inline_script_style_or_event_handler(client, placed):
     assert not [a for a in page.attributes if a[1].startswith("on")], "event-handler attributes"
 
 
+@pytest.mark.security("G34")
 @pytest.mark.adversarial("G")
 def test_leaflet_and_every_asset_come_from_our_own_static_files(client, placed):
     page = _page(client.get(MAP_URL))
@@ -204,6 +207,7 @@ def test_leaflet_and_every_asset_come_from_our_own_static_files(client, placed):
     assert 't.version="1.9.4"' in (vendor / "leaflet.js").read_text()
 
 
+@pytest.mark.security("E25")
 @pytest.mark.adversarial("E")
 def test_names_that_look_like_markup_stay_data_in_the_json(client, world):
     org = _place(OrganisationFactory(name="</script><script>alert(1)</script>"), "65.5", "22.1")
@@ -257,6 +261,7 @@ def test_map_stops_at_its_limit_and_says_so(client, world, monkeypatch):
     assert "The map shows the first 2 of 3 organisations with coordinates." in response.content.decode()
 
 
+@pytest.mark.security("E24")
 @pytest.mark.adversarial("E")
 @pytest.mark.parametrize(
     "query",

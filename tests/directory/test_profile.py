@@ -118,6 +118,7 @@ def test_bad_sni_code_is_named_in_the_error_and_nothing_is_saved(client, world):
     assert Organisation.objects.get(pk=world.org_a.pk).name == "Returen Återbruk"
 
 
+@pytest.mark.security("H40")
 @pytest.mark.adversarial("H")
 @pytest.mark.parametrize(
     "field", ["description_sv", "description_en", "summary_easy_sv", "premises_accessibility", "legal_name"]
@@ -146,6 +147,7 @@ def test_personnummer_in_a_free_text_field_is_refused_and_nothing_is_saved(clien
         ("phone", "plain hyphen"),
     ],
 )
+@pytest.mark.security("K56")
 def test_any_writing_of_a_personnummer_in_the_address_or_phone_is_refused_in_swedish(client, world, field, writing):
     value = WRITINGS.get(writing, f"{DATE}-{LAST_FOUR}")
     client.force_login(world.staff_a)
@@ -195,6 +197,7 @@ def test_invalid_details_get_a_clear_error_and_nothing_is_half_saved(client, wor
     assert not OrganisationChange.objects.filter(organisation=org).exists()
 
 
+@pytest.mark.security("C15")
 @pytest.mark.adversarial("C")
 def test_kind_orgnr_and_freshness_columns_cannot_be_posted(client, world):
     client.force_login(world.staff_a)
@@ -219,6 +222,7 @@ def test_kind_orgnr_and_freshness_columns_cannot_be_posted(client, world):
     assert "injected" not in after.search_text
 
 
+@pytest.mark.security("C15")
 @pytest.mark.adversarial("C")
 def test_profile_forms_list_their_fields_explicitly():
     forms = [
@@ -296,6 +300,7 @@ def test_history_page_shows_old_and_new_values_to_members(client, world):
     assert '<th scope="row">Name</th>' in body
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 @pytest.mark.parametrize("role", ["staff_b", "business_member", "officer_x"])
 def test_history_is_not_there_for_people_outside_the_organisation(client, world, role):
@@ -436,6 +441,7 @@ def test_member_confirms_the_details_are_still_correct(client, world):
     assert AuditLog.objects.filter(action="organisation.confirm", target_id=str(org.code)).count() == 1
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_outsider_cannot_confirm_another_organisations_details(client, world):
     Organisation.objects.filter(pk=world.org_a.pk).update(confirmed_at=ago(days=200))
@@ -464,6 +470,7 @@ def test_only_coordinators_verify(client, world, role):
     assert Organisation.objects.get(pk=world.org_a.pk).verified_at is None
 
 
+@pytest.mark.security("D22")
 @pytest.mark.adversarial("D")
 def test_verify_and_confirm_refuse_get(client, world):
     client.force_login(world.coordinator)
@@ -578,6 +585,7 @@ def test_expired_certification_is_shown_as_expired_to_members(client, world):
     assert "<strong>Expired</strong>" in body
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_outsider_cannot_edit_or_remove_another_organisations_certification(client, world):
     cert = Certification.objects.create(organisation=world.org_a, kind="skoopi", valid_until=dt.date(2030, 1, 1))

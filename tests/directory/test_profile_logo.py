@@ -77,6 +77,7 @@ def files_under(root: Path) -> list[Path]:
 # --- Accepted ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.security("F32")
 @pytest.mark.parametrize(
     ("fmt", "mode", "save"),
     [
@@ -97,6 +98,7 @@ def test_png_jpeg_and_webp_are_stored_as_png_under_a_generated_name(client, worl
         assert image.format == "PNG" and image.size == (64, 32)
 
 
+@pytest.mark.security("F31")
 def test_large_logo_is_shrunk_to_512_and_its_metadata_dropped(client, world, media):
     client.force_login(world.staff_a)
     info = PngInfo()
@@ -165,6 +167,7 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 XHTML = b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>'
 
 
+@pytest.mark.security("F29", "F30")
 @pytest.mark.parametrize(
     ("content", "name", "content_type"),
     [
@@ -189,6 +192,7 @@ def test_anything_but_a_real_png_jpeg_or_webp_is_refused(client, world, media, c
     assert files_under(media) == []
 
 
+@pytest.mark.security("F29")
 def test_html_riding_after_a_real_png_is_dropped_by_the_re_encoding(client, world, media):
     client.force_login(world.staff_a)
     response = upload(client, world.org_a, image_bytes() + HTML)
@@ -200,6 +204,7 @@ def test_html_riding_after_a_real_png_is_dropped_by_the_re_encoding(client, worl
         assert not stored(world.org_a).logo
 
 
+@pytest.mark.security("F31")
 def test_a_20_mb_file_gets_a_clear_error_and_nothing_is_stored(client, world, media):
     client.force_login(world.staff_a)
     big = image_bytes() + b"\x00" * (20 * 1024 * 1024)
@@ -209,6 +214,7 @@ def test_a_20_mb_file_gets_a_clear_error_and_nothing_is_stored(client, world, me
     assert not stored(world.org_a).logo and files_under(media) == []
 
 
+@pytest.mark.security("F31")
 @pytest.mark.parametrize(("width", "height"), [(20_000, 20_000), (50_000, 50_000), (4001, 4000)])
 def test_pixel_bomb_is_refused_before_any_pixel_is_decoded(client, world, media, monkeypatch, width, height):
     data = bomb_png(width, height)
@@ -225,6 +231,7 @@ def test_pixel_bomb_is_refused_before_any_pixel_is_decoded(client, world, media,
     assert not stored(world.org_a).logo and files_under(media) == []
 
 
+@pytest.mark.security("F32")
 @pytest.mark.parametrize(
     "name",
     [
@@ -249,6 +256,7 @@ def test_the_uploaded_name_is_never_used(client, world, media, tmp_path, name):
     assert files_under(tmp_path) == files_under(media)  # nothing escaped the media directory
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 @pytest.mark.parametrize("role", ["staff_b", "business_member", "officer_x"])
 def test_outsiders_cannot_change_or_remove_another_organisations_logo(client, world, media, role):
@@ -302,6 +310,7 @@ def test_missing_logo_file_is_404_not_500(client, world):
     assert client.get(reverse("directory:logo_image", kwargs={"code": world.org_a.code})).status_code == 404
 
 
+@pytest.mark.security("G37", "C19")
 @pytest.mark.adversarial("G")
 def test_media_directory_is_not_served(client, world):
     client.force_login(world.staff_a)

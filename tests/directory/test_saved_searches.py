@@ -129,6 +129,7 @@ def test_a_user_can_save_at_most_twenty_searches(client, world):
     assert any("You can save at most 20 searches." in m for m in _messages(response))
 
 
+@pytest.mark.security("H40")
 @pytest.mark.adversarial("H")
 def test_a_personnummer_in_the_search_words_is_not_saved(client, world):
     client.force_login(world.staff_a)
@@ -137,6 +138,7 @@ def test_a_personnummer_in_the_search_words_is_not_saved(client, world):
     assert any("personal identity number" in m for m in _messages(response))
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize(
     "query",
@@ -155,6 +157,7 @@ def test_a_personnummer_in_any_search_parameter_is_not_saved(client, world, quer
     assert any(SWEDISH_MESSAGE in m for m in _messages(response))
 
 
+@pytest.mark.security("E26")
 @pytest.mark.adversarial("E")
 @pytest.mark.parametrize(
     "data",
@@ -174,6 +177,7 @@ def test_bad_input_gives_a_message_never_a_500_and_nothing_half_saved(client, wo
         assert len(saved.query_string) <= 1000 and "\x00" not in saved.name + saved.query_string
 
 
+@pytest.mark.security("C15")
 @pytest.mark.adversarial("C")
 def test_extra_fields_cannot_save_a_search_for_someone_else(client, world):
     client.force_login(world.staff_a)
@@ -181,6 +185,7 @@ def test_extra_fields_cannot_save_a_search_for_someone_else(client, world):
     assert SavedSearch.objects.get().user == world.staff_a
 
 
+@pytest.mark.security("D20")
 @pytest.mark.adversarial("D")
 def test_saving_without_a_csrf_token_is_refused(world):
     client = Client(enforce_csrf_checks=True)
@@ -189,6 +194,7 @@ def test_saving_without_a_csrf_token_is_refused(world):
     assert not SavedSearch.objects.exists()
 
 
+@pytest.mark.security("D22")
 @pytest.mark.adversarial("D")
 def test_get_never_saves_or_deletes(client, world):
     saved = SavedSearch.objects.create(user=world.staff_a, name="ASF", query_string="kind=asf")
@@ -236,6 +242,7 @@ def test_user_deletes_their_own_saved_search(client, world):
     assert AuditLog.objects.filter(action="saved_search.delete", target_id=str(saved.code)).exists()
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 @pytest.mark.parametrize("role", ["staff_b", "admin_a", "coordinator"])
 def test_someone_elses_saved_search_is_a_404_and_stays(client, world, role):

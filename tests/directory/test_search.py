@@ -129,6 +129,7 @@ def test_repeated_facet_values_mean_either(catalogue):
     }
 
 
+@pytest.mark.security("C13")
 @pytest.mark.adversarial("C")
 def test_search_never_shows_unpublished_or_stale_organisations_to_outsiders(world, settings):
     _org("Hemliga Caféet", published=False)
@@ -143,6 +144,7 @@ def test_search_never_shows_unpublished_or_stale_organisations_to_outsiders(worl
     assert {"Hemliga Caféet", "Gamla Caféet"} <= set(_names("q=café", user=world.coordinator))
 
 
+@pytest.mark.security("C13")
 @pytest.mark.adversarial("C")
 def test_counts_and_facets_leak_nothing_about_hidden_organisations(client, world):
     html = client.get(reverse("directory:index"), {"q": "Dolda"}).content.decode()
@@ -191,6 +193,7 @@ def test_search_page_query_count_does_not_grow_with_results(client, db, django_a
     assert "43 organisationer hittades" in response.content.decode()
 
 
+@pytest.mark.security("E24")
 @pytest.mark.adversarial("E")
 @pytest.mark.parametrize(
     "params",
@@ -212,6 +215,7 @@ def test_hostile_parameters_never_give_a_500(client, catalogue, params):
     assert response.status_code == 200
 
 
+@pytest.mark.security("E24")
 @pytest.mark.adversarial("E")
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(

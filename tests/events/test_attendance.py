@@ -108,6 +108,7 @@ def test_attendance_page_shows_the_waiting_list(client, world, mails):
     assert [r.user for r in sheet.waiting] == [world.business_member]
 
 
+@pytest.mark.security("E28")
 @pytest.mark.adversarial("E")
 def test_csv_export_has_every_registered_person_and_neutralises_formulas(client, world, mails):
     event = make_event(world.org_a, capacity=10)
@@ -126,6 +127,7 @@ def test_csv_export_has_every_registered_person_and_neutralises_formulas(client,
     assert AuditLog.objects.filter(action="event.attendance_export", target_id=str(event.code)).count() == 1
 
 
+@pytest.mark.security("E28")
 @pytest.mark.adversarial("E")
 def test_xlsx_export_loads_and_neutralises_formulas(client, world, mails):
     from openpyxl import load_workbook

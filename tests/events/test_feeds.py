@@ -162,6 +162,7 @@ def test_organiser_feed_holds_that_organisers_public_events_only(client, world):
     assert set(vevents(parse(response))) == {uid(mine)}
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_feed_of_an_unlisted_organisation_is_404_for_outsiders(client, world):
     path = reverse("events:organiser_feed", kwargs={"code": world.hidden_org.code})

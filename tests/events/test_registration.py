@@ -144,6 +144,7 @@ def test_guests_may_only_register_for_public_events(world, mails):
         services.registration_create_guest(event=event, name="Gäst", email="g@example.se")
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_invited_event_is_closed_to_members_of_other_organisations(world, mails):
     event = make_event(world.org_b, audience=Audience.INVITED)
@@ -199,6 +200,7 @@ def test_changing_time_of_a_published_event_raises_sequence_and_tells_registered
     assert kinds(mails, registration) == ["confirmed", "changed"], "a description change is not a notice"
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_only_the_organisers_members_may_change_an_event(world, mails):
     event = make_event(world.org_a)
@@ -256,6 +258,7 @@ def test_attendance_is_marked_by_the_organiser_only(world, mails):
     assert registration.attendance == Attendance.EXCUSED
 
 
+@pytest.mark.security("H42")
 @pytest.mark.adversarial("H")
 def test_retention_purge_removes_personal_data_keeps_counts_and_is_idempotent(world, mails):
     event = make_event(world.org_b, capacity=5, start_in=dt.timedelta(days=1))

@@ -98,6 +98,7 @@ def test_member_of_several_organisations_chooses_which_one_they_come_from(client
     assert Registration.objects.get(event=event, user=world.staff_b).organisation == world.hidden_org
 
 
+@pytest.mark.security("C14")
 @pytest.mark.adversarial("C")
 def test_registering_as_an_organisation_one_is_not_a_member_of_is_refused(client, world, mails):
     event = make_event(world.org_a, capacity=5)
@@ -142,6 +143,7 @@ def test_the_group_registration_message_says_kollega_for_one(client, world, mail
     assert message in [str(m) for m in response.context["messages"]]
 
 
+@pytest.mark.security("C14")
 @pytest.mark.adversarial("C")
 def test_group_registration_cannot_register_people_of_another_organisation(client, world, mails):
     event = make_event(world.org_b, capacity=5)
@@ -207,6 +209,7 @@ def test_guest_form_errors_are_shown_and_nothing_is_saved(client, world, mails):
     assert not Registration.objects.exists()
 
 
+@pytest.mark.security("H40")
 @pytest.mark.adversarial("H")
 def test_personnummer_in_guest_needs_is_refused_and_nothing_saved(client, world, mails):
     event = make_event(world.org_a, capacity=5)
@@ -240,6 +243,7 @@ def test_guests_cannot_register_for_network_events_and_members_are_sent_to_the_m
     assert not Registration.objects.exists()
 
 
+@pytest.mark.security("D22")
 @pytest.mark.adversarial("D")
 @pytest.mark.parametrize(
     "status", [RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, "offered"]
@@ -309,6 +313,7 @@ def test_an_unknown_registration_link_is_a_404_page(client, db, token):
     assert "events/registration/link_invalid.html" in [t.name for t in response.templates]
 
 
+@pytest.mark.security("D20")
 @pytest.mark.adversarial("D")
 def test_registering_without_a_csrf_token_is_refused(world):
     event = make_event(world.org_b, capacity=5)
@@ -319,6 +324,7 @@ def test_registering_without_a_csrf_token_is_refused(world):
 
 
 # --- The personnummer guard on every field a person types (issue 9) --------------------------------------
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize("writing", list(WRITINGS))
 @pytest.mark.parametrize("field", ["dietary_needs", "accessibility_needs"])
@@ -333,6 +339,7 @@ def test_a_personnummer_in_a_members_needs_is_refused_in_swedish_and_nothing_sav
     assert not Registration.objects.exists()
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize("writing", list(WRITINGS))
 @pytest.mark.parametrize("field", ["name", "dietary_needs", "accessibility_needs"])

@@ -56,6 +56,7 @@ VISIBLE = {
 }
 
 
+@pytest.mark.security("C13")
 @pytest.mark.adversarial("C")
 @pytest.mark.parametrize("role", list(VISIBLE))
 def test_calendar_and_event_pages_show_each_role_exactly_what_it_may_see(client, world, scoped, role):
@@ -70,6 +71,7 @@ def test_calendar_and_event_pages_show_each_role_exactly_what_it_may_see(client,
         assert client.get(url("ics", event)).status_code == (200 if allowed else 404), f"{key} .ics for {role}"
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_organisers_edit_only_their_own_events_and_outsiders_change_nothing(client, world):
     event = make_event(world.org_a)
@@ -118,6 +120,7 @@ def test_organiser_edits_their_event_and_the_sequence_goes_up(client, world, mai
     assert (event.title_sv, event.place_name, event.sequence) == ("Ny rubrik", "Stadshuset", 1)
 
 
+@pytest.mark.security("C15")
 @pytest.mark.adversarial("C")
 def test_extra_fields_in_the_edit_post_are_ignored(client, world, mails):
     """Mass assignment (docs/security-checks.md C15): status, organiser, sequence and the check-in code are not
@@ -156,6 +159,7 @@ def test_create_interprets_datetime_local_as_swedish_time_and_saves_a_draft(clie
     assert (event.status, event.organiser, event.created_by) == (EventStatus.DRAFT, world.org_a, world.staff_a)
 
 
+@pytest.mark.security("C14")
 @pytest.mark.adversarial("C")
 def test_create_for_someone_elses_organisation_is_refused_and_nothing_saved(client, world):
     login(client, world.staff_a)
@@ -287,6 +291,7 @@ def test_calendar_filters_by_municipality_kind_organiser_audience_and_time(clien
     assert shown(kind=["training", "network_meeting"]) == {"Luleåträff", "Piteåutbildning"}
 
 
+@pytest.mark.security("E24")
 @pytest.mark.adversarial("E")
 @pytest.mark.parametrize(
     "params",
@@ -429,6 +434,7 @@ def test_seed_events_creates_a_season_once(world, mails):
 EVENT_TEXT_FIELDS = ["title_sv", "description_sv", "place_name", "street_address", "venue_accessibility"]
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize("writing", list(WRITINGS))
 @pytest.mark.parametrize("field", EVENT_TEXT_FIELDS)
@@ -452,6 +458,7 @@ def test_a_personnummer_in_any_event_text_is_refused_in_swedish_and_nothing_save
     assert not Event.objects.exists()
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize("writing", ["en dash glued to ref-", "dot", "no-break spaces around a hyphen"])
 def test_a_personnummer_in_the_street_address_of_an_edited_event_changes_nothing(client, world, mails, writing):

@@ -49,6 +49,7 @@ def make_agreement(world, *, title="IOP arbetsträning", organisation=None, othe
 
 
 # --- Who sees what -------------------------------------------------------------------------------------------
+@pytest.mark.security("C13")
 @pytest.mark.adversarial("C")
 def test_each_user_lists_only_agreements_of_their_organisations(world, client):
     a_x = make_agreement(world, title="A med Luleå")
@@ -71,6 +72,7 @@ def test_each_user_lists_only_agreements_of_their_organisations(world, client):
         assert ("B med Piteå" in body) == (b_y in visible), user
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_outsiders_get_404_for_the_agreement_and_its_documents(world, client):
     agreement = make_agreement(world)
@@ -85,6 +87,7 @@ def test_outsiders_get_404_for_the_agreement_and_its_documents(world, client):
     assert agreement.documents.count() == 1
 
 
+@pytest.mark.security("C19")
 @pytest.mark.adversarial("C")
 def test_a_document_is_reached_only_under_its_own_agreement(world, client):
     mine = make_agreement(world, title="A:s avtal")
@@ -97,6 +100,7 @@ def test_a_document_is_reached_only_under_its_own_agreement(world, client):
     assert client.get(guessed).status_code == 404
 
 
+@pytest.mark.security("C19")
 @pytest.mark.adversarial("F")
 def test_the_media_directory_is_never_served(world, client, media):
     agreement = make_agreement(world)
@@ -164,6 +168,7 @@ def test_bad_agreement_data_gives_a_form_error_and_saves_nothing(world, client, 
     assert not Agreement.objects.exists()
 
 
+@pytest.mark.security("C14")
 @pytest.mark.adversarial("C")
 def test_an_agreement_cannot_be_registered_in_another_organisations_name(world, client):
     client.force_login(world.staff_b)
@@ -202,6 +207,7 @@ def test_the_own_organisation_alone_is_not_an_agreement(world):
 
 
 # --- Safe uploads -------------------------------------------------------------------------------------------
+@pytest.mark.security("F29")
 @pytest.mark.adversarial("F")
 @pytest.mark.parametrize(
     ("upload", "message"),
@@ -236,6 +242,7 @@ ENCRYPTED = "The PDF file is encrypted or protected by a password. Upload a copy
 ACTIVE = "The PDF file contains scripts, attached files or interactive forms, which are not allowed."
 
 
+@pytest.mark.security("F29")
 @pytest.mark.adversarial("F")
 @pytest.mark.parametrize(
     ("content", "message"),
@@ -331,6 +338,7 @@ def test_pdf_refusals_are_in_swedish_for_swedish_users(world, client, media):
     assert stored_files(media) == []
 
 
+@pytest.mark.security("F31")
 @pytest.mark.adversarial("F")
 def test_a_file_over_10_mb_is_refused_with_a_clear_message(world, client, media):
     agreement = make_agreement(world)
@@ -346,6 +354,7 @@ def test_a_file_over_10_mb_is_refused_with_a_clear_message(world, client, media)
     assert stored_files(media) == []
 
 
+@pytest.mark.security("F32")
 @pytest.mark.adversarial("F")
 @pytest.mark.parametrize(
     ("name", "shown"),

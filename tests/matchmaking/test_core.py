@@ -121,6 +121,7 @@ def opportunity(world, org=None, **data) -> Opportunity:
 
 
 # --- Scope and audit ---------------------------------------------------------------------------------------
+@pytest.mark.security("C12")
 @pytest.mark.adversarial("C")
 def test_officer_sees_only_their_own_municipalitys_participants(world, project):
     p_x = participant(world, project)
@@ -135,6 +136,7 @@ def test_officer_sees_only_their_own_municipalitys_participants(world, project):
     assert set(Participant.objects.visible_to(actor_for(world.coordinator))) == {p_x, p_y}
 
 
+@pytest.mark.security("H38")
 @pytest.mark.adversarial("H")
 def test_every_read_of_a_participant_is_audited_without_values(world, project):
     p = participant(world, project)
@@ -145,6 +147,7 @@ def test_every_read_of_a_participant_is_audited_without_values(world, project):
     assert "disability" not in str(row.data) and "1997" not in str(row.data)
 
 
+@pytest.mark.security("C14")
 @pytest.mark.adversarial("C")
 def test_an_officer_cannot_raise_participants_for_another_municipality(world, project):
     with pytest.raises(PermissionDenied):
@@ -267,6 +270,7 @@ def test_age_is_completed_years_on_the_entry_date(world, project):
     assert p.age_on(dt.date(2024, 6, 14)) == 26
 
 
+@pytest.mark.security("H40")
 @pytest.mark.adversarial("H")
 def test_personnummer_in_a_need_is_refused(world, project):
     p = participant(world, project)
@@ -399,6 +403,7 @@ def test_declining_needs_a_reason_and_a_second_decision_is_refused(world, projec
     assert Opportunity.objects.get(pk=m.opportunity_id).places_available == 2
 
 
+@pytest.mark.security("C14")
 @pytest.mark.adversarial("C")
 def test_an_officer_cannot_propose_another_municipalitys_participant(world, project, mails):
     p_y = participant(world, project, organisation=world.muni_y, actor=world.officer_y)
@@ -412,6 +417,7 @@ def test_an_officer_cannot_propose_another_municipalitys_participant(world, proj
     assert not Match.objects.exists()
 
 
+@pytest.mark.security("C12")
 @pytest.mark.adversarial("C")
 def test_hosts_see_the_match_but_others_get_404(world, project, mails):
     m = services.match_propose(

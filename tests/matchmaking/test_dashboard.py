@@ -26,6 +26,7 @@ pytestmark = pytest.mark.usefixtures("mails")
 
 
 # --- Officer X never sees P_Y --------------------------------------------------------------------------------
+@pytest.mark.security("C13")
 @pytest.mark.adversarial("C")
 def test_the_participant_list_search_count_and_filter_choices_show_only_officer_xs_own(client, world, p_x, p_y):
     client.force_login(world.officer_x)
@@ -72,6 +73,7 @@ def several(world, project):
     make_need(world.officer_x, Participant.objects.get(code="P-B2"), free_text="xylofon")
 
 
+@pytest.mark.security("H41")
 @pytest.mark.adversarial("H")
 @pytest.mark.parametrize(
     "params",
@@ -103,6 +105,7 @@ def test_the_participant_list_sorts_by_code_or_entry_date_only(client, world, se
 
 
 # --- Audit and caching ---------------------------------------------------------------------------------------
+@pytest.mark.security("H38")
 @pytest.mark.adversarial("H")
 def test_listing_participants_writes_one_audit_row_per_request(client, world, several):
     client.force_login(world.officer_x)

@@ -614,6 +614,7 @@ def test_an_update_that_no_longer_fits_recorded_events_is_refused(world, files):
     assert Participant.objects.get(code="A2").status_at_entry == "employed"
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize("option", ["--project-name", "--project"])
 def test_a_personnummer_in_a_new_projects_name_or_reference_number_is_refused(world, files, option):

@@ -52,6 +52,7 @@ SENSITIVE_IN_HTML = [
 ]
 
 
+@pytest.mark.security("C16")
 @pytest.mark.adversarial("C")
 def test_asf_staff_see_a_placement_at_their_organisation_but_no_sensitive_field(client, world, placement):
     for host in (world.staff_a, world.admin_a):
@@ -85,6 +86,7 @@ def test_the_raising_officer_sees_the_free_text_and_the_flags(client, world, pla
     assert "Has a disability" in html and "Date of birth" in html and "1990" in html
 
 
+@pytest.mark.security("C12")
 @pytest.mark.adversarial("C")
 def test_another_asf_and_another_municipality_get_404_on_the_placement(client, world, placement, project):
     for outsider in (world.staff_b, world.business_member, world.officer_y):
@@ -99,6 +101,7 @@ def test_another_asf_and_another_municipality_get_404_on_the_placement(client, w
 
 
 # --- Audit and caching ---------------------------------------------------------------------------------------
+@pytest.mark.security("H38")
 @pytest.mark.adversarial("H")
 def test_need_and_officer_placement_pages_are_audited_and_host_pages_are_not(client, world, placement):
     client.force_login(world.officer_x)

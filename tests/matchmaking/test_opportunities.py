@@ -36,6 +36,7 @@ pytestmark = pytest.mark.usefixtures("mails")
 
 
 # --- Officer X never sees P_Y --------------------------------------------------------------------------------
+@pytest.mark.security("C13")
 @pytest.mark.adversarial("C")
 def test_reverse_matching_lists_only_the_officers_own_needs(client, world, p_x, p_y, opp_a):
     make_need(world.officer_x, p_x)
@@ -60,6 +61,7 @@ def test_reverse_matching_ranks_by_score_and_leaves_out_needs_that_cannot_reach(
 
 
 # --- Sensitive parameters change nothing ---------------------------------------------------------------------
+@pytest.mark.security("H41")
 @pytest.mark.adversarial("H")
 def test_sensitive_parameters_change_nothing_in_the_opportunity_list(client, world, opp_a, p_x):
     make_opportunity(world, world.org_b, title="Café", municipality="2581")
@@ -159,6 +161,7 @@ def test_an_asf_publishes_an_opportunity_which_shows_on_its_profile_for_every_vi
     assert "Reparation av möbler" in html and reverse("opportunities:detail", kwargs={"code": opportunity.code}) in html
 
 
+@pytest.mark.security("C15")
 @pytest.mark.adversarial("C")
 def test_extra_fields_in_an_opportunity_post_are_ignored(client, world):
     client.force_login(world.staff_a)
@@ -245,6 +248,7 @@ def test_the_dashboard_warns_before_an_opportunity_expires_and_still_offered_ren
     assert not row.expiring_soon
 
 
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_another_organisation_cannot_edit_or_refresh_an_opportunity(client, world, opp_a):
     before = Opportunity.objects.get(pk=opp_a.pk)
@@ -260,6 +264,7 @@ def test_another_organisation_cannot_edit_or_refresh_an_opportunity(client, worl
 
 
 # --- Admin -----------------------------------------------------------------------------------------------------
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize("writing", list(WRITINGS))
 @pytest.mark.parametrize("field", ["title", "description"])

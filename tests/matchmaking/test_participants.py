@@ -40,6 +40,7 @@ pytestmark = pytest.mark.usefixtures("mails")
 
 
 # --- Officer X never sees P_Y --------------------------------------------------------------------------------
+@pytest.mark.security("C12")
 @pytest.mark.adversarial("C")
 def test_officer_x_gets_404_on_every_page_of_p_y(client, world, p_y):
     need_y = make_need(world.officer_y, p_y, municipality="2581")
@@ -62,6 +63,7 @@ def test_officer_x_gets_404_on_every_page_of_p_y(client, world, p_y):
     assert not AuditLog.objects.filter(action="participant.read", actor=world.officer_x).exists()
 
 
+@pytest.mark.security("C12")
 @pytest.mark.adversarial("C")
 def test_an_id_sweep_over_participant_codes_finds_only_404s(client, world, p_x, p_y):
     client.force_login(world.officer_x)
@@ -70,6 +72,7 @@ def test_an_id_sweep_over_participant_codes_finds_only_404s(client, world, p_x, 
         assert response.status_code == 404, code
 
 
+@pytest.mark.security("C12")
 @pytest.mark.adversarial("C")
 def test_asf_staff_and_business_members_have_no_participant_list_and_no_participant_pages(client, world, p_x):
     for user in (world.staff_a, world.business_member):
@@ -82,6 +85,7 @@ def test_asf_staff_and_business_members_have_no_participant_list_and_no_particip
 
 
 # --- Audit and caching ---------------------------------------------------------------------------------------
+@pytest.mark.security("H38")
 @pytest.mark.adversarial("H")
 def test_reading_a_participant_writes_one_audit_row_without_values(client, world, p_x):
     client.force_login(world.officer_x)
@@ -94,6 +98,7 @@ def test_reading_a_participant_writes_one_audit_row_without_values(client, world
     assert "1990" not in str(rows[0].data) and "disability" not in str(rows[0].data)
 
 
+@pytest.mark.security("G35")
 @pytest.mark.adversarial("G")
 def test_participant_pages_are_not_stored_by_caches(client, world, placement):
     client.force_login(world.officer_x)
@@ -194,6 +199,7 @@ def test_an_officer_of_two_organisations_chooses_which_one_raises_the_participan
     assert Participant.objects.get().raised_by_organisation == agency
 
 
+@pytest.mark.security("H40")
 @pytest.mark.adversarial("H")
 @pytest.mark.parametrize("field", ["consent_scope"], ids=["consent scope"])
 @pytest.mark.parametrize("pnr", ["19900101-0017", "900101-0017", "199001010017", "900161-0014"])
@@ -206,6 +212,7 @@ def test_a_personnummer_in_a_participant_is_refused_with_a_clear_message(client,
     assert not Participant.objects.exists()
 
 
+@pytest.mark.security("K56")
 @pytest.mark.adversarial("K")
 @pytest.mark.parametrize("writing", list(WRITINGS))
 def test_any_writing_of_a_personnummer_in_the_consent_scope_is_refused_in_swedish(client, world, project, writing):
@@ -217,6 +224,7 @@ def test_any_writing_of_a_personnummer_in_the_consent_scope_is_refused_in_swedis
     assert not Participant.objects.exists()
 
 
+@pytest.mark.security("H40")
 @pytest.mark.adversarial("H")
 def test_a_personnummer_in_a_need_is_refused_and_nothing_is_saved(client, world, p_x):
     client.force_login(world.officer_x)
@@ -383,6 +391,7 @@ def test_a_need_is_saved_from_the_form_and_its_page_ranks_suggestions_with_reaso
 
 
 # --- Opportunities: create, edit, refresh ----------------------------------------------------------------------
+@pytest.mark.security("C15")
 @pytest.mark.adversarial("C")
 def test_extra_fields_in_participant_need_and_pipeline_posts_are_ignored(client, world, project, p_y, placement):
     client.force_login(world.officer_x)
@@ -423,6 +432,7 @@ def test_extra_fields_in_participant_need_and_pipeline_posts_are_ignored(client,
 
 
 # --- Admin -----------------------------------------------------------------------------------------------------
+@pytest.mark.security("C16", "H38")
 @pytest.mark.adversarial("H")
 def test_the_admin_lists_participants_without_sensitive_columns_and_audits_opening_one(client, world, placement):
     client.force_login(world.coordinator)

@@ -108,6 +108,7 @@ def test_another_service_or_municipality_suggests_nobody_from_elsewhere(scene, c
 
 
 # --- Who sees a request ------------------------------------------------------------------------------------
+@pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_the_requester_suggested_asf_and_coordinators_see_a_request_others_get_404(scene, cleaning, client):
     request = post_request(scene, cleaning, municipality="2581")  # Piteå: only B is suggested
@@ -211,6 +212,7 @@ def test_an_asf_sees_its_own_answer_but_never_another_asfs(scene, cleaning, clie
     assert "Café Kvarnen" not in body
 
 
+@pytest.mark.security("C14")
 @pytest.mark.adversarial("C")
 def test_answering_for_an_organisation_that_is_not_suggested_is_refused(scene, cleaning, client):
     request = post_request(scene, cleaning, municipality="2581")  # only B
@@ -282,6 +284,7 @@ def test_posting_a_request_through_the_form(scene, cleaning, client):
     assert AuditLog.objects.filter(action="partner_request.create").exists()
 
 
+@pytest.mark.security("C15")
 @pytest.mark.adversarial("C")
 def test_extra_fields_in_the_post_are_ignored_and_foreign_organisations_refused(scene, cleaning, client):
     client.force_login(scene.business_member)
@@ -300,6 +303,7 @@ def test_extra_fields_in_the_post_are_ignored_and_foreign_organisations_refused(
     assert (request.status, request.created_by) == ("open", scene.business_member)
 
 
+@pytest.mark.security("H40")
 @pytest.mark.adversarial("H")
 def test_a_personnummer_in_a_request_is_refused_and_nothing_stored(scene, cleaning, client):
     client.force_login(scene.business_member)
@@ -320,6 +324,7 @@ def test_a_personnummer_in_a_request_is_refused_and_nothing_stored(scene, cleani
     assert not PartnerRequest.objects.exists()
 
 
+@pytest.mark.security("E25")
 @pytest.mark.adversarial("E")
 def test_markup_in_a_request_is_shown_as_text(scene, cleaning, client):
     request = post_request(
@@ -381,6 +386,7 @@ def test_the_buyer_list_filters_by_service_and_municipality_served(reserved, cle
     assert "Café Kvarnen" in body and "Returen Återbruk" not in body
 
 
+@pytest.mark.security("E24")
 @pytest.mark.adversarial("E")
 @pytest.mark.parametrize("query", ["?service=nope", "?municipality=x' OR 1=1--", "?service=&municipality=", "?page=-1"])
 def test_bad_filters_never_fail(reserved, client, query):
@@ -430,6 +436,7 @@ def test_the_invitation_list_has_public_contact_fields_only(reserved, client):
     assert "Intern beskrivning" not in flat and "Ramp" not in flat
 
 
+@pytest.mark.security("E28")
 @pytest.mark.adversarial("E")
 def test_formula_looking_cells_are_neutralised_in_the_invitation_list(reserved, client):
     Organisation.objects.filter(pk=reserved.org_a.pk).update(name='=HYPERLINK("http://evil.example","klicka")')

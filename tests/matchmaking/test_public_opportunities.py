@@ -87,6 +87,7 @@ def test_anyone_sees_the_open_opportunity_in_the_list_and_on_its_page(client, wo
         assert fact in page
 
 
+@pytest.mark.security("C16")
 @pytest.mark.adversarial("C")
 def test_no_page_json_or_map_data_carries_anything_about_participants(client, world, with_placements):
     _located(world.org_a)

@@ -121,6 +121,7 @@ def test_esf_csv_ends_with_what_the_report_says_about_itself_in_the_requesters_l
     assert notes[-1].startswith("4 deltagare har okänd utbildningsnivå (ISCED)")  # no participant has an ISCED
 
 
+@pytest.mark.security("E28")
 @pytest.mark.adversarial("E")
 def test_xlsx_reads_back_with_numbers_as_numbers_and_a_formula_name_neutralised(project, participants, world):
     _english(world.coordinator)
@@ -235,6 +236,7 @@ def test_pdf_is_tagged_for_screen_readers_with_its_language_and_title(project, w
     assert {"/H1", "/Table", "/TR", "/TH", "/TD"} <= roles, roles
 
 
+@pytest.mark.security("E25")
 @pytest.mark.adversarial("E")
 def test_pdf_loads_nothing_from_outside_and_shows_markup_in_data_as_text(project, world, tmp_path, monkeypatch):
     """WeasyPrint is given a fetcher that allows no protocol: a stylesheet on disk linked into the document

@@ -50,6 +50,7 @@ def _snapshot(run_id: int) -> tuple:
 
 
 # --- The lease, unit level --------------------------------------------------------------------------------------
+@pytest.mark.security("K59")
 def test_a_live_lease_is_not_taken_over_and_an_expired_one_is_taken_over_once(db):
     run = _queued(_project())
     first = services.claim(run.pk)
@@ -214,6 +215,7 @@ def _mails_in(*workers: WorkerProcess) -> int:
     return sum(worker.output().count("\nSubject: ") for worker in workers)
 
 
+@pytest.mark.security("K59")
 @pytest.mark.chaos
 @pytest.mark.celery_worker
 def test_a_worker_killed_mid_run_is_taken_over_and_the_run_completes_once(
@@ -255,6 +257,7 @@ def test_a_worker_killed_mid_run_is_taken_over_and_the_run_completes_once(
     assert _mails_in(first) == 0 and _mails_in(second) == 1
 
 
+@pytest.mark.security("K59")
 @pytest.mark.chaos
 @pytest.mark.celery_worker
 def test_a_frozen_worker_that_wakes_after_the_takeover_writes_nothing(
@@ -290,6 +293,7 @@ def test_a_frozen_worker_that_wakes_after_the_takeover_writes_nothing(
 
 
 # --- Redis down when the report is requested (K58) -------------------------------------------------------------
+@pytest.mark.security("I47", "K58")
 @pytest.mark.chaos
 @pytest.mark.celery_worker
 def test_a_report_requested_with_redis_down_is_queued_and_done_once_it_is_back(
@@ -373,3 +377,57 @@ def test_runs_finished_long_ago_are_not_announced_by_the_sweeper(db, world):
     )
     sweep_stuck_runs()
     assert mail.outbox == []
+
+
+@pytest.mark.security("I46")
+@pytest.mark.chaos
+@pytest.mark.celery_worker
+def test_a_task_whose_worker_was_sigkilled_is_redelivered_by_the_broker_to_another_worker_and_completes_once(
+    transactional_db, settings, tmp_path, own_redis, worker_processes, world
+):
+    """No sweeper here: the message itself comes back. The task is acknowledged only after it ran
+    (acks_late), so the killed worker leaves it unacknowledged in Redis; once the visibility timeout has passed
+    the other worker restores it, takes over the run (its lease expired first) and completes it once."""
+    redelivery = {
+        "REPORT_RUN_LEASE_SECONDS": "3",
+        "REPORT_RUN_STEP_DELAY_MS": "1000",
+        "CELERY_VISIBILITY_TIMEOUT": "10",  # longer than the lease: the run is free when the message returns
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+    }
+    settings.REPORT_RUN_LEASE_SECONDS = 3
+    run = _queued(_project(), requested_by=world.coordinator)
+    own_redis.start()
+    with celery_broker(own_redis.url(settings.CELERY_BROKER_URL)):
+        first = worker_processes("first", own_redis, **redelivery)
+        first.wait_ready()
+        run_report.delay(run.pk)
+        assert wait_for(lambda: ReportRun.objects.get(pk=run.pk).progress >= 10, timeout=60), first.output()[-3000:]
+        first.sigkill()
+        run.refresh_from_db()
+        assert (run.status, run.attempts) == (RunStatus.RUNNING, 1)
+        with celery_app.connection_for_write() as connection:
+            client = connection.default_channel.client
+            assert client.hlen("unacked") == 1, "the killed worker's message waits, unacknowledged"
+            assert client.llen("celery") == 0
+
+        second = worker_processes("second", own_redis, **redelivery)
+        second.wait_ready()
+        assert wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED, timeout=120), (
+            second.output()[-3000:]
+        )
+        assert wait_for(lambda: _mails_in(second) >= 1, timeout=10)
+        with celery_app.connection_for_write() as connection:
+            client = connection.default_channel.client
+            assert wait_for(lambda: client.hlen("unacked") == 0, timeout=10), "acknowledged once it ran"
+            assert client.llen("celery") == 0
+        time.sleep(2)  # a second delivery, if there were one, would show in the rows below
+
+    assert "reports.tasks.run_report" in second.output()
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.progress) == (RunStatus.SUCCEEDED, 2, 100)
+    formats = list(ReportFile.objects.filter(run=run).values_list("format", flat=True))
+    assert sorted(formats) == sorted(set(formats)) and {"csv", "xlsx"} <= set(formats)
+    stored = sorted(path.name for path in (tmp_path / "media" / "reports").iterdir())
+    assert stored == sorted(f"{run.code}.{fmt}" for fmt in formats)
+    assert _mails_in(first) == 0 and _mails_in(second) == 1

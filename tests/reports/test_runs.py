@@ -48,6 +48,7 @@ def test_the_task_body_claims_computes_and_writes_one_file_per_format(project, s
     assert set(run.files.values_list("format", flat=True)) >= {"csv", "xlsx"}
 
 
+@pytest.mark.security("I45")
 def test_a_second_delivery_of_the_same_task_is_a_no_op(project, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     run = _queued(project)
@@ -134,6 +135,7 @@ def worker(transactional_db):
         yield w
 
 
+@pytest.mark.security("I45")
 @pytest.mark.celery_worker
 def test_run_completes_on_a_real_worker_and_redelivery_changes_nothing(worker, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
@@ -147,6 +149,7 @@ def test_run_completes_on_a_real_worker_and_redelivery_changes_nothing(worker, s
     assert ReportRun.objects.get(pk=run.pk).attempts == 1
 
 
+@pytest.mark.security("I48")
 @pytest.mark.celery_worker
 @pytest.mark.chaos
 def test_the_sweeper_requeues_a_run_whose_task_was_lost(worker, settings, tmp_path):

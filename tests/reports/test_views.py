@@ -66,6 +66,7 @@ def _reauthenticate(client, next_url: str) -> None:
 
 
 # --- Downloads ------------------------------------------------------------------------------------------
+@pytest.mark.security("C17")
 @pytest.mark.adversarial("C")
 def test_download_asks_a_freshly_logged_in_coordinator_to_reauthenticate_then_serves_and_audits(client, world, project):
     run = _finished_run(project)
@@ -93,6 +94,7 @@ def test_download_asks_a_freshly_logged_in_coordinator_to_reauthenticate_then_se
     assert (entry.actor_id, entry.target_id, entry.data) == (world.coordinator.pk, str(run.code), {"format": "csv"})
 
 
+@pytest.mark.security("C17")
 @pytest.mark.adversarial("C")
 def test_force_login_is_not_a_recent_authentication(client, world, project):
     run = _finished_run(project)
@@ -102,6 +104,7 @@ def test_force_login_is_not_a_recent_authentication(client, world, project):
     assert response["Location"].startswith(reverse("account_reauthenticate"))
 
 
+@pytest.mark.security("C17")
 @pytest.mark.adversarial("C")
 @pytest.mark.parametrize("role", [r for r in ROLES if r not in ("anonymous", "coordinator")])
 def test_every_other_role_is_refused_the_download_and_the_run_page(client, world, project, role):
@@ -113,6 +116,7 @@ def test_every_other_role_is_refused_the_download_and_the_run_page(client, world
     assert not AuditLog.objects.filter(action="report.download").exists()
 
 
+@pytest.mark.security("C19")
 @pytest.mark.adversarial("C")
 def test_guessed_media_paths_other_runs_files_and_unknown_formats_are_404(client, world, project):
     """docs/security-checks.md C19: files exist only behind the download view, addressed by their own run."""

@@ -236,6 +236,23 @@ class Attendance(models.TextChoices):
     EXCUSED = "excused", _("Excused")
 
 
+def registration_person_erased(collector, field, sub_objs, using):  # type: ignore[no-untyped-def]
+    """on_delete of a registration's user: when an account is erased (GDPR art. 17), the registration stays for
+    the event's counts (attendance, organisation kind) but keeps nothing about the person, as after the
+    event's retention purge. The collector runs its updates in the order they are added, one statement each,
+    and the row's own check allows a person-less row only once purged: so "purged" first, the user last."""
+    model = field.model
+    for name, value in (
+        ("guest_name", ""),
+        ("guest_email", ""),
+        ("dietary_needs", ""),
+        ("accessibility_needs", ""),
+        ("personal_data_purged", True),
+    ):
+        collector.add_field_update(model._meta.get_field(name), value, sub_objs)
+    collector.add_field_update(field, None, sub_objs)
+
+
 class Registration(TimeStampedModel):
     """A person's place (or place in the queue) at an event: a logged-in member (their organisation is
     recorded) or a guest (name + e-mail, confirmed by a link). Guest data and the optional needs are
@@ -244,7 +261,11 @@ class Registration(TimeStampedModel):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="event_registrations"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=registration_person_erased,
+        related_name="event_registrations",
     )
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="event_registrations"

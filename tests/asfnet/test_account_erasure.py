@@ -109,3 +109,27 @@ def test_no_one_else_deletes_an_account(client, world):
     _reauthenticated(client, world.staff_b, reverse("erase_person"))
     assert client.post(reverse("erase_person"), {"email": "staff.a@example.se", "confirm": "on"}).status_code == 403
     assert User.objects.filter(pk=world.staff_a.pk).exists()
+
+
+@pytest.mark.security("H42")
+def test_an_erased_person_s_event_registrations_stay_counted_but_keep_nothing_about_them(world):
+    """The place stays for the event's figures (attendance, the organisation's kind); the person, their needs
+    and their address go, exactly as after the event's own retention purge."""
+    from directory.services import account_erase
+    from events.factories import EventFactory, RegistrationFactory
+    from events.models import Registration
+
+    event = EventFactory(past=True)
+    place = RegistrationFactory(
+        event=event, user=world.staff_a, present=True, dietary_needs="Vegetarisk", accessibility_needs="Hörslinga"
+    )
+    other = RegistrationFactory(event=event, user=world.staff_b, dietary_needs="Glutenfri")
+
+    account_erase(user=world.staff_a, policy="request")
+
+    place = Registration.objects.get(pk=place.pk)
+    assert (place.user_id, place.dietary_needs, place.accessibility_needs, place.guest_email) == (None, "", "", "")
+    assert place.personal_data_purged and place.attendance == "present"
+    assert place.organisation_kind == "asf"
+    other.refresh_from_db()
+    assert (other.user_id, other.dietary_needs, other.personal_data_purged) == (world.staff_b.pk, "Glutenfri", False)

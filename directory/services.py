@@ -284,10 +284,10 @@ def organisation_verify(*, actor: Actor, organisation: Organisation) -> Organisa
     return organisation
 
 
-# --- Notifications for workflows that do not exist yet ------------------------------------------------------
-# Verification does not expire yet (verified_at has no period of validity), certifications carry no evidence to
-# approve, and there is no "report outdated information" form. These are the hooks those workflows call, in
-# their own transaction, once per event; the kinds and their texts are in notifications/kinds.py.
+# --- Notifications of the verification and certification workflows ---------------------------------------
+# The hooks the workflows call in their own transaction, once per event (directory/verification.py for the
+# verification notices, directory/profile/services.py for certifications); there is no "report outdated
+# information" form yet. The kinds and their texts are in notifications/kinds.py.
 def verification_notify(*, organisation: Organisation, expires_on: dt.date, expired: bool) -> list[Notification]:
     """Tell the coordinators that the verification of `organisation` expires on `expires_on`, or has expired."""
     return notify(
@@ -307,6 +307,22 @@ def certification_pending_notify(*, certification: Certification, actor: Actor |
         url=reverse("directory:certifications", kwargs={"code": organisation.code}),
         params={"organisation": organisation.name, "certification": str(certification)},
         actor=actor.user if actor is not None else None,
+    )
+
+
+def certification_decided_notify(*, certification: Certification, actor: Actor) -> list[Notification]:
+    """Tell the members of the certification's organisation that a coordinator approved or refused it."""
+    organisation = certification.organisation
+    return notify(
+        kind="certification_decided",
+        recipients=member_user_ids(organisation_ids=[organisation.pk]),
+        url=reverse("directory:certifications", kwargs={"code": organisation.code}),
+        params={
+            "organisation": organisation.name,
+            "certification": str(certification),
+            "variant": certification.status,
+        },
+        actor=actor.user,
     )
 
 

@@ -1,4 +1,5 @@
-"""Tasks of the directory: the invitation e-mail, the freshness nudge and the saved-search digest. Each
+"""Tasks of the directory: the invitation e-mail, the freshness nudge, the saved-search digest and the
+verification reminders. Each
 recipient gets a task of their own, so a retry after a failed send repeats nothing already handed over.
 The bodies are services (directory/emails.py, directory/saved_searches/services.py); this module imports them,
 never the reverse."""
@@ -9,7 +10,7 @@ import logging
 
 from celery import shared_task
 
-from directory import emails
+from directory import emails, verification
 from directory.saved_searches import services as saved_searches
 from kernel.mail import retry_mail_task
 from kernel.queue import publish
@@ -66,3 +67,12 @@ def send_saved_search_digest(self, user_id: int) -> int:  # type: ignore[no-unty
         return saved_searches.saved_search_digest_send(user_id=user_id)
     except OSError as error:
         retry_mail_task(self, error)
+
+
+# --- Verification that expires -----------------------------------------------------------------------------
+@shared_task
+def send_verification_reminders() -> list[int]:
+    """Daily (settings.CELERY_BEAT_SCHEDULE): coordinators hear about verifications that expire in 30 days or
+    have expired, once per verification period (directory.verification). Returns [due, expired] sent."""
+    due, expired = verification.verification_reminders_send()
+    return [due, expired]

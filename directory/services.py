@@ -29,6 +29,7 @@ from directory.models import (
 )
 from directory.search import reindex
 from directory.selectors import coordinator_user_ids, member_user_ids
+from directory.verification import verification_notify as verification_notify  # the hook, re-exported
 from kernel.audit import audit_log, target_id_of
 from kernel.erasure import DELETED, Erased
 from kernel.models import User, concrete_field
@@ -285,19 +286,10 @@ def organisation_verify(*, actor: Actor, organisation: Organisation) -> Organisa
 
 
 # --- Notifications of the verification and certification workflows ---------------------------------------
-# The hooks the workflows call in their own transaction, once per event (directory/verification.py for the
-# verification notices, directory/profile/services.py for certifications); there is no "report outdated
-# information" form yet. The kinds and their texts are in notifications/kinds.py.
-def verification_notify(*, organisation: Organisation, expires_on: dt.date, expired: bool) -> list[Notification]:
-    """Tell the coordinators that the verification of `organisation` expires on `expires_on`, or has expired."""
-    return notify(
-        kind="verification_expired" if expired else "verification_due",
-        recipients=coordinator_user_ids(),
-        url=reverse("directory:detail", kwargs={"code": organisation.code}),
-        params={"organisation": organisation.name, "expires_on": expires_on},
-    )
-
-
+# The hooks the workflows call in their own transaction, once per event (verification_notify, defined in
+# directory/verification.py beside the reminders so that module needs nothing from here; the certification
+# hooks below for directory/profile/services.py); there is no "report outdated information" form yet. The
+# kinds and their texts are in notifications/kinds.py.
 def certification_pending_notify(*, certification: Certification, actor: Actor | None = None) -> list[Notification]:
     """Tell the coordinators that `certification` awaits their approval (its evidence was sent by `actor`)."""
     organisation = certification.organisation

@@ -11,12 +11,25 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import Organisation
-from directory.services import verification_notify
+from directory.selectors import coordinator_user_ids
+from notifications.models import Notification
+from notifications.services import notify
 
 VERIFICATION_NOTICE_DAYS = 30
+
+
+def verification_notify(*, organisation: Organisation, expires_on: dt.date, expired: bool) -> list[Notification]:
+    """Tell the coordinators that the verification of `organisation` expires on `expires_on`, or has expired."""
+    return notify(
+        kind="verification_expired" if expired else "verification_due",
+        recipients=coordinator_user_ids(),
+        url=reverse("directory:detail", kwargs={"code": organisation.code}),
+        params={"organisation": organisation.name, "expires_on": expires_on},
+    )
 
 
 @transaction.atomic

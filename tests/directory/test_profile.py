@@ -462,7 +462,7 @@ def test_coordinator_verifies_and_the_profile_shows_the_date(client, world):
     assert org.verified_by == world.coordinator
     assert org.verified_at is not None and org.verified_at > ago(minutes=1)
     body = client.get(reverse("directory:detail", kwargs={"code": org.code}), HTTP_ACCEPT_LANGUAGE="en").content
-    assert b"Last verified" in body and b"Not verified yet" not in body
+    assert b"Verified until " in body and b"Not verified yet" not in body
 
 
 @pytest.mark.adversarial("C")
@@ -587,7 +587,7 @@ def test_expired_certification_is_shown_as_expired_to_members(client, world):
     )
     client.force_login(world.staff_a)
     body = client.get(certs_url(world.org_a), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "<strong>Expired</strong>" in body
+    assert "<strong>Approved, expired</strong>" in body
 
 
 @pytest.mark.adversarial("C")

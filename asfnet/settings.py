@@ -266,6 +266,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "directory.tasks.send_saved_search_digests",
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),  # Mondays 08:00, CELERY_TIMEZONE
     },
+    # Coordinators hear once per verification period that an organisation's verification expires in 30 days,
+    # and once that it has expired (directory/verification.py).
+    "directory-verification-reminders": {
+        "task": "directory.tasks.send_verification_reminders",
+        "schedule": crontab(minute=15, hour=6),  # daily 06:15, CELERY_TIMEZONE
+    },
     # Notifications: one summary a day to each person who chose it for some kind (notifications/emails.py).
     "notifications-daily-digest": {
         "task": "notifications.tasks.send_daily_digests",
@@ -477,6 +483,11 @@ REPORT_RUN_STEP_DELAY_MS = 0
 # members are nudged by e-mail; after M months it is left out of public search until confirmed.
 DIRECTORY_NEEDS_UPDATE_MONTHS = env_int("DIRECTORY_NEEDS_UPDATE_MONTHS", 6, minimum=1)
 DIRECTORY_HIDE_AFTER_MONTHS = env_int("DIRECTORY_HIDE_AFTER_MONTHS", 12, minimum=1)
+# A coordinator's verification of an organisation holds this many months; coordinators are told 30 days before
+# it expires and when it has expired (directory/verification.py).
+VERIFICATION_VALID_MONTHS = env_int("VERIFICATION_VALID_MONTHS", 12, minimum=1)
+# Evidence of a certification: one PDF (kernel/uploads.py), at most this many bytes.
+CERTIFICATION_EVIDENCE_MAX_BYTES = env_int("CERTIFICATION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 DIRECTORY_NAME_COLLATION = "sv-SE-x-icu"  # ICU collation shipped with Debian's PostgreSQL
 # Reports of outdated information (directory/outdated/): one left open this many days goes to the coordinators;
 # the reporter's optional e-mail is erased this many days after the report was closed.

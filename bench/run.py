@@ -161,7 +161,9 @@ def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
         )
         Certification.objects.bulk_create(
             [
-                Certification(organisation_id=org.pk, kind=kind, valid_until=today + dt.timedelta(days=offset))
+                Certification(
+                    organisation_id=org.pk, kind=kind, valid_until=today + dt.timedelta(days=offset), status="approved"
+                )
                 for org, row in zip(organisations, rows, strict=True)
                 for kind, offset in row["certifications"]
             ],

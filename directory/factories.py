@@ -26,6 +26,7 @@ from django.utils import timezone
 from directory.models import (
     Certification,
     CertificationKind,
+    CertificationStatus,
     Membership,
     MembershipRole,
     Organisation,
@@ -290,7 +291,12 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
             obj.municipalities_served.add(*extras["municipalities_served"])
             today = timezone.localdate()
             for kind, offset in extras["certifications"]:
-                Certification.objects.create(organisation=obj, kind=kind, valid_until=today + dt.timedelta(days=offset))
+                Certification.objects.create(
+                    organisation=obj,
+                    kind=kind,
+                    valid_until=today + dt.timedelta(days=offset),
+                    status=CertificationStatus.APPROVED,  # realistic organisations' certifications were approved
+                )
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -306,7 +312,8 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 class CertificationFactory(factory.django.DjangoModelFactory):
-    """A Skoopi certification valid for a year; `lou_reserved=True`: eligible for reserved contracts."""
+    """An approved Skoopi certification valid for a year; `lou_reserved=True`: eligible for reserved contracts;
+    `pending=True` / `refused=True`: not (yet) approved."""
 
     class Meta:
         model = Certification
@@ -314,7 +321,12 @@ class CertificationFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     kind = CertificationKind.SKOOPI
     valid_until = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
+    status = CertificationStatus.APPROVED
 
     class Params:
+        pending = factory.Trait(status=CertificationStatus.PENDING)
+        refused = factory.Trait(
+            status=CertificationStatus.REFUSED, refusal_reason="Intyget gäller en annan organisation."
+        )
         lou_reserved = factory.Trait(kind=CertificationKind.LOU_RESERVED)
         expired = factory.Trait(valid_until=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=1)))

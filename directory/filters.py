@@ -30,13 +30,8 @@ CERTIFIED_KINDS = [CertificationKind.SKOOPI, CertificationKind.LOU_RESERVED]
 
 
 def certified_condition() -> Exists:
-    from django.utils import timezone
-
-    return Exists(
-        Certification.objects.filter(
-            organisation=OuterRef("pk"), kind__in=CERTIFIED_KINDS, valid_until__gte=timezone.localdate()
-        )
-    )
+    """Certified: a certification of these kinds approved by a coordinator and within its validity."""
+    return Exists(Certification.objects.valid().filter(organisation=OuterRef("pk"), kind__in=CERTIFIED_KINDS))
 
 
 class TickBox(forms.CheckboxInput):

@@ -156,6 +156,20 @@ def months_ago(months: int) -> dt.datetime:
     return timezone.now() - relativedelta(months=months)
 
 
+def _moment(on: dt.datetime | dt.date | None) -> dt.datetime:
+    """The moment a validity is judged at: now, a given time, or the start of a given day (local time)."""
+    if on is None:
+        return timezone.now()
+    if isinstance(on, dt.datetime):
+        return on
+    return timezone.make_aware(dt.datetime.combine(on, dt.time.min))
+
+
+def verification_period() -> relativedelta:
+    """How long a coordinator's verification of an organisation holds (VERIFICATION_VALID_MONTHS)."""
+    return relativedelta(months=settings.VERIFICATION_VALID_MONTHS)
+
+
 class Freshness(models.TextChoices):
     FRESH = "fresh", _("Up to date")
     NEEDS_UPDATE = "needs_update", _("Needs update")
@@ -207,6 +221,32 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         if actor.is_coordinator:
             return self.all()
         return self.filter(pk__in=actor.organisation_ids)
+
+    # A verification holds for VERIFICATION_VALID_MONTHS from verified_at: it expires at verified_at + the
+    # period. "Verified" everywhere (the profile, the reports, the API) means verified within the period.
+    # `on`: the moment judged (a date means the start of that day, local time; None: now).
+    def verified(self, on: dt.datetime | dt.date | None = None) -> OrganisationQuerySet:
+        """Verified by `on`, and that verification has not expired at `on`."""
+        moment = _moment(on)
+        return self.filter(verified_at__gt=moment - verification_period(), verified_at__lte=moment)
+
+    def verification_expiring(
+        self, within_days: int = 30, on: dt.datetime | dt.date | None = None
+    ) -> OrganisationQuerySet:
+        """Still verified at `on`, but the verification expires within `within_days` days of it."""
+        moment = _moment(on)
+        return self.verified(on=moment).filter(
+            verified_at__lte=moment + dt.timedelta(days=within_days) - verification_period()
+        )
+
+    def verification_expired(self, on: dt.datetime | dt.date | None = None) -> OrganisationQuerySet:
+        """Verified once, but the period of that verification is over at `on`."""
+        return self.filter(verified_at__lte=_moment(on) - verification_period())
+
+    def awaiting_verification(self) -> OrganisationQuerySet:
+        """Never verified, among the organisations the directory lists (published, and not hidden for want of
+        confirmation): the ones a coordinator should check."""
+        return self.listed().filter(verified_at__isnull=True)
 
 
 class Organisation(TimeStampedModel):
@@ -307,6 +347,11 @@ class Organisation(TimeStampedModel):
     confirmed_by = person_field()
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     verified_by = person_field()
+    # The verified_at whose "expires soon" and "has expired" notices the coordinators were sent
+    # (directory.verification): a notice is claimed by a compare-and-swap on these columns, so each is sent
+    # once per verification period however often the daily task runs; a new verification starts a new period.
+    verification_due_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
+    verification_expired_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
     # When the members were last e-mailed that the profile needs an update (directory.tasks.nudge_stale_organisations
     # claims an organisation by a compare-and-swap on this column, so a duplicate run sends nothing twice).
     nudged_at = models.DateTimeField(_("members last reminded"), null=True, blank=True, editable=False)
@@ -366,6 +411,18 @@ class Organisation(TimeStampedModel):
         if self.confirmed_at < months_ago(settings.DIRECTORY_NEEDS_UPDATE_MONTHS):
             return Freshness.NEEDS_UPDATE
         return Freshness.FRESH
+
+    @property
+    def verification_expires_at(self) -> dt.datetime | None:
+        """When the verification stops holding; None if the organisation was never verified."""
+        if self.verified_at is None:
+            return None
+        return self.verified_at + verification_period()
+
+    @property
+    def is_verified(self) -> bool:
+        expires_at = self.verification_expires_at
+        return expires_at is not None and expires_at > timezone.now()
 
     @property
     def has_coordinates(self) -> bool:
@@ -462,9 +519,29 @@ class CertificationKind(models.TextChoices):
     OTHER = "other", _("Other certification")
 
 
+class CertificationStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+def certified_q(prefix: str = "", on: dt.date | None = None) -> Q:
+    """The condition of a certification that counts ("certified"): approved by a coordinator AND within its
+    validity. `prefix`: the path to the certification in a join, e.g. "certifications__"."""
+    return Q(
+        **{f"{prefix}status": CertificationStatus.APPROVED, f"{prefix}valid_until__gte": on or timezone.localdate()}
+    )
+
+
 class CertificationQuerySet(models.QuerySet["Certification"]):
     def valid(self, on: dt.date | None = None) -> CertificationQuerySet:
-        return self.filter(valid_until__gte=on or timezone.localdate())
+        """Certifications that count: approved and valid on `on` (default today). A pending or refused
+        certification never counts, whatever its date."""
+        return self.filter(certified_q(on=on))
+
+    def awaiting_approval(self) -> CertificationQuerySet:
+        """Pending certifications whose evidence has been sent: the coordinators' queue."""
+        return self.filter(status=CertificationStatus.PENDING).exclude(evidence="")
 
 
 class Certification(TimeStampedModel):
@@ -479,6 +556,17 @@ class Certification(TimeStampedModel):
         validators=[refuse_personnummer],
     )
     valid_until = models.DateField(_("valid until"))
+    # Pending until a coordinator approves it on the evidence (a PDF) the organisation's members send.
+    status = models.CharField(
+        _("status"), max_length=16, choices=CertificationStatus.choices, default=CertificationStatus.PENDING
+    )
+    evidence = models.FileField(_("evidence"), upload_to="certifications/", max_length=200, blank=True)
+    evidence_name = models.CharField(_("file name"), max_length=200, blank=True)
+    evidence_uploaded_at = models.DateTimeField(_("evidence sent"), null=True, blank=True)
+    evidence_uploaded_by = person_field()
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = person_field()
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True, validators=[refuse_personnummer])
 
     objects = CertificationQuerySet.as_manager()
 
@@ -490,19 +578,35 @@ class Certification(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["organisation", "kind", "name"], name="directory_certification_one_per_kind_and_name"
             ),
+            # A refusal always says why.
+            models.CheckConstraint(
+                condition=~Q(status=CertificationStatus.REFUSED) | ~Q(refusal_reason=""),
+                name="directory_certification_refusal_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name or self.get_kind_display()
 
     @property
-    def is_valid(self) -> bool:
+    def is_in_date(self) -> bool:
         return self.valid_until >= timezone.localdate()
+
+    @property
+    def is_valid(self) -> bool:
+        """It counts: approved by a coordinator and within its validity (CertificationQuerySet.valid)."""
+        return self.status == CertificationStatus.APPROVED and self.is_in_date
+
+    @property
+    def is_awaiting_approval(self) -> bool:
+        return self.status == CertificationStatus.PENDING and bool(self.evidence)
 
     def clean(self) -> None:
         super().clean()
         if self.kind == CertificationKind.OTHER and not self.name:
             raise ValidationError({"name": _("Name the certification.")})
+        if self.status == CertificationStatus.REFUSED and not self.refusal_reason.strip():
+            raise ValidationError({"refusal_reason": _("Say why the certification is refused.")})
 
 
 class OrganisationChange(models.Model):

@@ -181,6 +181,15 @@ def coordinator_user_ids() -> list[int]:
     return list(User.objects.filter(is_coordinator=True, is_active=True).order_by("pk").values_list("pk", flat=True))
 
 
+def certifications_awaiting_approval() -> QuerySet[Certification]:
+    """The coordinators' queue: certifications whose evidence awaits approval, the longest waiting first."""
+    return (
+        Certification.objects.awaiting_approval()
+        .select_related("organisation", "evidence_uploaded_by")
+        .order_by("evidence_uploaded_at", "pk")
+    )
+
+
 def open_invitation_list(*, organisation: Organisation) -> QuerySet[Invitation]:
     return Invitation.objects.usable().filter(organisation=organisation).order_by("-created_at")
 

@@ -30,6 +30,7 @@ from directory.models import (
 )
 from directory.search import reindex
 from directory.selectors import coordinator_user_ids, member_user_ids
+from directory.verification import verification_notify as verification_notify  # the hook, re-exported
 from kernel.audit import audit_log, target_id_of
 from kernel.erasure import DELETED, Erased
 from kernel.models import SentEmail, User, concrete_field
@@ -285,20 +286,11 @@ def organisation_verify(*, actor: Actor, organisation: Organisation) -> Organisa
     return organisation
 
 
-# --- Notifications for workflows that do not exist yet ------------------------------------------------------
-# Verification does not expire yet (verified_at has no period of validity) and certifications carry no evidence to
-# approve. These are the hooks those workflows call, in their own transaction, once per event; the kinds and their
-# texts are in notifications/kinds.py. Reports of outdated information notify from directory/outdated/services.py.
-def verification_notify(*, organisation: Organisation, expires_on: dt.date, expired: bool) -> list[Notification]:
-    """Tell the coordinators that the verification of `organisation` expires on `expires_on`, or has expired."""
-    return notify(
-        kind="verification_expired" if expired else "verification_due",
-        recipients=coordinator_user_ids(),
-        url=reverse("directory:detail", kwargs={"code": organisation.code}),
-        params={"organisation": organisation.name, "expires_on": expires_on},
-    )
-
-
+# --- Notifications of the verification and certification workflows ---------------------------------------
+# The hooks the workflows call in their own transaction, once per event (verification_notify, defined in
+# directory/verification.py beside the reminders so that module needs nothing from here; the certification
+# hooks below for directory/profile/services.py). Reports of outdated information notify from
+# directory/outdated/services.py. The kinds and their texts are in notifications/kinds.py.
 def certification_pending_notify(*, certification: Certification, actor: Actor | None = None) -> list[Notification]:
     """Tell the coordinators that `certification` awaits their approval (its evidence was sent by `actor`)."""
     organisation = certification.organisation
@@ -308,6 +300,22 @@ def certification_pending_notify(*, certification: Certification, actor: Actor |
         url=reverse("directory:certifications", kwargs={"code": organisation.code}),
         params={"organisation": organisation.name, "certification": str(certification)},
         actor=actor.user if actor is not None else None,
+    )
+
+
+def certification_decided_notify(*, certification: Certification, actor: Actor) -> list[Notification]:
+    """Tell the members of the certification's organisation that a coordinator approved or refused it."""
+    organisation = certification.organisation
+    return notify(
+        kind="certification_decided",
+        recipients=member_user_ids(organisation_ids=[organisation.pk]),
+        url=reverse("directory:certifications", kwargs={"code": organisation.code}),
+        params={
+            "organisation": organisation.name,
+            "certification": str(certification),
+            "variant": certification.status,
+        },
+        actor=actor.user,
     )
 
 

@@ -1,5 +1,5 @@
-"""Tasks of the directory: the invitation e-mail, the freshness nudge, the saved-search digest and the
-escalation of unanswered reports of outdated information. Each
+"""Tasks of the directory: the invitation e-mail, the freshness nudge, the saved-search digest,
+verification reminders and the escalation of unanswered reports of outdated information. Each
 recipient gets a task of their own, so a retry after a failed send repeats nothing already handed over.
 The bodies are services (directory/emails.py, directory/saved_searches/services.py); this module imports them,
 never the reverse."""
@@ -10,7 +10,7 @@ import logging
 
 from celery import shared_task
 
-from directory import emails
+from directory import emails, verification
 from directory.outdated import services as outdated
 from directory.saved_searches import services as saved_searches
 from kernel.mail import retry_mail_task
@@ -77,3 +77,12 @@ def escalate_outdated_reports() -> int:
     coordinators. Each report is claimed in the transaction that notifies, so a retry or an overlapping run
     notifies nobody twice. Returns the number escalated by this run."""
     return outdated.outdated_reports_escalate()
+
+
+# --- Verification that expires -----------------------------------------------------------------------------
+@shared_task
+def send_verification_reminders() -> list[int]:
+    """Daily (settings.CELERY_BEAT_SCHEDULE): coordinators hear about verifications that expire in 30 days or
+    have expired, once per verification period (directory.verification). Returns [due, expired] sent."""
+    due, expired = verification.verification_reminders_send()
+    return [due, expired]

@@ -38,6 +38,22 @@ urlpatterns = [
         profile.certification_remove,
         name="certification_remove",
     ),
+    path(
+        "org/<uuid:code>/certifications/<uuid:certification>/evidence/",
+        profile.certification_evidence,
+        name="certification_evidence",
+    ),
+    path(
+        "org/<uuid:code>/certifications/<uuid:certification>/evidence.pdf",
+        profile.certification_evidence_file,
+        name="certification_evidence_file",
+    ),
+    path(
+        "org/<uuid:code>/certifications/<uuid:certification>/decide/",
+        profile.certification_decide,
+        name="certification_decide",
+    ),
+    path("certifications/pending/", profile.certifications_pending, name="certifications_pending"),
     path("org/<uuid:code>/history/", profile.history, name="history"),
     path("org/<uuid:code>/confirm/", profile.confirm, name="confirm"),
     path("org/<uuid:code>/verify/", profile.verify, name="verify"),

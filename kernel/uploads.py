@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import IO
 
@@ -132,6 +133,16 @@ def validate_pdf(upload: IO[bytes], *, max_bytes: int, size: int | None = None) 
     except Exception as error:  # pypdf's PdfReadError and the errors of a parser fed hostile bytes alike
         logger.info("PDF upload refused as unreadable: %s", type(error).__name__)
         raise _refuse_unreadable() from None
+
+
+def clean_display_name(name: str) -> str:
+    """The uploaded file's name for display only: no directories, no control or bidi-override characters,
+    at most 100 characters, ending in .pdf."""
+    name = re.split(r"[\\/]", name or "")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")  # Cc, Cf (RLO…), Cs, Co, Cn
+    name = re.sub(r"\s+", " ", name).strip()
+    stem = re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE).strip(" .")[:96].strip(" .")
+    return f"{stem or _('document')}.pdf"
 
 
 def _all_objects(reader: PdfReader) -> Iterator[PdfObject]:

@@ -22,6 +22,7 @@ Recipients (the caller decides; the person who acted is never notified of their 
 | verification_due       | coordinators                                                               |
 | verification_expired   | coordinators                                                               |
 | certification_pending  | coordinators                                                               |
+| certification_decided  | the members of the organisation whose certification was approved or refused |
 | outdated_report        | the members of the organisation the report is about                        |
 | outdated_report_escalated | coordinators, once per report left open OUTDATED_REPORT_ESCALATE_DAYS   |
 """
@@ -175,6 +176,23 @@ KINDS: dict[str, Kind] = {
             _("%(organisation)s has sent evidence for the certification “%(certification)s”. It awaits approval."),
             default=Delivery.DAILY,
             for_coordinators=True,
+        ),
+        Kind(
+            "certification_decided",
+            Group.ORGANISATIONS,
+            _("A certification is decided"),
+            _("A coordinator approves or refuses a certification of your organisation."),
+            _("A coordinator has decided on the certification “%(certification)s” of %(organisation)s."),
+            variants={
+                "approved": _(
+                    "The certification “%(certification)s” of %(organisation)s is approved and now shows on the "
+                    "public profile."
+                ),
+                "refused": _(
+                    "The certification “%(certification)s” of %(organisation)s was refused. The reason is on the "
+                    "certifications page."
+                ),
+            },
         ),
         Kind(
             "outdated_report",

@@ -57,7 +57,8 @@ def compute(run: ReportRun) -> dict[str, Any]:
         "organisations_engaged_by_municipality": _as_dict(
             engaged.values("kommunkod").annotate(n=Count("pk")), "kommunkod"
         ),
-        "verified_profiles": {"total": Organisation.objects.filter(verified_at__isnull=False).count()},
+        # Verified: within the period of validity (VERIFICATION_VALID_MONTHS) at the end of the period reported.
+        "verified_profiles": {"total": Organisation.objects.verified(on=end + dt.timedelta(days=1)).count()},
         "events_held_by_kind": _as_dict(events.values("kind").annotate(n=Count("pk")), "kind"),
         "attendance_by_organisation_kind": _as_dict(
             attendance.values("organisation_kind").annotate(n=Count("pk")), "organisation_kind"

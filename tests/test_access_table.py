@@ -109,6 +109,32 @@ def _certification_url(name: str) -> Callable[[object], str]:
     return url
 
 
+def _certification_with_evidence_url(name: str) -> Callable[[object], str]:
+    """A certification of A whose evidence (a small blank PDF) awaits approval."""
+
+    def url(w) -> str:
+        import datetime as dt
+
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+
+        from directory.models import Certification
+        from tests import pdfs
+
+        stored = default_storage.save("certifications/access-table.pdf", ContentFile(pdfs.blank_pdf()))
+        cert = Certification.objects.create(
+            organisation=w.org_a,
+            kind="other",
+            name=f"Intyg {Certification.objects.count()}",
+            valid_until=dt.date(2030, 1, 1),
+            evidence=stored,
+            evidence_name="intyg.pdf",
+        )
+        return reverse(name, kwargs={"code": w.org_a.code, "certification": cert.code})
+
+    return url
+
+
 def _saved_search_of_staff_a(w) -> str:
     from directory.models import SavedSearch
 
@@ -533,6 +559,42 @@ TABLE: list[Row] = [
         _org_a_members(302),
         "post",
     ),
+    # Evidence of a certification: sent by A's members (and coordinators), downloaded only by them (others 404).
+    Row(
+        "directory:certification_evidence",
+        _certification_url("directory:certification_evidence"),
+        _org_a_members(200),
+    ),
+    Row(
+        "directory:certification_evidence",
+        _certification_url("directory:certification_evidence"),
+        _org_a_members(200),  # no file: the form again, with its error
+        "post",
+    ),
+    Row(
+        "directory:certification_evidence_file",
+        _certification_with_evidence_url("directory:certification_evidence_file"),
+        _org_a_members(200),
+    ),
+    Row(
+        "directory:certification_evidence_file",
+        _certification_url("directory:certification_evidence_file"),
+        {**_org_a_members(404), "anonymous": 302},  # no evidence yet: nothing to download
+    ),
+    # Deciding on a certification: coordinators; A's members 403 (read-only), everyone else 404.
+    Row(
+        "directory:certification_decide",
+        _certification_with_evidence_url("directory:certification_decide"),
+        {**_org_a_members(403), "coordinator": 200},
+    ),
+    Row(
+        "directory:certification_decide",
+        _certification_with_evidence_url("directory:certification_decide"),
+        {**_org_a_members(403), "coordinator": 302},
+        "post",
+        lambda w: {"decision": "approve"},
+    ),
+    Row("directory:certifications_pending", lambda w: reverse("directory:certifications_pending"), COORDINATOR_ONLY),
     Row("directory:history", _org_url("directory:history", "org_a"), _org_a_members(200)),
     Row("directory:confirm", _org_url("directory:confirm", "org_a"), _org_a_members(200)),
     Row("directory:confirm", _org_url("directory:confirm", "org_a"), _org_a_members(302), "post"),

@@ -69,6 +69,7 @@ def organisation_row(serialiser: Serialiser, org: Organisation) -> dict[str, Any
             for c in org.valid_certifications  # type: ignore[attr-defined]
         ),
         "verified_at": iso(org.verified_at),
+        "verified_until": iso(org.verification_expires_at) if org.is_verified else None,
         "confirmed_at": iso(org.confirmed_at),
         "profile_url": serialiser.profile_url(org),
     }
@@ -125,8 +126,13 @@ ORGANISATION_FIELDS = [
     _field("takes_placements", "boolean", "Takes placements (arbetsträning, praktik …)."),
     _field("placement_capacity", "integer", "How many placements at a time, if given."),
     _field("employees", "integer", "Number of employees, if given."),
-    _field("certifications", "string", "Valid certifications as kind:valid-until, separated by “;”."),
+    _field(
+        "certifications",
+        "string",
+        "Valid certifications (approved by a coordinator) as kind:valid-until, separated by “;”.",
+    ),
     _field("verified_at", "datetime", "When a coordinator last verified the details."),
+    _field("verified_until", "datetime", "When the verification expires; empty when never verified or expired."),
     _field(
         "confirmed_at",
         "datetime",
@@ -165,6 +171,7 @@ _RAW_COLUMNS = {
     "email",
     "profile_url",
     "verified_at",
+    "verified_until",
     "confirmed_at",
     "organization_id",
     "service",

@@ -280,7 +280,7 @@ SCHEMAS: dict[str, Any] = {
                     "sni_version": _STRING,
                     "certifications": {
                         "type": "array",
-                        "description": "Valid certifications only.",
+                        "description": "Valid certifications only: approved by a coordinator, within their validity.",
                         "items": {
                             "type": "object",
                             "required": ["kind", "valid_until"],
@@ -292,6 +292,11 @@ SCHEMAS: dict[str, Any] = {
                         },
                     },
                     "verified_at": {**_STRING_OR_NULL, "format": "date-time"},
+                    "verified_until": {
+                        **_STRING_OR_NULL,
+                        "format": "date-time",
+                        "description": "When the verification expires; null when never verified or expired.",
+                    },
                     "confirmed_at": {"type": "string", "format": "date-time"},
                     "freshness": {"type": "string", "enum": ["fresh", "needs_update"]},
                     "profile_url": {"type": "string", "format": "uri"},

@@ -297,6 +297,8 @@ class Serialiser:
                     for c in org.valid_certifications  # type: ignore[attr-defined]
                 ],
                 "verified_at": iso(org.verified_at),
+                # A verification holds VERIFICATION_VALID_MONTHS: null when never verified or expired.
+                "verified_until": iso(org.verification_expires_at) if org.is_verified else None,
                 "confirmed_at": iso(org.confirmed_at),
                 # Listed organisations are never "hidden"; they may need an update.
                 "freshness": "needs_update" if org.confirmed_at < self._needs_update_before else "fresh",

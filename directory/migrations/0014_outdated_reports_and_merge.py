@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0012_local_government_association_label_in_one_language'),
+        ('directory', '0013_verification_expiry_and_certification_evidence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,5 @@
-"""Forms of the organisation profile's upkeep: the logo (judged by its content, directory/profile/logos.py)
-and certifications."""
+"""Forms of the organisation profile's upkeep: the logo (judged by its content, directory/profile/logos.py),
+certifications, their evidence and the coordinators' decision on it."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Certification, CertificationKind
 from directory.profile.logos import reencode_logo
+from directory.profile.services import evidence_check
 
 
 class LogoForm(forms.Form):
@@ -46,4 +48,45 @@ class CertificationForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("kind") and cleaned["kind"] != CertificationKind.OTHER:
             cleaned["name"] = ""
+        return cleaned
+
+
+class EvidenceForm(forms.Form):
+    """The evidence of a certification: one PDF, judged by its content (kernel.uploads.validate_pdf)."""
+
+    evidence = forms.FileField(
+        label=_("Evidence (PDF)"), widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].help_text = _("The certificate or decision, as one PDF file of at most %(mb)s MB.") % {
+            "mb": f"{settings.CERTIFICATION_EVIDENCE_MAX_BYTES / (1024 * 1024):g}"
+        }
+
+    def clean_evidence(self) -> Any:
+        upload = self.cleaned_data["evidence"]
+        evidence_check(upload, size=upload.size)
+        return upload
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    REFUSE = "refuse", _("Refuse")
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason for refusal"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required when you refuse. The organisation's members read it."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("decision") == Decision.REFUSE and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the certification is refused."))
         return cleaned

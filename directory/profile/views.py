@@ -1,9 +1,11 @@
-"""Profile upkeep pages: logo, certifications, history, confirmation and verification.
+"""Profile upkeep pages: logo, certifications (their evidence and the coordinators' decision), history,
+confirmation and verification.
 
 Members of the organisation and coordinators reach them (`organisation_for_user(write=True)`: anyone
 else gets 404, even for a published organisation); verification is for coordinators only (403 for anyone
-else who may see the organisation). Logos are served only through `logo_image`, never from the media
-directory."""
+else who may see the organisation), and so is deciding on a certification (403 for the organisation's
+members, 404 for everyone else). Logos are served only through `logo_image`, evidence only through
+`certification_evidence_file`, never from the media directory."""
 
 from __future__ import annotations
 
@@ -16,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory import selectors, services
-from directory.access import organisation_for_user
+from directory.access import coordinator_required, organisation_for_user
 from directory.models import Certification
 from directory.profile import services as profile_services
-from directory.profile.forms import CertificationForm, LogoForm
+from directory.profile.forms import CertificationForm, Decision, DecisionForm, EvidenceForm, LogoForm
 from kernel.forms import act, submit
 from kernel.pagination import paginate
 
@@ -99,6 +101,7 @@ def certifications(request: HttpRequest, code: str) -> HttpResponse:
         "organisation": organisation,
         "certifications": organisation.certifications.order_by("kind", "name", "valid_until"),
         "form": form,
+        "is_coordinator_user": request.actor.is_coordinator,
     }
     return render(request, "directory/profile/certifications.html", context)
 
@@ -135,6 +138,85 @@ def certification_remove(request: HttpRequest, code: str, certification: str) ->
     profile_services.certification_delete(actor=request.actor, certification=cert)
     messages.success(request, _("The certification %(name)s was removed.") % {"name": cert})
     return redirect("directory:certifications", code=cert.organisation.code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certification_evidence(request: HttpRequest, code: str, certification: str) -> HttpResponse:
+    """Members send the evidence of a certification (one PDF); it then awaits a coordinator's approval."""
+    cert = _certification_for_user(request, code, certification)
+    form = EvidenceForm(request.POST, request.FILES) if request.method == "POST" else EvidenceForm()
+    if submit(
+        request,
+        form,
+        lambda: profile_services.certification_evidence_upload(
+            actor=request.actor, certification=cert, upload=form.cleaned_data["evidence"]
+        ),
+        success=_("The evidence was sent. A coordinator will approve or refuse the certification."),
+        default_field="evidence",
+    ):
+        return redirect("directory:certifications", code=cert.organisation.code)
+    return render(
+        request,
+        "directory/profile/certification_evidence.html",
+        {"organisation": cert.organisation, "cert": cert, "form": form},
+    )
+
+
+@login_required
+@require_GET
+def certification_evidence_file(request: HttpRequest, code: str, certification: str) -> FileResponse:
+    """The evidence, as a PDF attachment, for the organisation's members and coordinators; anyone else 404."""
+    cert = _certification_for_user(request, code, certification)
+    if not cert.evidence:
+        raise Http404
+    try:
+        file = profile_services.certification_evidence_read(actor=request.actor, certification=cert)
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(
+        file, as_attachment=True, filename=cert.evidence_name or "evidence.pdf", content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certification_decide(request: HttpRequest, code: str, certification: str) -> HttpResponse:
+    """A coordinator approves or refuses a certification on its evidence. The organisation's members: 403."""
+    cert = _certification_for_user(request, code, certification)
+    if not request.actor.is_coordinator:
+        raise PermissionDenied
+    form = DecisionForm(request.POST if request.method == "POST" else None)
+    if cert.is_awaiting_approval and submit(
+        request,
+        form,
+        lambda: profile_services.certification_decide(
+            actor=request.actor,
+            certification=cert,
+            approve=form.cleaned_data["decision"] == Decision.APPROVE,
+            reason=form.cleaned_data["reason"],
+        ),
+        success=_("The decision was saved and the organisation's members are told."),
+        default_field="reason",
+    ):
+        return redirect("directory:certifications_pending")
+    return render(
+        request,
+        "directory/profile/certification_decide.html",
+        {"organisation": cert.organisation, "cert": cert, "form": form},
+    )
+
+
+@coordinator_required
+@require_GET
+def certifications_pending(request: HttpRequest) -> HttpResponse:
+    """Coordinators: the certifications whose evidence awaits approval, oldest first."""
+    page = paginate(request, selectors.certifications_awaiting_approval(), HISTORY_PAGE_SIZE)
+    return render(request, "directory/profile/certifications_pending.html", {"page": page})
 
 
 # --- History, confirmation, verification ----------------------------------------------------------------

@@ -13,8 +13,6 @@ organisations of the network, with their PDF documents. Access, selectors and se
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from typing import IO, Any
 from uuid import UUID
@@ -24,12 +22,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 
 from directory.access import Actor, can_edit_organisation
 from directory.models import Organisation
 from kernel.audit import audit_log
-from kernel.uploads import validate_pdf
+from kernel.uploads import clean_display_name, validate_pdf
 from matchmaking.agreements.models import Agreement, AgreementDocument
 
 AGREEMENT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -73,16 +70,6 @@ def agreement_list(actor: Actor, *, kind: str = "") -> QuerySet[Agreement]:
 
 
 # --- Documents --------------------------------------------------------------------------------------------
-def clean_display_name(name: str) -> str:
-    """The uploaded file's name for display only: no directories, no control or bidi-override characters,
-    at most 100 characters, ending in .pdf."""
-    name = re.split(r"[\\/]", name or "")[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")  # Cc, Cf (RLO…), Cs, Co, Cn
-    name = re.sub(r"\s+", " ", name).strip()
-    stem = re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE).strip(" .")[:96].strip(" .")
-    return f"{stem or _('document')}.pdf"
-
-
 def check_pdf(upload: IO[bytes], *, size: int | None = None) -> None:
     """Raise ValidationError (a message for the person uploading) unless `upload` is a PDF within limits and
     without active content (kernel.uploads.validate_pdf)."""

@@ -38,6 +38,7 @@ from directory.models import (
     Organisation,
     OrganisationKind,
     ServiceCategory,
+    certified_q,
 )
 from directory.selectors import member_user_ids
 from kernel import tabular
@@ -94,10 +95,7 @@ def suggestions(request: PartnerRequest) -> list[PartnerSuggestion]:
         suggested_organisations(request).annotate(
             certified_until=Max(
                 "certifications__valid_until",
-                filter=Q(
-                    certifications__kind=CertificationKind.LOU_RESERVED,
-                    certifications__valid_until__gte=timezone.localdate(),
-                ),
+                filter=Q(certifications__kind=CertificationKind.LOU_RESERVED) & certified_q("certifications__"),
             )
         )
     )
@@ -300,10 +298,7 @@ def reserved_asf(*, service: ServiceCategory | None = None, municipality: str = 
         organisations.annotate(
             certified_until=Max(
                 "certifications__valid_until",
-                filter=Q(
-                    certifications__kind=CertificationKind.LOU_RESERVED,
-                    certifications__valid_until__gte=timezone.localdate(),
-                ),
+                filter=Q(certifications__kind=CertificationKind.LOU_RESERVED) & certified_q("certifications__"),
             )
         )
         .select_related("kommunkod")

@@ -30,7 +30,10 @@ def cleaning(world):
     service = ServiceCategory.objects.get(slug="stad")
     world.org_a.services.add(service)
     Certification.objects.create(
-        organisation=world.org_a, kind="lou_reserved", valid_until=dt.date.today() + dt.timedelta(days=300)
+        status="approved",
+        organisation=world.org_a,
+        kind="lou_reserved",
+        valid_until=dt.date.today() + dt.timedelta(days=300),
     )
     return service
 

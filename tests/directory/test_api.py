@@ -82,9 +82,14 @@ def full_org(db) -> Organisation:
         employees=12,
         verified_at=timezone.now(),
     )
-    Certification.objects.create(organisation=org, kind=CertificationKind.SKOOPI, valid_until=dt.date(2099, 1, 1))
     Certification.objects.create(
-        organisation=org, kind=CertificationKind.LOU_RESERVED, valid_until=timezone.localdate() - dt.timedelta(days=1)
+        status="approved", organisation=org, kind=CertificationKind.SKOOPI, valid_until=dt.date(2099, 1, 1)
+    )
+    Certification.objects.create(
+        status="approved",
+        organisation=org,
+        kind=CertificationKind.LOU_RESERVED,
+        valid_until=timezone.localdate() - dt.timedelta(days=1),
     )
     MembershipFactory(organisation=org, user__email="anna.member@example.se")
     MembershipFactory(organisation=org, user__email="bertil.admin@example.se")
@@ -319,7 +324,9 @@ def test_empty_directory_is_one_empty_page(client, db):
 @pytest.fixture
 def catalogue(db) -> dict[str, Organisation]:
     cafe = _org("Café Kvarnen", services=["cafe-restaurang"], kommunkod="2581", takes_placements=True)
-    Certification.objects.create(organisation=cafe, kind=CertificationKind.SKOOPI, valid_until=dt.date(2099, 1, 1))
+    Certification.objects.create(
+        status="approved", organisation=cafe, kind=CertificationKind.SKOOPI, valid_until=dt.date(2099, 1, 1)
+    )
     return {
         "cafe": cafe,
         "tradgard": _org("Trädgårdarna i Boden", services=["tradgard-skog"], kommunkod="2582"),
@@ -516,7 +523,9 @@ def test_error_messages_follow_the_users_language(client, db):
 def _many(start: int, count: int) -> None:
     for i in range(start, start + count):
         org = _org(f"Budget {i:03d}", services=["catering", "stad"], served=["2580", "2581"], street_address="Väg 1")
-        Certification.objects.create(organisation=org, kind=CertificationKind.SKOOPI, valid_until=dt.date(2099, 1, 1))
+        Certification.objects.create(
+            status="approved", organisation=org, kind=CertificationKind.SKOOPI, valid_until=dt.date(2099, 1, 1)
+        )
 
 
 def test_list_uses_the_same_number_of_queries_for_5_and_40_organisations(client, db, django_assert_max_num_queries):

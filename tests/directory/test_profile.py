@@ -362,9 +362,15 @@ def _full_profile(org: Organisation) -> Organisation:
 
 def test_profile_page_shows_everything_public(client, world):
     org = _full_profile(world.org_a)
-    Certification.objects.create(organisation=org, kind=CertificationKind.SKOOPI, valid_until=dt.date(2099, 1, 1))
     Certification.objects.create(
-        organisation=org, kind=CertificationKind.OTHER, name="ISO 9001", valid_until=dt.date(2001, 1, 1)
+        status="approved", organisation=org, kind=CertificationKind.SKOOPI, valid_until=dt.date(2099, 1, 1)
+    )
+    Certification.objects.create(
+        status="approved",
+        organisation=org,
+        kind=CertificationKind.OTHER,
+        name="ISO 9001",
+        valid_until=dt.date(2001, 1, 1),
     )
     url = reverse("directory:detail", kwargs={"code": org.code})
     body = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -417,7 +423,11 @@ def test_profile_page_reads_a_fixed_number_of_queries(client, world, django_asse
     org = _full_profile(world.org_a)
     for i in range(5):
         Certification.objects.create(
-            organisation=org, kind=CertificationKind.OTHER, name=f"Cert {i}", valid_until=dt.date(2099, 1, 1)
+            status="approved",
+            organisation=org,
+            kind=CertificationKind.OTHER,
+            name=f"Cert {i}",
+            valid_until=dt.date(2099, 1, 1),
         )
     org.services.add(*ServiceCategory.objects.all())
     with django_assert_max_num_queries(8):
@@ -458,7 +468,7 @@ def test_coordinator_verifies_and_the_profile_shows_the_date(client, world):
     assert org.verified_by == world.coordinator
     assert org.verified_at is not None and org.verified_at > ago(minutes=1)
     body = client.get(reverse("directory:detail", kwargs={"code": org.code}), HTTP_ACCEPT_LANGUAGE="en").content
-    assert b"Last verified" in body and b"Not verified yet" not in body
+    assert b"Verified until " in body and b"Not verified yet" not in body
 
 
 @pytest.mark.adversarial("C")
@@ -579,16 +589,20 @@ def test_the_same_certification_twice_is_refused_with_a_message(client, world):
 
 
 def test_expired_certification_is_shown_as_expired_to_members(client, world):
-    Certification.objects.create(organisation=world.org_a, kind="lou_reserved", valid_until=dt.date(2001, 1, 1))
+    Certification.objects.create(
+        status="approved", organisation=world.org_a, kind="lou_reserved", valid_until=dt.date(2001, 1, 1)
+    )
     client.force_login(world.staff_a)
     body = client.get(certs_url(world.org_a), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "<strong>Expired</strong>" in body
+    assert "<strong>Approved, expired</strong>" in body
 
 
 @pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_outsider_cannot_edit_or_remove_another_organisations_certification(client, world):
-    cert = Certification.objects.create(organisation=world.org_a, kind="skoopi", valid_until=dt.date(2030, 1, 1))
+    cert = Certification.objects.create(
+        status="approved", organisation=world.org_a, kind="skoopi", valid_until=dt.date(2030, 1, 1)
+    )
     client.force_login(world.staff_b)
     for name in ("certification_edit", "certification_remove"):
         url = reverse(f"directory:{name}", kwargs={"code": world.org_a.code, "certification": cert.code})

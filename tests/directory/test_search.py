@@ -108,12 +108,16 @@ def test_facets_count_over_the_other_filters(catalogue):
 
 def test_certified_and_placements_facets(catalogue):
     Certification.objects.create(
+        status="approved",
         organisation=catalogue["catering"],
         kind=CertificationKind.SKOOPI,
         valid_until=timezone.localdate() + dt.timedelta(days=30),
     )
     Certification.objects.create(
-        organisation=catalogue["stad"], kind=CertificationKind.SKOOPI, valid_until=dt.date(2020, 1, 1)
+        status="approved",
+        organisation=catalogue["stad"],
+        kind=CertificationKind.SKOOPI,
+        valid_until=dt.date(2020, 1, 1),
     )
     catalogue["cafe"].takes_placements = True
     catalogue["cafe"].save()

@@ -36,7 +36,10 @@ def catering(db):
 
 def certify(org, *, valid_until=None):
     return Certification.objects.create(
-        organisation=org, kind="lou_reserved", valid_until=valid_until or TODAY + dt.timedelta(days=365)
+        status="approved",
+        organisation=org,
+        kind="lou_reserved",
+        valid_until=valid_until or TODAY + dt.timedelta(days=365),
     )
 
 

@@ -246,6 +246,28 @@ def test_a_certification_awaiting_approval_reaches_the_coordinators(people, run)
     assert_reached("certification_pending", [people.coordinator])
 
 
+def test_a_decided_certification_reaches_the_organisations_members(people, run):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from directory.profile import services as profile_services
+    from tests import pdfs
+
+    certification = Certification.objects.create(
+        organisation=people.org_a, kind="skoopi", valid_until=dt.date.today() + dt.timedelta(days=365)
+    )
+    profile_services.certification_evidence_upload(
+        actor=actor_for(people.admin_a),
+        certification=certification,
+        upload=SimpleUploadedFile("intyg.pdf", pdfs.blank_pdf(), content_type="application/pdf"),
+    )
+    run(
+        lambda: profile_services.certification_decide(
+            actor=actor_for(people.coordinator), certification=certification, approve=True
+        )
+    )
+    assert_reached("certification_decided", [people.staff_a, people.admin_a])
+
+
 def test_an_outdated_information_report_reaches_the_organisations_members(people, run):
     run(lambda: outdated_services.outdated_report_notify(organisation=people.org_a))
     assert_reached("outdated_report", [people.staff_a, people.admin_a])

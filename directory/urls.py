@@ -4,6 +4,7 @@ from directory import views
 from directory.import_export import views as import_export
 from directory.map import views as map_views
 from directory.profile import views as profile
+from directory.queues import views as queues
 from directory.saved_searches import views as saved_searches
 from directory.taxonomy import views as taxonomy
 
@@ -41,6 +42,7 @@ urlpatterns = [
     path("org/<uuid:code>/verify/", profile.verify, name="verify"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("map/", map_views.map_view, name="map"),
+    path("queues/", queues.queues, name="queues"),  # coordinators
     path("taxonomy/", taxonomy.category_list, name="taxonomy"),
     path("taxonomy/new/", taxonomy.category_create, name="taxonomy_create"),
     path("taxonomy/<slug:slug>/", taxonomy.category_edit, name="taxonomy_edit"),

@@ -23,6 +23,7 @@ Recipients (the caller decides; the person who acted is never notified of their 
 | verification_expired   | coordinators                                                               |
 | certification_pending  | coordinators                                                               |
 | outdated_report        | the members of the organisation the report is about                        |
+| profile_update_requested | the members of each organisation a coordinator asks to update (work queues) |
 """
 
 from __future__ import annotations
@@ -181,6 +182,13 @@ KINDS: dict[str, Kind] = {
             _("Information reported as outdated"),
             _("Someone reports that your organisation's public profile is out of date."),
             _("Someone reported that information on the profile of %(organisation)s is out of date."),
+        ),
+        Kind(
+            "profile_update_requested",
+            Group.ORGANISATIONS,
+            _("Please update your profile"),
+            _("A coordinator asks your organisation to check and update its profile."),
+            _("A coordinator asks you to check the profile of %(organisation)s, update it and confirm it."),
         ),
     )
 }

@@ -13,10 +13,22 @@ ACTION_LABELS = {
 }
 
 
+class _Codes(forms.ModelMultipleChoiceField):
+    """Organisations by code; a value that is no code at all reads as one that no longer exists."""
+
+    def _check_values(self, value):  # type: ignore[no-untyped-def]
+        try:
+            return super()._check_values(value)
+        except forms.ValidationError as error:
+            if error.code in ("invalid_choice", "invalid_pk_value", "invalid_list", "required"):
+                raise
+            raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value") from error
+
+
 class BulkForm(forms.Form):
     """The ticked organisations (by code) and what to do with them."""
 
-    organisations = forms.ModelMultipleChoiceField(
+    organisations = _Codes(
         queryset=Organisation.objects.all(),
         to_field_name="code",
         error_messages={

@@ -189,7 +189,7 @@ SOURCES = [
         rows=_awaiting_rows,
         item=_awaiting_item,
         order=10,
-        since_label=gettext_lazy("Registered"),
+        since_label=gettext_lazy("In the directory since"),
     ),
     TodoSource(
         name="verification-due",

@@ -77,9 +77,12 @@ def _retention_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
 
 def _retention_item(event: Event, now: dt.datetime) -> TodoItem:
     return TodoItem(
-        text=_(
+        text=ngettext(
+            "“%(event)s” (%(organiser)s) ended on %(date)s and still holds personal data after its %(days)s day "
+            "of retention.",
             "“%(event)s” (%(organiser)s) ended on %(date)s and still holds personal data after its %(days)s days "
-            "of retention."
+            "of retention.",
+            event.retention_days,
         )
         % {
             "event": event.title,

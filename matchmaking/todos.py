@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from directory.access import Actor, Role
 from directory.models import Organisation, OrganisationKind
@@ -132,7 +132,11 @@ def _needs_without_proposal_rows(actor: Actor, now: dt.datetime) -> QuerySet[Nee
 
 def _needs_without_proposal_item(need: Need, now: dt.datetime) -> TodoItem:
     return TodoItem(
-        text=_("Nothing has been proposed for participant %(participant)s for %(days)s days or more.")
+        text=ngettext(
+            "Nothing has been proposed for participant %(participant)s for %(days)s day or more.",
+            "Nothing has been proposed for participant %(participant)s for %(days)s days or more.",
+            _need_days(),
+        )
         % {"participant": need.participant.code, "days": _need_days()},
         url=reverse("matchmaking:need_detail", kwargs={"code": need.code}),
         action=_("Find a placement"),

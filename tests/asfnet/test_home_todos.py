@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from directory.access import actor_for
 from directory.models import Organisation
@@ -42,8 +42,9 @@ TODAY = timezone.localdate()
 
 def todos(user) -> dict[str, list[str]]:
     """{source name: [item texts]} for this person, as the home page lists them."""
-    groups = todo_groups(actor_for(user), now=timezone.now(), limit=100)
-    return {group.source.name: [item.text for item in group.items] for group in groups}
+    with translation.override("en"):
+        groups = todo_groups(actor_for(user), now=timezone.now(), limit=100)
+        return {group.source.name: [item.text for item in group.items] for group in groups}
 
 
 def names(user) -> set[str]:
@@ -150,7 +151,7 @@ def test_a_member_is_asked_to_confirm_their_own_stale_profile(world):
 
 def test_an_organiser_is_asked_to_mark_attendance_of_its_past_events(world):
     _all_fresh_and_verified()
-    past = EventFactory(organiser=world.org_a, past=True, title_sv="Förra träffen")
+    past = EventFactory(organiser=world.org_a, past=True, title_sv="Förra träffen", title_en="Förra träffen")
     registration = RegistrationFactory(event=past)
     RegistrationFactory(event=past, present=True)
     EventFactory(organiser=world.org_a, title_sv="Kommande träff", registrations=2)  # not yet held
@@ -260,7 +261,9 @@ def test_a_coordinator_sees_the_network_work(world, project, settings):
     failed = ReportRunFactory(failed=True, project=project)
     ReportRunFactory(failed=True, project=project, period_from=dt.date(2025, 4, 1), period_to=dt.date(2025, 6, 30))
     ReportRunFactory(succeeded=True, project=project, period_from=dt.date(2025, 4, 1), period_to=dt.date(2025, 6, 30))
-    overdue = EventFactory(organiser=world.org_a, past=True, retention_days=1, title_sv="Gammal träff")
+    overdue = EventFactory(
+        organiser=world.org_a, past=True, retention_days=1, title_sv="Gammal träff", title_en="Gammal träff"
+    )
     RegistrationFactory(event=overdue)
     kept = EventFactory(organiser=world.org_a, past=True, retention_days=60)
     RegistrationFactory(event=kept)

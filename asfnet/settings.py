@@ -496,6 +496,8 @@ OUTDATED_REPORT_CONTACT_KEEP_DAYS = env_int("OUTDATED_REPORT_CONTACT_KEEP_DAYS",
 # Events: how long a person offered a freed place has to accept it; default retention of personal data.
 # Matchmaking: a placement opportunity expires unless its organisation refreshes it every N weeks.
 OPPORTUNITY_REFRESH_WEEKS = env_int("OPPORTUNITY_REFRESH_WEEKS", 6, minimum=1)
+# The officer's to-do "needs without a proposal": an open need with nothing proposed for it for N days.
+NEED_WITHOUT_PROPOSAL_DAYS = env_int("NEED_WITHOUT_PROPOSAL_DAYS", 14, minimum=1)
 EVENTS_OFFER_HOURS = env_int("EVENTS_OFFER_HOURS", 24, minimum=1)
 EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30, minimum=0)
 # Retention of personal data (asfnet/processing.py declares each policy; the daily purge applies them).

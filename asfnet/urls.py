@@ -16,6 +16,8 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
+    path("todo/<slug:name>/", views.todo_list, name="todo_list"),
+    path("figures/", include("reports.figures.urls")),  # coordinators: the network's key figures
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", account.overview, name="my_account"),
     path("account/my-data.zip", account.my_data, name="my_data"),

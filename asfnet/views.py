@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from asfnet import processing, showcase
 from directory.selectors import memberships_with_completeness
+from kernel import todos
+from kernel.pagination import paginate
 from kernel.request_context import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -26,8 +30,27 @@ def home(request: HttpRequest) -> HttpResponse:
         "my_memberships": memberships_with_completeness(list(request.actor.memberships)),
         # What an ASF is, a selection of them, events, opportunities and numbers (asfnet/showcase.py).
         "showcase": showcase.home_showcase(actor=request.actor),
+        # What waits for this person, by source, oldest first (kernel/todos.py; the apps' todos.py modules).
+        "todo_groups": todos.todo_groups(request.actor, now=timezone.now()) if request.actor.is_authenticated else [],
     }
     return render(request, "home.html", context)
+
+
+TODO_PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def todo_list(request: HttpRequest, name: str) -> HttpResponse:
+    """Everything one to-do source holds for this person, oldest first, a page at a time. A source that is not
+    for the person's role does not exist for them (404)."""
+    source = todos.todo_source(request.actor, name)
+    if source is None:
+        raise Http404
+    now = timezone.now()
+    page = paginate(request, source.rows(request.actor, now), TODO_PAGE_SIZE)
+    items = [source.item(row, now) for row in page.object_list]
+    return render(request, "pages/todo_list.html", {"source": source, "page": page, "items": items})
 
 
 @require_GET

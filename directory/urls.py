@@ -6,6 +6,7 @@ from directory.map import views as map_views
 from directory.merge import views as merge
 from directory.outdated import views as outdated
 from directory.profile import views as profile
+from directory.queues import views as queues
 from directory.saved_searches import views as saved_searches
 from directory.taxonomy import views as taxonomy
 
@@ -64,6 +65,7 @@ urlpatterns = [
     path("org/<uuid:code>/merge/<uuid:duplicate>/", merge.merge_confirm, name="merge_confirm"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("map/", map_views.map_view, name="map"),
+    path("queues/", queues.queues, name="queues"),  # coordinators
     path("taxonomy/", taxonomy.category_list, name="taxonomy"),
     path("taxonomy/new/", taxonomy.category_create, name="taxonomy_create"),
     path("taxonomy/<slug:slug>/", taxonomy.category_edit, name="taxonomy_edit"),

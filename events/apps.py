@@ -9,5 +9,9 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from directory.panels import register_profile_panel
         from events.panels import PANEL
+        from events.todos import SOURCES as TODO_SOURCES
+        from kernel.todos import register_todo_source
 
         register_profile_panel(PANEL)
+        for source in TODO_SOURCES:
+            register_todo_source(source)

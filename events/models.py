@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, URLValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +95,16 @@ class EventQuerySet(models.QuerySet["Event"]):
 
     def upcoming(self) -> EventQuerySet:
         return self.filter(end__gte=timezone.now())
+
+    def past_retention(self, now: dt.datetime) -> EventQuerySet:
+        """Ended events whose personal data is not purged although their retention period (`retention_days`
+        after the end, `Event.purge_due_at`) has passed by `now`."""
+        due_at = ExpressionWrapper(F("end") + F("retention_days") * dt.timedelta(days=1), output_field=DateTimeField())
+        return (
+            self.filter(personal_data_purged_at__isnull=True, end__lt=now)
+            .alias(purge_due=due_at)
+            .filter(purge_due__lte=now)
+        )
 
 
 class Event(TimeStampedModel):

@@ -436,9 +436,7 @@ def events_purge_due(*, now: dt.datetime | None = None, dry_run: bool = False) -
     event, with the number of registrations). A dry run only counts."""
     now = now or timezone.now()
     erased = []
-    for event in Event.objects.filter(personal_data_purged_at__isnull=True, end__lt=now):
-        if event.purge_due_at > now:
-            continue
+    for event in Event.objects.past_retention(now).order_by("end", "pk"):
         if dry_run:
             purged = event.registrations.filter(personal_data_purged=False).count()
         else:

@@ -25,6 +25,7 @@ Recipients (the caller decides; the person who acted is never notified of their 
 | certification_decided  | the members of the organisation whose certification was approved or refused |
 | outdated_report        | the members of the organisation the report is about                        |
 | outdated_report_escalated | coordinators, once per report left open OUTDATED_REPORT_ESCALATE_DAYS   |
+| profile_update_requested | the members of each organisation a coordinator asks to update (work queues) |
 """
 
 from __future__ import annotations
@@ -212,6 +213,13 @@ KINDS: dict[str, Kind] = {
             ),
             default=Delivery.DAILY,
             for_coordinators=True,
+        ),
+        Kind(
+            "profile_update_requested",
+            Group.ORGANISATIONS,
+            _("Please update your profile"),
+            _("A coordinator asks your organisation to check and update its profile."),
+            _("A coordinator asks you to check the profile of %(organisation)s, update it and confirm it."),
         ),
     )
 }

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.adversarial("C")
 ALL_200 = dict.fromkeys(ROLES, 200)
 LOGGED_IN_200 = {**dict.fromkeys(ROLES, 200), "anonymous": 302}
 COORDINATOR_ONLY = {**dict.fromkeys(ROLES, 403), "anonymous": 302, "coordinator": 200}
+COORDINATOR_404 = {**dict.fromkeys(ROLES, 404), "anonymous": 302, "coordinator": 200}
+LOGGED_IN_404 = {**dict.fromkeys(ROLES, 404), "anonymous": 302}
 
 
 @dataclass
@@ -927,6 +929,34 @@ TABLE: list[Row] = [
     Row("account_change_password", lambda w: reverse("account_change_password"), LOGGED_IN_200),
     Row("account_reset_password", lambda w: reverse("account_reset_password"), ALL_200),
     Row("mfa_index", lambda w: reverse("mfa_index"), LOGGED_IN_200),
+    # The home page's to-do lists, one page per source: only for the roles the source is for (others 404).
+    Row(
+        "todo_list",
+        lambda w: reverse("todo_list", kwargs={"name": "proposals-to-answer"}),
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302, "staff_a": 200, "admin_a": 200, "staff_b": 200},
+    ),
+    Row(
+        "todo_list",
+        lambda w: reverse("todo_list", kwargs={"name": "profile-confirmation"}),
+        {**dict.fromkeys(ROLES, 200), "anonymous": 302, "officer_x": 404, "coordinator": 404},
+    ),
+    Row(
+        "todo_list",
+        lambda w: reverse("todo_list", kwargs={"name": "results-on-leaving"}),
+        {**dict.fromkeys(ROLES, 404), "anonymous": 302, "officer_x": 200},
+    ),
+    Row("todo_list", lambda w: reverse("todo_list", kwargs={"name": "failed-reports"}), COORDINATOR_404),
+    Row("todo_list", lambda w: reverse("todo_list", kwargs={"name": "no-such-list"}), LOGGED_IN_404),
+    # The coordinators' work queues: the page does not exist for anyone else. An empty POST: a message, back.
+    Row("directory:queues", lambda w: reverse("directory:queues"), COORDINATOR_404),
+    Row("directory:queues", lambda w: reverse("directory:queues") + "?queue=nonsense&page=x", COORDINATOR_404),
+    Row(
+        "directory:queues",
+        lambda w: reverse("directory:queues"),
+        {**COORDINATOR_404, "coordinator": 302},
+        "post",
+    ),
+    Row("figures:index", lambda w: reverse("figures:index"), COORDINATOR_ONLY),
     Row("usersessions_list", lambda w: reverse("usersessions_list"), LOGGED_IN_200),
 ]
 

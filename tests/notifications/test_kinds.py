@@ -273,6 +273,17 @@ def test_an_outdated_information_report_reaches_the_organisations_members(people
     assert_reached("outdated_report", [people.staff_a, people.admin_a])
 
 
+def test_a_request_to_update_the_profile_reaches_the_organisations_members_once(people, run):
+    from directory.queues.services import organisations_bulk_act
+
+    run(
+        lambda: organisations_bulk_act(
+            actor=actor_for(people.coordinator), action="remind", organisations=[people.org_a, people.org_a]
+        )
+    )
+    assert_reached("profile_update_requested", [people.staff_a, people.admin_a])
+
+
 def test_every_kind_is_covered_here():
     import inspect
     import sys

@@ -1,0 +1,182 @@
+"""The directory's to-do sources for the home page (kernel.todos; registered in DirectoryConfig.ready()).
+
+* profile-confirmation (ASF staff, organisation members): their organisation's details not confirmed for
+  DIRECTORY_NEEDS_UPDATE_MONTHS;
+* awaiting-verification (coordinators): organisations never verified;
+* verification-due (coordinators): verifications expiring within 30 days, or expired;
+* stale-profiles (coordinators): profiles not confirmed for DIRECTORY_NEEDS_UPDATE_MONTHS (left out of public
+  search after DIRECTORY_HIDE_AFTER_MONTHS);
+* certifications-awaiting (coordinators): certifications whose evidence awaits approval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from directory.access import Actor, Role
+from directory.models import Certification, Freshness, Organisation
+from kernel.todos import TodoItem, TodoSource
+
+
+def _date(moment: dt.datetime | dt.date) -> str:
+    if isinstance(moment, dt.datetime):
+        moment = timezone.localtime(moment).date()
+    return date_format(moment, "DATE_FORMAT")
+
+
+def _profile_confirmation_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
+    return (
+        Organisation.objects.needing_update()
+        .filter(pk__in=actor.organisation_ids)
+        .annotate(todo_since=F("confirmed_at"))
+        .order_by("confirmed_at", "pk")
+    )
+
+
+def _profile_confirmation_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
+    if organisation.freshness == Freshness.HIDDEN:
+        text = _("The details of %(organisation)s were last confirmed on %(date)s. It is hidden from public search.")
+    else:
+        text = _("The details of %(organisation)s were last confirmed on %(date)s.")
+    return TodoItem(
+        text=text % {"organisation": organisation.name, "date": _date(organisation.confirmed_at)},
+        url=reverse("directory:confirm", kwargs={"code": organisation.code}),
+        action=_("Check and confirm the details"),
+        since=organisation.confirmed_at,
+    )
+
+
+def _awaiting_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
+    return (
+        Organisation.objects.awaiting_verification().annotate(todo_since=F("created_at")).order_by("created_at", "pk")
+    )
+
+
+def _awaiting_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
+    return TodoItem(
+        text=_("%(organisation)s (%(kind)s) has not been verified.")
+        % {"organisation": organisation.name, "kind": organisation.get_kind_display()},
+        url=reverse("directory:detail", kwargs={"code": organisation.code}),
+        action=_("Verify the organisation"),
+        since=organisation.created_at,
+    )
+
+
+def _verification_due_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
+    due = Organisation.objects.verification_expiring(
+        within_days=30, on=now
+    ) | Organisation.objects.verification_expired(on=now)
+    return due.annotate(todo_since=F("verified_at")).order_by("verified_at", "pk")
+
+
+def _verification_due_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
+    expires = organisation.verification_expires_at
+    assert expires is not None  # only verified organisations are due
+    if expires <= now:
+        text = _("The verification of %(organisation)s expired on %(date)s.")
+    else:
+        text = _("The verification of %(organisation)s expires on %(date)s.")
+    return TodoItem(
+        text=text % {"organisation": organisation.name, "date": _date(expires)},
+        url=reverse("directory:detail", kwargs={"code": organisation.code}),
+        action=_("Verify the organisation again"),
+        since=expires,
+    )
+
+
+def _stale_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
+    return Organisation.objects.needing_update().annotate(todo_since=F("confirmed_at")).order_by("confirmed_at", "pk")
+
+
+def _stale_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
+    if organisation.freshness == Freshness.HIDDEN:
+        text = _("%(organisation)s was last confirmed on %(date)s and is hidden from public search.")
+    else:
+        text = _("%(organisation)s was last confirmed on %(date)s.")
+    return TodoItem(
+        text=text % {"organisation": organisation.name, "date": _date(organisation.confirmed_at)},
+        url=reverse("directory:queues") + "?queue=stale",
+        action=_("Remind or hide in the work queue"),
+        since=organisation.confirmed_at,
+    )
+
+
+def _certification_rows(actor: Actor, now: dt.datetime) -> QuerySet[Certification]:
+    return (
+        Certification.objects.awaiting_approval()
+        .select_related("organisation")
+        .annotate(todo_since=F("evidence_uploaded_at"))
+        .order_by("evidence_uploaded_at", "pk")
+    )
+
+
+def _certification_item(certification: Certification, now: dt.datetime) -> TodoItem:
+    return TodoItem(
+        text=_("%(organisation)s has sent evidence for the certification “%(certification)s”.")
+        % {"organisation": certification.organisation.name, "certification": str(certification)},
+        url=reverse(
+            "directory:certification_decide",
+            kwargs={"code": certification.organisation.code, "certification": certification.code},
+        ),
+        action=_("Review the certification"),
+        since=certification.evidence_uploaded_at or certification.created_at,
+    )
+
+
+_MEMBERS = frozenset({Role.ASF_STAFF.value, Role.ORG_MEMBER.value})
+_COORDINATORS = frozenset({Role.COORDINATOR.value})
+
+SOURCES = [
+    TodoSource(
+        name="profile-confirmation",
+        title=gettext_lazy("Organisation details to confirm"),
+        roles=_MEMBERS,
+        rows=_profile_confirmation_rows,
+        item=_profile_confirmation_item,
+        order=30,
+        since_label=gettext_lazy("Last confirmed"),
+    ),
+    TodoSource(
+        name="awaiting-verification",
+        title=gettext_lazy("Organisations awaiting verification"),
+        roles=_COORDINATORS,
+        rows=_awaiting_rows,
+        item=_awaiting_item,
+        order=10,
+        since_label=gettext_lazy("In the directory since"),
+    ),
+    TodoSource(
+        name="verification-due",
+        title=gettext_lazy("Verifications expiring or expired"),
+        roles=_COORDINATORS,
+        rows=_verification_due_rows,
+        item=_verification_due_item,
+        order=11,
+        since_label=gettext_lazy("Expires"),
+    ),
+    TodoSource(
+        name="stale-profiles",
+        title=gettext_lazy("Profiles not confirmed for a long time"),
+        roles=_COORDINATORS,
+        rows=_stale_rows,
+        item=_stale_item,
+        order=12,
+        since_label=gettext_lazy("Last confirmed"),
+    ),
+    TodoSource(
+        name="certifications-awaiting",
+        title=gettext_lazy("Certifications awaiting approval"),
+        roles=_COORDINATORS,
+        rows=_certification_rows,
+        item=_certification_item,
+        order=13,
+        since_label=gettext_lazy("Sent"),
+    ),
+]

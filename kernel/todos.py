@@ -1,0 +1,95 @@
+"""The to-do list on a person's home page: what waits for them, oldest first, each thing with its action link.
+
+The home page (the site layer) knows no app: each app contributes its to-do sources in its own `todos.py`
+and registers them in its `AppConfig.ready()` (`register_todo_source`), so the import points down. A source
+says which roles it is for (the role names of directory.access.Role: "asf_staff", "officer", "coordinator",
+…), and gives, for one person, a queryset of the things waiting — already limited to what that person may
+see, annotated with `todo_since` (the date or time the thing has waited since, or is due) and ordered oldest
+first — and how one row reads as an item. A person sees the sources of their role only.
+
+Every source costs one query on the home page (its first rows with the total as a window count), so the page
+renders in a number of queries that does not grow with the number of things waiting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.db.models import Count, QuerySet, Window
+
+from kernel.registry import Registry
+
+if TYPE_CHECKING:  # what gettext_lazy returns, as django-stubs names it (a lazy str)
+    from django.utils.functional import _StrPromise as Text
+else:
+    Text = str
+
+HOME_ITEMS = 5  # items of each source on the home page; the rest on the source's own page
+
+
+class TodoActor(Protocol):
+    """What a to-do source reads of the person: directory.access.Actor (a protocol here: the kernel imports
+    no app)."""
+
+    @property
+    def role(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    text: str  # what waits, in one sentence (names and codes only, never a sensitive field)
+    url: str  # where it is done
+    action: str  # the link's text: what to do
+    since: dt.date | dt.datetime | None = None  # waiting since, or due on
+
+
+@dataclass(frozen=True)
+class TodoSource:
+    name: str  # the slug of its own page, /todo/<name>/
+    title: Text  # the group's heading on the home page
+    roles: frozenset[str]
+    rows: Callable[[Any, dt.datetime], QuerySet[Any]]  # (actor, now) → waiting things, oldest first
+    item: Callable[[Any, dt.datetime], TodoItem]  # (row, now) → how it reads
+    order: int = 100
+    since_label: Text | None = None  # how the date of an item is introduced ("Waiting since", "Due")
+
+    def is_for(self, actor: TodoActor) -> bool:
+        return str(actor.role) in self.roles
+
+
+SOURCES: Registry[TodoSource] = Registry()
+register_todo_source = SOURCES.register
+
+
+def todo_sources(actor: TodoActor) -> list[TodoSource]:
+    """The sources of this person's role, in order."""
+    return [source for source in SOURCES.all() if source.is_for(actor)]
+
+
+def todo_source(actor: TodoActor, name: str) -> TodoSource | None:
+    """The source called `name` when it is one of this person's; None otherwise (the page answers 404)."""
+    return next((source for source in todo_sources(actor) if source.name == name), None)
+
+
+@dataclass(frozen=True)
+class TodoGroup:
+    source: TodoSource
+    items: list[TodoItem]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+def todo_groups(actor: TodoActor, *, now: dt.datetime, limit: int = HOME_ITEMS) -> list[TodoGroup]:
+    """Each source of the person's role with its first `limit` items and how many there are in all; the
+    sources with nothing waiting are left out. One query per source."""
+    groups = []
+    for source in todo_sources(actor):
+        rows = list(source.rows(actor, now).annotate(todo_total=Window(Count("pk")))[:limit])
+        if rows:
+            groups.append(TodoGroup(source, [source.item(row, now) for row in rows], rows[0].todo_total))
+    return groups

@@ -11,16 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from directory import selectors
 from directory.access import Actor
+from directory.map.background import map_background
 from directory.map.layers import chosen_layers, map_layers
 
 # Markers are cheap, but a page with thousands of table rows is not: past this, narrow the search.
@@ -80,16 +79,8 @@ def map_view(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     search_params = params.copy()  # the search without the layers: the layer form adds its tick boxes
     search_params.pop("layer", None)
-    tile_url = settings.MAP_TILE_URL
     data = {
-        "tiles": {"url": tile_url, "attribution": settings.MAP_ATTRIBUTION} if tile_url else None,
-        # Leaflet guesses its marker images' address from leaflet.css's file name, which fails once
-        # collectstatic has added content hashes: give the script the real addresses.
-        "icons": {
-            "iconUrl": static("vendor/leaflet/images/marker-icon.png"),
-            "iconRetinaUrl": static("vendor/leaflet/images/marker-icon-2x.png"),
-            "shadowUrl": static("vendor/leaflet/images/marker-shadow.png"),
-        },
+        **map_background(),
         "organisations": [
             {key: point[key] for key in ("code", "name", "lat", "lng", "url")} for point in result.points
         ],
@@ -108,7 +99,6 @@ def map_view(request: HttpRequest) -> HttpResponse:
     context = {
         "result": result,
         "data": data,
-        "has_tiles": bool(tile_url),
         "layers": layers,
         "has_points": bool(result.points) or any(points for _layer, points in layers),
         "layer_choices": [(layer, layer.name in request.GET.getlist("layer")) for layer in map_layers()],

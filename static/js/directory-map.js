@@ -2,19 +2,13 @@
  *
  * Reads the organisations from the <script type="application/json" id="map-data"> block that Django's
  * json_script wrote (data only; the CSP allows no inline script), shows the map area and puts one
- * keyboard-focusable marker per organisation on it. A tile layer is added only when the server has a tile
- * URL configured; otherwise the markers stand on a plain background. Layers another app adds (`data.layers`,
+ * keyboard-focusable marker per organisation on it. What the markers stand on — a tile server's tiles when
+ * one is configured, the site's own outlines of Sweden otherwise — is static/js/basemap.js's. Layers another app adds (`data.layers`,
  * e.g. placement opportunities) get square markers, so they differ from the organisations' pins by shape and
  * not by colour alone. Without JavaScript, or when Leaflet fails to load, the map area stays hidden and the
  * tables on the page are the map. */
 (function () {
   "use strict";
-
-  function escapeHtml(text) {
-    var div = document.createElement("div");
-    div.textContent = text;
-    return div.innerHTML;
-  }
 
   function popupContent(point) {
     var box = document.createElement("div");
@@ -55,10 +49,8 @@
 
     var L = window.L;
     var map = L.map(container, { scrollWheelZoom: false });
-    if (data.tiles && data.tiles.url) {
-      // The attribution is shown as HTML by Leaflet: escape it, it is plain text in the settings.
-      L.tileLayer(data.tiles.url, { attribution: escapeHtml(data.tiles.attribution || ""), maxZoom: 18 }).addTo(map);
-      container.classList.add("has-tiles");
+    if (window.asfnetBasemap) {
+      window.asfnetBasemap.add(map, data);
     }
     // Leaflet's default marker, with the image addresses from the server (content-hashed in production).
     var icon = L.icon(Object.assign({}, L.Icon.Default.prototype.options, data.icons || {}));
@@ -81,10 +73,11 @@
       });
     });
     var group = L.featureGroup(markers).addTo(map);
+    var closest = window.asfnetBasemap ? window.asfnetBasemap.fitZoom(data) : 12;
     if (markers.length === 1) {
-      map.setView(markers[0].getLatLng(), 11);
+      map.setView(markers[0].getLatLng(), Math.min(11, closest));
     } else {
-      map.fitBounds(group.getBounds(), { padding: [24, 24], maxZoom: 12 });
+      map.fitBounds(group.getBounds(), { padding: [24, 24], maxZoom: closest });
     }
   }
 

@@ -182,6 +182,7 @@ def test_map_page_has_no_inline_script_style_or_event_handler(client, placed):
         assert not script["body"].strip()
     assert {s["src"] for s in page.scripts if s.get("src")} >= {
         "/static/vendor/leaflet/leaflet.js",
+        "/static/js/basemap.js",
         "/static/js/directory-map.js",
     }
     assert not [a for a in page.attributes if a[1] == "style"], "style attributes are refused by the CSP"
@@ -223,22 +224,26 @@ def test_marker_images_are_given_by_address_not_guessed_by_leaflet(client, place
     }
 
 
-def test_no_tile_layer_and_a_note_when_no_tile_server_is_configured(client, placed, settings):
+def test_without_a_tile_server_the_map_stands_on_the_sites_own_outlines(client, placed, settings):
     settings.MAP_TILE_URL = ""
     response = client.get(MAP_URL)
-    assert _map_data(response)["tiles"] is None
-    assert "Background map not configured" in response.content.decode()
+    data = _map_data(response)
+    assert data["tiles"] is None
+    assert data["basemap"]["url"] == static("map/sweden.geojson")
+    assert "Statistics Sweden" in data["basemap"]["attribution"]
+    assert "/static/js/basemap.js" in {s.get("src") for s in _page(response).scripts}
 
 
 def test_tile_server_and_attribution_reach_the_script_when_configured(client, placed, settings):
     settings.MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     settings.MAP_ATTRIBUTION = "© OpenStreetMap contributors"
     response = client.get(MAP_URL)
-    assert _map_data(response)["tiles"] == {
+    data = _map_data(response)
+    assert data["tiles"] == {
         "url": "https://tiles.example.org/{z}/{x}/{y}.png",
         "attribution": "© OpenStreetMap contributors",
     }
-    assert "Background map not configured" not in response.content.decode()
+    assert data["basemap"] is None  # the tile server instead of the outlines, never both
 
 
 def test_map_area_is_labelled_and_hidden_until_the_script_shows_it(client, placed):

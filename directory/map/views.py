@@ -3,8 +3,10 @@ do not load (and for screen-reader users), as a table with coordinates.
 
 `/directory/map/` takes the search's own parameters (`?q=&kind=&municipality=&service=&placements=&certified=
 &sort=`), so a search and its map share one URL shape. `?layer=<name>` adds a layer another app registered
-(directory/map/layers.py), e.g. the open placement opportunities. The organisations go to the page's script as JSON
-through `json_script` (data, never executed: the CSP stays `script-src 'self'`)."""
+(directory/map/layers.py), e.g. the open placement opportunities. The markers are the tables' rows: the script reads
+each row's link and its `data-lat`/`data-lng`, so the page carries every point once; what the map stands on (tile
+server or the site's own outlines, marker images) goes to it as JSON through `json_script` (data, never executed:
+the CSP stays `script-src 'self'`)."""
 
 from __future__ import annotations
 
@@ -79,23 +81,9 @@ def map_view(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     search_params = params.copy()  # the search without the layers: the layer form adds its tick boxes
     search_params.pop("layer", None)
-    data = {
-        **map_background(),
-        "organisations": [
-            {key: point[key] for key in ("code", "name", "lat", "lng", "url")} for point in result.points
-        ],
-        "layers": [
-            {
-                "name": layer.name,
-                "label": str(layer.label),
-                "points": [
-                    {"code": p.code, "name": p.title, "detail": p.detail, "lat": p.lat, "lng": p.lng, "url": p.url}
-                    for p in points
-                ],
-            }
-            for layer, points in layers
-        ],
-    }
+    # The tables below the map are the markers' one source: the script reads each row's link and its
+    # data-lat/data-lng. The JSON carries only what the map stands on.
+    data = map_background()
     context = {
         "result": result,
         "data": data,

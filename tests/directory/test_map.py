@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -85,6 +86,16 @@ def _map_data(response) -> dict:
     return json.loads(scripts[0]["body"])
 
 
+def _marker_rows(response) -> list[tuple[str, str, float, float]]:
+    """The organisations table's rows as the script reads them: link text, link, data-lat, data-lng."""
+    html = response.content.decode()
+    table = html[html.index('<table class="map-table">') : html.index("</table>")]
+    rows = re.findall(
+        r'<tr data-lat="([^"]+)" data-lng="([^"]+)">\s*<th scope="row"><a href="([^"]+)">([^<]+)</a></th>', table
+    )
+    return [(unescape(name), url, float(lat), float(lng)) for lat, lng, url, name in rows]
+
+
 def _table_names(response) -> list[str]:
     html = response.content.decode()
     table = html[html.index('<table class="map-table">') : html.index("</table>")]
@@ -96,7 +107,7 @@ def test_map_shows_the_visitors_search_result_on_the_map_and_in_the_table(client
     assert response.status_code == 200
     names = _table_names(response)
     assert set(names) == {"Returen Återbruk", "Café Kvarnen", "Norrbygg AB"}
-    assert [o["name"] for o in _map_data(response)["organisations"]] == names
+    assert [row[0] for row in _marker_rows(response)] == names
 
 
 @pytest.mark.adversarial("C")
@@ -107,7 +118,7 @@ def test_map_leaves_out_organisations_the_user_may_not_see(client, placed):
     assert "Dolda Snickeriet" not in names  # unpublished
     assert "Norrbygg AB" not in names  # not confirmed for too long: out of public search
     assert "Dolda Snickeriet" not in response.content.decode()
-    assert {o["name"] for o in _map_data(response)["organisations"]} == set(names)
+    assert {row[0] for row in _marker_rows(response)} == set(names)
 
 
 @pytest.mark.adversarial("C")
@@ -148,18 +159,19 @@ def test_map_page_says_so_when_nothing_matches(client, placed):
     assert "No organisations match your search." in response.content.decode()
 
 
-def test_map_json_carries_code_name_coordinates_and_profile_link(client, placed):
-    data = _map_data(client.get(MAP_URL, {"municipality": "2580", "kind": "asf"}))
+def test_each_row_carries_the_markers_name_profile_link_and_coordinates(client, placed):
+    response = client.get(MAP_URL, {"municipality": "2580", "kind": "asf"})
     org = placed.org_a
-    assert data["organisations"] == [
-        {
-            "code": str(org.code),
-            "name": "Returen Återbruk",
-            "lat": 65.5844,
-            "lng": 22.1547,
-            "url": reverse("directory:detail", kwargs={"code": org.code}),
-        }
+    assert _marker_rows(response) == [
+        ("Returen Återbruk", reverse("directory:detail", kwargs={"code": org.code}), 65.5844, 22.1547)
     ]
+
+
+def test_the_points_are_on_the_page_once_not_again_in_the_json(client, placed):
+    response = client.get(MAP_URL, {"layer": "opportunities"})
+    assert set(_map_data(response)) == {"tiles", "basemap", "icons"}
+    html = response.content.decode()
+    assert html.count("Returen Återbruk") == 1  # its row; no second copy for the script
 
 
 def test_table_lists_name_link_municipality_and_coordinates(client, placed):
@@ -206,12 +218,12 @@ def test_leaflet_and_every_asset_come_from_our_own_static_files(client, placed):
 
 
 @pytest.mark.adversarial("E")
-def test_names_that_look_like_markup_stay_data_in_the_json(client, world):
+def test_names_that_look_like_markup_stay_text_in_the_table(client, world):
     org = _place(OrganisationFactory(name="</script><script>alert(1)</script>"), "65.5", "22.1")
     response = client.get(MAP_URL)
     html = response.content.decode()
     assert "<script>alert(1)" not in html
-    assert [o["name"] for o in _map_data(response)["organisations"]] == [org.name]
+    assert [row[0] for row in _marker_rows(response)] == [org.name]
 
 
 def test_marker_images_are_given_by_address_not_guessed_by_leaflet(client, placed):
@@ -257,7 +269,7 @@ def test_map_stops_at_its_limit_and_says_so(client, world, monkeypatch):
     for n in range(3):
         _place(OrganisationFactory(name=f"Kartbolaget {n}", kommunkod="2582"), f"65.{n}", "22.0")
     response = client.get(MAP_URL, {"municipality": "2582"})
-    assert len(_map_data(response)["organisations"]) == 2
+    assert len(_marker_rows(response)) == 2
     assert len(_table_names(response)) == 2
     assert "The map shows the first 2 of 3 organisations with coordinates." in response.content.decode()
 

@@ -408,6 +408,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 # Files browsers ask for at the site root (/favicon.ico), served by whitenoise like the static files.
 WHITENOISE_ROOT = BASE_DIR / "public"
+# The map's own outlines (static/map/sweden.geojson) go out as GeoJSON, a JSON type (RFC 7946), not as a download.
+WHITENOISE_MIMETYPES = {".geojson": "application/geo+json"}
 if DEBUG:
     STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT; finders serve the files
 
@@ -518,7 +520,7 @@ LOGO_MAX_PIXELS = env_int("LOGO_MAX_PIXELS", 4000 * 4000, minimum=10_000)
 # CSV imports (kernel/tabular.py): the largest file an upload page takes; the import commands have no limit.
 TABULAR_MAX_UPLOAD_BYTES = env_int("TABULAR_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
 # The map's tile server (Leaflet). The page still works — list and coordinates — when tiles do not load.
-MAP_TILE_URL = env_str("MAP_TILE_URL")  # empty: no third-party request; markers on a plain background
+MAP_TILE_URL = env_str("MAP_TILE_URL")  # empty: no third-party request; the site's own outlines of Sweden
 MAP_ATTRIBUTION = env_str("MAP_ATTRIBUTION", "© OpenStreetMap contributors")
 if MAP_TILE_URL:
     _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "a"))

@@ -212,6 +212,16 @@ class OrganisationProfile:
     support_offered: list[str]
     valid_certifications: list[Any]
 
+    @property
+    def place(self) -> str:
+        """The address and the municipality on one line (the profile map's text alternative); may be empty."""
+        org = self.organisation
+        town = " ".join(part for part in (org.postal_code, org.city) if part)
+        parts = [org.street_address, town]
+        if self.municipality_name and self.municipality_name != org.city:
+            parts.append(self.municipality_name)
+        return ", ".join(part for part in parts if part)
+
 
 def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,7 @@ from directory.access import can_edit_organisation, can_manage_members, organisa
 from directory.adapters import INVITATION_SESSION_KEY
 from directory.filters import SORTS
 from directory.forms import InvitationForm, OrganisationForm
+from directory.map.background import map_background
 from directory.merge.services import organisation_by_redirect
 from directory.models import Invitation, Membership, Organisation
 from directory.panels import render_profile_panels
@@ -54,13 +57,24 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         if kept is None or not Organisation.objects.visible_to(request.actor).filter(pk=kept.pk).exists():
             raise
         return redirect("directory:detail", code=kept.code, permanent=True)
+    profile = selectors.organisation_profile(organisation=organisation)
     context = {
         "organisation": organisation,
-        "profile": selectors.organisation_profile(organisation=organisation),
+        "profile": profile,
         "can_edit": can_edit_organisation(request.actor, organisation),
         "panels": render_profile_panels(request, organisation),
+        "map_data": _profile_map_data(profile),
     }
     return render(request, "directory/detail.html", context)
+
+
+def _profile_map_data(profile: selectors.OrganisationProfile) -> dict[str, Any] | None:
+    """The small map's data for static/js/profile-map.js, or None when there is nothing to place."""
+    organisation = profile.organisation
+    if not organisation.has_coordinates:
+        return None
+    point = {"name": organisation.name, "lat": float(organisation.latitude), "lng": float(organisation.longitude)}
+    return {**map_background(), "point": point}
 
 
 @login_required

@@ -3,24 +3,25 @@ do not load (and for screen-reader users), as a table with coordinates.
 
 `/directory/map/` takes the search's own parameters (`?q=&kind=&municipality=&service=&placements=&certified=
 &sort=`), so a search and its map share one URL shape. `?layer=<name>` adds a layer another app registered
-(directory/map/layers.py), e.g. the open placement opportunities. The organisations go to the page's script as JSON
-through `json_script` (data, never executed: the CSP stays `script-src 'self'`)."""
+(directory/map/layers.py), e.g. the open placement opportunities. The markers are the tables' rows: the script reads
+each row's link and its `data-lat`/`data-lng`, so the page carries every point once; what the map stands on (tile
+server or the site's own outlines, marker images) goes to it as JSON through `json_script` (data, never executed:
+the CSP stays `script-src 'self'`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from directory import selectors
 from directory.access import Actor
+from directory.map.background import map_background
 from directory.map.layers import chosen_layers, map_layers
 
 # Markers are cheap, but a page with thousands of table rows is not: past this, narrow the search.
@@ -80,35 +81,12 @@ def map_view(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     search_params = params.copy()  # the search without the layers: the layer form adds its tick boxes
     search_params.pop("layer", None)
-    tile_url = settings.MAP_TILE_URL
-    data = {
-        "tiles": {"url": tile_url, "attribution": settings.MAP_ATTRIBUTION} if tile_url else None,
-        # Leaflet guesses its marker images' address from leaflet.css's file name, which fails once
-        # collectstatic has added content hashes: give the script the real addresses.
-        "icons": {
-            "iconUrl": static("vendor/leaflet/images/marker-icon.png"),
-            "iconRetinaUrl": static("vendor/leaflet/images/marker-icon-2x.png"),
-            "shadowUrl": static("vendor/leaflet/images/marker-shadow.png"),
-        },
-        "organisations": [
-            {key: point[key] for key in ("code", "name", "lat", "lng", "url")} for point in result.points
-        ],
-        "layers": [
-            {
-                "name": layer.name,
-                "label": str(layer.label),
-                "points": [
-                    {"code": p.code, "name": p.title, "detail": p.detail, "lat": p.lat, "lng": p.lng, "url": p.url}
-                    for p in points
-                ],
-            }
-            for layer, points in layers
-        ],
-    }
+    # The tables below the map are the markers' one source: the script reads each row's link and its
+    # data-lat/data-lng. The JSON carries only what the map stands on.
+    data = map_background()
     context = {
         "result": result,
         "data": data,
-        "has_tiles": bool(tile_url),
         "layers": layers,
         "has_points": bool(result.points) or any(points for _layer, points in layers),
         "layer_choices": [(layer, layer.name in request.GET.getlist("layer")) for layer in map_layers()],

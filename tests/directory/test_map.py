@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -85,6 +86,16 @@ def _map_data(response) -> dict:
     return json.loads(scripts[0]["body"])
 
 
+def _marker_rows(response) -> list[tuple[str, str, float, float]]:
+    """The organisations table's rows as the script reads them: link text, link, data-lat, data-lng."""
+    html = response.content.decode()
+    table = html[html.index('<table class="map-table">') : html.index("</table>")]
+    rows = re.findall(
+        r'<tr data-lat="([^"]+)" data-lng="([^"]+)">\s*<th scope="row"><a href="([^"]+)">([^<]+)</a></th>', table
+    )
+    return [(unescape(name), url, float(lat), float(lng)) for lat, lng, url, name in rows]
+
+
 def _table_names(response) -> list[str]:
     html = response.content.decode()
     table = html[html.index('<table class="map-table">') : html.index("</table>")]
@@ -96,7 +107,7 @@ def test_map_shows_the_visitors_search_result_on_the_map_and_in_the_table(client
     assert response.status_code == 200
     names = _table_names(response)
     assert set(names) == {"Returen Återbruk", "Café Kvarnen", "Norrbygg AB"}
-    assert [o["name"] for o in _map_data(response)["organisations"]] == names
+    assert [row[0] for row in _marker_rows(response)] == names
 
 
 @pytest.mark.security("C13")
@@ -108,7 +119,7 @@ def test_map_leaves_out_organisations_the_user_may_not_see(client, placed):
     assert "Dolda Snickeriet" not in names  # unpublished
     assert "Norrbygg AB" not in names  # not confirmed for too long: out of public search
     assert "Dolda Snickeriet" not in response.content.decode()
-    assert {o["name"] for o in _map_data(response)["organisations"]} == set(names)
+    assert {row[0] for row in _marker_rows(response)} == set(names)
 
 
 @pytest.mark.adversarial("C")
@@ -149,18 +160,19 @@ def test_map_page_says_so_when_nothing_matches(client, placed):
     assert "No organisations match your search." in response.content.decode()
 
 
-def test_map_json_carries_code_name_coordinates_and_profile_link(client, placed):
-    data = _map_data(client.get(MAP_URL, {"municipality": "2580", "kind": "asf"}))
+def test_each_row_carries_the_markers_name_profile_link_and_coordinates(client, placed):
+    response = client.get(MAP_URL, {"municipality": "2580", "kind": "asf"})
     org = placed.org_a
-    assert data["organisations"] == [
-        {
-            "code": str(org.code),
-            "name": "Returen Återbruk",
-            "lat": 65.5844,
-            "lng": 22.1547,
-            "url": reverse("directory:detail", kwargs={"code": org.code}),
-        }
+    assert _marker_rows(response) == [
+        ("Returen Återbruk", reverse("directory:detail", kwargs={"code": org.code}), 65.5844, 22.1547)
     ]
+
+
+def test_the_points_are_on_the_page_once_not_again_in_the_json(client, placed):
+    response = client.get(MAP_URL, {"layer": "opportunities"})
+    assert set(_map_data(response)) == {"tiles", "basemap", "icons"}
+    html = response.content.decode()
+    assert html.count("Returen Återbruk") == 1  # its row; no second copy for the script
 
 
 def test_table_lists_name_link_municipality_and_coordinates(client, placed):
@@ -184,6 +196,7 @@ def test_map_page_has_no_inline_script_style_or_event_handler(client, placed):
         assert not script["body"].strip()
     assert {s["src"] for s in page.scripts if s.get("src")} >= {
         "/static/vendor/leaflet/leaflet.js",
+        "/static/js/basemap.js",
         "/static/js/directory-map.js",
     }
     assert not [a for a in page.attributes if a[1] == "style"], "style attributes are refused by the CSP"
@@ -209,12 +222,12 @@ def test_leaflet_and_every_asset_come_from_our_own_static_files(client, placed):
 
 @pytest.mark.security("E25")
 @pytest.mark.adversarial("E")
-def test_names_that_look_like_markup_stay_data_in_the_json(client, world):
+def test_names_that_look_like_markup_stay_text_in_the_table(client, world):
     org = _place(OrganisationFactory(name="</script><script>alert(1)</script>"), "65.5", "22.1")
     response = client.get(MAP_URL)
     html = response.content.decode()
     assert "<script>alert(1)" not in html
-    assert [o["name"] for o in _map_data(response)["organisations"]] == [org.name]
+    assert [row[0] for row in _marker_rows(response)] == [org.name]
 
 
 def test_marker_images_are_given_by_address_not_guessed_by_leaflet(client, placed):
@@ -227,22 +240,26 @@ def test_marker_images_are_given_by_address_not_guessed_by_leaflet(client, place
     }
 
 
-def test_no_tile_layer_and_a_note_when_no_tile_server_is_configured(client, placed, settings):
+def test_without_a_tile_server_the_map_stands_on_the_sites_own_outlines(client, placed, settings):
     settings.MAP_TILE_URL = ""
     response = client.get(MAP_URL)
-    assert _map_data(response)["tiles"] is None
-    assert "Background map not configured" in response.content.decode()
+    data = _map_data(response)
+    assert data["tiles"] is None
+    assert data["basemap"]["url"] == static("map/sweden.geojson")
+    assert "Statistics Sweden" in data["basemap"]["attribution"]
+    assert "/static/js/basemap.js" in {s.get("src") for s in _page(response).scripts}
 
 
 def test_tile_server_and_attribution_reach_the_script_when_configured(client, placed, settings):
     settings.MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     settings.MAP_ATTRIBUTION = "© OpenStreetMap contributors"
     response = client.get(MAP_URL)
-    assert _map_data(response)["tiles"] == {
+    data = _map_data(response)
+    assert data["tiles"] == {
         "url": "https://tiles.example.org/{z}/{x}/{y}.png",
         "attribution": "© OpenStreetMap contributors",
     }
-    assert "Background map not configured" not in response.content.decode()
+    assert data["basemap"] is None  # the tile server instead of the outlines, never both
 
 
 def test_map_area_is_labelled_and_hidden_until_the_script_shows_it(client, placed):
@@ -256,7 +273,7 @@ def test_map_stops_at_its_limit_and_says_so(client, world, monkeypatch):
     for n in range(3):
         _place(OrganisationFactory(name=f"Kartbolaget {n}", kommunkod="2582"), f"65.{n}", "22.0")
     response = client.get(MAP_URL, {"municipality": "2582"})
-    assert len(_map_data(response)["organisations"]) == 2
+    assert len(_marker_rows(response)) == 2
     assert len(_table_names(response)) == 2
     assert "The map shows the first 2 of 3 organisations with coordinates." in response.content.decode()
 

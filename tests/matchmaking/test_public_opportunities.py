@@ -6,9 +6,9 @@ tests/test_access_table.py; shared fixtures in tests/matchmaking/conftest.py."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from decimal import Decimal
+from html import unescape
 from urllib.parse import quote
 
 import pytest
@@ -55,10 +55,27 @@ def _located(org: Organisation, lat: str = "65.584400", lng: str = "22.154700") 
     Organisation.objects.filter(pk=org.pk).update(latitude=Decimal(lat), longitude=Decimal(lng))
 
 
-def _map_data(html: str) -> dict:
-    match = re.search(r'<script id="map-data" type="application/json">(.*?)</script>', html, flags=re.S)
-    assert match, "the map page carries its data as JSON"
-    return json.loads(match.group(1))
+def _layer_rows(html: str) -> dict[str, tuple[str, list[tuple[str, str, str, float, float]]]]:
+    """Each map layer's section as the map's script reads it: its label and its rows (link text, link, the
+    "where and who" cell, data-lat, data-lng)."""
+    layers = {}
+    sections = re.findall(
+        r'<section class="map-layer" aria-labelledby="layer-([\w-]+)-heading" data-layer-label="([^"]*)">'
+        r"(.*?)</section>",
+        html,
+        flags=re.S,
+    )
+    for name, label, body in sections:
+        rows = re.findall(
+            r'<tr data-lat="([^"]+)" data-lng="([^"]+)">\s*<th scope="row"><a href="([^"]+)">([^<]+)</a></th>\s*'
+            r"<td>([^<]*)</td>",
+            body,
+        )
+        layers[name] = (
+            unescape(label),
+            [(unescape(title), url, unescape(detail), float(lat), float(lng)) for lat, lng, url, title, detail in rows],
+        )
+    return layers
 
 
 @pytest.fixture
@@ -125,8 +142,10 @@ def test_no_page_json_or_map_data_carries_anything_about_participants(client, wo
         "available_until",
         "last_confirmed",
     }
-    layer = _map_data(client.get(reverse("directory:map") + "?layer=opportunities").content.decode())["layers"][0]
-    assert set(layer["points"][0]) == {"code", "name", "detail", "lat", "lng", "url"}
+    # The map layer's row (the markers' source) holds the title, its link, "where and who" and the coordinates.
+    layer_page = client.get(reverse("directory:map") + "?layer=opportunities", **EN).content.decode()
+    (_label, rows) = _layer_rows(layer_page)["opportunities"]
+    assert [row[2] for row in rows] == ["Returen Återbruk · Work training · Luleå"]
 
 
 @pytest.mark.parametrize(
@@ -261,27 +280,19 @@ def test_the_profile_lists_the_organisations_open_opportunities_for_everyone(cli
 def test_the_map_shows_opportunities_as_a_layer_at_their_organisation(client, world, opp_a):
     _located(world.org_a, "65.584400", "22.154700")
     without = client.get(reverse("directory:map"), **EN)
-    assert _map_data(without.content.decode())["layers"] == []
+    assert _layer_rows(without.content.decode()) == {}
     assert 'name="layer" value="opportunities"' in without.content.decode()
     response = client.get(reverse("directory:map"), {"layer": "opportunities", "kind": "asf"}, **EN)
     html = response.content.decode()
-    (layer,) = _map_data(html)["layers"]
-    assert layer["name"] == "opportunities" and layer["label"] == "Open placement opportunities"
-    (point,) = layer["points"]
-    assert (point["name"], point["lat"], point["lng"], point["url"]) == (
-        opp_a.title,
-        65.5844,
-        22.1547,
-        detail_url(opp_a),
-    )
-    assert point["detail"] == "Returen Återbruk · Work training · Luleå"
+    (label, rows) = _layer_rows(html)["opportunities"]
+    assert label == "Open placement opportunities"
+    assert rows == [(opp_a.title, detail_url(opp_a), "Returen Återbruk · Work training · Luleå", 65.5844, 22.1547)]
     assert 'name="layer" value="opportunities" checked' in html
     assert '<input type="hidden" name="kind" value="asf">' in html  # the search is kept when the layer changes
     # The layer applies the filters it knows (the type here) to its own points; the organisations stay.
-    narrowed = _map_data(
-        client.get(reverse("directory:map"), {"layer": "opportunities", "type": "praktik"}).content.decode()
-    )
-    assert narrowed["layers"][0]["points"] == [] and narrowed["organisations"]
+    narrowed = client.get(reverse("directory:map"), {"layer": "opportunities", "type": "praktik"}).content.decode()
+    assert _layer_rows(narrowed)["opportunities"][1] == []
+    assert '<tr data-lat="65.5844" data-lng="22.1547">' in narrowed  # the organisation's own row and marker
     # An organisation without coordinates has no marker.
     Organisation.objects.filter(pk=world.org_a.pk).update(latitude=None, longitude=None)
     assert (

@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 # The JUnit XML of the last run; scripts/security_table.py prints the security-check table from it.
 JUNIT_XML ?= var/junit.xml
 
-.PHONY: install run test security backup restore lint typecheck format messages bench services system-deps check-migrations clean
+.PHONY: a11y install run test security backup restore lint typecheck format messages bench services system-deps check-migrations clean
 
 $(STAMP):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed ($(PYTHON) not found)"; exit 1; }
@@ -89,6 +89,14 @@ messages: install
 
 check-migrations: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+## make a11y: every page × role × language through axe-core in Chromium (tests/browser/test_a11y_registry.py);
+## writes docs/accessibility/results.json, from which the accessibility statement quotes what was checked
+a11y: install system-deps services
+	rm -rf var/a11y
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) A11Y_RESULTS=var/a11y/results.json \
+		$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/browser/test_a11y_registry.py
+	$(BIN)/python scripts/a11y_results.py var/a11y
 
 ## make bench: seed 10,000 organisations in a database of its own (asfnet_bench, left for inspection) and
 ## measure the directory search page against two ceilings under gunicorn; writes bench-results/directory.json

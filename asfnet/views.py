@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from asfnet import accessibility as accessibility_facts
 from asfnet import processing, showcase
 from directory.selectors import memberships_with_completeness
 from kernel import todos
@@ -55,7 +56,14 @@ def todo_list(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_GET
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/accessibility.html")
+    """The statement, with what the latest automated check of every page found (asfnet/accessibility.py)."""
+    context = {
+        "evaluation": accessibility_facts.evaluation(),
+        "known_gaps": accessibility_facts.KNOWN_GAPS,
+        "contact_email": accessibility_facts.CONTACT_EMAIL,
+        "first_published": accessibility_facts.STATEMENT_FIRST_PUBLISHED,
+    }
+    return render(request, "pages/accessibility.html", context)
 
 
 @require_GET

@@ -105,7 +105,13 @@ def _certification_url(name: str) -> Callable[[object], str]:
 
         from directory.models import Certification
 
-        cert = Certification.objects.create(organisation=w.org_a, kind="skoopi", valid_until=dt.date(2030, 1, 1))
+        # One of a kind per organisation: a name of its own, so several rows can build one in the same world.
+        cert = Certification.objects.create(
+            organisation=w.org_a,
+            kind="other",
+            name=f"Certifikat {Certification.objects.count()}",
+            valid_until=dt.date(2030, 1, 1),
+        )
         return reverse(name, kwargs={"code": w.org_a.code, "certification": cert.code})
 
     return url

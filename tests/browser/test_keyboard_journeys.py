@@ -35,7 +35,7 @@ from tests.browser.test_reports import worker  # noqa: F401  (the real Celery wo
 from tests.conftest import TOTP_SECRET
 from tests.factories import OrganisationFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.security("J54")]
 
 # A short name for the focused element, for failure messages.
 _DESCRIBE_JS = """

@@ -561,7 +561,7 @@ class Certification(TimeStampedModel):
         _("status"), max_length=16, choices=CertificationStatus.choices, default=CertificationStatus.PENDING
     )
     evidence = models.FileField(_("evidence"), upload_to="certifications/", max_length=200, blank=True)
-    evidence_name = models.CharField(_("file name"), max_length=200, blank=True)
+    evidence_name = models.CharField(_("file name"), max_length=200, blank=True, validators=[refuse_personnummer])
     evidence_uploaded_at = models.DateTimeField(_("evidence sent"), null=True, blank=True)
     evidence_uploaded_by = person_field()
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)

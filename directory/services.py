@@ -365,14 +365,16 @@ def inactive_accounts_erase(*, now: dt.datetime | None = None, dry_run: bool = F
     notice = dt.timedelta(days=settings.ACCOUNT_INACTIVE_WARNING_DAYS)
     warned_before = now - notice
     erased = []
-    for user in inactive_accounts(now=now).order_by("pk"):
+    due = inactive_accounts(now=now)
+    deactivated = set(due.filter(is_active=False).values_list("pk", flat=True))
+    for user in due.order_by("pk"):
         # The warning of this period of inactivity, sent when it was due (not before), at least the notice ago.
         since = user.last_login or user.date_joined
         due_for_warning = since + relativedelta(months=settings.ACCOUNT_INACTIVE_MONTHS) - notice
         warned = SentEmail.objects.filter(
             key=inactivity_warning_key(user), created_at__lte=warned_before, created_at__gte=due_for_warning
         ).exists()
-        if user.is_active and not warned:
+        if user.pk not in deactivated and not warned:
             continue
         if dry_run:
             rows = 1 + Membership.objects.filter(user=user).count()

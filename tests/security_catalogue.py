@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "security-checks.md"
+DOCUMENT = Path(__file__).resolve().parents[1] / "docs/security-checks.md"
 
 NOT_RUN: dict[str, str] = {}
 

@@ -66,6 +66,7 @@ EXEMPT: dict[str, str] = {
     "directory.Invitation.language": CHOICES,
     "directory.Invitation.token_hash": NOT_EDITABLE,
     "directory.Certification.kind": CHOICES,
+    "directory.Certification.status": CHOICES,
     "directory.OrganisationChange.field": "the name of an Organisation field, written by the profile services",
     "directory.OrganisationChange.old_value": (
         "history written by the profile services from Organisation fields, which are validated themselves"

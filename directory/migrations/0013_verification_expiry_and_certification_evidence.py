@@ -6,19 +6,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def approve_existing(apps, schema_editor):
-    # Certifications written before approval existed were entered by the organisation's members or by
-    # coordinators, and counted as certified; they stay so (approved) rather than all disappearing from the
-    # public profiles, the search facet and the reserved-contract lists the day this ships.
-    Certification = apps.get_model("directory", "Certification")
-    Certification.objects.all().update(status="approved")
-
-
-def unapprove(apps, schema_editor):
-    Certification = apps.get_model("directory", "Certification")
-    Certification.objects.all().update(status="pending")
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0012_local_government_association_label_in_one_language"),
@@ -50,7 +37,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="certification",
             name="evidence_name",
-            field=models.CharField(blank=True, max_length=200, verbose_name="file name"),
+            field=models.CharField(
+                blank=True,
+                max_length=200,
+                validators=[kernel.identifiers.refuse_personnummer],
+                verbose_name="file name",
+            ),
         ),
         migrations.AddField(
             model_name="certification",
@@ -106,5 +98,4 @@ class Migration(migrations.Migration):
                 name="directory_certification_refusal_has_reason",
             ),
         ),
-        migrations.RunPython(approve_existing, unapprove),
     ]

@@ -10,7 +10,7 @@ from typing import Any
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.access import coordinator_required
 from kernel import tabular
 from kernel.audit import audit_log
+from kernel.downloads import attachment, stored_file
 from kernel.forms import act, submit
 from kernel.pagination import paginate
 from reports import services
@@ -103,17 +104,13 @@ def download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     report_file = ReportFile.objects.filter(run=run, format=fmt).first()
     if report_file is None:
         raise Http404
-    try:
-        handle = report_file.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    handle = stored_file(report_file.file)
     audit_log(actor=request.user, action="report.download", target=run, data={"format": fmt})
-    response = FileResponse(handle, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = (
-        f'attachment; filename="asfnet-{run.kind}-{run.period_from or run.created_at:%Y%m%d}.{fmt}"'
+    return attachment(
+        handle,
+        filename=f"asfnet-{run.kind}-{run.period_from or run.created_at:%Y%m%d}.{fmt}",
+        content_type=CONTENT_TYPES[fmt],
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # --- Support records -------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from asfnet.account import selectors, services
 from asfnet.account.forms import EraseForm, EraseOtherForm, LanguageForm
 from asfnet.middleware import set_language_cookie
 from directory.access import coordinator_required, request_actor
+from kernel.downloads import attachment
 from kernel.forms import submit
 from kernel.models import User
 
@@ -55,9 +56,11 @@ def my_data(request: HttpRequest) -> HttpResponse:
     """Everything asfnet holds about the person (GDPR art. 15) as a ZIP, after a fresh password; audited."""
     user: User = request.user  # type: ignore[assignment]
     subject = personal_data.user_subject(user.email)
-    response = HttpResponse(personal_data.export_zip(subject, requested_by=user), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{personal_data.export_file_name(subject)}"'
-    return response
+    return attachment(
+        personal_data.export_zip(subject, requested_by=user),
+        filename=personal_data.export_file_name(subject),
+        content_type="application/zip",
+    )
 
 
 @never_cache

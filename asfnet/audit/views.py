@@ -5,7 +5,7 @@ re-authentication and is itself audited."""
 from __future__ import annotations
 
 from allauth.account.decorators import reauthentication_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -15,6 +15,7 @@ from asfnet.audit.filters import AuditFilter
 from directory.access import coordinator_required
 from kernel import tabular
 from kernel.audit import audit_log
+from kernel.downloads import attachment
 from kernel.pagination import paginate, query_without_page
 
 PER_PAGE = 50
@@ -55,6 +56,8 @@ def export(request: HttpRequest) -> HttpResponse:
         ]
         for entry in entries.qs.iterator(chunk_size=2000)
     )
-    response = StreamingHttpResponse(tabular.csv_lines(EXPORT_COLUMNS, rows), content_type=tabular.CONTENT_TYPES["csv"])
-    response["Content-Disposition"] = f'attachment; filename="asfnet-audit-{timezone.localdate():%Y%m%d}.csv"'
-    return response
+    return attachment(
+        tabular.csv_lines(EXPORT_COLUMNS, rows),
+        filename=f"asfnet-audit-{timezone.localdate():%Y%m%d}.csv",
+        content_type=tabular.CONTENT_TYPES["csv"],
+    )

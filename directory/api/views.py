@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.api import datapackage, openapi, opendata
+from kernel.downloads import attachment
 
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_AGE = opendata.CACHE_SECONDS
@@ -121,7 +122,10 @@ def openapi_document(request: HttpRequest) -> HttpResponse:
 
 @api_view
 def datapackage_download(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(datapackage.cached_datapackage_zip(), content_type="application/zip")
-    filename = f"asfnet-organisations-{timezone.localdate():%Y%m%d}.zip"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = attachment(
+        datapackage.cached_datapackage_zip(),
+        filename=f"asfnet-organisations-{timezone.localdate():%Y%m%d}.zip",
+        content_type="application/zip",
+        public=True,
+    )
     return _open_data_headers(request, response)

@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +20,7 @@ from directory.access import coordinator_required
 from directory.import_export import exports
 from directory.import_export.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportReport, organisation_import
 from kernel import tabular
+from kernel.downloads import attachment
 
 # How long a preview may be confirmed, and how many of its rows and problems the page shows.
 PREVIEW_MAX_AGE = 60 * 60
@@ -129,16 +130,6 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     organisations = result.organisations.prefetch_related("services", "municipalities_served")[
         : exports.EXPORT_MAX_ROWS
     ]
-    filename = exports.export_filename(fmt)
-    response: HttpResponse | StreamingHttpResponse
-    if fmt == "xlsx":
-        response = HttpResponse(
-            exports.xlsx_bytes(organisations.iterator(chunk_size=1000)), content_type=tabular.CONTENT_TYPES["xlsx"]
-        )
-    else:
-        response = StreamingHttpResponse(
-            exports.csv_lines(organisations.iterator(chunk_size=1000)), content_type=tabular.CONTENT_TYPES["csv"]
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    rows = organisations.iterator(chunk_size=1000)
+    content = exports.xlsx_bytes(rows) if fmt == "xlsx" else exports.csv_lines(rows)
+    return attachment(content, filename=exports.export_filename(fmt), content_type=tabular.CONTENT_TYPES[fmt])

@@ -22,6 +22,7 @@ from directory.access import coordinator_required, organisation_for_user
 from directory.models import Certification
 from directory.profile import services as profile_services
 from directory.profile.forms import CertificationForm, Decision, DecisionForm, EvidenceForm, LogoForm
+from kernel.downloads import attachment, inline_image, stored_file
 from kernel.forms import act, submit
 from kernel.pagination import paginate
 
@@ -68,16 +69,7 @@ def logo_image(request: HttpRequest, code: str) -> FileResponse:
     organisation = organisation_for_user(actor=request.actor, code=code)
     if not organisation.logo:
         raise Http404
-    try:
-        file = organisation.logo.storage.open(organisation.logo.name, "rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(file, content_type="image/png")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    # Unpublished organisations' logos must not land in shared caches; the page links a versioned URL.
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return inline_image(stored_file(organisation.logo), content_type="image/png")
 
 
 # --- Certifications -----------------------------------------------------------------------------------
@@ -174,13 +166,7 @@ def certification_evidence_file(request: HttpRequest, code: str, certification: 
         file = profile_services.certification_evidence_read(actor=request.actor, certification=cert)
     except OSError:
         raise Http404 from None
-    response = FileResponse(
-        file, as_attachment=True, filename=cert.evidence_name or "evidence.pdf", content_type="application/pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(file, filename=cert.evidence_name or "evidence.pdf", content_type="application/pdf")
 
 
 @login_required

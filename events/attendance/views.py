@@ -15,6 +15,7 @@ from events import selectors, services
 from events.attendance import exports
 from events.attendance.forms import AttendanceForm, CheckInForm
 from kernel.audit import audit_log
+from kernel.downloads import attachment
 
 
 @login_required
@@ -45,10 +46,11 @@ def attendance_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse
         raise Http404
     registrations = selectors.attendance_sheet(event=event).confirmed
     audit_log(actor=request.user, action="event.attendance_export", target=event, data={"format": fmt})
-    response = HttpResponse(exports.export_bytes(registrations, fmt), content_type=exports.FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(event, fmt)}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(
+        exports.export_bytes(registrations, fmt),
+        filename=exports.export_filename(event, fmt),
+        content_type=exports.FORMATS[fmt],
+    )
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.access import organisations_to_act_for
 from directory.models import Organisation
+from kernel.downloads import attachment
 from kernel.forms import submit
 from kernel.pagination import paginate
 from matchmaking.agreements import services
@@ -95,8 +96,4 @@ def agreement_document(request: HttpRequest, code: str, document: str) -> FileRe
         file = services.agreement_document_read(actor=request.actor, document=doc)
     except OSError:
         raise Http404 from None
-    response = FileResponse(file, as_attachment=True, filename=doc.name, content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(file, filename=doc.name, content_type="application/pdf")

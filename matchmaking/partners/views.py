@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory.access import organisations_to_act_for
 from kernel import tabular
+from kernel.downloads import attachment
 from kernel.forms import submit
 from kernel.pagination import paginate
 from matchmaking.partners import services
@@ -140,10 +141,8 @@ def reserved_asf(request: HttpRequest) -> HttpResponse:
 @require_GET
 def reserved_asf_export(request: HttpRequest) -> HttpResponse:
     _form, filters = _reserved_filter(request)
-    response = HttpResponse(
-        services.reserved_asf_csv(services.reserved_asf(**filters)), content_type=tabular.CONTENT_TYPES["csv"]
+    return attachment(
+        services.reserved_asf_csv(services.reserved_asf(**filters)),
+        filename=f"reserved-contracts-asf-{timezone.localdate().isoformat()}.csv",
+        content_type=tabular.CONTENT_TYPES["csv"],
     )
-    filename = f"reserved-contracts-asf-{timezone.localdate().isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

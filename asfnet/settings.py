@@ -121,8 +121,10 @@ TEMPLATES = [
                 "asfnet.context_processors.site",
                 "notifications.context_processors.unread",
             ],
-            # Every page translates: {% translate %} and {% blocktranslate %} need no {% load i18n %}.
-            "builtins": ["django.templatetags.i18n"],
+            # Tags every page uses need no {% load %}: translation, static files, and the kernel's page parts
+            # ({% data_table %}, {% icon %} …, kernel/templatetags/asfnet_tags.py). App tag libraries are still
+            # loaded by name, so the template dependency check sees which app a page uses.
+            "builtins": ["django.templatetags.i18n", "django.templatetags.static", "kernel.templatetags.asfnet_tags"],
         },
     },
 ]

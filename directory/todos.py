@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from directory.access import Actor, Role
 from directory.models import Certification, Freshness, Organisation
-from kernel.todos import TodoItem, TodoSource
+from kernel.todos import TodoItem, TodoSource, oldest_first
 
 
 def _date(moment: dt.datetime | dt.date) -> str:
@@ -32,11 +32,9 @@ def _date(moment: dt.datetime | dt.date) -> str:
 
 
 def _profile_confirmation_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
-    return (
-        Organisation.objects.needing_update()
-        .filter(pk__in=actor.organisation_ids)
-        .annotate(todo_since=F("confirmed_at"))
-        .order_by("confirmed_at", "pk")
+    return oldest_first(
+        Organisation.objects.needing_update().filter(pk__in=actor.organisation_ids),
+        "confirmed_at",
     )
 
 
@@ -54,9 +52,7 @@ def _profile_confirmation_item(organisation: Organisation, now: dt.datetime) -> 
 
 
 def _awaiting_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
-    return (
-        Organisation.objects.awaiting_verification().annotate(todo_since=F("created_at")).order_by("created_at", "pk")
-    )
+    return oldest_first(Organisation.objects.awaiting_verification(), "created_at")
 
 
 def _awaiting_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
@@ -73,7 +69,7 @@ def _verification_due_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisat
     due = Organisation.objects.verification_expiring(
         within_days=30, on=now
     ) | Organisation.objects.verification_expired(on=now)
-    return due.annotate(todo_since=F("verified_at")).order_by("verified_at", "pk")
+    return oldest_first(due, "verified_at")
 
 
 def _verification_due_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
@@ -92,7 +88,7 @@ def _verification_due_item(organisation: Organisation, now: dt.datetime) -> Todo
 
 
 def _stale_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
-    return Organisation.objects.needing_update().annotate(todo_since=F("confirmed_at")).order_by("confirmed_at", "pk")
+    return oldest_first(Organisation.objects.needing_update(), "confirmed_at")
 
 
 def _stale_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
@@ -109,11 +105,9 @@ def _stale_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
 
 
 def _certification_rows(actor: Actor, now: dt.datetime) -> QuerySet[Certification]:
-    return (
-        Certification.objects.awaiting_approval()
-        .select_related("organisation")
-        .annotate(todo_since=F("evidence_uploaded_at"))
-        .order_by("evidence_uploaded_at", "pk")
+    return oldest_first(
+        Certification.objects.awaiting_approval().select_related("organisation"),
+        "evidence_uploaded_at",
     )
 
 

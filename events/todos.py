@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from directory.access import Actor, Role
 from events.models import Attendance, Event, EventStatus, Registration, RegistrationStatus
-from kernel.todos import TodoItem, TodoSource
+from kernel.todos import TodoItem, TodoSource, oldest_first
 
 
 def _date(moment: dt.datetime) -> str:
@@ -33,19 +33,15 @@ def _attendance_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
         attendance=Attendance.UNKNOWN,
         personal_data_purged=False,
     )
-    return (
+    return oldest_first(
         Event.objects.filter(
+            Exists(unmarked),
             organiser_id__in=actor.organisation_ids,
             status=EventStatus.PUBLISHED,
             end__lt=now,
             personal_data_purged_at__isnull=True,
-        )
-        .filter(Exists(unmarked))
-        .annotate(
-            unmarked=Subquery(unmarked.order_by().values("event").annotate(n=Count("pk")).values("n")[:1]),
-            todo_since=F("end"),
-        )
-        .order_by("end", "pk")
+        ).annotate(unmarked=Subquery(unmarked.order_by().values("event").annotate(n=Count("pk")).values("n")[:1])),
+        "end",
     )
 
 
@@ -66,12 +62,9 @@ def _attendance_item(event: Event, now: dt.datetime) -> TodoItem:
 
 def _retention_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
     holding = Registration.objects.filter(event=OuterRef("pk"), personal_data_purged=False)
-    return (
-        Event.objects.past_retention(now)
-        .filter(Exists(holding))
-        .select_related("organiser")
-        .annotate(todo_since=F("end"))
-        .order_by("end", "pk")
+    return oldest_first(
+        Event.objects.past_retention(now).filter(Exists(holding)).select_related("organiser"),
+        "end",
     )
 
 

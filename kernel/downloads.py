@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from django.core.files import File
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 # A downloaded file opened in a tab of the site's own origin must not run script or load anything.
@@ -28,18 +28,18 @@ def attachment(
     filename: str,
     content_type: str,
     public: bool = False,
-) -> HttpResponse | StreamingHttpResponse | FileResponse:
+) -> HttpResponseBase:
     """A download named `filename`. Bytes or text are sent at once, an open file as a file, any other iterable
     (CSV lines) streamed. Personal or internal data (the default) is `no-store`; `public=True` leaves caching
     to the caller (the open data API sets its own)."""
-    response: HttpResponse | StreamingHttpResponse | FileResponse
+    response: HttpResponseBase
     if isinstance(content, bytes | str):
         response = HttpResponse(content, content_type=content_type)
     elif hasattr(content, "read"):
         response = FileResponse(content, content_type=content_type)
     else:
         response = StreamingHttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
     response["Content-Security-Policy"] = SANDBOX
     if not public:
         response["Cache-Control"] = "no-store"
@@ -49,7 +49,7 @@ def attachment(
 def stored_file(field_file: File[Any]) -> IO[bytes]:
     """Open a stored file for reading; missing from storage (deleted, a restore without media) → 404."""
     try:
-        return field_file.storage.open(field_file.name, "rb")  # type: ignore[attr-defined,no-any-return]
+        return field_file.storage.open(field_file.name, "rb")  # type: ignore[attr-defined]
     except OSError:
         raise Http404 from None
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, Expression, F, QuerySet, Window
 
 from kernel.registry import Registry
 
@@ -57,6 +57,17 @@ class TodoSource:
 
     def is_for(self, actor: TodoActor) -> bool:
         return str(actor.role) in self.roles
+
+
+Q = TypeVar("Q", bound=QuerySet[Any])
+
+
+def oldest_first(queryset: Q, since: str | Expression | F) -> Q:
+    """The rows of a source as the home page wants them: annotated with `todo_since` (a field name or an
+    expression: what the thing has waited since, or is due on) and ordered by it, oldest first — rows with no
+    date first, they have waited longest — and by primary key among equals, so pages never shuffle."""
+    expression = F(since) if isinstance(since, str) else since
+    return queryset.annotate(todo_since=expression).order_by(F("todo_since").asc(nulls_first=True), "pk")
 
 
 SOURCES: Registry[TodoSource] = Registry()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from directory.access import Actor, Role
 from directory.models import Organisation, OrganisationKind
-from kernel.todos import TodoItem, TodoSource
+from kernel.todos import TodoItem, TodoSource, oldest_first
 from matchmaking.models import Match, MatchStatus, Need, NeedStatus
 from matchmaking.partners.models import PartnerRequest, PartnerRequestStatus, PartnerResponse
 
@@ -46,11 +46,11 @@ def _own_participants(actor: Actor) -> Q:
 
 # --- ASF staff ----------------------------------------------------------------------------------------------
 def _proposals_to_answer_rows(actor: Actor, now: dt.datetime) -> QuerySet[Match]:
-    return (
-        Match.objects.filter(status=MatchStatus.PROPOSED, opportunity__organisation_id__in=actor.organisation_ids)
-        .select_related("need__participant", "opportunity__organisation")
-        .annotate(todo_since=F("proposed_at"))
-        .order_by(F("proposed_at").asc(nulls_first=True), "pk")
+    return oldest_first(
+        Match.objects.filter(
+            status=MatchStatus.PROPOSED, opportunity__organisation_id__in=actor.organisation_ids
+        ).select_related("need__participant", "opportunity__organisation"),
+        "proposed_at",
     )
 
 
@@ -82,13 +82,12 @@ def _partner_request_rows(actor: Actor, now: dt.datetime) -> QuerySet[PartnerReq
         .filter(Q(kommunkod_id=OuterRef("municipality_id")) | Exists(served))
         .exclude(Exists(answered))
     )
-    return (
+    return oldest_first(
         PartnerRequest.objects.filter(status=PartnerRequestStatus.OPEN, municipality__isnull=False)
         .exclude(organisation_id__in=actor.organisation_ids)
         .filter(Exists(suggested_unanswered))
-        .select_related("organisation", "municipality")
-        .annotate(todo_since=F("created_at"))
-        .order_by("created_at", "pk")
+        .select_related("organisation", "municipality"),
+        "created_at",
     )
 
 
@@ -117,16 +116,15 @@ def _needs_without_proposal_rows(actor: Actor, now: dt.datetime) -> QuerySet[Nee
     recent_or_live = Match.objects.filter(need=OuterRef("pk")).filter(
         Q(status__in=LIVE) | Q(proposed_at__gt=cutoff) | Q(created_at__gt=cutoff)
     )
-    return (
+    return oldest_first(
         Need.objects.filter(
             status=NeedStatus.OPEN,
             created_at__lte=cutoff,
             participant__raised_by_organisation_id__in=actor.officer_organisation_ids,
         )
         .exclude(Exists(recent_or_live))
-        .select_related("participant")
-        .annotate(todo_since=F("created_at"))
-        .order_by("created_at", "pk")
+        .select_related("participant"),
+        "created_at",
     )
 
 
@@ -145,11 +143,11 @@ def _needs_without_proposal_item(need: Need, now: dt.datetime) -> TodoItem:
 
 
 def _proposals_waiting_rows(actor: Actor, now: dt.datetime) -> QuerySet[Match]:
-    return (
-        Match.objects.filter(_own_participants(actor), status=MatchStatus.PROPOSED)
-        .select_related("need__participant", "opportunity__organisation")
-        .annotate(todo_since=F("proposed_at"))
-        .order_by(F("proposed_at").asc(nulls_first=True), "pk")
+    return oldest_first(
+        Match.objects.filter(_own_participants(actor), status=MatchStatus.PROPOSED).select_related(
+            "need__participant", "opportunity__organisation"
+        ),
+        "proposed_at",
     )
 
 
@@ -169,16 +167,14 @@ def _proposals_waiting_item(match: Match, now: dt.datetime) -> TodoItem:
 
 def _placements_ending_rows(actor: Actor, now: dt.datetime) -> QuerySet[Match]:
     today = timezone.localdate(now)
-    return (
+    return oldest_first(
         Match.objects.filter(
             _own_participants(actor),
             status=MatchStatus.STARTED,
             opportunity__ends_on__gte=today,
             opportunity__ends_on__lte=today + dt.timedelta(days=PLACEMENT_ENDING_DAYS),
-        )
-        .select_related("need__participant", "opportunity__organisation")
-        .annotate(todo_since=F("opportunity__ends_on"))
-        .order_by("opportunity__ends_on", "pk")
+        ).select_related("need__participant", "opportunity__organisation"),
+        "opportunity__ends_on",
     )
 
 
@@ -200,12 +196,11 @@ def _placements_ending_item(match: Match, now: dt.datetime) -> TodoItem:
 # --- Coordinators -------------------------------------------------------------------------------------------
 def _unmatched_needs_rows(actor: Actor, now: dt.datetime) -> QuerySet[Need]:
     live = Match.objects.filter(need=OuterRef("pk"), status__in=LIVE)
-    return (
+    return oldest_first(
         Need.objects.filter(status=NeedStatus.OPEN)
         .exclude(Exists(live))
-        .select_related("participant__raised_by_organisation")
-        .annotate(todo_since=F("created_at"))
-        .order_by("created_at", "pk")
+        .select_related("participant__raised_by_organisation"),
+        "created_at",
     )
 
 

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from directory.access import Actor, Role
-from kernel.todos import TodoItem, TodoSource
+from kernel.todos import TodoItem, TodoSource, oldest_first
 from matchmaking.models import LabourMarketEvent, Participant
 from reports.indicators import DEFINITIONS, AddMonthsClamped, add_months_clamped
 from reports.models import ReportRun, RunStatus
@@ -66,12 +66,11 @@ def _leavers(actor: Actor, now: dt.datetime) -> QuerySet[Participant]:
 
 def _on_leaving_rows(actor: Actor, now: dt.datetime) -> QuerySet[Participant]:
     since = "entry_date" if RULES.situation_from_entry else "exit_date"
-    return (
+    return oldest_first(
         _leavers(actor, now)
         .annotate(window_end=_shifted("exit_date", RULES.window_days))
-        .exclude(_situation_between(since, "window_end"))
-        .annotate(todo_since=F("exit_date"))
-        .order_by("exit_date", "pk")
+        .exclude(_situation_between(since, "window_end")),
+        "exit_date",
     )
 
 
@@ -108,11 +107,11 @@ def _six_month_rows(actor: Actor, now: dt.datetime) -> QuerySet[Participant]:
     else:
         rows = rows.annotate(follow_up_start=_shifted("six_months", -days), follow_up_end=_shifted("six_months", days))
         opens = "follow_up_start"
-    return (
-        rows.filter(**{f"{opens}__lte": Value(timezone.localdate(now), output_field=DateField())})
-        .exclude(_situation_between("follow_up_start", "follow_up_end"))
-        .annotate(todo_since=F("six_months"))
-        .order_by("exit_date", "pk")
+    return oldest_first(
+        rows.filter(**{f"{opens}__lte": Value(timezone.localdate(now), output_field=DateField())}).exclude(
+            _situation_between("follow_up_start", "follow_up_end")
+        ),
+        "six_months",
     )
 
 
@@ -158,12 +157,9 @@ def _failed_rows(actor: Actor, now: dt.datetime) -> QuerySet[ReportRun]:
         )
         .exclude(status=RunStatus.FAILED)
     )
-    return (
-        ReportRun.objects.filter(status=RunStatus.FAILED)
-        .exclude(Exists(same))
-        .select_related("project")
-        .annotate(todo_since=Coalesce("finished_at", "created_at"))
-        .order_by("created_at", "pk")
+    return oldest_first(
+        ReportRun.objects.filter(status=RunStatus.FAILED).exclude(Exists(same)).select_related("project"),
+        Coalesce("finished_at", "created_at"),
     )
 
 

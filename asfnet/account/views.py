@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -52,7 +52,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 @reauthentication_required
 @require_GET
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: HttpRequest) -> HttpResponseBase:
     """Everything asfnet holds about the person (GDPR art. 15) as a ZIP, after a fresh password; audited."""
     user: User = request.user  # type: ignore[assignment]
     subject = personal_data.user_subject(user.email)

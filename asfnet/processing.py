@@ -57,6 +57,12 @@ def _days(setting: str) -> Callable[[], str]:
     return text
 
 
+def _period(text: Any, setting: str, *, unit: str = "days") -> Callable[[], str]:
+    """A retention sentence with its `%(period)s` filled, when read, from the setting the purge reads."""
+    words = _months(setting) if unit == "months" else _days(setting)
+    return lambda: str(text) % {"period": words()}
+
+
 def _participants(now: dt.datetime, dry_run: bool) -> list[Erased]:
     from matchmaking.services import participants_erase_due
 
@@ -144,12 +150,13 @@ PROCESSING: list[Processing] = [
             "The officer who raised the participant and their organisation, the host of a placement "
             "(needs only, never the background), the förbund's coordinators; the funder receives counts only."
         ),
-        retention=lambda: str(
+        retention=_period(
             _(
                 "%(period)s after both the participant's exit and the project's end (the five years ESF+ documents "
                 "are kept for audit). Reports already delivered keep their counts."
-            )
-            % {"period": _months("PARTICIPANT_RETENTION_MONTHS")()}
+            ),
+            "PARTICIPANT_RETENTION_MONTHS",
+            unit="months",
         ),
         purge=_participants,
     ),
@@ -162,12 +169,12 @@ PROCESSING: list[Processing] = [
         data=_("Name and e-mail address of guests, dietary and accessibility needs, attendance."),
         special=_("Accessibility needs may be health data (art. 9)."),
         recipients=_("The organiser of the event."),
-        retention=lambda: str(
+        retention=_period(
             _(
                 "Names, e-mail addresses and answers are removed %(period)s after the event (an organiser may "
                 "choose a shorter time); who came, from which kind of organisation, is kept for the reports."
-            )
-            % {"period": _days("EVENTS_RETENTION_DAYS")()}
+            ),
+            "EVENTS_RETENTION_DAYS",
         ),
         purge=_event_answers,
     ),
@@ -179,12 +186,12 @@ PROCESSING: list[Processing] = [
         people=_("Participants (an exit package holds their pseudonymous records); reports hold counts only."),
         data=_("Counts per indicator; in an exit package, the project's pseudonymous participant records."),
         recipients=_("The förbund's coordinators; the funder receives the delivered report."),
-        retention=lambda: str(
+        retention=_period(
             _(
                 "Files are deleted after %(period)s unless the report was delivered to the funder (then it holds "
                 "counts only and is kept with the project's records)."
-            )
-            % {"period": _days("REPORT_FILES_KEEP_DAYS")()}
+            ),
+            "REPORT_FILES_KEEP_DAYS",
         ),
         purge=_report_files,
     ),
@@ -196,9 +203,9 @@ PROCESSING: list[Processing] = [
         people=_("Visitors who report outdated information and choose to give their e-mail address."),
         data=_("The report's text and, only if given, the reporter's e-mail address."),
         recipients=_("The members of the organisation the report is about and the förbund's coordinators."),
-        retention=lambda: str(
-            _("The e-mail address is erased %(period)s after the report has been closed; the report itself stays.")
-            % {"period": _days("OUTDATED_REPORT_CONTACT_KEEP_DAYS")()}
+        retention=_period(
+            _("The e-mail address is erased %(period)s after the report has been closed; the report itself stays."),
+            "OUTDATED_REPORT_CONTACT_KEEP_DAYS",
         ),
         purge=_outdated_report_contacts,
     ),

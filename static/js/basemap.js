@@ -72,5 +72,20 @@
     return background && background.tiles && background.tiles.url ? 12 : 9;
   }
 
-  window.asfnetBasemap = { add: add, fitZoom: fitZoom };
+  // The page's map data: the JSON of <script type="application/json" id="…"> (json_script: data, never
+  // executed). Null when the block is missing or unreadable or Leaflet did not load: the map stays hidden and
+  // the page's text and tables are the map.
+  function readData(id) {
+    var element = document.getElementById(id);
+    if (!element || typeof window.L === "undefined") {
+      return null;
+    }
+    try {
+      return JSON.parse(element.textContent);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  window.asfnetBasemap = { add: add, fitZoom: fitZoom, readData: readData };
 })();

@@ -42,16 +42,10 @@
   }
 
   function start() {
-    var dataElement = document.getElementById("map-data");
+    var data = window.asfnetBasemap.readData("map-data");
     var area = document.getElementById("map-area");
     var container = document.getElementById("directory-map");
-    if (!dataElement || !area || !container || typeof window.L === "undefined") {
-      return;
-    }
-    var data;
-    try {
-      data = JSON.parse(dataElement.textContent);
-    } catch (error) {
+    if (!data || !area || !container) {
       return;
     }
     // The organisations' own table: its points carry no detail line (the popup names the organisation).

@@ -9,18 +9,12 @@
   "use strict";
 
   function start() {
-    var dataElement = document.getElementById("profile-map-data");
+    var data = window.asfnetBasemap.readData("profile-map-data");
     var container = document.getElementById("profile-map");
-    if (!dataElement || !container || typeof window.L === "undefined") {
+    if (!data || !container) {
       return;
     }
-    var data;
-    try {
-      data = JSON.parse(dataElement.textContent);
-    } catch (error) {
-      return;
-    }
-    var point = data && data.point;
+    var point = data.point;
     if (!point || typeof point.lat !== "number" || typeof point.lng !== "number") {
       return;
     }

@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "kernel.middleware.RequestIdMiddleware",
+    # Outside every middleware that writes the body; reads request.user when the response passes back.
+    "kernel.middleware.PublicGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kernel.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

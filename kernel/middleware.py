@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 
 from kernel.request_context import reset_request_id, set_request_id
 
@@ -69,3 +71,18 @@ class SecurityHeadersMiddleware:
             # Pages for a logged-in person are never stored by shared or browser caches.
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class PublicGZipMiddleware(GZipMiddleware):
+    """Compress what is the same for every visitor: pages, JSON and feeds for someone not logged in.
+
+    Compression beside a secret in the page lets an attacker who can inject text and watch the response size
+    recover the secret byte by byte (BREACH). An anonymous response holds no secret but the CSRF token, and
+    Django masks that afresh in every response; a logged-in person's pages hold their own data, so they are
+    sent as they are. Static files are compressed ahead of time by whitenoise."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return response
+        return super().process_response(request, response)

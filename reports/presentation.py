@@ -175,15 +175,34 @@ def _esf_sections(run: ReportRun, result: dict[str, Any]) -> list[Section]:
     entity_rows = [
         Row(code, str(INDICATOR_NAMES[code]), [indicators.get(code, {}).get("total", MISSING)]) for code in ENTITY_CODES
     ]
-    chart = charts.bar_chart(
-        chart_id=_chart_id(run, "entities"),
-        title=entity_title,
-        description=_("Bar chart of the table above: one bar per indicator, labelled with its number."),
-        groups=[(row.header, row.values) for row in entity_rows],
-        series=[_("Total")],
+    sections.append(
+        _counted_section(
+            run,
+            "entities",
+            entity_title,
+            _("Total"),
+            entity_rows,
+            description=_("Bar chart of the table above: one bar per indicator, labelled with its number."),
+            name_column=True,
+        )
     )
-    sections.append(Section("entities", entity_title, [_("Total")], entity_rows, chart, name_column=True))
     return sections
+
+
+def _counted_section(
+    run: ReportRun, key: str, title: str, column: str, rows: list[Row], *, description: str, name_column: bool = False
+) -> Section:
+    """A table with one number a row under `column`, and its bar chart (none for a table without rows)."""
+    chart: SafeString | str = ""
+    if rows:
+        chart = charts.bar_chart(
+            chart_id=_chart_id(run, key),
+            title=title,
+            description=description,
+            groups=[(row.header, row.values) for row in rows],
+            series=[column],
+        )
+    return Section(key, title, [column], rows, chart, name_column=name_column)
 
 
 def _group_labeller(measure: str) -> Callable[[str], str]:
@@ -220,31 +239,32 @@ def _measure_sections(run: ReportRun, result: dict[str, Any], suppress: bool) ->
         if key in measures
     ]
     if key_rows:
-        title = _("Key figures")
-        chart = charts.bar_chart(
-            chart_id=_chart_id(run, "key-figures"),
-            title=title,
-            description=_("Bar chart of the table above: one bar per figure, labelled with its number."),
-            groups=[(row.header, row.values) for row in key_rows],
-            series=[_("Number")],
+        sections.append(
+            _counted_section(
+                run,
+                "key_figures",
+                _("Key figures"),
+                _("Number"),
+                key_rows,
+                description=_("Bar chart of the table above: one bar per figure, labelled with its number."),
+            )
         )
-        sections.append(Section("key_figures", title, [_("Number")], key_rows, chart))
     for key, groups in measures.items():
         if key in KEY_FIGURES:
             continue
         title = str(MEASURE_TITLES.get(key, key))
         label = _group_labeller(key)
         rows = [Row(label(group), "", [shown(value, suppress)]) for group, value in groups.items()]
-        chart: SafeString | str = ""
-        if rows:
-            chart = charts.bar_chart(
-                chart_id=_chart_id(run, key),
-                title=title,
+        sections.append(
+            _counted_section(
+                run,
+                key,
+                title,
+                _("Number"),
+                rows,
                 description=_("Bar chart of the table above: one bar per group, labelled with its number."),
-                groups=[(row.header, row.values) for row in rows],
-                series=[_("Number")],
             )
-        sections.append(Section(key, title, [_("Number")], rows, chart))
+        )
     return sections
 
 

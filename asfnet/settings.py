@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kernel.replica.ReplicaReadsMiddleware",
     "asfnet.middleware.ActorMiddleware",
     "asfnet.middleware.UserLanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -159,6 +160,26 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+# A PostgreSQL streaming replica (docs/scaling.md): anonymous reads of the public pages and report aggregation
+# read from it while it answers; writes, logged-in pages and a visitor's reads just after a write stay on the
+# primary (kernel/replica.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if not USING_POSTGRES:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL as well.")
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=0, conn_health_checks=False)
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    if "pool" in _replica["OPTIONS"]:  # a replica that is down is skipped after 2 s, not the pool's 10 s
+        _replica["OPTIONS"]["pool"] = {**_replica["OPTIONS"]["pool"], "timeout": 2}
+    _replica["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    _replica["TEST"] = {"MIRROR": "default"}  # a test run has one database; the replica alias reads it too
+    DATABASES["replica"] = _replica
+REPLICA_READS = "replica" in DATABASES
+DATABASE_ROUTERS = ["kernel.replica.ReplicaRouter"]
+REPLICA_READ_PATHS = ["/directory/", "/api/", "/events/", "/opportunities/"]
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 30, minimum=1)  # well above any replication delay
+REPLICA_RETRY_SECONDS = 10  # a replica that did not answer is tried again after this
 
 
 # --- Redis: cache (rate limits) and Celery broker --------------------------------------------------

@@ -24,6 +24,7 @@ On top of production:
   ``__Host-`` cookies (HSTS values stay production's);
 * static files found by the finders, no manifest (no collectstatic before a test run);
 * Celery logs warnings only; the benchmark-only endpoints are off;
+* a ``replica`` alias that mirrors the test database, with replica reads off unless a test turns them on;
 * REPORT_RUN_STEP_DELAY_MS (environment, default 0): milliseconds the report computation sleeps at every step,
   so a fault test can kill a worker in the middle of a run (production settings always use 0).
 """
@@ -76,6 +77,13 @@ CACHE_URL = _redis_db(REDIS_URL, _first_db)
 CELERY_BROKER_URL = _redis_db(REDIS_URL, _first_db + 1)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CACHES = {"default": {**CACHES["default"], "LOCATION": CACHE_URL}}
+
+# --- The replica alias: a mirror of the test database, read only by the tests that switch REPLICA_READS on ----
+# (tests/asfnet/test_replica.py; they list "replica" in their databases). Everywhere else every read stays on
+# "default", as in a deployment without DATABASE_REPLICA_URL.
+if USING_POSTGRES and "replica" not in DATABASES:
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+REPLICA_READS = False
 
 # --- Passwords ------------------------------------------------------------------------------------------------
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]

@@ -1,0 +1,109 @@
+"""kernel.replica: which reads go to the streaming replica, and that nobody reads a stale copy of their own
+write. The replica here is a second connection to the test database (the same rows, as after replication);
+the scale-out run (scripts/scale_demo.py) uses a real streaming replica made with pg_basebackup."""
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+
+from directory.factories import OrganisationFactory
+from directory.models import Organisation
+from kernel import replica
+from kernel.replica import PIN_COOKIE, REPLICA, ReplicaRouter, replica_reads
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+
+
+@pytest.fixture
+def replica_alias(settings):
+    settings.REPLICA_READS = True
+    replica._down_until.clear()
+    yield
+    replica._down_until.clear()
+
+
+@pytest.fixture
+def dead_replica(replica_alias):
+    connection = connections[REPLICA]
+    connection.close()
+    saved = connection.settings_dict["PORT"]
+    connection.settings_dict["PORT"] = "1"  # nothing listens there: connection refused at once
+    yield
+    connection.close()
+    connection.settings_dict["PORT"] = saved
+
+
+def _queries(client_call):
+    with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections[REPLICA]) as copy:
+        response = client_call()
+    return response, len(primary.captured_queries), len(copy.captured_queries)
+
+
+def test_an_anonymous_directory_page_reads_from_the_replica(client, replica_alias):
+    OrganisationFactory(name="Returen Återbruk")
+    response, on_primary, on_replica = _queries(lambda: client.get("/directory/"))
+    assert response.status_code == 200
+    assert "Returen Återbruk" in response.content.decode()
+    assert on_replica > 0
+    assert on_primary == 0
+
+
+def test_a_logged_in_person_reads_from_the_primary(client, replica_alias, world):
+    client.force_login(world.staff_a)
+    response, on_primary, on_replica = _queries(lambda: client.get("/directory/"))
+    assert response.status_code == 200
+    assert on_replica == 0
+    assert on_primary > 0
+
+
+def test_pages_outside_the_replica_paths_read_from_the_primary(client, replica_alias):
+    response, _on_primary, on_replica = _queries(lambda: client.get("/accessibility/"))
+    assert response.status_code == 200
+    assert on_replica == 0
+
+
+def test_a_visitor_who_wrote_is_pinned_to_the_primary(client, replica_alias):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/directory/"})
+    assert response.status_code == 302
+    assert response.cookies[PIN_COOKIE]["max-age"] == 30
+    response, _on_primary, on_replica = _queries(lambda: client.get("/directory/"))
+    assert response.status_code == 200
+    assert on_replica == 0
+
+
+def test_a_write_ends_the_replica_reads_of_its_unit(replica_alias):
+    organisation = OrganisationFactory(name="Café Kvarnen")
+    primary = CaptureQueriesContext(connections["default"])
+    copy = CaptureQueriesContext(connections[REPLICA])
+    with primary, copy, replica_reads() as on_replica:
+        assert on_replica is True
+        Organisation.objects.get(pk=organisation.pk)
+        assert len(copy.captured_queries) == 1
+        Organisation.objects.filter(pk=organisation.pk).update(name="Café Kvarnen AB")
+        assert Organisation.objects.get(pk=organisation.pk).name == "Café Kvarnen AB"
+    assert len(copy.captured_queries) == 1
+    assert len(primary.captured_queries) == 2
+
+
+def test_a_replica_that_does_not_answer_is_skipped(client, dead_replica):
+    OrganisationFactory(name="Returen Återbruk")
+    response = client.get("/directory/")
+    assert response.status_code == 200
+    assert "Returen Återbruk" in response.content.decode()
+    assert replica.available() is False  # marked down: not tried again on every request
+    with replica_reads() as on_replica:
+        assert on_replica is False
+        assert Organisation.objects.filter(name="Returen Återbruk").exists()
+
+
+def test_migrations_run_on_the_primary_only():
+    router = ReplicaRouter()
+    assert router.allow_migrate("default", "directory") is True
+    assert router.allow_migrate(REPLICA, "directory") is False
+
+
+def test_without_replica_reads_nothing_changes(client):
+    assert not replica.configured()
+    assert client.get("/directory/").status_code == 200
+    with replica_reads() as on_replica:
+        assert on_replica is False

@@ -1,0 +1,559 @@
+"""`make scale-demo`: asfnet scaled out on real engines on this one machine, then broken on purpose.
+
+Starts, each on a spare port of 127.0.0.1 and in a temporary folder (never touching the shared PostgreSQL or
+Redis):
+
+* a PostgreSQL primary (initdb) and a streaming replica made from it with `pg_basebackup -R`;
+* a Redis server: sessions are in the database, cache, rate limits and the Celery broker in Redis, uploads in
+  one media folder (object storage in production, docs/scaling.md), so no web node holds state of its own;
+* two gunicorn nodes with DATABASE_REPLICA_URL (kernel/replica.py routes anonymous public reads there);
+* a Celery worker as a process of its own;
+* HAProxy (Debian's package) in front of the two nodes, health-checking /healthz.
+
+Then it drives load through the balancer in four phases — all up; one web node stopped; the replica stopped;
+both back — with anonymous readers (directory search, API) and logged-in writers who save a search and at once
+read their list of saved searches back. It reports per phase: requests, errors, p50/p95 latency, the share of
+anonymous reads the replica served, writes acknowledged, own writes not seen at once (stale), and at the end
+every acknowledged write looked up on the primary (lost). Writes results to bench-results/scale-demo.json.
+Exit status 1 when a write was lost or a person read a stale copy of their own write."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]) if Path("/usr/lib/postgresql").exists() else None
+WRITERS_PER_USER = 20  # directory.saved_searches.services.MAX_PER_USER
+
+
+def log(message: str) -> None:
+    print(f"[scale-demo {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, check=True, text=True, capture_output=True, **kwargs)  # noqa: S603
+
+
+def as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: its commands run as the postgres user when we are root."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def wait_for(check: Any, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if check():
+                return
+        time.sleep(0.3)
+    raise SystemExit(f"{what} did not come up within {seconds:.0f} s")
+
+
+def ensure_haproxy() -> str:
+    found = shutil.which("haproxy") or (Path("/usr/sbin/haproxy").exists() and "/usr/sbin/haproxy")
+    if found:
+        return str(found)
+    if os.geteuid() != 0:
+        raise SystemExit("HAProxy is missing: apt-get install haproxy (as root)")
+    log("installing Debian's haproxy")
+    run(["apt-get", "install", "-y", "-qq", "haproxy"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    return "/usr/sbin/haproxy"
+
+
+class Topology:
+    """Every process of the demo, started in order and stopped in reverse, whatever happens."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.clusters: list[Path] = []
+        self.ports = {name: free_port() for name in ("primary", "replica", "redis", "web1", "web2", "balancer")}
+        self.env: dict[str, str] = {}
+
+    # --- PostgreSQL ----------------------------------------------------------------------------------------
+    def pg_ctl(self, data: Path, action: str, *, port: int | None = None) -> None:
+        command = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(data / "server.log")]
+        if port is not None:
+            command += ["-o", f"-p {port} -k {self.workdir} -c listen_addresses=127.0.0.1"]
+        run(as_postgres([*command, action, *(["-m", "fast"] if action == "stop" else [])]))
+
+    def start_primary(self) -> None:
+        data = self.workdir / "primary"
+        run(as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]))
+        with (data / "postgresql.conf").open("a") as conf:
+            conf.write("wal_level = replica\nmax_wal_senders = 5\nhot_standby = on\nfsync = off\n")
+        with (data / "pg_hba.conf").open("a") as hba:
+            hba.write("host replication postgres 127.0.0.1/32 trust\n")
+        self.clusters.append(data)
+        self.pg_ctl(data, "start", port=self.ports["primary"])
+        run(as_postgres([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.ports["primary"]), "asfnet"]))
+        log(f"PostgreSQL primary on :{self.ports['primary']}")
+
+    def start_replica(self) -> None:
+        data = self.workdir / "replica"
+        run(
+            as_postgres(
+                [
+                    str(PG_BIN / "pg_basebackup"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.ports["primary"]),
+                    "-U",
+                    "postgres",
+                    "-D",
+                    str(data),
+                    "-R",
+                    "-X",
+                    "stream",
+                ]
+            )
+        )
+        self.clusters.append(data)
+        self.pg_ctl(data, "start", port=self.ports["replica"])
+        log(f"PostgreSQL streaming replica on :{self.ports['replica']} (pg_basebackup -R)")
+
+    def sql(self, port: int, query: str) -> str:
+        return run(
+            [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "asfnet", "-Atc", query]
+        ).stdout.strip()
+
+    # --- the rest -----------------------------------------------------------------------------------------
+    def spawn(self, name: str, command: list[str], **kwargs: Any) -> None:
+        log_file = (self.workdir / f"{name}.log").open("wb")
+        self.processes[name] = subprocess.Popen(  # noqa: S603
+            command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **kwargs
+        )
+
+    def stop(self, name: str) -> None:
+        process = self.processes.get(name)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+    def start_redis(self) -> None:
+        self.spawn("redis", ["redis-server", "--port", str(self.ports["redis"]), "--save", "", "--appendonly", "no"])
+        wait_for(lambda: socket.create_connection(("127.0.0.1", self.ports["redis"]), 1), "Redis")
+        log(f"Redis on :{self.ports['redis']}")
+
+    def django_env(self) -> dict[str, str]:
+        primary = f"postgres://postgres@127.0.0.1:{self.ports['primary']}/asfnet"
+        replica = f"postgres://postgres@127.0.0.1:{self.ports['replica']}/asfnet"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "asfnet.settings",
+            "DATABASE_URL": primary,
+            "DATABASE_REPLICA_URL": replica,
+            "REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
+            "DEBUG": "false",
+            "DEMO_MODE": "true",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "MEDIA_ROOT": str(self.workdir / "media"),  # one media folder for both nodes
+            "LOG_LEVEL": "WARNING",
+            "EMAIL_HOST": "",
+        }
+        return self.env
+
+    def manage(self, *args: str) -> str:
+        return run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env).stdout
+
+    def start_web(self, name: str) -> None:
+        port = self.ports[name]
+        self.spawn(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "asfnet.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "10",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        wait_for(lambda: fetch(f"http://127.0.0.1:{port}/healthz")[0] == 200, f"gunicorn {name}")
+        log(f"gunicorn {name} on :{port}")
+
+    def start_worker(self) -> None:
+        self.spawn(
+            "worker",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "asfnet",
+                "worker",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "WARNING",
+                "--hostname",
+                "scale-demo@%h",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        log("Celery worker started (a process of its own, on the shared Redis broker)")
+
+    def start_balancer(self, haproxy: str) -> None:
+        config = self.workdir / "haproxy.cfg"
+        config.write_text(
+            f"""global
+    maxconn 512
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+    retries 3
+    option redispatch
+    retry-on conn-failure empty-response
+frontend asfnet
+    bind 127.0.0.1:{self.ports["balancer"]}
+    default_backend web
+backend web
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host 127.0.0.1
+    http-check expect status 200
+    default-server inter 500ms fall 2 rise 2
+    server web1 127.0.0.1:{self.ports["web1"]} check
+    server web2 127.0.0.1:{self.ports["web2"]} check
+"""
+        )
+        run([haproxy, "-c", "-f", str(config)])
+        self.spawn("balancer", [haproxy, "-db", "-f", str(config)])
+        wait_for(lambda: fetch(self.url("/healthz"))[0] == 200, "HAProxy")
+        log(f"HAProxy on :{self.ports['balancer']} in front of web1 and web2")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports['balancer']}{path}"
+
+    def shutdown(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.stop(name)
+        for data in reversed(self.clusters):
+            with contextlib.suppress(Exception):
+                self.pg_ctl(data, "stop")
+
+
+def fetch(url: str, *, opener: Any = None, data: dict[str, str] | None = None) -> tuple[int, str]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers={"Host": "127.0.0.1"})  # noqa: S310
+    try:
+        with (opener or urllib.request.build_opener()).open(request, timeout=30) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class Phase:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.reads = 0
+        self.writes_acknowledged: list[str] = []
+        self.stale = 0
+        self.lock = threading.Lock()
+        self.replica_transactions = 0
+
+    def record(self, started: float, ok: bool, what: str) -> None:
+        with self.lock:
+            self.latencies.append(time.monotonic() - started)
+            if not ok:
+                self.errors.append(what)
+
+    def summary(self) -> dict[str, Any]:
+        ordered = sorted(self.latencies)
+        p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)] if ordered else None
+        return {
+            "phase": self.name,
+            "requests": len(ordered),
+            "errors": len(self.errors),
+            "error_examples": self.errors[:5],
+            "p50_ms": round(statistics.median(ordered) * 1000, 1) if ordered else None,
+            "p95_ms": round(p95 * 1000, 1) if p95 is not None else None,
+            "anonymous_reads": self.reads,
+            "replica_transactions": self.replica_transactions,
+            "writes_acknowledged": len(self.writes_acknowledged),
+            "stale_own_reads": self.stale,
+        }
+
+
+def writer_sessions(topology: Topology, count: int) -> list[tuple[Any, str]]:
+    """`count` people with a session each, made the way Django's test client logs in (the demo measures the
+    balancer, not the login form and its rate limits): an opener with the session cookie, and a CSRF token
+    read from a page served through the balancer."""
+    code = (
+        "import django, sys\ndjango.setup()\nfrom django.conf import settings\nfrom django.test import Client\n"
+        "from kernel.models import User\n"
+        "for i in range(int(sys.argv[1])):\n"
+        "    user, _ = User.objects.get_or_create(email=f'skala{i}@example.se')\n"
+        "    client = Client()\n"
+        "    client.force_login(user)\n"
+        "    print(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)\n"
+    )
+    lines = run([sys.executable, "-c", code, str(count)], cwd=ROOT, env=topology.env).stdout.split("\n")
+    sessions = []
+    for line in filter(None, lines):
+        name, value = line.split()
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+        jar.set_cookie(
+            http.cookiejar.Cookie(
+                0, name, value, None, False, "127.0.0.1", False, False, "/", True, False, None, True, None, None, {}
+            )
+        )
+        status, page = fetch(topology.url("/directory/"), opener=opener)
+        # The site sets its cookies Secure (TLS ends at the balancer in production); this client talks plain
+        # HTTP to the balancer, so it keeps sending them as a browser behind a TLS balancer would.
+        for cookie in list(jar):
+            cookie.secure = False
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or token is None:
+            raise SystemExit(f"could not open a session through the balancer (status {status})")
+        sessions.append((opener, token.group(1)))
+    return sessions
+
+
+def reader(topology: Topology, phase: Phase, stop: threading.Event, n: int) -> None:
+    paths = ["/directory/?q=återbruk", "/directory/", "/api/v1/organizations", "/directory/?kind=asf"]
+    i = n
+    while not stop.is_set():
+        path = paths[i % len(paths)]
+        i += 1
+        started = time.monotonic()
+        try:
+            status, _ = fetch(topology.url(urllib.parse.quote(path, safe="/?=&")))
+            phase.record(started, status == 200, f"GET {path}: {status}")
+        except Exception as error:  # every failure is a counted error of the phase
+            phase.record(started, False, f"GET {path}: {error!r}")
+        with phase.lock:
+            phase.reads += 1
+
+
+def writer(
+    topology: Topology,
+    phases: dict[str, Phase],
+    current: list[str],
+    stop: threading.Event,
+    sessions: Iterator[tuple[Any, str]],
+    n: int,
+) -> None:
+    opener, token = next(sessions)
+    written = 0
+    while not stop.is_set():
+        phase = phases[current[0]]
+        if written == WRITERS_PER_USER:
+            opener, token = next(sessions)
+            written = 0
+        word = f"skala{n}x{secrets.token_hex(4)}"
+        started = time.monotonic()
+        try:
+            status, _ = fetch(
+                topology.url("/directory/saved/new/"),
+                opener=opener,
+                data={"csrfmiddlewaretoken": token, "name": word, "query": f"q={word}"},
+            )
+            phase.record(started, status == 302, f"POST saved search: {status}")
+            if status == 302:
+                written += 1
+                with phase.lock:
+                    phase.writes_acknowledged.append(word)
+                started = time.monotonic()
+                status, page = fetch(topology.url("/directory/saved/"), opener=opener)
+                phase.record(started, status == 200, f"GET saved searches: {status}")
+                if status == 200 and word not in page:
+                    with phase.lock:
+                        phase.stale += 1
+        except Exception as error:
+            phase.record(started, False, f"write: {error!r}")
+        time.sleep(0.2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=20, help="length of each of the four phases (20)")
+    parser.add_argument("--readers", type=int, default=6, help="anonymous reading clients (6)")
+    parser.add_argument("--writers", type=int, default=3, help="logged-in writing clients (3)")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench-results" / "scale-demo.json")
+    args = parser.parse_args(argv)
+    if PG_BIN is None:
+        raise SystemExit("PostgreSQL's server binaries (/usr/lib/postgresql/*/bin) are missing")
+    haproxy = ensure_haproxy()
+    workdir = Path(tempfile.mkdtemp(prefix="asfnet-scale-"))
+    os.chmod(workdir, 0o777)  # noqa: S103 - the postgres user writes its clusters and socket here
+    topology = Topology(workdir)
+    results: dict[str, Any] = {"ports": topology.ports}
+    try:
+        topology.start_primary()
+        topology.start_redis()
+        topology.django_env()
+        log("migrate, demo data and static files on the primary")
+        topology.manage("migrate", "--noinput")
+        topology.manage("seed_demo")
+        topology.manage("collectstatic", "--noinput", "--verbosity", "0")
+        topology.start_replica()
+        topology.start_web("web1")
+        topology.start_web("web2")
+        topology.start_worker()
+        topology.start_balancer(haproxy)
+        sessions = iter(writer_sessions(topology, args.writers * 6))
+
+        phases = {name: Phase(name) for name in ("all up", "web1 stopped", "replica stopped", "all back")}
+        current = ["all up"]
+        stop = threading.Event()
+        lock = threading.Lock()
+
+        def locked_sessions() -> Iterator[tuple[Any, str]]:
+            while True:
+                with lock:
+                    yield next(sessions)
+
+        shared_sessions = locked_sessions()
+        threads = [
+            threading.Thread(target=writer, args=(topology, phases, current, stop, shared_sessions, n))
+            for n in range(args.writers)
+        ]
+        for thread in threads:
+            thread.start()
+
+        def run_phase(name: str) -> None:
+            current[0] = name
+            before = (
+                int(
+                    topology.sql(
+                        topology.ports["replica"], "SELECT xact_commit FROM pg_stat_database WHERE datname = 'asfnet'"
+                    )
+                    or 0
+                )
+                if name != "replica stopped"
+                else 0
+            )
+            phase_stop = threading.Event()
+            readers = [
+                threading.Thread(target=reader, args=(topology, phases[name], phase_stop, n))
+                for n in range(args.readers)
+            ]
+            for thread in readers:
+                thread.start()
+            time.sleep(args.seconds)
+            phase_stop.set()
+            for thread in readers:
+                thread.join()
+            if name != "replica stopped":
+                after = int(
+                    topology.sql(
+                        topology.ports["replica"], "SELECT xact_commit FROM pg_stat_database WHERE datname = 'asfnet'"
+                    )
+                    or 0
+                )
+                phases[name].replica_transactions = after - before
+            log(f"phase '{name}': {json.dumps(phases[name].summary(), ensure_ascii=False)}")
+
+        run_phase("all up")
+        log("stopping web1 (SIGTERM: gunicorn finishes what it has started)")
+        topology.stop("web1")
+        run_phase("web1 stopped")
+        topology.start_web("web1")
+        log("stopping the replica")
+        topology.pg_ctl(workdir / "replica", "stop")
+        run_phase("replica stopped")
+        topology.pg_ctl(workdir / "replica", "start", port=topology.ports["replica"])
+        time.sleep(11)  # kernel.replica tries a replica that did not answer again after REPLICA_RETRY_SECONDS
+        run_phase("all back")
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+        acknowledged = [word for phase in phases.values() for word in phase.writes_acknowledged]
+        on_primary = set(
+            topology.sql(
+                topology.ports["primary"], "SELECT name FROM directory_savedsearch WHERE name LIKE 'skala%'"
+            ).split()
+        )
+        found = len(set(acknowledged) & on_primary)
+        lag = topology.sql(
+            topology.ports["primary"], "SELECT coalesce(max(replay_lag)::text, '0') FROM pg_stat_replication"
+        )
+        results.update(
+            phases=[phase.summary() for phase in phases.values()],
+            writes_acknowledged=len(acknowledged),
+            writes_found_on_primary=found,
+            writes_lost=len(acknowledged) - found,
+            stale_own_reads=sum(phase.stale for phase in phases.values()),
+            replication_lag_at_end=lag,
+        )
+    finally:
+        topology.shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print()
+    print(
+        f"{'phase':18} {'requests':>8} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'replica tx':>10} "
+        f"{'writes':>6} {'stale':>5}"
+    )
+    for row in results["phases"]:
+        print(
+            f"{row['phase']:18} {row['requests']:>8} {row['errors']:>6} {row['p50_ms']!s:>7} {row['p95_ms']!s:>7} "
+            f"{row['replica_transactions']:>10} {row['writes_acknowledged']:>6} {row['stale_own_reads']:>5}"
+        )
+    print(
+        f"writes acknowledged {results['writes_acknowledged']}, found on the primary "
+        f"{results['writes_found_on_primary']}, lost {results['writes_lost']}; stale own reads "
+        f"{results['stale_own_reads']}"
+    )
+    return 1 if results["writes_lost"] or results["stale_own_reads"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

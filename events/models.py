@@ -18,6 +18,8 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Organisation, municipality_field
+from events.certificates.models import Certificate  # noqa: F401 (registered)
+from events.closing.models import ClosingReport  # noqa: F401 (registered)
 from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel, person_field
 

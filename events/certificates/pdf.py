@@ -18,9 +18,8 @@ from django.utils import timezone, translation
 from weasyprint import HTML  # needs Debian's pango/harfbuzz: scripts/ensure-system-packages.sh
 from weasyprint.urls import URLFetcher
 
-from events.certificates.models import Certificate
 from events.certificates.selectors import attendee_name, event_dates
-from events.models import Registration
+from events.models import Certificate, Registration
 
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 

@@ -20,8 +20,7 @@ from django.utils import timezone
 
 from directory.access import Actor, can_edit_organisation
 from events import services
-from events.certificates.models import Certificate
-from events.models import Attendance, Event, Registration, RegistrationStatus
+from events.models import Attendance, Certificate, Event, Registration, RegistrationStatus
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from events.certificates.models import Certificate
 from events.certificates.selectors import event_hours, has_certificate
-from events.models import Registration
+from events.models import Certificate, Registration
 from kernel.audit import audit_log
 
 

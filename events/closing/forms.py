@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from events.closing.models import ClosingReport
+from events.models import ClosingReport
 
 
 class ClosingReportForm(forms.ModelForm):

@@ -12,8 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from directory.models import OrganisationKind
-from events.closing.models import ClosingReport
-from events.models import Attendance, Event, EventStatus, Registration, RegistrationStatus
+from events.models import Attendance, ClosingReport, Event, EventStatus, Registration, RegistrationStatus
 
 UNKNOWN = "unknown"
 

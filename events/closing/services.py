@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory.access import Actor, can_edit_organisation
-from events.closing.models import ClosingReport
 from events.closing.selectors import event_figures
-from events.models import Event, EventStatus
+from events.models import ClosingReport, Event, EventStatus
 from kernel.audit import audit_log
 
 

@@ -16,9 +16,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from events import services
-from events.certificates.models import Certificate
 from events.factories import RegistrationFactory
-from events.models import Event, EventStatus
+from events.models import Certificate, Event, EventStatus
 from kernel.models import AuditLog
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

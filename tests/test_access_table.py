@@ -387,12 +387,14 @@ def _ended_event(w):
     event, created = Event.objects.get_or_create(
         organiser=w.org_a,
         title_sv="Avslutad träff",
-        defaults={"start": start, "end": start + dt.timedelta(hours=2), "place_name": "Kulturens hus"},
+        defaults={
+            "start": start,
+            "end": start + dt.timedelta(hours=2),
+            "place_name": "Kulturens hus",
+            "status": EventStatus.PUBLISHED,
+        },
     )
     if created:
-        assert event.status == EventStatus.DRAFT
-        Event.objects.filter(pk=event.pk).update(status=EventStatus.PUBLISHED)
-        event.status = EventStatus.PUBLISHED
         Registration.objects.create(
             event=event,
             user=w.staff_b,

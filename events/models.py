@@ -353,3 +353,59 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"calendar token of user {self.user_id}"
+
+
+# --- Attendance certificates (events/certificates/) ------------------------------------------------------
+# 32 URL-safe characters (192 random bits): guessing a valid code is hopeless, so the public verification
+# page needs no rate limit of its own.
+CODE_BYTES = 24
+
+
+def new_certificate_code() -> str:
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
+class Certificate(TimeStampedModel):
+    """Issued the first time the certificate of a present attendee is downloaded; the code is printed on it.
+    It outlives the event's retention purge: the verification page then still confirms the event, the date and
+    the hours, but no longer anything about the person (the name is never stored here)."""
+
+    code = models.CharField(max_length=64, unique=True, default=new_certificate_code, editable=False)
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="certificate", editable=False
+    )
+    # Frozen at issue: a later change of the event's times does not change a certificate already handed out.
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("attendance certificate")
+        verbose_name_plural = _("attendance certificates")
+
+    def __str__(self) -> str:
+        return f"certificate of registration {self.registration_id}"
+
+
+# --- Closing reports (events/closing/) --------------------------------------------------------------------
+class ClosingReport(TimeStampedModel):
+    """What the organiser writes after the event, and the attendance figures frozen when it is finalised
+    (`events.closing.selectors.event_figures`): reports read the frozen figures, so a later change of the
+    attendance marks or the purge of personal data does not change what was reported."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="closing_report", editable=False)
+    minutes = models.TextField(_("minutes"), blank=True, validators=[refuse_personnummer])
+    follow_ups = models.TextField(_("follow-ups"), blank=True, validators=[refuse_personnummer])
+    figures = models.JSONField(default=dict, blank=True, editable=False)
+    finalised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finalised_by = person_field()
+    created_by = person_field()
+
+    class Meta:
+        verbose_name = _("closing report")
+        verbose_name_plural = _("closing reports")
+
+    def __str__(self) -> str:
+        return f"closing report of event {self.event_id}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.finalised_at is not None

@@ -2,6 +2,8 @@ from django.urls import path
 
 from events import views
 from events.attendance import views as attendance
+from events.certificates import views as certificates
+from events.closing import views as closing
 from events.feeds import views as feeds
 from events.registration import views as registration
 
@@ -17,6 +19,9 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("retention/", views.retention, name="retention"),
     path("r/<str:token>/", registration.registration_link, name="registration_link"),
+    path("r/<str:token>/certificate.pdf", certificates.guest_certificate, name="guest_certificate"),
+    path("certificates/<str:code>/verify/", certificates.verify, name="certificate_verify"),
+    path("registrations/<uuid:code>/certificate.pdf", certificates.certificate, name="certificate"),
     path("<uuid:code>.ics", feeds.ics, name="ics"),
     path("<uuid:code>/", views.detail, name="detail"),
     path("<uuid:code>/register/", registration.register, name="register"),
@@ -30,4 +35,7 @@ urlpatterns = [
     path("<uuid:code>/attendance/", attendance.attendance, name="attendance"),
     path("<uuid:code>/attendance/export.<str:fmt>", attendance.attendance_export, name="attendance_export"),
     path("<uuid:code>/checkin/", attendance.checkin, name="checkin"),
+    path("<uuid:code>/certificates/", certificates.event_certificates, name="certificates"),
+    path("<uuid:code>/certificates.zip", certificates.certificates_zip, name="certificates_zip"),
+    path("<uuid:code>/closing/", closing.closing_report, name="closing_report"),
 ]

@@ -8,7 +8,8 @@ from typing import Any
 from django.db.models import Count, Q
 
 from directory.models import Organisation
-from events.models import Attendance, Event, EventStatus, Registration, RegistrationStatus
+from events.closing.selectors import organisations_at_events
+from events.models import Attendance, Event, EventStatus, Registration
 from matchmaking.models import LabourMarketEvent, Match, MatchStatus, Opportunity
 from reports.models import NOT_SUPPORT, ReportRun, SupportRecord
 
@@ -22,22 +23,23 @@ def _as_dict(queryset, key: str) -> dict[str, int]:  # type: ignore[no-untyped-d
 
 def cross_sector_contacts(start: dt.date, end: dt.date) -> int:
     """Events held in the period where an ASF and a public body or business both attended: one contact per
-    (event, ASF organisation, other organisation) pair."""
-    present = Registration.objects.filter(
-        event__status=EventStatus.PUBLISHED,
-        event__start__date__range=(start, end),
-        status=RegistrationStatus.CONFIRMED,
-        attendance=Attendance.PRESENT,
-        organisation__isnull=False,
-    )
-    asf = present.filter(organisation_kind="asf").values_list("event_id", "organisation_id").distinct()
-    others = (
-        present.filter(organisation_kind__in=PUBLIC_OR_BUSINESS).values_list("event_id", "organisation_id").distinct()
-    )
-    by_event: dict[int, set[int]] = {}
-    for event_id, org_id in others:
-        by_event.setdefault(event_id, set()).add(org_id)
-    return sum(len(by_event.get(event_id, ())) for event_id, _ in asf)
+    (event, ASF organisation, other organisation) pair. An event with a finalised closing report counts as
+    frozen in it, any other as its attendance marks stand (events.closing.selectors.organisations_at_events)."""
+    contacts = 0
+    for by_kind in organisations_at_events(start, end).values():
+        others = set().union(*(by_kind.get(kind, set()) for kind in PUBLIC_OR_BUSINESS))
+        contacts += len(by_kind.get("asf", set())) * len(others)
+    return contacts
+
+
+def organisations_reached_by_events(start: dt.date, end: dt.date) -> int:
+    """Distinct organisations with someone present at an event held in the period (each counted once however
+    many events it came to), from finalised closing reports and, for other events, the attendance marks."""
+    reached: set[int] = set()
+    for by_kind in organisations_at_events(start, end).values():
+        for ids in by_kind.values():
+            reached |= ids
+    return len(reached)
 
 
 def compute(run: ReportRun) -> dict[str, Any]:
@@ -67,6 +69,7 @@ def compute(run: ReportRun) -> dict[str, Any]:
             attendance.values("event__kommunkod").annotate(n=Count("pk")), "event__kommunkod"
         ),
         "cross_sector_contacts": {"total": cross_sector_contacts(start, end)},
+        "organisations_reached_by_events": {"total": organisations_reached_by_events(start, end)},
         "opportunities_open": {"total": Opportunity.objects.open(end).count()},
         "placements_started": {"total": matches.filter(started_on__range=(start, end)).count()},
         "placements_ended": {"total": matches.filter(status=MatchStatus.ENDED, ended_on__range=(start, end)).count()},

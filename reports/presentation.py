@@ -77,6 +77,7 @@ MEASURE_TITLES: dict[str, Promise] = {
 KEY_FIGURES: dict[str, Promise] = {
     "verified_profiles": gettext_lazy("Verified organisation profiles"),
     "cross_sector_contacts": gettext_lazy("Cross-sector contacts at events"),
+    "organisations_reached_by_events": gettext_lazy("Organisations reached by events"),
     "opportunities_open": gettext_lazy("Opportunities open at the end of the period"),
     "placements_started": gettext_lazy("Placements started"),
     "placements_ended": gettext_lazy("Placements ended"),

@@ -375,6 +375,56 @@ EVENT_ORGANISERS_302 = {**EVENT_ORGANISERS_200, "staff_a": 302, "admin_a": 302, 
 LOGGED_IN_302 = dict.fromkeys(ROLES, 302)
 
 
+def _ended_event(w):
+    """A public event of ASF A that ended last week, where staff B was marked present (made once per test)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from events.models import Attendance, Event, EventStatus, Registration
+
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(days=7)
+    event, created = Event.objects.get_or_create(
+        organiser=w.org_a,
+        title_sv="Avslutad träff",
+        defaults={
+            "start": start,
+            "end": start + dt.timedelta(hours=2),
+            "place_name": "Kulturens hus",
+            "status": EventStatus.PUBLISHED,
+        },
+    )
+    if created:
+        Registration.objects.create(
+            event=event,
+            user=w.staff_b,
+            organisation=w.org_b,
+            organisation_kind=w.org_b.kind,
+            attendance=Attendance.PRESENT,
+            token_hash=f"access-table-{event.pk}",
+        )
+    return event
+
+
+def _ended_event_url(name: str) -> Callable[[object], str]:
+    return lambda w: reverse(name, kwargs={"code": _ended_event(w).code})
+
+
+def _certificate_url(w) -> str:
+    return reverse("events:certificate", kwargs={"code": _ended_event(w).registrations.get().code})
+
+
+def _verify_url(w) -> str:
+    from events.certificates import services
+
+    certificate = services.certificate_issue(registration=_ended_event(w).registrations.get())
+    return reverse("events:certificate_verify", kwargs={"code": certificate.code})
+
+
+# The attendee (staff B), the organiser's members (ASF A) and coordinators; everyone else: 404.
+CERTIFICATE_HOLDERS = {**EVENT_ORGANISERS_200, "staff_b": 200}
+
+
 # --- Reports (made on first use): a finished ESF+ run with a CSV file --------------------------------------
 def _report_run(w):
     import datetime as dt
@@ -879,6 +929,28 @@ TABLE: list[Row] = [
     Row("events:attendance", _event_url("events:attendance"), EVENT_ORGANISERS_200),
     Row("events:attendance", _event_url("events:attendance"), EVENT_ORGANISERS_302, "post"),
     Row("events:attendance_export", _event_url("events:attendance_export", fmt="csv"), EVENT_ORGANISERS_200),
+    Row("events:certificate", _certificate_url, CERTIFICATE_HOLDERS),
+    Row("events:certificates", _ended_event_url("events:certificates"), EVENT_ORGANISERS_200),
+    Row("events:certificates_zip", _ended_event_url("events:certificates_zip"), EVENT_ORGANISERS_200),
+    Row(
+        "events:guest_certificate",
+        lambda w: reverse("events:guest_certificate", kwargs={"token": "not-a-real-token"}),
+        dict.fromkeys(ROLES, 404),
+    ),
+    Row("events:certificate_verify", _verify_url, ALL_200),
+    Row(
+        "events:certificate_verify",
+        lambda w: reverse("events:certificate_verify", kwargs={"code": "no-such-certificate-code"}),
+        dict.fromkeys(ROLES, 404),
+    ),
+    Row("events:closing_report", _ended_event_url("events:closing_report"), EVENT_ORGANISERS_200),
+    Row(
+        "events:closing_report",
+        _ended_event_url("events:closing_report"),
+        EVENT_ORGANISERS_302,
+        "post",
+        lambda w: {"minutes": "Protokoll.", "follow_ups": "", "save": ""},
+    ),
     Row("events:retention", lambda w: reverse("events:retention"), COORDINATOR_ONLY),
     Row("reports:index", lambda w: reverse("reports:index"), COORDINATOR_ONLY),
     # An empty POST: the coordinator gets the form back with errors.

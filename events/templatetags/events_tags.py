@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from events.models import Event
+from events.certificates import selectors as certificates
+from events.models import Event, Registration
 
 register = template.Library()
 
@@ -15,3 +16,9 @@ def places_left(event: Event) -> int | None:
     if event.capacity is None:
         return None
     return max(event.capacity - getattr(event, "places_held", 0), 0)
+
+
+@register.filter
+def has_certificate(registration: Registration) -> bool:
+    """Whether the registration's attendee can download a certificate of attendance (the selector decides)."""
+    return certificates.has_certificate(registration)

@@ -1,0 +1,1 @@
+"""Attendance certificates: a PDF for each person marked present, with a public verification page."""

@@ -58,7 +58,10 @@ def free_port() -> int:
 
 
 def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, check=True, text=True, capture_output=True, **kwargs)  # noqa: S603
+    result = subprocess.run(command, text=True, capture_output=True, **kwargs)  # noqa: S603
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return result
 
 
 def as_postgres(command: list[str]) -> list[str]:

@@ -5,7 +5,7 @@ Organisers' downloads are audited (they are downloads of other people's data). O
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -16,19 +16,19 @@ from events.certificates import pdf, services
 from events.certificates import selectors as certificates
 from events.models import Registration
 from kernel.audit import audit_log
+from kernel.downloads import attachment
 
 
-def _pdf_response(registration: Registration) -> HttpResponse:
+def _pdf_response(registration: Registration) -> HttpResponseBase:
     certificate = services.certificate_issue(registration=registration)
-    response = HttpResponse(pdf.to_pdf(registration, certificate), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf.filename(registration)}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(
+        pdf.to_pdf(registration, certificate), filename=pdf.filename(registration), content_type="application/pdf"
+    )
 
 
 @login_required
 @require_GET
-def certificate(request: HttpRequest, code: str) -> HttpResponse:
+def certificate(request: HttpRequest, code: str) -> HttpResponseBase:
     """The certificate of one registration (`code`): for the attendee and the organiser."""
     registration, as_organiser = certificates.registration_for_user(actor=request.actor, code=code)
     if as_organiser:
@@ -38,7 +38,7 @@ def certificate(request: HttpRequest, code: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-def guest_certificate(request: HttpRequest, token: str) -> HttpResponse:
+def guest_certificate(request: HttpRequest, token: str) -> HttpResponseBase:
     """A guest's certificate through the secret link in their registration e-mail."""
     return _pdf_response(certificates.registration_by_link(token))
 
@@ -58,7 +58,7 @@ def event_certificates(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def certificates_zip(request: HttpRequest, code: str) -> HttpResponse:
+def certificates_zip(request: HttpRequest, code: str) -> HttpResponseBase:
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     registrations = certificates.certified_registrations(event=event)
     if not registrations:
@@ -70,11 +70,12 @@ def certificates_zip(request: HttpRequest, code: str) -> HttpResponse:
         target=event,
         data={"certificates": len(issued)},
     )
-    response = HttpResponse(pdf.zip_bytes(issued), content_type="application/zip")
     day = certificates.event_dates(event)[0]
-    response["Content-Disposition"] = f'attachment; filename="certificates-{day:%Y-%m-%d}-{str(event.code)[:8]}.zip"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(
+        pdf.zip_bytes(issued),
+        filename=f"certificates-{day:%Y-%m-%d}-{str(event.code)[:8]}.zip",
+        content_type="application/zip",
+    )
 
 
 @require_GET

@@ -14,7 +14,7 @@ PYTEST_WORKERS ?= 2
 # The JUnit XML of the last run; scripts/security_table.py prints the security-check table from it.
 JUNIT_XML ?= var/junit.xml
 
-.PHONY: a11y install run test security backup restore lint typecheck format messages bench services system-deps check-migrations clean
+.PHONY: a11y install run test security backup restore lint typecheck format messages bench scale-demo services system-deps check-migrations clean
 
 $(STAMP):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed ($(PYTHON) not found)"; exit 1; }
@@ -61,6 +61,12 @@ backup: install
 
 restore: install
 	BACKUP="$(BACKUP)" DATABASE_URL="$(DATABASE_URL)" bash scripts/restore.sh
+
+## make scale-demo: a PostgreSQL primary and streaming replica, Redis, two gunicorn nodes behind HAProxy and a
+## Celery worker on spare ports; load through the balancer while a web node and then the replica stop
+## (docs/scaling.md). Writes bench-results/scale-demo.json. SCALE_ARGS="--seconds 60" for longer phases.
+scale-demo: install
+	$(BIN)/python scripts/scale_demo.py $(SCALE_ARGS)
 
 services:
 	@bash scripts/ensure-services.sh

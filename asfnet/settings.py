@@ -168,11 +168,10 @@ DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
     if not USING_POSTGRES:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL as well.")
-    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=0, conn_health_checks=False)
-    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
-    if "pool" in _replica["OPTIONS"]:  # a replica that is down is skipped after 2 s, not the pool's 10 s
-        _replica["OPTIONS"]["pool"] = {**_replica["OPTIONS"]["pool"], "timeout": 2}
-    _replica["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    # Plain persistent connections, checked before each request's first query: a replica that stops is
+    # noticed at once and skipped (a pool could hand out a connection that died with it).
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    _replica["OPTIONS"] = {"connect_timeout": 2}
     _replica["TEST"] = {"MIRROR": "default"}  # a test run has one database; the replica alias reads it too
     DATABASES["replica"] = _replica
 REPLICA_READS = "replica" in DATABASES

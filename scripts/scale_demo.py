@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import http.cookiejar
 import json
+import math
 import os
 import re
 import secrets
@@ -38,7 +39,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,7 @@ class Topology:
                     "-R",
                     "-X",
                     "stream",
+                    "--checkpoint=fast",  # not the default spread checkpoint, which waits minutes
                 ]
             )
         )
@@ -292,6 +294,17 @@ def fetch(url: str, *, opener: Any = None, data: dict[str, str] | None = None) -
         return error.code, ""
 
 
+class BalancerCookies(urllib.request.HTTPCookieProcessor):
+    """The site sets its cookies Secure (TLS ends at the balancer in production). This client talks plain HTTP
+    to the balancer, so it keeps sending them, as a browser behind a TLS-terminating balancer does."""
+
+    def http_response(self, request: Any, response: Any) -> Any:
+        response = super().http_response(request, response)
+        for cookie in self.cookiejar:
+            cookie.secure = False
+        return response
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
@@ -349,17 +362,13 @@ def writer_sessions(topology: Topology, count: int) -> list[tuple[Any, str]]:
     for line in filter(None, lines):
         name, value = line.split()
         jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+        opener = urllib.request.build_opener(BalancerCookies(jar), NoRedirect())
         jar.set_cookie(
             http.cookiejar.Cookie(
                 0, name, value, None, False, "127.0.0.1", False, False, "/", True, False, None, True, None, None, {}
             )
         )
         status, page = fetch(topology.url("/directory/"), opener=opener)
-        # The site sets its cookies Secure (TLS ends at the balancer in production); this client talks plain
-        # HTTP to the balancer, so it keeps sending them as a browser behind a TLS balancer would.
-        for cookie in list(jar):
-            cookie.secure = False
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         if status != 200 or token is None:
             raise SystemExit(f"could not open a session through the balancer (status {status})")
@@ -388,15 +397,21 @@ def writer(
     phases: dict[str, Phase],
     current: list[str],
     stop: threading.Event,
-    sessions: Iterator[tuple[Any, str]],
+    take_session: Callable[[], tuple[Any, str] | None],
     n: int,
 ) -> None:
-    opener, token = next(sessions)
+    session = take_session()
+    if session is None:
+        return
+    opener, token = session
     written = 0
     while not stop.is_set():
         phase = phases[current[0]]
         if written == WRITERS_PER_USER:
-            opener, token = next(sessions)
+            session = take_session()
+            if session is None:  # every prepared person has saved all they may: this writer is done
+                return
+            opener, token = session
             written = 0
         word = f"skala{n}x{secrets.token_hex(4)}"
         started = time.monotonic()
@@ -449,21 +464,21 @@ def main(argv: list[str] | None = None) -> int:
         topology.start_web("web2")
         topology.start_worker()
         topology.start_balancer(haproxy)
-        sessions = iter(writer_sessions(topology, args.writers * 6))
+        # A writer saves at most about two searches a second, 20 per person: enough people for every phase.
+        per_writer = math.ceil(2.5 * (4 * args.seconds + 30) / WRITERS_PER_USER) + 1
+        prepared = writer_sessions(topology, args.writers * per_writer)
 
         phases = {name: Phase(name) for name in ("all up", "web1 stopped", "replica stopped", "all back")}
         current = ["all up"]
         stop = threading.Event()
         lock = threading.Lock()
 
-        def locked_sessions() -> Iterator[tuple[Any, str]]:
-            while True:
-                with lock:
-                    yield next(sessions)
+        def take_session() -> tuple[Any, str] | None:
+            with lock:
+                return prepared.pop() if prepared else None
 
-        shared_sessions = locked_sessions()
         threads = [
-            threading.Thread(target=writer, args=(topology, phases, current, stop, shared_sessions, n))
+            threading.Thread(target=writer, args=(topology, phases, current, stop, take_session, n))
             for n in range(args.writers)
         ]
         for thread in threads:

@@ -56,3 +56,34 @@ def data_table(
         },
         request=context.get("request"),
     )
+
+
+@register.simple_block_tag
+def item_list(
+    content: str,
+    items: Any,
+    *,
+    empty: str = "",
+    intro: str = "",
+    ordered: bool = False,
+    css: str = "",
+    labelledby: str = "",
+) -> str:
+    """A list of `items`, or the `empty` sentence when there are none.
+
+    `{% item_list events empty=_("No events yet.") css="result-list" %}…{% enditem_list %}`: the block renders the
+    list items (`<li>`); the tag writes the list around them (`ordered` for a ranked list, `css`
+    its classes, `labelledby` the id of the heading that names it) and, with `intro`, a sentence before it.
+    """
+    return render_to_string(
+        "includes/item_list.html",
+        {
+            "items": items,
+            "body": content,
+            "empty": empty,
+            "intro": intro,
+            "ordered": ordered,
+            "css": css,
+            "labelledby": labelledby,
+        },
+    )

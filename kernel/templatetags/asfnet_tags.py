@@ -34,13 +34,16 @@ def data_table(
     actions: str = "",
     caption_visible: bool = False,
     scroll: bool = False,
+    css: str = "",
+    numeric: int = 0,
 ) -> str:
     """A table of `rows`, or the `empty` sentence when there are none.
 
     `{% data_table items _("Name") _("Saved") caption=_("Items") empty=_("No items yet.") %}…{% enddata_table %}`:
     the block renders the body rows; the tag writes the table around them (caption, one column header per label,
     `actions` names a last column of buttons, for screen readers only; `scroll` wraps the table for narrow
-    screens). The caption is for screen readers only unless `caption_visible`.
+    screens). The caption is for screen readers only unless `caption_visible`. `css` gives the table its classes;
+    the last `numeric` columns hold numbers (their headers get the class `num`, as their cells should).
     """
     return render_to_string(
         "includes/data_table.html",
@@ -53,6 +56,8 @@ def data_table(
             "actions": actions,
             "caption_visible": caption_visible,
             "scroll": scroll,
+            "css": css,
+            "numeric_from": len(columns) - numeric if numeric else None,
         },
         request=context.get("request"),
     )

@@ -90,6 +90,19 @@ def test_data_table_draws_caption_headers_and_rows():
     assert "Nothing yet." not in html
 
 
+def test_data_table_marks_the_headers_of_its_number_columns():
+    template = (
+        '{% load asfnet_tags %}{% data_table rows _("Type") _("Open") _("Total") caption=_("Things") '
+        'css="report-table" numeric=2 caption_visible=True %}<tr></tr>{% enddata_table %}'
+    )
+    with translation.override("en"):
+        html = Template(template).render(Context({"rows": [1]}))
+    assert '<table class="report-table">' in html
+    assert "<caption>Things</caption>" in html
+    numbers = '<th scope="col" class="num">Open</th><th scope="col" class="num">Total</th>'
+    assert '<th scope="col">Type</th>' + numbers in html
+
+
 def test_data_table_without_rows_says_so_and_draws_no_table():
     with translation.override("en"):
         html = Template(_TABLE).render(Context({"rows": []}))

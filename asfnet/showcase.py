@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from directory.access import Actor
 from directory.models import Organisation, OrganisationKind
@@ -28,6 +30,17 @@ class Numbers:
     opportunities: int  # open placement opportunities anyone can see
     places: int  # places left on them
     events: int  # upcoming events the reader may see
+
+    def rows(self) -> list[tuple[Promise, int]]:
+        """The numbers as the home page lists them (includes/key_numbers.html): label and number, in order."""
+        return [
+            (_("Work-integration social enterprises"), self.asf),
+            (_("Organisations in the network"), self.organisations),
+            (_("Municipalities where they are"), self.municipalities),
+            (_("Open placement opportunities"), self.opportunities),
+            (_("Places left on them"), self.places),
+            (_("Upcoming events"), self.events),
+        ]
 
 
 @dataclass(frozen=True)

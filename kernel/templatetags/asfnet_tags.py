@@ -34,13 +34,16 @@ def data_table(
     actions: str = "",
     caption_visible: bool = False,
     scroll: bool = False,
+    css: str = "",
+    numeric: int = 0,
 ) -> str:
     """A table of `rows`, or the `empty` sentence when there are none.
 
     `{% data_table items _("Name") _("Saved") caption=_("Items") empty=_("No items yet.") %}…{% enddata_table %}`:
     the block renders the body rows; the tag writes the table around them (caption, one column header per label,
     `actions` names a last column of buttons, for screen readers only; `scroll` wraps the table for narrow
-    screens). The caption is for screen readers only unless `caption_visible`.
+    screens). The caption is for screen readers only unless `caption_visible`. `css` gives the table its classes;
+    the last `numeric` columns hold numbers (their headers get the class `num`, as their cells should).
     """
     return render_to_string(
         "includes/data_table.html",
@@ -53,6 +56,39 @@ def data_table(
             "actions": actions,
             "caption_visible": caption_visible,
             "scroll": scroll,
+            "css": css,
+            "numeric_from": len(columns) - numeric if numeric else None,
         },
         request=context.get("request"),
+    )
+
+
+@register.simple_block_tag
+def item_list(
+    content: str,
+    items: Any,
+    *,
+    empty: str = "",
+    intro: str = "",
+    ordered: bool = False,
+    css: str = "",
+    labelledby: str = "",
+) -> str:
+    """A list of `items`, or the `empty` sentence when there are none.
+
+    `{% item_list events empty=_("No events yet.") css="result-list" %}…{% enditem_list %}`: the block renders the
+    list items (`<li>`); the tag writes the list around them (`ordered` for a ranked list, `css`
+    its classes, `labelledby` the id of the heading that names it) and, with `intro`, a sentence before it.
+    """
+    return render_to_string(
+        "includes/item_list.html",
+        {
+            "items": items,
+            "body": content,
+            "empty": empty,
+            "intro": intro,
+            "ordered": ordered,
+            "css": css,
+            "labelledby": labelledby,
+        },
     )

@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from directory.models import Organisation, OrganisationKind, months_ago
 from events.models import Attendance, Event, EventStatus, Registration, RegistrationStatus
@@ -68,6 +70,19 @@ class Figures:
     @property
     def organisations_total(self) -> int:
         return sum(row.total for row in self.organisations)
+
+    def at_a_glance(self) -> list[tuple[Promise, int]]:
+        """The figures as the page's first section lists them (includes/key_numbers.html): label and number."""
+        return [
+            (gettext_lazy("Organisations"), self.organisations_total),
+            (gettext_lazy("Open needs"), self.open_needs),
+            (gettext_lazy("Open placement opportunities"), self.open_opportunities),
+            (gettext_lazy("Places left on them"), self.open_places),
+            (gettext_lazy("Placements started this quarter"), self.placements_started),
+            (gettext_lazy("Events held this quarter"), self.events_held),
+            (gettext_lazy("Registered at them"), self.registered),
+            (gettext_lazy("Marked present"), self.present),
+        ]
 
 
 def _organisations_by_kind() -> list[KindRow]:

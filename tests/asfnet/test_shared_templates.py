@@ -1,7 +1,7 @@
 """The site's shared page parts, each in one place: the form and field templates every `{{ form }}` is drawn
 with (kernel.forms.FormRenderer), the page links of a list (kernel.pagination), a table's header row
-(`{% table_head %}`), a table or the sentence that says it is empty (`{% data_table %}`), and the layout of
-the error pages."""
+(`{% table_head %}`), a table or the sentence that says it is empty (`{% data_table %}`), a list likewise
+(`{% item_list %}`), and the layout of the error pages."""
 
 from __future__ import annotations
 
@@ -90,10 +90,47 @@ def test_data_table_draws_caption_headers_and_rows():
     assert "Nothing yet." not in html
 
 
+def test_data_table_marks_the_headers_of_its_number_columns():
+    template = (
+        '{% load asfnet_tags %}{% data_table rows _("Type") _("Open") _("Total") caption=_("Things") '
+        'css="report-table" numeric=2 caption_visible=True %}<tr></tr>{% enddata_table %}'
+    )
+    with translation.override("en"):
+        html = Template(template).render(Context({"rows": [1]}))
+    assert '<table class="report-table">' in html
+    assert "<caption>Things</caption>" in html
+    numbers = '<th scope="col" class="num">Open</th><th scope="col" class="num">Total</th>'
+    assert '<th scope="col">Type</th>' + numbers in html
+
+
 def test_data_table_without_rows_says_so_and_draws_no_table():
     with translation.override("en"):
         html = Template(_TABLE).render(Context({"rows": []}))
     assert "<table" not in html
+    assert "<p>Nothing yet.</p>" in html
+
+
+_LIST = (
+    '{% load asfnet_tags %}{% item_list items ordered=True css="result-list" labelledby="things-heading" '
+    'intro=_("Best first:") empty=_("Nothing yet.") %}{% for i in items %}<li>{{ i }}</li>{% endfor %}'
+    "{% enditem_list %}"
+)
+
+
+def test_item_list_draws_the_list_named_by_its_heading():
+    with translation.override("en"):
+        html = Template(_LIST).render(Context({"items": ["<b>Ada</b>", "Bo"]}))
+    assert '<p>Best first:</p>\n<ol class="result-list" aria-labelledby="things-heading">' in html
+    assert "<li>&lt;b&gt;Ada&lt;/b&gt;</li><li>Bo</li>" in html  # the items stay escaped
+    assert html.rstrip().endswith("</ol>")
+    assert "Nothing yet." not in html
+
+
+def test_item_list_without_items_says_so_and_draws_no_list():
+    with translation.override("en"):
+        html = Template(_LIST).render(Context({"items": []}))
+    assert "<ol" not in html
+    assert "Best first:" not in html
     assert "<p>Nothing yet.</p>" in html
 
 

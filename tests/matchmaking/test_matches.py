@@ -219,7 +219,10 @@ def test_a_start_before_the_earliest_start_date_is_warned_about_and_needs_a_conf
     detail = reverse("matchmaking:match_detail", kwargs={"code": match.code})
     start = reverse("matchmaking:match_start", kwargs={"code": match.code})
     # The date the person can start is next to the field before anything is typed.
-    assert "The person can start on" in client.get(detail, **EN).content.decode()
+    page = client.get(detail, **EN).content.decode()
+    assert "The person can start on" in page
+    assert '<section aria-labelledby="start-heading">\n  <h2 id="start-heading">Record the start</h2>' in page
+    assert f'<form method="post" action="{start}"' in page
 
     warned = client.post(start, {"started_on": TODAY.isoformat()}, **EN)
     assert warned.status_code == 200

@@ -1,8 +1,11 @@
 from django.urls import path
 
 from events import views
+from events.approval import views as approval
 from events.attendance import views as attendance
 from events.feeds import views as feeds
+from events.messaging import views as messaging
+from events.questions import views as questions
 from events.registration import views as registration
 
 app_name = "events"
@@ -30,4 +33,8 @@ urlpatterns = [
     path("<uuid:code>/attendance/", attendance.attendance, name="attendance"),
     path("<uuid:code>/attendance/export.<str:fmt>", attendance.attendance_export, name="attendance_export"),
     path("<uuid:code>/checkin/", attendance.checkin, name="checkin"),
+    path("<uuid:code>/registrations/<uuid:registration>/decide/", approval.decide, name="registration_decide"),
+    path("<uuid:code>/questions/", questions.questions, name="questions"),
+    path("<uuid:code>/questions/<int:pk>/delete/", questions.question_delete, name="question_delete"),
+    path("<uuid:code>/messages/", messaging.compose, name="messages"),
 ]

@@ -43,9 +43,10 @@ def attendance_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     if fmt not in exports.FORMATS:
         raise Http404
-    registrations = selectors.attendance_sheet(event=event).confirmed
+    sheet = selectors.attendance_sheet(event=event)
     audit_log(actor=request.user, action="event.attendance_export", target=event, data={"format": fmt})
-    response = HttpResponse(exports.export_bytes(registrations, fmt), content_type=exports.FORMATS[fmt])
+    content = exports.export_bytes(sheet.confirmed, fmt, sheet.questions)
+    response = HttpResponse(content, content_type=exports.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(event, fmt)}"'
     response["Cache-Control"] = "no-store"
     return response

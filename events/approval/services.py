@@ -36,7 +36,7 @@ def _decide(*, actor: Actor, registration: Registration, message: str) -> Regist
         raise ValidationError({"message": _("Keep the message under %(max)s characters.") % {"max": MAX_MESSAGE}})
     refuse_personnummer(message)
     locked = _lock(event)
-    registration = Registration.objects.select_for_update().select_related("user").get(pk=registration.pk)
+    registration = Registration.objects.select_for_update(of=("self",)).select_related("user").get(pk=registration.pk)
     registration.event = locked
     if registration.status != RegistrationStatus.AWAITING_APPROVAL:
         raise ValidationError(
@@ -48,7 +48,7 @@ def _decide(*, actor: Actor, registration: Registration, message: str) -> Regist
     return registration
 
 
-def _tell(registration: Registration, variant: str) -> None:
+def _tell(registration: Registration, variant: str, actor: Actor) -> None:
     user = registration.user
     if user is None:
         return
@@ -60,6 +60,7 @@ def _tell(registration: Registration, variant: str) -> None:
         recipients=[user],
         url=reverse("events:detail", kwargs={"code": event.code}),
         params={"event": title, "variant": variant},
+        actor=actor.user,
     )
 
 
@@ -77,7 +78,7 @@ def registration_accept(*, actor: Actor, registration: Registration, message: st
     )
     variant = "approved" if registration.status == RegistrationStatus.CONFIRMED else "approved_waitlisted"
     _notify(registration, variant)
-    _tell(registration, variant)
+    _tell(registration, variant, actor)
     return registration
 
 
@@ -95,5 +96,5 @@ def registration_refuse(*, actor: Actor, registration: Registration, message: st
         data={"message": bool(registration.decision_message)},
     )
     _notify(registration, "refused")
-    _tell(registration, "refused")
+    _tell(registration, "refused", actor)
     return registration

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from directory.access import Actor, actor_for, can_edit_organisation
 from directory.models import Organisation
-from events import questions
+from events.answers import answers_check, answers_save, has_required_questions
 from events.emails import send_registration_email
 from events.models import (
     ACTIVE,
@@ -220,7 +220,7 @@ def registration_create(
     """The actor registers themselves, or `user` (a colleague: see registration_create_group), as a
     logged-in member (one click). Their organisation is recorded. A full event puts them on the waiting
     list; an event that needs the organiser's approval holds them awaiting it. `answers` answer the event's
-    questions (by form field name, events.questions.services.field_name). Both the actor and the person
+    questions (by form field name, events.answers.field_name). Both the actor and the person
     registered must be able to see the event."""
     if actor.user is None:
         raise PermissionDenied
@@ -235,7 +235,7 @@ def registration_create(
     _check_open(event)
     if event.registrations.filter(user=user, status__in=ACTIVE).exists():
         raise ValidationError(_("%(name)s is already registered for this event.") % {"name": user})
-    checked = questions.answers_check(event=event, answers=answers)
+    checked = answers_check(event=event, answers=answers)
     token, token_hash = _new_token()
     registration = Registration(
         event=event,
@@ -255,7 +255,7 @@ def registration_create(
             registration.save()
     except IntegrityError:
         raise ValidationError(_("%(name)s is already registered for this event.") % {"name": user}) from None
-    questions.answers_save(registration=registration, checked=checked)
+    answers_save(registration=registration, checked=checked)
     audit_log(actor=actor.user, action="registration.create", target=registration)
     _notify(registration, registration.status, token)
     return registration
@@ -270,7 +270,7 @@ def registration_create_group(
         raise ValidationError(_("Choose at least one colleague."))
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
-    if questions.has_required_questions(event):
+    if has_required_questions(event):
         raise ValidationError(
             _("This event asks everyone who registers some questions, so each colleague registers themselves.")
         )
@@ -300,7 +300,7 @@ def registration_create_guest(
     email = email.strip().lower()
     if event.registrations.filter(guest_email=email, status__in=ACTIVE).exists():
         raise ValidationError({"email": _("This e-mail address is already registered for the event.")})
-    checked = questions.answers_check(event=event, answers=answers)
+    checked = answers_check(event=event, answers=answers)
     token, token_hash = _new_token()
     registration = Registration(
         event=event,
@@ -314,7 +314,7 @@ def registration_create_guest(
     )
     registration.full_clean()
     registration.save()
-    questions.answers_save(registration=registration, checked=checked)
+    answers_save(registration=registration, checked=checked)
     audit_log(actor=None, action="registration.create_guest", target=registration)
     _notify(registration, "pending", token)
     return registration

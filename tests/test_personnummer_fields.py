@@ -103,6 +103,8 @@ EXEMPT: dict[str, str] = {
     "events.Registration.attendance": CHOICES,
     "events.Registration.token_hash": NOT_EDITABLE,
     "events.CalendarFeedToken.token_hash": "a SHA-256 hex digest of a generated token, written by the app",
+    "events.EventQuestion.kind": CHOICES,
+    "events.EventMessage.group": CHOICES,
     # notifications
     "notifications.Notification.kind": CHOICES,
     "notifications.Notification.url": NOT_EDITABLE,

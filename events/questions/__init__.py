@@ -1,19 +1,5 @@
-"""Questions the organiser asks everyone who registers, and the answers."""
+"""Questions the organiser asks everyone who registers (the answers: events/answers.py)."""
 
-from events.questions.services import (
-    answers_check,
-    answers_save,
-    field_name,
-    has_required_questions,
-    question_add,
-    question_delete,
-)
+from events.questions.services import question_add, question_delete
 
-__all__ = [
-    "answers_check",
-    "answers_save",
-    "field_name",
-    "has_required_questions",
-    "question_add",
-    "question_delete",
-]
+__all__ = ["question_add", "question_delete"]

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from events.answers import MAX_ANSWER, field_name
 from events.models import EventQuestion, QuestionKind
-from events.questions.services import MAX_ANSWER, field_name
 from kernel.identifiers import refuse_personnummer
 
 

@@ -13,7 +13,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from directory.access import actor_for
-from events import questions, services
+from events import answers as questions
+from events import services
 from events.factories import EventQuestionFactory
 from events.models import EventQuestion, Registration, RegistrationAnswer
 from kernel.models import AuditLog

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.urls import reverse
 from django.utils import translation
 
 from directory.access import actor_for
@@ -222,3 +223,31 @@ def test_a_registration_of_another_event_is_not_found(client, world, mails):
     assert response.status_code == 404
     registration.refresh_from_db()
     assert registration.status == AWAITING
+
+
+def test_the_organiser_turns_approval_on_in_the_event_form(client, world, mails):
+    from tests.events.pages import event_form_data as _form_data
+
+    event = make_event(world.org_a, capacity=3)
+    login(client, world.staff_a)
+    assert "requires_approval" in client.get(url("edit", event)).context["form"].fields
+    response = client.post(url("edit", event), _form_data(event, requires_approval="on"))
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.requires_approval is True
+    assert services.registration_create(actor=actor_for(world.staff_b), event=event).status == AWAITING
+
+
+def test_a_guest_awaiting_approval_can_still_cancel_through_the_e_mailed_link(client, world, mails):
+    event = approval_event(world.org_a, capacity=3)
+    guest = services.registration_create_guest(event=event, name="Gun Gäst", email="gun@example.se")
+    ((_reg_id, _kind, token),) = [args for args in mails if args[0] == guest.pk]
+    link = reverse("events:registration_link", kwargs={"token": token})
+    client.post(link, {"action": "confirm"})
+    guest.refresh_from_db()
+    assert guest.status == AWAITING
+    page = client.get(link, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The organiser approves each registration; we e-mail you the answer." in page
+    assert client.post(link, {"action": "cancel"}).status_code == 302
+    guest.refresh_from_db()
+    assert guest.status == RegistrationStatus.CANCELLED

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from directory.access import Actor, can_edit_organisation
-from events.models import Registration, RegistrationStatus
+from events.models import EventStatus, Registration, RegistrationStatus
 from events.services import _lock, _notify, _place_or_queue
 from kernel.audit import audit_log
 from kernel.identifiers import refuse_personnummer
@@ -68,7 +68,10 @@ def _tell(registration: Registration, variant: str, actor: Actor) -> None:
 def registration_accept(*, actor: Actor, registration: Registration, message: str = "") -> Registration:
     """Accept a registration: a place if one is free, otherwise the waiting list."""
     registration = _decide(actor=actor, registration=registration, message=message)
-    registration.status = _place_or_queue(registration.event)
+    event = registration.event
+    if event.status != EventStatus.PUBLISHED or event.end <= timezone.now():
+        raise ValidationError(_("The event is cancelled or over: nobody can be given a place any more."))
+    registration.status = _place_or_queue(event)
     registration.save(update_fields=["status", "decision_message", "decided_at", "updated_at"])
     audit_log(
         actor=actor.user,

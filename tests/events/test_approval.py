@@ -251,3 +251,15 @@ def test_a_guest_awaiting_approval_can_still_cancel_through_the_e_mailed_link(cl
     assert client.post(link, {"action": "cancel"}).status_code == 302
     guest.refresh_from_db()
     assert guest.status == RegistrationStatus.CANCELLED
+
+
+def test_nobody_is_accepted_for_a_cancelled_event_but_may_still_be_refused(world, mails):
+    event = approval_event(world.org_a, capacity=3)
+    registration = services.registration_create(actor=actor_for(world.staff_b), event=event)
+    services.event_cancel(actor=actor_for(world.staff_a), event=event)
+    with pytest.raises(ValidationError, match="cancelled or over"):
+        approval.registration_accept(actor=actor_for(world.staff_a), registration=registration)
+    registration.refresh_from_db()
+    assert registration.status == AWAITING
+    refused = approval.registration_refuse(actor=actor_for(world.staff_a), registration=registration)
+    assert refused.status == RegistrationStatus.REFUSED

@@ -483,6 +483,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"filters": ["client_errors"]},
         "celery": {"level": "INFO"},
+        # WeasyPrint logs every step of every PDF (and of its own style sheet when imported) at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 

@@ -2,7 +2,8 @@
 e-mail), beside the service it calls (events/services.py enqueues it; this module imports no service, so
 there is no cycle).
 
-Kinds: confirmed, waitlisted, pending, offered, offer_expired, changed, event_cancelled, reminder. A
+Kinds: confirmed, waitlisted, pending, offered, offer_expired, changed, event_cancelled, reminder, and for
+events that need the organiser's approval awaiting_approval, approved, approved_waitlisted, refused. A
 reminder is sent at most once per registration (kernel.mail.send_templated's once_key), so a retried or
 redelivered reminder task sends nothing twice."""
 
@@ -24,7 +25,13 @@ EMAIL_KINDS = {
     "changed",
     "event_cancelled",
     "reminder",
+    "awaiting_approval",
+    "approved",
+    "approved_waitlisted",
+    "refused",
 }
+
+DECISION_KINDS = {"approved", "approved_waitlisted", "refused"}
 
 
 def registration_email_send(*, registration_id: int, kind: str, token: str = "") -> int:
@@ -49,6 +56,7 @@ def registration_email_send(*, registration_id: int, kind: str, token: str = "")
         if token
         else "",
         "online_url": event.online_url if registration.status == RegistrationStatus.CONFIRMED else "",
+        "decision_message": registration.decision_message if kind in DECISION_KINDS else "",
     }
     return send_templated(
         "events/registration",

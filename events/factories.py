@@ -15,7 +15,17 @@ from faker import Faker
 
 from directory.factories import OrganisationFactory
 from directory.models import Membership
-from events.models import Attendance, Audience, Event, EventKind, EventSeries, EventStatus, Registration
+from events.models import (
+    Attendance,
+    Audience,
+    Event,
+    EventKind,
+    EventQuestion,
+    EventSeries,
+    EventStatus,
+    QuestionKind,
+    Registration,
+)
 from events.models import RegistrationStatus as Status
 from events.services import hash_token
 
@@ -120,3 +130,28 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     status = Status.CONFIRMED
     token_hash = factory.LazyFunction(new_token_hash)
     cancelled_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == Status.CANCELLED else None)
+
+
+class EventQuestionFactory(factory.django.DjangoModelFactory):
+    """A question asked when registering: free text unless a trait says otherwise (`choice`, `yes_no`),
+    optional unless `required=True`."""
+
+    class Meta:
+        model = EventQuestion
+
+    class Params:
+        choice = factory.Trait(
+            kind=QuestionKind.CHOICE,
+            label_sv="Vilken dag kommer du?",
+            label_en="Which day are you coming?",
+            options_sv="Tisdag\nOnsdag",
+            options_en="Tuesday\nWednesday",
+        )
+        yes_no = factory.Trait(kind=QuestionKind.YES_NO, label_sv="Vill du ha lunch?", label_en="Would you like lunch?")
+
+    event = factory.SubFactory(EventFactory)
+    kind = QuestionKind.TEXT
+    label_sv = "Vad vill du veta mer om?"
+    label_en = "What would you like to know more about?"
+    required = False
+    position = factory.Sequence(lambda n: n)

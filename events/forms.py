@@ -80,6 +80,7 @@ class EventForm(forms.ModelForm):
             "audience",
             "invited_organisations",
             "capacity",
+            "requires_approval",
             "registration_opens",
             "registration_closes",
             "retention_days",
@@ -106,7 +107,14 @@ class EventForm(forms.ModelForm):
         (_("Where"), ["place_name", "street_address", "kommunkod", "venue_accessibility", "online_url"]),
         (
             _("Who may come"),
-            ["audience", "invited_organisations", "capacity", "registration_opens", "registration_closes"],
+            [
+                "audience",
+                "invited_organisations",
+                "capacity",
+                "requires_approval",
+                "registration_opens",
+                "registration_closes",
+            ],
         ),
         (_("Personal data"), ["retention_days"]),
     ]

@@ -156,6 +156,14 @@ class Event(TimeStampedModel):
         default=default_retention_days,
         validators=[MaxValueValidator(3650)],
     )
+    requires_approval = models.BooleanField(
+        _("registrations need the organiser's approval"),
+        default=False,
+        help_text=_(
+            "For a closed study visit or a market dialogue for invited buyers: nobody gets a place until you "
+            "accept their registration."
+        ),
+    )
     personal_data_purged_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminders_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = person_field()
@@ -226,6 +234,9 @@ class RegistrationStatus(models.TextChoices):
     # A registration is withdrawn ("avbokad"); a cancelled event is called off ("inställt").
     CANCELLED = "cancelled", pgettext_lazy("registration", "Cancelled")
     EXPIRED = "expired", _("Offer expired")
+    # Events that need the organiser's approval (Event.requires_approval): no place is held until accepted.
+    AWAITING_APPROVAL = "awaiting_approval", _("Waiting for the organiser's approval")
+    REFUSED = "refused", _("Not accepted by the organiser")
 
 
 # Statuses that hold a place (count against capacity).
@@ -236,6 +247,7 @@ ACTIVE = (
     RegistrationStatus.CONFIRMED,
     RegistrationStatus.WAITLISTED,
     RegistrationStatus.OFFERED,
+    RegistrationStatus.AWAITING_APPROVAL,
 )
 
 
@@ -250,13 +262,17 @@ def registration_person_erased(collector, field, sub_objs, using):  # type: igno
     """on_delete of a registration's user: when an account is erased (GDPR art. 17), the registration stays for
     the event's counts (attendance, organisation kind) but keeps nothing about the person, as after the
     event's retention purge. The collector runs its updates in the order they are added, one statement each,
-    and the row's own check allows a person-less row only once purged: so "purged" first, the user last."""
+    and the row's own check allows a person-less row only once purged: so "purged" first, the user last.
+    The answers to the event's questions and the organiser's message about the decision go with them."""
     model = field.model
+    answers = RegistrationAnswer.objects.filter(registration__in=sub_objs)
+    collector.collect(answers, source=model, nullable=True, fail_on_restricted=False)
     for name, value in (
         ("guest_name", ""),
         ("guest_email", ""),
         ("dietary_needs", ""),
         ("accessibility_needs", ""),
+        ("decision_message", ""),
         ("personal_data_purged", True),
     ):
         collector.add_field_update(model._meta.get_field(name), value, sub_objs)
@@ -289,7 +305,7 @@ class Registration(TimeStampedModel):
     accessibility_needs = models.CharField(
         _("accessibility needs"), max_length=300, blank=True, validators=[refuse_personnummer]
     )
-    status = models.CharField(max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.CONFIRMED)
+    status = models.CharField(max_length=24, choices=RegistrationStatus.choices, default=RegistrationStatus.CONFIRMED)
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     attendance = models.CharField(max_length=16, choices=Attendance.choices, default=Attendance.UNKNOWN)
     checked_in_at = models.DateTimeField(null=True, blank=True)
@@ -297,6 +313,10 @@ class Registration(TimeStampedModel):
     # Hash of the secret in the cancel/confirm link (only the e-mail carries the secret itself).
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The organiser's optional message with an accept or refuse (events that need approval): personal data,
+    # purged with the needs.
+    decision_message = models.TextField(_("message"), blank=True, max_length=2000, validators=[refuse_personnummer])
+    decided_at = models.DateTimeField(null=True, blank=True)
     personal_data_purged = models.BooleanField(default=False)
 
     class Meta:
@@ -337,6 +357,139 @@ class Registration(TimeStampedModel):
     @property
     def holds_place(self) -> bool:
         return self.status in HOLDS_PLACE
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", _("Free text")
+    CHOICE = "choice", _("One of listed options")
+    YES_NO = "yes_no", _("Yes or no")
+
+
+class EventQuestion(TimeStampedModel):
+    """A question the organiser asks everyone who registers (in Swedish and English). A choice question
+    lists its options one per line, the English ones in the same order as the Swedish."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(_("type of answer"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.TEXT)
+    label_sv = models.CharField(_("question (Swedish)"), max_length=300, validators=[refuse_personnummer])
+    label_en = models.CharField(_("question (English)"), max_length=300, blank=True, validators=[refuse_personnummer])
+    options_sv = models.TextField(
+        _("options (Swedish)"), blank=True, validators=[refuse_personnummer], help_text=_("One option per line.")
+    )
+    options_en = models.TextField(
+        _("options (English)"),
+        blank=True,
+        validators=[refuse_personnummer],
+        help_text=_("One option per line, in the same order as the Swedish ones."),
+    )
+    required = models.BooleanField(_("an answer is required"), default=False)
+    position = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if (get_language() or "sv").startswith("en") and self.label_en:
+            return self.label_en
+        return self.label_sv
+
+    @staticmethod
+    def _lines(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    @property
+    def option_values(self) -> list[str]:
+        """The stored value of each option: its Swedish text."""
+        return self._lines(self.options_sv)
+
+    def options(self) -> list[tuple[str, str]]:
+        """(stored value, text in the active language) for each option."""
+        values = self.option_values
+        english = self._lines(self.options_en)
+        if (get_language() or "sv").startswith("en") and len(english) == len(values):
+            return list(zip(values, english, strict=True))
+        return [(value, value) for value in values]
+
+    @property
+    def option_texts(self) -> list[str]:
+        return [text for _value, text in self.options()]
+
+    def display(self, value: str) -> str:
+        """An answer as the reader's language shows it."""
+        if self.kind == QuestionKind.YES_NO:
+            return {"yes": str(_("Yes")), "no": str(_("No"))}.get(value, value)
+        if self.kind == QuestionKind.CHOICE:
+            return dict(self.options()).get(value, value)
+        return value
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == QuestionKind.CHOICE:
+            values = self.option_values
+            if len(values) < 2:
+                raise ValidationError({"options_sv": _("List at least two options, one per line.")})
+            if len(set(values)) != len(values):
+                raise ValidationError({"options_sv": _("Each option must be listed once.")})
+            english = self._lines(self.options_en)
+            if english and len(english) != len(values):
+                raise ValidationError(
+                    {"options_en": _("Give as many English options as Swedish ones, in the same order.")}
+                )
+
+
+class RegistrationAnswer(models.Model):
+    """One registered person's answer to one of the event's questions: personal data, deleted by the event's
+    retention purge and when the person's account is erased."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(EventQuestion, on_delete=models.CASCADE, related_name="answers")
+    value = models.TextField(_("answer"), max_length=2000, blank=True, validators=[refuse_personnummer])
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "question"], name="events_answer_one_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"answer {self.pk} to question {self.question_id}"
+
+
+class MessageGroup(models.TextChoices):
+    """Whom an organiser's message goes to."""
+
+    ALL = "all", _("Everyone registered, waiting or awaiting approval")
+    CONFIRMED = "confirmed", _("Everyone with a place")
+    WAITLISTED = "waitlisted", _("Everyone on the waiting list")
+    ATTENDED = "attended", _("Everyone who came")
+    AWAITING_APPROVAL = "awaiting_approval", _("Everyone awaiting your approval")
+
+
+class EventMessage(models.Model):
+    """A message an organiser sent to a group of the event's registered people: the log of what was sent."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="messages")
+    group = models.CharField(_("to"), max_length=24, choices=MessageGroup.choices)
+    subject = models.CharField(_("subject"), max_length=200, validators=[refuse_personnummer])
+    body = models.TextField(_("message"), max_length=10_000, validators=[refuse_personnummer])
+    sender = person_field()
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("message to registered people")
+        verbose_name_plural = _("messages to registered people")
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject
 
 
 class CalendarFeedToken(models.Model):

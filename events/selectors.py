@@ -25,6 +25,8 @@ from events.models import (
     HOLDS_PLACE,
     CalendarFeedToken,
     Event,
+    EventMessage,
+    EventQuestion,
     EventStatus,
     Registration,
     RegistrationStatus,
@@ -237,19 +239,36 @@ class AttendanceSheet:
     confirmed: list[Registration]
     waiting: list[Registration]
     pending: int
+    # Events that need the organiser's approval: registrations awaiting a decision, oldest first, each with
+    # its answers as (question, answer) in the reader's language.
+    awaiting: list[tuple[Registration, list[tuple[str, str]]]] = field(default_factory=list)
+    # The event's questions, in order (each registration's answers are prefetched as `answers`).
+    questions: list[EventQuestion] = field(default_factory=list)
 
 
 def attendance_sheet(*, event: Event) -> AttendanceSheet:
+    shown = [RegistrationStatus.CONFIRMED, *WAITING, RegistrationStatus.AWAITING_APPROVAL]
+    asked = list(event.questions.all())
     rows = list(
-        event.registrations.filter(status__in=[RegistrationStatus.CONFIRMED, *WAITING])
+        event.registrations.filter(status__in=shown)
         .select_related("user", "organisation")
+        .prefetch_related("answers")
         .order_by("created_at", "pk")
     )
     return AttendanceSheet(
         confirmed=[r for r in rows if r.status == RegistrationStatus.CONFIRMED],
         waiting=[r for r in rows if r.status in WAITING],
         pending=event.registrations.filter(status=RegistrationStatus.PENDING).count(),
+        awaiting=[(r, answer_rows(r, asked)) for r in rows if r.status == RegistrationStatus.AWAITING_APPROVAL],
+        questions=asked,
     )
+
+
+def answer_rows(registration: Registration, questions: list[EventQuestion]) -> list[tuple[str, str]]:
+    """(question, answer) for each question the registration answered, in order and the reader's language
+    (uses the prefetched `answers`)."""
+    given = {answer.question_id: answer.value for answer in registration.answers.all()}
+    return [(q.label, q.display(given[q.pk])) for q in questions if q.pk in given]
 
 
 # --- The organiser's profile -----------------------------------------------------------------------------
@@ -316,3 +335,22 @@ def my_feed_events(*, actor: Actor) -> tuple[list[Event], dict[int, str]]:
 
 def feed_token_for(user: User) -> CalendarFeedToken | None:
     return CalendarFeedToken.objects.filter(user=user).first()
+
+
+# --- Questions and messages (the organiser's pages) -------------------------------------------------------
+def event_questions(*, event: Event) -> list[EventQuestion]:
+    return list(event.questions.annotate(answer_count=Count("answers")).order_by("position", "pk"))
+
+
+def event_messages(*, event: Event) -> list[EventMessage]:
+    return list(event.messages.select_related("sender").order_by("-sent_at", "-pk"))
+
+
+def awaiting_registration(*, event: Event, code: UUID | str) -> Registration:
+    """One registration of the event (the organiser's decision on it); another event's → 404."""
+    return get_object_or_404(event.registrations.select_related("user", "event"), code=code)
+
+
+def event_question(*, event: Event, pk: int) -> EventQuestion:
+    """One question of the event; another event's → 404."""
+    return get_object_or_404(event.questions.select_related("event", "event__organiser"), pk=pk)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from directory.access import Actor, actor_for, can_edit_organisation
 from directory.models import Organisation
+from events.answers import answers_check, answers_save, has_required_questions
 from events.emails import send_registration_email
 from events.models import (
     ACTIVE,
@@ -35,6 +36,7 @@ from events.models import (
     Event,
     EventStatus,
     Registration,
+    RegistrationAnswer,
     RegistrationStatus,
 )
 from kernel.audit import audit_log, target_id_of
@@ -181,6 +183,14 @@ def _place_or_queue(event: Event) -> str:
     return RegistrationStatus.WAITLISTED
 
 
+def _first_status(event: Event) -> str:
+    """A new (or newly confirmed guest's) registration: awaiting the organiser's approval where the event
+    needs it, otherwise a place or the waiting list. Called with the event row locked."""
+    if event.requires_approval:
+        return RegistrationStatus.AWAITING_APPROVAL
+    return _place_or_queue(event)
+
+
 def _member_organisation(actor: Actor, organisation: Organisation | None) -> Organisation:
     mine = actor.organisations
     if organisation is None:
@@ -205,10 +215,13 @@ def registration_create(
     organisation: Organisation | None = None,
     dietary_needs: str = "",
     accessibility_needs: str = "",
+    answers: dict[str, Any] | None = None,
 ) -> Registration:
     """The actor registers themselves, or `user` (a colleague: see registration_create_group), as a
     logged-in member (one click). Their organisation is recorded. A full event puts them on the waiting
-    list. Both the actor and the person registered must be able to see the event."""
+    list; an event that needs the organiser's approval holds them awaiting it. `answers` answer the event's
+    questions (by form field name, events.answers.field_name). Both the actor and the person
+    registered must be able to see the event."""
     if actor.user is None:
         raise PermissionDenied
     if user is None or user.pk == actor.user.pk:
@@ -222,6 +235,7 @@ def registration_create(
     _check_open(event)
     if event.registrations.filter(user=user, status__in=ACTIVE).exists():
         raise ValidationError(_("%(name)s is already registered for this event.") % {"name": user})
+    checked = answers_check(event=event, answers=answers)
     token, token_hash = _new_token()
     registration = Registration(
         event=event,
@@ -231,7 +245,7 @@ def registration_create(
         language=user.preferred_language,
         dietary_needs=dietary_needs,
         accessibility_needs=accessibility_needs,
-        status=_place_or_queue(event),
+        status=_first_status(event),
         registered_by=actor.user,
         token_hash=token_hash,
     )
@@ -241,6 +255,7 @@ def registration_create(
             registration.save()
     except IntegrityError:
         raise ValidationError(_("%(name)s is already registered for this event.") % {"name": user}) from None
+    answers_save(registration=registration, checked=checked)
     audit_log(actor=actor.user, action="registration.create", target=registration)
     _notify(registration, registration.status, token)
     return registration
@@ -255,6 +270,10 @@ def registration_create_group(
         raise ValidationError(_("Choose at least one colleague."))
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
+    if has_required_questions(event):
+        raise ValidationError(
+            _("This event asks everyone who registers some questions, so each colleague registers themselves.")
+        )
     member_ids = set(organisation.memberships.values_list("user_id", flat=True))
     if any(u.pk not in member_ids for u in users):
         raise ValidationError(_("Only members of %(org)s can be registered together.") % {"org": organisation})
@@ -270,6 +289,7 @@ def registration_create_guest(
     language: str = "sv",
     dietary_needs: str = "",
     accessibility_needs: str = "",
+    answers: dict[str, Any] | None = None,
 ) -> Registration:
     """A guest registers for a public event with name and e-mail. Nothing is held until the guest follows
     the confirmation link (events.services.registration_confirm_guest)."""
@@ -280,6 +300,7 @@ def registration_create_guest(
     email = email.strip().lower()
     if event.registrations.filter(guest_email=email, status__in=ACTIVE).exists():
         raise ValidationError({"email": _("This e-mail address is already registered for the event.")})
+    checked = answers_check(event=event, answers=answers)
     token, token_hash = _new_token()
     registration = Registration(
         event=event,
@@ -293,6 +314,7 @@ def registration_create_guest(
     )
     registration.full_clean()
     registration.save()
+    answers_save(registration=registration, checked=checked)
     audit_log(actor=None, action="registration.create_guest", target=registration)
     _notify(registration, "pending", token)
     return registration
@@ -309,7 +331,7 @@ def registration_confirm_guest(*, registration: Registration) -> Registration:
     if registration.status != RegistrationStatus.PENDING:
         return registration  # a second click changes nothing
     _check_open(event)
-    registration.status = _place_or_queue(event)
+    registration.status = _first_status(event)
     registration.save(update_fields=["status", "updated_at"])
     audit_log(actor=None, action="registration.confirm_guest", target=registration)
     _notify(registration, registration.status)
@@ -485,7 +507,8 @@ def self_check_in(*, user: User, event: Event, code: str, now: dt.datetime | Non
 # --- Retention -----------------------------------------------------------------------------------------
 @transaction.atomic
 def event_purge_personal_data(*, event: Event, now: dt.datetime | None = None) -> int:
-    """Remove guests' names and e-mail addresses and everyone's dietary and accessibility answers once the
+    """Remove guests' names and e-mail addresses, everyone's dietary and accessibility needs, their answers to
+    the event's questions and the organiser's messages about their approval once the
     event's retention period has passed. What reports count (status, attendance, organisation and its kind)
     stays. Idempotent: a second run changes nothing. Returns the number of registrations purged."""
     now = now or timezone.now()
@@ -494,11 +517,13 @@ def event_purge_personal_data(*, event: Event, now: dt.datetime | None = None) -
     ).update(personal_data_purged_at=now)
     if not claimed:
         return 0
+    RegistrationAnswer.objects.filter(registration__event=event).delete()
     purged = event.registrations.filter(personal_data_purged=False).update(
         guest_name="",
         guest_email="",
         dietary_needs="",
         accessibility_needs="",
+        decision_message="",
         personal_data_purged=True,
         updated_at=now,
     )

@@ -1,10 +1,13 @@
 from django.urls import path
 
 from events import views
+from events.approval import views as approval
 from events.attendance import views as attendance
 from events.certificates import views as certificates
 from events.closing import views as closing
 from events.feeds import views as feeds
+from events.messaging import views as messaging
+from events.questions import views as questions
 from events.registration import views as registration
 
 app_name = "events"
@@ -38,4 +41,8 @@ urlpatterns = [
     path("<uuid:code>/certificates/", certificates.event_certificates, name="certificates"),
     path("<uuid:code>/certificates.zip", certificates.certificates_zip, name="certificates_zip"),
     path("<uuid:code>/closing/", closing.closing_report, name="closing_report"),
+    path("<uuid:code>/registrations/<uuid:registration>/decide/", approval.decide, name="registration_decide"),
+    path("<uuid:code>/questions/", questions.questions, name="questions"),
+    path("<uuid:code>/questions/<int:pk>/delete/", questions.question_delete, name="question_delete"),
+    path("<uuid:code>/messages/", messaging.compose, name="messages"),
 ]

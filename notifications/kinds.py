@@ -18,6 +18,7 @@ Recipients (the caller decides; the person who acted is never notified of their 
 | placement_started      | the other side: the host's members or the proposing officer               |
 | placement_ended        | the other side: the host's members or the proposing officer               |
 | waitlist_offer         | the registered person, when they have an account (the calendar e-mails the offer itself) |
+| registration_decided   | the registered person, when they have an account (the calendar e-mails the decision itself) |
 | invitation_accepted    | the person who sent the invitation (else the organisation's administrators) |
 | verification_due       | coordinators                                                               |
 | verification_expired   | coordinators                                                               |
@@ -143,6 +144,24 @@ KINDS: dict[str, Kind] = {
             _("A place at an event you are waiting for becomes free. The calendar always e-mails you the offer."),
             _("A place has become free at “%(event)s”. Accept it before %(expires_at)s, or it passes on."),
             email=False,
+        ),
+        Kind(
+            "registration_decided",
+            Group.EVENTS,
+            _("The organiser has decided on your registration"),
+            _(
+                "The organiser of an event that needs approval accepts or refuses your registration. The calendar "
+                "always e-mails you the decision."
+            ),
+            _("The organiser of “%(event)s” has decided on your registration."),
+            email=False,
+            variants={
+                "approved": _("You are accepted for “%(event)s” and have a place."),
+                "approved_waitlisted": _(
+                    "You are accepted for “%(event)s”. It is full, so you are on the waiting list."
+                ),
+                "refused": _("Your registration for “%(event)s” was not accepted."),
+            },
         ),
         Kind(
             "invitation_accepted",

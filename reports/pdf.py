@@ -4,7 +4,6 @@ fetch nothing (no URL, no file): everything the document needs is inline."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -16,7 +15,6 @@ from reports.models import ReportRun
 from reports.presentation import present, report_language
 
 # WeasyPrint logs every layout step at INFO; the worker's log needs its warnings only.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def to_pdf(run: ReportRun, result: dict[str, Any]) -> bytes:

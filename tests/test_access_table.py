@@ -363,6 +363,24 @@ def _event_url(name: str, draft: bool = False, **kwargs) -> Callable[[object], s
     return lambda w: reverse(name, kwargs={"code": _event(w, draft).code, **kwargs})
 
 
+def _decide_url(w) -> str:
+    """The organiser's decision on a registration (of the business member) awaiting approval."""
+    from events.factories import RegistrationFactory
+    from events.models import RegistrationStatus
+
+    event = _event(w)
+    registration = RegistrationFactory(event=event, user=w.business_member, status=RegistrationStatus.AWAITING_APPROVAL)
+    return reverse("events:registration_decide", kwargs={"code": event.code, "registration": registration.code})
+
+
+def _question_delete_url(w) -> str:
+    from events.factories import EventQuestionFactory
+
+    event = _event(w)
+    question = EventQuestionFactory(event=event)
+    return reverse("events:question_delete", kwargs={"code": event.code, "pk": question.pk})
+
+
 # The organiser's members (ASF A) and coordinators reach an event's organiser pages; everyone else: 404.
 EVENT_ORGANISERS_200 = {
     **dict.fromkeys(ROLES, 404),
@@ -951,6 +969,21 @@ TABLE: list[Row] = [
         "post",
         lambda w: {"minutes": "Protokoll.", "follow_ups": "", "save": ""},
     ),
+    # Accepting or refusing a registration awaiting approval: back to the registrations page.
+    Row(
+        "events:registration_decide",
+        _decide_url,
+        EVENT_ORGANISERS_302,
+        "post",
+        data=lambda w: {"decision": "accept"},
+    ),
+    Row("events:questions", _event_url("events:questions"), EVENT_ORGANISERS_200),
+    # An empty POST: the organiser gets the form back with errors.
+    Row("events:questions", _event_url("events:questions"), EVENT_ORGANISERS_200, "post"),
+    Row("events:question_delete", _question_delete_url, EVENT_ORGANISERS_302, "post"),
+    Row("events:messages", _event_url("events:messages"), EVENT_ORGANISERS_200),
+    # An empty POST: the organiser gets the form back with errors.
+    Row("events:messages", _event_url("events:messages"), EVENT_ORGANISERS_200, "post"),
     Row("events:retention", lambda w: reverse("events:retention"), COORDINATOR_ONLY),
     Row("reports:index", lambda w: reverse("reports:index"), COORDINATOR_ONLY),
     # An empty POST: the coordinator gets the form back with errors.

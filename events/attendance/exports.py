@@ -10,13 +10,13 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from events.models import Event, Registration
+from events.models import Event, EventQuestion, Registration
 from kernel import tabular
 
 FORMATS = tabular.CONTENT_TYPES
 
 
-def _header() -> list[str]:
+def _header(questions: list[EventQuestion]) -> list[str]:
     return [
         _("Name"),
         _("E-mail"),
@@ -27,6 +27,7 @@ def _header() -> list[str]:
         _("Dietary needs"),
         _("Accessibility needs"),
         _("Registered"),
+        *(question.label for question in questions),
     ]
 
 
@@ -34,11 +35,13 @@ def _when(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def attendance_rows(registrations: list[Registration]) -> Iterator[list[str]]:
-    """The header, then one row per registration; every cell text, not yet neutralised."""
-    yield _header()
+def attendance_rows(registrations: list[Registration], questions: list[EventQuestion]) -> Iterator[list[str]]:
+    """The header, then one row per registration, with a column per question of the event (in the reader's
+    language); every cell text, not yet neutralised."""
+    yield _header(questions)
     for r in registrations:
         organisation = r.organisation
+        answers = {answer.question_id: answer.value for answer in r.answers.all()}
         yield [
             r.display_name,
             r.email or "",
@@ -49,21 +52,23 @@ def attendance_rows(registrations: list[Registration]) -> Iterator[list[str]]:
             r.dietary_needs,
             r.accessibility_needs,
             _when(r.created_at),
+            *(q.display(answers[q.pk]) if q.pk in answers else "" for q in questions),
         ]
 
 
-def csv_bytes(registrations: list[Registration]) -> bytes:
-    header, *rows = attendance_rows(registrations)
+def csv_bytes(registrations: list[Registration], questions: list[EventQuestion]) -> bytes:
+    header, *rows = attendance_rows(registrations, questions)
     return tabular.write_csv(header, rows)
 
 
-def xlsx_bytes(registrations: list[Registration]) -> bytes:
-    header, *rows = attendance_rows(registrations)
+def xlsx_bytes(registrations: list[Registration], questions: list[EventQuestion]) -> bytes:
+    header, *rows = attendance_rows(registrations, questions)
     return tabular.write_xlsx(header, rows, title=_("Attendance"))
 
 
-def export_bytes(registrations: list[Registration], fmt: str) -> bytes:
-    return csv_bytes(registrations) if fmt == "csv" else xlsx_bytes(registrations)
+def export_bytes(registrations: list[Registration], fmt: str, questions: list[EventQuestion] | None = None) -> bytes:
+    questions = questions or []
+    return csv_bytes(registrations, questions) if fmt == "csv" else xlsx_bytes(registrations, questions)
 
 
 def export_filename(event: Event, fmt: str) -> str:

@@ -44,10 +44,10 @@ def attendance_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     if fmt not in exports.FORMATS:
         raise Http404
-    registrations = selectors.attendance_sheet(event=event).confirmed
+    sheet = selectors.attendance_sheet(event=event)
     audit_log(actor=request.user, action="event.attendance_export", target=event, data={"format": fmt})
     return attachment(
-        exports.export_bytes(registrations, fmt),
+        exports.export_bytes(sheet.confirmed, fmt, sheet.questions),
         filename=exports.export_filename(event, fmt),
         content_type=exports.FORMATS[fmt],
     )

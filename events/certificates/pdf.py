@@ -6,7 +6,6 @@ PDF/UA-1 (ISO 14289-1): structure tree, language and title, so a screen reader r
 from __future__ import annotations
 
 import io
-import logging
 import re
 import zipfile
 from collections.abc import Iterable
@@ -20,8 +19,6 @@ from weasyprint.urls import URLFetcher
 
 from events.certificates.selectors import attendee_name, event_dates
 from events.models import Certificate, Registration
-
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def verify_url(certificate: Certificate) -> str:

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Organisation
+from events.models import EventQuestion
+from events.questions.forms import QuestionsMixin
 from kernel.identifiers import refuse_personnummer
 
 
@@ -21,16 +23,23 @@ def _needs_field(label: str) -> forms.CharField:
     )
 
 
-class RegistrationForm(forms.Form):
-    """One-click registration of the logged-in member; the optional needs and, for people in several
-    organisations, which one they come from."""
+class RegistrationForm(QuestionsMixin, forms.Form):
+    """One-click registration of the logged-in member; the optional needs, the event's questions and, for
+    people in several organisations, which one they come from."""
 
     organisation = forms.ChoiceField(label=_("I come from"), choices=[], required=False)
     dietary_needs = _needs_field(_("Dietary needs"))
     accessibility_needs = _needs_field(_("Accessibility needs"))
 
-    def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organisations: list[Organisation],
+        questions: list[EventQuestion] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.add_questions(questions or [])
         self.organisations = {str(o.code): o for o in organisations}
         self.fields["organisation"].choices = [(code, o.name) for code, o in self.organisations.items()]
         if len(organisations) < 2:
@@ -58,7 +67,7 @@ class GroupRegistrationForm(forms.Form):
         return [self.people[code] for code in self.cleaned_data["colleagues"]]
 
 
-class GuestRegistrationForm(forms.Form):
+class GuestRegistrationForm(QuestionsMixin, forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=150, validators=[refuse_personnummer])
     email = forms.EmailField(
         label=_("Your e-mail address"),
@@ -68,8 +77,9 @@ class GuestRegistrationForm(forms.Form):
     dietary_needs = _needs_field(_("Dietary needs"))
     accessibility_needs = _needs_field(_("Accessibility needs"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, questions: list[EventQuestion] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "guest")
         super().__init__(*args, **kwargs)
+        self.add_questions(questions or [])
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"

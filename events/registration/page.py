@@ -23,6 +23,7 @@ def render_event_page(
     status: int = 200,
 ) -> HttpResponse:
     page = selectors.event_page(event=event, actor=request.actor)
+    questions = list(event.questions.all())
     organisations = [m.organisation for m in page.memberships]
     groups = []
     for organisation, colleagues in page.colleagues.items():
@@ -41,10 +42,11 @@ def render_event_page(
         and event.registration_opens is not None
         and timezone.now() < event.registration_opens,
         "is_past": event.end < timezone.now(),
-        "register_form": register_form or RegistrationForm(organisations=organisations),
+        "register_form": register_form or RegistrationForm(organisations=organisations, questions=questions),
         "can_register": authenticated and page.registration is None and is_open and bool(organisations),
-        "groups": groups if is_open else [],
-        "guest_form": guest_form or GuestRegistrationForm(),
+        # Colleagues answer the event's required questions themselves: no group registration then.
+        "groups": groups if is_open and not any(q.required for q in questions) else [],
+        "guest_form": guest_form or GuestRegistrationForm(questions=questions),
         "show_guest_form": not authenticated and event.audience == Audience.PUBLIC and is_open,
         "checkin_open": event.checkin_open(),
     }

@@ -30,7 +30,9 @@ GUEST_RATE_LIMIT = "events_guest_registration"
 def register(request: HttpRequest, code: str) -> HttpResponse:
     """One click: the logged-in member registers (or joins the waiting list when the event is full)."""
     event = selectors.event_for_user(actor=request.actor, code=code)
-    form = RegistrationForm(request.POST, organisations=request.actor.organisations)
+    form = RegistrationForm(
+        request.POST, organisations=request.actor.organisations, questions=list(event.questions.all())
+    )
     if saved := submit(
         request, form, lambda: services.registration_create(actor=request.actor, event=event, **form.cleaned_data)
     ):
@@ -38,6 +40,11 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
             messages.info(
                 request,
                 _("The event is full, so you are on the waiting list. We e-mail you if a place becomes free."),
+            )
+        elif saved.value.status == RegistrationStatus.AWAITING_APPROVAL:
+            messages.info(
+                request,
+                _("Your registration is sent. The organiser approves each registration; we e-mail you the answer."),
             )
         else:
             messages.success(request, _("You are registered. A confirmation is on its way to your e-mail."))
@@ -89,7 +96,7 @@ def register_guest(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("events:detail", code=event.code)
     if event.audience != Audience.PUBLIC:
         raise PermissionDenied
-    form = GuestRegistrationForm(request.POST)
+    form = GuestRegistrationForm(request.POST, questions=list(event.questions.all()))
     if form.is_valid() and not ratelimit.consume(
         request, action=GUEST_RATE_LIMIT, key=form.cleaned_data["email"].strip().lower()
     ):
@@ -151,6 +158,7 @@ LINK_ACTIONS = {
     RegistrationStatus.OFFERED: ("accept", "cancel"),
     RegistrationStatus.CONFIRMED: ("cancel",),
     RegistrationStatus.WAITLISTED: ("cancel",),
+    RegistrationStatus.AWAITING_APPROVAL: ("cancel",),
 }
 
 
@@ -197,6 +205,10 @@ def registration_link(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 if action == "confirm" and registration.status == RegistrationStatus.WAITLISTED:
                     messages.info(request, _("The event is full, so you are on the waiting list."))
+                elif action == "confirm" and registration.status == RegistrationStatus.AWAITING_APPROVAL:
+                    messages.info(
+                        request, _("Thank you. The organiser approves each registration; we e-mail you the answer.")
+                    )
                 else:
                     messages.success(request, LINK_DONE[action])
                 return redirect("events:registration_link", token=token)

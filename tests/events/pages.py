@@ -53,6 +53,32 @@ def make_event(
     return event
 
 
+def event_form_data(event: Event, **changes) -> dict:
+    """The event form's POST data for `event` as it is, with `changes`."""
+    local = {name: timezone.localtime(getattr(event, name), STOCKHOLM) for name in ("start", "end")}
+    data = {
+        "kind": event.kind,
+        "title_sv": event.title_sv,
+        "title_en": event.title_en,
+        "description_sv": event.description_sv,
+        "description_en": event.description_en,
+        "start": local["start"].strftime("%Y-%m-%dT%H:%M"),
+        "end": local["end"].strftime("%Y-%m-%dT%H:%M"),
+        "place_name": event.place_name,
+        "street_address": event.street_address,
+        "kommunkod": event.kommunkod_id or "",
+        "venue_accessibility": event.venue_accessibility,
+        "online_url": event.online_url,
+        "audience": event.audience,
+        "capacity": "" if event.capacity is None else event.capacity,
+        "registration_opens": "",
+        "registration_closes": "",
+        "retention_days": event.retention_days,
+    }
+    data.update(changes)
+    return data
+
+
 def url(name: str, event: Event, **kwargs) -> str:
     return reverse(f"events:{name}", kwargs={"code": event.code, **kwargs})
 

@@ -27,6 +27,7 @@ from events.models import (
 )
 from kernel.identifiers import normalise_orgnr
 from tests.events.pages import STOCKHOLM, SV, _field_errors, login, make_event, titles_in_calendar, url
+from tests.events.pages import event_form_data as _form_data
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.personnummer import SWEDISH_MESSAGE, WRITINGS
 
@@ -83,31 +84,6 @@ def test_organisers_edit_only_their_own_events_and_outsiders_change_nothing(clie
     assert client.get(url("attendance_export", event, fmt="csv")).status_code == 404
     event.refresh_from_db()
     assert (event.title_sv, event.status) == ("Nätverksträff i Luleå", EventStatus.PUBLISHED)
-
-
-def _form_data(event: Event, **changes) -> dict:
-    local = {name: timezone.localtime(getattr(event, name), STOCKHOLM) for name in ("start", "end")}
-    data = {
-        "kind": event.kind,
-        "title_sv": event.title_sv,
-        "title_en": event.title_en,
-        "description_sv": event.description_sv,
-        "description_en": event.description_en,
-        "start": local["start"].strftime("%Y-%m-%dT%H:%M"),
-        "end": local["end"].strftime("%Y-%m-%dT%H:%M"),
-        "place_name": event.place_name,
-        "street_address": event.street_address,
-        "kommunkod": event.kommunkod_id or "",
-        "venue_accessibility": event.venue_accessibility,
-        "online_url": event.online_url,
-        "audience": event.audience,
-        "capacity": "" if event.capacity is None else event.capacity,
-        "registration_opens": "",
-        "registration_closes": "",
-        "retention_days": event.retention_days,
-    }
-    data.update(changes)
-    return data
 
 
 def test_organiser_edits_their_event_and_the_sequence_goes_up(client, world, mails):

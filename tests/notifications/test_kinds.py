@@ -203,6 +203,21 @@ def test_a_waitlist_offer_reaches_the_person_offered_in_the_centre_and_the_calen
     assert "Breakfast meeting" not in mail.outbox[0].body
 
 
+def test_a_decision_on_a_registration_reaches_the_person_in_the_centre_and_the_calendar_emails_it(people, run):
+    from events import approval
+
+    event = EventFactory(organiser=people.org_a, capacity=5, requires_approval=True, title_en="Study visit")
+    registration = event_services.registration_create(actor=actor_for(people.staff_b), event=event)
+    run(lambda: approval.registration_accept(actor=actor_for(people.admin_a), registration=registration))
+    (decided,) = Notification.objects.filter(kind="registration_decided")
+    assert (decided.recipient, decided.params["variant"]) == (people.staff_b, "approved")
+    assert decided.delivery == Delivery.OFF  # the calendar's own e-mail tells the decision
+    with translation.override("en"):
+        assert decided.text == "You are accepted for “Study visit” and have a place."
+    assert [m.to for m in mail.outbox] == [[people.staff_b.email]]  # the calendar's e-mail, nothing more
+    assert mail.outbox[0].subject == "You are accepted: Study visit"
+
+
 # --- Directory ------------------------------------------------------------------------------------------------
 def test_an_accepted_invitation_reaches_the_person_who_invited(people, run):
     invitation, _token = directory_services.invitation_create(

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from events.models import Event, EventQuestion, QuestionKind, Registration, RegistrationAnswer
 from kernel.identifiers import refuse_personnummer
@@ -42,7 +43,12 @@ def answers_check(*, event: Event, answers: Mapping[str, Any] | None) -> list[tu
         elif question.kind == QuestionKind.YES_NO and value not in YES_NO:
             errors[name] = [_("Answer yes or no.")]
         elif len(value) > MAX_ANSWER:
-            errors[name] = [_("Keep the answer under %(max)s characters.") % {"max": MAX_ANSWER}]
+            errors[name] = [
+                ngettext(
+                    "Keep the answer under %(max)s character.", "Keep the answer under %(max)s characters.", MAX_ANSWER
+                )
+                % {"max": MAX_ANSWER}
+            ]
         else:
             try:
                 refuse_personnummer(value)

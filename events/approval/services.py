@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from directory.access import Actor, can_edit_organisation
 from events.models import EventStatus, Registration, RegistrationStatus
@@ -33,7 +34,16 @@ def _decide(*, actor: Actor, registration: Registration, message: str) -> Regist
         raise PermissionDenied
     message = (message or "").strip()
     if len(message) > MAX_MESSAGE:
-        raise ValidationError({"message": _("Keep the message under %(max)s characters.") % {"max": MAX_MESSAGE}})
+        raise ValidationError(
+            {
+                "message": ngettext(
+                    "Keep the message under %(max)s character.",
+                    "Keep the message under %(max)s characters.",
+                    MAX_MESSAGE,
+                )
+                % {"max": MAX_MESSAGE}
+            }
+        )
     refuse_personnummer(message)
     locked = _lock(event)
     registration = Registration.objects.select_for_update(of=("self",)).select_related("user").get(pk=registration.pk)

@@ -114,7 +114,7 @@ def test_the_report_waits_for_the_end_of_the_event(client, world):
     client.force_login(world.staff_a)
     response = client.post(closing_url(event), {"minutes": "För tidigt.", "follow_ups": "", "finalise": ""})
     assert response.status_code == 200
-    assert "The closing report can be written once the event has ended." in response.context["form"].errors["__all__"]
+    assert "Slutrapporten kan skrivas när evenemanget är slut." in response.context["form"].errors["__all__"]
     assert not ClosingReport.objects.exists()
     assert event.end > timezone.now()
 

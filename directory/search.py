@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 MAX_TERMS = 8
@@ -72,22 +72,42 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
             )
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
-    # Each condition can use an index (tsvector GIN; pg_trgm GIN for LIKE and for `%>`, the word-similarity
-    # operator with pg_trgm.word_similarity_threshold, 0.6 by default), so PostgreSQL can OR bitmap scans
-    # instead of computing a similarity for every row. Ranks are computed for matching rows only.
+    # Which rows match is decided by index scans only, each word on its own: the ids matching the tsvector
+    # (GIN), the folded substring (pg_trgm GIN, LIKE) and the word similarity (pg_trgm GIN, `%>`,
+    # pg_trgm.word_similarity_threshold, 0.6 by default) are read as a UNION of three single-condition
+    # subqueries, and the rows are then fetched by primary key (`id = ANY(ARRAY(…))`). Written as one OR of
+    # the three conditions, the planner prices the OR's bitmap scans above a sequential scan whenever it
+    # expects a few thousand rows (random_page_cost = 4), and a sequential scan computes the tsvector
+    # match and a trigram similarity for every row of the table: its cost grew with the table, not with the
+    # matches. Each single condition alone is index-usable at any size, and an array of ids is always
+    # fetched through the primary key. Ranks are computed for matching rows only.
+    from directory.models import Organisation
+
     conditions = Q()
     rank = None
     for word in words:
         folded = fold(word)
         tsquery = SearchQuery(f"{word}:*", search_type="raw", config="swedish")
-        conditions &= (
-            Q(search_vector=tsquery) | Q(search_text__contains=folded) | Q(search_text__trigram_word_similar=folded)
+        plain = Organisation.objects.order_by().values("pk")
+        matched = plain.filter(search_vector=tsquery).union(
+            plain.filter(search_text__contains=folded), plain.filter(search_text__trigram_word_similar=folded)
         )
+        conditions &= Q(AnyOfArray(F("pk"), Subquery(matched)))
         term_rank = Coalesce(SearchRank(F("search_vector"), tsquery), Value(0.0)) + TrigramWordSimilarity(
             Value(folded), "search_text"
         )
         rank = term_rank if rank is None else rank + term_rank
     return queryset.filter(conditions).annotate(rank=rank)
+
+
+class AnyOfArray(Func):
+    """`<value> = ANY(ARRAY(<subquery>))`: true when the subquery returns the value. Unlike `IN (<subquery>)`
+    PostgreSQL runs the subquery once, before the outer query, and plans the outer query as a lookup of a
+    few values (an index scan of the value's column) rather than a join with the subquery's estimated rows."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "%(expressions)s)"
+    output_field = BooleanField()
 
 
 def _search_text(org) -> str:  # type: ignore[no-untyped-def]

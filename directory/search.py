@@ -72,15 +72,13 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
             )
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
-    # Which rows match is decided by index scans only, each word on its own: the ids matching the tsvector
-    # (GIN), the folded substring (pg_trgm GIN, LIKE) and the word similarity (pg_trgm GIN, `%>`,
-    # pg_trgm.word_similarity_threshold, 0.6 by default) are read as a UNION of three single-condition
-    # subqueries, and the rows are then fetched by primary key (`id = ANY(ARRAY(…))`). Written as one OR of
-    # the three conditions, the planner prices the OR's bitmap scans above a sequential scan whenever it
-    # expects a few thousand rows (random_page_cost = 4), and a sequential scan computes the tsvector
-    # match and a trigram similarity for every row of the table: its cost grew with the table, not with the
-    # matches. Each single condition alone is index-usable at any size, and an array of ids is always
-    # fetched through the primary key. Ranks are computed for matching rows only.
+    # Which rows match is decided first, word by word, in a subquery that reads only the three indexes
+    # (GIN on the tsvector; pg_trgm GIN for LIKE and for `%>`, the word-similarity operator with
+    # pg_trgm.word_similarity_threshold, 0.6 by default) as a BitmapOr, and the rows are then fetched by
+    # primary key (`id = ANY(ARRAY(…))`), whatever else the outer query filters, counts or sorts by: the
+    # outer query never computes a full-text match or a similarity for rows that do not match. The bitmap
+    # scans are chosen at SSD page costs (random_page_cost 1.1, set per connection in asfnet/settings.py);
+    # tests/directory/test_search_plan.py holds this at bench size. Ranks are computed for matching rows.
     from directory.models import Organisation
 
     conditions = Q()
@@ -89,8 +87,8 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
         folded = fold(word)
         tsquery = SearchQuery(f"{word}:*", search_type="raw", config="swedish")
         plain = Organisation.objects.order_by().values("pk")
-        matched = plain.filter(search_vector=tsquery).union(
-            plain.filter(search_text__contains=folded), plain.filter(search_text__trigram_word_similar=folded)
+        matched = plain.filter(
+            Q(search_vector=tsquery) | Q(search_text__contains=folded) | Q(search_text__trigram_word_similar=folded)
         )
         conditions &= Q(AnyOfArray(F("pk"), Subquery(matched)))
         term_rank = Coalesce(SearchRank(F("search_vector"), tsquery), Value(0.0)) + TrigramWordSimilarity(
@@ -103,7 +101,8 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
 class AnyOfArray(Func):
     """`<value> = ANY(ARRAY(<subquery>))`: true when the subquery returns the value. Unlike `IN (<subquery>)`
     PostgreSQL runs the subquery once, before the outer query, and plans the outer query as a lookup of a
-    few values (an index scan of the value's column) rather than a join with the subquery's estimated rows."""
+    few values (an index scan of the value's column) rather than as a join priced on the subquery's
+    estimated rows, which can turn into a sequential scan of the outer table."""
 
     arg_joiner = " = ANY(ARRAY"
     template = "%(expressions)s)"

@@ -92,7 +92,8 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
         )
         conditions &= Q(AnyOfArray(F("pk"), Subquery(matched)))
         term_rank = Coalesce(SearchRank(F("search_vector"), tsquery), Value(0.0)) + TrigramWordSimilarity(
-            Value(folded), "search_text"
+            Value(folded),  # type: ignore[arg-type]  # the stubs allow only a field name; Django takes any expression
+            "search_text",
         )
         rank = term_rank if rank is None else rank + term_rank
     return queryset.filter(conditions).annotate(rank=rank)
@@ -109,7 +110,7 @@ class AnyOfArray(Func):
     output_field = BooleanField()
 
 
-def _search_text(org) -> str:  # type: ignore[no-untyped-def]
+def _search_text(org) -> str:  # type: ignore[no-untyped-def,unused-ignore]
     services = " ".join(f"{s.name_sv} {s.name_en}" for s in org.services.all())
     return fold(" ".join([org.name, org.legal_name, services, org.city]))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from directory import search
@@ -85,17 +85,35 @@ class OrganisationFilter(django_filters.FilterSet):
         return queryset.filter(**{f"{name}__in": value}) if value else queryset
 
     def filter_service(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        if not value:
-            return queryset
-        # A subquery, not a join: one row per organisation without DISTINCT.
-        links = Organisation.services.through.objects.filter(servicecategory__slug__in=value)
-        return queryset.filter(pk__in=links.values("organisation_id"))
+        condition = facet_condition("service", value)
+        return queryset if condition is None else queryset.filter(condition)
 
     def filter_true(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         return queryset.filter(**{name: True}) if value else queryset
 
     def filter_certified(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
-        return queryset.filter(certified_condition()) if value else queryset
+        condition = facet_condition("certified", value)
+        return queryset if condition is None else queryset.filter(condition)
+
+
+def facet_condition(name: str, value: object) -> Q | None:
+    """The condition a facet's cleaned value puts on organisations (None: no condition), shared by the
+    filter set and the facet counts (directory.selectors), so both always mean the same thing."""
+    if not value:
+        return None
+    if name == "kind":
+        return Q(kind__in=value)
+    if name == "municipality":
+        return Q(kommunkod__in=value)
+    if name == "service":
+        # A subquery, not a join: one row per organisation without DISTINCT.
+        links = Organisation.services.through.objects.filter(servicecategory__slug__in=value)
+        return Q(pk__in=links.values("organisation_id"))
+    if name == "placements":
+        return Q(takes_placements=True)
+    if name == "certified":
+        return Q(certified_condition())
+    raise ValueError(f"unknown facet {name!r}")
 
 
 def search_sort(requested: str, query: str) -> str:

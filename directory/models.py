@@ -73,7 +73,8 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
 
     def choices(self) -> list[tuple[str, str]]:
         """(kommunkod, name) pairs in Swedish order, for select boxes and filters: one query."""
-        return [(m.code, m.name) for m in self.only("code", "name").in_swedish_order()]
+        rows = self.values_list("code", "name")  # tuples, not 290 model instances: read on every search page
+        return sorted(rows, key=lambda row: swedish_sort_key(row[1]))
 
 
 class Municipality(models.Model):

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 MAX_TERMS = 8
@@ -72,25 +72,45 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
             )
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
-    # Each condition can use an index (tsvector GIN; pg_trgm GIN for LIKE and for `%>`, the word-similarity
-    # operator with pg_trgm.word_similarity_threshold, 0.6 by default), so PostgreSQL can OR bitmap scans
-    # instead of computing a similarity for every row. Ranks are computed for matching rows only.
+    # Which rows match is decided first, word by word, in a subquery that reads only the three indexes
+    # (GIN on the tsvector; pg_trgm GIN for LIKE and for `%>`, the word-similarity operator with
+    # pg_trgm.word_similarity_threshold, 0.6 by default) as a BitmapOr, and the rows are then fetched by
+    # primary key (`id = ANY(ARRAY(…))`), whatever else the outer query filters, counts or sorts by: the
+    # outer query never computes a full-text match or a similarity for rows that do not match. The bitmap
+    # scans are chosen at SSD page costs (random_page_cost 1.1, set per connection in asfnet/settings.py);
+    # tests/directory/test_search_plan.py holds this at bench size. Ranks are computed for matching rows.
+    from directory.models import Organisation
+
     conditions = Q()
     rank = None
     for word in words:
         folded = fold(word)
         tsquery = SearchQuery(f"{word}:*", search_type="raw", config="swedish")
-        conditions &= (
+        plain = Organisation.objects.order_by().values("pk")
+        matched = plain.filter(
             Q(search_vector=tsquery) | Q(search_text__contains=folded) | Q(search_text__trigram_word_similar=folded)
         )
+        conditions &= Q(AnyOfArray(F("pk"), Subquery(matched)))
         term_rank = Coalesce(SearchRank(F("search_vector"), tsquery), Value(0.0)) + TrigramWordSimilarity(
-            Value(folded), "search_text"
+            Value(folded),  # type: ignore[arg-type]  # the stubs allow only a field name; Django takes any expression
+            "search_text",
         )
         rank = term_rank if rank is None else rank + term_rank
     return queryset.filter(conditions).annotate(rank=rank)
 
 
-def _search_text(org) -> str:  # type: ignore[no-untyped-def]
+class AnyOfArray(Func):
+    """`<value> = ANY(ARRAY(<subquery>))`: true when the subquery returns the value. Unlike `IN (<subquery>)`
+    PostgreSQL runs the subquery once, before the outer query, and plans the outer query as a lookup of a
+    few values (an index scan of the value's column) rather than as a join priced on the subquery's
+    estimated rows, which can turn into a sequential scan of the outer table."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _search_text(org) -> str:  # type: ignore[no-untyped-def,unused-ignore]
     services = " ".join(f"{s.name_sv} {s.name_en}" for s in org.services.all())
     return fold(" ".join([org.name, org.legal_name, services, org.city]))
 

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, prefetch_related_objects
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet, prefetch_related_objects
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from directory import facet_cache
 from directory.access import Actor
-from directory.filters import OrganisationFilter, certified_condition, load_choices, search_ordered, search_sort
+from directory.filters import (
+    OrganisationFilter,
+    certified_condition,
+    facet_condition,
+    load_choices,
+    search_ordered,
+    search_sort,
+)
 from directory.models import (
     Certification,
     Freshness,
@@ -22,6 +32,7 @@ from directory.models import (
     Organisation,
     OrganisationChange,
     OrganisationKind,
+    ServiceCategory,
     SupportOffered,
 )
 from directory.search import search, searchable, swedish_name_order
@@ -48,6 +59,7 @@ class SearchResult:
     organisations: QuerySet[Organisation]
     sort: str
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    total: int | None = None  # the number of results, counted with the facets (None: not counted)
 
     @property
     def query(self) -> str:
@@ -89,78 +101,102 @@ def organisation_search(*, actor: Actor, params: QueryDict, with_facets: bool = 
         filterset = OrganisationFilter(params, queryset=base, choices=choices)
         filterset.is_valid()
     query = filterset.form.cleaned_data.get("q") or ""
-    has_query = searchable(query)
     sort = search_sort(params.get("sort", ""), query)
     organisations = search_ordered(filterset.qs, sort)
     result = SearchResult(filterset=filterset, organisations=organisations, sort=sort)
     if with_facets:
-        facet_base, facet_params = base, params
-        if has_query:
-            # The text search is the expensive part: run it once for the facets (one query for the ids of
-            # the organisations that match the text) instead of once per facet.
-            matched = list(search(base, query).order_by().values_list("pk", flat=True))
-            facet_base = Organisation.objects.filter(pk__in=matched)
-            facet_params = _without(params, "q")
-        result.facets = _facets(params=facet_params, base=facet_base, filterset=filterset, choices=choices)
+        result.facets, result.total = facet_counts(actor=actor, filterset=filterset, choices=choices)
     return result
 
 
-def _without(params: QueryDict, name: str) -> QueryDict:
-    copy = params.copy()
-    copy.pop(name, None)
-    copy.pop("page", None)
-    return copy
-
-
-def _facets(
+def facet_counts(
     *,
-    params: QueryDict,
-    base: QuerySet[Organisation],
+    actor: Actor,
     filterset: OrganisationFilter,
     choices: tuple[list[tuple[str, str]], list[tuple[str, str]]],
-) -> dict[str, list[FacetValue]]:
-    municipalities, services = choices
+) -> tuple[dict[str, list[FacetValue]], int]:
+    """The facets and the number of results. For anonymous visitors they come from the cache while no
+    organisation, certification or taxonomy row has changed (directory.facet_cache); everyone else, and
+    the embedded SQLite default, gets them from the database: one statement (`_facet_statement`)."""
     cleaned = filterset.form.cleaned_data
+    selected = {name: _selection(cleaned.get(name)) for name in FACETS}
+    query = cleaned.get("q") or ""
+    compute = functools.partial(_count_facets, actor=actor, query=query, selected=selected)
+    if actor.is_authenticated:
+        counts, total = compute()
+    else:
+        counts, total = facet_cache.cached(key={"q": query, **selected}, compute=compute)
+    municipalities, services = choices
     labels: dict[str, dict[str, Any]] = {
         "kind": dict(OrganisationKind.choices),
         "municipality": dict(municipalities),
         "service": dict(services),
     }
     facets: dict[str, list[FacetValue]] = {}
-
-    def others(name: str) -> QuerySet:
-        return OrganisationFilter(_without(params, name), queryset=base, choices=choices).qs
-
-    def ids(qs: QuerySet) -> QuerySet:
-        return qs.order_by().values("pk")
-
-    kind_counts = dict(
-        Organisation.objects.filter(pk__in=ids(others("kind"))).values_list("kind").annotate(n=Count("pk"))
-    )
-    municipality_counts = dict(
-        Organisation.objects.filter(pk__in=ids(others("municipality"))).values_list("kommunkod").annotate(n=Count("pk"))
-    )
-    service_counts = dict(
-        Organisation.services.through.objects.filter(organisation_id__in=ids(others("service")))
-        .values_list("servicecategory__slug")
-        .annotate(n=Count("organisation_id"))
-    )
-    for name, counts in (("kind", kind_counts), ("municipality", municipality_counts), ("service", service_counts)):
-        selected = set(cleaned.get(name) or [])
+    for name in ("kind", "municipality", "service"):
+        chosen = set(selected[name])
         facets[name] = [
-            FacetValue(value=value, label=str(label), count=counts.get(value, 0), selected=value in selected)
+            FacetValue(value=value, label=str(label), count=counts[name].get(value, 0), selected=value in chosen)
             for value, label in labels[name].items()
-            if counts.get(value, 0) or value in selected
+            if counts[name].get(value, 0) or value in chosen
         ]
-    placements = Organisation.objects.filter(pk__in=ids(others("placements"))).aggregate(
-        n=Count("pk", filter=Q(takes_placements=True))
-    )["n"]
-    certified = Organisation.objects.filter(pk__in=ids(others("certified"))).aggregate(
-        n=Count("pk", filter=Q(certified_condition()))
-    )["n"]
-    facets["placements"] = [FacetValue("1", "", placements, bool(cleaned.get("placements")))]
-    facets["certified"] = [FacetValue("1", "", certified, bool(cleaned.get("certified")))]
-    return facets
+    for name in ("placements", "certified"):
+        facets[name] = [FacetValue("1", "", counts[name].get("1", 0), bool(cleaned.get(name)))]
+    return facets, total
+
+
+def _selection(value: Any) -> Any:
+    """A facet's cleaned value in a stable, hashable form (a sorted list of strings, or a bool)."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return sorted(str(v) for v in value)
+    return bool(value)
+
+
+def _count_facets(*, actor: Actor, query: str, selected: dict[str, Any]) -> tuple[dict[str, dict[str, int]], int]:
+    """Facet counts and the total, in one statement over the matched set as a subquery: the organisations the
+    actor may search that match the text, with one flag per chosen facet. Each facet counts the rows that
+    pass every *other* chosen facet; the total counts the rows that pass all of them. The text search runs
+    once, inside the statement; nothing is sent back as a list of ids."""
+    conditions = {name: facet_condition(name, value) for name, value in selected.items()}
+    flags = {f"f_{name}": ExpressionWrapper(c, output_field=BooleanField()) for name, c in conditions.items() if c}
+    matched = search(Organisation.objects.searchable_by(actor), query).order_by()
+    matched = matched.annotate(is_certified=certified_condition(), **flags).values(
+        "pk", "kind", "kommunkod", "takes_placements", "is_certified", *flags
+    )
+    inner_sql, params = matched.query.sql_with_params()
+
+    def others(name: str) -> str:
+        return " AND ".join(f"m.{flag}" for flag in flags if flag != f"f_{name}") or "TRUE"
+
+    through = Organisation.services.through._meta.db_table
+    categories = ServiceCategory._meta.db_table
+    statement = f"""
+        WITH m AS MATERIALIZED ({inner_sql})
+        SELECT 'kind', m.kind, count(*) FROM m WHERE {others("kind")} GROUP BY m.kind
+        UNION ALL
+        SELECT 'municipality', m.kommunkod, count(*) FROM m WHERE {others("municipality")} GROUP BY m.kommunkod
+        UNION ALL
+        SELECT 'service', sc.slug, count(*) FROM m
+            JOIN {through} link ON link.organisation_id = m.pk
+            JOIN {categories} sc ON sc.id = link.servicecategory_id
+            WHERE {others("service")} GROUP BY sc.slug
+        UNION ALL
+        SELECT 'placements', '1', count(*) FROM m WHERE {others("placements")} AND m.takes_placements
+        UNION ALL
+        SELECT 'certified', '1', count(*) FROM m WHERE {others("certified")} AND m.is_certified
+        UNION ALL
+        SELECT 'total', '', count(*) FROM m WHERE {others("")}
+    """  # noqa: S608 - table names come from model metadata, flag names from FACETS, values are parameters
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    total = 0
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        for facet, value, count in cursor.fetchall():
+            if facet == "total":
+                total = count
+            elif value is not None:
+                counts[facet][value] = count
+    return counts, total
 
 
 def membership_list(*, organisation: Organisation) -> QuerySet[Membership]:

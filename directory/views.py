@@ -33,7 +33,9 @@ def index(request: HttpRequest) -> HttpResponse:
     /directory/?q=<text>&kind=<kind>&municipality=<kommunkod>&service=<slug>&page=<n> (facets repeatable).
     With HTMX only the results region is re-rendered; without JavaScript the form submits normally."""
     result = selectors.organisation_search(actor=request.actor, params=request.GET)
-    page = paginate(request, result.organisations.select_related("kommunkod"), PAGE_SIZE)
+    # The stored search columns (a tsvector of every description) are for the database only, never shown.
+    rows = result.organisations.select_related("kommunkod").defer("search_vector", "search_text")
+    page = paginate(request, rows, PAGE_SIZE, count=result.total)
     prefetch_related_objects(page.object_list, "services")
     context = {
         "result": result,

@@ -21,10 +21,19 @@ def query_without_page(request: HttpRequest, keep: Iterable[str] | None = None) 
 
 
 def paginate(
-    request: HttpRequest, rows: Sequence[Any] | QuerySet[Any], per_page: int, *, keep: Iterable[str] | None = None
+    request: HttpRequest,
+    rows: Sequence[Any] | QuerySet[Any],
+    per_page: int,
+    *,
+    keep: Iterable[str] | None = None,
+    count: int | None = None,
 ) -> Page:
     """The page of `rows` that `?page=` asks for (the last one when it is past the end, the first when it is
-    not a number), with `page.query`: the parameters its page links keep (see `query_without_page`)."""
-    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    not a number), with `page.query`: the parameters its page links keep (see `query_without_page`).
+    `count`: the number of rows when the caller has already counted them (no COUNT query then)."""
+    paginator = Paginator(rows, per_page)
+    if count is not None:
+        paginator.count = count  # Paginator.count is a cached property: this is its value
+    page = paginator.get_page(request.GET.get("page"))
     page.query = query_without_page(request, keep)  # type: ignore[attr-defined]
     return page

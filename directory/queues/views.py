@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from directory.models import Organisation
-from directory.queues.filters import QUEUES, QueueFilter, queue_rows
+from directory.queues.filters import QUEUES, QueueFilter, queue_counts
 from directory.queues.forms import BulkForm
 from directory.queues.services import BulkAction, BulkResult, organisations_bulk_act
 from kernel.pagination import paginate, query_without_page
@@ -83,7 +83,7 @@ def queues(request: HttpRequest) -> HttpResponse:
     page = paginate(request, rows, PAGE_SIZE)
     for organisation in page.object_list:
         organisation.verification_expires = organisation.verification_expires_at  # type: ignore[attr-defined]
-    counts = {name: queue_rows(name).count() for name in QUEUES}
+    counts = queue_counts()
     context = {
         "filter": filterset,
         "page": page,

@@ -1,0 +1,59 @@
+"""The anonymous directory page's facet counts, cached in the project's cache (kernel.cache: a Redis outage
+is a miss, never an error).
+
+A cached value is stored under the *generation* of the directory data: a number PostgreSQL changes whenever
+a transaction that changed an organisation (any field: publishing, confirming, verifying, its profile, its
+search text), its services, a certification or a service category commits — triggers do it, so a queryset
+update, a bulk import or a merge counts as much as a save (migration directory/0016). Each read asks
+for the generation first (one primary-key read) and a changed directory is never answered from the cache,
+whether or not the cache was reachable when the change was made.
+
+What changes with time alone rather than with a write — a profile whose confirmation gets too old to be
+listed, a certification whose validity ends at midnight — is bounded by the key's date and by TIMEOUT.
+
+Not cached: inside a transaction (its uncommitted changes must neither be read from nor written to the
+shared cache) and on SQLite (no generation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
+T = TypeVar("T")
+
+TIMEOUT = 300  # seconds; see the module docstring for what only time changes
+PREFIX = "directory:facets:v1"
+
+
+def generation() -> int | None:
+    """The directory data's generation, or None when it cannot be used (SQLite, inside a transaction)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n FROM directory_facet_generation WHERE id = 1")
+            row = cursor.fetchone()
+    except DatabaseError:  # the migration has not run: behave as if there were no cache
+        return None
+    return int(row[0]) if row else None
+
+
+def cached(*, key: dict[str, Any], compute: Callable[[], T]) -> T:
+    """`compute()`, or its value for `key` from the cache while the directory data has not changed."""
+    current = generation()
+    if current is None:
+        return compute()
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    cache_key = f"{PREFIX}:{current}:{timezone.localdate().isoformat()}:{digest}"
+    value = cache.get(cache_key)
+    if value is None:
+        value = compute()
+        cache.set(cache_key, value, TIMEOUT)
+    return value

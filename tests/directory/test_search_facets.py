@@ -1,0 +1,187 @@
+"""The search's facet counts and total: one statement over the matched set, equal to counting each facet
+value on its own (the old way, one query per facet over the other filters); and the anonymous counts from
+the cache, never stale after a change however it is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from directory.access import actor_for
+from directory.filters import OrganisationFilter, load_choices
+from directory.models import Organisation, OrganisationKind, ServiceCategory
+from directory.search import reindex
+from directory.selectors import organisation_search
+from tests.factories import CertificationFactory, MembershipFactory, OrganisationFactory
+
+KINDS = [OrganisationKind.ASF, OrganisationKind.BUSINESS, OrganisationKind.CIVIL_SOCIETY]
+MUNICIPALITIES = ["2581", "2582", "2580"]
+SERVICES = ["catering", "stad", "tradgard-skog", "snickeri"]
+WORDS = ["Trädgård", "Catering", "Snickeri"]
+
+
+def _constructed_directory() -> None:
+    """60 organisations over every combination that matters: kinds, municipalities, 0-3 services, takes
+    placements or not, certified (valid, expired, pending) or not, and a few unpublished or stale."""
+    rng = random.Random(7)
+    services = {s.slug: s for s in ServiceCategory.objects.filter(slug__in=SERVICES)}
+    stale = timezone.now() - dt.timedelta(days=800)
+    for i in range(60):
+        org = OrganisationFactory(
+            name=f"{WORDS[i % 3]} {i}",
+            kind=KINDS[i % 3],
+            kommunkod=MUNICIPALITIES[(i // 3) % 3],
+            takes_placements=i % 4 == 0,
+            published=i % 17 != 0,
+            **({"confirmed_at": stale} if i % 13 == 5 else {}),
+        )
+        org.services.set([services[s] for s in rng.sample(SERVICES, i % 4)])
+        if i % 5 == 0:
+            CertificationFactory(organisation=org)
+        elif i % 5 == 1:
+            CertificationFactory(organisation=org, expired=True)
+        elif i % 5 == 2:
+            CertificationFactory(organisation=org, pending=True, lou_reserved=True)
+    reindex(Organisation.objects.values_list("pk", flat=True))
+
+
+def _reference(actor, params: QueryDict) -> dict[str, dict[str, int]]:
+    """Each facet value counted on its own: the other facets' filters plus this value, one count per value."""
+    choices = load_choices()
+    base = Organisation.objects.searchable_by(actor)
+    values = {
+        "kind": [k for k, _ in OrganisationKind.choices],
+        "municipality": MUNICIPALITIES,
+        "service": SERVICES,
+        "placements": ["1"],
+        "certified": ["1"],
+    }
+    counts: dict[str, dict[str, int]] = {}
+    for name, options in values.items():
+        counts[name] = {}
+        for value in options:
+            mine = params.copy()
+            mine.setlist(name, [value])
+            counted = OrganisationFilter(mine, queryset=base, choices=choices).qs.count()
+            if counted:
+                counts[name][value] = counted
+    return counts
+
+
+def _facets(result) -> dict[str, dict[str, int]]:
+    return {name: {f.value: f.count for f in values if f.count} for name, values in result.facets.items()}
+
+
+SEARCHES = [
+    "",
+    "kind=asf",
+    "kind=asf&municipality=2581",
+    "q=trädgård",
+    "q=trädgård&kind=business&service=catering",
+    "q=snickeri&municipality=2581&municipality=2582&placements=1",
+    "service=stad&service=snickeri&certified=1",
+    "q=catering&certified=1&placements=1&kind=business&kind=civil_society",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user", ["anonymous", "member", "coordinator"])
+def test_facet_counts_and_total_equal_counting_each_value_on_its_own(world, user):
+    _constructed_directory()
+    if user == "member":  # a member also finds their own unpublished organisation
+        MembershipFactory(user=world.staff_a, organisation=Organisation.objects.filter(published=False).first())
+    actor = actor_for({"anonymous": None, "member": world.staff_a, "coordinator": world.coordinator}[user])
+    for params in map(QueryDict, SEARCHES):
+        result = organisation_search(actor=actor, params=params)
+        expected = _reference(actor, params)
+        expected_total = organisation_search(actor=actor, params=params, with_facets=False).organisations.count()
+        assert _facets(result) == expected, params
+        assert result.total == expected_total, params
+        assert expected_total > 0, params  # the constructed data answers every search
+
+
+@pytest.mark.django_db
+def test_facets_and_total_are_one_statement_with_no_ids_sent_back(client, world):
+    _constructed_directory()
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("directory:index"), {"q": "trädgård", "kind": "asf", "municipality": "2581"})
+    facet_statements = [q["sql"] for q in captured.captured_queries if "WITH m AS MATERIALIZED" in q["sql"]]
+    assert len(facet_statements) == 1
+    others = [q["sql"] for q in captured.captured_queries if q["sql"] not in facet_statements]
+    assert not [sql for sql in others if "COUNT(" in sql.upper()]  # the paginator takes the statement's total
+    ids = list(Organisation.objects.values_list("pk", flat=True))
+    # The matched set stays a subquery: no list of the matched organisations' ids in any statement.
+    assert all(f"IN ({ids[0]}, {ids[1]}" not in q["sql"] for q in captured.captured_queries)
+
+
+def _count(client, facet: str, value: str, params: dict | None = None) -> int:
+    response = client.get(reverse("directory:index"), params or {})
+    return next((f.count for f in response.context["result"].facets[facet] if f.value == value), 0)
+
+
+def _served_from_cache(client, params: dict | None = None) -> bool:
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("directory:index"), params or {})
+    return not any("WITH m AS MATERIALIZED" in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "change",
+    ["save", "queryset update", "unpublish", "delete", "services", "certification", "taxonomy"],
+)
+def test_anonymous_facet_counts_come_from_the_cache_and_change_with_the_data(client, change):
+    """Committed changes (a transactional test: every statement commits, as in a request), each written a
+    different way, are seen by the very next page view."""
+    for i, kind in enumerate([OrganisationKind.ASF, OrganisationKind.ASF, OrganisationKind.BUSINESS]):
+        OrganisationFactory(name=f"Cachad {i}", kind=kind, kommunkod="2581")
+    org = Organisation.objects.get(name="Cachad 0")
+    catering = ServiceCategory.objects.get(slug="catering")
+    params = {"service": "catering"} if change in ("services", "taxonomy") else {}
+    if change == "taxonomy":
+        org.services.add(catering)
+    if change == "certification":
+        params = {"certified": "1"}
+    before = {"services": 0, "certification": 0, "taxonomy": 1}.get(change, 2)
+    assert _count(client, "kind", "asf", params) == before
+    assert _served_from_cache(client, params)  # the second view of the same page reads the cache
+
+    if change == "save":
+        org.kind = OrganisationKind.BUSINESS
+        org.save()
+    elif change == "queryset update":  # no signal is sent: the trigger still sees it
+        Organisation.objects.filter(pk=org.pk).update(kind=OrganisationKind.BUSINESS)
+    elif change == "unpublish":
+        Organisation.objects.filter(pk=org.pk).update(published=False)
+    elif change == "delete":
+        org.delete()
+    elif change == "services":
+        org.services.add(catering)
+    elif change == "certification":
+        CertificationFactory(organisation=org)
+    elif change == "taxonomy":  # a renamed slug: the service facet counts by slug
+        ServiceCategory.objects.filter(pk=catering.pk).update(slug="catering-2")
+    if change == "taxonomy":
+        assert _count(client, "service", "catering-2") == 1
+        assert _count(client, "service", "catering") == 0
+        ServiceCategory.objects.filter(pk=catering.pk).update(slug="catering")
+        assert _count(client, "service", "catering") == 1
+        params = {}
+    else:
+        assert _count(client, "kind", "asf", params) == 1
+    assert _served_from_cache(client, params)  # and the new counts are cached again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_logged_in_persons_counts_are_never_cached(client, world):
+    OrganisationFactory(name="Cachad", kind=OrganisationKind.ASF)
+    client.force_login(world.staff_a)
+    client.get(reverse("directory:index"))
+    assert not _served_from_cache(client)

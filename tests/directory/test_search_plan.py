@@ -1,0 +1,72 @@
+"""The directory search uses its indexes at bench size: 10,000 organisations, the search page with a text and
+two facets, every query the page runs that reads directory_organisation EXPLAINed (with the connection's
+settings, as the site runs) — none may read the table sequentially."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from directory.access import ANONYMOUS
+from directory.factories import PROFILE_EXTRAS, organisation_rows
+from directory.models import Organisation
+from directory.selectors import organisation_search
+from tests.factories import OrganisationFactory
+
+SIZE = 10_000
+
+
+def _bench_size_directory() -> None:
+    """SIZE realistic organisations — the bench's own rows (directory.factories.organisation_rows: Norrbotten
+    profiles with Swedish descriptions, a few stale or unlisted) — inserted with bulk_create, their search
+    columns written by one UPDATE (as directory.search.reindex does, without services), then ANALYZE."""
+    rows = organisation_rows(SIZE)
+    Organisation.objects.bulk_create(
+        [OrganisationFactory.build(**{k: v for k, v in row.items() if k not in PROFILE_EXTRAS}) for row in rows],
+        batch_size=2000,
+    )
+    table = Organisation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} SET
+                search_text = lower(translate(name || ' ' || legal_name || ' ' || city, 'ÅÄÖåäöé', 'aaoaaoe')),
+                search_vector =
+                    setweight(to_tsvector('swedish', name || ' ' || legal_name), 'A')
+                    || setweight(to_tsvector('swedish', description_sv || ' ' || summary_easy_sv), 'C')
+                    || setweight(to_tsvector('english', description_en), 'D')
+            """  # noqa: S608 - the table name comes from model metadata
+        )
+        cursor.execute(f"ANALYZE {table}")
+
+
+@pytest.mark.django_db
+def test_search_page_reads_organisations_through_indexes_at_bench_size(client):
+    assert connection.vendor == "postgresql"
+    _bench_size_directory()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert float(cursor.fetchone()[0]) == 1.1  # the connection option of asfnet/settings.py
+
+    params = {"q": "trädgård", "kind": "asf", "municipality": "2581"}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("directory:index"), params)
+    assert response.status_code == 200
+    expected = organisation_search(actor=ANONYMOUS, params=QueryDict(urlencode(params)), with_facets=False)
+    count = expected.organisations.count()
+    assert count > 25  # more than one page of results
+    assert f"{count} organisationer hittades" in response.content.decode()
+
+    reading = [q["sql"] for q in captured.captured_queries if re.search(r'\bdirectory_organisation"?\b', q["sql"])]
+    assert len(reading) >= 2  # the results page and the facet counts (with the total)
+    for sql in reading:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert not re.search(r"Seq Scan on directory_organisation\b", plan), f"{sql}\n\n{plan}"

@@ -179,7 +179,7 @@ if DATABASE_REPLICA_URL:
     # Plain persistent connections, checked before each request's first query: a replica that stops is
     # noticed at once and skipped (a pool could hand out a connection that died with it).
     _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
-    _replica["OPTIONS"] = {"connect_timeout": 2}
+    _replica["OPTIONS"] = {"connect_timeout": 2, "options": DATABASES["default"]["OPTIONS"]["options"]}
     _replica["TEST"] = {"MIRROR": "default"}  # a test run has one database; the replica alias reads it too
     DATABASES["replica"] = _replica
 REPLICA_READS = "replica" in DATABASES

@@ -154,6 +154,12 @@ class _Sql:
         self.params[name] = value
         return f"%({name})s"
 
+    @property
+    def fence(self) -> str:
+        """Ends a subquery PostgreSQL must not merge into the query around it, so that the values it computes
+        are computed once per row, not again at every use."""
+        return "" if self.sqlite else " OFFSET 0"
+
     def any_of(self, values: tuple[str, ...] | list[str]) -> str:
         return "(" + ", ".join(self(value) for value in values) + ")"
 
@@ -203,10 +209,10 @@ class _Sql:
 
 def _participant_statement(
     sql: _Sql, project: FundedProject, start: dt.date, end: dt.date, rules: Rules, *, results: bool
-) -> tuple[str, str, dict[str, str], list[str]]:
-    """The statement's common table expressions and the rows it counts (one per participant), the condition of
-    every count (by name) over their columns, and the names of the counts behind the warnings. Without
-    `results`: the output indicators only (no events read)."""
+) -> tuple[str, dict[str, str], list[str]]:
+    """The rows the statement counts (one per participant), the condition of every count (by name) over their
+    columns, and the names of the counts behind the warnings. Without `results`: the output indicators only
+    (no events read)."""
     period = f"{sql(start)} AND {sql(end)}"
     # Age: completed years on the entry date.
     age = sql.age("p.birth_date", "p.entry_date")
@@ -262,7 +268,7 @@ def _participant_statement(
             f"SELECT {', '.join(columns)} FROM matchmaking_participant p"  # noqa: S608 - every value is a parameter
             f" WHERE p.project_id = {project_id} AND {entered}"
         )
-        return f"participant AS ({participant})", "participant", counts, notes
+        return f"({participant}) participant", counts, notes
 
     # Each participant's dates, computed once. Immediate results: W = exit_date … exit_date + 28 days,
     # inclusive, counted by exit date in the period. Longer-term results: the six-month date S (clamped to the
@@ -346,19 +352,20 @@ def _participant_statement(
         )
         notes.append("criterion_missing")
     # `participant`: the participants one of the three parts counts, with their derived values; `event`: what
-    # their labour-market events say, one row per participant that has any.
+    # their labour-market events say, one row per participant that has any. `participant` is read twice
+    # rather than kept as a common table expression: storing it costs more than reading it again.
     participant = (
         f"SELECT q.*, {', '.join(derived)} FROM ("  # noqa: S608 - every value is a parameter
-        f"SELECT {', '.join(columns)} FROM matchmaking_participant p WHERE p.project_id = {project_id}) q"
+        f"SELECT {', '.join(columns)} FROM matchmaking_participant p WHERE p.project_id = {project_id}{sql.fence}) q"
         f" WHERE q.entry_date BETWEEN {period} OR q.exit_date BETWEEN {period} OR q.six BETWEEN {period}"
     )
     event = (
         f"SELECT e.participant_id, {', '.join(events)}"  # noqa: S608 - every value is a parameter
-        " FROM matchmaking_labourmarketevent e JOIN participant d ON d.id = e.participant_id"
+        f" FROM matchmaking_labourmarketevent e JOIN ({participant}) d ON d.id = e.participant_id"
         " GROUP BY e.participant_id"
     )
-    ctes = f"participant AS ({participant}), event AS ({event})"
-    return ctes, "participant LEFT JOIN event ON event.participant_id = participant.id", counts, notes
+    source = f"({participant}) participant LEFT JOIN ({event}) event ON event.participant_id = participant.id"
+    return source, counts, notes
 
 
 def _unpack(row: dict[str, int], codes: list[str]) -> dict[str, dict[str, int]]:
@@ -371,9 +378,9 @@ def participant_indicators(
     """EECO01–EECO17 (and, with `results`, EECR01–EECR06) and the counts behind the warnings, in one
     statement: every participant's derived values computed once, then one count per indicator and gender."""
     sql = _Sql(connection.vendor)
-    ctes, rows_counted, counts, notes = _participant_statement(sql, project, start, end, rules, results=results)
+    source, counts, notes = _participant_statement(sql, project, start, end, rules, results=results)
     selects = ", ".join(f"count(*) FILTER (WHERE {condition})" for condition in counts.values())
-    statement = f"WITH {ctes} SELECT gender, {selects} FROM {rows_counted} GROUP BY gender"  # noqa: S608 - parameters
+    statement = f"SELECT gender, {selects} FROM {source} GROUP BY gender"  # noqa: S608 - values are parameters
     with connection.cursor() as cursor:
         cursor.execute(statement, sql.params)
         rows = cursor.fetchall()

@@ -126,11 +126,12 @@ def add_months_clamped(day: dt.date, months: int) -> dt.date:
 
 
 # --- The participant indicators: one statement ----------------------------------------------------------------
-# The inner SELECT reads each participant of the project once, with its labour-market events (grouped by
-# participant), and computes what the rules need of them once: age at entry, whether the entry, the exit and
-# the six-month date fall in the period, the situation upon leaving, the situation at six months and the
-# milestones. The outer SELECT counts every cell with one FILTER over those columns. The values of the rules
-# are parameters; PostgreSQL and SQLite differ only in date arithmetic, which `_Sql` spells.
+# `participant` computes what the rules need of each participant of the project once: age at entry, the end of
+# W, the six-month date S and the follow-up window F, and whether the entry, the exit and S fall in the period.
+# `event` reduces the participant's labour-market events to one row: the situation upon leaving, the situation
+# at S and the milestones. The outer SELECT counts every cell with one FILTER per indicator, grouped by gender.
+# The values of the rules are parameters; PostgreSQL and SQLite differ only in date arithmetic, which `_Sql`
+# spells. Run inside `report_transaction` (JIT off).
 
 EMPLOYMENT = (OutcomeEvent.EMPLOYED, OutcomeEvent.SELF_EMPLOYED)
 _KEY_DIGITS = 8 + 19  # an event's key: its date as YYYYMMDD, its id in 19 digits, then the event itself
@@ -203,8 +204,8 @@ class _Sql:
 
     @staticmethod
     def any_event(condition: str) -> str:
-        """1 when one of the participant's events meets `condition`, else 0."""
-        return f"max(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+        """How many of the participant's events meet `condition` (more than 0: there is one)."""
+        return f"count(*) FILTER (WHERE {condition})"
 
 
 def _participant_statement(
@@ -327,18 +328,18 @@ def _participant_statement(
             )
             + " AS improved_without_criterion",
         ]
-        eecr06 = f"status_at_entry = {employed} AND improved = 1 AND at_six IN {employment}"
+        eecr06 = f"status_at_entry = {employed} AND improved > 0 AND at_six IN {employment}"
     else:
         # The earlier reading: employed at entry and any `improved` event dated after exit_date up to S.
         events.append(
             sql.any_event(f"e.event = {improved} AND e.date > d.exit_date AND e.date <= d.six") + " AS improved"
         )
-        eecr06 = f"status_at_entry = {employed} AND improved = 1"
+        eecr06 = f"status_at_entry = {employed} AND improved > 0"
     counts |= {
         # EECR01 and EECR04 read the one situation upon leaving: they never count the same person.
         "EECR01": f"exited = 1 AND upon_leaving = {sql('job_seeking')}",
-        "EECR02": "exited = 1 AND education_in_window = 1",
-        "EECR03": "exited = 1 AND qualification = 1",
+        "EECR02": "exited = 1 AND education_in_window > 0",
+        "EECR03": "exited = 1 AND qualification > 0",
         "EECR04": f"exited = 1 AND upon_leaving IN {employment}",
         "EECR05": f"followed = 1 AND at_six IN {employment}",
         "EECR06": f"followed = 1 AND {eecr06}",
@@ -348,7 +349,7 @@ def _participant_statement(
         notes.append("no_follow_up")
     if rules.improved_needs_criterion_and_employment_at_s:
         counts["criterion_missing"] = (
-            f"followed = 1 AND status_at_entry = {employed} AND improved_without_criterion = 1 AND improved = 0"
+            f"followed = 1 AND status_at_entry = {employed} AND improved_without_criterion > 0 AND improved = 0"
         )
         notes.append("criterion_missing")
     # `participant`: the participants one of the three parts counts, with their derived values; `event`: what
@@ -362,6 +363,9 @@ def _participant_statement(
     event = (
         f"SELECT e.participant_id, {', '.join(events)}"  # noqa: S608 - every value is a parameter
         f" FROM matchmaking_labourmarketevent e JOIN ({participant}) d ON d.id = e.participant_id"
+        # Only what a result can count: every window starts on or after the entry date (the exit is on or after
+        # it too), and only leavers whose exit or S is in the period have results.
+        " WHERE e.date >= d.entry_date AND (d.exited = 1 OR d.followed = 1)"
         " GROUP BY e.participant_id"
     )
     source = f"({participant}) participant LEFT JOIN ({event}) event ON event.participant_id = participant.id"

@@ -1,11 +1,14 @@
 """Site middleware that needs the apps: who the user is (`request.actor`), the interface language of a person
-who logs in, MFA enforcement for roles that handle participant data, and idle sessions."""
+who logs in, idle sessions and session activity, and MFA enforcement for roles that handle participant data."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
+from typing import Literal, cast
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_logged_out
@@ -68,7 +71,7 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
         domain=settings.LANGUAGE_COOKIE_DOMAIN,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=cast(Literal["Lax", "Strict", "None", False] | None, settings.LANGUAGE_COOKIE_SAMESITE),
     )
 
 
@@ -107,6 +110,56 @@ class UserLanguageMiddleware:
 user_logged_out.connect(_user_changed, dispatch_uid="asfnet.actor.logout")
 
 
+class SessionActivityMiddleware:
+    """Idle sessions end, and a session's activity is written at most every SESSION_ACTIVITY_INTERVAL
+    seconds rather than on every request: the last-seen time in the session (what the idle timeout reads) and
+    allauth's record of the session (its list of the account's sessions, with IP address, browser and last
+    activity). A session is recorded at once when its key, IP address or browser changes.
+
+    The idle timeout therefore measures from the last *written* activity, which is at most one interval
+    older than the last request: an idle session ends no later than SESSION_IDLE_TIMEOUT after its last
+    request, and at most one interval earlier (5 minutes, or a tenth of a shorter timeout)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = _now()
+            last_seen = request.session.get(_LAST_SEEN)
+            if last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+            client = _client_fingerprint(request)
+            if (
+                last_seen is None
+                or now - int(last_seen) >= settings.SESSION_ACTIVITY_INTERVAL
+                or request.session.get(_CLIENT) != client
+            ):
+                request.session[_LAST_SEEN] = now
+                request.session[_CLIENT] = client
+                if settings.USERSESSIONS_TRACK_ACTIVITY and request.session.session_key:
+                    UserSession.objects.create_from_request(request)
+        return self.get_response(request)
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+_LAST_SEEN = "_asfnet_last_seen"  # when the session's activity was last written (Unix time)
+_CLIENT = "_asfnet_client"  # the session key, IP address and browser it was written for (a digest)
+
+
+def _client_fingerprint(request: HttpRequest) -> str:
+    from allauth.account.adapter import get_adapter
+
+    seen = "\n".join(
+        [request.session.session_key or "", get_adapter().get_client_ip(request), request.headers.get("User-Agent", "")]
+    )
+    return hashlib.sha256(seen.encode()).hexdigest()[:32]
+
+
 class MfaRequiredMiddleware:
     """Municipal officers and coordinators handle participant data and reports: they must have TOTP
     set up before they reach anything else. Everyone else may add MFA but need not."""
@@ -117,21 +170,7 @@ class MfaRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated:
-            response = self._idle_timeout(request)
-            if response is not None:
-                return response
             exempt = request.path.startswith(_MFA_EXEMPT_PREFIXES)
             if not exempt and request_actor(request).requires_mfa and not has_totp(user):
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
-
-    @staticmethod
-    def _idle_timeout(request: HttpRequest) -> HttpResponse | None:
-        now = int(time.time())
-        last_seen = request.session.get("_asfnet_last_seen")
-        if last_seen is not None and now - int(last_seen) > settings.SESSION_IDLE_TIMEOUT:
-            logout(request)
-            return redirect_to_login(request.get_full_path())
-        if last_seen is None or now - int(last_seen) > 60:
-            request.session["_asfnet_last_seen"] = now
-        return None

@@ -100,7 +100,7 @@ MIDDLEWARE = [
     "asfnet.middleware.ActorMiddleware",
     "asfnet.middleware.UserLanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "asfnet.middleware.SessionActivityMiddleware",  # instead of allauth's, which writes on every request
     "asfnet.middleware.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -381,6 +381,9 @@ USERSESSIONS_TRACK_ACTIVITY = True
 
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 12 * 3600, minimum=60)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 60 * 60, minimum=60)
+# A session's activity (its last-seen time, allauth's record of it) is written at most this often, not on every
+# request: 5 minutes, or a tenth of a shorter idle timeout. The idle timeout may end a session up to this much early.
+SESSION_ACTIVITY_INTERVAL = min(5 * 60, SESSION_IDLE_TIMEOUT // 10)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

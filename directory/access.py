@@ -29,6 +29,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -97,7 +98,20 @@ def actor_for(user: AnyUser | None) -> Actor:
     none for anyone else. The only place that looks at `is_active`."""
     if not isinstance(user, User) or not user.is_active:
         return ANONYMOUS
-    memberships = tuple(Membership.objects.filter(user=user).select_related("organisation").order_by("pk"))
+    from allauth.mfa.models import Authenticator
+
+    # The same query says whether the user has TOTP set up (the MFA check of every request by an officer or a
+    # coordinator): read fresh, so adding or removing it takes effect on the next request.
+    memberships = tuple(
+        Membership.objects.filter(user=user)
+        .select_related("organisation")
+        .annotate(
+            user_has_totp=Exists(Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP))
+        )
+        .order_by("pk")
+    )
+    if memberships:
+        setattr(user, _TOTP_ATTRIBUTE, bool(memberships[0].user_has_totp))
     officer = [m.organisation for m in memberships if m.organisation.kind in OFFICER_KINDS]
     coordinator = bool(user.is_coordinator)
     if coordinator:
@@ -123,6 +137,7 @@ def actor_for(user: AnyUser | None) -> Actor:
 
 
 _CACHE_ATTRIBUTE = "_asfnet_actor"
+_TOTP_ATTRIBUTE = "_asfnet_has_totp"  # an attribute the User class does not declare
 
 
 def cached_actor_for(user: AnyUser | None) -> Actor:
@@ -139,8 +154,9 @@ def cached_actor_for(user: AnyUser | None) -> Actor:
 
 def forget_actor(user: AnyUser) -> None:
     """Drop the Actor kept on this user object (after the user's own memberships changed)."""
-    if hasattr(user, _CACHE_ATTRIBUTE):
-        delattr(user, _CACHE_ATTRIBUTE)
+    for attribute in (_CACHE_ATTRIBUTE, _TOTP_ATTRIBUTE):
+        if hasattr(user, attribute):
+            delattr(user, attribute)
 
 
 def request_actor(request: HttpRequest) -> Actor:
@@ -192,12 +208,14 @@ def organisation_for_user(
 
 
 def has_totp(user: AnyUser) -> bool:
+    """Whether the user has TOTP set up: read with the Actor's memberships when there are any (actor_for),
+    else by one query; kept on the user object, i.e. for the rest of the request."""
     from allauth.mfa.models import Authenticator
 
-    cached = getattr(user, "_asfnet_has_totp", None)
+    cached = getattr(user, _TOTP_ATTRIBUTE, None)
     if cached is None:
         cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        setattr(user, "_asfnet_has_totp", cached)  # noqa: B010  (an attribute the User class does not declare)
+        setattr(user, _TOTP_ATTRIBUTE, cached)
     return bool(cached)
 
 

@@ -1,7 +1,8 @@
 """ESF+ common indicators, computed by database aggregation (conditional counts), as docs/esf-indicators.md
-defines them. Three aggregate queries for the participant indicators (output, immediate results, longer-term
-results) and one for the entities; memory does not grow with the number of participants. Works on PostgreSQL
-and on SQLite (the embedded default).
+defines them. One aggregate statement for the participant indicators (output, immediate results, longer-term
+results: each participant's derived values computed once, one FILTER per cell) and one for the entities;
+memory does not grow with the number of participants. Works on PostgreSQL and on SQLite (the embedded
+default).
 
 The choices the regulation leaves open are in `DEFINITIONS` — the one place a coordinator's reading can
 change. The rules are versioned: `RULES` also holds the earlier reading (2026-11-25) that reports delivered
@@ -12,29 +13,17 @@ a report is always computed under `DEFINITIONS` (a delivered run keeps its store
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import (
-    Case,
-    Count,
-    DateField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db import connection, transaction
+from django.db.models import Count, DateField, Func, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 
-from matchmaking.models import FundedProject, ImprovementCriterion, LabourMarketEvent, OutcomeEvent, Participant
+from matchmaking.models import FundedProject, ImprovementCriterion, OutcomeEvent
 from reports.models import NOT_SUPPORT, RulesVersion, SupportRecord
 
 
@@ -136,185 +125,285 @@ def add_months_clamped(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _age_at_entry() -> Any:
-    """Completed years on the entry date, in SQL: year difference, minus one before the birthday."""
-    birthday_not_reached = Case(
-        When(
-            Q(entry_month_day__lt=F("birth_month_day")),
-            then=Value(1),
-        ),
-        default=Value(0),
-        output_field=IntegerField(),
+# --- The participant indicators: one statement ----------------------------------------------------------------
+# `participant` computes what the rules need of each participant of the project once: age at entry, the end of
+# W, the six-month date S and the follow-up window F, and whether the entry, the exit and S fall in the period.
+# `event` reduces the participant's labour-market events to one row: the situation upon leaving, the situation
+# at S and the milestones. The outer SELECT counts every cell with one FILTER per indicator, grouped by gender.
+# The values of the rules are parameters; PostgreSQL and SQLite differ only in date arithmetic, which `_Sql`
+# spells. Run inside `report_transaction` (JIT off).
+
+EMPLOYMENT = (OutcomeEvent.EMPLOYED, OutcomeEvent.SELF_EMPLOYED)
+_KEY_DIGITS = 8 + 19  # an event's key: its date as YYYYMMDD, its id in 19 digits, then the event itself
+
+
+class _Sql:
+    """Collects the parameters of one statement (named, so one value may be used several times) and spells
+    the date arithmetic of the connection's database."""
+
+    def __init__(self, vendor: str) -> None:
+        if vendor not in ("postgresql", "sqlite"):
+            raise NotImplementedError(f"ESF+ indicators are computed on PostgreSQL or SQLite, not {vendor}")
+        self.sqlite = vendor == "sqlite"
+        self.params: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> str:
+        """The placeholder of a new parameter `value`."""
+        name = f"p{len(self.params)}"
+        if self.sqlite and isinstance(value, dt.date):
+            value = value.isoformat()  # SQLite stores dates as ISO text
+        self.params[name] = value
+        return f"%({name})s"
+
+    @property
+    def fence(self) -> str:
+        """Ends a subquery PostgreSQL must not merge into the query around it, so that the values it computes
+        are computed once per row, not again at every use."""
+        return "" if self.sqlite else " OFFSET 0"
+
+    def any_of(self, values: tuple[str, ...] | list[str]) -> str:
+        return "(" + ", ".join(self(value) for value in values) + ")"
+
+    def age(self, born: str, on: str) -> str:
+        """Completed years on date `on` of someone born on `born`: the year difference, minus one before the
+        birthday. PostgreSQL's age() gives exactly these years (it borrows a year while the month and day of
+        `on` come before those of `born`)."""
+        if self.sqlite:
+            return (
+                f"CAST(strftime('%%Y', {on}) AS integer) - CAST(strftime('%%Y', {born}) AS integer)"
+                f" - CASE WHEN strftime('%%m%%d', {on}) < strftime('%%m%%d', {born}) THEN 1 ELSE 0 END"
+            )
+        return f"CAST(date_part('year', age({on}, {born})) AS integer)"
+
+    def plus_days(self, day: str, days: int) -> str:
+        if self.sqlite:
+            return f"date({day}, {self(f'{days:+d} days')})"
+        return f"({day} + CAST({self(days)} AS integer))"
+
+    def plus_months(self, day: str, months: int) -> str:
+        """`day` + N calendar months, clamped to the target month's last day (as AddMonthsClamped)."""
+        if self.sqlite:
+            naive = f"date({day}, {self(f'+{months} months')})"
+            last_day = f"date({day}, 'start of month', {self(f'+{months + 1} months')}, '-1 day')"
+            return f"min({naive}, {last_day})"
+        return f"CAST({day} + make_interval(months => CAST({self(months)} AS integer)) AS date)"
+
+    def event_key(self) -> str:
+        """The key of event `e` whose greatest value is the last event (latest date; several on one date: the
+        one recorded last, i.e. the highest id), followed by the event itself."""
+        if self.sqlite:
+            return "(replace(e.date, '-', '') || substr('0000000000000000000' || e.id, -19) || e.event)"
+        return "(to_char(e.date, 'YYYYMMDD') || lpad(CAST(e.id AS text), 19, '0') || e.event)"
+
+    def last_event(self, condition: str) -> str:
+        """The last event of the participant's events that meet `condition` (NULL when none does)."""
+        key = f"CASE WHEN {condition} THEN {self.event_key()} END"
+        if not self.sqlite:
+            key = f'({key}) COLLATE "C"'  # bytewise: the digits order the key
+        return f"substr(max({key}), {_KEY_DIGITS + 1})"
+
+    @staticmethod
+    def any_event(condition: str) -> str:
+        """How many of the participant's events meet `condition` (more than 0: there is one)."""
+        return f"count(*) FILTER (WHERE {condition})"
+
+
+def _participant_statement(
+    sql: _Sql, project: FundedProject, start: dt.date, end: dt.date, rules: Rules, *, results: bool
+) -> tuple[str, dict[str, str], list[str]]:
+    """The rows the statement counts (one per participant), the condition of every count (by name) over their
+    columns, and the names of the counts behind the warnings. Without `results`: the output indicators only
+    (no events read)."""
+    period = f"{sql(start)} AND {sql(end)}"
+    # Age: completed years on the entry date.
+    age = sql.age("p.birth_date", "p.entry_date")
+    # Output indicators count the participants whose entry date is in the period (inclusive).
+    entered = f"p.entry_date BETWEEN {period}"
+    columns = [
+        "p.id",
+        "p.gender",
+        "p.status_at_entry",
+        "p.unemployed_months",
+        "p.isced",
+        "p.disability",
+        "p.third_country_national",
+        "p.foreign_background",
+        "p.minority",
+        "p.homeless",
+        "p.rural",
+        f"{age} AS age",
+        f"CASE WHEN {entered} THEN 1 ELSE 0 END AS entered",
+    ]
+    unemployed, employed = sql("unemployed"), sql("employed")
+    # Long-term unemployed: unemployed at entry for more than 6 months under 25, more than 12 from 25.
+    ltu = (
+        f"status_at_entry = {unemployed} AND ((age < 25 AND unemployed_months > {sql(rules.ltu_months_under_25)})"
+        f" OR (age >= 25 AND unemployed_months > {sql(rules.ltu_months_25_and_over)}))"
     )
-    return ExpressionWrapper(
-        ExtractYear("entry_date") - ExtractYear("birth_date") - birthday_not_reached, output_field=IntegerField()
+    counts = {
+        "unknown_isced": f"entered = 1 AND isced = {sql('')}",
+        "EECO01": "entered = 1",
+        "EECO02": f"entered = 1 AND status_at_entry = {unemployed}",
+        "EECO03": f"entered = 1 AND {ltu}",
+        "EECO04": f"entered = 1 AND status_at_entry = {sql('inactive')}",
+        "EECO05": f"entered = 1 AND status_at_entry = {employed}",
+        # Age bands: under 18, 18–29, 55 and over.
+        "EECO06": "entered = 1 AND age < 18",
+        "EECO07": "entered = 1 AND age >= 18 AND age <= 29",
+        "EECO08": "entered = 1 AND age >= 55",
+        # ISCED 0–2, 3–4, 5–8; an unknown level counts in EECO01 only.
+        "EECO09": f"entered = 1 AND isced = {sql('0-2')}",
+        "EECO10": f"entered = 1 AND isced = {sql('3-4')}",
+        "EECO11": f"entered = 1 AND isced = {sql('5-8')}",
+        "EECO12": "entered = 1 AND disability",
+        "EECO13": "entered = 1 AND third_country_national",
+        "EECO14": "entered = 1 AND foreign_background",
+        "EECO15": "entered = 1 AND minority",
+        "EECO16": "entered = 1 AND homeless",
+        "EECO17": "entered = 1 AND rural",
+    }
+    notes = ["unknown_isced"]
+    project_id = sql(project.pk)
+    if not results:
+        participant = (
+            f"SELECT {', '.join(columns)} FROM matchmaking_participant p"  # noqa: S608 - every value is a parameter
+            f" WHERE p.project_id = {project_id} AND {entered}"
+        )
+        return f"({participant}) participant", counts, notes
+
+    # Each participant's dates, computed once. Immediate results: W = exit_date … exit_date + 28 days,
+    # inclusive, counted by exit date in the period. Longer-term results: the six-month date S (clamped to the
+    # month's last day), counted by S in the period.
+    columns = [
+        *columns[:-1],  # `entered` is computed on the next level, with the other two
+        "p.entry_date",
+        "p.exit_date",
+        f"{sql.plus_days('p.exit_date', rules.window_days)} AS window_end",
+        f"{sql.plus_months('p.exit_date', rules.longer_term_months)} AS six",
+    ]
+    derived = [
+        f"CASE WHEN q.entry_date BETWEEN {period} THEN 1 ELSE 0 END AS entered",
+        f"CASE WHEN q.exit_date BETWEEN {period} THEN 1 ELSE 0 END AS exited",
+        f"CASE WHEN q.six BETWEEN {period} THEN 1 ELSE 0 END AS followed",
+    ]
+    if rules.follow_up_days is None:
+        # The earlier reading: the situation at S is the last one from exit_date to S, observed or not.
+        at_six_since, observed_until = "d.exit_date", "d.six"
+    else:
+        # The situation at S is the last one in F = S − 28 days … S + 28 days: it must be observed.
+        derived += [
+            f"{sql.plus_days('q.six', -rules.follow_up_days)} AS follow_up_start",
+            f"{sql.plus_days('q.six', rules.follow_up_days)} AS follow_up_end",
+        ]
+        at_six_since, observed_until = "d.follow_up_start", "d.follow_up_end"
+    # The situation upon leaving is the last one dated entry_date … the end of W (a job begun during
+    # participation counts); the earlier reading: only those dated exit_date … the end of W.
+    since = "d.entry_date" if rules.situation_from_entry else "d.exit_date"
+    situations = sql.any_of(rules.situation_events)
+    improved = sql("improved")
+    events = [
+        sql.last_event(f"e.event IN {situations} AND e.date BETWEEN {since} AND d.window_end") + " AS upon_leaving",
+        # EECR02: an education event any time in W, even if it is not the last.
+        sql.any_event(f"e.event = {sql('education')} AND e.date BETWEEN d.exit_date AND d.window_end")
+        + " AS education_in_window",
+        # EECR03: a qualification dated entry_date … the end of W.
+        sql.any_event(f"e.event = {sql('qualification')} AND e.date BETWEEN d.entry_date AND d.window_end")
+        + " AS qualification",
+        sql.last_event(f"e.event IN {situations} AND e.date BETWEEN {at_six_since} AND {observed_until}")
+        + " AS at_six",
+    ]
+    employment = sql.any_of(EMPLOYMENT)
+    if rules.improved_needs_criterion_and_employment_at_s:
+        # EECR06: employed at entry, an `improved` event with one of the Commission's four criteria dated
+        # entry_date … the end of F, and employed or self-employed at S.
+        criteria = sql.any_of(ImprovementCriterion.values)
+        events += [
+            sql.any_event(
+                f"e.event = {improved} AND e.criterion IN {criteria}"
+                f" AND e.date BETWEEN d.entry_date AND {observed_until}"
+            )
+            + " AS improved",
+            sql.any_event(
+                f"e.event = {improved} AND e.criterion = {sql('')} AND e.date BETWEEN d.entry_date AND {observed_until}"
+            )
+            + " AS improved_without_criterion",
+        ]
+        eecr06 = f"status_at_entry = {employed} AND improved > 0 AND at_six IN {employment}"
+    else:
+        # The earlier reading: employed at entry and any `improved` event dated after exit_date up to S.
+        events.append(
+            sql.any_event(f"e.event = {improved} AND e.date > d.exit_date AND e.date <= d.six") + " AS improved"
+        )
+        eecr06 = f"status_at_entry = {employed} AND improved > 0"
+    counts |= {
+        # EECR01 and EECR04 read the one situation upon leaving: they never count the same person.
+        "EECR01": f"exited = 1 AND upon_leaving = {sql('job_seeking')}",
+        "EECR02": "exited = 1 AND education_in_window > 0",
+        "EECR03": "exited = 1 AND qualification > 0",
+        "EECR04": f"exited = 1 AND upon_leaving IN {employment}",
+        "EECR05": f"followed = 1 AND at_six IN {employment}",
+        "EECR06": f"followed = 1 AND {eecr06}",
+    }
+    if rules.follow_up_days is not None:
+        counts["no_follow_up"] = "followed = 1 AND at_six IS NULL"
+        notes.append("no_follow_up")
+    if rules.improved_needs_criterion_and_employment_at_s:
+        counts["criterion_missing"] = (
+            f"followed = 1 AND status_at_entry = {employed} AND improved_without_criterion > 0 AND improved = 0"
+        )
+        notes.append("criterion_missing")
+    # `participant`: the participants one of the three parts counts, with their derived values; `event`: what
+    # their labour-market events say, one row per participant that has any. `participant` is read twice
+    # rather than kept as a common table expression: storing it costs more than reading it again.
+    participant = (
+        f"SELECT q.*, {', '.join(derived)} FROM ("  # noqa: S608 - every value is a parameter
+        f"SELECT {', '.join(columns)} FROM matchmaking_participant p WHERE p.project_id = {project_id}{sql.fence}) q"
+        f" WHERE q.entry_date BETWEEN {period} OR q.exit_date BETWEEN {period} OR q.six BETWEEN {period}"
     )
-
-
-def _with_age(queryset):  # type: ignore[no-untyped-def]
-    return queryset.annotate(
-        entry_month_day=ExpressionWrapper(
-            ExtractMonth("entry_date") * 100 + ExtractDay("entry_date"), output_field=IntegerField()
-        ),
-        birth_month_day=ExpressionWrapper(
-            ExtractMonth("birth_date") * 100 + ExtractDay("birth_date"), output_field=IntegerField()
-        ),
-    ).annotate(age=_age_at_entry())
-
-
-def _cells(name: str, condition: Q) -> dict[str, Count]:
-    aggregates = {f"{name}__total": Count("pk", filter=condition)}
-    for gender in GENDERS:
-        aggregates[f"{name}__{_CELL_OF[gender]}"] = Count("pk", filter=condition & Q(gender=gender))
-    return aggregates
+    event = (
+        f"SELECT e.participant_id, {', '.join(events)}"  # noqa: S608 - every value is a parameter
+        f" FROM matchmaking_labourmarketevent e JOIN ({participant}) d ON d.id = e.participant_id"
+        # Only what a result can count: every window starts on or after the entry date (the exit is on or after
+        # it too), and only leavers whose exit or S is in the period have results.
+        " WHERE e.date >= d.entry_date AND (d.exited = 1 OR d.followed = 1)"
+        " GROUP BY e.participant_id"
+    )
+    source = f"({participant}) participant LEFT JOIN ({event}) event ON event.participant_id = participant.id"
+    return source, counts, notes
 
 
 def _unpack(row: dict[str, int], codes: list[str]) -> dict[str, dict[str, int]]:
     return {code: {cell: int(row[f"{code}__{cell}"] or 0) for cell in CELLS} for code in codes}
 
 
-def _ltu(rules: Rules) -> Q:
-    return Q(status_at_entry="unemployed") & (
-        Q(age__lt=25, unemployed_months__gt=rules.ltu_months_under_25)
-        | Q(age__gte=25, unemployed_months__gt=rules.ltu_months_25_and_over)
-    )
+def participant_indicators(
+    project: FundedProject, start: dt.date, end: dt.date, rules: Rules = DEFINITIONS, *, results: bool = True
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """EECO01–EECO17 (and, with `results`, EECR01–EECR06) and the counts behind the warnings, in one
+    statement: every participant's derived values computed once, then one count per indicator and gender."""
+    sql = _Sql(connection.vendor)
+    source, counts, notes = _participant_statement(sql, project, start, end, rules, results=results)
+    selects = ", ".join(f"count(*) FILTER (WHERE {condition})" for condition in counts.values())
+    statement = f"SELECT gender, {selects} FROM {source} GROUP BY gender"  # noqa: S608 - values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(statement, sql.params)
+        rows = cursor.fetchall()
+    # One row per gender: a cell is its gender's row, the total the sum of all rows.
+    cells = {name: dict.fromkeys(CELLS, 0) for name in counts}
+    for gender, *values in rows:
+        for name, value in zip(counts, values, strict=True):
+            cells[name]["total"] += int(value or 0)
+            if gender in _CELL_OF:
+                cells[name][_CELL_OF[gender]] = int(value or 0)
+    indicators = {code: cells[code] for code in counts if code not in notes}
+    return indicators, {name: cells[name]["total"] for name in notes}
 
 
 def output_indicators(
     project: FundedProject, start: dt.date, end: dt.date, rules: Rules = DEFINITIONS
 ) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     """EECO01–EECO17 and the number of participants with unknown ISCED (counted in EECO01, in no ISCED row)."""
-    participants = _with_age(Participant.objects.filter(project=project, entry_date__range=(start, end)))
-    conditions = {
-        "EECO01": Q(),
-        "EECO02": Q(status_at_entry="unemployed"),
-        "EECO03": _ltu(rules),
-        "EECO04": Q(status_at_entry="inactive"),
-        "EECO05": Q(status_at_entry="employed"),
-        "EECO06": Q(age__lt=18),
-        "EECO07": Q(age__gte=18, age__lte=29),
-        "EECO08": Q(age__gte=55),
-        "EECO09": Q(isced="0-2"),
-        "EECO10": Q(isced="3-4"),
-        "EECO11": Q(isced="5-8"),
-        "EECO12": Q(disability=True),
-        "EECO13": Q(third_country_national=True),
-        "EECO14": Q(foreign_background=True),
-        "EECO15": Q(minority=True),
-        "EECO16": Q(homeless=True),
-        "EECO17": Q(rural=True),
-    }
-    aggregates: dict[str, Count] = {"unknown_isced": Count("pk", filter=Q(isced=""))}
-    for code, condition in conditions.items():
-        aggregates.update(_cells(code, condition))
-    row = participants.aggregate(**aggregates)
-    return _unpack(row, OUTPUT_CODES), {"unknown_isced": int(row["unknown_isced"] or 0)}
-
-
-def _days_after(reference: str, days: int) -> Any:
-    return ExpressionWrapper(F(reference) + dt.timedelta(days=days), output_field=DateField())
-
-
-def _last_situation(rules: Rules, since: str, until: str) -> Subquery:
-    """The participant's last labour-market situation dated `since` … `until` (names of the participant's
-    fields or annotations; several on one date: the one recorded last, i.e. the highest id)."""
-    return Subquery(
-        LabourMarketEvent.objects.filter(
-            participant=OuterRef("pk"),
-            event__in=rules.situation_events,
-            date__gte=OuterRef(since),
-            date__lte=OuterRef(until),
-        )
-        .order_by("-date", "-id")
-        .values("event")[:1]
-    )
-
-
-def _event_between(event: str, since: str, until: str, **extra: Any) -> Exists:
-    return Exists(
-        LabourMarketEvent.objects.filter(
-            participant=OuterRef("pk"), event=event, date__gte=OuterRef(since), date__lte=OuterRef(until), **extra
-        )
-    )
-
-
-EMPLOYMENT = (OutcomeEvent.EMPLOYED, OutcomeEvent.SELF_EMPLOYED)
-
-
-def immediate_results(
-    project: FundedProject, start: dt.date, end: dt.date, rules: Rules = DEFINITIONS
-) -> dict[str, dict[str, int]]:
-    since = "entry_date" if rules.situation_from_entry else "exit_date"
-    participants = (
-        Participant.objects.filter(project=project, exit_date__range=(start, end))
-        .annotate(window_end=_days_after("exit_date", rules.window_days))
-        .annotate(
-            situation=_last_situation(rules, since, "window_end"),
-            education_in_window=_event_between(OutcomeEvent.EDUCATION, "exit_date", "window_end"),
-            qualification=_event_between(OutcomeEvent.QUALIFICATION, "entry_date", "window_end"),
-        )
-    )
-    aggregates: dict[str, Count] = {}
-    aggregates.update(_cells("EECR01", Q(situation=OutcomeEvent.JOB_SEEKING)))
-    aggregates.update(_cells("EECR02", Q(education_in_window=True)))
-    aggregates.update(_cells("EECR03", Q(qualification=True)))
-    aggregates.update(_cells("EECR04", Q(situation__in=EMPLOYMENT)))
-    return _unpack(participants.aggregate(**aggregates), IMMEDIATE_CODES)
-
-
-def longer_term_results(
-    project: FundedProject, start: dt.date, end: dt.date, rules: Rules = DEFINITIONS
-) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-    """EECR05 and EECR06 of the participants whose six-month date S lies in the period, and how many of them
-    have no follow-up (no labour-market event in F) and how many have an `improved` event without a
-    criterion that would otherwise count."""
-    participants = (
-        Participant.objects.filter(project=project, exit_date__isnull=False)
-        .annotate(six_months=AddMonthsClamped(F("exit_date"), rules.longer_term_months))
-        .filter(six_months__range=(start, end))
-    )
-    employed_at_entry = Q(status_at_entry="employed")
-    notes: dict[str, Count] = {}
-    if rules.follow_up_days is None:
-        observed_until = "six_months"
-        participants = participants.annotate(situation=_last_situation(rules, "exit_date", "six_months"))
-    else:
-        observed_until = "follow_up_end"
-        participants = participants.annotate(
-            follow_up_start=_days_after("six_months", -rules.follow_up_days),
-            follow_up_end=_days_after("six_months", rules.follow_up_days),
-        ).annotate(situation=_last_situation(rules, "follow_up_start", "follow_up_end"))
-        notes["no_follow_up"] = Count("pk", filter=Q(situation__isnull=True))
-    if rules.improved_needs_criterion_and_employment_at_s:
-        participants = participants.annotate(
-            improved=_event_between(
-                OutcomeEvent.IMPROVED, "entry_date", observed_until, criterion__in=ImprovementCriterion.values
-            ),
-            improved_without_criterion=_event_between(
-                OutcomeEvent.IMPROVED, "entry_date", observed_until, criterion=""
-            ),
-        )
-        eecr06 = employed_at_entry & Q(improved=True, situation__in=EMPLOYMENT)
-        notes["criterion_missing"] = Count(
-            "pk", filter=employed_at_entry & Q(improved_without_criterion=True, improved=False)
-        )
-    else:
-        participants = participants.annotate(
-            improved=Exists(
-                LabourMarketEvent.objects.filter(
-                    participant=OuterRef("pk"),
-                    event=OutcomeEvent.IMPROVED,
-                    date__gt=OuterRef("exit_date"),
-                    date__lte=OuterRef("six_months"),
-                )
-            )
-        )
-        eecr06 = employed_at_entry & Q(improved=True)
-    aggregates: dict[str, Count] = dict(notes)
-    aggregates.update(_cells("EECR05", Q(situation__in=EMPLOYMENT)))
-    aggregates.update(_cells("EECR06", eecr06))
-    row = participants.aggregate(**aggregates)
-    return _unpack(row, LONGER_CODES), {name: int(row[name] or 0) for name in notes}
+    return participant_indicators(project, start, end, rules, results=False)
 
 
 def entity_indicators(
@@ -467,19 +556,34 @@ def check_invariants(indicators: dict[str, dict[str, int]]) -> None:
         raise InvariantViolation("; ".join(problems))
 
 
+@contextmanager
+def report_transaction() -> Iterator[None]:
+    """The report's statements, in one transaction with PostgreSQL's JIT compiler off: compiling them costs
+    seconds (it is planned for long-running queries), running them takes milliseconds. Inside an outer
+    transaction the setting is put back at the end, so only the report's statements run without JIT."""
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor != "postgresql":  # SQLite has no JIT
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
+        if nested:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit TO DEFAULT")
+
+
 def esf_report(project: FundedProject, start: dt.date, end: dt.date, rules: Rules = DEFINITIONS) -> EsfReport:
     """Every ESF+ indicator for `project` and the inclusive period [start, end], invariants checked. `rules`:
     the current definitions; another version only to compare (esf_rules_compare)."""
     if end < start:
         raise ValueError("The period must end on or after its start.")
-    indicators: dict[str, dict[str, int]] = {}
-    notes: dict[str, int] = {}
-    for part in (output_indicators, longer_term_results, entity_indicators):
-        values, counts = part(project, start, end, rules)
-        indicators.update(values)
-        notes.update(counts)
-    indicators.update(immediate_results(project, start, end, rules))
-    # EECR01 and EECR04 never count the same person: both read the one "last situation" per participant.
+    with report_transaction():
+        indicators, notes = participant_indicators(project, start, end, rules)
+        entities, entity_notes = entity_indicators(project, start, end, rules)
+    indicators |= entities
+    notes |= entity_notes
     check_invariants(indicators)
     return EsfReport(
         project=project.diarienummer,

@@ -23,8 +23,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.utils import timezone
+
+from directory.models import Organisation
+from kernel.replica import reading_connection
 
 T = TypeVar("T")
 
@@ -34,6 +37,7 @@ PREFIX = "directory:facets:v1"
 
 def generation() -> int | None:
     """The directory data's generation, or None when it cannot be used (SQLite, inside a transaction)."""
+    connection = reading_connection(Organisation)  # the counts cached under it are read there too
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return None
     try:

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet, prefetch_related_objects
 from django.http import QueryDict
 from django.urls import reverse
@@ -37,6 +36,7 @@ from directory.models import (
 )
 from directory.search import search, searchable, swedish_name_order
 from kernel.models import User
+from kernel.replica import reading_connection
 
 FACETS = ("kind", "municipality", "service", "placements", "certified")
 
@@ -189,7 +189,7 @@ def _count_facets(*, actor: Actor, query: str, selected: dict[str, Any]) -> tupl
     """  # noqa: S608 - table names come from model metadata, flag names from FACETS, values are parameters
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     total = 0
-    with connection.cursor() as cursor:
+    with reading_connection(Organisation).cursor() as cursor:
         cursor.execute(statement, params)
         for facet, value, count in cursor.fetchall():
             if facet == "total":

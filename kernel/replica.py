@@ -27,7 +27,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 
 REPLICA = "replica"
@@ -63,6 +64,13 @@ def available() -> bool:
 
 def reading_from_replica() -> bool:
     return _unit.get() is True
+
+
+def reading_connection(model: type[Any]) -> BaseDatabaseWrapper:
+    """The connection a raw SQL read of `model`'s data goes through: the one the router gives the ORM's
+    reads (the replica inside a replica unit, otherwise the primary). Reads that belong together — a cache
+    generation and the counts cached under it — use it both, so they see the same state."""
+    return connections[router.db_for_read(model) or DEFAULT_DB_ALIAS]
 
 
 @contextlib.contextmanager

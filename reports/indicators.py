@@ -18,12 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, DateField, Func, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 
-from matchmaking.models import FundedProject, ImprovementCriterion, OutcomeEvent
+from kernel.replica import reading_connection
+from matchmaking.models import FundedProject, ImprovementCriterion, OutcomeEvent, Participant
 from reports.models import NOT_SUPPORT, RulesVersion, SupportRecord
 
 
@@ -381,6 +382,7 @@ def participant_indicators(
 ) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     """EECO01–EECO17 (and, with `results`, EECR01–EECR06) and the counts behind the warnings, in one
     statement: every participant's derived values computed once, then one count per indicator and gender."""
+    connection = reading_connection(Participant)
     sql = _Sql(connection.vendor)
     source, counts, notes = _participant_statement(sql, project, start, end, rules, results=results)
     selects = ", ".join(f"count(*) FILTER (WHERE {condition})" for condition in counts.values())
@@ -561,8 +563,9 @@ def report_transaction() -> Iterator[None]:
     """The report's statements, in one transaction with PostgreSQL's JIT compiler off: compiling them costs
     seconds (it is planned for long-running queries), running them takes milliseconds. Inside an outer
     transaction the setting is put back at the end, so only the report's statements run without JIT."""
+    connection = reading_connection(Participant)
     nested = connection.in_atomic_block
-    with transaction.atomic():
+    with transaction.atomic(using=connection.alias):
         if connection.vendor != "postgresql":  # SQLite has no JIT
             yield
             return

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from directory.access import Actor
 from kernel.audit import audit_log, target_id_of
 from kernel.erasure import DELETED, Erased
+from kernel.replica import replica_reads
 from matchmaking.models import FundedProject
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus
 
@@ -183,11 +184,13 @@ def _compute(run_id: int, token: uuid.UUID) -> tuple[dict, dict[str, bytes]]:
         project, period_from, period_to = run.project, run.period_from, run.period_to
         if project is None or period_from is None or period_to is None:  # report_run_request refuses these
             raise ValidationError(_("Choose a project and a period."))
-        with translation.override(report_language(run)):
+        # The aggregation only reads: from the replica while it answers (kernel/replica.py).
+        with translation.override(report_language(run)), replica_reads():
             result = esf_report(project, period_from, period_to).as_result()
         step(70)
     else:
-        result = measures.compute(run)
+        with replica_reads():
+            result = measures.compute(run)
     step(80)
     files = outputs.render_files(run, result)
     step(95)

@@ -2,6 +2,8 @@
 write. The replica here is a second connection to the test database (the same rows, as after replication);
 the scale-out run (scripts/scale_demo.py) uses a real streaming replica made with pg_basebackup."""
 
+import datetime as dt
+
 import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +12,7 @@ from directory.factories import OrganisationFactory
 from directory.models import Organisation
 from kernel import replica
 from kernel.replica import PIN_COOKIE, REPLICA, ReplicaRouter, replica_reads
+from reports.indicators import esf_report
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
 
@@ -107,3 +110,20 @@ def test_without_replica_reads_nothing_changes(client):
     assert client.get("/directory/").status_code == 200
     with replica_reads() as on_replica:
         assert on_replica is False
+
+
+def test_a_report_aggregation_reads_from_the_replica_with_the_same_figures(replica_alias):
+    from tests.reports.test_esf_indicators_queries import _project_with_participants
+
+    project = _project_with_participants(6)
+    on_primary_alone = esf_report(project, dt.date(2024, 1, 1), dt.date(2025, 12, 31)).indicators
+    primary = CaptureQueriesContext(connections["default"])
+    copy = CaptureQueriesContext(connections[REPLICA])
+    with primary, copy, replica_reads() as on_replica:
+        assert on_replica is True
+        from_replica = esf_report(project, dt.date(2024, 1, 1), dt.date(2025, 12, 31)).indicators
+    assert from_replica == on_primary_alone
+    assert from_replica["EECO01"]["total"] == 6
+    assert any("count(*) FILTER" in query["sql"] for query in copy.captured_queries)
+    assert any("SET LOCAL jit = off" in query["sql"] for query in copy.captured_queries)
+    assert not any("count(*) FILTER" in query["sql"] for query in primary.captured_queries)

@@ -166,8 +166,12 @@ PROCESSING: list[Processing] = [
         purpose=_("To run the network's events: places, waiting lists, reminders and attendance."),
         legal_ground=PUBLIC_TASK,
         people=_("People who register for an event, with or without an account."),
-        data=_("Name and e-mail address of guests, dietary and accessibility needs, attendance."),
-        special=_("Accessibility needs may be health data (art. 9)."),
+        data=_(
+            "Name and e-mail address of guests, dietary and accessibility needs, the answers to the organiser's "
+            "questions, the organiser's decision and message on an event that needs approval, the messages the "
+            "organiser sends, attendance and certificates of attendance."
+        ),
+        special=_("Accessibility needs, and answers to an organiser's questions, may be health data (art. 9)."),
         recipients=_("The organiser of the event."),
         retention=_period(
             _(

@@ -2,6 +2,8 @@
 
 * attendance (ASF staff, organisation members): ended events their organisation organised with registrations not
   yet marked present or absent;
+* registrations-to-approve (ASF staff, organisation members): coming events of their organisation that need the
+  organiser's approval, with registrations waiting for it — oldest waiting first;
 * retention-overdue (coordinators): ended events still holding personal data after their retention period (the
   daily purge has not run).
 """
@@ -60,6 +62,35 @@ def _attendance_item(event: Event, now: dt.datetime) -> TodoItem:
     )
 
 
+def _approval_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
+    waiting = Registration.objects.filter(event=OuterRef("pk"), status=RegistrationStatus.AWAITING_APPROVAL)
+    oldest = waiting.order_by("created_at").values("created_at")[:1]
+    return oldest_first(
+        Event.objects.filter(
+            Exists(waiting),
+            organiser_id__in=actor.organisation_ids,
+            status=EventStatus.PUBLISHED,
+            end__gt=now,
+        ).annotate(waiting=Subquery(waiting.order_by().values("event").annotate(n=Count("pk")).values("n")[:1])),
+        Subquery(oldest),
+    )
+
+
+def _approval_item(event: Event, now: dt.datetime) -> TodoItem:
+    count = getattr(event, "waiting", 0)
+    return TodoItem(
+        text=ngettext(
+            "“%(event)s” on %(date)s: %(count)s registration awaits your approval.",
+            "“%(event)s” on %(date)s: %(count)s registrations await your approval.",
+            count,
+        )
+        % {"event": event.title, "date": _date(event.start), "count": count},
+        url=reverse("events:attendance", kwargs={"code": event.code}),
+        action=_("Accept or refuse"),
+        since=getattr(event, "todo_since", None),
+    )
+
+
 def _retention_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
     holding = Registration.objects.filter(event=OuterRef("pk"), personal_data_purged=False)
     return oldest_first(
@@ -98,6 +129,15 @@ SOURCES = [
         item=_attendance_item,
         order=40,
         since_label=gettext_lazy("Ended"),
+    ),
+    TodoSource(
+        name="registrations-to-approve",
+        title=gettext_lazy("Registrations awaiting your approval"),
+        roles=frozenset({Role.ASF_STAFF.value, Role.ORG_MEMBER.value}),
+        rows=_approval_rows,
+        item=_approval_item,
+        order=35,
+        since_label=gettext_lazy("Waiting since"),
     ),
     TodoSource(
         name="retention-overdue",

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from directory.access import actor_for
 from directory.models import Organisation
-from events.models import Attendance, Event
+from events.models import Attendance, Event, RegistrationStatus
 from kernel.todos import todo_groups, todo_sources
 from matchmaking.models import MatchStatus, Need, OutcomeEvent
 from matchmaking.partners import services as partner_services
@@ -78,8 +78,14 @@ def _all_fresh_and_verified() -> None:
 
 # --- Who sees which sources ---------------------------------------------------------------------------------
 def test_each_role_has_its_own_sources(world):
-    assert names(world.staff_a) == {"proposals-to-answer", "partner-requests", "profile-confirmation", "attendance"}
-    assert names(world.business_member) == {"profile-confirmation", "attendance"}
+    assert names(world.staff_a) == {
+        "proposals-to-answer",
+        "partner-requests",
+        "profile-confirmation",
+        "attendance",
+        "registrations-to-approve",
+    }
+    assert names(world.business_member) == {"profile-confirmation", "attendance", "registrations-to-approve"}
     assert names(world.officer_x) == {
         "needs-without-proposal",
         "proposals-waiting",
@@ -160,6 +166,29 @@ def test_an_organiser_is_asked_to_mark_attendance_of_its_past_events(world):
     assert [len(items) for items in todos(world.staff_b).values()] == [1]
     type(registration).objects.filter(pk=registration.pk).update(attendance=Attendance.ABSENT)
     assert "attendance" not in todos(world.staff_a)
+
+
+def test_an_organiser_is_asked_to_decide_on_registrations_awaiting_approval(world):
+    _all_fresh_and_verified()
+    visit = EventFactory(organiser=world.org_a, title_sv="Studiebesök", title_en="Studiebesök", requires_approval=True)
+    waiting = RegistrationFactory(event=visit, status=RegistrationStatus.AWAITING_APPROVAL)
+    RegistrationFactory(event=visit, status=RegistrationStatus.AWAITING_APPROVAL)
+    RegistrationFactory(event=visit)  # already accepted
+    other = EventFactory(organiser=world.org_b, requires_approval=True)
+    RegistrationFactory(event=other, status=RegistrationStatus.AWAITING_APPROVAL)
+    ended = EventFactory(organiser=world.org_a, past=True, requires_approval=True)
+    RegistrationFactory(event=ended, status=RegistrationStatus.AWAITING_APPROVAL)  # too late to decide
+    [text] = todos(world.staff_a)["registrations-to-approve"]
+    assert "Studiebesök" in text and ": 2 " in text
+    assert todos(world.admin_a)["registrations-to-approve"] == [text]  # every member of the organiser
+    [other_text] = todos(world.staff_b)["registrations-to-approve"]
+    assert "Studiebesök" not in other_text
+    type(waiting).objects.filter(event=visit).exclude(pk=waiting.pk).update(status=RegistrationStatus.REFUSED)
+    [text] = todos(world.staff_a)["registrations-to-approve"]
+    assert ": 1 " in text
+    waiting.status = RegistrationStatus.CONFIRMED
+    waiting.save(update_fields=["status"])
+    assert "registrations-to-approve" not in todos(world.staff_a)
 
 
 # --- Officers -----------------------------------------------------------------------------------------------

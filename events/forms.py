@@ -35,6 +35,26 @@ class StockholmDateTimeField(forms.DateTimeField):
             return super().prepare_value(value)
 
 
+# The form in groups, in order; the model fields of the form are these ("organiser" is the form's own).
+EVENT_FIELDSETS = [
+    (_("What"), ["organiser", "kind", "title_sv", "title_en", "description_sv", "description_en"]),
+    (_("When"), ["start", "end"]),
+    (_("Where"), ["place_name", "street_address", "kommunkod", "venue_accessibility", "online_url"]),
+    (
+        _("Who may come"),
+        [
+            "audience",
+            "invited_organisations",
+            "capacity",
+            "requires_approval",
+            "registration_opens",
+            "registration_closes",
+        ],
+    ),
+    (_("Personal data"), ["retention_days"]),
+]
+
+
 class EventForm(forms.ModelForm):
     start = StockholmDateTimeField(label=_("Starts"), help_text=_("Swedish time."))
     end = StockholmDateTimeField(label=_("Ends"), help_text=_("Swedish time."))
@@ -62,29 +82,11 @@ class EventForm(forms.ModelForm):
         help_text=_("Only for events open to invited organisations only."),
     )
 
+    FIELDSETS = EVENT_FIELDSETS
+
     class Meta:
         model = Event
-        fields = [
-            "kind",
-            "title_sv",
-            "title_en",
-            "description_sv",
-            "description_en",
-            "start",
-            "end",
-            "place_name",
-            "street_address",
-            "kommunkod",
-            "venue_accessibility",
-            "online_url",
-            "audience",
-            "invited_organisations",
-            "capacity",
-            "requires_approval",
-            "registration_opens",
-            "registration_closes",
-            "retention_days",
-        ]
+        fields = [name for _legend, names in EVENT_FIELDSETS for name in names if name != "organiser"]
         widgets = {
             "description_sv": forms.Textarea(attrs={"rows": 6}),
             "description_en": forms.Textarea(attrs={"rows": 6}),
@@ -100,24 +102,6 @@ class EventForm(forms.ModelForm):
         if cleaned.get("audience") == Audience.INVITED and not cleaned.get("invited_organisations"):
             self.add_error("invited_organisations", _("Choose at least one organisation to invite."))
         return cleaned
-
-    FIELDSETS = [
-        (_("What"), ["organiser", "kind", "title_sv", "title_en", "description_sv", "description_en"]),
-        (_("When"), ["start", "end"]),
-        (_("Where"), ["place_name", "street_address", "kommunkod", "venue_accessibility", "online_url"]),
-        (
-            _("Who may come"),
-            [
-                "audience",
-                "invited_organisations",
-                "capacity",
-                "requires_approval",
-                "registration_opens",
-                "registration_closes",
-            ],
-        ),
-        (_("Personal data"), ["retention_days"]),
-    ]
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(legend, [self[name] for name in names if name in self.fields]) for legend, names in self.FIELDSETS]

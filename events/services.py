@@ -61,10 +61,11 @@ def _notify(registration: Registration, kind: str, token: str = "") -> None:
     send_registration_email.delay_on_commit(registration.pk, kind, token)
 
 
-def _notify_offer(registration: Registration) -> None:
-    """A person with an account also finds the offer in their notification centre (the e-mail with the link to
-    accept is the calendar's own, sent to everyone offered a place, guests too). The event is named in the
-    language of their account."""
+def notify_registrant(
+    registration: Registration, *, kind: str, params: dict[str, Any] | None = None, actor: User | None = None
+) -> None:
+    """Tell a registrant who has an account, in their notification centre, with a link to the event; the event
+    is named in the language of their account. Guests hear by the calendar's own e-mails only."""
     user = registration.user
     if user is None:
         return
@@ -72,11 +73,18 @@ def _notify_offer(registration: Registration) -> None:
     with translation.override(user.preferred_language):
         title = event.title
     notify(
-        kind="waitlist_offer",
+        kind=kind,
         recipients=[user],
         url=reverse("events:detail", kwargs={"code": event.code}),
-        params={"event": title, "expires_at": registration.offer_expires_at},
+        params={"event": title, **(params or {})},
+        actor=actor,
     )
+
+
+def _notify_offer(registration: Registration) -> None:
+    """The offer of a freed place also lands in the notification centre (the e-mail with the link to accept is
+    the calendar's own, sent to everyone offered a place, guests too)."""
+    notify_registrant(registration, kind="waitlist_offer", params={"expires_at": registration.offer_expires_at})
 
 
 def _lock(event: Event) -> Event:

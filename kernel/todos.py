@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from django.db.models import Count, Expression, F, QuerySet, Window
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.expressions import Combinable
 
 from kernel.registry import Registry
 
@@ -62,7 +63,7 @@ class TodoSource:
 Q = TypeVar("Q", bound=QuerySet[Any])
 
 
-def oldest_first(queryset: Q, since: str | Expression | F) -> Q:
+def oldest_first(queryset: Q, since: str | Combinable) -> Q:
     """The rows of a source as the home page wants them: annotated with `todo_since` (a field name or an
     expression: what the thing has waited since, or is due on) and ordered by it, oldest first — rows with no
     date first, they have waited longest — and by primary key among equals, so pages never shuffle."""

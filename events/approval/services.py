@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from directory.access import Actor, can_edit_organisation
 from events.models import EventStatus, Registration, RegistrationStatus
-from events.services import _lock, _notify, _place_or_queue
+from events.services import _lock, _notify, _place_or_queue, notify_registrant
 from kernel.audit import audit_log
 from kernel.identifiers import refuse_personnummer
-from notifications.services import notify
 
 MAX_MESSAGE = 2000
 
@@ -59,19 +57,7 @@ def _decide(*, actor: Actor, registration: Registration, message: str) -> Regist
 
 
 def _tell(registration: Registration, variant: str, actor: Actor) -> None:
-    user = registration.user
-    if user is None:
-        return
-    event = registration.event
-    with translation.override(user.preferred_language):
-        title = event.title
-    notify(
-        kind="registration_decided",
-        recipients=[user],
-        url=reverse("events:detail", kwargs={"code": event.code}),
-        params={"event": title, "variant": variant},
-        actor=actor.user,
-    )
+    notify_registrant(registration, kind="registration_decided", params={"variant": variant}, actor=actor.user)
 
 
 @transaction.atomic

@@ -41,12 +41,15 @@ def index(request: HttpRequest) -> HttpResponse:
         context["counts"] = selectors.coordinator_counts()
         context["host_waiting"] = selectors.host_waiting(actor=actor)
     elif actor.organisation_ids:
+        # Proposals and placements are of the organisations' own opportunities (in any state): an organisation
+        # without any — most officers' municipalities — has none to show, and two queries fewer.
+        own = selectors.own_opportunities(actor=actor)
         host = {
-            "host_waiting": selectors.host_waiting(actor=actor),
-            "host_placements": selectors.host_placements(actor=actor),
-            "own_opportunities": selectors.own_opportunities(actor=actor),
+            "host_waiting": selectors.host_waiting(actor=actor) if own else [],
+            "host_placements": selectors.host_placements(actor=actor) if own else [],
+            "own_opportunities": own,
         }
         # An officer's municipality seldom hosts placements: its host sections show only when it does.
-        if not actor.is_officer or any(host.values()):
+        if not actor.is_officer or own:
             context.update(host)
     return render(request, "matchmaking/dashboard/index.html", context)

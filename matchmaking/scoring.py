@@ -20,7 +20,9 @@ moved.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -177,7 +179,30 @@ def score(need: Need, opportunity: Opportunity, *, need_service_ids: set[int] | 
     return Scored(opportunity=opportunity, score=total, reasons=reasons)
 
 
-def points(need: Need, opportunity: Opportunity, need_service_ids: set[int]) -> int:
+class ScoredOpportunity(Protocol):
+    """What `points` reads of an opportunity: an Opportunity, or a row of SCORED_FIELDS (suggestions)."""
+
+    @property
+    def municipality_id(self) -> str | None: ...
+    @property
+    def service_id(self) -> int | None: ...
+    @property
+    def occupation_code(self) -> str: ...
+    @property
+    def times(self) -> list[str]: ...
+    @property
+    def hours_per_week_min(self) -> int: ...
+    @property
+    def hours_per_week_max(self) -> int: ...
+    @property
+    def supervisor_available(self) -> bool: ...
+    @property
+    def adaptations(self) -> list[str]: ...
+    @property
+    def starts_on(self) -> dt.date: ...
+
+
+def points(need: Need, opportunity: ScoredOpportunity, need_service_ids: set[int]) -> int:
     """The score alone (no reason texts): the same arithmetic as `score`, cheap enough for every candidate."""
     total = 0
     km = distance_km(need.municipality_id, opportunity.municipality_id)
@@ -206,7 +231,7 @@ def points(need: Need, opportunity: Opportunity, need_service_ids: set[int]) -> 
 # The columns score() reads: suggestions() loads only these; the benchmark (bench/matchmaking.py) selects the same.
 SCORED_FIELDS = (
     "id",
-    "municipality",
+    "municipality_id",
     "service_id",
     "occupation_code",
     "times",
@@ -222,9 +247,10 @@ def suggestions(need: Need, *, limit: int = 20, opportunities: QuerySet[Opportun
     """Ranked suggestions for a need: highest score first, ties by the opportunity's id (deterministic).
     Every candidate is scored with numbers only; reasons are written for the `limit` best."""
     service_ids = {s.pk for s in need.services.all()}
-    lean = candidates(need, opportunities).select_related(None).only(*SCORED_FIELDS).order_by()
+    # Rows, not model instances: building an Opportunity per candidate was most of the time of a suggestion.
+    lean = candidates(need, opportunities).select_related(None).order_by().values_list(*SCORED_FIELDS, named=True)
     ranked = sorted(
-        ((points(need, o, service_ids), o.pk) for o in lean.iterator(chunk_size=2000)),
+        ((points(need, row, service_ids), row.id) for row in lean.iterator(chunk_size=2000)),
         key=lambda item: (-item[0], item[1]),
     )[:limit]
     full = {o.pk: o for o in candidates(need, opportunities).filter(pk__in=[pk for _, pk in ranked])}

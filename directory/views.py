@@ -9,10 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory import selectors, services
+from directory import facet_cache, selectors, services
 from directory.access import can_edit_organisation, can_manage_members, organisation_for_user
 from directory.adapters import INVITATION_SESSION_KEY
 from directory.filters import SORTS
@@ -22,7 +25,7 @@ from directory.merge.services import organisation_by_redirect
 from directory.models import Invitation, Membership, Organisation
 from directory.panels import render_profile_panels
 from kernel.forms import act, submit
-from kernel.pagination import paginate
+from kernel.pagination import paginate, query_without_page
 
 PAGE_SIZE = 25
 
@@ -31,21 +34,39 @@ PAGE_SIZE = 25
 def index(request: HttpRequest) -> HttpResponse:
     """The directory search. Stable, shareable URLs:
     /directory/?q=<text>&kind=<kind>&municipality=<kommunkod>&service=<slug>&page=<n> (facets repeatable).
-    With HTMX only the results region is re-rendered; without JavaScript the form submits normally."""
+    With HTMX only the results region is re-rendered; without JavaScript the form submits normally.
+
+    A visitor who is not logged in gets the results region from the cache while no organisation, service,
+    certification or category has changed (directory.facet_cache: the same generation as the facet counts,
+    so a change shows on the next request); the results region holds no per-visitor data (the page around
+    it, with its CSRF token, is rendered for each request)."""
+    context: dict[str, Any] = {}
+    if request.actor.is_authenticated:
+        results, query = _results(request)
+        # "Save this search" (logged-in people only) keeps the search's own parameters, without the page.
+        context["page_query"] = query_without_page(request)
+    else:
+        key = {
+            "view": "directory:index",
+            "params": sorted((name, request.GET.getlist(name)) for name in request.GET),
+            "language": get_language(),
+        }
+        results, query = facet_cache.cached(key=key, compute=lambda: _results(request))
+    if request.htmx:
+        return HttpResponse(results)
+    context.update(results=mark_safe(results), query=query)  # noqa: S308 - rendered by our own template
+    return render(request, "directory/index.html", context)
+
+
+def _results(request: HttpRequest) -> tuple[str, str]:
+    """The results region (directory/_results.html) as HTML, and the search text it was made for."""
     result = selectors.organisation_search(actor=request.actor, params=request.GET)
     # The stored search columns (a tsvector of every description) are for the database only, never shown.
     rows = result.organisations.select_related("kommunkod").defer("search_vector", "search_text")
     page = paginate(request, rows, PAGE_SIZE, count=result.total)
     prefetch_related_objects(page.object_list, "services")
-    context = {
-        "result": result,
-        "page": page,
-        "query": result.query,
-        "sorts": SORTS,
-        "page_query": page.query,
-    }
-    template = "directory/_results.html" if request.htmx else "directory/index.html"
-    return render(request, template, context)
+    context = {"result": result, "page": page, "query": result.query, "sorts": SORTS, "page_query": page.query}
+    return render_to_string("directory/_results.html", context, request=request), result.query
 
 
 @require_GET

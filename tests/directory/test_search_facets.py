@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 import pytest
 from django.db import connection
@@ -122,8 +123,11 @@ def test_facets_and_total_are_one_statement_with_no_ids_sent_back(client, world)
 
 
 def _count(client, facet: str, value: str, params: dict | None = None) -> int:
-    response = client.get(reverse("directory:index"), params or {})
-    return next((f.count for f in response.context["result"].facets[facet] if f.value == value), 0)
+    """The count the page shows beside a facet's choice (read from the HTML: a page from the cache has no
+    template context)."""
+    html = client.get(reverse("directory:index"), params or {}).content.decode()
+    found = re.search(rf'<label for="facet-{facet}-{re.escape(value)}">[^<]*<span class="count">\((\d+)\)</span>', html)
+    return int(found.group(1)) if found else 0
 
 
 def _served_from_cache(client, params: dict | None = None) -> bool:
@@ -185,3 +189,34 @@ def test_a_logged_in_persons_counts_are_never_cached(client, world):
     client.force_login(world.staff_a)
     client.get(reverse("directory:index"))
     assert not _served_from_cache(client)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_anonymous_results_come_from_the_cache_until_the_directory_changes(client):
+    """The whole results region, not only the counts: a repeated anonymous search reads one row (the
+    directory's generation) and renders no result from the database; a committed rename shows at once."""
+    OrganisationFactory(name="Cachad Snickeri", kind=OrganisationKind.ASF, kommunkod="2581")
+    url = reverse("directory:index")
+    first = client.get(url, {"kind": "asf"})
+    assert "Cachad Snickeri" in first.content.decode()
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url, {"kind": "asf"})
+    assert again.content.decode().count("Cachad Snickeri") == first.content.decode().count("Cachad Snickeri")
+    assert [q["sql"] for q in captured.captured_queries] == ["SELECT n FROM directory_facet_generation WHERE id = 1"]
+    Organisation.objects.filter(name="Cachad Snickeri").update(name="Omdöpta Snickeriet")
+    renamed = client.get(url, {"kind": "asf"}).content.decode()
+    assert "Omdöpta Snickeriet" in renamed
+    assert "Cachad Snickeri" not in renamed
+    htmx = client.get(url, {"kind": "asf"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Omdöpta Snickeriet" in htmx and "<html" not in htmx
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_logged_in_persons_results_are_never_cached(client, world):
+    OrganisationFactory(name="Cachad Snickeri", kind=OrganisationKind.ASF)
+    client.force_login(world.staff_a)
+    client.get(reverse("directory:index"), {"kind": "asf"})
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("directory:index"), {"kind": "asf"})
+    assert "Cachad Snickeri" in response.content.decode()
+    assert any("directory_organisation" in q["sql"] for q in captured.captured_queries)

@@ -80,20 +80,30 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         if kept is None or not Organisation.objects.visible_to(request.actor).filter(pk=kept.pk).exists():
             raise
         return redirect("directory:detail", code=kept.code, permanent=True)
-    profile = selectors.organisation_profile(organisation=organisation)
+    map_data = _profile_map_data(organisation)
+
+    def facts() -> str:
+        profile = selectors.organisation_profile(organisation=organisation)
+        context = {"organisation": organisation, "profile": profile, "map_data": map_data}
+        return render_to_string("directory/_profile_facts.html", context, request=request)
+
+    if request.actor.is_authenticated:
+        facts_html = facts()
+    else:  # the same for every visitor: from the cache while the directory has not changed (as the search)
+        key = {"view": "directory:detail", "organisation": organisation.pk, "language": get_language()}
+        facts_html = facet_cache.cached(key=key, compute=facts)
     context = {
         "organisation": organisation,
-        "profile": profile,
+        "facts": mark_safe(facts_html),  # noqa: S308 - rendered by our own template
         "can_edit": can_edit_organisation(request.actor, organisation),
         "panels": render_profile_panels(request, organisation),
-        "map_data": _profile_map_data(profile),
+        "map_data": map_data,
     }
     return render(request, "directory/detail.html", context)
 
 
-def _profile_map_data(profile: selectors.OrganisationProfile) -> dict[str, Any] | None:
+def _profile_map_data(organisation: Organisation) -> dict[str, Any] | None:
     """The small map's data for static/js/profile-map.js, or None when there is nothing to place."""
-    organisation = profile.organisation
     if not organisation.has_coordinates:
         return None
     point = {"name": organisation.name, "lat": float(organisation.latitude), "lng": float(organisation.longitude)}

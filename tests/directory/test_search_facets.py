@@ -220,3 +220,21 @@ def test_a_logged_in_persons_results_are_never_cached(client, world):
         response = client.get(reverse("directory:index"), {"kind": "asf"})
     assert "Cachad Snickeri" in response.content.decode()
     assert any("directory_organisation" in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_profile_shows_its_facts_from_the_cache_until_the_organisation_changes(client):
+    organisation = OrganisationFactory(name="Cachad Snickeri", kind=OrganisationKind.ASF, phone="0920-123 45")
+    url = reverse("directory:detail", args=[organisation.code])
+    assert "0920-123 45" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url).content.decode()
+    assert "0920-123 45" in again
+    # The organisation (who may see it), the generation, and the two panels of the other apps: no read of the
+    # facts (municipality, services, municipalities served, certifications).
+    tables = " ".join(q["sql"] for q in captured.captured_queries)
+    assert "directory_organisation_services" not in tables and "directory_certification" not in tables
+    assert len(captured.captured_queries) == 4
+    Organisation.objects.filter(pk=organisation.pk).update(phone="0920-999 99")
+    changed = client.get(url).content.decode()
+    assert "0920-999 99" in changed and "0920-123 45" not in changed

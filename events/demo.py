@@ -20,9 +20,11 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from directory.access import actor_for
 from directory.models import Membership, Organisation
 from events import services
-from events.factories import EventFactory, RegistrationFactory, guest_email
+from events.closing.services import closing_report_save
+from events.factories import EventFactory, EventQuestionFactory, RegistrationFactory, guest_email
 from events.models import Attendance, Event, EventSeries, EventStatus, RegistrationStatus
 from kernel.factories import seeding
 from kernel.identifiers import normalise_orgnr
@@ -66,7 +68,10 @@ class DemoEvent:
     members: tuple[str, ...] = ()
     guests: tuple[int, ...] = ()
     pending_guests: tuple[int, ...] = ()
+    awaiting_guests: tuple[int, ...] = ()  # on an event that needs approval: waiting for the organiser
     dietary: dict[int, str] = field(default_factory=dict)  # guest index → dietary needs
+    questions: tuple[dict[str, Any], ...] = ()  # EventQuestion fields
+    closing: dict[str, str] = field(default_factory=dict)  # minutes, follow_ups: a finalised closing report
 
     @property
     def title_sv(self) -> str:
@@ -75,7 +80,12 @@ class DemoEvent:
 
 def _demo_event(entry: dict[str, Any], *, series: bool = False) -> DemoEvent:
     entry = dict(entry)
-    people = {key: tuple(entry.pop(key, ())) for key in ("invited", "members", "guests", "pending_guests")}
+    people = {
+        key: tuple(entry.pop(key, ()))
+        for key in ("invited", "members", "guests", "pending_guests", "awaiting_guests", "questions")
+    }
+    people["questions"] = tuple(entry.pop("question", ()))
+    closing = {key: entry.pop(f"closing_{key}") for key in ("minutes", "follow_ups") if f"closing_{key}" in entry}
     return DemoEvent(
         organiser=entry.pop("organiser"),
         day=entry.pop("day"),
@@ -83,6 +93,7 @@ def _demo_event(entry: dict[str, Any], *, series: bool = False) -> DemoEvent:
         hours=entry.pop("hours"),
         series=series,
         dietary={int(index): needs for index, needs in entry.pop("dietary", {}).items()},
+        closing=closing,
         fields=EVENT_DEFAULTS | DATA["venue"].get(entry.pop("venue", ""), {}) | entry,
         **people,
     )
@@ -148,7 +159,12 @@ def _register(event: Event, spec: DemoEvent, now: dt.datetime) -> int:
     for index in spec.pending_guests:
         name = GUESTS[index]
         register(event=event, guest_name=name, guest_email=guest_email(name), status=RegistrationStatus.PENDING)
-    return len(people) + len(spec.pending_guests)
+    for index in spec.awaiting_guests:
+        name = GUESTS[index]
+        register(
+            event=event, guest_name=name, guest_email=guest_email(name), status=RegistrationStatus.AWAITING_APPROVAL
+        )
+    return len(people) + len(spec.pending_guests) + len(spec.awaiting_guests)
 
 
 def seed_events(stdout: Any) -> None:
@@ -178,7 +194,12 @@ def seed_events(stdout: Any) -> None:
                 invited=[o for o in map(_organisation, spec.invited) if o is not None],
                 **spec.fields,
             )
+            for position, question in enumerate(spec.questions):
+                seeding(EventQuestionFactory)(event=event, position=position, **question)
             registrations += _register(event, spec, now)
+            coordinator = actor_for(User.objects.filter(email=COORDINATOR).first())
+            if spec.closing and event.end < now and coordinator.is_coordinator:
+                closing_report_save(actor=coordinator, event=event, finalise=True, **spec.closing)
             if event.purge_due_at <= now:
                 purged += services.event_purge_personal_data(event=event, now=now)
             made += 1

@@ -19,6 +19,7 @@ from events import demo, services
 from events.demo import SEASON, seed_events
 from events.models import (
     Audience,
+    ClosingReport,
     Event,
     EventKind,
     EventStatus,
@@ -393,7 +394,8 @@ def test_seed_events_creates_a_season_once(world, mails):
         if not Organisation.objects.filter(orgnr=normalise_orgnr(orgnr)).exists():
             OrganisationFactory(orgnr=normalise_orgnr(orgnr))
     for email in (demo.COORDINATOR, demo.OFFICER, demo.ASF, demo.BUSINESS):
-        MembershipFactory(user=UserFactory(email=email), organisation=OrganisationFactory())
+        user = UserFactory(email=email, is_coordinator=email == demo.COORDINATOR)
+        MembershipFactory(user=user, organisation=OrganisationFactory())
     out = io.StringIO()
     seed_events(out)
     count = Event.objects.count()
@@ -402,6 +404,11 @@ def test_seed_events_creates_a_season_once(world, mails):
     assert Event.objects.filter(end__lt=now).exists() and Event.objects.filter(start__gt=now).exists()
     assert Registration.objects.filter(status=RegistrationStatus.WAITLISTED).exists()
     assert Registration.objects.exclude(guest_email="").exists()
+    visit = Event.objects.get(requires_approval=True)
+    assert visit.questions.count() == 2
+    assert visit.registrations.filter(status=RegistrationStatus.AWAITING_APPROVAL).count() == 2
+    [closing] = ClosingReport.objects.all()
+    assert closing.is_final and closing.figures["attendees"] > 0
     seed_events(out)
     assert Event.objects.count() == count
 

@@ -247,3 +247,15 @@ def test_a_finsam_run_needs_a_project_and_a_period(world, project):
         actor=actor, kind=ReportKind.FINSAM, project=project, period_from=PERIOD[0], period_to=PERIOD[1]
     )
     assert run.kind == "finsam"
+
+
+def test_the_report_form_offers_and_queues_a_finsam_run(client, world, project):
+    client.force_login(world.coordinator)
+    assert 'value="finsam"' in client.get(reverse("reports:index")).content.decode()
+    response = client.post(
+        reverse("reports:index"),
+        {"kind": "finsam", "project": "23-051-S06", "period_from": "2025-01-01", "period_to": "2025-03-31"},
+    )
+    run = ReportRun.objects.get(kind=ReportKind.FINSAM)
+    assert response.status_code == 302 and response["Location"] == reverse("reports:run_detail", args=[run.code])
+    assert (run.project, run.period_from, run.period_to) == (project, *PERIOD)

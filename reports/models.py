@@ -61,6 +61,9 @@ class ReportKind(models.TextChoices):
     ESF = "esf", _("ESF+ common indicators")
     PROJECT = "project", _("The project's own measures")
     EXIT_PACKAGE = "exit_package", _("Exit package (open formats)")
+    # What a samordningsförbund reports to SUS (Finsam's follow-up system) about structure-oriented work:
+    # volume counts only, no personal data (reports/finsam/selectors.py).
+    FINSAM = "finsam", _("Finsam/SUS: structure-oriented work")
 
 
 class RulesVersion(models.TextChoices):

@@ -1,8 +1,9 @@
-"""A run's result as people read it: translated headings and labels, the ESF+ table and the project's
-measures as sections, each with a chart, and small-cell suppression. One shape for the HTML page, the
-XLSX workbook and the PDF, so the three always show the same numbers.
+"""A run's result as people read it: translated headings and labels, the ESF+ table, the project's
+measures and the Finsam/SUS counts as sections, each with a chart, and small-cell suppression. One shape for
+the HTML page, the XLSX workbook and the PDF, so the three always show the same numbers.
 
-The CSV stays machine-readable (codes and keys, see outputs.rows) and is not built from here."""
+The CSV stays machine-readable (codes and keys first, see outputs.rows); it takes its headers and the names
+next to the codes from here (`indicator_name`, `measure_title`, `group_labeller`)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ from reports.indicators import (
 from reports.models import ReportKind, ReportRun
 
 # Small-cell suppression for published reports: counts 1–4 are shown as "<5". Zero stays zero (it
-# identifies nobody). Never applied to the ESF+ report (services.report_run_request refuses it).
+# identifies nobody). Applied to the project's measures and the Finsam/SUS counts when the run asks for it;
+# never to the ESF+ report (services.report_run_request refuses it).
 SMALL_CELL_LIMIT = 5
 SUPPRESSED = "<5"
 MISSING = "–"  # a value the stored result lacks (never shown as a zero)
@@ -73,6 +75,17 @@ MEASURE_TITLES: dict[str, Promise] = {
     "attendance_by_municipality": gettext_lazy("Attendance at events, by municipality of the event"),
     "outcomes_by_event": gettext_lazy("Participants' labour-market events recorded in the period"),
     "agreements_by_kind": gettext_lazy("Agreements in force in the period, by kind"),
+    # Finsam/SUS (reports/finsam/selectors.py)
+    "efforts_by_type": gettext_lazy("Efforts in the period, by type"),
+    "support_by_kind": gettext_lazy("Support given by the project, by kind"),
+    "organisations_reached_by_kind": gettext_lazy("Organisations reached, by kind"),
+    "organisations_reached_by_municipality": gettext_lazy("Organisations reached, by municipality"),
+}
+EFFORT_TYPES: dict[str, Promise] = {
+    "events": gettext_lazy("Events held"),
+    "support": gettext_lazy("Support to organisations"),
+    "agreements": gettext_lazy("Agreements in force"),
+    "partner_requests": gettext_lazy("Partner requests"),
 }
 KEY_FIGURES: dict[str, Promise] = {
     "verified_profiles": gettext_lazy("Verified organisation profiles"),
@@ -81,6 +94,10 @@ KEY_FIGURES: dict[str, Promise] = {
     "opportunities_open": gettext_lazy("Opportunities open at the end of the period"),
     "placements_started": gettext_lazy("Placements started"),
     "placements_ended": gettext_lazy("Placements ended"),
+}
+FINSAM_KEY_FIGURES: dict[str, Promise] = {
+    "efforts_total": gettext_lazy("Efforts in the period"),
+    "organisations_reached": gettext_lazy("Organisations reached"),
 }
 
 
@@ -96,8 +113,22 @@ def report_language(run: ReportRun) -> str:
 
 
 def suppresses(run: ReportRun) -> bool:
-    """Small cells are hidden only in the project's own measures, and only when asked for."""
-    return run.kind == ReportKind.PROJECT and bool(run.suppress_small_cells)
+    """Small cells are hidden only in the project's own measures and the Finsam/SUS counts, and only when
+    asked for."""
+    return run.kind in (ReportKind.PROJECT, ReportKind.FINSAM) and bool(run.suppress_small_cells)
+
+
+def indicator_name(code: str) -> str:
+    """An ESF+ indicator's name in the active language ("" for a code without one)."""
+    return str(INDICATOR_NAMES.get(code, ""))
+
+
+def measure_title(key: str) -> str:
+    """A measure's title in the active language (the key itself for one without a title)."""
+    for titles in (MEASURE_TITLES, KEY_FIGURES, FINSAM_KEY_FIGURES):
+        if key in titles:
+            return str(titles[key])
+    return key
 
 
 def shown(value: Any, suppress: bool) -> Any:
@@ -121,6 +152,8 @@ class Section:
     rows: list[Row]
     chart: SafeString | str = ""
     name_column: bool = False  # ESF tables have a "name" column next to the code
+    charted: int = 1  # how many of the value columns, from the first, the chart shows (not the total)
+    axis: str = ""  # what the numbers count, for a chart's value axis
 
 
 @dataclass
@@ -161,7 +194,16 @@ def _esf_participant_section(run: ReportRun, indicators: dict, key: str, title: 
         groups=[(row.header, row.values[:3]) for row in rows],
         series=gender_labels(),
     )
-    return Section(key, title, [*gender_labels(), _("Total")], rows, chart, name_column=True)
+    return Section(
+        key,
+        title,
+        [*gender_labels(), _("Total")],
+        rows,
+        chart,
+        name_column=True,
+        charted=len(GENDER_CELLS),
+        axis=_("Participants"),
+    )
 
 
 def _esf_sections(run: ReportRun, result: dict[str, Any]) -> list[Section]:
@@ -203,16 +245,18 @@ def _counted_section(
             groups=[(row.header, row.values) for row in rows],
             series=[column],
         )
-    return Section(key, title, [column], rows, chart, name_column=name_column)
+    return Section(key, title, [column], rows, chart, name_column=name_column, axis=column)
 
 
-def _group_labeller(measure: str) -> Callable[[str], str]:
+def group_labeller(measure: str) -> Callable[[str], str]:
+    """The label of a measure's groups (a kind, a municipality …) in the active language."""
     from directory.models import Municipality, OrganisationKind
     from events.models import EventKind
     from matchmaking.models import AgreementKind, OutcomeEvent
+    from reports.models import SupportKind
 
     choices: dict[str, Any] = {}
-    if measure in ("organisations_engaged_by_kind", "attendance_by_organisation_kind"):
+    if measure in ("organisations_engaged_by_kind", "attendance_by_organisation_kind", "organisations_reached_by_kind"):
         choices = dict(OrganisationKind.choices)
     elif measure.endswith("_by_municipality"):
         choices = dict(Municipality.objects.values_list("code", "name"))
@@ -222,21 +266,29 @@ def _group_labeller(measure: str) -> Callable[[str], str]:
         choices = dict(OutcomeEvent.choices)
     elif measure == "agreements_by_kind":
         choices = dict(AgreementKind.choices)
+    elif measure == "support_by_kind":
+        choices = dict(SupportKind.choices)
+    elif measure == "efforts_by_type":
+        choices = dict(EFFORT_TYPES)
 
     def label(key: str) -> str:
         if key in ("unknown", "-", ""):
             return _("Not given")
+        if key == "total":
+            return _("Total")
         return str(choices.get(key, key))
 
     return label
 
 
-def _measure_sections(run: ReportRun, result: dict[str, Any], suppress: bool) -> list[Section]:
+def _measure_sections(
+    run: ReportRun, result: dict[str, Any], suppress: bool, key_figures: dict[str, Promise]
+) -> list[Section]:
     measures: dict[str, dict[str, int]] = result.get("measures") or {}
     sections: list[Section] = []
     key_rows = [
         Row(str(label), "", [shown(measures[key].get("total", MISSING), suppress)])
-        for key, label in KEY_FIGURES.items()
+        for key, label in key_figures.items()
         if key in measures
     ]
     if key_rows:
@@ -251,10 +303,10 @@ def _measure_sections(run: ReportRun, result: dict[str, Any], suppress: bool) ->
             )
         )
     for key, groups in measures.items():
-        if key in KEY_FIGURES:
+        if key in key_figures:
             continue
-        title = str(MEASURE_TITLES.get(key, key))
-        label = _group_labeller(key)
+        title = measure_title(key)
+        label = group_labeller(key)
         rows = [Row(label(group), "", [shown(value, suppress)]) for group, value in groups.items()]
         sections.append(
             _counted_section(
@@ -313,6 +365,24 @@ def esf_marks(run: ReportRun, result: dict[str, Any]) -> list[str]:
     return marks
 
 
+def finsam_about() -> list[str]:
+    """What a Finsam/SUS report counts (reports/finsam/selectors.py), for the page and the files."""
+    return [
+        _(
+            "Structure-oriented work as volume counts for SUS: efforts held in the period and the organisations "
+            "they reached. No participant or other person is counted or named."
+        ),
+        _(
+            "Efforts: published events held in the period, the project's direct support records dated in it, "
+            "agreements in force at some time in it and partner requests made in it."
+        ),
+        _(
+            "Organisations reached: each organisation counted once, whether it was supported, present at an "
+            "event, party to an agreement or made a partner request."
+        ),
+    ]
+
+
 def present(run: ReportRun, result: dict[str, Any] | None = None) -> ReportView:
     """The run's result ready for a template or a workbook, in the active language."""
     result = result if result is not None else (run.result or {})
@@ -321,7 +391,9 @@ def present(run: ReportRun, result: dict[str, Any] | None = None) -> ReportView:
     if run.kind == ReportKind.ESF and "indicators" in result:
         sections = _esf_sections(run, result)
     elif run.kind == ReportKind.PROJECT:
-        sections = _measure_sections(run, result, suppress)
+        sections = _measure_sections(run, result, suppress, KEY_FIGURES)
+    elif run.kind == ReportKind.FINSAM:
+        sections = _measure_sections(run, result, suppress, FINSAM_KEY_FIGURES)
     else:
         sections = []
     files = sorted((result.get("files") or {}).items()) if run.kind == ReportKind.EXIT_PACKAGE else []
@@ -329,6 +401,8 @@ def present(run: ReportRun, result: dict[str, Any] | None = None) -> ReportView:
         marks, about, warnings = esf_texts(run, result)
     else:
         marks, about, warnings = [], [], [str(w) for w in result.get("warnings", [])]
+    if run.kind == ReportKind.FINSAM:
+        about = finsam_about()
     return ReportView(
         title=str(ReportKind(run.kind).label),
         project=project.diarienummer if project else "",

@@ -50,7 +50,8 @@ def report_run_request(
         raise PermissionDenied
     if kind not in ReportKind.values:
         raise ValidationError(_("Unknown kind of report."))
-    if kind in (ReportKind.ESF, ReportKind.PROJECT) and (project is None or not period_from or not period_to):
+    needs_period = (ReportKind.ESF, ReportKind.PROJECT, ReportKind.FINSAM)
+    if kind in needs_period and (project is None or not period_from or not period_to):
         raise ValidationError(_("Choose a project and a period."))
     if period_from and period_to and period_to < period_from:
         raise ValidationError({"period_to": _("The period must end on or after its start.")})
@@ -188,6 +189,11 @@ def _compute(run_id: int, token: uuid.UUID) -> tuple[dict, dict[str, bytes]]:
         with translation.override(report_language(run)), replica_reads():
             result = esf_report(project, period_from, period_to).as_result()
         step(70)
+    elif run.kind == ReportKind.FINSAM:
+        from reports.finsam.selectors import structure_work
+
+        with replica_reads():
+            result = structure_work(run)
     else:
         with replica_reads():
             result = measures.compute(run)

@@ -28,6 +28,7 @@ from kernel.pagination import paginate
 from reports import services
 from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, SupportRecordForm
 from reports.models import ReportFile, ReportRun, RunStatus, SupportKind, SupportRecord
+from reports.outputs import download_name
 from reports.presentation import present
 from reports.support import import_support, require_support_recorder, support_record_create
 from reports.tasks import enqueue_report_run
@@ -108,7 +109,7 @@ def download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     audit_log(actor=request.user, action="report.download", target=run, data={"format": fmt})
     return attachment(
         handle,
-        filename=f"asfnet-{run.kind}-{run.period_from or run.created_at:%Y%m%d}.{fmt}",
+        filename=download_name(run, fmt),
         content_type=CONTENT_TYPES[fmt],
     )
 

@@ -16,12 +16,14 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from asfnet.celery import app as celery_app
 from kernel.models import AuditLog
 from matchmaking.models import FundedProject, Participant
 from reports.models import ReportRun, RunStatus, SupportRecord
+from reports.presentation import indicator_name, report_language
 from tests.browser.conftest import PASSWORD, assert_no_serious_axe_violations, login
 from tests.conftest import TOTP_SECRET
 
@@ -113,11 +115,13 @@ def test_coordinator_runs_an_esf_report_watches_it_finish_and_downloads_the_csv(
     with page.expect_download() as download_info:
         page.locator("main form button[type='submit']").first.click()
     download = download_info.value
-    assert download.suggested_filename == "asfnet-esf-20250101.csv"
+    assert download.suggested_filename == "asfnet-esf-23-051-S06-2025-01-01_2025-03-31.csv"
     content = Path(download.path()).read_text(encoding="utf-8-sig")
-    rows = {row["code"]: row for row in csv.DictReader(io.StringIO(content))}
-    assert rows["EECO01"] == {"code": "EECO01", "women": "2", "men": "1", "non_binary": "0", "total": "3"}
-    assert rows["EECO18"]["total"] == "1"
+    rows = {row[0]: row for row in csv.reader(io.StringIO(content))}
+    with translation.override(report_language(run)):  # the code, then its name in the report's language
+        name = indicator_name("EECO01")
+    assert rows["EECO01"] == ["EECO01", name, "2", "1", "0", "3"]
+    assert rows["EECO18"][5] == "1"
     assert AuditLog.objects.filter(action="report.download", target_id=str(run.code)).count() == 1
 
 

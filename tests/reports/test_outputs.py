@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import zipfile
 import icalendar
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from events.models import Event, EventStatus
@@ -96,18 +97,31 @@ def _english(user) -> None:
 
 
 # --- ESF+ report ---------------------------------------------------------------------------------------
-def test_esf_csv_has_every_indicator_with_explicit_zeros(project, participants, world):
-    run = _run(project, world.coordinator)
+def test_esf_csv_has_every_indicator_with_its_swedish_name_and_explicit_zeros(project, participants, world):
+    run = _run(project, world.coordinator)  # the coordinator reads Swedish
     content = _file(run, "csv").decode("utf-8")
     assert content.startswith("\ufeff")
-    table = list(csv.DictReader(io.StringIO(content.lstrip("\ufeff"))))
-    by_code = {row["code"]: row for row in table if row["code"] != "note"}
+    header, *table = list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
+    assert header == ["Kod", "Indikator", "Kvinnor", "Män", "Icke-binär", "Totalt"]
+    by_code = {row[0]: row for row in table if row[0] != "note"}
     assert list(by_code) == ALL_CODES
-    assert [row["code"] for row in table[: len(ALL_CODES)]] == ALL_CODES  # the indicators first, then the notes
-    assert by_code["EECO01"] == {"code": "EECO01", "women": "2", "men": "1", "non_binary": "1", "total": "4"}
-    assert by_code["EECO03"] == {"code": "EECO03", "women": "1", "men": "0", "non_binary": "0", "total": "1"}
-    assert by_code["EECR05"]["total"] == "0"
-    assert by_code["EECO18"] == {"code": "EECO18", "women": "", "men": "", "non_binary": "", "total": "1"}
+    assert [row[0] for row in table[: len(ALL_CODES)]] == ALL_CODES  # the indicators first, then the notes
+    assert by_code["EECO01"] == ["EECO01", "Totalt antal deltagare", "2", "1", "1", "4"]
+    assert by_code["EECO03"][2:] == ["1", "0", "0", "1"]
+    assert by_code["EECR05"][5] == "0"
+    assert by_code["EECO18"][2:] == ["", "", "", "1"]
+
+
+def test_esf_csv_of_an_english_requester_has_english_headers_and_names(project, participants, world):
+    _english(world.coordinator)
+    header, *table = list(csv.reader(io.StringIO(_file(_run(project, world.coordinator), "csv").decode("utf-8-sig"))))
+    assert header == ["Code", "Indicator", "Women", "Men", "Non-binary", "Total"]
+    by_code = {row[0]: row for row in table}
+    assert by_code["EECO01"] == ["EECO01", "Total participants", "2", "1", "1", "4"]
+    assert by_code["EECO17"][:2] == ["EECO17", "Participants from rural areas"]
+    assert by_code["EECR04"][1] == "In employment, including self-employment, upon leaving"
+    notes = [row[1] for row in table if row[0] == "note"]
+    assert notes[0] == "Computed under the ESF+ definitions of 2026-11-30."
 
 
 def test_esf_csv_ends_with_what_the_report_says_about_itself_in_the_requesters_language(project, participants, world):
@@ -158,10 +172,95 @@ def test_xlsx_reads_back_with_numbers_as_numbers_and_a_formula_name_neutralised(
     assert first[first.index("Warnings") + 1].startswith("4 participants have an unknown education level (ISCED)")
 
 
+def _text(title) -> str:
+    """The text of a chart's or an axis's title as openpyxl reads it back."""
+    return "".join(run.t for paragraph in title.tx.rich.p for run in paragraph.r or [])
+
+
+def _header_row(sheet, first_cell: str, occurrence: int = 0) -> int:
+    rows = [cell.row for cell in sheet["A"] if cell.value == first_cell]
+    return rows[occurrence]
+
+
+def test_xlsx_has_a_native_bar_chart_per_table_drawn_from_its_cells(project, participants, world):
+    _english(world.coordinator)
+    sheet = load_workbook(io.BytesIO(_file(_run(project, world.coordinator), "xlsx"))).active
+    charts_ = sheet._charts
+    assert [_text(chart.title) for chart in charts_] == [
+        "Participants at entry (EECO01–EECO17)",
+        "Results (EECR01–EECR06)",
+        "Entities supported (EECO18–EECO19)",
+    ]
+    output = charts_[0]
+    assert output.tagname == "barChart" and output.type == "bar"
+    assert (_text(output.x_axis.title), _text(output.y_axis.title)) == ("Indicator", "Participants")
+    header = _header_row(sheet, "Code")
+    first, last = header + 1, header + 17
+    quoted = "'23-051-S06'"
+    # Women, men and non-binary: three series from columns C–E, named by their headings; the codes label them.
+    assert [serie.val.numRef.f for serie in output.series] == [
+        f"{quoted}!${column}${first}:${column}${last}" for column in "CDE"
+    ]
+    assert [serie.tx.strRef.f for serie in output.series] == [f"{quoted}!{column}{header}" for column in "CDE"]
+    assert {(serie.cat.numRef or serie.cat.strRef).f for serie in output.series} == {f"{quoted}!$A${first}:$A${last}"}
+    assert (sheet[f"A{first}"].value, sheet[f"A{last}"].value) == ("EECO01", "EECO17")
+    assert [sheet[f"{column}{header}"].value for column in "CDE"] == ["Women", "Men", "Non-binary"]
+    assert sheet[f"C{first}"].value == 2
+    entities = charts_[2]
+    entity_header = _header_row(sheet, "Code", 2)
+    assert [serie.val.numRef.f for serie in entities.series] == [
+        f"{quoted}!$C${entity_header + 1}:$C${entity_header + 2}"
+    ]
+
+
+def test_xlsx_charts_are_titled_in_swedish_for_a_swedish_requester(project, participants, world):
+    sheet = load_workbook(io.BytesIO(_file(_run(project, world.coordinator), "xlsx"))).active
+    output = sheet._charts[0]
+    assert (_text(output.x_axis.title), _text(output.y_axis.title)) == ("Indikator", "Deltagare")
+    assert [sheet[f"{column}{_header_row(sheet, 'Kod')}"].value for column in "CDE"] == ["Kvinnor", "Män", "Icke-binär"]
+
+
+def test_xlsx_of_the_measures_charts_the_key_figures(project, measures_data, world):
+    _english(world.coordinator)
+    sheet = load_workbook(io.BytesIO(_file(_run(project, world.coordinator, kind=ReportKind.PROJECT), "xlsx"))).active
+    by_title = {_text(chart.title): chart for chart in sheet._charts}
+    assert {"Key figures", "Events held, by type", "Organisations supported, by kind"} <= set(by_title)
+    key = by_title["Key figures"]
+    assert (_text(key.x_axis.title), _text(key.y_axis.title)) == ("Group", "Number")
+    header = _header_row(sheet, "Group")
+    assert sheet[f"A{header - 1}"].value == "Key figures"
+    assert [serie.val.numRef.f for serie in key.series] == [f"'23-051-S06'!$B${header + 1}:$B${header + 6}"]
+    assert sheet[f"A{header + 1}"].value == "Verified organisation profiles"
+    anchors = sorted(chart.anchor._from.row for chart in sheet._charts)
+    assert all(later - earlier >= outputs.CHART_ROWS for earlier, later in itertools.pairwise(anchors))
+
+
+def test_download_names_say_kind_project_and_period(project, world):
+    quarter = {"period_from": dt.date(2025, 1, 1), "period_to": dt.date(2025, 3, 31)}
+    esf = ReportRun(kind=ReportKind.ESF, project=project, **quarter)
+    assert outputs.download_name(esf, "xlsx") == "asfnet-esf-23-051-S06-2025-01-01_2025-03-31.xlsx"
+    odd = FundedProject.objects.create(diarienummer="Dnr 2025/Öst:12", name="Öst", owner=world.forbund)
+    measures = ReportRun(kind=ReportKind.PROJECT, project=odd, period_from=PERIOD[0], period_to=PERIOD[1])
+    assert outputs.download_name(measures, "csv") == "asfnet-measures-Dnr-2025-Ost-12-2024-01-01_2024-12-31.csv"
+    finsam = ReportRun(kind=ReportKind.FINSAM, project=project, period_from=PERIOD[0], period_to=PERIOD[1])
+    assert outputs.download_name(finsam, "pdf") == "asfnet-finsam-23-051-S06-2024-01-01_2024-12-31.pdf"
+    package = ReportRun.objects.create(kind=ReportKind.EXIT_PACKAGE)
+    ReportRun.objects.filter(pk=package.pk).update(created_at=timezone.make_aware(dt.datetime(2026, 11, 30, 12)))
+    package.refresh_from_db()
+    assert outputs.download_name(package, "zip") == "asfnet-exit-package-2026-11-30.zip"
+
+
 def test_csv_cells_that_look_like_formulas_are_neutralised():
-    content = outputs.to_csv({"measures": {"organisations_engaged_by_kind": {"=cmd|' /C calc'!A0": 7}}})
+    with translation.override("en"):
+        content = outputs.to_csv({"measures": {"organisations_engaged_by_kind": {"=cmd|' /C calc'!A0": 7}}})
     row = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1]
-    assert row == ["organisations_engaged_by_kind", "'=cmd|' /C calc'!A0", "7"]
+    assert row == [
+        "organisations_engaged_by_kind",
+        "Organisations supported, by kind",
+        "'=cmd|' /C calc'!A0",
+        "'=cmd|' /C calc'!A0",  # an unknown group is labelled by its key, neutralised too
+        "7",
+    ]
 
 
 def test_pdf_in_english_has_the_title_codes_gender_columns_and_warnings(project, participants, world, tmp_path):
@@ -316,8 +415,14 @@ def measures_data(project, participants, world):
 def test_project_measures_unsuppressed_show_small_counts(project, measures_data, world, tmp_path):
     run = _run(project, world.coordinator, kind=ReportKind.PROJECT)
     table = list(csv.reader(io.StringIO(_file(run, "csv").decode("utf-8-sig"))))
-    assert table[0] == ["measure", "group", "value"]
-    values = {(m, g): v for m, g, v in table[1:]}
+    assert table[0][0] == "Kod" and table[0][3:] == ["Grupp", "Antal"]  # the requester reads Swedish
+    values = {(row[0], row[2]): row[4] for row in table[1:]}
+    names = {(row[0], row[2]): row[1] for row in table[1:]}
+    labels = {(row[0], row[2]): row[3] for row in table[1:]}
+    assert names[("events_held_by_kind", "network_meeting")] == "Genomförda evenemang, per typ"
+    assert labels[("events_held_by_kind", "network_meeting")] == "Nätverksträff"
+    assert names[("organisations_reached_by_events", "total")] == "Organisationer som nåtts av evenemang"
+    assert labels[("organisations_reached_by_events", "total")] == "Totalt"
     assert values[("organisations_engaged_by_kind", "asf")] == "2"
     assert values[("events_held_by_kind", "network_meeting")] == "6"
     assert values[("agreements_by_kind", "iop")] == "1"
@@ -330,7 +435,8 @@ def test_small_cells_are_suppressed_in_csv_xlsx_pdf_and_html(project, measures_d
     run = _run(project, world.coordinator, kind=ReportKind.PROJECT, suppress_small_cells=True)
     assert run.result["measures"]["organisations_engaged_by_kind"]["asf"] == 2  # the stored result is exact
 
-    values = {(m, g): v for m, g, v in list(csv.reader(io.StringIO(_file(run, "csv").decode("utf-8-sig"))))[1:]}
+    table = list(csv.reader(io.StringIO(_file(run, "csv").decode("utf-8-sig"))))
+    values = {(row[0], row[2]): row[4] for row in table[1:]}
     assert values[("organisations_engaged_by_kind", "asf")] == "<5"
     assert values[("organisations_engaged_by_kind", "business")] == "<5"
     assert values[("events_held_by_kind", "network_meeting")] == "6"  # 5 and more are shown

@@ -88,7 +88,7 @@ def test_download_asks_a_freshly_logged_in_coordinator_to_reauthenticate_then_se
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"code,total\n"
     assert response["Content-Type"].startswith("text/csv")
-    assert response["Content-Disposition"] == 'attachment; filename="asfnet-esf-20250101.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="asfnet-esf-23-051-S06-2025-01-01_2025-03-31.csv"'
     assert "no-store" in response["Cache-Control"]
     entry = AuditLog.objects.get(action="report.download")
     assert (entry.actor_id, entry.target_id, entry.data) == (world.coordinator.pk, str(run.code), {"format": "csv"})

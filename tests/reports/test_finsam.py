@@ -12,6 +12,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -172,7 +173,8 @@ def test_english_requester_gets_english_labels_on_the_page_and_in_the_files(proj
     titles = [chart.title.tx.rich.p[0].r[0].t for chart in sheet._charts]
     assert "Organisations reached, by kind" in titles
 
-    client.force_login(world.coordinator)
+    client.force_login(world.coordinator)  # a login in English sets the language cookie (UserLanguageMiddleware)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(reverse("reports:run_detail", kwargs={"code": run.code})).content.decode()
     assert "Organisations reached, by municipality" in html
     assert "Efforts in the period, by type" in html

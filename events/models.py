@@ -9,6 +9,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, URLValidator
 from django.db import models
@@ -52,6 +53,25 @@ class EventSeries(TimeStampedModel):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organiser = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="event_series")
     name = models.CharField(_("name"), max_length=200, validators=[refuse_personnummer])
+    # The recurrence (events/series/): an RFC 5545 RRULE (without DTSTART) built by the series form, read with
+    # python-dateutil, from `first_start` (Swedish wall-clock time, so 18:00 stays 18:00 across the
+    # daylight-saving changes); EXDATE: the local dates skipped. Empty for a series without a rule.
+    rrule = models.TextField(blank=True, editable=False)
+    exdates = ArrayField(models.DateField(), default=list, blank=True, editable=False)
+    first_start = models.DateTimeField(null=True, blank=True, editable=False)
+    duration = models.DurationField(null=True, blank=True, editable=False)
+    capacity = models.PositiveIntegerField(
+        _("number of places on each date"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100_000)],
+        help_text=_("Leave empty for no limit."),
+    )
+    # The event the series was made from: the other dates copy its texts, place and audience.
+    template = models.ForeignKey(
+        "Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_by = person_field()
 
     class Meta:
         verbose_name = _("event series")
@@ -148,6 +168,13 @@ class Event(TimeStampedModel):
     registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    # A date of a series (events/series/): its local date in the series' rule, and whether the organiser
+    # changed the number of places on this date (then a change of the series' capacity leaves it).
+    series_date = models.DateField(null=True, blank=True, editable=False)
+    capacity_changed = models.BooleanField(default=False, editable=False)
+    # The UID of the VEVENT this event was imported from (events/ics_import/), unique per organiser: a
+    # second import of the same calendar updates the event instead of adding another.
+    import_uid = models.CharField(max_length=255, blank=True, editable=False)
     # iCalendar SEQUENCE: raised on every change that calendar apps must pick up.
     sequence = models.PositiveIntegerField(default=0, editable=False)
     checkin_code = models.CharField(max_length=8, default=new_checkin_code, editable=False)
@@ -177,6 +204,14 @@ class Event(TimeStampedModel):
         indexes = [models.Index(fields=["status", "start"], name="events_event_status_start")]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="events_event_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["series", "series_date"],
+                condition=Q(series__isnull=False, series_date__isnull=False),
+                name="events_event_one_per_series_date",
+            ),
+            models.UniqueConstraint(
+                fields=["organiser", "import_uid"], condition=~Q(import_uid=""), name="events_event_one_per_import_uid"
+            ),
         ]
 
     def __str__(self) -> str:

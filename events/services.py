@@ -134,6 +134,9 @@ def event_update(*, actor: Actor, event: Event, data: dict[str, Any]) -> Event:
     notify = stored.status == EventStatus.PUBLISHED and bool(NOTIFY_FIELDS & set(changed))
     if changed:
         event.sequence = stored.sequence + 1
+    if "capacity" in changed and event.series_id is not None:
+        # A date of a series keeps a capacity changed on it when the series' capacity changes later.
+        event.capacity_changed = event.capacity != event.series.capacity  # type: ignore[union-attr]
     event.full_clean()
     event.save()
     if invited is not None:

@@ -6,9 +6,11 @@ from events.attendance import views as attendance
 from events.certificates import views as certificates
 from events.closing import views as closing
 from events.feeds import views as feeds
+from events.ics_import import views as ics_import
 from events.messaging import views as messaging
 from events.questions import views as questions
 from events.registration import views as registration
+from events.series import views as series
 
 app_name = "events"
 
@@ -21,6 +23,9 @@ urlpatterns = [
     path("my/calendar/", feeds.my_calendar, name="my_calendar"),
     path("new/", views.create, name="create"),
     path("retention/", views.retention, name="retention"),
+    path("import/", ics_import.import_calendar, name="ics_import"),
+    path("series/<uuid:code>/", series.series, name="series"),
+    path("series/<uuid:code>/skip/", series.skip, name="series_skip"),
     path("r/<str:token>/", registration.registration_link, name="registration_link"),
     path("r/<str:token>/certificate.pdf", certificates.guest_certificate, name="guest_certificate"),
     path("certificates/<str:code>/verify/", certificates.verify, name="certificate_verify"),
@@ -34,6 +39,7 @@ urlpatterns = [
     path("<uuid:code>/accept/", registration.accept_offer, name="accept_offer"),
     path("<uuid:code>/edit/", views.edit, name="edit"),
     path("<uuid:code>/publish/", views.publish, name="publish"),
+    path("<uuid:code>/repeat/", series.repeat, name="repeat"),
     path("<uuid:code>/cancel/", views.cancel, name="cancel"),
     path("<uuid:code>/attendance/", attendance.attendance, name="attendance"),
     path("<uuid:code>/attendance/export.<str:fmt>", attendance.attendance_export, name="attendance_export"),

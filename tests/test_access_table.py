@@ -381,6 +381,24 @@ def _question_delete_url(w) -> str:
     return reverse("events:question_delete", kwargs={"code": event.code, "pk": question.pk})
 
 
+def _series_url(name: str) -> Callable[[object], str]:
+    """A weekly series of two dates made from ASF A's public event (made once per test)."""
+
+    def make(w) -> str:
+        from events import series
+        from events.models import EventSeries
+
+        event = _event(w)
+        found = EventSeries.objects.filter(organiser=w.org_a).first() or series.series_create(
+            actor=actor_for(w.staff_a),
+            event=event,
+            data={"name": "Träffar", "frequency": "weekly", "interval": 1, "until": None, "count": 2},
+        )
+        return reverse(name, kwargs={"code": found.code})
+
+    return make
+
+
 # The organiser's members (ASF A) and coordinators reach an event's organiser pages; everyone else: 404.
 EVENT_ORGANISERS_200 = {
     **dict.fromkeys(ROLES, 404),
@@ -981,6 +999,15 @@ TABLE: list[Row] = [
     # An empty POST: the organiser gets the form back with errors.
     Row("events:questions", _event_url("events:questions"), EVENT_ORGANISERS_200, "post"),
     Row("events:question_delete", _question_delete_url, EVENT_ORGANISERS_302, "post"),
+    Row("events:repeat", _event_url("events:repeat"), EVENT_ORGANISERS_200),
+    # An empty POST: the form comes back with errors.
+    Row("events:repeat", _event_url("events:repeat"), EVENT_ORGANISERS_200, "post"),
+    Row("events:series", _series_url("events:series"), EVENT_ORGANISERS_200),
+    Row("events:series", _series_url("events:series"), EVENT_ORGANISERS_200, "post"),
+    # Without a date: a message and back to the series.
+    Row("events:series_skip", _series_url("events:series_skip"), EVENT_ORGANISERS_302, "post"),
+    Row("events:ics_import", lambda w: reverse("events:ics_import"), LOGGED_IN_200),
+    Row("events:ics_import", lambda w: reverse("events:ics_import"), LOGGED_IN_200, "post"),
     Row("events:messages", _event_url("events:messages"), EVENT_ORGANISERS_200),
     # An empty POST: the organiser gets the form back with errors.
     Row("events:messages", _event_url("events:messages"), EVENT_ORGANISERS_200, "post"),

@@ -96,6 +96,10 @@ EXEMPT: dict[str, str] = {
     "events.Event.audience": CHOICES,
     "events.Event.status": CHOICES,
     "events.Event.checkin_code": NOT_EDITABLE,
+    "events.Event.import_uid": (
+        "the UID of an imported VEVENT, made by the calendar program it came from: only compared, never shown"
+    ),
+    "events.EventSeries.rrule": "an RRULE the series service builds from the form's choices and numbers",
     "events.Registration.organisation_kind": "copied by the registration services from Organisation.kind (choices)",
     "events.Registration.guest_email": EMAIL,
     "events.Registration.language": "the active language code (sv/en), set by the registration services",

@@ -4,6 +4,13 @@
   SEQUENCE is the event's own counter (raised on every change that matters) and STATUS is CONFIRMED or
   CANCELLED, so a cancellation propagates instead of the event silently disappearing.
 * Times are written with TZID=Europe/Stockholm and a matching VTIMEZONE.
+* A series (events/series/) is written as one VEVENT per date, each with its own UID, SEQUENCE and STATUS,
+  never as an RRULE with EXDATE and RECURRENCE-ID overrides: every date is an event of its own (its own
+  places, status and edits), the simplest form for every calendar app to read, and a skipped date with
+  registrations is a cancelled event like any other (STATUS:CANCELLED, SEQUENCE raised) while a skipped
+  date nobody saw is absent. Times are each date's own Swedish time, so a date after a daylight-saving
+  change keeps its wall-clock time. Each date carries RELATED-TO with the series' UID
+  (`<series.code>@asfnet-series`) so that a reader can group them.
 * No ORGANIZER property: with one, calendar apps send the organiser replies and "accepted" e-mails.
 * The online link is written only where the caller says the reader may have it (never in public feeds).
 """
@@ -22,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from events.models import Event, EventStatus
+from events.models import Event, EventSeries, EventStatus
 
 TZID = "Europe/Stockholm"
 STOCKHOLM = ZoneInfo(TZID)
@@ -41,6 +48,10 @@ def feed_language(value: str | None, default: str = "sv") -> str:
 
 def event_uid(event: Event) -> str:
     return f"{event.code}@asfnet"
+
+
+def series_uid(series: EventSeries) -> str:
+    return f"{series.code}@asfnet-series"
 
 
 def event_url(event: Event) -> str:
@@ -84,6 +95,8 @@ def _vevent(event: Event, *, online: bool, stamp: dt.datetime) -> icalendar.Even
     vevent.add("url", event_url(event))
     vevent.add("categories", [event.get_kind_display()])
     vevent.add("transp", "TRANSPARENT" if event.status == EventStatus.CANCELLED else "OPAQUE")
+    if event.series_id is not None:
+        vevent.add("related-to", series_uid(event.series))  # type: ignore[arg-type]
     return vevent
 
 
@@ -106,7 +119,7 @@ def calendar_bytes(
     """A VCALENDAR with one VEVENT per event, texts in `language`. `online(event)` says whether the reader
     may have the event's online link."""
     events = list(events)
-    prefetch_related_objects(events, "kommunkod")  # one query for the municipalities' names
+    prefetch_related_objects(events, "kommunkod", "series")  # one query each for the municipalities and the series
     stamp = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
     with translation.override(language):
         cal = icalendar.Calendar()

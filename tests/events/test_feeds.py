@@ -256,3 +256,69 @@ def test_my_feed_drops_events_i_may_no_longer_see(client, world, mails):
     assert uid(invited) in vevents(parse(client.get(path)))
     world.org_a.memberships.filter(user=world.staff_a).delete()
     assert uid(invited) not in vevents(parse(client.get(path)))
+
+
+# --- Series: one VEVENT per date ------------------------------------------------------------------------
+def _series(world, *, status=EventStatus.PUBLISHED):
+    """A weekly series of four Tuesdays at 18:00 Swedish time across the start of summer time (30 March 2031)."""
+    from events import series as series_services
+
+    start = dt.datetime(2031, 3, 18, 18, 0, tzinfo=STOCKHOLM)
+    first = make_event(world.org_a, title_sv="Tisdagsträff")
+    Event.objects.filter(pk=first.pk).update(start=start, end=start + dt.timedelta(hours=2), status=status)
+    first.refresh_from_db()
+    data = {"name": "Tisdagsträffar", "frequency": "weekly", "interval": 1, "until": None, "count": 4, "capacity": 5}
+    return series_services.series_create(actor=actor_for(world.staff_a), event=first, data=data)
+
+
+def test_a_series_is_one_vevent_per_date_with_its_own_uid_at_the_same_swedish_time_across_dst(client, world):
+    series = _series(world)
+    events = list(series.events.order_by("start"))
+    calendar = parse(client.get(reverse("events:feed")))
+    found = vevents(calendar)
+    assert set(found) >= {uid(e) for e in events}
+    mine = [found[uid(e)] for e in events]
+    assert all("RRULE" not in v and "EXDATE" not in v and "RECURRENCE-ID" not in v for v in mine)
+    starts = [v.decoded("DTSTART") for v in mine]
+    assert [s.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") for s in starts] == [
+        "2031-03-18 18:00",
+        "2031-03-25 18:00",
+        "2031-04-01 18:00",
+        "2031-04-08 18:00",
+    ]
+    assert [s.utcoffset() for s in starts] == [dt.timedelta(hours=h) for h in (1, 1, 2, 2)]
+    assert {str(v["RELATED-TO"]) for v in mine} == {f"{series.code}@asfnet-series"}
+    # The VTIMEZONE alone (without a time-zone database) gives the same instants.
+    (vtimezone,) = calendar.walk("VTIMEZONE")
+    tz = vtimezone.to_tz(lookup_tzid=False)
+    assert [dt.datetime(2031, 3, d, 18, 0, tzinfo=tz).utcoffset() for d in (25, 31)] == [
+        dt.timedelta(hours=1),
+        dt.timedelta(hours=2),
+    ]
+
+
+def test_a_skipped_date_with_registrations_is_cancelled_in_the_feed_with_a_higher_sequence(client, world, mails):
+    from events import series as series_services
+
+    series = _series(world)
+    second = series.events.order_by("start")[1]
+    services.registration_create(actor=actor_for(world.staff_b), event=second)
+    before = vevents(parse(client.get(reverse("events:feed"))))[uid(second)]
+    series_services.series_skip_date(actor=actor_for(world.staff_a), series=series, date=second.series_date)
+    after = vevents(parse(client.get(reverse("events:feed"))))
+    assert str(after[uid(second)]["STATUS"]) == "CANCELLED"
+    assert int(after[uid(second)]["SEQUENCE"]) > int(before["SEQUENCE"])
+    others = [e for e in series.events.order_by("start") if e.pk != second.pk]
+    assert {str(after[uid(e)]["STATUS"]) for e in others} == {"CONFIRMED"}
+
+
+def test_a_skipped_draft_date_is_absent_from_the_organisers_feed_file(client, world):
+    """A date nobody saw is removed, so it is in no calendar: the event's own .ics is gone (404)."""
+    from events import series as series_services
+
+    series = _series(world, status=EventStatus.DRAFT)
+    second = series.events.order_by("start")[1]
+    client.force_login(world.staff_a)
+    assert client.get(url("ics", second)).status_code == 200
+    series_services.series_skip_date(actor=actor_for(world.staff_a), series=series, date=second.series_date)
+    assert client.get(url("ics", second)).status_code == 404

@@ -1,0 +1,28 @@
+"""Reads for the series pages."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+
+from directory.access import Actor
+from events.models import HOLDS_PLACE, Event, EventSeries
+
+
+def series_for_user(*, actor: Actor, code: UUID | str) -> EventSeries:
+    """A series the actor may organise (members of its organiser, coordinators); anything else → 404."""
+    queryset = EventSeries.objects.select_related("organiser", "template")
+    if not actor.is_coordinator:
+        queryset = queryset.filter(organiser__in=sorted(actor.organisation_ids))
+    return get_object_or_404(queryset, code=code)
+
+
+def series_dates(*, series: EventSeries) -> list[Event]:
+    """The series' events in date order, each with `places_taken`."""
+    return list(
+        series.events.annotate(
+            places_taken=Count("registrations", filter=Q(registrations__status__in=HOLDS_PLACE))
+        ).order_by("start", "pk")
+    )

@@ -1,0 +1,68 @@
+"""Series pages for organisers: repeat an event, the series with its dates (change the rule, skip a date)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from events import selectors
+from events import series as services
+from events.series import selectors as series_selectors
+from events.series.forms import SeriesForm, SkipForm
+from kernel.forms import act, submit
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def repeat(request: HttpRequest, code: str) -> HttpResponse:
+    """ "Repeat this event": the rule of a new series whose first date is this event."""
+    event = selectors.event_for_user(actor=request.actor, code=code, write=True)
+    if event.series_id is not None:
+        return redirect("events:series", code=event.series.code)  # type: ignore[union-attr]
+    initial = {"name": event.title_sv, "frequency": "weekly", "interval": 1, "capacity": event.capacity}
+    form = SeriesForm(request.POST if request.method == "POST" else None, initial=initial)
+    if saved := submit(
+        request,
+        form,
+        lambda: services.series_create(actor=request.actor, event=event, data=form.series_data()),
+        success=_("The series was made. Each date is an event of its own, with its own registrations."),
+    ):
+        return redirect("events:series", code=saved.value.code)
+    return render(request, "events/series/repeat.html", {"event": event, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series(request: HttpRequest, code: str) -> HttpResponse:
+    """The series' dates, and its rule to change."""
+    found = series_selectors.series_for_user(actor=request.actor, code=code)
+    form = SeriesForm(request.POST if request.method == "POST" else None, initial=SeriesForm.initial_for(found))
+    if submit(
+        request,
+        form,
+        lambda: services.series_update(actor=request.actor, series=found, data=form.series_data()),
+        success=_("The series was saved and its dates follow the new rule."),
+    ):
+        return redirect("events:series", code=found.code)
+    context = {"series": found, "form": form, "dates": series_selectors.series_dates(series=found)}
+    return render(request, "events/series/series.html", context)
+
+
+@login_required
+@require_POST
+def skip(request: HttpRequest, code: str) -> HttpResponse:
+    found = series_selectors.series_for_user(actor=request.actor, code=code)
+    form = SkipForm(request.POST)
+    if form.is_valid():
+        act(
+            request,
+            lambda: services.series_skip_date(actor=request.actor, series=found, date=form.cleaned_data["date"]),
+            success=_("The date is skipped. Everyone registered for it is told that it is cancelled."),
+        )
+    else:
+        messages.error(request, _("Choose a date of the series to skip."))
+    return redirect("events:series", code=found.code)

@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from directory.access import Actor, can_edit_organisation
 from directory.models import Organisation
@@ -67,7 +68,7 @@ def _text(vevent: icalendar.Event, name: str) -> str:
 
 def _label(vevent: icalendar.Event, number: int) -> str:
     summary = _text(vevent, "SUMMARY")
-    return summary[:60] if summary else _("event no. %(n)d in the file") % {"n": number}
+    return summary[:60] if summary else _("event no. %(number)s in the file") % {"number": number}
 
 
 def _fields(vevent: icalendar.Event, number: int) -> dict[str, Any]:
@@ -140,7 +141,12 @@ def _read(content: bytes) -> list[icalendar.Event]:
         raise ValidationError(_("The file has no events."))
     if len(vevents) > MAX_EVENTS:
         raise ValidationError(
-            _("The file has more than %(max)d events. Export a shorter period.") % {"max": MAX_EVENTS}
+            ngettext(
+                "The file has more than %(max)d event. Export a shorter period.",
+                "The file has more than %(max)d events. Export a shorter period.",
+                MAX_EVENTS,
+            )
+            % {"max": MAX_EVENTS}
         )
     return vevents
 

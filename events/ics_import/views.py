@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from events import ics_import as services
@@ -34,13 +35,14 @@ def import_calendar(request: HttpRequest) -> HttpResponse:
         default_field="file",
     ):
         result = saved.value
-        messages.success(
-            request,
-            _(
-                "The calendar was imported: %(created)d new draft events, %(updated)d updated, "
-                "%(unchanged)d unchanged, %(cancelled)d cancelled."
-            )
-            % result.__dict__,
-        )
+        counts = [
+            ngettext("%(count)d new draft event", "%(count)d new draft events", result.created),
+            ngettext("%(count)d updated", "%(count)d updated", result.updated),
+            ngettext("%(count)d unchanged", "%(count)d unchanged", result.unchanged),
+            ngettext("%(count)d cancelled", "%(count)d cancelled", result.cancelled),
+        ]
+        numbers = [result.created, result.updated, result.unchanged, result.cancelled]
+        parts = ", ".join(text % {"count": number} for text, number in zip(counts, numbers, strict=True))
+        messages.success(request, _("The calendar was imported: %(parts)s.") % {"parts": parts})
         return redirect("events:ics_import")
     return render(request, "events/ics_import/import.html", {"form": form})

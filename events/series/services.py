@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from directory.access import Actor, can_edit_organisation
 from events import services as event_services
@@ -53,7 +54,12 @@ def _rule(first: dt.datetime, data: dict[str, Any]) -> str:
     )
     if rules.count_dates(rule=rule, first_start=first) > rules.MAX_DATES:
         raise ValidationError(
-            _("A series can have at most %(max)d dates. Choose an earlier last date.") % {"max": rules.MAX_DATES}
+            ngettext(
+                "A series can have at most %(max)d date. Choose an earlier last date.",
+                "A series can have at most %(max)d dates. Choose an earlier last date.",
+                rules.MAX_DATES,
+            )
+            % {"max": rules.MAX_DATES}
         )
     return rule
 

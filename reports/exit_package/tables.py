@@ -194,6 +194,10 @@ def decode(field: models.Field[Any, Any], cell: str) -> Any:
         if _base_type(field) == "JSONField":
             return json.loads(cell)
         return cell
+    if _base_type(field) == "BooleanField":
+        if cell not in ("true", "false"):
+            raise ValueError(f"{field.name}: {cell!r} is not true or false")
+        return cell == "true"
     target = field
     while target.is_relation and target.target_field is not target:  # type: ignore[attr-defined]
         target = target.target_field  # type: ignore[attr-defined]

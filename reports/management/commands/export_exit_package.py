@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kernel.audit import audit_log
 from reports.exit_package import build_package, new_package_id
+from reports.exit_package.package import TABLES_DIR
 
 
 class Command(BaseCommand):
@@ -28,8 +29,12 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot write {out}: {error}") from None
         # Run by whoever operates the server; the audit log records that the data left the installation.
         audit_log(actor=None, action="exit_package.export", data={"package_id": summary["package_id"]})
-        tables = {path: rows for path, rows in summary["files"].items() if path.endswith(".csv") and "rep1" in path}
-        self.stdout.write(f"{summary['package_id']}: {len(tables)} tables, {sum(tables.values())} rows")  # type: ignore[arg-type]
+        tables = {
+            path: rows
+            for path, rows in summary["files"].items()
+            if path.startswith(TABLES_DIR) and "/" not in path[len(TABLES_DIR) :] and rows is not None
+        }
+        self.stdout.write(f"{summary['package_id']}: {len(tables)} tables, {sum(tables.values())} rows")
         for path, rows in tables.items():
             self.stdout.write(f"  {Path(path).stem}: {rows}")
         self.stdout.write(self.style.SUCCESS(f"Wrote {out} ({len(content)} bytes)."))

@@ -445,8 +445,8 @@ def build_package(*, package_id: str, language: str, progress: Progress | None =
         for entry in everything:
             archive.writestr(f"{package_id}/{entry.path}", entry.content)
     step(90)
-    files = {entry.path: entry.rows for entry in everything}
-    return buffer.getvalue(), {"package_id": package_id, "created": created, "files": files}
+    contents = {entry.path: entry.rows for entry in everything}
+    return buffer.getvalue(), {"package_id": package_id, "created": created, "files": contents}
 
 
 def new_package_id() -> str:

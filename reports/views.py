@@ -27,7 +27,7 @@ from kernel.forms import act, submit
 from kernel.pagination import paginate
 from reports import services
 from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, SupportRecordForm
-from reports.models import ReportFile, ReportRun, RunStatus, SupportKind, SupportRecord
+from reports.models import ReportFile, ReportKind, ReportRun, RunStatus, SupportKind, SupportRecord
 from reports.outputs import download_name
 from reports.presentation import present
 from reports.support import import_support, require_support_recorder, support_record_create
@@ -40,17 +40,26 @@ CONTENT_TYPES = {
 }
 
 
+def _asks_for_exit_package(request: HttpRequest) -> bool:
+    """The exit package carries every table (with the names and e-mail addresses of the people who log in):
+    asking for it needs a recent re-authentication, like every download."""
+    return request.method == "POST" and request.POST.get("kind") == ReportKind.EXIT_PACKAGE
+
+
 @never_cache
 @coordinator_required
+@reauthentication_required(enabled=_asks_for_exit_package)
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
     form = ReportRunForm(request.POST or None)
+    # Past the decorator, a request for the exit package comes from a coordinator who has just re-authenticated.
+    reauthenticated = _asks_for_exit_package(request)
     # "Queued" is said whether or not the broker took the task: a run that could not be enqueued stays
     # queued and the sweeper enqueues it (kernel/queue.py).
     if saved := submit(
         request,
         form,
-        lambda: services.report_run_request(actor=request.actor, **form.cleaned_data),
+        lambda: services.report_run_request(actor=request.actor, reauthenticated=reauthenticated, **form.cleaned_data),
         success=_("The report is queued. This page shows when it is ready."),
     ):
         enqueue_report_run(saved.value)

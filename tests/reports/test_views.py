@@ -508,15 +508,27 @@ def test_support_list_filters_by_project_and_paginates(client, world, project, d
     assert client.get(reverse("reports:support_list") + "?project=nope&page=-1").status_code == 200
 
 
-def test_exit_package_run_page_lists_the_contents_and_offers_the_zip(client, world, django_capture_on_commit_callbacks):
+def test_exit_package_is_asked_for_after_reauthentication_and_its_page_lists_the_contents(
+    client, world, django_capture_on_commit_callbacks
+):
     client.force_login(world.coordinator)
+    index = reverse("reports:index")
+    response = client.post(index, {"kind": "exit_package"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not ReportRun.objects.exists()
+    assert client.get(index).status_code == 200  # the page itself needs no re-authentication
+
+    # Confirming the password carries out the request that asked for it (allauth keeps it meanwhile).
     with django_capture_on_commit_callbacks(execute=False):
-        response = client.post(reverse("reports:index"), {"kind": "exit_package"})
+        response = client.post(response["Location"], {"password": PASSWORD}, follow=True)
     run = ReportRun.objects.get()
-    assert response["Location"] == reverse("reports:run_detail", kwargs={"code": run.code})
+    assert run.kind == ReportKind.EXIT_PACKAGE and run.requested_by == world.coordinator
+    assert response.redirect_chain[-1][0] == reverse("reports:run_detail", kwargs={"code": run.code})
     run_report.apply(args=[run.pk])
-    html = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get(response.redirect_chain[-1][0], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Contents of the package" in html
-    assert '<th scope="row">events.ics</th>' in html and '<th scope="row">organisations.csv</th>' in html
+    assert '<th scope="row">representations/rep2/data/events.ics</th>' in html
+    assert '<th scope="row">representations/rep1/data/matchmaking_participant.csv</th>' in html
     assert reverse("reports:download", kwargs={"code": run.code, "fmt": "zip"}) in html
     assert reverse("reports:download", kwargs={"code": run.code, "fmt": "pdf"}) not in html

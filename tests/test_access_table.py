@@ -345,18 +345,18 @@ def _event(w, draft: bool = False):
     from events.models import Event, EventStatus
 
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=7)
-    event, _ = Event.objects.get_or_create(
+    title = "Utkast till träff" if draft else "Öppen träff"
+    # The first one made: a series made from it (events:repeat) copies it under the same title.
+    found = Event.objects.filter(organiser=w.org_a, title_sv=title).order_by("pk").first()
+    return found or Event.objects.create(
         organiser=w.org_a,
-        title_sv="Utkast till träff" if draft else "Öppen träff",
-        defaults={
-            "start": start,
-            "end": start + dt.timedelta(hours=2),
-            "place_name": "Kulturens hus",
-            "capacity": 50,
-            "status": EventStatus.DRAFT if draft else EventStatus.PUBLISHED,
-        },
+        title_sv=title,
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        place_name="Kulturens hus",
+        capacity=50,
+        status=EventStatus.DRAFT if draft else EventStatus.PUBLISHED,
     )
-    return event
 
 
 def _event_url(name: str, draft: bool = False, **kwargs) -> Callable[[object], str]:

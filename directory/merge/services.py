@@ -16,7 +16,7 @@ where it went."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -32,7 +32,7 @@ from directory.search import reindex
 from kernel.audit import audit_log
 from notifications.models import Notification
 
-Resolve = Callable[[models.Model, models.Model], models.Model]
+Resolve = Callable[[models.Model, models.Model], models.Model | None]
 
 
 # --- Clash rules ----------------------------------------------------------------------------------------
@@ -60,13 +60,26 @@ def _latest_answer(kept: models.Model, duplicate: models.Model) -> models.Model:
     return duplicate if getattr(duplicate, "updated_at") > getattr(kept, "updated_at") else kept  # noqa: B009
 
 
+def _forget_import_uid(kept: models.Model, duplicate: models.Model) -> None:
+    """Both organisations imported the same calendar event (the same UID): both events stay, each with its own
+    registrations; the duplicate's forgets the UID, so the next import of that calendar updates the kept
+    organisation's event and makes no second one."""
+    type(duplicate)._base_manager.filter(pk=duplicate.pk).update(import_uid="")
+    return None
+
+
 @dataclass(frozen=True)
 class ClashRule:
     # The fields besides the foreign key that make a row of the duplicate clash with one of the kept organisation
     # (the rest of the unique constraint).
     match_on: tuple[str, ...]
     # Given (the kept organisation's row, the duplicate's row), the row that survives; the other is deleted.
+    # None: both survive, the rule has made them no longer clash.
     resolve: Resolve
+    # Values for which the unique constraint does not hold (a conditional constraint): such rows never clash.
+    exclude: dict[str, Any] = field(default_factory=dict)
+    # The rule keeps both rows (resolve returns None): a clash merges nothing.
+    keeps_both: bool = False
 
 
 # (related model's label_lower, foreign key's name) → rule. Labels, not imports: directory imports no app above it.
@@ -78,6 +91,9 @@ CLASH_RULES: dict[tuple[str, str], ClashRule] = {
     ("matchmaking.agreement_parties", "organisation"): ClashRule(("agreement",), _kept_row),
     ("matchmaking.partnerresponse", "organisation"): ClashRule(("request",), _latest_answer),
     ("events.event_invited_organisations", "organisation"): ClashRule(("event",), _kept_row),
+    ("events.event", "organiser"): ClashRule(
+        ("import_uid",), _forget_import_uid, exclude={"import_uid": ""}, keeps_both=True
+    ),
 }
 
 
@@ -169,7 +185,7 @@ def _clashing(
     assert relation.rule is not None
     manager = relation.model._base_manager
     pairs = []
-    for row in manager.filter(**{relation.field: duplicate}).order_by("pk"):
+    for row in manager.filter(**{relation.field: duplicate}).exclude(**relation.rule.exclude).order_by("pk"):
         match = {_lookup(relation, name): getattr(row, _lookup(relation, name)) for name in relation.rule.match_on}
         kept = manager.filter(**{relation.field: keep}, **match).first()
         if kept is not None:
@@ -189,7 +205,9 @@ def merge_preview(*, keep: Organisation, duplicate: Organisation) -> list[Moved]
         count = relation.model._base_manager.filter(**{relation.field: duplicate}).count()
         if not count:
             continue
-        merged = len(_clashing(relation, keep, duplicate)) if relation.rule else 0
+        merged = 0
+        if relation.rule is not None:
+            merged = 0 if relation.rule.keeps_both else len(_clashing(relation, keep, duplicate))
         preview.append(Moved(label=relation.label, key=relation.key, count=count - merged, merged=merged))
     return preview
 
@@ -214,6 +232,8 @@ def organisation_merge(*, actor: Actor, keep: Organisation, duplicate: Organisat
         if relation.rule is not None:
             for kept, row in _clashing(relation, keep, duplicate):
                 survivor = relation.rule.resolve(kept, row)
+                if survivor is None:  # both stay: the rule made them no longer clash
+                    continue
                 (row if survivor is kept else kept).delete()
                 merged += 1
         manager.filter(**{relation.field: duplicate}).update(**{relation.field: keep})

@@ -30,6 +30,7 @@ from directory.models import (
     ServiceCategory,
     hash_token,
 )
+from events.models import Event
 from kernel.models import AuditLog
 from matchmaking.models import PartnerAnswer, PartnerResponse
 from notifications.services import notify
@@ -120,6 +121,9 @@ def pair(world) -> Pair:
     OpportunityFactory(organisation=dup)
     EventSeriesFactory(organiser=dup)
     EventFactory(organiser=dup)
+    # Both imported the same calendar event (events/ics_import): a clash on (organiser, import_uid) that keeps both.
+    EventFactory(organiser=keep, import_uid="mote-1@kalender.example.se", title_sv="Importerad hos Returen")
+    EventFactory(organiser=dup, import_uid="mote-1@kalender.example.se", title_sv="Importerad hos dubbletten")
     EventFactory(organiser=world.org_b, invited_only=True, invited=[keep, dup])
     EventFactory(organiser=world.org_b, invited_only=True, invited=[dup])
     RegistrationFactory(event=EventFactory(organiser=world.org_b), user=UserFactory(), organisation=dup)
@@ -180,6 +184,18 @@ def test_the_preview_counts_what_the_merge_moves(world, pair):
 
 
 # --- The clash rules, each --------------------------------------------------------------------------------
+
+
+def test_the_same_imported_calendar_event_on_both_keeps_both_events_and_one_uid(world, pair):
+    """Each event has its own registrations: none is deleted. The kept organisation's event keeps the source UID,
+    so the next import of the calendar updates it and makes no second event."""
+    uid = "mote-1@kalender.example.se"
+    merge(world, pair)
+    events = Event.objects.filter(organiser=pair.keep, title_sv__startswith="Importerad")
+    assert sorted((e.title_sv, e.import_uid) for e in events) == [
+        ("Importerad hos Returen", uid),
+        ("Importerad hos dubbletten", ""),
+    ]
 
 
 def test_a_person_member_of_both_keeps_one_membership_as_administrator(world, pair):

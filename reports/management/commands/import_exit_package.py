@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from reports.exit_package.restore import RestoreRefused, restore
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         try:
             report = restore(data)
         except RestoreRefused as error:
-            raise CommandError(f"{error} Nothing was imported.") from None
+            raise CommandError(" ".join([str(error), _("Nothing was imported.")])) from None
         width = max((len(check.table) for check in report.checks), default=10)
         self.stdout.write(f"{'table'.ljust(width)}  rows in package  rows restored  checksum")
         for check in report.checks:

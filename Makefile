@@ -104,14 +104,13 @@ a11y: install system-deps services
 		$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/browser/test_a11y_registry.py
 	$(BIN)/python scripts/a11y_results.py var/a11y
 
-## make bench: seed 10,000 organisations in a database of its own (asfnet_bench, left for inspection) and
-## measure the directory search page against two ceilings under gunicorn; writes bench-results/directory.json
+## make bench: every benchmark (bench/all.py: directory, matchmaking, events, reports; each in a database of
+## its own, left for inspection), then ONE table of the goals against their ceilings measured in the same run;
+## writes bench-results/summary.json (and each benchmark's own file). Under 15 minutes on two cores.
 bench: install services
 	@bash bench/ensure-wrk.sh
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
-	$(BIN)/python -m bench.matchmaking $(BENCH_MM_ARGS)
-	$(BIN)/python -m bench.events $(BENCH_EV_ARGS)
-	$(BIN)/python -m bench.reports $(BENCH_RP_ARGS)
+	$(BIN)/python -m bench --run-args "$(BENCH_ARGS)" --mm-args "$(BENCH_MM_ARGS)" \
+		--ev-args "$(BENCH_EV_ARGS)" --rp-args "$(BENCH_RP_ARGS)"
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

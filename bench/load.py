@@ -218,11 +218,11 @@ class CpuMeter:
         return {key: round(after[key] - self._before[key], 2) for key in after}
 
 
-def fetch(port: int, path: str) -> tuple[int, bytes]:
-    """One GET to 127.0.0.1:`port`: (status, body)."""
+def fetch(port: int, path: str, *, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """One GET to 127.0.0.1:`port`: (status, body as sent, so still compressed when `headers` ask for it)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request("GET", path, headers={"Accept-Language": "sv"})
+        conn.request("GET", path, headers={"Accept-Language": "sv", **(headers or {})})
         response = conn.getresponse()
         return response.status, response.read()
     finally:

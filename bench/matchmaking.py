@@ -33,7 +33,6 @@ import datetime as dt
 import json
 import os
 import random
-import secrets
 import statistics
 import sys
 import time
@@ -278,24 +277,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from bench.run import bench_database, migrate, recreate_database, results_header
+    from bench.run import bench_database, bench_environment, migrate, recreate_database, results_header
 
     database_url, db_name = bench_database("BENCH_MM_DATABASE_URL", DEFAULT_DATABASE_URL)
     _log(f"recreating database {db_name}")
     pg_version = recreate_database(database_url)
+    # Production settings (DEBUG off: on, it would keep every query in memory); they need a shared cache.
     os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "DB_POOL": "false",
-            "REDIS_URL": os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/12",  # production needs one
-            "DEBUG": "false",  # DEBUG on would keep every query in memory
-            "DEMO_MODE": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "LOG_LEVEL": "WARNING",
-        }
+        bench_environment(
+            database_url=database_url, redis_url=os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/12"
+        )
+        | {"DB_POOL": "false", "DJANGO_SETTINGS_MODULE": "asfnet.settings"}
     )
-    os.environ["DJANGO_SETTINGS_MODULE"] = "asfnet.settings"  # production settings, even when started from a test
     sys.path.insert(0, str(ROOT))
 
     import django

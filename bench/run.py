@@ -3,7 +3,7 @@
 1. Drops and creates a PostgreSQL database of its own (BENCH_DATABASE_URL, default
    postgres://postgres@127.0.0.1:5432/asfnet_bench), migrates it and seeds 10,000 realistic organisations
    (valid orgnr, Norrbotten municipalities weighted by population, services, Swedish descriptions,
-   coordinates, certifications, some stale or unlisted profiles) with bulk inserts, then builds the search
+   coordinates, certifications, some stale or unlisted profiles) with COPY (kernel.bulk), then builds the search
    index with directory.search.reindex(). Reports how long that took.
 2. Starts gunicorn (2 sync workers, DEBUG off, a random SECRET_KEY, Redis databases 6 and 7, the
    benchmark-only endpoints of asfnet/bench_urls.py switched on) on a free port of 127.0.0.1.
@@ -16,7 +16,14 @@
 4. Times the import of a generated 10,000-row CSV through directory.import_export.imports.organisation_import: a dry run
    and the real import (10,000 new organisations into the 10,000 already there); with --import-update also
    the same file again with changed values (10,000 updates with field history — minutes, so not by default).
-5. Prints a table and writes bench-results/directory.json with the figures, the environment (CPUs, Python,
+5. Optionally (bench/all.py asks for them): the organisation profile page against the bare indexed query, the
+   search page at more connections (--search-concurrency 50), the page weight of the search page for an
+   anonymous visitor (HTML and the static files it links, gzip as served and uncompressed), several import
+   files (--import-repeats 3: the spread), and growth (--growth 1000 50000): at each size the search page
+   under a short load, gunicorn's worker peak memory and the queries of the anonymous list pages (Django's
+   test client in this process). Sizes below --organisations are measured before the main run, sizes above
+   it after the imports (whose rows count towards them).
+6. Prints a table and writes bench-results/directory.json with the figures, the environment (CPUs, Python,
    PostgreSQL, load average) and the date.
 
 gunicorn is always stopped and Redis databases 6 and 7 are emptied at the end. The bench database is left
@@ -103,7 +110,7 @@ def bench_environment(*, database_url: str, redis_url: str) -> dict[str, str]:
 
 
 def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Insert `rows` with bulk_create (organisations, their services and municipalities served,
+    """Insert `rows` with COPY (kernel.bulk: organisations, their services and municipalities served,
     certifications), then build the search index. Returns timings."""
     from django.db import connection, transaction
     from django.utils import timezone
@@ -111,6 +118,7 @@ def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
     from directory.factories import PROFILE_EXTRAS, OrganisationFactory
     from directory.models import Certification, Municipality, Organisation, ServiceCategory
     from directory.search import reindex
+    from kernel import bulk
 
     service_ids = dict(ServiceCategory.objects.values_list("slug", "pk"))
     known = set(Municipality.objects.values_list("code", flat=True))
@@ -140,26 +148,27 @@ def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     started = time.perf_counter()
     with transaction.atomic():
-        Organisation.objects.bulk_create(organisations, batch_size=2000)
-        services_through = Organisation.services.through
-        served_through = Organisation.municipalities_served.through
-        services_through.objects.bulk_create(
+        bulk.insert(Organisation, organisations, skip=["search_vector"])  # COPY; the index is built below
+        bulk.insert_links(
+            Organisation.services.through,
+            ("organisation_id", "servicecategory_id"),
             [
-                services_through(organisation_id=org.pk, servicecategory_id=service_ids[slug])
+                (org.pk, service_ids[slug])
                 for org, row in zip(organisations, rows, strict=True)
                 for slug in row["services"]
             ],
-            batch_size=5000,
         )
-        served_through.objects.bulk_create(
+        bulk.insert_links(
+            Organisation.municipalities_served.through,
+            ("organisation_id", "municipality_id"),
             [
-                served_through(organisation_id=org.pk, municipality_id=code)
+                (org.pk, code)
                 for org, row in zip(organisations, rows, strict=True)
                 for code in row["municipalities_served"]
             ],
-            batch_size=5000,
         )
-        Certification.objects.bulk_create(
+        bulk.insert(
+            Certification,
             [
                 Certification(
                     organisation_id=org.pk, kind=kind, valid_until=today + dt.timedelta(days=offset), status="approved"
@@ -167,7 +176,6 @@ def seed(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 for org, row in zip(organisations, rows, strict=True)
                 for kind, offset in row["certifications"]
             ],
-            batch_size=5000,
         )
     insert_s = time.perf_counter() - started
 
@@ -233,7 +241,11 @@ def rows_to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], *, chang
     return out.getvalue()
 
 
-def measure_import(rows: list[dict[str, Any]], *, update: bool = False) -> dict[str, Any]:
+def measure_import(
+    rows: list[dict[str, Any]], *, update: bool = False, more: list[list[dict[str, Any]]] | None = None
+) -> dict[str, Any]:
+    """Time a dry run and the real import of `rows` as CSV, then of each list of rows in `more` (the same
+    size, other organisations: the spread of several runs); `create` is the median run."""
     import importlib.util
 
     if importlib.util.find_spec("directory.import_export.imports") is None:
@@ -265,6 +277,12 @@ def measure_import(rows: list[dict[str, Any]], *, update: bool = False) -> dict[
 
     timed("dry_run", created_file, dry_run=True)
     timed("create", created_file)
+    runs = [result["create"]]
+    for extra in more or []:  # further files of new organisations, each timed like the first
+        timed("create", rows_to_csv(extra, columns).encode("utf-8"))
+        runs.append(result["create"])
+    result["create_runs"] = runs
+    result["create"] = sorted(runs, key=lambda run: run["rows_per_s"])[len(runs) // 2]  # the median run
     if update:
         timed("update", rows_to_csv(rows, columns, changed=True).encode("utf-8"))
     result["organisations_after"] = Organisation.objects.count()
@@ -293,6 +311,116 @@ def start_bench(database_url: str, redis_url: str, *, log: Any) -> tuple[str, di
     for url in redis_dbs:
         redis.Redis.from_url(url).flushdb()
     return pg_version, env, redis_dbs
+
+
+LIST_PAGES = (
+    ("directory search", SEARCH_PATH),
+    ("directory", "/directory/"),
+    ("opportunities", "/opportunities/"),
+    ("events", "/events/"),
+)
+
+
+def list_page_queries() -> dict[str, int | None]:
+    """The queries (on every database connection) an anonymous visitor's list page makes, in this process
+    with Django's test client: the second request of each, so what a warm cache saves is saved."""
+    from django.db import connections
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    counts: dict[str, int | None] = {}
+    for name, path in LIST_PAGES:
+        client.get(path)
+        with contextlib.ExitStack() as stack:
+            captured = [stack.enter_context(CaptureQueriesContext(connections[alias])) for alias in connections]
+            response = client.get(path)
+        counts[name] = sum(len(c) for c in captured) if response.status_code == 200 else None
+    return counts
+
+
+_ASSET = re.compile(rb'(?:href|src)="(/static/[^"?#]+)"')
+
+
+def page_weight(port: int, path: str) -> dict[str, Any]:
+    """Bytes an anonymous visitor downloads for `path`: the HTML and the static files it links (CSS,
+    scripts, images, fonts), once as served with `Accept-Encoding: gzip` and once uncompressed."""
+    import gzip
+
+    status, compressed = fetch(port, path, headers={"Accept-Encoding": "gzip"})
+    status_raw, html = fetch(port, path)
+    if status != 200 or status_raw != 200:
+        raise SystemExit(f"page weight: {path} answered {status}/{status_raw}")
+    html_gzip = len(compressed)
+    assets = sorted(set(_ASSET.findall(html)))
+    totals = {"gzip": html_gzip, "raw": len(html)}
+    for asset in assets:
+        for label, headers in (("gzip", {"Accept-Encoding": "gzip"}), ("raw", {})):
+            code, body = fetch(port, asset.decode(), headers=headers)
+            if code == 200:
+                totals[label] += len(body)
+    gunzipped = gzip.decompress(compressed) if compressed[:2] == b"\x1f\x8b" else compressed
+    return {
+        "path": path,
+        "html_gzip_bytes": html_gzip,
+        "html_raw_bytes": len(html),
+        "html_was_gzipped": compressed[:2] == b"\x1f\x8b" and len(gunzipped) > 0,
+        "assets": [a.decode() for a in assets],
+        "total_gzip_kb": round(totals["gzip"] / 1024, 1),
+        "total_raw_kb": round(totals["raw"] / 1024, 1),
+    }
+
+
+def worker_peak_mib(master_pid: int) -> float | None:
+    """The highest peak resident memory (VmHWM) of gunicorn's workers, from /proc."""
+    peaks = []
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+        for pid in children:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+    return round(max(peaks), 1) if peaks else None
+
+
+def growth_point(meter: CpuMeter, args: argparse.Namespace, *, port: int, master_pid: int) -> dict[str, Any]:
+    """The search page under a short load at the database's current size, with the list pages' queries."""
+    from directory.models import Organisation
+
+    size = Organisation.objects.count()
+    result = measured_python_load(
+        meter,
+        name=f"search page at {size:,} organisations",
+        port=port,
+        path=SEARCH_PATH,
+        duration=args.growth_duration,
+        warmup=1,
+        concurrency=args.concurrency,
+        log=_log,
+    )
+    return {
+        "organisations": size,
+        "rps": result.rps,
+        "p50_ms": result.percentiles_ms.get("p50"),
+        "p95_ms": result.percentiles_ms.get("p95"),
+        "errors": result.errors,
+        "worker_peak_mib": worker_peak_mib(master_pid),
+        "list_page_queries": list_page_queries(),
+    }
+
+
+def seed_to(size: int, have: int) -> tuple[int, dict[str, Any] | None]:
+    """Seed organisations until the database holds `size` (`have`: how many the seed has made so far; rows
+    the import added count too). Returns the new `have` and the seed's timings."""
+    from directory.factories import organisation_rows
+    from directory.models import Organisation
+
+    missing = size - Organisation.objects.count()
+    if missing <= 0:
+        return have, None
+    _log(f"seeding {missing:,} organisations (to {size:,})")
+    seeded = seed(organisation_rows(missing, start=100_000 + have))
+    return have + missing, seeded
 
 
 # --- The server --------------------------------------------------------------------------------------------
@@ -489,6 +617,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="also time importing the same file again with changed values (10,000 updates; minutes)",
     )
+    parser.add_argument(
+        "--import-repeats", type=int, default=1, help="files of new organisations imported and timed (1)"
+    )
+    parser.add_argument(
+        "--search-concurrency",
+        type=int,
+        nargs="+",
+        default=[],
+        help="further connection counts for the search page (e.g. 50; the ceilings run at --concurrency)",
+    )
+    parser.add_argument(
+        "--growth",
+        type=int,
+        nargs="*",
+        default=[],
+        help="further database sizes (organisations) at which the search page is loaded briefly, e.g. 1000 50000",
+    )
+    parser.add_argument("--growth-duration", type=int, default=5, help="seconds of load per growth size (5)")
     add_output_arguments(parser, RESULTS, seed=False)
     return parser.parse_args(argv)
 
@@ -520,35 +666,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
     )
     results["migrate_s"] = migrate(_log)
+    results["config"]["search_concurrency"] = args.search_concurrency
+    results["config"]["growth"] = args.growth
+    results["config"]["import_repeats"] = args.import_repeats
 
     from directory.factories import organisation_rows
+    from directory.models import Organisation
 
-    _log(f"seeding {args.organisations:,} organisations")
-    rows = organisation_rows(args.organisations, start=100_000)
-    results["seed"] = seed(rows)
-    _log(f"seeded: {results['seed']}")
-    expected = expected_search()
-    results["search_url_results"] = expected["rows"]
-    if not expected["rows"]:
-        raise SystemExit(f"the search URL {SEARCH_PATH} finds nothing in the seed data")
-
+    smaller = sorted(size for size in args.growth if size < args.organisations)
+    larger = sorted(size for size in args.growth if size > args.organisations)
+    have = 0
+    if smaller:
+        have, _seeded = seed_to(smaller[0], have)
     _log("collectstatic (DEBUG off serves the hashed files)")
     call_command("collectstatic", interactive=False, verbosity=0)
 
-    orgnr = next(r["orgnr"] for r in rows if r["published"])
-    endpoints = [
-        ("search page (q + 2 facets)", SEARCH_PATH),
-        ("ceiling: bare indexed query (JSON)", f"/bench/orgnr/{orgnr}/"),
-        ("ceiling: django-filter list, 25 rows", "/bench/list/?kind=asf&kommunkod=2581"),
-    ]
     load_results: list[LoadResult] = []
+    results["growth"] = []
     server = None
     log_path = args.output.parent / "gunicorn-directory.log"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     try:
         server, port = start_gunicorn(env=env, workers=args.workers, log_path=log_path, log=_log)
-        check_pages(port, endpoints, expected)
         meter = CpuMeter(server.pid, db_name)
+        for size in smaller:
+            have, _seeded = seed_to(size, have)
+            results["growth"].append(growth_point(meter, args, port=port, master_pid=server.pid))
+        have, results["seed"] = seed_to(args.organisations, have)
+        _log(f"seeded: {results['seed']}")
+        expected = expected_search()
+        results["search_url_results"] = expected["rows"]
+        if not expected["rows"]:
+            raise SystemExit(f"the search URL {SEARCH_PATH} finds nothing in the seed data")
+        orgnr, code = Organisation.objects.filter(published=True).order_by("pk").values_list(
+            "orgnr", "code"
+        ).first() or ("", "")
+        endpoints = [
+            ("search page (q + 2 facets)", SEARCH_PATH),
+            ("ceiling: bare indexed query (JSON)", f"/bench/orgnr/{orgnr}/"),
+            ("ceiling: django-filter list, 25 rows", "/bench/list/?kind=asf&kommunkod=2581"),
+            ("organisation profile", f"/directory/org/{code}/"),
+        ]
+        check_pages(port, endpoints, expected)
         for name, path in endpoints:
             load_results.append(load_url(meter, args, name=name, port=port, path=path, log=_log))
             if not args.no_wrk:
@@ -574,16 +733,38 @@ def main(argv: Sequence[str] | None = None) -> int:
                             load_average_before=round(load_before, 2),
                         )
                     )
+        for concurrency in args.search_concurrency:
+            if concurrency == args.concurrency:
+                continue
+            load_results.append(
+                measured_python_load(
+                    meter,
+                    name=f"search page (q + 2 facets) @{concurrency}",
+                    port=port,
+                    path=SEARCH_PATH,
+                    duration=args.duration,
+                    warmup=args.warmup,
+                    concurrency=concurrency,
+                    log=_log,
+                )
+            )
+        results["page_weight"] = page_weight(port, SEARCH_PATH)
+        results["growth"].append(growth_point(meter, args, port=port, master_pid=server.pid))
+
+        first, *more = (
+            organisation_rows(args.import_rows, start=500_000 + run * args.import_rows, seed=7)
+            for run in range(max(1, args.import_repeats))
+        )
+        results["import"] = measure_import(first, update=args.import_update, more=more)
+        for size in larger:
+            have, _seeded = seed_to(size, have)
+            results["growth"].append(growth_point(meter, args, port=port, master_pid=server.pid))
     finally:
         stop_process(server)
         _log("gunicorn stopped")
     results["http"] = [
         {**asdict(r), "server_cpu_ms_per_request": _round(r.server_cpu_ms_per_request)} for r in load_results
     ]
-
-    results["import"] = measure_import(
-        organisation_rows(args.import_rows, start=500_000, seed=7), update=args.import_update
-    )
     for url in redis_dbs:
         redis.Redis.from_url(url).flushdb()
     results["total_s"] = round(time.perf_counter() - began, 1)
@@ -595,7 +776,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def check_pages(port: int, endpoints: list[tuple[str, str]], expected: dict[str, Any]) -> None:
     """Each URL answers 200 with what it should show, before anything is measured."""
-    search, orgnr, listing = (path for _name, path in endpoints)
+    search, orgnr, listing, profile = (path for _name, path in endpoints)
     status, body = fetch(port, search)
     if status != 200 or expected["first_code"].encode() not in body:
         raise SystemExit(f"search page: status {status}, first result {expected['first_code']} not on the page")
@@ -605,6 +786,9 @@ def check_pages(port: int, endpoints: list[tuple[str, str]], expected: dict[str,
     status, body = fetch(port, listing)
     if status != 200 or body.count(b"<tr><td>") != 25:
         raise SystemExit(f"django-filter list: status {status}, {body.count(b'<tr><td>')} rows instead of 25")
+    status, body = fetch(port, profile)
+    if status != 200:
+        raise SystemExit(f"organisation profile: status {status}")
 
 
 def print_summary(results: dict[str, Any], load: list[LoadResult], args: argparse.Namespace) -> None:
@@ -653,8 +837,25 @@ def print_summary(results: dict[str, Any], load: list[LoadResult], args: argpars
                 f"Import {label:<8}: {imp['rows']:,} rows in {step['seconds']} s ({step['rows_per_s']:,} rows/s); "
                 f"created {step['created']}, updated {step['updated']}, errors {step['errors']}"
             )
+        runs = imp.get("create_runs") or []
+        if len(runs) > 1:
+            rates = ", ".join(f"{run['rows_per_s']:,}" for run in runs)
+            print(f"  import runs (rows/s): {rates}")
     else:
         print(f"Import: not measured ({imp.get('reason')})")
+    weight = results.get("page_weight")
+    if weight:
+        print(
+            f"Page weight of the search page (anonymous, HTML + {len(weight['assets'])} static files): "
+            f"{weight['total_gzip_kb']} KB as served with gzip, {weight['total_raw_kb']} KB uncompressed"
+        )
+    for point in results.get("growth", []):
+        print(
+            f"Growth: {point['organisations']:>7,} organisations: search {point['rps']} req/s, "
+            f"p50 {point['p50_ms']} ms, "
+            f"p95 {point['p95_ms']} ms, worker peak {point['worker_peak_mib']} MiB; list page queries "
+            f"{point['list_page_queries']}"
+        )
     print(
         f"Results: {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}; "
         f"database {results['config']['database']} left for inspection (dropped and recreated by the next run); "

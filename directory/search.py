@@ -110,9 +110,42 @@ class AnyOfArray(Func):
     output_field = BooleanField()
 
 
+def search_text(*, name: str, legal_name: str, city: str, services: Iterable[tuple[str, str]]) -> str:
+    """The stored search text of an organisation: its names, its services' Swedish and English names (in
+    the services' order) and its city, folded."""
+    names = " ".join(f"{name_sv} {name_en}" for name_sv, name_en in services)
+    return fold(" ".join([name, legal_name, names, city]))
+
+
 def _search_text(org) -> str:  # type: ignore[no-untyped-def,unused-ignore]
-    services = " ".join(f"{s.name_sv} {s.name_en}" for s in org.services.all())
-    return fold(" ".join([org.name, org.legal_name, services, org.city]))
+    return search_text(
+        name=org.name,
+        legal_name=org.legal_name,
+        city=org.city,
+        services=[(s.name_sv, s.name_en) for s in org.services.all()],
+    )
+
+
+def write_search_text(texts: dict[int, str]) -> None:
+    """Store these search texts (organisation id → text). On PostgreSQL one UPDATE joined to two arrays
+    (`unnest`), whatever the number of rows: Django's bulk_update writes a CASE over every row, which for
+    thousands of rows costs seconds of Python and SQL parsing. Elsewhere (the SQLite embedded default)
+    bulk_update."""
+    from directory.models import Organisation
+
+    if not texts:
+        return
+    if not _pg():
+        organisations = [Organisation(pk=pk, search_text=text) for pk, text in texts.items()]
+        Organisation.objects.bulk_update(organisations, ["search_text"], batch_size=1000)
+        return
+    table = connection.ops.quote_name(Organisation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS o SET search_text = v.text "  # noqa: S608 - the table name comes from model metadata
+            "FROM unnest(%s::bigint[], %s::text[]) AS v(id, text) WHERE o.id = v.id",
+            [list(texts), list(texts.values())],
+        )
 
 
 def reindex(ids: Iterable[int]) -> None:
@@ -122,11 +155,17 @@ def reindex(ids: Iterable[int]) -> None:
     ids = list(ids)
     if not ids:
         return
-    organisations = list(Organisation.objects.filter(pk__in=ids).prefetch_related("services"))
-    for org in organisations:
-        org.search_text = _search_text(org)
-    Organisation.objects.bulk_update(organisations, ["search_text"], batch_size=1000)
-    if not _pg():
+    organisations = Organisation.objects.filter(pk__in=ids).prefetch_related("services")
+    write_search_text({org.pk: _search_text(org) for org in organisations})
+    reindex_vectors(ids)
+
+
+def reindex_vectors(ids: list[int]) -> None:
+    """Recompute the tsvector of these organisations from their stored columns and services, in one UPDATE
+    (PostgreSQL only; SQLite has none)."""
+    from directory.models import Organisation
+
+    if not ids or not _pg():
         return
     table = Organisation._meta.db_table
     through = Organisation.services.through._meta.db_table

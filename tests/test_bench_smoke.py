@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
 from asfnet import bench_urls
+from bench import all as bench_all
 from bench.load import LoadResult, parse_wrk, percentile
 from bench.run import SEARCH_PATH, rows_to_csv
 from directory import reference_data
@@ -192,3 +193,122 @@ def test_bench_list_stops_at_25_rows():
         OrganisationFactory(kommunkod="2581")
     page = bench_urls.filtered_list(RequestFactory().get("/", {"kommunkod": "2581"}))
     assert page.content.count(b"<tr><td>") == 25
+
+
+# --- The one table of `make bench` (bench/all.py) --------------------------------------------------------------
+def _http(name: str, rps: float, p95: float, concurrency: int = 10) -> dict:
+    return {
+        "name": name,
+        "client": "python",
+        "concurrency": concurrency,
+        "rps": rps,
+        "errors": 0,
+        "percentiles_ms": {"p50": p95 / 2, "p95": p95},
+    }
+
+
+def _results(*, list_queries_10k: int = 7, import_rates=(1500.0, 1200.0, 900.0)) -> dict:
+    growth = [
+        {
+            "organisations": n,
+            "rps": 30.0,
+            "p95_ms": 300.0,
+            "worker_peak_mib": 90.0,
+            "list_page_queries": {"directory": 7 if n != 10_000 else list_queries_10k, "events": 4},
+        }
+        for n in (1_000, 10_000, 50_000)
+    ]
+    return {
+        "run": {
+            "config": {"concurrency": 10},
+            "http": [
+                _http(bench_all.SEARCH, 66.0, 300.0),
+                _http(bench_all.SEARCH + " @50", 60.0, 900.0, concurrency=50),
+                _http(bench_all.LIST_CEILING, 100.0, 150.0),
+                _http(bench_all.BARE_CEILING, 400.0, 40.0),
+                _http(bench_all.PROFILE, 100.0, 120.0),
+            ],
+            "growth": growth,
+            "import": {"rows": 10_000, "create_runs": [{"rows_per_s": r} for r in import_rates]},
+            "page_weight": {"total_gzip_kb": 151.0, "total_raw_kb": 480.0},
+        },
+        "matchmaking": {
+            "timings": {
+                bench_all.SUGGESTIONS: {"p50_ms": 30.0},
+                "bare SELECT of the candidates (values_list)": {"p50_ms": 10.0},
+            }
+        },
+        "events": None,
+        "reports": {
+            "sizes": [
+                {
+                    "participants": 10_000,
+                    "esf_report_ms_median": 50.0,
+                    "hand_sql_ms_median": 10.0,
+                    "ratio": 5.0,
+                    "task": {"task_s": 1.0, "rss_peak_mib": 120.0},
+                },
+                {
+                    "participants": 100_000,
+                    "esf_report_ms_median": 290.0,
+                    "hand_sql_ms_median": 100.0,
+                    "ratio": 2.9,
+                    "task": {"task_s": 4.0, "rss_peak_mib": 150.0},
+                },
+            ]
+        },
+    }
+
+
+def test_bench_table_sets_each_goal_against_its_ceiling_of_the_same_run():
+    rows = {row.measure: row for row in bench_all.build_rows(_results())}
+    search = rows["directory search req/s (10 clients)"]
+    assert (search.ratio, search.met) == ("66%", True)  # 66 of 100 req/s, goal ≥ 60 %
+    p95 = rows["directory search p95"]
+    assert (p95.ratio, p95.met) == ("2.00×", False)  # 300 ms against 150 ms, goal ≤ 1.5×
+    profile = rows["organisation profile req/s"]
+    assert (profile.ratio, profile.met) == ("25%", False)  # 100 of 400 req/s, goal ≥ 50 %
+    assert rows["match suggestions p50"].met is True  # exactly 3× is within ≤ 3×
+    assert rows["ESF+ report, 100k participants"].ratio == "2.90×"  # the 100k size, not the 10k one
+    assert rows["page weight, search page (anonymous, gzip)"].met is False  # 151 KB > 150 KB
+    queries = rows["queries on list pages (anonymous)"]
+    assert (queries.ratio, queries.met) == ("constant", True)
+
+
+def test_bench_table_reports_the_median_import_run_and_the_spread():
+    imported = {row.measure: row for row in bench_all.build_rows(_results())}["import of 10,000 organisations"]
+    assert imported.value == "1,200 rows/s (runs 1,500, 1,200, 900)"
+    assert imported.met is True
+    slow = {row.measure: row for row in bench_all.build_rows(_results(import_rates=(990.0,)))}
+    assert slow["import of 10,000 organisations"].met is False
+
+
+def test_bench_table_flags_a_query_count_that_grows_with_the_data():
+    row = bench_all.query_count_row(_results(list_queries_10k=9)["run"]["growth"])
+    assert (row.ratio, row.met) == ("GROWS", False)
+    over = bench_all.query_count_row(_results(list_queries_10k=11)["run"]["growth"])
+    assert over.met is False
+
+
+def test_bench_table_shows_latency_and_growth_and_renders_one_table():
+    rows = bench_all.build_rows(_results())
+    latency = [row.measure for row in rows if row.section == "latency"]
+    assert latency == ["directory search, 10 clients", "directory search, 50 clients"]
+    growth = [row.measure for row in rows if row.section == "growth"]
+    assert growth == [
+        "directory search at 1,000 organisations",
+        "directory search at 10,000 organisations",
+        "directory search at 50,000 organisations",
+        "ESF+ report at 10,000 participants",
+        "ESF+ report at 100,000 participants",
+    ]
+    text = bench_all.render(rows)
+    assert text.count("[goals]") == 1 and text.count("[growth]") == 1
+    assert len(text.splitlines()) == 2 + 3 + len(rows)  # header, rule, three section titles, a line per row
+
+
+def test_bench_table_without_results_shows_goals_unmeasured():
+    rows = bench_all.build_rows({"run": None, "matchmaking": None, "events": None, "reports": None})
+    goals = [row for row in rows if row.section == "goals"]
+    assert len(goals) == 9
+    assert all(row.met is None for row in goals)

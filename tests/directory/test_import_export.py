@@ -19,6 +19,7 @@ from directory.access import actor_for
 from directory.import_export import exports, imports
 from directory.import_export.imports import organisation_import
 from directory.models import Municipality, Organisation, OrganisationChange, ServiceCategory
+from directory.search import reindex
 from kernel import tabular
 from kernel.models import AuditLog
 from tests.conftest import give_totp
@@ -427,6 +428,31 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rows(coordinator
 
     assert report.saved and (report.created, report.updated) == (1500, 50)
     assert Organisation.objects.get(orgnr=orgnr(1699)).services.get().slug == "snickeri"
+
+
+def test_the_search_index_written_by_an_import_is_the_one_reindex_computes(coordinator):
+    """New rows get their search text as they are written and updated rows a new one from their current
+    services when the file has no services column; the result is what directory.search.reindex makes."""
+    kept = OrganisationFactory(orgnr=orgnr(40), name="Gamla Namnet", city="Boden")
+    kept.services.set([ServiceCategory.objects.get(slug="stad"), ServiceCategory.objects.get(slug="catering")])
+    organisation_import(
+        actor=actor_for(coordinator),
+        rows_or_file=csv_of(
+            f"{orgnr(41)},Återbruket Öst,asf,2580,4,Luleå,tradgard-skog|aterbruk",
+            header=HEADER + ",city,services",
+        ),
+    )
+    organisation_import(actor=actor_for(coordinator), rows_or_file=csv_of(f"{orgnr(40)},Nya Namnet,asf,2582,5"))
+
+    organisations = list(Organisation.objects.filter(orgnr__in=[orgnr(40), orgnr(41)]).order_by("orgnr"))
+    written = [(org.search_text, org.search_vector) for org in organisations]
+    assert "nya namnet" in written[0][0] and "catering" in written[0][0].replace(" ", "")
+    assert written[1][0].startswith("aterbruket ost") and written[1][1]
+    reindex([org.pk for org in organisations])
+    assert [
+        (org.search_text, org.search_vector)
+        for org in Organisation.objects.filter(pk__in=[org.pk for org in organisations]).order_by("orgnr")
+    ] == written
 
 
 # --- The command ------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, URLValidator
 from django.db import models
@@ -57,7 +56,8 @@ class EventSeries(TimeStampedModel):
     # python-dateutil, from `first_start` (Swedish wall-clock time, so 18:00 stays 18:00 across the
     # daylight-saving changes); EXDATE: the local dates skipped. Empty for a series without a rule.
     rrule = models.TextField(blank=True, editable=False)
-    exdates = ArrayField(models.DateField(), default=list, blank=True, editable=False)
+    # ISO dates ("2031-03-25"), in order: JSON so that the embedded SQLite default (make run) has it too.
+    exdates = models.JSONField(default=list, blank=True, editable=False)
     first_start = models.DateTimeField(null=True, blank=True, editable=False)
     duration = models.DurationField(null=True, blank=True, editable=False)
     capacity = models.PositiveIntegerField(
@@ -79,6 +79,10 @@ class EventSeries(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def skipped_dates(self) -> list[dt.date]:
+        return [dt.date.fromisoformat(day) for day in self.exdates]
 
 
 def new_checkin_code() -> str:

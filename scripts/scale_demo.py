@@ -260,6 +260,9 @@ frontend asfnet
     default_backend web
 backend web
     balance roundrobin
+    # gunicorn's sync workers close every connection after the answer: a connection kept for reuse may be
+    # closed under a POST, which HAProxy must not send twice (a 502). One connection per request.
+    http-reuse never
     option httpchk
     http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200

@@ -124,9 +124,9 @@ def series_skip_date(*, actor: Actor, series: EventSeries, date: dt.date) -> Eve
     dates = {start.date() for start in rules.wall_starts(rule=series.rrule, first_start=series.first_start)}
     if date not in dates:
         raise ValidationError(_("The series has no date %(date)s.") % {"date": date.isoformat()})
-    if date in series.exdates:
+    if date in series.skipped_dates:
         return series
-    series.exdates = sorted([*series.exdates, date])
+    series.exdates = sorted([*series.exdates, date.isoformat()])
     series.save(update_fields=["exdates", "updated_at"])
     audit_log(actor=actor.user, action="event_series.skip_date", target=series, data={"date": date.isoformat()})
     series_sync(actor=actor, series=series)
@@ -168,7 +168,7 @@ def series_sync(*, actor: Actor, series: EventSeries) -> dict[str, int]:
     if template is None:
         raise ValidationError(_("The series has no event to copy."))
     wanted = {}
-    for wall in rules.wall_starts(rule=series.rrule, first_start=series.first_start, exdates=series.exdates):
+    for wall in rules.wall_starts(rule=series.rrule, first_start=series.first_start, exdates=series.skipped_dates):
         wanted[wall.date()] = (rules.aware(wall), rules.aware(wall + series.duration))
     existing = {e.series_date: e for e in series.events.select_for_update().exclude(series_date__isnull=True)}
     counts = {"created": 0, "updated": 0, "cancelled": 0, "deleted": 0}

@@ -463,7 +463,7 @@ def test_a_coordinator_runs_a_report_and_downloads_it_by_keyboard(
     with page.expect_download() as download_info:
         page.keyboard.press("Enter")
     download = download_info.value
-    assert download.suggested_filename == "asfnet-esf-20250101.csv"
+    assert download.suggested_filename == "asfnet-esf-23-051-S06-2025-01-01_2025-03-31.csv"
     assert "EECO01" in Path(download.path()).read_text(encoding="utf-8-sig")
     assert_focus_visible(page)
     assert_no_serious_axe_violations(page)

@@ -11,6 +11,7 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from directory.access import actor_for
 from events import answers as questions
@@ -188,7 +189,7 @@ def test_the_service_refuses_a_missing_or_unknown_answer(world, mails):
 def test_colleagues_are_not_registered_as_a_group_when_a_question_is_required(world, mails):
     event = make_event(world.org_a, capacity=10)
     asked(event)
-    with pytest.raises(ValidationError, match="varje kollega anmäler sig själv"):
+    with translation.override("sv"), pytest.raises(ValidationError, match="varje kollega anmäler sig själv"):
         services.registration_create_group(
             actor=actor_for(world.admin_a), event=event, organisation=world.org_a, users=[world.staff_a]
         )

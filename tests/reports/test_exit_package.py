@@ -25,7 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from directory.access import actor_for
 from directory.models import (
@@ -259,7 +259,7 @@ def test_import_refuses_an_installation_that_holds_data_and_a_package_whose_chec
     path = tmp_path / "package.zip"
     call_command("export_exit_package", out=str(path), stdout=io.StringIO())
     users = User.objects.count()
-    with pytest.raises(CommandError, match="innehåller redan data"):
+    with translation.override("sv"), pytest.raises(CommandError, match="innehåller redan data"):
         call_command("import_exit_package", str(path), stdout=io.StringIO())
 
     tampered = tmp_path / "tampered.zip"
@@ -270,7 +270,10 @@ def test_import_refuses_an_installation_that_holds_data_and_a_package_whose_chec
                 data = data.replace(b"Returen", b"Retur3n")
             target.writestr(info, data)
     tampered_file = "representations/rep1/data/directory_organisation.csv"
-    with pytest.raises(CommandError, match=re.escape(f"Kontrollsumman för {tampered_file}")):
+    with (
+        translation.override("sv"),
+        pytest.raises(CommandError, match=re.escape(f"Kontrollsumman för {tampered_file}")),
+    ):
         call_command("import_exit_package", str(tampered), stdout=io.StringIO())
     assert User.objects.count() == users
 
@@ -316,7 +319,7 @@ def test_round_trip_through_an_empty_installation_loses_nothing(transactional_db
 
     broken = tmp_path / "broken.zip"
     _without_organisations(path, broken)
-    with pytest.raises(CommandError, match="kunde inte återställas"):
+    with translation.override("sv"), pytest.raises(CommandError, match="kunde inte återställas"):
         call_command("import_exit_package", str(broken), stdout=io.StringIO())
     assert not User.objects.exists() and not AuditLog.objects.exists()  # nothing half-loaded
     assert not any(default_storage.exists(name) for name in stored)

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 RESULTS_FILE = Path(settings.BASE_DIR) / "docs" / "accessibility" / "results.json"
-CONTACT_EMAIL = "tillganglighet@sodranorrbotten.example"
 STATEMENT_FIRST_PUBLISHED = dt.date(2026, 11, 25)
 
 

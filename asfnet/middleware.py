@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
 
 from directory.access import cached_actor_for, has_totp, request_actor
+from directory.forbund.middleware import request_forbund
 
 # Paths a person who must set up MFA may still reach (to set it up, to leave, or as a public page).
 _MFA_EXEMPT_PREFIXES = (
@@ -38,7 +39,8 @@ def install_actor(request: HttpRequest) -> None:
     templates and the context processors all read the same one."""
     # HttpRequest declares no `actor`: the site adds it (read it through directory.access.request_actor
     # where the type matters).
-    request.actor = SimpleLazyObject(lambda: cached_actor_for(request.user))  # type: ignore[attr-defined]
+    forbund = request_forbund(request)
+    request.actor = SimpleLazyObject(lambda: cached_actor_for(request.user, forbund))  # type: ignore[attr-defined]
 
 
 class ActorMiddleware:

@@ -49,10 +49,17 @@ elif len(SECRET_KEY) < 50 and not DEBUG:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if DEBUG and not ALLOWED_HOSTS:
-    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+    # *.localhost names reach 127.0.0.1 in browsers: each demo förbund has one (README, "Several förbund").
+    ALLOWED_HOSTS = ["localhost", ".localhost", "127.0.0.1", "[::1]"]
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is empty. Set ALLOWED_HOSTS=portal.example.se (comma-separated).")
+# With more than one förbund, a request's host says which förbund it is for (Forbund.host); these hosts show
+# the national front page, and any other host is refused with 400. Default: the exact names of ALLOWED_HOSTS.
+NATIONAL_HOSTS = env_list("NATIONAL_HOSTS") or [h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# The platform operator's contact address, shown on the national pages (each förbund shows its own).
+OPERATOR_EMAIL = env_str("OPERATOR_EMAIL", "")
 
 # The public address of the site, used in e-mails (never the request's Host header).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -94,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "directory.forbund.middleware.ForbundMiddleware",  # request.forbund from the host name; unknown host → 400
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kernel.replica.ReplicaReadsMiddleware",

@@ -25,7 +25,25 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """The förbund's front page on its host; on a national host of an installation with förbund, the national
+    front page: every förbund with a link to its portal (same scheme and port as this request), and the
+    national directory and calendar."""
+    from django.http.request import split_domain_port
+
+    from directory.forbund.middleware import request_forbund
+    from directory.forbund.registry import registry
+
+    portals = []
+    if request_forbund(request) is None:
+        _domain, port = split_domain_port(request.get_host())
+        suffix = f":{port}" if port else ""
+        portals = [
+            {"forbund": each, "url": f"{request.scheme}://{each.host}{suffix}/" if each.host else ""}
+            for each in registry().forbund
+        ]
     context = {
+        # Empty on a förbund's host and in an installation without förbund (templates/home.html).
+        "forbund_portals": portals,
         "role": request.actor.role,
         # Each with `.completeness` for the members' checklist, in a fixed number of queries.
         "my_memberships": memberships_with_completeness(list(request.actor.memberships)),
@@ -60,7 +78,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
     context = {
         "evaluation": accessibility_facts.evaluation(),
         "known_gaps": accessibility_facts.KNOWN_GAPS,
-        "contact_email": accessibility_facts.CONTACT_EMAIL,
+        "contact_email": settings.OPERATOR_EMAIL,  # on the national host; a förbund's page gives its own
         "first_published": accessibility_facts.STATEMENT_FIRST_PUBLISHED,
     }
     return render(request, "pages/accessibility.html", context)

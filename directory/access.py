@@ -12,8 +12,14 @@ Rules:
 * in scope but read-only → 403 (PermissionDenied);
 * one `<type>_for_user` helper per protected type; views get objects only through them.
 
-Roles, from strongest: coordinator (User.is_coordinator), officer (member of a municipality or agency),
-ASF staff (member of an ASF), organisation member (member of any other organisation), public.
+Roles, from strongest: coordinator (of the förbund the Actor is for: Forbund.coordinators), officer (member
+of a municipality or agency), ASF staff (member of an ASF), organisation member (member of any other
+organisation), public.
+
+Förbund scope: an Actor is for one förbund (`forbund_id`: the request's, from its host; outside a request the
+installation's only förbund unless one is named) or for none (the national host). What belongs to a förbund —
+funded projects, participants, needs, placements, agreements, report runs, its calendar — is visible only
+through an Actor for that förbund; a coordinator of another förbund is no coordinator here.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import OFFICER_KINDS, Membership, Organisation, OrganisationKind
+from directory.forbund.middleware import request_forbund
+from directory.forbund.registry import default_forbund
+from directory.models import OFFICER_KINDS, Forbund, Membership, Organisation, OrganisationKind
 from kernel.models import User
 
 # What `request.user` may be: a signed-in account or the anonymous visitor.
@@ -54,7 +62,8 @@ class Actor:
     """Who is asking, read once. Anonymous visitors and deactivated accounts are `user=None`, no rights."""
 
     user: User | None
-    is_coordinator: bool = False  # an active account with the coordinator capability
+    is_coordinator: bool = False  # an active account among the coordinators of `forbund`
+    forbund_id: int | None = None  # the förbund this Actor acts in; None on the national host
     organisation_ids: frozenset[int] = frozenset()  # member (or administrator) of these
     admin_organisation_ids: frozenset[int] = frozenset()  # administrator of these
     # An officer's scope: the municipality/agency organisations they work for (participants raised by
@@ -64,6 +73,7 @@ class Actor:
     role: Role = Role.PUBLIC
     # The memberships with their organisations, from the one query that built the Actor.
     memberships: tuple[Membership, ...] = field(default=(), compare=False, repr=False)
+    forbund: Forbund | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_authenticated(self) -> bool:
@@ -92,12 +102,17 @@ class Actor:
 
 ANONYMOUS = Actor(user=None)
 
+# `actor_for(user)` without a förbund: the installation's only förbund (registry.default_forbund).
+_ONLY_FORBUND: Any = object()
 
-def actor_for(user: AnyUser | None) -> Actor:
-    """Build the Actor of `user`: one query (memberships with their organisations) for an active account,
-    none for anyone else. The only place that looks at `is_active`."""
+
+def actor_for(user: AnyUser | None, forbund: Forbund | None = _ONLY_FORBUND) -> Actor:
+    """Build the Actor of `user` in `forbund`: one query (memberships with their organisations) for an active
+    account, none for anyone else. The only place that looks at `is_active`."""
+    if forbund is _ONLY_FORBUND:
+        forbund = default_forbund()
     if not isinstance(user, User) or not user.is_active:
-        return ANONYMOUS
+        return ANONYMOUS if forbund is None else Actor(user=None, forbund_id=forbund.pk, forbund=forbund)
     from allauth.mfa.models import Authenticator
 
     # The same query says whether the user has TOTP set up (the MFA check of every request by an officer or a
@@ -113,7 +128,7 @@ def actor_for(user: AnyUser | None) -> Actor:
     if memberships:
         setattr(user, _TOTP_ATTRIBUTE, bool(memberships[0].user_has_totp))
     officer = [m.organisation for m in memberships if m.organisation.kind in OFFICER_KINDS]
-    coordinator = bool(user.is_coordinator)
+    coordinator = forbund is not None and user.pk in forbund.coordinator_ids  # type: ignore[attr-defined]
     if coordinator:
         role = Role.COORDINATOR
     elif officer:
@@ -133,6 +148,8 @@ def actor_for(user: AnyUser | None) -> Actor:
         ),
         role=role,
         memberships=memberships,
+        forbund_id=forbund.pk if forbund is not None else None,
+        forbund=forbund,
     )
 
 
@@ -140,14 +157,16 @@ _CACHE_ATTRIBUTE = "_asfnet_actor"
 _TOTP_ATTRIBUTE = "_asfnet_has_totp"  # an attribute the User class does not declare
 
 
-def cached_actor_for(user: AnyUser | None) -> Actor:
-    """The Actor of this user object, built on first use and kept on it. Each request loads its own user
-    object, so this is once per request and a membership change takes effect on the next request."""
+def cached_actor_for(user: AnyUser | None, forbund: Forbund | None = _ONLY_FORBUND) -> Actor:
+    """The Actor of this user object in `forbund`, built on first use and kept on it. Each request loads its
+    own user object, so this is once per request and a membership change takes effect on the next request."""
+    if forbund is _ONLY_FORBUND:
+        forbund = default_forbund()
     if user is None or not user.is_authenticated:
-        return ANONYMOUS
+        return actor_for(None, forbund)
     cached = getattr(user, _CACHE_ATTRIBUTE, None)
-    if not isinstance(cached, Actor):
-        cached = actor_for(user)
+    if not isinstance(cached, Actor) or cached.forbund_id != (forbund.pk if forbund is not None else None):
+        cached = actor_for(user, forbund)
         setattr(user, _CACHE_ATTRIBUTE, cached)
     return cached
 
@@ -164,7 +183,7 @@ def request_actor(request: HttpRequest) -> Actor:
     middleware (an error page rendered early, a RequestFactory request) the Actor of `request.user`."""
     actor = getattr(request, "actor", None)
     if actor is None:
-        return cached_actor_for(getattr(request, "user", None))
+        return cached_actor_for(getattr(request, "user", None), request_forbund(request))
     return actor  # a lazy proxy of an Actor
 
 

@@ -15,8 +15,8 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import decrypt
 
-from directory.factories import MembershipFactory, OrganisationFactory, centre
-from directory.models import Organisation, OrganisationKind, ServiceCategory, SupportOffered
+from directory.factories import ForbundFactory, MembershipFactory, OrganisationFactory, centre
+from directory.models import Forbund, Municipality, Organisation, OrganisationKind, ServiceCategory, SupportOffered
 from directory.search import reindex
 from kernel.factories import UserFactory, seeding
 from kernel.identifiers import format_orgnr, normalise_orgnr
@@ -80,21 +80,33 @@ def _organisation(spec: dict[str, Any], stdout: Any) -> Organisation:
     return org
 
 
+def _forbund(spec: dict[str, Any], stdout: Any) -> Forbund:
+    fields = dict(spec)
+    codes = fields.pop("municipalities")
+    created = not Forbund.objects.filter(slug=fields["slug"]).exists()
+    forbund = seeding(ForbundFactory, "slug")(municipalities=codes, **fields)
+    forbund.municipalities.set(Municipality.objects.filter(code__in=codes))
+    if created:
+        stdout.write(f"  created förbund {forbund.name}")
+    return forbund
+
+
 def _login(spec: dict[str, Any], organisation: Organisation, stdout: Any) -> dict[str, str]:
     email = spec["email"].lower()
     created = not User.objects.filter(email=email).exists()
-    coordinator = spec.get("is_coordinator", False)
+    coordinator_of = spec.get("coordinator_of")
     user = seeding(UserFactory, "email")(
         email=email,
         full_name=spec["full_name"],
         preferred_language=spec.get("preferred_language", "sv"),
-        is_coordinator=coordinator,
-        is_staff=coordinator,
+        is_staff=bool(coordinator_of),
         is_active=True,
         password=DEMO_PASSWORD,
     )  # with a verified, primary address: the demo user can log in at once
     if created:
         stdout.write(f"  created user {email}")
+    if coordinator_of:
+        Forbund.objects.get(slug=coordinator_of).coordinators.add(user)
     seeding(MembershipFactory, "user", "organisation")(
         user=user, organisation=organisation, role=spec["membership_role"]
     )
@@ -115,6 +127,8 @@ def _totp(user: User, secret: str) -> str:
 def seed_directory(stdout: Any) -> tuple[list[Organisation], list[dict[str, str]]]:
     """Create or refresh the demo organisations and logins; return them (the logins as printable rows).
     Call inside a transaction."""
+    for spec in DATA["forbund"]:
+        _forbund(spec, stdout)
     orgs = {normalise_orgnr(spec["orgnr"]): _organisation(spec, stdout) for spec in DATA["organisation"]}
     logins = [_login(spec, orgs[normalise_orgnr(spec["organisation_orgnr"])], stdout) for spec in DATA["login"]]
     reindex([org.pk for org in orgs.values()])

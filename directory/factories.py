@@ -27,8 +27,10 @@ from directory.models import (
     Certification,
     CertificationKind,
     CertificationStatus,
+    Forbund,
     Membership,
     MembershipRole,
+    Municipality,
     Organisation,
     OrganisationKind,
     ServiceCategory,
@@ -330,3 +332,55 @@ class CertificationFactory(factory.django.DjangoModelFactory):
         )
         lou_reserved = factory.Trait(kind=CertificationKind.LOU_RESERVED)
         expired = factory.Trait(valid_until=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=1)))
+
+
+class ForbundFactory(factory.django.DjangoModelFactory):
+    """Samordningsförbundet Södra Norrbotten (get or create on the slug): the förbund of the factories' funded
+    project, agreements, report runs and coordinators. `municipalities=["2580", …]` by kommunkod; another
+    förbund: `ForbundFactory(second=True)` (Jämtland's, host b.testserver)."""
+
+    class Meta:
+        model = Forbund
+        django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
+
+    slug = "sodra-norrbotten"
+    name = "Samordningsförbundet Södra Norrbotten"
+    short_name = "Södra Norrbotten"
+    orgnr = "222000-2204"
+    intro_sv = "Nätverket för arbetsintegrerande sociala företag i södra Norrbotten."
+    intro_en = "The network of work-integration social enterprises in southern Norrbotten."
+    contact_email = "kansli@sodranorrbotten.example.se"
+    dpo_email = "dataskydd@sodranorrbotten.example.se"
+
+    class Params:
+        second = factory.Trait(
+            slug="jamtland",
+            name="Samordningsförbundet i Jämtlands län",
+            short_name="Jämtland",
+            orgnr="222000-1354",
+            host="b.testserver",
+            intro_sv="Nätverket för arbetsintegrerande sociala företag i Jämtlands län.",
+            intro_en="The network of work-integration social enterprises in Jämtland.",
+            contact_email="kansli@jamtland.example.se",
+            dpo_email="dataskydd@jamtland.example.se",
+            municipalities=["2380", "2361"],
+        )
+
+    @factory.post_generation
+    def municipalities(obj, create, extracted, **kwargs):
+        if create:
+            codes = extracted if extracted is not None else ["2580", "2581", "2582", "2560"]
+            if not obj.municipalities.exists():
+                obj.municipalities.set(Municipality.objects.filter(code__in=codes))
+
+
+class CoordinatorFactory(UserFactory):
+    """A coordinator of the factories' förbund (`forbund=<Forbund>` another); may use the admin site."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def forbund(obj, create, extracted, **kwargs):
+        if create:
+            (extracted or ForbundFactory()).coordinators.add(obj)

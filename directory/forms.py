@@ -232,6 +232,6 @@ class InvitationForm(forms.Form):
             (InvitationRole.MEMBER, InvitationRole.MEMBER.label),
             (InvitationRole.ADMIN, InvitationRole.ADMIN.label),
         ]
-        if inviter.is_coordinator:
+        if inviter.is_coordinator and inviter.forbund_id is not None:
             choices.append((InvitationRole.COORDINATOR, InvitationRole.COORDINATOR.label))
         self.fields["role"].choices = choices

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from directory.forbund.models import Forbund
 from kernel.identifiers import (
     format_orgnr,
     normalise_orgnr,
@@ -80,7 +81,8 @@ class MunicipalityQuerySet(models.QuerySet["Municipality"]):
 class Municipality(models.Model):
     """Reference data: all 290 Swedish municipalities, kommunkod → name and county (directory/data/kommuner.csv,
     from Statistics Sweden; loaded by migrations 0003 and 0008). Every municipality field in asfnet is a
-    ForeignKey to this table, so a code that is not a municipality cannot be stored."""
+    ForeignKey to this table, so a code that is not a municipality cannot be stored. National: which förbund
+    cover a municipality is Forbund.municipalities."""
 
     code = models.CharField(_("municipality code"), max_length=4, primary_key=True, validators=[validate_kommunkod])
     name = models.CharField(_("name"), max_length=100, validators=[refuse_personnummer])
@@ -88,7 +90,6 @@ class Municipality(models.Model):
         _("county code"), max_length=2, validators=[RegexValidator(r"^\d{2}$", _("A county code has two digits."))]
     )
     county_name = models.CharField(_("county"), max_length=100, validators=[refuse_personnummer])
-    in_forbund = models.BooleanField(_("member of the förbund"), default=False)
 
     objects = MunicipalityQuerySet.as_manager()
 
@@ -494,6 +495,8 @@ class Invitation(TimeStampedModel):
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # An invitation to coordinate: the förbund the invitee becomes a coordinator of.
+    forbund = models.ForeignKey(Forbund, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = person_field()

@@ -1,8 +1,7 @@
 """Reference data the directory needs in every database: all of Sweden's municipalities with their county
-(directory/data/kommuner.csv, see directory/data/README.md), which of them are members of the förbund
-(kommuner_norrbotten.csv), and the first service taxonomy. Migrations 0003 and 0008 load the same files with
-their own code (a migration never imports this module); tests call `ensure()` because transactional tests
-empty every table."""
+(directory/data/kommuner.csv, see directory/data/README.md) and the first service taxonomy. Migrations 0003
+and 0008 load the same files with their own code (a migration never imports this module); tests call
+`ensure()` because transactional tests empty every table."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
 CSV = DATA / "kommuner.csv"
-NORRBOTTEN_CSV = DATA / "kommuner_norrbotten.csv"
 
 SERVICES = [
     ("arbetstraning", "Arbetsträning", "Work training"),
@@ -36,17 +34,13 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 def municipalities() -> list[dict[str, Any]]:
-    """Every municipality as model field values: code, name, county_code, county_name, in_forbund."""
-    forbund = {
-        row["kommunkod"] for row in _read(NORRBOTTEN_CSV) if row["in_samordningsforbundet_sodra_norrbotten"] == "true"
-    }
+    """Every municipality as model field values: code, name, county_code, county_name."""
     return [
         {
             "code": row["kommunkod"],
             "name": row["namn"],
             "county_code": row["lanskod"],
             "county_name": row["lan"],
-            "in_forbund": row["kommunkod"] in forbund,
         }
         for row in _read(CSV)
     ]
@@ -58,7 +52,7 @@ def load(municipality_model: Any, service_model: Any) -> None:
         rows,
         update_conflicts=True,
         unique_fields=["code"],
-        update_fields=["name", "county_code", "county_name", "in_forbund"],
+        update_fields=["name", "county_code", "county_name"],
     )
     for position, (slug, name_sv, name_en) in enumerate(SERVICES, start=1):
         service_model.objects.update_or_create(

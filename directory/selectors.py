@@ -212,9 +212,14 @@ def member_user_ids(*, organisation_ids: Iterable[int], admins_only: bool = Fals
     return sorted(set(memberships.values_list("user_id", flat=True)))
 
 
-def coordinator_user_ids() -> list[int]:
-    """The active coordinators: who hears about work only coordinators do (verification, certifications)."""
-    return list(User.objects.filter(is_coordinator=True, is_active=True).order_by("pk").values_list("pk", flat=True))
+def coordinator_user_ids(organisation: Organisation) -> list[int]:
+    """Who hears about work only coordinators do for an organisation (verification, certifications, reports of
+    outdated information): the active coordinators of the förbund whose area holds the organisation's
+    municipality; when no förbund covers it, the coordinators of every förbund (the directory is national)."""
+    coordinators = User.objects.filter(is_active=True, coordinated_forbund__isnull=False)
+    local = coordinators.filter(coordinated_forbund__municipalities=organisation.kommunkod_id)
+    chosen = local if organisation.kommunkod_id is not None and local.exists() else coordinators
+    return sorted(set(chosen.values_list("pk", flat=True)))
 
 
 def certifications_awaiting_approval() -> QuerySet[Certification]:

@@ -20,6 +20,7 @@ from directory.access import Actor, actor_for, can_edit_organisation, can_manage
 from directory.emails import inactivity_warning_key, inactivity_warning_send
 from directory.models import (
     Certification,
+    Forbund,
     Invitation,
     InvitationRole,
     Membership,
@@ -52,7 +53,7 @@ def invitation_create(
     coordinators invite coordinators. The e-mail goes out after commit, through Celery."""
     if not can_manage_members(inviter, organisation):
         raise PermissionDenied
-    if role == InvitationRole.COORDINATOR and not inviter.is_coordinator:
+    if role == InvitationRole.COORDINATOR and not (inviter.is_coordinator and inviter.forbund_id is not None):
         raise PermissionDenied
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
@@ -68,6 +69,8 @@ def invitation_create(
         token_hash=hash_token(token),
         invited_by=inviter.user,
         expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
+        # A coordinator invites to coordinate the förbund they act in.
+        forbund_id=inviter.forbund_id if role == InvitationRole.COORDINATOR else None,
     )
     invitation.full_clean()
     invitation.save()
@@ -111,9 +114,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     if not created and role == MembershipRole.ADMIN and membership.role != role:
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
-    if invitation.role == InvitationRole.COORDINATOR and not user.is_coordinator:
-        user.is_coordinator = True
-        user.save(update_fields=["is_coordinator"])
+    if invitation.role == InvitationRole.COORDINATOR and invitation.forbund_id is not None:
+        Forbund.objects.get(pk=invitation.forbund_id).coordinators.add(user)
     forget_actor(user)  # a later check in this request sees the new membership
     audit_log(
         actor=user,
@@ -296,7 +298,7 @@ def certification_pending_notify(*, certification: Certification, actor: Actor |
     organisation = certification.organisation
     return notify(
         kind="certification_pending",
-        recipients=coordinator_user_ids(),
+        recipients=coordinator_user_ids(organisation),
         url=reverse("directory:certifications", kwargs={"code": organisation.code}),
         params={"organisation": organisation.name, "certification": str(certification)},
         actor=actor.user if actor is not None else None,
@@ -324,7 +326,7 @@ def inactive_accounts(*, now: dt.datetime | None = None) -> models.QuerySet[User
     """Accounts nobody has logged in to for ACCOUNT_INACTIVE_MONTHS (never logged in: counted from joining).
     Coordinators and staff are not included: their accounts are ended by the förbund, not by time."""
     cutoff = (now or timezone.now()) - relativedelta(months=settings.ACCOUNT_INACTIVE_MONTHS)
-    return User.objects.filter(is_coordinator=False, is_staff=False, is_superuser=False).filter(
+    return User.objects.filter(coordinated_forbund__isnull=True, is_staff=False, is_superuser=False).filter(
         models.Q(last_login__lt=cutoff) | models.Q(last_login__isnull=True, date_joined__lt=cutoff)
     )
 

@@ -26,7 +26,7 @@ def verification_notify(*, organisation: Organisation, expires_on: dt.date, expi
     """Tell the coordinators that the verification of `organisation` expires on `expires_on`, or has expired."""
     return notify(
         kind="verification_expired" if expired else "verification_due",
-        recipients=coordinator_user_ids(),
+        recipients=coordinator_user_ids(organisation),
         url=reverse("directory:detail", kwargs={"code": organisation.code}),
         params={"organisation": organisation.name, "expires_on": expires_on},
     )

@@ -13,7 +13,7 @@ import factory
 from django.utils import timezone
 from faker import Faker
 
-from directory.factories import OrganisationFactory
+from directory.factories import ForbundFactory, OrganisationFactory
 from directory.models import Membership
 from events.models import (
     Attendance,
@@ -69,6 +69,7 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     organiser = factory.SubFactory(OrganisationFactory)
     kind = EventKind.NETWORK_MEETING
+    forbund = factory.SubFactory(ForbundFactory)  # `forbund=None`: a national event
     title_sv = "Nätverksträff i Luleå"
     title_en = "Network meeting in Luleå"
     description_sv = "Träff för ASF, kommunen och företagen i nätverket. Fika serveras."

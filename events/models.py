@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Organisation, municipality_field
+from directory.models import Forbund, Organisation, municipality_field
 from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel, person_field
 
@@ -95,14 +95,29 @@ def default_retention_days() -> int:
 
 
 class EventQuerySet(models.QuerySet["Event"]):
-    def visible_to(self, actor: Actor) -> EventQuerySet:
-        """Published public events for everyone; network events for logged-in members; invited events for
-        members of an invited organisation; the organiser's members see its drafts; coordinators all."""
-        if actor.is_coordinator:
+    def in_reach_of(self, actor: Actor) -> EventQuerySet:
+        """On a förbund's host its own events and the national ones; on the national host every event."""
+        if actor.forbund_id is None:
             return self.all()
+        return self.filter(Q(forbund_id=actor.forbund_id) | Q(forbund__isnull=True))
+
+    def in_calendar_of(self, forbund: Forbund | None) -> EventQuerySet:
+        """What a calendar lists: the förbund's own events, and the national ones if it shows them; the
+        national calendar (no förbund) lists every event."""
+        if forbund is None:
+            return self.all()
+        if forbund.show_national_events:
+            return self.filter(Q(forbund_id=forbund.pk) | Q(forbund__isnull=True))
+        return self.filter(forbund_id=forbund.pk)
+
+    def visible_to(self, actor: Actor) -> EventQuerySet:
+        """Within reach of the förbund (in_reach_of): published public events for everyone; network events for
+        logged-in members; invited events for members of an invited organisation; the organiser's members see
+        its drafts; the förbund's coordinators every event of its own."""
+        reach = self.in_reach_of(actor)
         shown_statuses = [EventStatus.PUBLISHED, EventStatus.CANCELLED]
         if not actor.is_authenticated:
-            return self.filter(status__in=shown_statuses, audience=Audience.PUBLIC)
+            return reach.filter(status__in=shown_statuses, audience=Audience.PUBLIC)
         mine = sorted(actor.organisation_ids)
         shown = Q(status__in=shown_statuses) & (
             Q(audience__in=[Audience.PUBLIC, Audience.NETWORK])
@@ -110,12 +125,16 @@ class EventQuerySet(models.QuerySet["Event"]):
             | Q(organiser__in=mine)
         )
         own = Q(organiser__in=mine)
-        return self.filter(pk__in=self.model.objects.filter(shown | own).values("pk"))
+        if actor.is_coordinator:
+            own |= Q(forbund_id=actor.forbund_id)
+        return reach.filter(pk__in=self.model.objects.filter(shown | own).values("pk"))
 
     def editable_by(self, actor: Actor) -> EventQuerySet:
+        """The organiser's members (within reach of the förbund); the förbund's coordinators its own events."""
+        mine = Q(organiser__in=sorted(actor.organisation_ids))
         if actor.is_coordinator:
-            return self.all()
-        return self.filter(organiser__in=sorted(actor.organisation_ids))
+            return self.in_reach_of(actor).filter(mine | Q(forbund_id=actor.forbund_id))
+        return self.in_reach_of(actor).filter(mine)
 
     def upcoming(self) -> EventQuerySet:
         return self.filter(end__gte=timezone.now())
@@ -135,6 +154,10 @@ class Event(TimeStampedModel):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organiser = models.ForeignKey(
         Organisation, verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="events"
+    )
+    # The förbund whose calendar the event is in; none: a national event (in every calendar that shows them).
+    forbund = models.ForeignKey(
+        Forbund, verbose_name=_("förbund"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     series = models.ForeignKey(
         EventSeries, verbose_name=_("series"), null=True, blank=True, on_delete=models.SET_NULL, related_name="events"

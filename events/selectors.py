@@ -16,8 +16,8 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from directory.access import ANONYMOUS, Actor, actor_for, can_edit_organisation
-from directory.models import Membership, Organisation
+from directory.access import Actor, actor_for, can_edit_organisation
+from directory.models import Forbund, Membership, Organisation
 from events import services
 from events.filters import EventFilter, apply_when, clean_when
 from events.models import (
@@ -97,7 +97,7 @@ def _with_places(queryset: QuerySet[Event]) -> QuerySet[Event]:
 def calendar_events(*, actor: Actor, params: QueryDict) -> Calendar:
     """The filtered list: a constant number of queries however many events there are (the choices,
     the organisers that have events, then the page with its organiser and places held)."""
-    visible = Event.objects.visible_to(actor)
+    visible = Event.objects.visible_to(actor).in_calendar_of(actor.forbund)
     filterset = EventFilter(params, queryset=visible)
     when = clean_when(params.get("when"))
     return Calendar(
@@ -165,7 +165,7 @@ def month_events(*, actor: Actor, params: QueryDict, year: int, month: int) -> M
     after = _add_months(first, 1)
     start = dt.datetime.combine(first, dt.time.min, tzinfo=STOCKHOLM)
     end = dt.datetime.combine(after, dt.time.min, tzinfo=STOCKHOLM)
-    visible = Event.objects.visible_to(actor)
+    visible = Event.objects.visible_to(actor).in_calendar_of(actor.forbund)
     filterset = EventFilter(params, queryset=visible)
     events = filterset.qs.filter(start__lt=end, end__gt=start).select_related("organiser").order_by("start", "pk")
     by_day: dict[dt.date, list[Event]] = defaultdict(list)
@@ -283,10 +283,10 @@ def upcoming_events_for_organisation(organisation: Organisation, *, actor: Actor
 
 
 # --- Retention ------------------------------------------------------------------------------------------
-def events_holding_personal_data() -> QuerySet[Event]:
-    """Ended events whose personal data has not been purged yet (coordinators' overview)."""
+def events_holding_personal_data(*, actor: Actor) -> QuerySet[Event]:
+    """Ended events of the coordinator's förbund whose personal data has not been purged yet."""
     return (
-        Event.objects.filter(personal_data_purged_at__isnull=True, end__lt=timezone.now())
+        Event.objects.filter(forbund_id=actor.forbund_id, personal_data_purged_at__isnull=True, end__lt=timezone.now())
         .select_related("organiser")
         .annotate(
             registrations_held=Count("registrations", filter=Q(registrations__personal_data_purged=False)),
@@ -305,19 +305,20 @@ def _feed_window(queryset: QuerySet[Event]) -> QuerySet[Event]:
     return queryset.filter(end__gte=since).select_related("organiser").order_by("start", "pk")
 
 
-def public_feed_events(*, organisation: Organisation | None = None) -> QuerySet[Event]:
-    """Public events (published or cancelled, so subscribed calendars learn of a cancellation) from
-    FEED_DAYS_BACK days ago on — the same for everyone who fetches the feed."""
-    queryset = Event.objects.visible_to(ANONYMOUS)
+def public_feed_events(*, forbund: Forbund | None, organisation: Organisation | None = None) -> QuerySet[Event]:
+    """Public events of the förbund's calendar (published or cancelled, so subscribed calendars learn of a
+    cancellation) from FEED_DAYS_BACK days ago on — the same for everyone who fetches the feed."""
+    queryset = Event.objects.visible_to(actor_for(None, forbund)).in_calendar_of(forbund)
     if organisation is not None:
         queryset = queryset.filter(organiser=organisation)
     return _feed_window(queryset)
 
 
-def feed_token_actor(token: str) -> Actor:
-    """The Actor of the private feed token's owner; anonymous for an unknown token or a deactivated owner."""
+def feed_token_actor(token: str, forbund: Forbund | None) -> Actor:
+    """The Actor of the private feed token's owner in the förbund whose host serves the feed; anonymous for an
+    unknown token or a deactivated owner."""
     row = CalendarFeedToken.objects.select_related("user").filter(token_hash=services.hash_token(token)).first()
-    return actor_for(row.user if row else None)
+    return actor_for(row.user if row else None, forbund)
 
 
 def my_feed_events(*, actor: Actor) -> tuple[list[Event], dict[int, str]]:

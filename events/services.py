@@ -111,7 +111,8 @@ def event_create(*, actor: Actor, organiser: Organisation, data: dict[str, Any])
     if not _can_organise(actor, organiser):
         raise PermissionDenied
     invited = data.pop("invited_organisations", None)
-    event = Event(organiser=organiser, created_by=actor.user, **data)
+    # In the calendar of the förbund it was created in; on the national host a national event.
+    event = Event(organiser=organiser, created_by=actor.user, forbund_id=actor.forbund_id, **data)
     event.full_clean()
     event.save()
     if invited is not None:

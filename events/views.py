@@ -153,5 +153,5 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def retention(request: HttpRequest) -> HttpResponse:
     """Coordinators: ended events whose personal data is still held, with the date it will be purged."""
-    events = selectors.events_holding_personal_data()
+    events = selectors.events_holding_personal_data(actor=request.actor)
     return render(request, "events/retention.html", {"events": events, "now": timezone.now()})

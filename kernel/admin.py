@@ -38,13 +38,13 @@ class OfferedLookupsOnly(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(OfferedLookupsOnly, BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "is_coordinator", "is_staff", "is_active", "last_login"]
-    list_filter = ["is_coordinator", "is_staff", "is_active"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_active"]
     search_fields = ["email", "full_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name", "preferred_language"]}),
-        ("Access", {"fields": ["is_active", "is_coordinator", "is_staff", "is_superuser", "groups"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]

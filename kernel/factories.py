@@ -19,7 +19,7 @@ from kernel.models import User
 
 class UserFactory(factory.django.DjangoModelFactory):
     """A person with a verified, primary e-mail address (pass `verified=False` for an unverified one,
-    `totp="BASE32SECRET"` to set up two-factor authentication, `coordinator=True` for project staff).
+    `totp="BASE32SECRET"` to set up two-factor authentication, coordinators: directory.factories.CoordinatorFactory).
     `password=None` gives an unusable password without hashing (bulk builds)."""
 
     class Meta:
@@ -30,9 +30,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.se")
     full_name = factory.Faker("name", locale="sv_SE")
     password = factory.django.Password("correct horse battery staple")
-
-    class Params:
-        coordinator = factory.Trait(is_coordinator=True, is_staff=True)
 
     @factory.post_generation
     def verified(obj, create, extracted, **kwargs):

@@ -48,13 +48,14 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
-        extra.update(is_staff=True, is_superuser=True, is_coordinator=True)
+        # A platform operator: creates förbund (in the admin site); coordinator of none until made one.
+        extra.update(is_staff=True, is_superuser=True)
         return self._create_user(email, password, **extra)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person who logs in. Roles come from memberships (directory.Membership) and the coordinator
-    capability below; `directory.access` is the only place that interprets them."""
+    """A person who logs in. Roles come from memberships (directory.Membership) and from being a coordinator
+    of a förbund (directory.Forbund.coordinators); `directory.access` is the only place that interprets them."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(_("e-mail address"), unique=True)
@@ -64,11 +65,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=8,
         choices=[("sv", _("Swedish")), ("en", _("English"))],
         default="sv",
-    )
-    is_coordinator = models.BooleanField(
-        _("coordinator"),
-        default=False,
-        help_text=_("Project staff of the förbund: verifies organisations, confirms matches, runs reports."),
     )
     is_staff = models.BooleanField(_("may use the admin site"), default=False)
     is_active = models.BooleanField(_("active"), default=True)

@@ -58,9 +58,14 @@ def opportunity_for_user(*, actor: Actor, code: UUID | str, write: bool = False)
 
 
 def matches_visible_to(actor: Actor) -> QuerySet[Match]:
+    """Placements of participants of the actor's förbund: coordinators all; officers their organisation's
+    participants'; hosts those at their organisations."""
+    if actor.forbund_id is None:
+        return Match.objects.none()
+    in_forbund = Match.objects.filter(need__participant__project__forbund_id=actor.forbund_id)
     if actor.is_coordinator:
-        return Match.objects.all()
-    return Match.objects.filter(
+        return in_forbund
+    return in_forbund.filter(
         Q(need__participant__raised_by_organisation_id__in=actor.officer_organisation_ids)
         | Q(opportunity__organisation_id__in=actor.organisation_ids)
     )

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from directory.access import Actor, actor_for
-from directory.factories import OrganisationFactory
+from directory.factories import ForbundFactory, OrganisationFactory
 from directory.models import OrganisationKind, ServiceCategory
 from kernel.models import User
 from matchmaking import services
@@ -100,6 +100,7 @@ class FundedProjectFactory(factory.django.DjangoModelFactory):
         model = FundedProject
         django_get_or_create = ("diarienummer",)
 
+    forbund = factory.SubFactory(ForbundFactory)
     diarienummer = "23-051-S06"
     name = PROJECT_NAME
     starts_on = dt.date(2024, 1, 2)
@@ -338,6 +339,7 @@ class AgreementFactory(factory.django.DjangoModelFactory):
         model = Agreement
         skip_postgeneration_save = True
 
+    forbund = factory.SubFactory(ForbundFactory)
     kind = AgreementKind.IOP
     title = "IOP om arbetsträning"
     starts_on = factory.LazyFunction(lambda: timezone.localdate().replace(month=1, day=1))

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from directory.access import Actor
-from directory.models import Organisation, ServiceCategory, municipality_field
+from directory.models import Forbund, Organisation, ServiceCategory, municipality_field
 from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel, person_field
 from matchmaking.agreements.models import Agreement, AgreementDocument, AgreementKind  # noqa: F401 (registered)
@@ -37,10 +37,20 @@ from matchmaking.partners.models import (  # noqa: F401 (registered)
 )
 
 
+class FundedProjectQuerySet(models.QuerySet["FundedProject"]):
+    def visible_to(self, actor: Actor) -> FundedProjectQuerySet:
+        """The projects of the förbund the actor acts in (none on the national host)."""
+        if actor.forbund_id is None:
+            return self.none()
+        return self.filter(forbund_id=actor.forbund_id)
+
+
 class FundedProject(TimeStampedModel):
-    """A funded project, e.g. ESF+ 23-051-S06. Participants belong to one; reports read it."""
+    """A funded project, e.g. an ESF+ project. Belongs to one förbund; participants belong to one; reports
+    read it."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    forbund = models.ForeignKey(Forbund, verbose_name=_("förbund"), on_delete=models.PROTECT, related_name="projects")
     diarienummer = models.CharField(
         _("reference number (diarienummer)"), max_length=40, unique=True, validators=[refuse_personnummer]
     )
@@ -52,6 +62,8 @@ class FundedProject(TimeStampedModel):
     ends_on = models.DateField(_("ends"), null=True, blank=True)
     programme_area = models.CharField(_("programme area"), max_length=200, blank=True, validators=[refuse_personnummer])
     objective = models.CharField(_("specific objective"), max_length=200, blank=True, validators=[refuse_personnummer])
+
+    objects = FundedProjectQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("funded project")
@@ -97,12 +109,16 @@ def new_participant_code() -> str:
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
     def visible_to(self, actor: Actor) -> ParticipantQuerySet:
-        """Coordinators: all. Officers: participants raised by their own municipality/agency. Nobody else."""
+        """Within the förbund the actor acts in (its projects' participants): coordinators all; officers those
+        raised by their own municipality/agency; nobody else. On the national host: none."""
+        if actor.forbund_id is None:
+            return self.none()
+        in_forbund = self.filter(project__forbund_id=actor.forbund_id)
         if actor.is_coordinator:
-            return self.all()
+            return in_forbund
         if not actor.officer_organisation_ids:
             return self.none()
-        return self.filter(raised_by_organisation_id__in=actor.officer_organisation_ids)
+        return in_forbund.filter(raised_by_organisation_id__in=actor.officer_organisation_ids)
 
 
 class Participant(TimeStampedModel):

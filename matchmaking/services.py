@@ -75,8 +75,11 @@ def _notify(match: Match, step: str, actor: Actor) -> None:
 def participant_create(
     *, actor: Actor, project: FundedProject, organisation: Organisation, data: dict[str, Any]
 ) -> Participant:
-    """An officer raises a participant for their own municipality/agency (coordinators for any)."""
+    """An officer raises a participant for their own municipality/agency (coordinators for any), in a project
+    of the förbund they act in."""
     if not (actor.is_coordinator or organisation.pk in actor.officer_organisation_ids):
+        raise PermissionDenied
+    if project.forbund_id != actor.forbund_id or actor.forbund_id is None:
         raise PermissionDenied
     participant = Participant(project=project, raised_by_organisation=organisation, raised_by=actor.user, **data)
     participant.full_clean()

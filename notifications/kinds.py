@@ -249,6 +249,12 @@ def kind_choices() -> list[tuple[str, Text]]:
     return [(kind.key, kind.title) for kind in KINDS.values()]
 
 
+def is_coordinator(user: Any) -> bool:
+    """A coordinator of any förbund (directory.Forbund.coordinators, read through the user's side of the
+    relation: this app sits below the directory)."""
+    return bool(user.coordinated_forbund.exists())
+
+
 def emailed_kinds(*, coordinator: bool = True) -> list[Kind]:
     """The kinds a person may choose how to receive by e-mail, in the order of the preferences page (those
     only coordinators receive left out for anyone else)."""

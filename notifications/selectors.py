@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from kernel.models import User
-from notifications.kinds import KINDS, Kind, emailed_kinds
+from notifications.kinds import KINDS, Kind, emailed_kinds, is_coordinator
 from notifications.models import Notification, NotificationPreference
 
 
@@ -30,7 +30,7 @@ def unread_count(*, user: User) -> int:
 def preference_choices(*, user: User) -> list[tuple[Kind, str]]:
     """Each kind the user may choose for, with their current choice (the kind's default without one)."""
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
-    return [(kind, chosen.get(kind.key, kind.default)) for kind in emailed_kinds(coordinator=user.is_coordinator)]
+    return [(kind, chosen.get(kind.key, kind.default)) for kind in emailed_kinds(coordinator=is_coordinator(user))]
 
 
 def in_app_only_kinds() -> list[Kind]:

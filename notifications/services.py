@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from kernel.audit import audit_log
 from kernel.models import User
-from notifications.kinds import KINDS, Delivery, emailed_kinds
+from notifications.kinds import KINDS, Delivery, emailed_kinds, is_coordinator
 from notifications.models import Notification, NotificationPreference
 
 PARAM_MAX_LENGTH = 200  # a name or a title; a longer value is cut
@@ -105,7 +105,7 @@ def preferences_set(*, user: User, choices: Mapping[str, str]) -> list[str]:
     """Store the user's e-mail choice per kind (`choices`: kind → Delivery). Kinds not in `choices` keep
     theirs. Turning a kind off also takes its notifications out of the next daily summary. Returns the kinds
     whose choice changed (audited by name)."""
-    allowed = {kind.key for kind in emailed_kinds(coordinator=user.is_coordinator)}
+    allowed = {kind.key for kind in emailed_kinds(coordinator=is_coordinator(user))}
     unknown = sorted(set(choices) - allowed)
     if unknown:
         raise ValidationError(_("These notifications cannot be chosen: %(kinds)s.") % {"kinds": ", ".join(unknown)})

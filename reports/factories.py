@@ -8,7 +8,7 @@ import factory
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from directory.factories import OrganisationFactory
+from directory.factories import ForbundFactory, OrganisationFactory
 from matchmaking.factories import FundedProjectFactory
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus, SupportKind, SupportRecord
 
@@ -57,6 +57,7 @@ class ReportRunFactory(factory.django.DjangoModelFactory):
 
     kind = ReportKind.ESF
     project = factory.SubFactory(FundedProjectFactory)
+    forbund = factory.LazyAttribute(lambda run: run.project.forbund if run.project else ForbundFactory())
     period_from = dt.date(2025, 1, 1)
     period_to = dt.date(2025, 3, 31)
     status = RunStatus.QUEUED

@@ -20,7 +20,16 @@ def _project_field(**options: Any) -> forms.ModelChoiceField:
     )
 
 
-class ReportRunForm(forms.Form):
+class _InForbund(forms.Form):
+    """A form with a `project` field: only the projects of the förbund the coordinator acts in are choices (a
+    forged other diarienummer is "not one of the available choices")."""
+
+    def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects  # type: ignore[attr-defined]
+
+
+class ReportRunForm(_InForbund):
     kind = forms.ChoiceField(label=_("Report"), choices=ReportKind.choices)
     project = _project_field(required=False, help_text=_("The exit package needs no project and no period."))
     period_from = forms.DateField(
@@ -43,11 +52,11 @@ class ReportRunForm(forms.Form):
         return data
 
 
-class SupportFilterForm(forms.Form):
+class SupportFilterForm(_InForbund):
     project = _project_field(required=False, empty_label=_("All projects"))
 
 
-class SupportRecordForm(forms.Form):
+class SupportRecordForm(_InForbund):
     """A coordinator records support to one organisation, named by its organisation number."""
 
     project = _project_field()
@@ -87,7 +96,7 @@ class SupportRecordForm(forms.Form):
         return {"project": data["project"], "organisation": data["organisation"], "data": fields}
 
 
-class SupportImportForm(forms.Form):
+class SupportImportForm(_InForbund):
     project = _project_field()
     file = tabular.UploadField(
         label=_("CSV file"),

@@ -21,22 +21,22 @@ def _as_dict(queryset, key: str) -> dict[str, int]:  # type: ignore[no-untyped-d
     return {str(row[key] or "unknown"): row["n"] for row in queryset.order_by("-n", key)}
 
 
-def cross_sector_contacts(start: dt.date, end: dt.date) -> int:
+def cross_sector_contacts(start: dt.date, end: dt.date, *, forbund_id: int) -> int:
     """Events held in the period where an ASF and a public body or business both attended: one contact per
     (event, ASF organisation, other organisation) pair. An event with a finalised closing report counts as
     frozen in it, any other as its attendance marks stand (events.closing.selectors.organisations_at_events)."""
     contacts = 0
-    for by_kind in organisations_at_events(start, end).values():
+    for by_kind in organisations_at_events(start, end, forbund_id=forbund_id).values():
         others = set().union(*(by_kind.get(kind, set()) for kind in PUBLIC_OR_BUSINESS))
         contacts += len(by_kind.get("asf", set())) * len(others)
     return contacts
 
 
-def organisations_reached_by_events(start: dt.date, end: dt.date) -> int:
+def organisations_reached_by_events(start: dt.date, end: dt.date, *, forbund_id: int) -> int:
     """Distinct organisations with someone present at an event held in the period (each counted once however
     many events it came to), from finalised closing reports and, for other events, the attendance marks."""
     reached: set[int] = set()
-    for by_kind in organisations_at_events(start, end).values():
+    for by_kind in organisations_at_events(start, end, forbund_id=forbund_id).values():
         for ids in by_kind.values():
             reached |= ids
     return len(reached)
@@ -48,7 +48,9 @@ def compute(run: ReportRun) -> dict[str, Any]:
         kind__in=NOT_SUPPORT
     )
     engaged = Organisation.objects.filter(pk__in=support.values("organisation"))
-    events = Event.objects.filter(status=EventStatus.PUBLISHED, start__date__range=(start, end))
+    events = Event.objects.filter(
+        forbund_id=run.forbund_id, status=EventStatus.PUBLISHED, start__date__range=(start, end)
+    )
     attendance = Registration.objects.filter(event__in=events, attendance=Attendance.PRESENT)
     # Placements and outcomes of this project's participants only.
     matches = Match.objects.filter(need__participant__project=run.project).filter(
@@ -68,8 +70,10 @@ def compute(run: ReportRun) -> dict[str, Any]:
         "attendance_by_municipality": _as_dict(
             attendance.values("event__kommunkod").annotate(n=Count("pk")), "event__kommunkod"
         ),
-        "cross_sector_contacts": {"total": cross_sector_contacts(start, end)},
-        "organisations_reached_by_events": {"total": organisations_reached_by_events(start, end)},
+        "cross_sector_contacts": {"total": cross_sector_contacts(start, end, forbund_id=run.forbund_id)},
+        "organisations_reached_by_events": {
+            "total": organisations_reached_by_events(start, end, forbund_id=run.forbund_id)
+        },
         "opportunities_open": {"total": Opportunity.objects.open(end).count()},
         "placements_started": {"total": matches.filter(started_on__range=(start, end)).count()},
         "placements_ended": {"total": matches.filter(status=MatchStatus.ENDED, ended_on__range=(start, end)).count()},
@@ -88,6 +92,7 @@ def compute(run: ReportRun) -> dict[str, Any]:
         measures["agreements_by_kind"] = _as_dict(
             # In force at some time in the period.
             Agreement.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start), starts_on__lte=end)
+            .filter(forbund_id=run.forbund_id)
             .values("kind")
             .annotate(n=Count("pk")),
             "kind",

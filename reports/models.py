@@ -4,12 +4,13 @@ No other app imports this one."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Organisation
+from directory.models import Forbund, Organisation
 from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel, person_field
 from matchmaking.models import FundedProject
@@ -84,6 +85,7 @@ class ReportRun(TimeStampedModel):
     """One run of a report: the row is the truth; the Celery task claims it with a compare-and-swap."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    forbund = models.ForeignKey(Forbund, verbose_name=_("förbund"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=ReportKind.choices)
     project = models.ForeignKey(FundedProject, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     period_from = models.DateField(null=True, blank=True)
@@ -129,6 +131,12 @@ class ReportRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period_from}–{self.period_to} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A run of a project's report belongs to the project's förbund, always: never another one's.
+        if self.project_id is not None and self._state.adding:
+            self.forbund_id = self.project.forbund_id
+        super().save(*args, **kwargs)
 
 
 class ReportFile(models.Model):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from directory.access import Actor
+from directory.forbund.registry import registry
 from kernel.audit import audit_log, target_id_of
 from kernel.erasure import DELETED, Erased
 from kernel.replica import replica_reads
@@ -49,9 +50,15 @@ def report_run_request(
 ) -> ReportRun:
     if not scheduled and not (actor is not None and actor.is_coordinator):
         raise PermissionDenied
+    # A run belongs to one förbund: the project's; a coordinator asks only in the förbund they act in.
+    forbund_id = project.forbund_id if project is not None else (actor.forbund_id if actor is not None else None)
+    if forbund_id is None or (actor is not None and actor.forbund_id != forbund_id):
+        raise PermissionDenied
     # The exit package carries every table, with the names and e-mail addresses of the people who log in:
     # only a coordinator who has just confirmed their password may ask for it, and it is never scheduled.
-    if kind == ReportKind.EXIT_PACKAGE and (scheduled or not reauthenticated):
+    # It is the whole installation's: with several förbund no förbund's coordinator may take it (the platform
+    # operator runs `manage.py export_exit_package`).
+    if kind == ReportKind.EXIT_PACKAGE and (scheduled or not reauthenticated or registry().is_multi):
         raise PermissionDenied
     if kind not in ReportKind.values:
         raise ValidationError(_("Unknown kind of report."))
@@ -73,6 +80,7 @@ def report_run_request(
         else None
     )
     run = ReportRun(
+        forbund_id=forbund_id,
         kind=kind,
         project=project,
         period_from=period_from,
@@ -93,7 +101,7 @@ def report_run_deliver(*, actor: Actor, run: ReportRun) -> ReportRun:
     """A coordinator records that a finished ESF+ run was sent to the funder. Its stored result and files are
     then the delivered figures, under the rules version they were computed with; asking for the same report
     again makes a new run, marked as a re-run of this one."""
-    if not actor.is_coordinator:
+    if not actor.is_coordinator or run.forbund_id != actor.forbund_id:
         raise PermissionDenied
     if run.kind != ReportKind.ESF or run.status != RunStatus.SUCCEEDED:
         raise ValidationError(_("Only a finished ESF+ report can be marked as delivered to the funder."))

@@ -34,8 +34,11 @@ def may_record_support(actor: Actor | None) -> bool:
     return actor is None or actor.is_coordinator
 
 
-def require_support_recorder(actor: Actor | None) -> None:
+def require_support_recorder(actor: Actor | None, project: FundedProject | None = None) -> None:
+    """A coordinator, for a project of the förbund they act in (the command line: any project)."""
     if not may_record_support(actor):
+        raise PermissionDenied
+    if actor is not None and project is not None and project.forbund_id != actor.forbund_id:
         raise PermissionDenied
 
 
@@ -45,7 +48,7 @@ def support_record_create(
 ) -> SupportRecord:
     if actor is None:  # the form always has a person
         raise PermissionDenied
-    require_support_recorder(actor)
+    require_support_recorder(actor, project)
     record = SupportRecord(project=project, organisation=organisation, recorded_by=actor.user, **data)
     record.full_clean()
     record.save()
@@ -64,7 +67,7 @@ def import_support(*, project: FundedProject, source: Any, actor: Actor | None) 
     `source`: CSV bytes or text, an open file or a pathlib.Path (kernel.tabular.read_table). Every row is
     checked with the model's full_clean(). All or nothing: any error → nothing saved and every error
     reported by row and column. `actor`: a coordinator, or None for the command line."""
-    require_support_recorder(actor)
+    require_support_recorder(actor, project)
     result = SupportImport()
     try:
         table = tabular.read_table(source, SPEC, ignore_unknown_columns=True)

@@ -19,12 +19,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory.access import coordinator_required
+from directory.access import coordinator_required, request_actor
 from kernel import tabular
 from kernel.audit import audit_log
 from kernel.downloads import attachment, stored_file
 from kernel.forms import act, submit
 from kernel.pagination import paginate
+from matchmaking.models import FundedProject
 from reports import services
 from reports.forms import ReportRunForm, SupportFilterForm, SupportImportForm, SupportRecordForm
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus, SupportKind, SupportRecord
@@ -51,7 +52,7 @@ def _asks_for_exit_package(request: HttpRequest) -> bool:
 @reauthentication_required(enabled=_asks_for_exit_package)
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
-    form = ReportRunForm(request.POST or None)
+    form = ReportRunForm(request.POST or None, projects=FundedProject.objects.visible_to(request.actor))
     # Past the decorator, a request for the exit package comes from a coordinator who has just re-authenticated.
     reauthenticated = _asks_for_exit_package(request)
     # "Queued" is said whether or not the broker took the task: a run that could not be enqueued stays
@@ -64,12 +65,18 @@ def index(request: HttpRequest) -> HttpResponse:
     ):
         enqueue_report_run(saved.value)
         return redirect("reports:run_detail", code=saved.value.code)
-    runs = ReportRun.objects.select_related("project", "requested_by").prefetch_related("files")[:50]
+    runs = (
+        ReportRun.objects.filter(forbund_id=request.actor.forbund_id)
+        .select_related("project", "requested_by")
+        .prefetch_related("files")[:50]
+    )
     return render(request, "reports/index.html", {"form": form, "runs": runs})
 
 
-def _run(code: str) -> ReportRun:
-    return get_object_or_404(ReportRun.objects.select_related("project", "requested_by", "rerun_of"), code=code)
+def _run(request: HttpRequest, code: str) -> ReportRun:
+    """A run of the förbund the coordinator acts in; another förbund's is 404."""
+    runs = ReportRun.objects.filter(forbund_id=request_actor(request).forbund_id)
+    return get_object_or_404(runs.select_related("project", "requested_by", "rerun_of"), code=code)
 
 
 @never_cache
@@ -77,7 +84,7 @@ def _run(code: str) -> ReportRun:
 @require_GET
 def run_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The run's page; for HTMX polling only the progress region (which holds the result once ready)."""
-    run = _run(code)
+    run = _run(request, code)
     template = "reports/_progress.html" if request.htmx else "reports/run_detail.html"
     succeeded = run.status == RunStatus.SUCCEEDED
     context = {
@@ -94,7 +101,7 @@ def run_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def run_deliver(request: HttpRequest, code: str) -> HttpResponse:
     """Mark a finished ESF+ run as delivered to the funder: its figures then stay as delivered."""
-    run = _run(code)
+    run = _run(request, code)
     act(
         request,
         lambda: services.report_run_deliver(actor=request.actor, run=run),
@@ -110,7 +117,7 @@ def run_deliver(request: HttpRequest, code: str) -> HttpResponse:
 def download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     if fmt not in CONTENT_TYPES:
         raise Http404
-    run = _run(code)
+    run = _run(request, code)
     report_file = ReportFile.objects.filter(run=run, format=fmt).first()
     if report_file is None:
         raise Http404
@@ -128,8 +135,9 @@ def download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 @coordinator_required
 @require_GET
 def support_list(request: HttpRequest) -> HttpResponse:
-    form = SupportFilterForm(request.GET or None)
-    records = SupportRecord.objects.select_related("project", "organisation")
+    projects = FundedProject.objects.visible_to(request.actor)
+    form = SupportFilterForm(request.GET or None, projects=projects)
+    records = SupportRecord.objects.filter(project__in=projects).select_related("project", "organisation")
     project = None
     if form.is_valid() and form.cleaned_data["project"]:
         project = form.cleaned_data["project"]
@@ -165,7 +173,9 @@ def _support_recorder_required(view: Callable[..., HttpResponse]) -> Callable[..
 @require_http_methods(["GET", "POST"])
 def support_create(request: HttpRequest) -> HttpResponse:
     initial = {"project": request.GET.get("project", "")} if request.method == "GET" else None
-    form = SupportRecordForm(request.POST or None, initial=initial)
+    form = SupportRecordForm(
+        request.POST or None, initial=initial, projects=FundedProject.objects.visible_to(request.actor)
+    )
     if submit(request, form, lambda: support_record_create(actor=request.actor, **form.record_data())):
         data = form.cleaned_data
         messages.success(
@@ -183,7 +193,12 @@ def support_create(request: HttpRequest) -> HttpResponse:
 def support_import(request: HttpRequest) -> HttpResponse:
     """CSV upload, all or nothing: one bad row saves nothing, and every problem is listed by row and column."""
     initial = {"project": request.GET.get("project", "")} if request.method == "GET" else None
-    form = SupportImportForm(request.POST or None, request.FILES or None, initial=initial)
+    form = SupportImportForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        projects=FundedProject.objects.visible_to(request.actor),
+    )
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         project = form.cleaned_data["project"]

@@ -11,6 +11,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.cache import cache
 
+from directory.factories import CoordinatorFactory
 from directory.models import MembershipRole, Organisation, OrganisationKind
 from tests.factories import MembershipFactory, OrganisationFactory
 
@@ -98,9 +99,7 @@ def world(db) -> World:
     coordinator = MembershipFactory(
         organisation=forbund,
         role=MembershipRole.ADMIN,
-        user__email="coordinator@example.se",
-        user__is_coordinator=True,
-        user__is_staff=True,
+        user=CoordinatorFactory(email="coordinator@example.se"),
     ).user
     for user in (officer_x, officer_y, coordinator):
         give_totp(user)

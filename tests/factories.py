@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from directory.factories import CertificationFactory, MembershipFactory, OrganisationFactory, make_orgnr
+from directory.factories import (
+    CertificationFactory,
+    CoordinatorFactory,
+    ForbundFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    make_orgnr,
+)
 from events.factories import EventFactory, EventSeriesFactory, RegistrationFactory
 from kernel.factories import UserFactory
 from matchmaking.factories import (
@@ -22,8 +29,10 @@ from reports.factories import ReportFileFactory, ReportRunFactory, SupportRecord
 __all__ = [
     "AgreementFactory",
     "CertificationFactory",
+    "CoordinatorFactory",
     "EventFactory",
     "EventSeriesFactory",
+    "ForbundFactory",
     "FundedProjectFactory",
     "LabourMarketEventFactory",
     "MatchFactory",

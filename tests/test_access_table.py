@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from tests.conftest import ROLES
 
 pytestmark = pytest.mark.adversarial("C")
@@ -67,7 +68,8 @@ def _project_url(w) -> str:
     from matchmaking.models import FundedProject
 
     project, _ = FundedProject.objects.get_or_create(
-        diarienummer="23-051-S06", defaults={"name": "Samverkan för ASF i södra Norrbotten 2.0", "owner": w.forbund}
+        diarienummer="23-051-S06",
+        defaults={"name": "Samverkan för ASF i södra Norrbotten 2.0", "owner": w.forbund, "forbund": ForbundFactory()},
     )
     return reverse("matchmaking:project_edit", kwargs={"code": project.code})
 
@@ -179,7 +181,8 @@ def _participant_x(w):
     if existing:
         return existing
     project, _ = FundedProject.objects.get_or_create(
-        diarienummer="23-051-S06", defaults={"name": "Samverkan för ASF i södra Norrbotten 2.0", "owner": w.forbund}
+        diarienummer="23-051-S06",
+        defaults={"name": "Samverkan för ASF i södra Norrbotten 2.0", "owner": w.forbund, "forbund": ForbundFactory()},
     )
     data = {
         "code": "P-ACCESSX",
@@ -350,6 +353,7 @@ def _event(w, draft: bool = False):
     found = Event.objects.filter(organiser=w.org_a, title_sv=title).order_by("pk").first()
     return found or Event.objects.create(
         organiser=w.org_a,
+        forbund=ForbundFactory(),
         title_sv=title,
         start=start,
         end=start + dt.timedelta(hours=2),
@@ -424,6 +428,7 @@ def _ended_event(w):
         organiser=w.org_a,
         title_sv="Avslutad träff",
         defaults={
+            "forbund": ForbundFactory(),
             "start": start,
             "end": start + dt.timedelta(hours=2),
             "place_name": "Kulturens hus",
@@ -471,7 +476,9 @@ def _report_run(w):
     from matchmaking.models import FundedProject
     from reports.models import ReportFile, ReportKind, ReportRun, RunStatus
 
-    project, _ = FundedProject.objects.get_or_create(diarienummer="23-051-S06", defaults={"name": "Projekt"})
+    project, _ = FundedProject.objects.get_or_create(
+        diarienummer="23-051-S06", defaults={"name": "Projekt", "forbund": ForbundFactory()}
+    )
     run, created = ReportRun.objects.get_or_create(
         kind=ReportKind.ESF,
         project=project,

@@ -18,8 +18,10 @@ from matchmaking.models import MatchStatus, NeedStatus
 from tests.factories import (
     AgreementFactory,
     CertificationFactory,
+    CoordinatorFactory,
     EventFactory,
     EventSeriesFactory,
+    ForbundFactory,
     FundedProjectFactory,
     LabourMarketEventFactory,
     MatchFactory,
@@ -38,7 +40,9 @@ from tests.factories import (
 
 CASES = [
     (UserFactory, {}),
-    (UserFactory, {"coordinator": True}),
+    (CoordinatorFactory, {}),
+    (ForbundFactory, {}),
+    (ForbundFactory, {"second": True}),
     (OrganisationFactory, {}),
     (OrganisationFactory, {"norrbotten": True}),
     (OrganisationFactory, {"verified": True, "placements": True}),

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from directory.models import OrganisationKind
 from events.factories import EventFactory
 from matchmaking import services
@@ -80,7 +81,9 @@ def _get(client, url: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize(("role", "name", "arg", "row"), PAGES, ids=[f"{p[0]}-{p[1]}-{p[2]}" for p in PAGES])
 def test_list_page_makes_a_constant_number_of_queries(client, world, role, name, arg, row):
-    project = FundedProject.objects.create(diarienummer="23-051-S07", name="Budgetprojektet", owner=world.forbund)
+    project = FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="23-051-S07", name="Budgetprojektet", owner=world.forbund
+    )
     if role != "anonymous":
         client.force_login(world.user(role))
     url = reverse(name, args=[arg] if arg else [])

@@ -61,6 +61,14 @@ EXEMPT: dict[str, str] = {
     "directory.Organisation.sni_version": NOT_EDITABLE,
     "directory.Organisation.search_text": NOT_EDITABLE,
     "directory.Membership.role": CHOICES,
+    "directory.Forbund.slug": SLUG,
+    "directory.Forbund.orgnr": (
+        "validate_orgnr allows only an orgnr, whose third digit is 2 or higher: its 'month' is 20 or more, so it "
+        "is never a personnummer"
+    ),
+    "directory.Forbund.contact_email": EMAIL,
+    "directory.Forbund.dpo_email": EMAIL,
+    "directory.Forbund.accessibility_email": EMAIL,
     "directory.Invitation.email": EMAIL,
     "directory.Invitation.role": CHOICES,
     "directory.Invitation.language": CHOICES,

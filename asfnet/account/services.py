@@ -38,7 +38,7 @@ def account_erase_on_request(*, actor: Actor, user: User) -> Erased:
     and a coordinator can appoint the next administrator)."""
     if actor.user is None or (actor.user.pk != user.pk and not actor.is_coordinator):
         raise PermissionDenied
-    if user.is_coordinator or user.is_staff or user.is_superuser:
+    if user.coordinated_forbund.exists() or user.is_staff or user.is_superuser:
         raise ValidationError(
             _("A coordinator's account is ended by the förbund: take away the coordinator role first.")
         )

@@ -113,7 +113,7 @@ def outdated_report_escalate(*, report_id: int, now: dt.datetime | None = None) 
         organisation = report.organisation
         notify(
             kind="outdated_report_escalated",
-            recipients=coordinator_user_ids(),
+            recipients=coordinator_user_ids(organisation),
             url=reverse("directory:outdated_reports", kwargs={"code": organisation.code}),
             params={"organisation": organisation.name, "reported_on": report.created_at.date().isoformat()},
         )

@@ -67,11 +67,11 @@ def event_figures(*, event: Event) -> dict[str, Any]:
     }
 
 
-def organisations_at_events(start: dt.date, end: dt.date) -> dict[int, dict[str, set[int]]]:
-    """Per published event held in the period (start date in [start, end]): the organisations present, by
-    kind. An event whose closing report is final counts as frozen in it; any other event as its attendance
-    marks stand now."""
-    events = Event.objects.filter(status=EventStatus.PUBLISHED, start__date__range=(start, end))
+def organisations_at_events(start: dt.date, end: dt.date, *, forbund_id: int) -> dict[int, dict[str, set[int]]]:
+    """Per published event of the förbund's calendar held in the period (start date in [start, end]): the
+    organisations present, by kind. An event whose closing report is final counts as frozen in it; any other
+    event as its attendance marks stand now."""
+    events = Event.objects.filter(forbund_id=forbund_id, status=EventStatus.PUBLISHED, start__date__range=(start, end))
     frozen = dict(
         ClosingReport.objects.filter(event__in=events, finalised_at__isnull=False).values_list("event_id", "figures")
     )

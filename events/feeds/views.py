@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.access import organisation_for_user
+from directory.forbund.middleware import request_forbund
 from events import selectors
 from events.feeds import ical
 from events.feeds import services as feed_services
@@ -34,11 +35,18 @@ def ics(request: HttpRequest, code: str) -> HttpResponse:
 FEED_NAME = gettext_lazy("asfnet network calendar")
 
 
+def _feed_name(request: HttpRequest, name: Any) -> str:
+    """A feed's name carries the förbund's, so a subscriber to two förbund's calendars can tell them apart."""
+    forbund = request_forbund(request)
+    return f"{name} – {forbund.short_name}" if forbund is not None else str(name)
+
+
 @require_GET
 def feed(request: HttpRequest) -> HttpResponse:
-    """The network's public events, at a stable URL for calendar subscriptions."""
+    """The public events of the förbund's calendar, at a stable URL for calendar subscriptions."""
     language = ical.feed_language(request.GET.get("lang"))
-    content = ical.calendar_bytes(selectors.public_feed_events(), name=FEED_NAME, language=language)
+    events = selectors.public_feed_events(forbund=request_forbund(request))
+    content = ical.calendar_bytes(events, name=_feed_name(request, FEED_NAME), language=language)
     return ical.calendar_response(content)
 
 
@@ -46,7 +54,7 @@ def feed(request: HttpRequest) -> HttpResponse:
 def organiser_feed(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(actor=request.actor, code=code)
     language = ical.feed_language(request.GET.get("lang"))
-    events = selectors.public_feed_events(organisation=organisation)
+    events = selectors.public_feed_events(forbund=request_forbund(request), organisation=organisation)
     content = ical.calendar_bytes(events, name=f"{organisation.name} – asfnet", language=language)
     return ical.calendar_response(content)
 
@@ -55,7 +63,7 @@ def organiser_feed(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def my_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed of the events the token's owner has (or is offered) a place at."""
-    actor = selectors.feed_token_actor(token)
+    actor = selectors.feed_token_actor(token, request_forbund(request))
     user = actor.user
     if user is None:  # an unknown token, or its owner's account was deactivated
         raise Http404
@@ -63,7 +71,7 @@ def my_feed(request: HttpRequest, token: str) -> HttpResponse:
     language = ical.feed_language(request.GET.get("lang"), default=user.preferred_language)
     content = ical.calendar_bytes(
         events,
-        name=gettext_lazy("My events – asfnet"),
+        name=_feed_name(request, gettext_lazy("My events – asfnet")),
         language=language,
         online=lambda event: statuses.get(event.pk) == RegistrationStatus.CONFIRMED,
     )

@@ -14,8 +14,11 @@ from events.models import HOLDS_PLACE, Event, EventSeries
 def series_for_user(*, actor: Actor, code: UUID | str) -> EventSeries:
     """A series the actor may organise (members of its organiser, coordinators); anything else → 404."""
     queryset = EventSeries.objects.select_related("organiser", "template")
-    if not actor.is_coordinator:
-        queryset = queryset.filter(organiser__in=sorted(actor.organisation_ids))
+    mine = Q(organiser__in=sorted(actor.organisation_ids))
+    if actor.is_coordinator:  # the förbund's coordinators: the series whose dates are in its calendar
+        queryset = queryset.filter(mine | Q(template__forbund_id=actor.forbund_id))
+    else:
+        queryset = queryset.filter(mine)
     return get_object_or_404(queryset, code=code)
 
 

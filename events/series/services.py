@@ -27,6 +27,7 @@ from kernel.audit import audit_log
 
 # What every date copies from the template event.
 COPIED = (
+    "forbund",
     "kind",
     "title_sv",
     "title_en",

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Organisation
+from directory.models import Forbund, Organisation
 from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel, person_field
 
@@ -29,6 +29,8 @@ class Agreement(TimeStampedModel):
     framework agreement…). Seen by the parties' members and coordinators; reports count them."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The förbund whose network the agreement was recorded in: its coordinators see it and its reports count it.
+    forbund = models.ForeignKey(Forbund, verbose_name=_("förbund"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind of agreement"), max_length=32, choices=AgreementKind.choices)
     title = models.CharField(_("title"), max_length=200, validators=[refuse_personnummer])
     parties = models.ManyToManyField(Organisation, verbose_name=_("parties"), related_name="agreements")

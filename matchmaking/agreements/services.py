@@ -34,11 +34,13 @@ AGREEMENT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 # --- Access -----------------------------------------------------------------------------------------------
 def agreements_visible_to(actor: Actor) -> QuerySet[Agreement]:
-    if not actor.is_authenticated:
+    """The agreements of the förbund the actor acts in: coordinators all, parties' members their own."""
+    if not actor.is_authenticated or actor.forbund_id is None:
         return Agreement.objects.none()
+    in_forbund = Agreement.objects.filter(forbund_id=actor.forbund_id)
     if actor.is_coordinator:
-        return Agreement.objects.all()
-    return Agreement.objects.filter(
+        return in_forbund
+    return in_forbund.filter(
         pk__in=Agreement.parties.through.objects.filter(organisation_id__in=actor.organisation_ids).values(
             "agreement_id"
         )
@@ -118,9 +120,9 @@ def agreement_create(
 ) -> Agreement:
     """A member of `organisation` (or a coordinator) registers an agreement of `organisation` with
     `other_parties`; optionally with its first document."""
-    if not can_edit_organisation(actor, organisation):
+    if not can_edit_organisation(actor, organisation) or actor.forbund_id is None:
         raise PermissionDenied
-    agreement = Agreement(created_by=actor.user, **data)
+    agreement = Agreement(created_by=actor.user, forbund_id=actor.forbund_id, **data)
     agreement.full_clean()
     agreement.save()
     agreement.parties.set({organisation, *other_parties})

@@ -71,9 +71,11 @@ class ParticipantCreateForm(ParticipantForm):
     class Meta(ParticipantForm.Meta):
         fields = ["project", "organisation", *PARTICIPANT_FIELDS]
 
-    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisations: QuerySet[Organisation], projects: QuerySet[FundedProject], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = FundedProject.objects.order_by("diarienummer")
+        self.fields["project"].queryset = projects.order_by("diarienummer")
         self.fields["organisation"].queryset = organisations
         self._only_organisation = organisations[0] if len(organisations) == 1 else None
         if self._only_organisation is not None:

@@ -34,7 +34,10 @@ def _raising_organisations(actor: Actor) -> QuerySet[Organisation]:
 @role_required(Role.OFFICER)
 @require_http_methods(["GET", "POST"])
 def participant_create(request: HttpRequest) -> HttpResponse:
-    form = ParticipantCreateForm(request.POST or None, organisations=_raising_organisations(request.actor))
+    projects = FundedProject.objects.visible_to(request.actor)
+    form = ParticipantCreateForm(
+        request.POST or None, organisations=_raising_organisations(request.actor), projects=projects
+    )
     if saved := submit(
         request,
         form,
@@ -53,7 +56,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "matchmaking/participants/form.html",
-        {"form": form, "creating": True, "has_projects": FundedProject.objects.exists()},
+        {"form": form, "creating": True, "has_projects": projects.exists()},
     )
 
 

@@ -22,7 +22,7 @@ def _require_coordinator(actor: Actor) -> None:
 @transaction.atomic
 def project_create(*, actor: Actor, data: dict[str, Any]) -> FundedProject:
     _require_coordinator(actor)
-    project = FundedProject(**{name: data[name] for name in FIELDS if name in data})
+    project = FundedProject(forbund_id=actor.forbund_id, **{name: data[name] for name in FIELDS if name in data})
     project.full_clean()
     project.save()
     audit_log(actor=actor.user, action="project.create", target=project, data={"diarienummer": project.diarienummer})
@@ -32,7 +32,7 @@ def project_create(*, actor: Actor, data: dict[str, Any]) -> FundedProject:
 @transaction.atomic
 def project_update(*, actor: Actor, project: FundedProject, data: dict[str, Any]) -> FundedProject:
     _require_coordinator(actor)
-    locked = FundedProject.objects.select_for_update().get(pk=project.pk)
+    locked = FundedProject.objects.visible_to(actor).select_for_update().get(pk=project.pk)
     changed = [name for name in FIELDS if name in data and getattr(locked, name) != data[name]]
     if not changed:
         return locked

@@ -17,7 +17,7 @@ from matchmaking.projects.forms import FundedProjectForm
 @coordinator_required
 @require_GET
 def project_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "matchmaking/projects/list.html", {"projects": selectors.project_list()})
+    return render(request, "matchmaking/projects/list.html", {"projects": selectors.project_list(request.actor)})
 
 
 @coordinator_required
@@ -37,7 +37,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def project_edit(request: HttpRequest, code: str) -> HttpResponse:
-    project = get_object_or_404(FundedProject, code=code)
+    project = get_object_or_404(FundedProject.objects.visible_to(request_actor(request)), code=code)
     form = FundedProjectForm(request.POST or None, instance=project)
     if submit(
         request,

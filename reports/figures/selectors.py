@@ -105,8 +105,8 @@ def _organisations_by_kind() -> list[KindRow]:
     ]
 
 
-def _esf_totals(today: dt.date) -> list[EsfTotals]:
-    projects = FundedProject.objects.order_by("-starts_on", "-pk")[:MAX_PROJECTS]
+def _esf_totals(today: dt.date, forbund_id: int | None) -> list[EsfTotals]:
+    projects = FundedProject.objects.filter(forbund_id=forbund_id).order_by("-starts_on", "-pk")[:MAX_PROJECTS]
     totals = []
     for project in projects:
         start = project.starts_on or dt.date(2000, 1, 1)
@@ -116,14 +116,16 @@ def _esf_totals(today: dt.date) -> list[EsfTotals]:
     return totals
 
 
-def key_figures(*, now: dt.datetime | None = None) -> Figures:
+def key_figures(*, forbund_id: int | None, now: dt.datetime | None = None) -> Figures:
+    """The förbund's figures (needs, placements, its calendar, its projects) beside the national directory's
+    and the open opportunities."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     start, end = quarter_of(today)
     opportunities = Opportunity.objects.open(today).aggregate(n=Count("pk"), places=Sum("places_available"))
     # Events and attendance as the project's measures count them (reports/measures.py): published events that
     # start in the period, registrations of people marked present. Here: this quarter so far.
-    held = Event.objects.filter(status=EventStatus.PUBLISHED, start__date__range=(start, today))
+    held = Event.objects.filter(forbund_id=forbund_id, status=EventStatus.PUBLISHED, start__date__range=(start, today))
     registrations = Registration.objects.filter(event__in=held, status=RegistrationStatus.CONFIRMED)
     counts = registrations.aggregate(
         registered=Count("pk"), present=Count("pk", filter=Q(attendance=Attendance.PRESENT))
@@ -141,15 +143,17 @@ def key_figures(*, now: dt.datetime | None = None) -> Figures:
         today=today,
         quarter=(start, end),
         organisations=_organisations_by_kind(),
-        open_needs=Need.objects.filter(status=NeedStatus.OPEN).count(),
+        open_needs=Need.objects.filter(status=NeedStatus.OPEN, participant__project__forbund_id=forbund_id).count(),
         open_opportunities=opportunities["n"] or 0,
         open_places=opportunities["places"] or 0,
-        placements_started=Match.objects.filter(started_on__range=(start, end)).count(),
+        placements_started=Match.objects.filter(
+            started_on__range=(start, end), need__participant__project__forbund_id=forbund_id
+        ).count(),
         events_held=held.count(),
         registered=counts["registered"] or 0,
         present=counts["present"] or 0,
         attendance_by_kind=attendance_by_kind,
-        esf=_esf_totals(today),
+        esf=_esf_totals(today, forbund_id),
     )
 
 

@@ -13,5 +13,5 @@ from reports.figures import selectors
 @coordinator_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    figures = selectors.key_figures()
+    figures = selectors.key_figures(forbund_id=request.actor.forbund_id)
     return render(request, "reports/figures/index.html", {"figures": figures, "charts": selectors.charts(figures)})

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from directory.models import Organisation
+from directory.models import Forbund, Organisation
 from events.closing.selectors import organisations_at_events
 from events.models import Event, EventStatus
 from matchmaking.models import Agreement, PartnerRequest
@@ -39,15 +39,25 @@ def structure_work(run: ReportRun) -> dict[str, Any]:
     start, end = run.period_from, run.period_to
     if start is None or end is None:  # services.report_run_request refuses a Finsam run without a period
         raise ValueError("a Finsam run needs a period")
-    events = Event.objects.filter(status=EventStatus.PUBLISHED, start__date__range=(start, end))
+    events = Event.objects.filter(
+        forbund_id=run.forbund_id, status=EventStatus.PUBLISHED, start__date__range=(start, end)
+    )
     support = SupportRecord.objects.filter(project=run.project, date__range=(start, end), direct=True).exclude(
         kind__in=NOT_SUPPORT
     )
-    agreements = Agreement.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start), starts_on__lte=end)
-    requests = PartnerRequest.objects.filter(created_at__date__range=(start, end))
+    agreements = Agreement.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=start), starts_on__lte=end, forbund_id=run.forbund_id
+    )
+    # Partner requests are national: those of organisations in the förbund's area count.
+    requests = PartnerRequest.objects.filter(
+        created_at__date__range=(start, end),
+        organisation__kommunkod__in=Forbund.municipalities.through.objects.filter(forbund_id=run.forbund_id).values(
+            "municipality_id"
+        ),
+    )
 
     reached: set[int] = set(support.values_list("organisation_id", flat=True))
-    for by_kind in organisations_at_events(start, end).values():
+    for by_kind in organisations_at_events(start, end, forbund_id=run.forbund_id).values():
         for ids in by_kind.values():
             reached |= ids
     reached |= set(Organisation.objects.filter(agreements__in=agreements).values_list("pk", flat=True))

@@ -81,7 +81,7 @@ def test_the_results_found_nothing_serious(results):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_statement_quotes_the_results_and_is_not_a_draft(client, results, language):
+def test_the_statement_quotes_the_results_and_is_not_a_draft(client, db, results, language):
     accessibility.evaluation.cache_clear()
     client.cookies["django_language"] = language
     html = client.get(reverse("accessibility")).content.decode()
@@ -92,7 +92,7 @@ def test_the_statement_quotes_the_results_and_is_not_a_draft(client, results, la
     assert "Draft" not in html and "Utkast" not in html
 
 
-def test_without_results_the_statement_says_the_check_has_not_been_run(client, monkeypatch, tmp_path):
+def test_without_results_the_statement_says_the_check_has_not_been_run(client, db, monkeypatch, tmp_path):
     monkeypatch.setattr(accessibility, "RESULTS_FILE", tmp_path / "missing.json")
     accessibility.evaluation.cache_clear()
     client.cookies["django_language"] = "en"

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.factories import ForbundFactory
 from kernel.audit import audit_log
 from kernel.models import AuditLog
 from matchmaking.models import FundedProject
@@ -22,7 +23,9 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def project(world):
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan för ASF", owner=world.forbund)
+    return FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="23-051-S06", name="Samverkan för ASF", owner=world.forbund
+    )
 
 
 def _listed(response) -> list[tuple[str, str]]:

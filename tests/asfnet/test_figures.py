@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from directory.factories import ForbundFactory
 from directory.models import Organisation, OrganisationKind
 from matchmaking.models import MatchStatus
 from reports.figures.selectors import key_figures, quarter_of
@@ -51,11 +52,11 @@ def test_organisations_are_counted_by_type_and_freshness(world):
     Organisation.objects.update(confirmed_at=now)
     Organisation.objects.filter(pk=world.org_a.pk).update(confirmed_at=now - relativedelta(months=7))
     Organisation.objects.filter(pk=world.hidden_org.pk).update(confirmed_at=now - relativedelta(months=13))
-    rows = {row.kind: row for row in key_figures().organisations}
+    rows = {row.kind: row for row in key_figures(forbund_id=ForbundFactory().pk).organisations}
     assert (rows["asf"].fresh, rows["asf"].needs_update, rows["asf"].hidden, rows["asf"].total) == (1, 1, 1, 3)
     assert (rows["municipality"].fresh, rows["municipality"].total) == (2, 2)
     assert "education_public" not in rows  # no organisation of that type
-    assert key_figures().organisations_total == Organisation.objects.count()
+    assert key_figures(forbund_id=ForbundFactory().pk).organisations_total == Organisation.objects.count()
 
 
 def test_the_pipeline_events_and_esf_figures(world):
@@ -85,7 +86,7 @@ def test_the_pipeline_events_and_esf_figures(world):
     RegistrationFactory(event=held)
     EventFactory(organiser=world.org_a, registrations=3)  # not yet held
 
-    figures = key_figures()
+    figures = key_figures(forbund_id=ForbundFactory().pk)
     assert figures.open_needs == 1  # the closed one and the placed ones left out
     assert (figures.open_opportunities, figures.open_places) == (1, 2)  # B's only place is taken
     assert figures.placements_started == 1

@@ -111,7 +111,7 @@ def test_a_500_keeps_its_traceback(db, caplog, console):
     assert "Traceback" in output and "planted failure" in output
 
 
-def test_a_404_log_line_carries_the_request_id_of_the_response(client, caplog):
+def test_a_404_log_line_carries_the_request_id_of_the_response(client, db, caplog):
     """Django logs 4xx after the middleware has returned: the line still names the request it was about."""
     import logging
 

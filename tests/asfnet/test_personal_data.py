@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from asfnet import personal_data
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from directory.models import Invitation, SavedSearch, hash_token
 from events.factories import RegistrationFactory
 from kernel.audit import audit_log
@@ -43,7 +44,9 @@ def _open(content: bytes) -> tuple[dict, dict[str, list[dict]], bytes]:
 
 @pytest.fixture
 def project(world):
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan för ASF", owner=world.forbund)
+    return FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="23-051-S06", name="Samverkan för ASF", owner=world.forbund
+    )
 
 
 # --- The walk finds every relation to a person --------------------------------------------------------
@@ -248,7 +251,7 @@ def test_a_participant_with_the_same_code_in_another_project_is_not_part_of_the_
     so a read of P-1 in one project is not listed for P-1 in another."""
     mine = make_participant(world, project, code="P-SAME")
     other_project = FundedProject.objects.create(
-        diarienummer="24-100-S01", name="Ett annat projekt", owner=world.forbund
+        forbund=ForbundFactory(), diarienummer="24-100-S01", name="Ett annat projekt", owner=world.forbund
     )
     theirs = make_participant(world, other_project, code="P-SAME")
     audit_log(actor=world.officer_x, action="participant.read", target=theirs)

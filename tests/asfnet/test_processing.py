@@ -18,6 +18,7 @@ from django.utils.html import escape
 
 from asfnet import processing
 from asfnet.processing import purge_personal_data
+from directory.factories import ForbundFactory
 from directory.models import Membership
 from events.factories import EventFactory, RegistrationFactory
 from events.models import Registration
@@ -38,7 +39,11 @@ TODAY = NOW.date()
 @pytest.fixture
 def ended_project(world):
     return FundedProject.objects.create(
-        diarienummer="23-051-S06", name="Samverkan för ASF", owner=world.forbund, ends_on=dt.date(2026, 12, 31)
+        forbund=ForbundFactory(),
+        diarienummer="23-051-S06",
+        name="Samverkan för ASF",
+        owner=world.forbund,
+        ends_on=dt.date(2026, 12, 31),
     )
 
 
@@ -106,7 +111,11 @@ def test_a_participant_is_erased_the_day_after_the_retention_period_and_not_befo
 
 def test_a_participant_of_a_project_still_running_is_kept(world, settings):
     running = FundedProject.objects.create(
-        diarienummer="24-100-S01", name="Pågår", owner=world.forbund, ends_on=dt.date(2031, 12, 31)
+        forbund=ForbundFactory(),
+        diarienummer="24-100-S01",
+        name="Pågår",
+        owner=world.forbund,
+        ends_on=dt.date(2031, 12, 31),
     )
     make_participant(world, running, code="P-OLD", exit_date=dt.date(2025, 6, 1))
     assert purge_personal_data(now=NOW)["participants"] == []

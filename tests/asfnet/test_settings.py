@@ -235,7 +235,7 @@ def test_test_settings_work_from_a_bare_environment_and_leave_it_as_it_was(tmp_p
     probed = _probe("asfnet.settings_test", env)
     values = probed["settings"]
     assert values["SECRET_KEY"] != "change-me" and len(values["SECRET_KEY"]) >= 50
-    assert values["ALLOWED_HOSTS"] == ["testserver", "localhost", "127.0.0.1"]
+    assert values["ALLOWED_HOSTS"] == ["testserver", "localhost", "127.0.0.1", ".testserver"]
     assert values["PASSWORD_HASHERS"][0] == "django.contrib.auth.hashers.MD5PasswordHasher"
     assert (values["SECURE_SSL_REDIRECT"], values["SESSION_COOKIE_SECURE"]) == (False, False)
     assert values["SESSION_COOKIE_NAME"] == "sessionid"

@@ -24,6 +24,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from directory.import_export.imports import organisation_import
 from directory.models import Organisation, OrganisationKind
 from kernel import tabular
@@ -242,7 +243,7 @@ def test_xlsx_cells_are_neutralised_numbers_stay_numbers_and_control_characters_
 @pytest.fixture
 def project(world):
     """A funded project; the world has Luleå kommun, orgnr 212000-2742."""
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Projekt")
+    return FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="23-051-S06", name="Projekt")
 
 
 GOOD_SUPPORT = "212000-2742,2024-03-0{day},advice,ja\n"
@@ -260,11 +261,11 @@ def test_a_file_with_one_bad_row_saves_nothing(project, bad_row):
 def test_what_an_import_wrote_before_a_problem_was_found_is_rolled_back(project):
     errors: list[tabular.RowError] = []
     with tabular.atomic_import(errors):
-        FundedProject.objects.create(diarienummer="24-001-X", name="Halvvägs")
+        FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="24-001-X", name="Halvvägs")
         errors.append(tabular.RowError(3, "kind", "fel"))
     assert not FundedProject.objects.filter(diarienummer="24-001-X").exists()
     with tabular.atomic_import(errors[:0]):
-        FundedProject.objects.create(diarienummer="24-002-Y", name="Hel")
+        FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="24-002-Y", name="Hel")
     assert FundedProject.objects.filter(diarienummer="24-002-Y").exists()
 
 

@@ -24,6 +24,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from directory import search
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from directory.models import ServiceCategory
 from events.models import Registration, RegistrationStatus
 from matchmaking import services as matchmaking_services
@@ -296,6 +297,7 @@ BEST_TITLE = "Arbetsträning i återbruksverkstaden"
 def participant(world) -> Participant:
     """A participant of Luleå's officer in a funded project, and an opportunity at ASF A that fits."""
     project = FundedProject.objects.create(
+        forbund=ForbundFactory(),
         diarienummer="23-051-S06",
         name="Samverkan för ASF i södra Norrbotten 2.0",
         owner=world.forbund,
@@ -417,7 +419,10 @@ def test_a_coordinator_runs_a_report_and_downloads_it_by_keyboard(
     worker,  # noqa: F811
 ):
     project = FundedProject.objects.create(
-        diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0", owner=world.forbund
+        forbund=ForbundFactory(),
+        diarienummer="23-051-S06",
+        name="Samverkan för ASF i södra Norrbotten 2.0",
+        owner=world.forbund,
     )
     Participant.objects.create(
         code="B1",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from directory.models import ServiceCategory
 from matchmaking import services
 from matchmaking.models import (
@@ -47,6 +48,7 @@ OTHER_TITLE = "Kafébiträde eftermiddagar i Piteå"
 @pytest.fixture
 def project(world) -> FundedProject:
     return FundedProject.objects.create(
+        forbund=ForbundFactory(),
         diarienummer="23-051-S06",
         name="Samverkan för ASF i södra Norrbotten 2.0",
         owner=world.forbund,

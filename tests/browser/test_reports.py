@@ -20,6 +20,7 @@ from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from asfnet.celery import app as celery_app
+from directory.factories import ForbundFactory
 from kernel.models import AuditLog
 from matchmaking.models import FundedProject, Participant
 from reports.models import ReportRun, RunStatus, SupportRecord
@@ -42,7 +43,10 @@ def worker(live_server, settings, tmp_path):
 @pytest.fixture
 def project(world):
     project = FundedProject.objects.create(
-        diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0", owner=world.forbund
+        forbund=ForbundFactory(),
+        diarienummer="23-051-S06",
+        name="Samverkan för ASF i södra Norrbotten 2.0",
+        owner=world.forbund,
     )
     for code, gender in (("B1", "woman"), ("B2", "man"), ("B3", "woman")):
         Participant.objects.create(

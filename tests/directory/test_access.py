@@ -27,6 +27,7 @@ from directory.access import (
     can_manage_members,
     organisation_for_user,
 )
+from directory.forbund.registry import registry
 from directory.models import Organisation
 from events.models import Event
 from tests.conftest import ROLES
@@ -86,13 +87,18 @@ def test_the_actor_is_frozen(world):
 
 
 def test_building_an_actor_reads_memberships_and_organisations_in_one_query(world, django_assert_num_queries):
+    # The förbund (host routing and coordinators) come from a cached registry: one query when it is cold.
+    with django_assert_num_queries(1):
+        registry()
     with django_assert_num_queries(1):
         actor = actor_for(world.staff_b)
     with django_assert_num_queries(0):
         assert sorted(o.name for o in actor.organisations) == ["Café Kvarnen", "Dolda Snickeriet"]
         assert actor.role is Role.ASF_STAFF
+    forbund = world.coordinator.coordinated_forbund.get()
     with django_assert_num_queries(0):
-        assert actor_for(None) == ANONYMOUS
+        assert actor_for(None, None) == ANONYMOUS
+        assert actor_for(None) == Actor(user=None, forbund_id=forbund.pk)  # the installation's only förbund
 
 
 # --- A deactivated account: nothing beyond what a visitor has ------------------------------------------
@@ -138,9 +144,9 @@ def test_a_deactivated_account_sees_and_changes_nothing_a_visitor_cannot(world, 
     user.is_active = False
     user.save(update_fields=["is_active"])
     actor = actor_for(user)
-    assert actor == ANONYMOUS
-    assert _what_is_seen(actor, world) == _what_is_seen(ANONYMOUS, world)
-    assert active != _what_is_seen(ANONYMOUS, world)  # the persona did see more while active
+    assert actor == actor_for(None)
+    assert _what_is_seen(actor, world) == _what_is_seen(actor_for(None), world)
+    assert active != _what_is_seen(actor_for(None), world)  # the persona did see more while active
 
 
 def test_a_deactivated_coordinator_sees_only_public_events(world, events):
@@ -188,7 +194,7 @@ def test_an_anonymous_request_builds_its_actor_without_a_query(client, world):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     assert _actor_queries(queries.captured_queries) == []
-    assert response.wsgi_request.actor == ANONYMOUS
+    assert response.wsgi_request.actor == actor_for(None)
 
 
 def test_a_membership_change_takes_effect_on_the_next_request(client, world):
@@ -212,12 +218,12 @@ def _request_with_session():
 
 def test_logging_in_or_out_during_a_request_changes_its_actor(world):
     request = _request_with_session()
-    assert request.actor == ANONYMOUS  # read before the login
+    assert request.actor == actor_for(None)  # read before the login
     login(request, world.officer_x, backend="django.contrib.auth.backends.ModelBackend")
     assert request.actor.user == world.officer_x
     assert request.actor.role is Role.OFFICER
     logout(request)
-    assert request.actor == ANONYMOUS
+    assert request.actor == actor_for(None)
 
 
 # --- Role labels -----------------------------------------------------------------------------------------

@@ -13,12 +13,12 @@ from django.test import override_settings
 from django.urls import reverse
 
 from directory.access import actor_for
+from directory.factories import CoordinatorFactory
 from directory.models import Certification, CertificationStatus
 from directory.profile import services as profile_services
 from kernel.models import AuditLog
 from notifications.models import Notification
 from tests import pdfs
-from tests.factories import UserFactory
 
 PDF = pdfs.blank_pdf()
 FUTURE = dt.date(2099, 1, 1)
@@ -72,7 +72,7 @@ def test_a_new_certification_is_pending_and_not_certified(client, world):
 
 
 def test_a_member_sends_evidence_and_the_coordinators_hear_once(client, world, cert):
-    second_coordinator = UserFactory(is_coordinator=True)
+    second_coordinator = CoordinatorFactory()
     client.force_login(world.staff_a)
     response = client.post(url("directory:certification_evidence", cert), {"evidence": pdf()})
     assert response.status_code == 302

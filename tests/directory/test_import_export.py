@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from directory.access import actor_for
+from directory.factories import CoordinatorFactory
 from directory.import_export import exports, imports
 from directory.import_export.imports import organisation_import
 from directory.models import Municipality, Organisation, OrganisationChange, ServiceCategory
@@ -23,7 +24,7 @@ from directory.search import reindex
 from kernel import tabular
 from kernel.models import AuditLog
 from tests.conftest import give_totp
-from tests.factories import OrganisationFactory, UserFactory, make_orgnr
+from tests.factories import OrganisationFactory, make_orgnr
 from tests.personnummer import DATE, LAST_FOUR, SWEDISH_MESSAGE, WRITINGS
 
 
@@ -56,7 +57,7 @@ def read_csv_response(response) -> list[dict[str, str]]:
 
 @pytest.fixture
 def coordinator(db):
-    user = UserFactory(email="coord@example.se", is_coordinator=True, is_staff=True)
+    user = CoordinatorFactory(email="coord@example.se")
     give_totp(user)
     return user
 
@@ -569,7 +570,7 @@ def test_without_the_preview_the_upload_imports_at_once(client, world):
 @pytest.mark.security("C11")
 @pytest.mark.adversarial("C")
 def test_a_forged_or_someone_elses_preview_is_refused(client, world):
-    other = UserFactory(is_coordinator=True)
+    other = CoordinatorFactory()
     forged_for_other = signing.dumps(
         {"csv": csv_of(f"{orgnr(56)},Smuggel,asf,2580,1"), "partial": False}, salt=f"directory.import:{other.pk}"
     )

@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.access import actor_for
+from directory.factories import CoordinatorFactory
 from directory.models import OutdatedReport, ReportStatus
 from directory.outdated import services
 from directory.tasks import escalate_outdated_reports
 from kernel.models import AuditLog
 from notifications.models import Notification
-from tests.factories import UserFactory
 
 PERSONNUMMER = "19811218-9876"
 
@@ -206,7 +206,7 @@ def test_a_report_of_another_organisation_cannot_be_closed_through_ones_own(clie
 
 def test_a_report_left_open_past_the_limit_goes_to_exactly_the_coordinators_once(world, settings):
     settings.OUTDATED_REPORT_ESCALATE_DAYS = 14
-    second = UserFactory(is_coordinator=True)
+    second = CoordinatorFactory()
     due = make_report(world.org_a, days_old=15)
     make_report(world.org_a, days_old=13)  # not yet
     make_report(world.org_b, days_old=30, status=ReportStatus.CLOSED, closed_at=timezone.now())  # answered

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from directory import verification
+from directory.factories import CoordinatorFactory
 from directory.models import Organisation
 from directory.tasks import send_verification_reminders
 from notifications.models import Notification
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.usefixtures("twelve_months")
 
@@ -136,8 +136,8 @@ def test_the_open_data_api_gives_no_validity_for_an_expired_verification(client,
 @pytest.fixture
 def coordinators(world):
     """Two active coordinators and one whose account is closed."""
-    second = UserFactory(is_coordinator=True)
-    UserFactory(is_coordinator=True, is_active=False)
+    second = CoordinatorFactory()
+    CoordinatorFactory(is_active=False)
     return {world.coordinator.pk, second.pk}
 
 

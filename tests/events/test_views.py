@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.access import actor_for
+from directory.factories import CoordinatorFactory
 from directory.models import Organisation
 from events import demo, services
 from events.demo import SEASON, seed_events
@@ -394,7 +395,7 @@ def test_seed_events_creates_a_season_once(world, mails):
         if not Organisation.objects.filter(orgnr=normalise_orgnr(orgnr)).exists():
             OrganisationFactory(orgnr=normalise_orgnr(orgnr))
     for email in (demo.COORDINATOR, demo.OFFICER, demo.ASF, demo.BUSINESS):
-        user = UserFactory(email=email, is_coordinator=email == demo.COORDINATOR)
+        user = (CoordinatorFactory if email == demo.COORDINATOR else UserFactory)(email=email)
         MembershipFactory(user=user, organisation=OrganisationFactory())
     out = io.StringIO()
     seed_events(out)

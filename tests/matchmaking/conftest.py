@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from matchmaking import services
 from matchmaking.models import FundedProject
 from tests.matchmaking.pipeline import make_need, make_opportunity, make_participant
@@ -14,7 +15,10 @@ from tests.matchmaking.pipeline import make_need, make_opportunity, make_partici
 @pytest.fixture
 def project(db, world):
     return FundedProject.objects.create(
-        diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0", owner=world.forbund
+        forbund=ForbundFactory(),
+        diarienummer="23-051-S06",
+        name="Samverkan för ASF i södra Norrbotten 2.0",
+        owner=world.forbund,
     )
 
 

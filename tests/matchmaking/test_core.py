@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import translation
 
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from directory.models import ServiceCategory
 from kernel.models import AuditLog
 from matchmaking import scoring, services
@@ -46,7 +47,9 @@ def _english():
 
 @pytest.fixture
 def project(db):
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0")
+    return FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0"
+    )
 
 
 @pytest.fixture

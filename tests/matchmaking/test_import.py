@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
+from directory.factories import ForbundFactory
 from kernel.models import AuditLog
 from matchmaking.imports import OUTCOME_COLUMNS, PARTICIPANT_COLUMNS, participant_import
 from matchmaking.models import FundedProject, LabourMarketEvent, Participant
@@ -136,7 +137,7 @@ def test_an_unknown_project_without_a_name_is_refused_and_nothing_saved(world, f
 
 
 def test_an_existing_project_is_used_and_keeps_its_name(world, files):
-    project = FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan 2.0")
+    project = FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="23-051-S06", name="Samverkan 2.0")
     status, out, _err = run(files(), "--project-name", "Another name")
     assert status == 0
     project.refresh_from_db()

@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from matchmaking import nudges, services
 from matchmaking.models import FundedProject, Match, Need, NeedStatus, Opportunity
 from matchmaking.tasks import send_nudge, send_nudges
@@ -43,7 +44,9 @@ def _no_pipeline_mails(monkeypatch):
 
 @pytest.fixture
 def project(db):
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0")
+    return FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0"
+    )
 
 
 def make_need(world, project, *, code="P-NUDGE1", age_days=15) -> Need:

@@ -14,6 +14,7 @@ from django.utils import translation
 
 from directory import services as directory_services
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from directory.models import Certification, Membership, MembershipRole, ServiceCategory
 from directory.outdated import services as outdated_services
 from events import services as event_services
@@ -149,7 +150,9 @@ def proposal(people, project):
 def project(db, world):
     from matchmaking.models import FundedProject
 
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan", owner=world.forbund)
+    return FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="23-051-S06", name="Samverkan", owner=world.forbund
+    )
 
 
 def test_a_proposal_reaches_the_hosts_members(people, project, run):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from directory.factories import CoordinatorFactory
 from kernel.models import AuditLog
 from notifications.kinds import KINDS, Delivery, emailed_kinds
 from notifications.models import NotificationPreference
@@ -86,7 +87,7 @@ def test_only_coordinators_are_asked_about_the_coordinators_kinds(db):
     from notifications.selectors import preference_choices
     from notifications.services import preferences_set
 
-    coordinator = UserFactory(coordinator=True)
+    coordinator = CoordinatorFactory()
     asked = {kind.key for kind, _current in preference_choices(user=coordinator)}
     assert {"verification_due", "verification_expired", "certification_pending"} <= asked
     with pytest.raises(ValidationError):

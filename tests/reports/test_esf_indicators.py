@@ -16,6 +16,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from directory.factories import ForbundFactory
 from directory.models import OrganisationKind
 from matchmaking.models import FundedProject, LabourMarketEvent, Participant
 from reports.indicators import (
@@ -39,7 +40,9 @@ _codes = itertools.count()
 
 @pytest.fixture
 def project(db):
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0")
+    return FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="23-051-S06", name="Samverkan för ASF i södra Norrbotten 2.0"
+    )
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from directory.factories import ForbundFactory
 from matchmaking.models import FundedProject, LabourMarketEvent, Participant
 from reports import indicators
 from tests.factories import OrganisationFactory
@@ -28,7 +29,7 @@ def _needs_postgresql() -> None:
 
 
 def _project_with_participants(count: int) -> FundedProject:
-    project = FundedProject.objects.create(diarienummer="23-051-S07", name="Prov")
+    project = FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="23-051-S07", name="Prov")
     raiser = OrganisationFactory(kind="municipality", name="Luleå kommun", orgnr="2120002742")
     for i in range(count):
         participant = Participant.objects.create(

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from directory.factories import ForbundFactory
 from events.models import EventKind, EventStatus
 from matchmaking.models import FundedProject, PartnerRequest
 from reports import services
@@ -44,7 +45,9 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def project(world):
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan för ASF", owner=world.forbund)
+    return FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="23-051-S06", name="Samverkan för ASF", owner=world.forbund
+    )
 
 
 def _at(day: dt.date, hour: int = 9) -> dt.datetime:
@@ -74,7 +77,9 @@ def structure(project, world):
         **support, organisation=world.muni_x, date=dt.date(2025, 2, 1), kind="information_meeting"
     )
     SupportRecord.objects.create(**support, organisation=world.muni_x, date=dt.date(2024, 12, 31), kind="advice")
-    other = FundedProject.objects.create(diarienummer="24-001-S01", name="Annat projekt", owner=world.forbund)
+    other = FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="24-001-S01", name="Annat projekt", owner=world.forbund
+    )
     SupportRecord.objects.create(project=other, organisation=world.muni_x, date=dt.date(2025, 2, 1), kind="advice")
 
     AgreementFactory(starts_on=dt.date(2024, 1, 1), parties=[world.org_a, world.muni_y])

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
+from directory.factories import ForbundFactory
 from matchmaking.models import FundedProject
 from reports.indicators import esf_report
 from reports.models import SupportRecord
@@ -18,7 +19,7 @@ from tests.factories import OrganisationFactory
 def project(db):
     OrganisationFactory(kind="municipality", name="Luleå kommun", orgnr="2120002742")
     OrganisationFactory(kind="region", name="Förbundet", orgnr="2220002204")
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Projekt")
+    return FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="23-051-S06", name="Projekt")
 
 
 def test_orgnr_in_any_written_form_is_one_organisation(project):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from directory.access import actor_for
-from directory.factories import MembershipFactory
+from directory.factories import ForbundFactory, MembershipFactory
 from events.closing import services as closing
 from events.factories import EventFactory, RegistrationFactory
 from events.models import Attendance, EventStatus, Registration
@@ -57,12 +57,12 @@ def period_events(world):
 
 
 def test_cross_sector_contacts_use_the_frozen_report_and_live_attendance(world, period_events):
-    assert measures.cross_sector_contacts(*PERIOD) == 1 * 2 + 2 * 1
+    assert measures.cross_sector_contacts(*PERIOD, forbund_id=ForbundFactory().pk) == 1 * 2 + 2 * 1
 
 
 def test_organisations_reached_by_events_counts_each_organisation_once(world, period_events):
     # Event 1 (frozen): ASF B, Luleå kommun, Norrbygg. Event 2: ASF A, ASF B (again), Piteå kommun.
-    assert measures.organisations_reached_by_events(*PERIOD) == 5
+    assert measures.organisations_reached_by_events(*PERIOD, forbund_id=ForbundFactory().pk) == 5
 
 
 def test_without_a_closing_report_the_attendance_marks_count(world, period_events):
@@ -70,8 +70,8 @@ def test_without_a_closing_report_the_attendance_marks_count(world, period_event
 
     ClosingReport.objects.all().delete()
     # Event 1 as marked now: ASF B and ASF A with Luleå kommun (Norrbygg absent): 2 × 1; event 2: 2 × 1.
-    assert measures.cross_sector_contacts(*PERIOD) == 4
-    assert measures.organisations_reached_by_events(*PERIOD) == 4
+    assert measures.cross_sector_contacts(*PERIOD, forbund_id=ForbundFactory().pk) == 4
+    assert measures.organisations_reached_by_events(*PERIOD, forbund_id=ForbundFactory().pk) == 4
 
 
 def test_a_draft_closing_report_is_not_frozen(world):
@@ -79,12 +79,12 @@ def test_a_draft_closing_report_is_not_frozen(world):
     _present(event, world.staff_b, world.officer_x)
     closing.closing_report_save(actor=actor_for(world.staff_a), event=event, minutes="Utkast.", follow_ups="")
     _present(event, world.business_member)
-    assert measures.cross_sector_contacts(*PERIOD) == 2
-    assert measures.organisations_reached_by_events(*PERIOD) == 3
+    assert measures.cross_sector_contacts(*PERIOD, forbund_id=ForbundFactory().pk) == 2
+    assert measures.organisations_reached_by_events(*PERIOD, forbund_id=ForbundFactory().pk) == 3
 
 
 def test_the_project_run_carries_both_as_key_figures(world, period_events):
-    run = ReportRun(kind=ReportKind.PROJECT, period_from=PERIOD[0], period_to=PERIOD[1])
+    run = ReportRun(kind=ReportKind.PROJECT, forbund=ForbundFactory(), period_from=PERIOD[0], period_to=PERIOD[1])
     result = measures.compute(run)["measures"]
     assert result["cross_sector_contacts"] == {"total": 4}
     assert result["organisations_reached_by_events"] == {"total": 5}

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from directory.factories import ForbundFactory
 from events.models import Event, EventStatus
 from matchmaking.models import Agreement, FundedProject, Participant
 from reports import charts, outputs, presentation
@@ -39,7 +40,9 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def project(world):
-    return FundedProject.objects.create(diarienummer="23-051-S06", name=EVIL_NAME, owner=world.forbund)
+    return FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="23-051-S06", name=EVIL_NAME, owner=world.forbund
+    )
 
 
 def _participant(project, raiser, code: str, gender: str, **extra) -> Participant:
@@ -240,12 +243,14 @@ def test_download_names_say_kind_project_and_period(project, world):
     quarter = {"period_from": dt.date(2025, 1, 1), "period_to": dt.date(2025, 3, 31)}
     esf = ReportRun(kind=ReportKind.ESF, project=project, **quarter)
     assert outputs.download_name(esf, "xlsx") == "asfnet-esf-23-051-S06-2025-01-01_2025-03-31.xlsx"
-    odd = FundedProject.objects.create(diarienummer="Dnr 2025/Öst:12", name="Öst", owner=world.forbund)
+    odd = FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="Dnr 2025/Öst:12", name="Öst", owner=world.forbund
+    )
     measures = ReportRun(kind=ReportKind.PROJECT, project=odd, period_from=PERIOD[0], period_to=PERIOD[1])
     assert outputs.download_name(measures, "csv") == "asfnet-measures-Dnr-2025-Ost-12-2024-01-01_2024-12-31.csv"
     finsam = ReportRun(kind=ReportKind.FINSAM, project=project, period_from=PERIOD[0], period_to=PERIOD[1])
     assert outputs.download_name(finsam, "pdf") == "asfnet-finsam-23-051-S06-2024-01-01_2024-12-31.pdf"
-    package = ReportRun.objects.create(kind=ReportKind.EXIT_PACKAGE)
+    package = ReportRun.objects.create(kind=ReportKind.EXIT_PACKAGE, forbund=ForbundFactory())
     ReportRun.objects.filter(pk=package.pk).update(created_at=timezone.make_aware(dt.datetime(2026, 11, 30, 12)))
     package.refresh_from_db()
     assert outputs.download_name(package, "zip") == "asfnet-exit-package-2026-11-30.zip"
@@ -399,7 +404,9 @@ def test_a_suppressed_value_gets_no_bar_only_its_label():
 def measures_data(project, participants, world):
     for org in (world.org_a, world.org_b, world.business):
         SupportRecord.objects.create(project=project, organisation=org, date=dt.date(2024, 5, 2), kind="advice")
-    agreement = Agreement.objects.create(kind="iop", title="IOP", starts_on=dt.date(2023, 1, 1))
+    agreement = Agreement.objects.create(
+        forbund=ForbundFactory(), kind="iop", title="IOP", starts_on=dt.date(2023, 1, 1)
+    )
     agreement.parties.add(world.org_a, world.muni_x)
     start = timezone.make_aware(dt.datetime(2024, 4, 10, 9))
     for n in range(6):
@@ -475,7 +482,9 @@ def test_exit_package_has_every_table_the_directory_data_the_calendar_and_no_sec
         place_name="Hemligt",
     )
     _run(project, world.coordinator)  # an earlier ESF run for the history
-    run = ReportRun.objects.create(kind=ReportKind.EXIT_PACKAGE, requested_by=world.coordinator)
+    run = ReportRun.objects.create(
+        kind=ReportKind.EXIT_PACKAGE, forbund=ForbundFactory(), requested_by=world.coordinator
+    )
     run_report.apply(args=[run.pk])
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED, run.error

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from asfnet.celery import app as celery_app
+from directory.factories import ForbundFactory
 from kernel.models import PendingTask
 from matchmaking.models import FundedProject
 from reports import indicators, outputs, services
@@ -30,7 +31,7 @@ def _media(settings, tmp_path):
 
 
 def _project() -> FundedProject:
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Projekt")
+    return FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="23-051-S06", name="Projekt")
 
 
 def _queued(project, **extra) -> ReportRun:

@@ -11,6 +11,7 @@ from celery.contrib.testing.worker import start_worker
 
 from asfnet.celery import app as celery_app
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from matchmaking.models import FundedProject
 from reports import services
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus
@@ -19,7 +20,7 @@ from reports.tasks import enqueue_report_run, run_report, schedule_quarterly_rep
 
 @pytest.fixture
 def project(db):
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Projekt")
+    return FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="23-051-S06", name="Projekt")
 
 
 def _queued(project, **extra) -> ReportRun:
@@ -139,7 +140,7 @@ def worker(transactional_db):
 @pytest.mark.celery_worker
 def test_run_completes_on_a_real_worker_and_redelivery_changes_nothing(worker, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    project = FundedProject.objects.create(diarienummer="23-051-S06", name="Projekt")
+    project = FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="23-051-S06", name="Projekt")
     run = _queued(project)
     run_report.delay(run.pk)
     run_report.delay(run.pk)  # a duplicate delivery
@@ -154,7 +155,7 @@ def test_run_completes_on_a_real_worker_and_redelivery_changes_nothing(worker, s
 @pytest.mark.chaos
 def test_the_sweeper_requeues_a_run_whose_task_was_lost(worker, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    project = FundedProject.objects.create(diarienummer="23-051-S06", name="Projekt")
+    project = FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="23-051-S06", name="Projekt")
     run = _queued(project)  # never enqueued: as if Redis had restarted empty
     ReportRun.objects.filter(pk=run.pk).update(updated_at=run.updated_at - dt.timedelta(minutes=30))
     assert sweep_stuck_runs() == 1

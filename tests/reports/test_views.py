@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.factories import ForbundFactory
 from kernel.models import AuditLog
 from matchmaking.models import FundedProject, LabourMarketEvent, Participant
 from reports.indicators import ALL_CODES, CELLS, RULES_VERSION
@@ -30,7 +31,9 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def project(world):
-    return FundedProject.objects.create(diarienummer="23-051-S06", name="Samverkan för ASF", owner=world.forbund)
+    return FundedProject.objects.create(
+        forbund=ForbundFactory(), diarienummer="23-051-S06", name="Samverkan för ASF", owner=world.forbund
+    )
 
 
 def _finished_run(project, formats=("csv",)) -> ReportRun:
@@ -493,7 +496,7 @@ def test_support_import_refuses_unreadable_files_clearly(client, world, project,
 
 
 def test_support_list_filters_by_project_and_paginates(client, world, project, django_assert_max_num_queries):
-    other = FundedProject.objects.create(diarienummer="24-001-X", name="Annat")
+    other = FundedProject.objects.create(forbund=ForbundFactory(), diarienummer="24-001-X", name="Annat")
     for _n in range(55):
         SupportRecord.objects.create(project=project, organisation=world.org_a, date=dt.date(2025, 1, 1), kind="advice")
     SupportRecord.objects.create(project=other, organisation=world.org_b, date=dt.date(2025, 1, 1), kind="advice")

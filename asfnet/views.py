@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.request import split_domain_port
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -15,6 +16,8 @@ from django.views.decorators.http import require_GET
 
 from asfnet import accessibility as accessibility_facts
 from asfnet import processing, showcase
+from directory.forbund.middleware import request_forbund
+from directory.forbund.registry import registry
 from directory.selectors import memberships_with_completeness
 from kernel import todos
 from kernel.pagination import paginate
@@ -28,11 +31,6 @@ def home(request: HttpRequest) -> HttpResponse:
     """The förbund's front page on its host; on a national host of an installation with förbund, the national
     front page: every förbund with a link to its portal (same scheme and port as this request), and the
     national directory and calendar."""
-    from django.http.request import split_domain_port
-
-    from directory.forbund.middleware import request_forbund
-    from directory.forbund.registry import registry
-
     portals = []
     if request_forbund(request) is None:
         _domain, port = split_domain_port(request.get_host())

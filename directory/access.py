@@ -35,8 +35,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -98,6 +98,13 @@ class Actor:
 
     def is_member_of(self, organisation: Organisation) -> bool:
         return organisation.pk in self.organisation_ids
+
+    def require_forbund_id(self) -> int:
+        """The förbund acted in, for work that exists only inside one (a coordinator's queues, figures and
+        projects); on the national host there is none: 404, as for anything outside scope."""
+        if self.forbund_id is None:
+            raise Http404
+        return self.forbund_id
 
 
 ANONYMOUS = Actor(user=None)
@@ -188,6 +195,17 @@ def request_actor(request: HttpRequest) -> Actor:
 
 
 # --- Rules ----------------------------------------------------------------------------------------------
+def raising_organisations(actor: Actor) -> models.QuerySet[Organisation]:
+    """The organisations a participant may be raised by, as this actor may choose them: their own
+    municipality or agency; a coordinator the förbund's members — the municipalities of its area and every
+    agency (Arbetsförmedlingen and Försäkringskassan belong to every förbund). By name."""
+    if actor.is_coordinator and actor.forbund is not None:
+        area = sorted(actor.forbund.municipality_codes)  # type: ignore[attr-defined]
+        members = Q(kind=OrganisationKind.AGENCY) | Q(kind=OrganisationKind.MUNICIPALITY, kommunkod__in=area)
+        return Organisation.objects.filter(members).order_by("name")
+    return Organisation.objects.filter(pk__in=actor.officer_organisation_ids).order_by("name")
+
+
 def can_edit_organisation(actor: Actor, organisation: Organisation) -> bool:
     return actor.is_coordinator or actor.is_member_of(organisation)
 

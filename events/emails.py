@@ -10,9 +10,9 @@ redelivered reminder task sends nothing twice."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 from django.urls import reverse
 
+from directory.forbund.links import site_url
 from events.models import Registration, RegistrationStatus
 from kernel.mail import retry_mail_task, send_templated
 
@@ -51,8 +51,8 @@ def registration_email_send(*, registration_id: int, kind: str, token: str = "")
         "registration": registration,
         "event": event,
         "kind": kind,
-        "event_url": settings.SITE_URL + reverse("events:detail", kwargs={"code": event.code}),
-        "token_url": (settings.SITE_URL + reverse("events:registration_link", kwargs={"token": token}))
+        "event_url": site_url(event.forbund_id) + reverse("events:detail", kwargs={"code": event.code}),
+        "token_url": (site_url(event.forbund_id) + reverse("events:registration_link", kwargs={"token": token}))
         if token
         else "",
         "online_url": event.online_url if registration.status == RegistrationStatus.CONFIRMED else "",

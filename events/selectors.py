@@ -286,7 +286,9 @@ def upcoming_events_for_organisation(organisation: Organisation, *, actor: Actor
 def events_holding_personal_data(*, actor: Actor) -> QuerySet[Event]:
     """Ended events of the coordinator's förbund whose personal data has not been purged yet."""
     return (
-        Event.objects.filter(forbund_id=actor.forbund_id, personal_data_purged_at__isnull=True, end__lt=timezone.now())
+        Event.objects.filter(
+            forbund_id=actor.require_forbund_id(), personal_data_purged_at__isnull=True, end__lt=timezone.now()
+        )
         .select_related("organiser")
         .annotate(
             registrations_held=Count("registrations", filter=Q(registrations__personal_data_purged=False)),

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from directory.access import Actor, actor_for, can_edit_organisation
+from directory.forbund.links import portal_of
 from directory.models import Organisation
 from events.answers import answers_check, answers_save, has_required_questions
 from events.emails import send_registration_email
@@ -78,6 +79,7 @@ def notify_registrant(
         url=reverse("events:detail", kwargs={"code": event.code}),
         params={"event": title, **(params or {})},
         actor=actor,
+        site=portal_of(event.forbund_id),
     )
 
 

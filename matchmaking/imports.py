@@ -29,7 +29,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from directory.access import Actor
-from directory.models import Municipality, Organisation, OrganisationKind
+from directory.forbund.registry import default_forbund
+from directory.models import Forbund, Municipality, Organisation, OrganisationKind
 from kernel import tabular
 from kernel.audit import audit_log
 from kernel.identifiers import normalise_orgnr
@@ -117,8 +118,12 @@ class _Importer:
         organisation: str,
         participants_name: str,
         outcomes_name: str,
+        forbund: Forbund | None = None,
     ) -> None:
         self.actor = actor
+        # The förbund the project is found in (and created in): the coordinator's; for the command line the
+        # one named, else the installation's only förbund.
+        self.forbund = actor.forbund if actor is not None else (forbund or default_forbund())
         self.user = actor.user if actor is not None else None
         self.project_dnr = (project or "").strip()
         self.project_name = (project_name or "").strip()
@@ -165,14 +170,21 @@ class _Importer:
         if not self.project_dnr:
             self.option_error("--project", _("Give the project's reference number (diarienummer)."), "required")
             return None
-        project = FundedProject.objects.select_for_update().filter(diarienummer=self.project_dnr).first()
-        if project is not None:
-            return project
+        if self.forbund is None:
+            self.option_error("--forbund", _("Name the förbund with --forbund (its identifier)."), "required")
+            return None
+        found = FundedProject.objects.select_for_update().filter(diarienummer=self.project_dnr).first()
+        if found is not None and found.forbund_id != self.forbund.pk:
+            message = _("The project %(project)s belongs to another förbund.")
+            self.option_error("--project", lazy_message(message, {"project": self.project_dnr}), "invalid")
+            return None
+        if found is not None:
+            return found
         if not self.project_name:
             message = _("The project %(project)s does not exist yet. Give its name with --project-name to create it.")
             self.option_error("--project-name", lazy_message(message, {"project": self.project_dnr}), "required")
             return None
-        project = FundedProject(diarienummer=self.project_dnr, name=self.project_name)
+        project = FundedProject(forbund=self.forbund, diarienummer=self.project_dnr, name=self.project_name)
         try:
             project.full_clean()
         except ValidationError as error:
@@ -423,6 +435,7 @@ def participant_import(
     project_name: str = "",
     organisation: str = "",
     file_names: tuple[str, str] = ("participants.csv", "outcomes.csv"),
+    forbund: Forbund | None = None,
 ) -> ParticipantImportReport:
     """Import participants and their labour-market events into the funded project with reference number
     `project` (created, named `project_name`, when it does not exist). `participants` and `outcomes`: CSV
@@ -446,5 +459,6 @@ def participant_import(
         organisation=organisation,
         participants_name=names[0],
         outcomes_name=names[1],
+        forbund=forbund,
     )
     return importer.run(participants, outcomes)

@@ -34,6 +34,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.forbund.links import site_url
 from directory.models import Membership
 from kernel.mail import send_templated
 from kernel.models import User
@@ -86,32 +87,33 @@ def _members(organisation_id: int) -> list[User]:
     ]
 
 
-def _link(name: str, code: Any) -> str:
-    return settings.SITE_URL + reverse(name, kwargs={"code": code})
+def _link(name: str, code: Any, forbund_id: int | None = None) -> str:
+    """A link to the portal of `forbund_id` (a participant's förbund); national pages: SITE_URL."""
+    return site_url(forbund_id) + reverse(name, kwargs={"code": code})
 
 
 def _need_message(need_id: int) -> tuple[list[User], dict[str, Any]]:
-    need = Need.objects.select_related("participant", "created_by").get(pk=need_id)
+    need = Need.objects.select_related("participant__project", "created_by").get(pk=need_id)
     recipients = [need.created_by] if need.created_by is not None and need.created_by.is_active else []
     return (
         recipients,
         {
             "code": need.participant.code,
             "days": NEED_WITHOUT_PROPOSAL_DAYS,
-            "link": _link("matchmaking:need_detail", need.code),
+            "link": _link("matchmaking:need_detail", need.code, need.participant.project.forbund_id),
         },
     )
 
 
 def _proposal_message(match_id: int) -> tuple[list[User], dict[str, Any]]:
-    match = Match.objects.select_related("need__participant", "opportunity").get(pk=match_id)
+    match = Match.objects.select_related("need__participant__project", "opportunity").get(pk=match_id)
     return (
         _members(match.opportunity.organisation_id),
         {
             "code": match.need.participant.code,
             "title": match.opportunity.title,
             "proposed_on": timezone.localtime(match.proposed_at).date() if match.proposed_at else None,
-            "link": _link("matchmaking:match_detail", match.code),
+            "link": _link("matchmaking:match_detail", match.code, match.need.participant.project.forbund_id),
         },
     )
 

@@ -17,8 +17,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from directory.access import Actor
-from directory.models import OFFICER_KINDS, Organisation
+from directory.access import Actor, raising_organisations
+from directory.models import Organisation
 from kernel.audit import audit_log
 from matchmaking import scoring
 from matchmaking.access import is_host, matches_visible_to, sees_participant_details
@@ -54,10 +54,10 @@ class ParticipantList:
 
 
 def participant_organisation_choices(actor: Actor) -> list[Organisation]:
-    """The raising organisations a user may narrow the list to: their own (coordinators: every
-    municipality and agency). Never derived from other people's participants."""
+    """The raising organisations a user may narrow the list to: their own (coordinators: the förbund's
+    municipalities and the agencies). Never derived from other people's participants."""
     if actor.is_coordinator:
-        return list(Organisation.objects.filter(kind__in=OFFICER_KINDS).order_by("name"))
+        return list(raising_organisations(actor))
     return sorted(actor.officer_organisations, key=lambda o: o.name)
 
 

@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from directory.access import Actor, can_edit_organisation
+from directory.forbund.links import portal_of
 from directory.models import Organisation
 from directory.selectors import member_user_ids
 from kernel.audit import audit_log, target_id_of
@@ -46,9 +47,9 @@ def _notify(match: Match, step: str, actor: Actor) -> None:
     transaction of the step: the host organisation's members unless the actor acted as one of them, and the
     officer who proposed it unless the actor acted from the participant's own organisation (a coordinator
     acts for neither: both hear). E-mail follows each person's choice (notifications/kinds.py)."""
-    match = Match.objects.select_related("need__participant__raised_by_organisation", "opportunity__organisation").get(
-        pk=match.pk
-    )
+    match = Match.objects.select_related(
+        "need__participant__raised_by_organisation", "need__participant__project", "opportunity__organisation"
+    ).get(pk=match.pk)
     host = match.opportunity.organisation
     participant = match.need.participant
     recipients: list[int] = []
@@ -67,6 +68,7 @@ def _notify(match: Match, step: str, actor: Actor) -> None:
             "proposer": participant.raised_by_organisation.name,
         },
         actor=actor.user,
+        site=portal_of(participant.project.forbund_id),
     )
 
 

@@ -30,7 +30,9 @@ DIGEST_LIMIT = 50  # notifications listed in one summary; the rest are in the ce
 
 def _links(notification: Notification) -> dict[str, str]:
     return {
-        "link": settings.SITE_URL + reverse("notifications:open", kwargs={"code": notification.code}),
+        # Opened on the portal the notification's object is on (a förbund's), where it exists.
+        "link": (notification.site or settings.SITE_URL)
+        + reverse("notifications:open", kwargs={"code": notification.code}),
         "centre_link": settings.SITE_URL + reverse("notifications:centre"),
         "settings_link": settings.SITE_URL + reverse("notifications:preferences"),
     }

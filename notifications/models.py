@@ -24,6 +24,9 @@ class Notification(models.Model):
     params = models.JSONField(default=dict, blank=True)
     # A path on this site (never another host): the object the notification is about.
     url = models.CharField(max_length=500, editable=False)
+    # The portal the path is on: a förbund's address (scheme, host, port) for what belongs to a förbund, so the
+    # link leads to the portal where the object exists; empty: the site's own address (SITE_URL).
+    site = models.CharField(max_length=300, blank=True, default="", editable=False)
     # How it is e-mailed, fixed from the recipient's choice when it was written.
     delivery = models.CharField(max_length=10, choices=Delivery.choices)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -9,6 +9,7 @@ Recipients who chose the daily summary are e-mailed by the summary task (notific
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -37,6 +38,9 @@ def _is_site_path(url: str) -> bool:
     return url.startswith("/") and not url.startswith("//") and "\\" not in url and len(url) <= 500
 
 
+_SITE = re.compile(r"^https?://[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?$")
+
+
 def preferences_of(user_ids: Iterable[int], kind: str) -> dict[int, str]:
     """Each user's choice for `kind` (the kind's default where they have made none)."""
     ids = list(user_ids)
@@ -51,14 +55,18 @@ def notify(
     url: str,
     params: Mapping[str, Any] | None = None,
     actor: User | None = None,
+    site: str = "",
 ) -> list[Notification]:
     """Tell each of `recipients` (users or user ids; inactive accounts and `actor` — nobody hears about their
-    own act — left out, each once) that `kind` happened, linking to `url` (a path on this site). Call it in the
-    transaction of the change. Returns the notifications written."""
+    own act — left out, each once) that `kind` happened, linking to `url` (a path on this site). `site`: the
+    address of the förbund portal the path is on (directory.forbund.links.site_url), empty for national
+    pages. Call it in the transaction of the change. Returns the notifications written."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if not _is_site_path(url):
         raise ValueError(f"a notification links to a path on this site, not {url!r}")
+    if site and not _SITE.match(site):
+        raise ValueError(f"a notification's site is an address like https://host, not {site!r}")
     clean_params = {str(name): _param(value) for name, value in (params or {}).items()}
     ids = {r.pk if isinstance(r, User) else int(r) for r in recipients}
     if actor is not None:
@@ -71,7 +79,13 @@ def notify(
     created = Notification.objects.bulk_create(
         [
             Notification(
-                recipient_id=pk, kind=kind, params=clean_params, url=url, delivery=delivery[pk], created_at=now
+                recipient_id=pk,
+                kind=kind,
+                params=clean_params,
+                url=url,
+                site=site,
+                delivery=delivery[pk],
+                created_at=now,
             )
             for pk in active
         ]

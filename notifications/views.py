@@ -6,10 +6,13 @@ This app sits below directory, so its views read `request.user` (the recipient),
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -47,6 +50,9 @@ def open_notification(request: HttpRequest, code: str) -> HttpResponse:
     services.notification_mark_read(user=_recipient(request), notification=notification)
     if not url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
         return redirect("notifications:centre")  # a stored path is always ours; this never leaves the site
+    if notification.site and urlsplit(notification.site).hostname != split_domain_port(request.get_host())[0]:
+        # The object is on a förbund's portal (an address the app stored, never one from the request).
+        return HttpResponseRedirect(notification.site + notification.url)
     return HttpResponseRedirect(notification.url)
 
 

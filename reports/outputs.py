@@ -23,12 +23,12 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from directory.forbund.links import site_url
 from kernel import tabular
 from kernel.mail import send_templated
 from reports.models import ReportFile, ReportKind, ReportRun
@@ -236,5 +236,5 @@ def send_ready_email(run_id: int) -> None:
     run = ReportRun.objects.select_related("requested_by", "project").filter(pk=run_id).first()
     if run is None or run.requested_by is None:
         return
-    link = settings.SITE_URL + reverse("reports:run_detail", kwargs={"code": run.code})
+    link = site_url(run.forbund_id) + reverse("reports:run_detail", kwargs={"code": run.code})
     send_templated("reports/ready", to=run.requested_by, context={"run": run, "link": link})

@@ -158,7 +158,7 @@ def _failed_rows(actor: Actor, now: dt.datetime) -> QuerySet[ReportRun]:
         .exclude(status=RunStatus.FAILED)
     )
     return oldest_first(
-        ReportRun.objects.filter(status=RunStatus.FAILED, forbund_id=actor.forbund_id)
+        ReportRun.objects.filter(status=RunStatus.FAILED, forbund_id=actor.require_forbund_id())
         .exclude(Exists(same))
         .select_related("project"),
         Coalesce("finished_at", "created_at"),

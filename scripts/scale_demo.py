@@ -247,11 +247,17 @@ class Topology:
         config.write_text(
             f"""global
     maxconn 512
+    log stdout format raw local0
 defaults
     mode http
+    log global
+    option httplog
     timeout connect 1s
     timeout client 30s
     timeout server 30s
+    # A health check answered slowly under load is not a dead node (without this the check's timeout is its
+    # interval, 500 ms here).
+    timeout check 5s
     retries 3
     option redispatch
     retry-on conn-failure empty-response
@@ -278,6 +284,23 @@ backend web
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.ports['balancer']}{path}"
+
+    def server_errors(self) -> dict[str, list[str]]:
+        """What the balancer logged for answers of 500 and above (with its termination state, which says which
+        side closed), and what the web nodes logged as errors: the cause behind an error a client counted."""
+        found: dict[str, list[str]] = {}
+        for name in ("balancer", "web1", "web2"):
+            log_file = self.workdir / f"{name}.log"
+            if not log_file.exists():
+                continue
+            lines = log_file.read_text(errors="replace").splitlines()
+            if name == "balancer":
+                wanted = [line for line in lines if re.search(r" 5\d\d -?\d+ ", line)]
+            else:
+                wanted = [line for line in lines if re.search(r"\[(CRITICAL|ERROR)\]|Traceback|Error", line)]
+            if wanted:
+                found[name] = wanted[-20:]
+        return found
 
     def shutdown(self) -> None:
         for name in reversed(list(self.processes)):
@@ -552,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
             writes_lost=len(acknowledged) - found,
             stale_own_reads=sum(phase.stale for phase in phases.values()),
             replication_lag_at_end=lag,
+            server_errors=topology.server_errors(),
         )
     finally:
         topology.shutdown()

@@ -12,6 +12,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.core.cache import cache
 
 from directory.factories import CoordinatorFactory
+from directory.forbund import registry as forbund_registry
 from directory.models import MembershipRole, Organisation, OrganisationKind
 from tests.factories import MembershipFactory, OrganisationFactory
 
@@ -27,8 +28,10 @@ def pytest_itemcollected(item):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Rate-limit counters and used-TOTP marks live in the Redis cache: every test starts empty."""
+    """Rate-limit counters and used-TOTP marks live in the Redis cache: every test starts empty, and so does
+    this process's copy of the förbund registry (a rolled-back test's förbund are gone)."""
     cache.clear()
+    forbund_registry.forget_local()
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "world", "django_db_reset_sequences"}

@@ -5,6 +5,7 @@ change to a förbund, its host, its municipalities or its coordinators drops it 
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -96,9 +97,24 @@ def _build() -> Registry:
     )
 
 
+# This process's copy, kept LOCAL_SECONDS: a calendar feed asks for every event's link and must not ask the
+# cache each time. Another process sees a change after at most this long; this process at once (forget).
+LOCAL_SECONDS = 1.0
+_local: tuple[float, Registry] | None = None
+
+
 def registry() -> Registry:
     """The registry from the cache, built (and stored) when it is not there. While the cache cannot be reached
     every request builds its own: slower, never wrong, never an error page."""
+    global _local
+    if _local is not None and time.monotonic() - _local[0] < LOCAL_SECONDS:
+        return _local[1]
+    found = _from_cache()
+    _local = (time.monotonic(), found)
+    return found
+
+
+def _from_cache() -> Registry:
     try:
         found = cache.get(CACHE_KEY)
     except Exception:
@@ -114,9 +130,23 @@ def registry() -> Registry:
 def forget(*args: object, **kwargs: object) -> None:
     """Drop the cached registry after a change. Also once the transaction commits: a request that rebuilt it
     in between would otherwise keep what it read before the change for an hour."""
+    global _local
+    _local = None
     with contextlib.suppress(Exception):
         cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    transaction.on_commit(_forget_after_commit)
+
+
+def _forget_after_commit() -> None:
+    forget_local()
+    with contextlib.suppress(Exception):
+        cache.delete(CACHE_KEY)
+
+
+def forget_local() -> None:
+    """Drop this process's copy (the cached one stays)."""
+    global _local
+    _local = None
 
 
 def default_forbund() -> Forbund | None:

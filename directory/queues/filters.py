@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Municipality, Organisation, OrganisationKind, months_ago
+from directory.models import Forbund, Municipality, Organisation, OrganisationKind, months_ago
 
 QUEUES = {
     "awaiting": _("Awaiting verification"),
@@ -39,11 +39,22 @@ def queue_rows(queue: str) -> QuerySet[Organisation]:
     raise ValueError(f"unknown queue {queue!r}")
 
 
-def queue_counts() -> dict[str, int]:
-    """The number of organisations in every queue, in one statement (one filtered count per queue over the
-    queue's own rows as a subquery, so each count means exactly what `queue_rows` lists)."""
+def in_queues_of(forbund: Forbund | None) -> QuerySet[Organisation]:
+    """The organisations a förbund's coordinators work on: those in its area, and those in no förbund's area
+    (no municipality, or one no förbund covers), so that no organisation falls outside every queue. The
+    directory is national: any förbund's coordinator may still act on any organisation's page."""
+    if forbund is None:
+        return Organisation.objects.all()
+    covered = Forbund.municipalities.through.objects.values("municipality_id")
+    area = sorted(forbund.municipality_codes)  # type: ignore[attr-defined]
+    return Organisation.objects.filter(Q(kommunkod__in=area) | Q(kommunkod__isnull=True) | ~Q(kommunkod__in=covered))
+
+
+def queue_counts(organisations: QuerySet[Organisation] | None = None) -> dict[str, int]:
+    """The number of `organisations` (default: all) in every queue, in one statement (one filtered count per
+    queue over the queue's own rows as a subquery, so each count means exactly what `queue_rows` lists)."""
     names = list(QUEUES)
-    counts = Organisation.objects.aggregate(
+    counts = (organisations if organisations is not None else Organisation.objects.all()).aggregate(
         **{f"q{i}": Count("pk", filter=Q(pk__in=queue_rows(name).values("pk"))) for i, name in enumerate(names)}
     )
     return {name: counts[f"q{i}"] for i, name in enumerate(names)}

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from directory.models import Organisation
-from directory.queues.filters import QUEUES, QueueFilter, queue_counts
+from directory.queues.filters import QUEUES, QueueFilter, in_queues_of, queue_counts
 from directory.queues.forms import BulkForm
 from directory.queues.services import BulkAction, BulkResult, organisations_bulk_act
 from kernel.pagination import paginate, query_without_page
@@ -78,12 +78,13 @@ def queues(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _bulk(request)
         return redirect(request.get_full_path())
-    filterset = QueueFilter(request.GET, queryset=Organisation.objects.all())
+    organisations = in_queues_of(request.actor.forbund)
+    filterset = QueueFilter(request.GET, queryset=organisations)
     rows = filterset.qs if filterset.is_valid() else Organisation.objects.none()
     page = paginate(request, rows, PAGE_SIZE)
     for organisation in page.object_list:
         organisation.verification_expires = organisation.verification_expires_at  # type: ignore[attr-defined]
-    counts = queue_counts()
+    counts = queue_counts(organisations)
     context = {
         "filter": filterset,
         "page": page,

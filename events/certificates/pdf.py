@@ -10,19 +10,21 @@ import re
 import zipfile
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from weasyprint import HTML  # needs Debian's pango/harfbuzz: scripts/ensure-system-packages.sh
 from weasyprint.urls import URLFetcher
 
+from directory.forbund.links import site_url
 from events.certificates.selectors import attendee_name, event_dates
 from events.models import Certificate, Registration
 
 
 def verify_url(certificate: Certificate) -> str:
-    return settings.SITE_URL + reverse("events:certificate_verify", kwargs={"code": certificate.code})
+    return site_url(certificate.registration.event.forbund_id) + reverse(
+        "events:certificate_verify", kwargs={"code": certificate.code}
+    )
 
 
 def certificate_language(registration: Registration) -> str:

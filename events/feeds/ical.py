@@ -22,13 +22,13 @@ from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 import icalendar
-from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from directory.forbund.links import site_url
 from events.models import Event, EventSeries, EventStatus
 
 TZID = "Europe/Stockholm"
@@ -55,7 +55,7 @@ def series_uid(series: EventSeries) -> str:
 
 
 def event_url(event: Event) -> str:
-    return settings.SITE_URL + reverse("events:detail", kwargs={"code": event.code})
+    return site_url(event.forbund_id) + reverse("events:detail", kwargs={"code": event.code})
 
 
 def _location(event: Event) -> str:

@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from directory.access import Actor, Role, role_required
-from directory.models import OFFICER_KINDS, Organisation
+from directory.access import Actor, Role, raising_organisations, role_required
+from directory.models import Organisation
 from kernel.forms import submit
 from matchmaking import selectors, services
 from matchmaking.access import need_for_user, participant_for_user
@@ -26,9 +26,7 @@ from matchmaking.participants.forms import NeedForm, OutcomeForm, ParticipantCre
 
 # --- Participants -------------------------------------------------------------------------------------------
 def _raising_organisations(actor: Actor) -> QuerySet[Organisation]:
-    if actor.is_coordinator:
-        return Organisation.objects.filter(kind__in=OFFICER_KINDS).order_by("name")
-    return Organisation.objects.filter(pk__in=actor.officer_organisation_ids).order_by("name")
+    return raising_organisations(actor)
 
 
 @role_required(Role.OFFICER)

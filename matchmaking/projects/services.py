@@ -22,7 +22,9 @@ def _require_coordinator(actor: Actor) -> None:
 @transaction.atomic
 def project_create(*, actor: Actor, data: dict[str, Any]) -> FundedProject:
     _require_coordinator(actor)
-    project = FundedProject(forbund_id=actor.forbund_id, **{name: data[name] for name in FIELDS if name in data})
+    project = FundedProject(
+        forbund_id=actor.require_forbund_id(), **{name: data[name] for name in FIELDS if name in data}
+    )
     project.full_clean()
     project.save()
     audit_log(actor=actor.user, action="project.create", target=project, data={"diarienummer": project.diarienummer})

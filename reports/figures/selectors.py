@@ -105,7 +105,7 @@ def _organisations_by_kind() -> list[KindRow]:
     ]
 
 
-def _esf_totals(today: dt.date, forbund_id: int | None) -> list[EsfTotals]:
+def _esf_totals(today: dt.date, forbund_id: int) -> list[EsfTotals]:
     projects = FundedProject.objects.filter(forbund_id=forbund_id).order_by("-starts_on", "-pk")[:MAX_PROJECTS]
     totals = []
     for project in projects:
@@ -116,7 +116,7 @@ def _esf_totals(today: dt.date, forbund_id: int | None) -> list[EsfTotals]:
     return totals
 
 
-def key_figures(*, forbund_id: int | None, now: dt.datetime | None = None) -> Figures:
+def key_figures(*, forbund_id: int, now: dt.datetime | None = None) -> Figures:
     """The förbund's figures (needs, placements, its calendar, its projects) beside the national directory's
     and the open opportunities."""
     now = now or timezone.now()

@@ -6,12 +6,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from directory.access import coordinator_required
+from directory.access import coordinator_required, request_actor
 from reports.figures import selectors
 
 
 @coordinator_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    figures = selectors.key_figures(forbund_id=request.actor.forbund_id)
+    figures = selectors.key_figures(forbund_id=request_actor(request).require_forbund_id())
     return render(request, "reports/figures/index.html", {"figures": figures, "charts": selectors.charts(figures)})

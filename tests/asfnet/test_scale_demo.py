@@ -73,7 +73,7 @@ def test_no_request_fails_while_a_node_or_the_replica_is_down(demo, phase):
     _result, results = demo
     row = _phase(results, phase)
     assert row["requests"] > 0
-    assert row["errors"] == 0, row["error_examples"]
+    assert row["errors"] == 0, (row["error_examples"], results.get("server_errors"))
 
 
 def test_anonymous_reads_reach_the_replica_only_while_it_runs(demo):

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.factories import ForbundFactory
 from events.models import (
     Audience,
     Event,
@@ -33,6 +34,7 @@ def make_event(
     **extra,
 ) -> Event:
     start = timezone.now() + start_in
+    extra.setdefault("forbund", ForbundFactory())  # in the förbund's calendar, as the event form makes it
     extra.setdefault("place_name", "Kulturens hus")
     extra.setdefault("kommunkod", "2580")
     event = Event(

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from directory.access import actor_for
+from directory.factories import ForbundFactory
 from events import services
 from events.emails import send_registration_email
 from events.models import Attendance, Audience, Event, EventStatus, Registration, RegistrationStatus
@@ -40,7 +41,7 @@ def make_event(organiser, *, capacity=1, audience=Audience.PUBLIC, start_in=dt.t
         capacity=capacity,
         audience=audience,
         status=EventStatus.PUBLISHED,
-        **extra,
+        **{"forbund": ForbundFactory(), **extra},
     )
     event.full_clean()
     event.save()

@@ -15,6 +15,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from directory.models import Forbund
 from kernel.commands import TranslatedCommand
 from matchmaking.imports import participant_import
 
@@ -27,6 +28,9 @@ class Command(TranslatedCommand):
         parser.add_argument("outcomes", type=Path, help="labour-market events CSV: participant_code, date, event")
         parser.add_argument("--project", required=True, help="the funded project's reference number, e.g. 23-051-S06")
         parser.add_argument("--project-name", default="", help="the project's name; required when it does not exist")
+        parser.add_argument(
+            "--forbund", default="", help="the förbund's identifier (slug); needed when the installation has several"
+        )
         parser.add_argument(
             "--organisation",
             default="",
@@ -43,8 +47,14 @@ class Command(TranslatedCommand):
             except OSError as error:
                 message = _("Cannot read %(file)s: %(reason)s") % {"file": path, "reason": error.strerror}
                 raise CommandError(message) from None
+        forbund = None
+        if options["forbund"]:
+            forbund = Forbund.objects.filter(slug=options["forbund"]).first()
+            if forbund is None:
+                raise CommandError(_("There is no förbund %(slug)s.") % {"slug": options["forbund"]})
         report = participant_import(
             actor=None,
+            forbund=forbund,
             project=options["project"],
             project_name=options["project_name"],
             organisation=options["organisation"],

@@ -1,13 +1,14 @@
-"""The demo network of `manage.py seed_demo`: the organisations and the one login per role of directory/demo.toml,
-built with the directory's factories.
+"""The demo network of `manage.py seed_demo`: the two förbund, the organisations and the one login per role of
+directory/demo.toml, built with the directory's factories.
 
-Idempotent: organisations are keyed on orgnr, users and their e-mail addresses on the e-mail address,
-memberships on (user, organisation). Running it again resets the seeded fields and passwords to the demo
-values and creates nothing twice."""
+Idempotent: förbund are keyed on their slug, organisations on orgnr, users and their e-mail addresses on the
+e-mail address, memberships on (user, organisation). Running it again resets the seeded fields and passwords to
+the demo values and creates nothing twice."""
 
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import decrypt
 
 from directory.factories import ForbundFactory, MembershipFactory, OrganisationFactory, centre
+from directory.forbund.registry import registry
 from directory.models import Forbund, Municipality, Organisation, OrganisationKind, ServiceCategory, SupportOffered
 from directory.search import reindex
 from kernel.factories import UserFactory, seeding
@@ -24,6 +26,10 @@ from kernel.models import User
 
 DEMO_PASSWORD = "demo-asfnet-2026"  # published on purpose; DEMO_MODE only
 DATA = tomllib.loads((Path(__file__).resolve().parent / "demo.toml").read_text(encoding="utf-8"))
+# The demo coordinator of each förbund: slug → e-mail address.
+COORDINATORS: dict[str, str] = {
+    spec["coordinator_of"]: spec["email"] for spec in DATA["login"] if "coordinator_of" in spec
+}
 
 # Words in a demo organisation's name or description → service category slugs.
 SERVICE_WORDS = {
@@ -43,19 +49,34 @@ SERVICE_WORDS = {
 }
 
 
+def demo_forbund(slug: str) -> Forbund | None:
+    """The förbund with this slug as the registry holds it (with the area and coordinators that actor_for
+    reads), or None when it is not there."""
+    return next((forbund for forbund in registry().forbund if forbund.slug == slug), None)
+
+
+def _centre(kommunkod: str, offset: float) -> tuple[Decimal, Decimal]:
+    """Near the town centre: directory/demo.toml's [centre] outside Norrbotten, the factories' table inside."""
+    if kommunkod in DATA["centre"]:
+        lat, lon = DATA["centre"][kommunkod]
+        return Decimal(str(round(lat + offset, 6))), Decimal(str(round(lon - offset, 6)))
+    return centre(kommunkod, offset)
+
+
 def _organisation_fields(spec: dict[str, Any]) -> dict[str, Any]:
     """The table's values, coordinates spread around the town centre (so map markers do not overlap) and,
-    for an ASF, placements, size and support derived from the organisation number."""
+    for an ASF, placements, size and support derived from the organisation number. Not the municipalities
+    served (a many-to-many relation, set by _organisation)."""
     orgnr = normalise_orgnr(spec["orgnr"])  # raises on a typo in the table
     fields = {
         "description_sv": "",
         "description_en": "",
         "website": "",
-        **spec,
+        **{key: value for key, value in spec.items() if key != "municipalities_served"},
         "orgnr": orgnr,
         "published": True,
     }
-    fields["latitude"], fields["longitude"] = centre(spec["kommunkod"], (int(orgnr[-3:]) % 17 - 8) / 400)
+    fields["latitude"], fields["longitude"] = _centre(spec["kommunkod"], (int(orgnr[-3:]) % 17 - 8) / 400)
     if spec["kind"] == OrganisationKind.ASF:
         fields.update(
             takes_placements=True,
@@ -75,6 +96,8 @@ def _organisation(spec: dict[str, Any], stdout: Any) -> Organisation:
     if org.kind == OrganisationKind.ASF:
         slugs.add("arbetstraning")
     org.services.set(ServiceCategory.objects.filter(slug__in=slugs))
+    if "municipalities_served" in spec:
+        org.municipalities_served.set(Municipality.objects.filter(code__in=spec["municipalities_served"]))
     if created:
         stdout.write(f"  created organisation {format_orgnr(org.orgnr)} {org.name}")
     return org
@@ -105,8 +128,8 @@ def _login(spec: dict[str, Any], organisation: Organisation, stdout: Any) -> dic
     )  # with a verified, primary address: the demo user can log in at once
     if created:
         stdout.write(f"  created user {email}")
-    if coordinator_of:
-        Forbund.objects.get(slug=coordinator_of).coordinators.add(user)
+    # A demo coordinator coordinates exactly the förbund of their entry; everyone else none.
+    user.coordinated_forbund.set(Forbund.objects.filter(slug=coordinator_of) if coordinator_of else [])
     seeding(MembershipFactory, "user", "organisation")(
         user=user, organisation=organisation, role=spec["membership_role"]
     )

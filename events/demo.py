@@ -1,12 +1,15 @@
 """A realistic season of demo events for `manage.py seed_demo`: past and upcoming network meetings (a monthly
 series), study visits, trainings, a workshop, a market dialogue, an invited-only meeting, a cancelled and a
-draft event; some full with a waiting list; some with guests.
+draft event; some full with a waiting list; some with guests. Each event is in the calendar of one demo
+förbund (`forbund` in events/demo.toml, Södra Norrbotten unless it says otherwise): most in Södra Norrbotten's,
+three in Östersund in Jämtland's.
 
 Dates are placed relative to the Monday of the current week, so a demo always has both past and upcoming
 events. The season is events/demo.toml, built with the calendar's factories. Idempotent: an event is keyed
 on (title_sv, start); an existing one is left as it is, together with its registrations. Past events whose
-retention period has passed are purged like the scheduled task would. Called after the organisations and
-the demo users exist (directory/demo.py)."""
+retention period has passed are purged like the scheduled task would. Called after the förbund, the
+organisations and the demo users exist (directory/demo.py); an event whose förbund or organiser is missing is
+left out."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.access import actor_for
+from directory.demo import COORDINATORS, demo_forbund
 from directory.models import Membership, Organisation
 from events import services
 from events.closing.services import closing_report_save
@@ -34,6 +38,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DATA = tomllib.loads((Path(__file__).resolve().parent / "demo.toml").read_text(encoding="utf-8"))
 GUESTS: list[str] = DATA["guests"]
 SERIES_NAME: str = DATA["series_name"]
+FORBUND: str = DATA["forbund"]  # the calendar an event is in unless its entry names another förbund (slug)
 
 COORDINATOR = "coordinator@demo.asfnet.se"
 OFFICER = "officer@demo.asfnet.se"
@@ -58,6 +63,7 @@ EVENT_DEFAULTS: dict[str, Any] = dict.fromkeys(
 @dataclass(frozen=True)
 class DemoEvent:
     organiser: str  # orgnr
+    forbund: str  # the slug of the förbund whose calendar the event is in
     day: int  # days after the Monday of the current week (negative: before)
     time: tuple[int, int]
     hours: float
@@ -88,6 +94,7 @@ def _demo_event(entry: dict[str, Any], *, series: bool = False) -> DemoEvent:
     closing = {key: entry.pop(f"closing_{key}") for key in ("minutes", "follow_ups") if f"closing_{key}" in entry}
     return DemoEvent(
         organiser=entry.pop("organiser"),
+        forbund=entry.pop("forbund", FORBUND),
         day=entry.pop("day"),
         time=tuple(entry.pop("time")),
         hours=entry.pop("hours"),
@@ -172,10 +179,11 @@ def seed_events(stdout: Any) -> None:
     now = timezone.now()
     monday = _anchor(now)
     made = kept = registrations = purged = 0
+    calendars = {slug: demo_forbund(slug) for slug in {spec.forbund for spec in SEASON}}
     with transaction.atomic():
         for spec in SEASON:
-            organiser = _organisation(spec.organiser)
-            if organiser is None:
+            organiser, forbund = _organisation(spec.organiser), calendars[spec.forbund]
+            if organiser is None or forbund is None:
                 continue
             day = monday + dt.timedelta(days=spec.day)
             start = dt.datetime.combine(day, dt.time(*spec.time), tzinfo=STOCKHOLM)
@@ -187,6 +195,7 @@ def seed_events(stdout: Any) -> None:
                 series, _ = EventSeries.objects.get_or_create(organiser=organiser, name=SERIES_NAME)
             event = seeding(EventFactory)(
                 organiser=organiser,
+                forbund=forbund,
                 series=series,
                 start=start,
                 end=start + dt.timedelta(hours=spec.hours),
@@ -197,7 +206,8 @@ def seed_events(stdout: Any) -> None:
             for position, question in enumerate(spec.questions):
                 seeding(EventQuestionFactory)(event=event, position=position, **question)
             registrations += _register(event, spec, now)
-            coordinator = actor_for(User.objects.filter(email=COORDINATOR).first())
+            # The förbund's demo coordinator writes its events' closing reports.
+            coordinator = actor_for(User.objects.filter(email=COORDINATORS.get(spec.forbund, "")).first(), forbund)
             if spec.closing and event.end < now and coordinator.is_coordinator:
                 closing_report_save(actor=coordinator, event=event, finalise=True, **spec.closing)
             if event.purge_due_at <= now:

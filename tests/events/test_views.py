@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.access import actor_for
-from directory.factories import CoordinatorFactory
+from directory.factories import CoordinatorFactory, ForbundFactory
 from directory.forbund.registry import registry
 from directory.models import Organisation
 from events import demo, services
@@ -390,9 +390,10 @@ def test_organiser_events_panel_uses_one_query(world, django_assert_num_queries)
 
 
 def test_seed_events_creates_a_season_once(world, mails):
-    """The demo season: past and upcoming, a full event with a waiting list, guests; a second run adds nothing."""
-    # The demo organisations and users the season refers to (seed_demo creates them first).
-
+    """The demo season: past and upcoming, a full event with a waiting list, guests, each event in its förbund's
+    calendar; a second run adds nothing."""
+    # The demo förbund, organisations and users the season refers to (seed_demo creates them first).
+    south, jamtland = ForbundFactory(), ForbundFactory(second=True)
     for orgnr in {spec.organiser for spec in SEASON} | {o for spec in SEASON for o in spec.invited}:
         if not Organisation.objects.filter(orgnr=normalise_orgnr(orgnr)).exists():
             OrganisationFactory(orgnr=normalise_orgnr(orgnr))
@@ -403,6 +404,10 @@ def test_seed_events_creates_a_season_once(world, mails):
     seed_events(out)
     count = Event.objects.count()
     assert count == len(SEASON)
+    in_jamtland = [spec.title_sv for spec in SEASON if spec.forbund == "jamtland"]
+    assert len(in_jamtland) == 3
+    assert sorted(Event.objects.filter(forbund=jamtland).values_list("title_sv", flat=True)) == sorted(in_jamtland)
+    assert Event.objects.filter(forbund=south).count() == count - len(in_jamtland)
     now = timezone.now()
     assert Event.objects.filter(end__lt=now).exists() and Event.objects.filter(start__gt=now).exists()
     assert Registration.objects.filter(status=RegistrationStatus.WAITLISTED).exists()

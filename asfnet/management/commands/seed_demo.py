@@ -1,6 +1,8 @@
-"""`manage.py seed_demo`: a realistic, fictional network for demonstrations and manual testing: the
-organisations and one login per role (directory/demo.py), the calendar's season (events/demo.py) and the
-matchmaking pipeline (matchmaking/demo.py), each built with the apps' factories from its demo.toml.
+"""`manage.py seed_demo`: a realistic, fictional network for demonstrations and manual testing: two förbund
+in two counties (Södra Norrbotten and Jämtlands län) over one national directory, the organisations and one
+login per role (directory/demo.py), each förbund's calendar (events/demo.py) and its funded project with
+participants (matchmaking/demo.py), each built with the apps' factories from its demo.toml. Ends with the
+demo logins and the address of each förbund's portal.
 
 Idempotent: running it again refreshes what it seeds and creates nothing twice. Refuses to run unless
 settings.DEMO_MODE is true, because it creates accounts whose password is printed here and in the
@@ -15,7 +17,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from directory.demo import DEMO_PASSWORD, seed_directory
+from directory.demo import DATA, DEMO_PASSWORD, seed_directory
+from directory.models import Forbund
+
+# `make run` serves on port 8000; *.localhost names reach 127.0.0.1 in a browser (README, "Several förbund").
+PORT = 8000
 
 
 class Command(BaseCommand):
@@ -34,13 +40,15 @@ class Command(BaseCommand):
 
         summary = f"Demo network ready: {len(orgs)} organisations, {len(logins)} users."
         self.stdout.write(self.style.SUCCESS(summary))
-        self._print_logins(logins)
-        from events.demo import seed_events  # the calendar's demo season (events app)
+        from events.demo import seed_events  # the calendars' demo season (events app)
 
         seed_events(self.stdout)
-        from matchmaking.demo import seed_matchmaking  # participants, needs, opportunities, placements
+        from matchmaking.demo import seed_matchmaking  # projects, participants, needs, opportunities, placements
 
         seed_matchmaking(self.stdout)
+        # Last, so that they are what the terminal shows when the server starts (`make run`).
+        self._print_logins(logins)
+        self._print_portals()
 
     # --- Output ------------------------------------------------------------------------------------------
     def _print_logins(self, logins: list[dict[str, str]]) -> None:
@@ -60,6 +68,18 @@ class Command(BaseCommand):
             self.stdout.write(line(row))
         self.stdout.write("")
         self.stdout.write(
-            "The coordinator and the officer must sign in with a one-time code: add their TOTP secret to an "
+            "Coordinators and officers must sign in with a one-time code: add their TOTP secret to an "
             "authenticator app (enter the key manually, time-based, 6 digits, 30 seconds)."
         )
+
+    def _print_portals(self) -> None:
+        """Each demo förbund's portal and, with several, the national front page."""
+        forbund = Forbund.objects.filter(slug__in=[spec["slug"] for spec in DATA["forbund"]]).order_by("name")
+        rows = [(f.name, f"http://{f.host or 'localhost'}:{PORT}/") for f in forbund]
+        if len(rows) > 1:  # with one förbund there is no national host: every address is that förbund's
+            rows.append(("National front page", f"http://localhost:{PORT}/"))
+        width = max(len(name) for name, _url in rows)
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Förbund portals"))
+        for name, url in rows:
+            self.stdout.write(f"{name.ljust(width)}  {url}")

@@ -117,7 +117,9 @@ def _english(user) -> None:
 
 
 def test_counts_of_the_period_are_exact(project, structure, world):
-    run = ReportRun(kind=ReportKind.FINSAM, project=project, period_from=PERIOD[0], period_to=PERIOD[1])
+    run = ReportRun(
+        kind=ReportKind.FINSAM, project=project, forbund=project.forbund, period_from=PERIOD[0], period_to=PERIOD[1]
+    )
     result = structure_work(run)
     assert (result["project"], result["from"], result["to"]) == ("23-051-S06", "2025-01-01", "2025-03-31")
     assert result["measures"] == {
@@ -133,7 +135,9 @@ def test_counts_of_the_period_are_exact(project, structure, world):
 
 
 def test_an_empty_period_counts_zero_efforts_and_no_organisations(project, world):
-    run = ReportRun(kind=ReportKind.FINSAM, project=project, period_from=PERIOD[0], period_to=PERIOD[1])
+    run = ReportRun(
+        kind=ReportKind.FINSAM, project=project, forbund=project.forbund, period_from=PERIOD[0], period_to=PERIOD[1]
+    )
     measures = structure_work(run)["measures"]
     assert measures["efforts_total"] == {"total": 0}
     assert measures["organisations_reached"] == {"total": 0}

@@ -241,14 +241,18 @@ def test_xlsx_of_the_measures_charts_the_key_figures(project, measures_data, wor
 
 def test_download_names_say_kind_project_and_period(project, world):
     quarter = {"period_from": dt.date(2025, 1, 1), "period_to": dt.date(2025, 3, 31)}
-    esf = ReportRun(kind=ReportKind.ESF, project=project, **quarter)
+    esf = ReportRun(kind=ReportKind.ESF, project=project, forbund=project.forbund, **quarter)
     assert outputs.download_name(esf, "xlsx") == "asfnet-esf-23-051-S06-2025-01-01_2025-03-31.xlsx"
     odd = FundedProject.objects.create(
         forbund=ForbundFactory(), diarienummer="Dnr 2025/Öst:12", name="Öst", owner=world.forbund
     )
-    measures = ReportRun(kind=ReportKind.PROJECT, project=odd, period_from=PERIOD[0], period_to=PERIOD[1])
+    measures = ReportRun(
+        kind=ReportKind.PROJECT, project=odd, forbund=odd.forbund, period_from=PERIOD[0], period_to=PERIOD[1]
+    )
     assert outputs.download_name(measures, "csv") == "asfnet-measures-Dnr-2025-Ost-12-2024-01-01_2024-12-31.csv"
-    finsam = ReportRun(kind=ReportKind.FINSAM, project=project, period_from=PERIOD[0], period_to=PERIOD[1])
+    finsam = ReportRun(
+        kind=ReportKind.FINSAM, project=project, forbund=project.forbund, period_from=PERIOD[0], period_to=PERIOD[1]
+    )
     assert outputs.download_name(finsam, "pdf") == "asfnet-finsam-23-051-S06-2024-01-01_2024-12-31.pdf"
     package = ReportRun.objects.create(kind=ReportKind.EXIT_PACKAGE, forbund=ForbundFactory())
     ReportRun.objects.filter(pk=package.pk).update(created_at=timezone.make_aware(dt.datetime(2026, 11, 30, 12)))
@@ -412,6 +416,7 @@ def measures_data(project, participants, world):
     for n in range(6):
         Event.objects.create(
             organiser=world.org_a,
+            forbund=project.forbund,
             title_sv=f"Nätverksträff {n}",
             start=start + dt.timedelta(days=n),
             end=start + dt.timedelta(days=n, hours=2),

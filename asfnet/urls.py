@@ -25,6 +25,7 @@ urlpatterns = [
     path("account/delete-person/", account.erase_person, name="erase_person"),  # coordinators
     path("accounts/", include("allauth.urls")),
     path("directory/", include("directory.urls")),
+    path("forbund/", include("directory.forbund_settings.urls")),  # the förbund's coordinators: its own texts
     path("api/v1/", include("directory.api.urls")),
     path("matchmaking/", include("matchmaking.urls")),
     path("opportunities/", include("matchmaking.public_opportunities.urls")),  # public, no login

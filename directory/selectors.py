@@ -24,6 +24,7 @@ from directory.filters import (
 )
 from directory.models import (
     Certification,
+    Forbund,
     Freshness,
     Invitation,
     Membership,
@@ -88,12 +89,58 @@ def _tidy(params: QueryDict) -> QueryDict:
     return params
 
 
-def organisation_search(*, actor: Actor, params: QueryDict, with_facets: bool = True) -> SearchResult:
+# `?area=all`: the whole country, on the host of a förbund whose directory opens on its own area.
+AREA_PARAM = "area"
+WHOLE_COUNTRY = "all"
+
+
+@dataclass(frozen=True)
+class SearchArea:
+    """Where the directory search page looks. On the host of a förbund with municipalities it opens on that
+    förbund's area (`codes`: their kommunkoder) and offers the whole country (`?area=all`, codes None); on a
+    national host, and for a förbund without municipalities, it is national and offers no choice (`forbund`
+    None). An organisation without a municipality is in no förbund's area."""
+
+    forbund: Forbund | None = None
+    codes: frozenset[str] | None = None
+
+    @property
+    def whole_country(self) -> bool:
+        return self.codes is None
+
+    @property
+    def label(self) -> str:
+        return _("In %(name)s") % {"name": self.forbund.short_name} if self.forbund is not None else ""
+
+    def cache_key(self) -> dict[str, Any] | None:
+        """What of the area a cached results region depends on: the förbund (its control names it) and the
+        municipalities searched. None on a national page."""
+        if self.forbund is None:
+            return None
+        codes = sorted(self.codes) if self.codes is not None else None
+        return {"forbund": self.forbund.pk, "name": self.forbund.short_name, "codes": codes}
+
+
+def search_area(forbund: Forbund | None, params: QueryDict) -> SearchArea:
+    """The search page's area for the request's förbund (from the registry: its `municipality_codes` cost no
+    query) and the page's parameters."""
+    codes = frozenset(getattr(forbund, "municipality_codes", ()) or ()) if forbund is not None else frozenset()
+    if not codes:
+        return SearchArea()
+    if params.get(AREA_PARAM) == WHOLE_COUNTRY:
+        return SearchArea(forbund=forbund)
+    return SearchArea(forbund=forbund, codes=codes)
+
+
+def organisation_search(
+    *, actor: Actor, params: QueryDict, with_facets: bool = True, area: frozenset[str] | None = None
+) -> SearchResult:
     """The directory search: the user's scope, the filters in `params`, the sort, and facet counts where
     each facet counts over the results of all the *other* filters (so choosing one kind still shows how
-    many of the other kinds there are). A constant number of queries whatever the number of results."""
+    many of the other kinds there are). A constant number of queries whatever the number of results.
+    `area`: only organisations in these municipalities (SearchArea.codes); None: the whole country."""
     choices = load_choices()
-    base = Organisation.objects.searchable_by(actor)
+    base = _in_area(Organisation.objects.searchable_by(actor), area)
     params = _tidy(params)
     filterset = OrganisationFilter(params, queryset=base, choices=choices)
     if not filterset.is_valid():  # bad values are dropped by the lenient fields; anything else: no filter
@@ -105,8 +152,12 @@ def organisation_search(*, actor: Actor, params: QueryDict, with_facets: bool = 
     organisations = search_ordered(filterset.qs, sort)
     result = SearchResult(filterset=filterset, organisations=organisations, sort=sort)
     if with_facets:
-        result.facets, result.total = facet_counts(actor=actor, filterset=filterset, choices=choices)
+        result.facets, result.total = facet_counts(actor=actor, filterset=filterset, choices=choices, area=area)
     return result
+
+
+def _in_area(queryset: QuerySet[Organisation], area: frozenset[str] | None) -> QuerySet[Organisation]:
+    return queryset if area is None else queryset.filter(kommunkod__in=sorted(area))
 
 
 def facet_counts(
@@ -114,18 +165,21 @@ def facet_counts(
     actor: Actor,
     filterset: OrganisationFilter,
     choices: tuple[list[tuple[str, str]], list[tuple[str, str]]],
+    area: frozenset[str] | None = None,
 ) -> tuple[dict[str, list[FacetValue]], int]:
-    """The facets and the number of results. For anonymous visitors they come from the cache while no
-    organisation, certification or taxonomy row has changed (directory.facet_cache); everyone else, and
-    the embedded SQLite default, gets them from the database: one statement (`_facet_statement`)."""
+    """The facets and the number of results (within `area`, see organisation_search). For anonymous visitors
+    they come from the cache while no organisation, certification or taxonomy row has changed
+    (directory.facet_cache; the area is part of the key); everyone else, and the embedded SQLite default, gets
+    them from the database: one statement (`_count_facets`)."""
     cleaned = filterset.form.cleaned_data
     selected = {name: _selection(cleaned.get(name)) for name in FACETS}
     query = cleaned.get("q") or ""
-    compute = functools.partial(_count_facets, actor=actor, query=query, selected=selected)
+    compute = functools.partial(_count_facets, actor=actor, query=query, selected=selected, area=area)
     if actor.is_authenticated:
         counts, total = compute()
     else:
-        counts, total = facet_cache.cached(key={"q": query, **selected}, compute=compute)
+        area_key = sorted(area) if area is not None else None
+        counts, total = facet_cache.cached(key={"q": query, **selected, "area": area_key}, compute=compute)
     municipalities, services = choices
     labels: dict[str, dict[str, Any]] = {
         "kind": dict(OrganisationKind.choices),
@@ -152,14 +206,16 @@ def _selection(value: Any) -> Any:
     return bool(value)
 
 
-def _count_facets(*, actor: Actor, query: str, selected: dict[str, Any]) -> tuple[dict[str, dict[str, int]], int]:
+def _count_facets(
+    *, actor: Actor, query: str, selected: dict[str, Any], area: frozenset[str] | None = None
+) -> tuple[dict[str, dict[str, int]], int]:
     """Facet counts and the total, in one statement over the matched set as a subquery: the organisations the
     actor may search that match the text, with one flag per chosen facet. Each facet counts the rows that
     pass every *other* chosen facet; the total counts the rows that pass all of them. The text search runs
     once, inside the statement; nothing is sent back as a list of ids."""
     conditions = {name: facet_condition(name, value) for name, value in selected.items()}
     flags = {f"f_{name}": ExpressionWrapper(c, output_field=BooleanField()) for name, c in conditions.items() if c}
-    matched = search(Organisation.objects.searchable_by(actor), query).order_by()
+    matched = search(_in_area(Organisation.objects.searchable_by(actor), area), query).order_by()
     matched = matched.annotate(is_certified=certified_condition(), **flags).values(
         "pk", "kind", "kommunkod", "takes_placements", "is_certified", *flags
     )

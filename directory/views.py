@@ -19,6 +19,7 @@ from directory import facet_cache, selectors, services
 from directory.access import can_edit_organisation, can_manage_members, organisation_for_user
 from directory.adapters import INVITATION_SESSION_KEY
 from directory.filters import SORTS
+from directory.forbund.middleware import request_forbund
 from directory.forms import InvitationForm, OrganisationForm
 from directory.map.background import map_background
 from directory.merge.services import organisation_by_redirect
@@ -39,10 +40,14 @@ def index(request: HttpRequest) -> HttpResponse:
     A visitor who is not logged in gets the results region from the cache while no organisation, service,
     certification or category has changed (directory.facet_cache: the same generation as the facet counts,
     so a change shows on the next request); the results region holds no per-visitor data (the page around
-    it, with its CSRF token, is rendered for each request)."""
+    it, with its CSRF token, is rendered for each request).
+
+    On the host of a förbund with municipalities the search opens on that förbund's area, and `?area=all`
+    searches the whole country (selectors.search_area); the cached region is kept per förbund and area."""
     context: dict[str, Any] = {}
+    area = selectors.search_area(request_forbund(request), request.GET)
     if request.actor.is_authenticated:
-        results, query = _results(request)
+        results, query = _results(request, area)
         # "Save this search" (logged-in people only) keeps the search's own parameters, without the page.
         context["page_query"] = query_without_page(request)
     else:
@@ -50,22 +55,30 @@ def index(request: HttpRequest) -> HttpResponse:
             "view": "directory:index",
             "params": sorted((name, request.GET.getlist(name)) for name in request.GET),
             "language": get_language(),
+            "area": area.cache_key(),
         }
-        results, query = facet_cache.cached(key=key, compute=lambda: _results(request))
+        results, query = facet_cache.cached(key=key, compute=lambda: _results(request, area))
     if request.htmx:
         return HttpResponse(results)
     context.update(results=mark_safe(results), query=query)  # noqa: S308 - rendered by our own template
     return render(request, "directory/index.html", context)
 
 
-def _results(request: HttpRequest) -> tuple[str, str]:
+def _results(request: HttpRequest, area: selectors.SearchArea) -> tuple[str, str]:
     """The results region (directory/_results.html) as HTML, and the search text it was made for."""
-    result = selectors.organisation_search(actor=request.actor, params=request.GET)
+    result = selectors.organisation_search(actor=request.actor, params=request.GET, area=area.codes)
     # The stored search columns (a tsvector of every description) are for the database only, never shown.
     rows = result.organisations.select_related("kommunkod").defer("search_vector", "search_text")
     page = paginate(request, rows, PAGE_SIZE, count=result.total)
     prefetch_related_objects(page.object_list, "services")
-    context = {"result": result, "page": page, "query": result.query, "sorts": SORTS, "page_query": page.query}
+    context = {
+        "result": result,
+        "page": page,
+        "query": result.query,
+        "sorts": SORTS,
+        "page_query": page.query,
+        "area": area,
+    }
     return render_to_string("directory/_results.html", context, request=request), result.query
 
 

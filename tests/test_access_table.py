@@ -1102,6 +1102,9 @@ TABLE: list[Row] = [
         "post",
     ),
     Row("figures:index", lambda w: reverse("figures:index"), COORDINATOR_ONLY),
+    # The förbund's own settings: its coordinators. An empty POST: the coordinator gets the form with errors.
+    Row("forbund:settings", lambda w: reverse("forbund:settings"), COORDINATOR_ONLY),
+    Row("forbund:settings", lambda w: reverse("forbund:settings"), COORDINATOR_ONLY, "post"),
     Row("usersessions_list", lambda w: reverse("usersessions_list"), LOGGED_IN_200),
 ]
 

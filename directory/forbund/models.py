@@ -3,7 +3,10 @@ kernel's models by name, so that this module imports neither."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import get_language
@@ -81,7 +84,10 @@ class Forbund(TimeStampedModel):
     def clean(self) -> None:
         super().clean()
         if self.orgnr:
-            self.orgnr = format_orgnr(normalise_orgnr(self.orgnr))
+            # An invalid number is left as typed: clean_fields reports it on its field (raising here too would
+            # show the same message twice, once above the form).
+            with contextlib.suppress(ValidationError):
+                self.orgnr = format_orgnr(normalise_orgnr(self.orgnr))
         if self.host:
             self.host = self.host.strip().lower()
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from directory import selectors
 from directory.access import coordinator_required
+from directory.forbund.middleware import request_forbund
 from directory.import_export import exports
 from directory.import_export.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportReport, organisation_import
 from kernel import tabular
@@ -125,8 +126,10 @@ def _confirm(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The directory search (same query parameters as the search page) as CSV or XLSX: exactly the
-    organisations this user may see, at most EXPORT_MAX_ROWS, in the import's columns."""
-    result = selectors.organisation_search(actor=request.actor, params=request.GET, with_facets=False)
+    organisations this user may see, at most EXPORT_MAX_ROWS, in the import's columns. On a förbund's host
+    within the same area as the search page (`?area=all`: the whole country)."""
+    area = selectors.search_area(request_forbund(request), request.GET)
+    result = selectors.organisation_search(actor=request.actor, params=request.GET, with_facets=False, area=area.codes)
     organisations = result.organisations.prefetch_related("services", "municipalities_served")[
         : exports.EXPORT_MAX_ROWS
     ]

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from directory.access import ANONYMOUS
-from directory.factories import PROFILE_EXTRAS, organisation_rows
+from directory.factories import PROFILE_EXTRAS, ForbundFactory, organisation_rows
 from directory.models import Organisation
 from directory.selectors import organisation_search
 from tests.factories import OrganisationFactory
@@ -47,20 +47,30 @@ def _bench_size_directory() -> None:
 
 
 @pytest.mark.django_db
-def test_search_page_reads_organisations_through_indexes_at_bench_size(client):
+@pytest.mark.parametrize("in_area", [False, True], ids=["national", "forbund-area"])
+def test_search_page_reads_organisations_through_indexes_at_bench_size(client, in_area):
+    """Nationally, and in a förbund's area (an installation of one förbund with municipalities opens its
+    directory there: directory.selectors.search_area)."""
     assert connection.vendor == "postgresql"
     _bench_size_directory()
+    area = None
+    if in_area:
+        area = frozenset(ForbundFactory().municipalities.values_list("code", flat=True))
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert float(cursor.fetchone()[0]) == 1.1  # the connection option of asfnet/settings.py
 
-    params = {"q": "trädgård", "kind": "asf", "municipality": "2581"}
+    # In the area, no municipality facet: the area's is the only condition on the municipality.
+    params = {"q": "trädgård", "kind": "asf"} if in_area else {"q": "trädgård", "kind": "asf", "municipality": "2581"}
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("directory:index"), params)
     assert response.status_code == 200
-    expected = organisation_search(actor=ANONYMOUS, params=QueryDict(urlencode(params)), with_facets=False)
+    expected = organisation_search(actor=ANONYMOUS, params=QueryDict(urlencode(params)), with_facets=False, area=area)
     count = expected.organisations.count()
     assert count > 25  # more than one page of results
+    if in_area:
+        national = organisation_search(actor=ANONYMOUS, params=QueryDict(urlencode(params)), with_facets=False)
+        assert count < national.organisations.count()  # the page searched the area, not the country
     assert f"{count} organisationer hittades" in response.content.decode()
 
     reading = [q["sql"] for q in captured.captured_queries if re.search(r'\bdirectory_organisation"?\b', q["sql"])]

@@ -69,6 +69,8 @@ with _environment(
 ALLOWED_HOSTS = list(dict.fromkeys([*ALLOWED_HOSTS, *_TEST_HOSTS, ".testserver"]))
 # Tests with several förbund give each a host under .testserver; the test client's own hosts are national.
 NATIONAL_HOSTS = list(_TEST_HOSTS)
+# The national pages' contact (the accessibility statement must name one).
+OPERATOR_EMAIL = "asfnet@example.se"
 
 # --- Redis: two databases per pytest-xdist worker ------------------------------------------------------------
 # From 8 up, so a development worker on database 0/1 never steals the tests' tasks, and cache.clear() in one

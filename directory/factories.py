@@ -364,15 +364,17 @@ class ForbundFactory(factory.django.DjangoModelFactory):
             intro_en="The network of work-integration social enterprises in Jämtland.",
             contact_email="kansli@jamtland.example.se",
             dpo_email="dataskydd@jamtland.example.se",
-            municipalities=["2380", "2361"],
         )
 
     @factory.post_generation
     def municipalities(obj, create, extracted, **kwargs):
-        if create:
-            codes = extracted if extracted is not None else ["2580", "2581", "2582", "2560"]
-            if not obj.municipalities.exists():
-                obj.municipalities.set(Municipality.objects.filter(code__in=codes))
+        """The area: `municipalities=[codes]`, else Södra Norrbotten's four (Östersund and Krokom for the
+        second förbund). A förbund found again (get or create) keeps its area unless codes are given."""
+        if not create or (extracted is None and obj.municipalities.exists()):
+            return
+        default = ["2380", "2361"] if obj.slug == "jamtland" else ["2580", "2581", "2582", "2560"]
+        codes = extracted if extracted is not None else default
+        obj.municipalities.set(Municipality.objects.filter(code__in=codes))
 
 
 class CoordinatorFactory(UserFactory):

@@ -36,13 +36,15 @@ def _attendance_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
         personal_data_purged=False,
     )
     return oldest_first(
-        Event.objects.filter(
+        Event.objects.in_reach_of(actor)
+        .filter(
             Exists(unmarked),
             organiser_id__in=actor.organisation_ids,
             status=EventStatus.PUBLISHED,
             end__lt=now,
             personal_data_purged_at__isnull=True,
-        ).annotate(unmarked=Subquery(unmarked.order_by().values("event").annotate(n=Count("pk")).values("n")[:1])),
+        )
+        .annotate(unmarked=Subquery(unmarked.order_by().values("event").annotate(n=Count("pk")).values("n")[:1])),
         "end",
     )
 
@@ -66,12 +68,14 @@ def _approval_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
     waiting = Registration.objects.filter(event=OuterRef("pk"), status=RegistrationStatus.AWAITING_APPROVAL)
     oldest = waiting.order_by("created_at").values("created_at")[:1]
     return oldest_first(
-        Event.objects.filter(
+        Event.objects.in_reach_of(actor)
+        .filter(
             Exists(waiting),
             organiser_id__in=actor.organisation_ids,
             status=EventStatus.PUBLISHED,
             end__gt=now,
-        ).annotate(waiting=Subquery(waiting.order_by().values("event").annotate(n=Count("pk")).values("n")[:1])),
+        )
+        .annotate(waiting=Subquery(waiting.order_by().values("event").annotate(n=Count("pk")).values("n")[:1])),
         Subquery(oldest),
     )
 
@@ -94,7 +98,9 @@ def _approval_item(event: Event, now: dt.datetime) -> TodoItem:
 def _retention_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
     holding = Registration.objects.filter(event=OuterRef("pk"), personal_data_purged=False)
     return oldest_first(
-        Event.objects.past_retention(now).filter(Exists(holding)).select_related("organiser"),
+        Event.objects.past_retention(now)
+        .filter(Exists(holding), forbund_id=actor.forbund_id)  # the coordinator's förbund's calendar
+        .select_related("organiser"),
         "end",
     )
 

@@ -35,13 +35,33 @@ class CoordinatorAdmin(OfferedLookupsOnly):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # The path from the model to its förbund: a coordinator sees and changes only their förbund's rows.
+    forbund_path = ""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not self.forbund_path:
+            return queryset
+        return queryset.filter(**{self.forbund_path: request_actor(request).forbund_id})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project":  # a participant joins a project of the coordinator's förbund
+            kwargs["queryset"] = FundedProject.objects.visible_to(request_actor(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(FundedProject)
 class FundedProjectAdmin(CoordinatorAdmin):
+    forbund_path = "forbund_id"
     list_display = ["diarienummer", "name", "owner", "starts_on", "ends_on"]
     search_fields = ["diarienummer", "name"]
     fields = ["diarienummer", "name", "owner", "starts_on", "ends_on", "programme_area", "objective"]
     raw_id_fields = ["owner"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # a new project belongs to the förbund the coordinator acts in
+            obj.forbund_id = request_actor(request).require_forbund_id()
+        super().save_model(request, obj, form, change)
 
 
 class LabourMarketEventInline(admin.TabularInline):
@@ -64,6 +84,7 @@ class LabourMarketEventInline(admin.TabularInline):
 
 @admin.register(Participant)
 class ParticipantAdmin(CoordinatorAdmin):
+    forbund_path = "project__forbund_id"
     list_display = ["code", "project", "raised_by_organisation", "entry_date", "exit_date"]
     list_filter = ["project"]
     search_fields = ["code"]
@@ -91,6 +112,7 @@ class ParticipantAdmin(CoordinatorAdmin):
 
 @admin.register(Need)
 class NeedAdmin(CoordinatorAdmin):
+    forbund_path = "participant__project__forbund_id"
     list_display = ["participant", "status", "hours_per_week", "municipality", "earliest_start", "created_at"]
     list_filter = ["status"]
     search_fields = ["participant__code"]
@@ -114,6 +136,7 @@ class OpportunityAdmin(CoordinatorAdmin):
 
 @admin.register(Match)
 class MatchAdmin(CoordinatorAdmin):
+    forbund_path = "need__participant__project__forbund_id"
     """Read-only: the pipeline moves only through its services (race-safe, audited, e-mailed)."""
 
     list_display = ["need", "opportunity", "status", "proposed_at", "started_on", "ended_on"]

@@ -174,6 +174,7 @@ def host_placements(*, actor: Actor) -> list[Match]:
     """Accepted and started placements at the user's organisations."""
     return list(
         Match.objects.filter(
+            need__participant__project__forbund_id=actor.forbund_id,  # the förbund's placements only
             opportunity__organisation_id__in=actor.organisation_ids,
             status__in=[MatchStatus.ACCEPTED, MatchStatus.STARTED],
         )
@@ -217,13 +218,22 @@ class Counts:
     matches: dict[str, int]
 
 
-def coordinator_counts() -> Counts:
-    people = Participant.objects.aggregate(total=Count("pk"), ongoing=Count("pk", filter=Q(exit_date__isnull=True)))
-    by_status = dict(Match.objects.order_by().values_list("status").annotate(n=Count("pk")))
+def coordinator_counts(actor: Actor) -> Counts:
+    """The förbund's participants, open needs and placements; the opportunities are national."""
+    forbund_id = actor.require_forbund_id()
+    people = Participant.objects.filter(project__forbund_id=forbund_id).aggregate(
+        total=Count("pk"), ongoing=Count("pk", filter=Q(exit_date__isnull=True))
+    )
+    by_status = dict(
+        Match.objects.filter(need__participant__project__forbund_id=forbund_id)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
     return Counts(
         participants=people["total"],
         participants_ongoing=people["ongoing"],
-        open_needs=Need.objects.filter(status=NeedStatus.OPEN).count(),
+        open_needs=Need.objects.filter(status=NeedStatus.OPEN, participant__project__forbund_id=forbund_id).count(),
         open_opportunities=Opportunity.objects.open().count(),
         matches={status: by_status.get(status, 0) for status in MatchStatus.values},
     )

@@ -40,15 +40,24 @@ def _date(moment: dt.datetime | dt.date) -> str:
     return date_format(moment, "DATE_FORMAT")
 
 
+def _in_forbund(actor: Actor) -> Q:
+    """Placements of the förbund the actor acts in (every to-do about a participant is the förbund's)."""
+    return Q(need__participant__project__forbund_id=actor.forbund_id)
+
+
+def _needs_in_forbund(actor: Actor) -> Q:
+    return Q(participant__project__forbund_id=actor.forbund_id)
+
+
 def _own_participants(actor: Actor) -> Q:
-    return Q(need__participant__raised_by_organisation_id__in=actor.officer_organisation_ids)
+    return _in_forbund(actor) & Q(need__participant__raised_by_organisation_id__in=actor.officer_organisation_ids)
 
 
 # --- ASF staff ----------------------------------------------------------------------------------------------
 def _proposals_to_answer_rows(actor: Actor, now: dt.datetime) -> QuerySet[Match]:
     return oldest_first(
         Match.objects.filter(
-            status=MatchStatus.PROPOSED, opportunity__organisation_id__in=actor.organisation_ids
+            _in_forbund(actor), status=MatchStatus.PROPOSED, opportunity__organisation_id__in=actor.organisation_ids
         ).select_related("need__participant", "opportunity__organisation"),
         "proposed_at",
     )
@@ -118,6 +127,7 @@ def _needs_without_proposal_rows(actor: Actor, now: dt.datetime) -> QuerySet[Nee
     )
     return oldest_first(
         Need.objects.filter(
+            _needs_in_forbund(actor),
             status=NeedStatus.OPEN,
             created_at__lte=cutoff,
             participant__raised_by_organisation_id__in=actor.officer_organisation_ids,
@@ -197,7 +207,7 @@ def _placements_ending_item(match: Match, now: dt.datetime) -> TodoItem:
 def _unmatched_needs_rows(actor: Actor, now: dt.datetime) -> QuerySet[Need]:
     live = Match.objects.filter(need=OuterRef("pk"), status__in=LIVE)
     return oldest_first(
-        Need.objects.filter(status=NeedStatus.OPEN)
+        Need.objects.filter(_needs_in_forbund(actor), status=NeedStatus.OPEN)
         .exclude(Exists(live))
         .select_related("participant__raised_by_organisation"),
         "created_at",

@@ -58,6 +58,7 @@ def _situation_between(since: str, until: str) -> Exists:
 
 def _leavers(actor: Actor, now: dt.datetime) -> QuerySet[Participant]:
     return Participant.objects.filter(
+        project__forbund_id=actor.forbund_id,  # the förbund's participants only
         raised_by_organisation_id__in=actor.officer_organisation_ids,
         exit_date__isnull=False,
         exit_date__lte=timezone.localdate(now),

@@ -5,6 +5,7 @@ re-authentication and is itself audited."""
 from __future__ import annotations
 
 from allauth.account.decorators import reauthentication_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,12 +14,22 @@ from django.views.decorators.http import require_GET
 
 from asfnet.audit.filters import AuditFilter
 from directory.access import coordinator_required
+from directory.forbund.registry import registry
 from kernel import tabular
 from kernel.audit import audit_log
 from kernel.downloads import attachment
 from kernel.pagination import paginate, query_without_page
 
 PER_PAGE = 50
+
+
+def _whole_installation(request: HttpRequest) -> None:
+    """The log holds every förbund's rows: with several förbund only the platform operator reads it (a
+    förbund's coordinators would see other förbund's participant reads)."""
+    if registry().is_multi and not request.user.is_superuser:
+        raise PermissionDenied
+
+
 EXPORT_COLUMNS = ["created_at", "actor", "action", "target_type", "target_id", "data", "request_id"]
 
 
@@ -26,6 +37,7 @@ EXPORT_COLUMNS = ["created_at", "actor", "action", "target_type", "target_id", "
 @coordinator_required
 @require_GET
 def log(request: HttpRequest) -> HttpResponse:
+    _whole_installation(request)
     entries = AuditFilter(request.GET or None)
     rows = entries.qs if entries.is_valid() else entries.queryset.none()
     page = paginate(request, rows, PER_PAGE)
@@ -37,6 +49,7 @@ def log(request: HttpRequest) -> HttpResponse:
 @reauthentication_required
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
+    _whole_installation(request)
     entries = AuditFilter(request.GET or None)
     if not entries.is_valid():
         return log(request)

@@ -40,7 +40,10 @@ def registration_for_user(*, actor: Actor, code: UUID | str) -> tuple[Registrati
     """The registration whose certificate the actor asks for, and whether the actor asks as the organiser
     (the organiser's members, coordinators) rather than as the attendee. Anything else → 404."""
     registration = get_object_or_404(
-        Registration.objects.select_related("event", "event__organiser", "user"), code=code
+        Registration.objects.select_related("event", "event__organiser", "user").filter(
+            event__in=Event.objects.in_reach_of(actor)  # another förbund's event is not here
+        ),
+        code=code,
     )
     own = actor.user is not None and registration.user_id == actor.user.pk
     organiser = can_edit_organisation(actor, registration.event.organiser)

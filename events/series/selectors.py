@@ -14,7 +14,9 @@ from events.models import HOLDS_PLACE, Event, EventSeries
 def series_for_user(*, actor: Actor, code: UUID | str) -> EventSeries:
     """A series the actor may organise (members of its organiser, coordinators); anything else → 404."""
     queryset = EventSeries.objects.select_related("organiser", "template")
-    mine = Q(organiser__in=sorted(actor.organisation_ids))
+    # The organiser's series within reach of the förbund (its own and national ones), like its events.
+    reach = Q(template__forbund__isnull=True) | Q(template__forbund_id=actor.forbund_id)
+    mine = Q(organiser__in=sorted(actor.organisation_ids)) & (reach if actor.forbund_id is not None else Q())
     if actor.is_coordinator:  # the förbund's coordinators: the series whose dates are in its calendar
         queryset = queryset.filter(mine | Q(template__forbund_id=actor.forbund_id))
     else:

@@ -38,7 +38,7 @@ def index(request: HttpRequest) -> HttpResponse:
             outcomes_to_complete=selectors.outcomes_to_complete(actor=actor) if actor.is_officer else [],
         )
     if coordinator:
-        context["counts"] = selectors.coordinator_counts()
+        context["counts"] = selectors.coordinator_counts(actor)
         context["host_waiting"] = selectors.host_waiting(actor=actor)
     elif actor.organisation_ids:
         # Proposals and placements are of the organisations' own opportunities (in any state): an organisation

@@ -99,7 +99,7 @@ def _retention_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
     holding = Registration.objects.filter(event=OuterRef("pk"), personal_data_purged=False)
     return oldest_first(
         Event.objects.past_retention(now)
-        .filter(Exists(holding), forbund_id=actor.forbund_id)  # the coordinator's förbund's calendar
+        .filter(Exists(holding), forbund_id=actor.require_forbund_id())  # the coordinator's förbund's calendar
         .select_related("organiser"),
         "end",
     )

@@ -171,7 +171,9 @@ def host_waiting(*, actor: Actor) -> list[Match]:
 
 
 def host_placements(*, actor: Actor) -> list[Match]:
-    """Accepted and started placements at the user's organisations."""
+    """Accepted and started placements at the user's organisations, of the förbund the actor acts in."""
+    if actor.forbund_id is None:
+        return []
     return list(
         Match.objects.filter(
             need__participant__project__forbund_id=actor.forbund_id,  # the förbund's placements only

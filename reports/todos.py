@@ -57,6 +57,8 @@ def _situation_between(since: str, until: str) -> Exists:
 
 
 def _leavers(actor: Actor, now: dt.datetime) -> QuerySet[Participant]:
+    if actor.forbund_id is None:  # the national host: no participants
+        return Participant.objects.none()
     return Participant.objects.filter(
         project__forbund_id=actor.forbund_id,  # the förbund's participants only
         raised_by_organisation_id__in=actor.officer_organisation_ids,

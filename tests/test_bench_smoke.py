@@ -83,7 +83,7 @@ def test_seed_rows_are_deterministic_and_valid_by_the_models_rules():
     rows = organisation_rows(300, start=100_000)
     assert rows == organisation_rows(300, start=100_000)
     services = {slug for slug, _sv, _en in reference_data.SERVICES}
-    with open(reference_data.NORRBOTTEN_CSV, encoding="utf-8") as handle:
+    with open(reference_data.DATA / "kommuner_norrbotten.csv", encoding="utf-8") as handle:
         municipalities = {row["kommunkod"] for row in csv.DictReader(handle)}
     assert set(KOMMUNER) == municipalities
     extra = ("services", "municipalities_served", "certifications", "confirmed_days_ago")

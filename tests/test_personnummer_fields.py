@@ -121,6 +121,7 @@ EXEMPT: dict[str, str] = {
     # notifications
     "notifications.Notification.kind": CHOICES,
     "notifications.Notification.url": NOT_EDITABLE,
+    "notifications.Notification.site": NOT_EDITABLE,
     "notifications.Notification.delivery": CHOICES,
     "notifications.NotificationPreference.kind": CHOICES,
     "notifications.NotificationPreference.delivery": CHOICES,

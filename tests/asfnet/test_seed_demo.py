@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from directory.access import actor_for
 from directory.demo import demo_forbund
+from directory import reference_data
 from directory.models import Forbund, Membership, Organisation, OrganisationKind
 from events.models import Event, Registration
 from kernel.identifiers import normalise_orgnr
@@ -38,8 +39,11 @@ def _seed() -> str:
 @pytest.fixture(scope="module")
 def _seeded_once(django_db_setup, django_db_blocker) -> Iterator[str]:
     """The demo seeded once for the module (it takes seconds), in a transaction rolled back at its end: each
-    test's own transaction is a savepoint inside it, so what a test changes is undone after it."""
+    test's own transaction is a savepoint inside it, so what a test changes is undone after it. The reference
+    data goes in first: a transactional test run before this module on the same worker has emptied it, and the
+    suite's per-test fixture that restores it runs only after this module-wide one."""
     with django_db_blocker.unblock(), override_settings(DEMO_MODE=True), transaction.atomic():
+        reference_data.ensure()
         yield _seed()
         transaction.set_rollback(True)
 

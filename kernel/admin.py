@@ -7,7 +7,7 @@ from django.contrib.admin.widgets import url_params_from_lookup_dict
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models.constants import LOOKUP_SEP
 
-from kernel.models import AuditLog, User
+from kernel.models import User
 
 
 class OfferedLookupsOnly(admin.ModelAdmin):
@@ -50,23 +50,6 @@ class UserAdmin(OfferedLookupsOnly, BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = ["groups"]
-
-
-@admin.register(AuditLog)
-class AuditLogAdmin(OfferedLookupsOnly):
-    list_display = ["created_at", "actor", "action", "target_type", "target_id", "request_id"]
-    list_filter = ["action"]
-    search_fields = ["target_id", "request_id"]
-    fields = readonly_fields = ("created_at", "actor", "action", "target_type", "target_id", "data", "request_id")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # allauth's own admin searches `user__username`, which our User does not have (people log in by e-mail):

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from kernel.models import AuditLog, User
-from kernel.request_context import current_request_id
+from kernel.request_context import current_forbund_id, current_request_id
 
 
 def target_id_of(target: models.Model) -> str:
@@ -24,7 +24,9 @@ def audit_log(
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditLog:
-    """`actor`: the person who did it; None (or the anonymous visitor) for the system or a visitor."""
+    """`actor`: the person who did it; None (or the anonymous visitor) for the system or a visitor. The row
+    belongs to the förbund whose portal the request came to; outside a request (a task), to the target's
+    förbund when the target has one."""
     actor_obj = actor if isinstance(actor, User) else None
     target_type = target_id = ""
     if target is not None:
@@ -37,4 +39,5 @@ def audit_log(
         target_id=target_id,
         data=data or {},
         request_id=current_request_id(),
+        forbund_id=current_forbund_id() or getattr(target, "forbund_id", None),
     )

@@ -1,4 +1,5 @@
-"""The current request id, available to services, tasks and log records without passing it around."""
+"""The current request id, and the förbund whose portal the request came to, available to services, tasks and log
+records without passing them around."""
 
 from __future__ import annotations
 
@@ -18,6 +19,22 @@ def set_request_id(value: str) -> contextvars.Token[str]:
 
 def reset_request_id(token: contextvars.Token[str]) -> None:
     _request_id.reset(token)
+
+
+_forbund_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("asfnet_forbund_id", default=None)
+
+
+def current_forbund_id() -> int | None:
+    """The förbund whose portal this request came to (None: the national host, or no request)."""
+    return _forbund_id.get()
+
+
+def set_forbund_id(value: int | None) -> contextvars.Token[int | None]:
+    return _forbund_id.set(value)
+
+
+def reset_forbund_id(token: contextvars.Token[int | None]) -> None:
+    _forbund_id.reset(token)
 
 
 class RequestIdLogFilter(logging.Filter):

@@ -10,10 +10,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.factories import ForbundFactory
+from directory.factories import CoordinatorFactory, ForbundFactory
 from kernel.audit import audit_log
+from kernel.factories import UserFactory
 from kernel.models import AuditLog
+from kernel.request_context import reset_forbund_id, set_forbund_id
 from matchmaking.models import FundedProject
+from tests.conftest import give_totp
 from tests.matchmaking.pipeline import make_participant
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +121,106 @@ def test_the_export_needs_a_reauthentication_then_is_a_csv_of_the_filtered_entri
     ]
     export = AuditLog.objects.get(action="audit.export")
     assert export.actor == world.coordinator and export.data == {"filters": {"person": "staff.a@example.se"}}
+
+
+# --- Several förbund: each förbund's coordinators read their own portal's entries ----------------------------
+@pytest.fixture
+def two_portals(world, project):
+    """Södra Norrbotten (a.testserver, the world's) and Jämtland (b.testserver, with a coordinator of its own);
+    participant P-SOUTH of Södra Norrbotten's project, raised before Jämtland existed."""
+    participant = make_participant(world, project, code="P-SOUTH")
+    south = ForbundFactory()
+    south.host = "a.testserver"
+    south.save()
+    jamtland = ForbundFactory(second=True)
+    jamtland_coordinator = CoordinatorFactory(forbund=jamtland, email="coordinator@jamtland.example.se")
+    give_totp(jamtland_coordinator)
+    return south, jamtland, jamtland_coordinator, participant
+
+
+def test_each_forbunds_coordinator_reads_only_the_entries_of_their_own_portal(client, world, two_portals):
+    south, jamtland, jamtland_coordinator, participant = two_portals
+    detail = reverse("matchmaking:participant_detail", kwargs={"code": participant.code})
+    client.force_login(world.officer_x)
+    assert client.get(detail, headers={"host": "a.testserver"}).status_code == 200
+    assert client.get(detail, headers={"host": "b.testserver"}).status_code == 404
+    with_jamtland = set_forbund_id(jamtland.pk)
+    audit_log(actor=world.staff_b, action="organisation.update", target=world.org_b)
+    reset_forbund_id(with_jamtland)
+    audit_log(actor=world.staff_a, action="organisation.update", target=world.org_a)  # the national host's
+
+    client.force_login(world.coordinator)
+    on_south = client.get(reverse("audit:log"), headers={"host": "a.testserver"})
+    client.force_login(jamtland_coordinator)
+    on_jamtland = client.get(reverse("audit:log"), headers={"host": "b.testserver"})
+    client.force_login(jamtland_coordinator)
+    in_jamtlands_admin = client.get(reverse("admin:asfnet_auditlog_changelist"), headers={"host": "b.testserver"})
+    operator = UserFactory(email="operator@example.se", is_staff=True, is_superuser=True)
+    give_totp(operator)
+    client.force_login(operator)
+    national = client.get(reverse("admin:asfnet_auditlog_changelist"), headers={"host": "testserver"})
+
+    assert _listed(on_south) == [("participant.read", participant.audit_target_id)]
+    assert _listed(on_jamtland) == [("organisation.update", str(world.org_b.code))]
+    assert in_jamtlands_admin.status_code == 403  # the admin site's audit list is the platform operator's
+    assert sorted((e.action, e.target_id) for e in national.context["cl"].result_list) == sorted(
+        [
+            ("participant.read", participant.audit_target_id),
+            ("organisation.update", str(world.org_b.code)),
+            ("organisation.update", str(world.org_a.code)),
+            ("participant.create", participant.audit_target_id),
+        ]
+    )
+    assert AuditLog.objects.get(action="participant.read").forbund_id == south.pk
+
+
+def test_a_coordinator_of_one_forbund_finds_nothing_of_another_by_filtering_or_exporting(client, world, two_portals):
+    _south, _jamtland, jamtland_coordinator, participant = two_portals
+    client.force_login(world.officer_x)
+    client.get(
+        reverse("matchmaking:participant_detail", kwargs={"code": participant.code}), headers={"host": "a.testserver"}
+    )
+    jamtland_coordinator.set_password(PASSWORD)
+    jamtland_coordinator.save()
+    client.force_login(jamtland_coordinator)
+    by_participant = {"participant": f"23-051-S06:{participant.code}", "person": "officer.x@example.se"}
+
+    filtered = client.get(reverse("audit:log"), by_participant, headers={"host": "b.testserver"})
+    url = reverse("audit:export") + "?person=officer.x@example.se"
+    client.post(
+        reverse("account_reauthenticate") + f"?next={url}", {"password": PASSWORD}, headers={"host": "b.testserver"}
+    )
+    exported = client.get(url, headers={"host": "b.testserver"})
+
+    assert filtered.status_code == 200 and _listed(filtered) == []
+    assert exported.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
+    assert rows == []
+    export = AuditLog.objects.get(action="audit.export")
+    assert export.actor == jamtland_coordinator and export.forbund_id == _jamtland.pk
+
+
+def test_outside_a_request_an_entry_belongs_to_its_targets_forbund(world, project):
+    from reports.models import ReportKind, ReportRun
+
+    run = ReportRun.objects.create(
+        project=project, kind=ReportKind.ESF, period_from=dt.date(2026, 1, 1), period_to=dt.date(2026, 3, 31)
+    )
+
+    entry = audit_log(actor=None, action="report.request", target=run)
+
+    assert entry.forbund_id == project.forbund_id is not None
+
+
+def test_the_log_without_filters_lists_the_latest_entries_and_exports_them_all(client, world):
+    """An unfiltered page is a bound, valid filter: every entry, newest first (it used to list none)."""
+    audit_log(actor=world.staff_a, action="organisation.update", target=world.org_a)
+    audit_log(actor=world.admin_a, action="organisation.confirm", target=world.org_b)
+    client.force_login(world.coordinator)
+
+    response = client.get(reverse("audit:log"))
+
+    assert _listed(response) == [
+        ("organisation.confirm", str(world.org_b.code)),
+        ("organisation.update", str(world.org_a.code)),
+    ]

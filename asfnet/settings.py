@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "events",
     "reports",
     "asfnet",
-    "django.contrib.admin",
+    "asfnet.admin_apps.PortalAdminConfig",  # django.contrib.admin with the portal's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,14 +1,9 @@
-from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from asfnet import views
 from asfnet.account import views as account
-
-# The admin login goes through allauth: rate limits, MFA and the same login page as everyone else.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
-admin.site.site_header = "asfnet"
 
 urlpatterns = [
     path("", views.home, name="home"),

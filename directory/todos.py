@@ -7,6 +7,9 @@
 * stale-profiles (coordinators): profiles not confirmed for DIRECTORY_NEEDS_UPDATE_MONTHS (left out of public
   search after DIRECTORY_HIDE_AFTER_MONTHS);
 * certifications-awaiting (coordinators): certifications whose evidence awaits approval.
+
+The three organisation sources hold what the coordinator's work queues hold (directory.queues.filters
+.in_queues_of): the organisations of the förbund's area and of no förbund's area, never another förbund's.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from directory.access import Actor, Role
 from directory.models import Certification, Freshness, Organisation
+from directory.queues.filters import in_queues_of
 from kernel.todos import TodoItem, TodoSource, oldest_first
 
 
@@ -52,7 +56,7 @@ def _profile_confirmation_item(organisation: Organisation, now: dt.datetime) -> 
 
 
 def _awaiting_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
-    return oldest_first(Organisation.objects.awaiting_verification(), "created_at")
+    return oldest_first(in_queues_of(actor.forbund).awaiting_verification(), "created_at")
 
 
 def _awaiting_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
@@ -66,9 +70,8 @@ def _awaiting_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
 
 
 def _verification_due_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
-    due = Organisation.objects.verification_expiring(
-        within_days=30, on=now
-    ) | Organisation.objects.verification_expired(on=now)
+    organisations = in_queues_of(actor.forbund)
+    due = organisations.verification_expiring(within_days=30, on=now) | organisations.verification_expired(on=now)
     return oldest_first(due, "verified_at")
 
 
@@ -88,7 +91,7 @@ def _verification_due_item(organisation: Organisation, now: dt.datetime) -> Todo
 
 
 def _stale_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
-    return oldest_first(Organisation.objects.needing_update(), "confirmed_at")
+    return oldest_first(in_queues_of(actor.forbund).needing_update(), "confirmed_at")
 
 
 def _stale_item(organisation: Organisation, now: dt.datetime) -> TodoItem:

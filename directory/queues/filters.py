@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Forbund, Municipality, Organisation, OrganisationKind, months_ago
+from directory.models import Forbund, Municipality, Organisation, OrganisationKind, OrganisationQuerySet, months_ago
 
 QUEUES = {
     "awaiting": _("Awaiting verification"),
@@ -39,7 +39,7 @@ def queue_rows(queue: str) -> QuerySet[Organisation]:
     raise ValueError(f"unknown queue {queue!r}")
 
 
-def in_queues_of(forbund: Forbund | None) -> QuerySet[Organisation]:
+def in_queues_of(forbund: Forbund | None) -> OrganisationQuerySet:
     """The organisations a förbund's coordinators work on: those in its area, and those in no förbund's area
     (no municipality, or one no förbund covers), so that no organisation falls outside every queue. The
     directory is national: any förbund's coordinator may still act on any organisation's page."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.access import organisation_for_user
+from directory.forbund.links import site_url
 from directory.forbund.middleware import request_forbund
 from events import selectors
 from events.feeds import ical
@@ -82,14 +82,17 @@ def my_feed(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_calendar(request: HttpRequest) -> HttpResponse:
     """The private feed address. Only its hash is stored, so the address is shown once, right after it is
-    made; making a new one stops the old one."""
+    made; making a new one stops the old one. Both addresses are on this förbund's portal: its calendar, not
+    the national one of every förbund's events."""
+    forbund = request_forbund(request)
+    site = site_url(forbund.pk if forbund is not None else None)
     feed_url = ""
     if request.method == "POST":
         token = feed_services.calendar_token_renew(user=request.user)
-        feed_url = settings.SITE_URL + reverse("events:my_feed", kwargs={"token": token})
+        feed_url = site + reverse("events:my_feed", kwargs={"token": token})
     context: dict[str, Any] = {
         "feed_url": feed_url,
         "token": selectors.feed_token_for(request.user),
-        "public_feed_url": settings.SITE_URL + reverse("events:feed"),
+        "public_feed_url": site + reverse("events:feed"),
     }
     return render(request, "events/feeds/my_calendar.html", context)

@@ -368,7 +368,7 @@ class ForbundFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def municipalities(obj, create, extracted, **kwargs):
-        """The area: `municipalities=[codes]`, else Södra Norrbotten's four (Östersund and Krokom for the
+        """The area: `municipalities=[codes]`, else Södra Norrbotten's four (Östersund and Härjedalen for the
         second förbund). A förbund found again (get or create) keeps its area unless codes are given."""
         if not create or (extracted is None and obj.municipalities.exists()):
             return

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 
 from directory.forbund.registry import UnknownHost, registry
+from kernel.request_context import reset_forbund_id, set_forbund_id
 
 # Health checks come from load balancers, which may use any host name (docs/scaling.md).
 UNROUTED_PATHS = ("/healthz",)
@@ -27,7 +28,12 @@ class ForbundMiddleware:
                 request.forbund = None  # type: ignore[attr-defined]
                 return self.get_response(request)
             return HttpResponseBadRequest(render_to_string("400.html", request=None))
-        return self.get_response(request)
+        # The audit log notes the portal each action was taken on (kernel.audit).
+        token = set_forbund_id(request.forbund.pk if request.forbund else None)  # type: ignore[attr-defined]
+        try:
+            return self.get_response(request)
+        finally:
+            reset_forbund_id(token)
 
 
 def request_forbund(request: HttpRequest):

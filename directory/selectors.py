@@ -278,10 +278,12 @@ def coordinator_user_ids(organisation: Organisation) -> list[int]:
     return sorted(set(chosen.values_list("pk", flat=True)))
 
 
-def certifications_awaiting_approval() -> QuerySet[Certification]:
-    """The coordinators' queue: certifications whose evidence awaits approval, the longest waiting first."""
+def certifications_awaiting_approval(organisations: QuerySet[Organisation]) -> QuerySet[Certification]:
+    """The coordinators' queue: certifications of `organisations` (the förbund's work queues,
+    directory.queues.filters.in_queues_of) whose evidence awaits approval, the longest waiting first."""
     return (
         Certification.objects.awaiting_approval()
+        .filter(organisation__in=organisations)
         .select_related("organisation", "evidence_uploaded_by")
         .order_by("evidence_uploaded_at", "pk")
     )

@@ -8,7 +8,7 @@
   search after DIRECTORY_HIDE_AFTER_MONTHS);
 * certifications-awaiting (coordinators): certifications whose evidence awaits approval.
 
-The three organisation sources hold what the coordinator's work queues hold (directory.queues.filters
+The organisation and certification sources hold what the coordinator's work queues hold (directory.queues.filters
 .in_queues_of): the organisations of the förbund's area and of no förbund's area, never another förbund's.
 """
 
@@ -109,7 +109,9 @@ def _stale_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
 
 def _certification_rows(actor: Actor, now: dt.datetime) -> QuerySet[Certification]:
     return oldest_first(
-        Certification.objects.awaiting_approval().select_related("organisation"),
+        Certification.objects.awaiting_approval()
+        .filter(organisation__in=in_queues_of(actor.forbund))
+        .select_related("organisation"),
         "evidence_uploaded_at",
     )
 

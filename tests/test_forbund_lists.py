@@ -550,3 +550,22 @@ def test_the_reserved_contracts_export_is_national(client, two, side):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     _header, *rows = csv.reader(io.StringIO(body.decode("utf-8-sig")))
     assert sorted(row[0] for row in rows) == sorted([own["organiser"], other["organiser"]])  # the name column
+
+
+# --- Certifications awaiting approval: the work queues' organisations, like every verification ---------------
+@pytest.mark.parametrize("side", SIDES)
+def test_certifications_awaiting_approval_are_those_of_the_forbunds_queues(client, two, side):
+    own, other = two.sides(side)
+    for organisation, name in ((own.awaiting, "Ägarintyg hemma"), (other.awaiting, "Ägarintyg borta")):
+        CertificationFactory(organisation=organisation, name=name, pending=True, evidence="certifications/x.pdf")
+    nowhere = Organisation.objects.get(name=NOWHERE)
+    CertificationFactory(
+        organisation=nowhere, name="Ägarintyg ingenstans", pending=True, evidence="certifications/y.pdf"
+    )
+
+    page = _get(client, own.coordinator, reverse("directory:certifications_pending"), own.host)
+    todo = _get(client, own.coordinator, reverse("todo_list", kwargs={"name": "certifications-awaiting"}), own.host)
+
+    assert {c.name for c in page.context["page"].object_list} == {"Ägarintyg hemma", "Ägarintyg ingenstans"}
+    assert len(todo.context["items"]) == 2
+    assert "Ägarintyg borta" not in _html(page) + _html(todo)

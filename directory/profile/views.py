@@ -22,6 +22,7 @@ from directory.access import coordinator_required, organisation_for_user
 from directory.models import Certification
 from directory.profile import services as profile_services
 from directory.profile.forms import CertificationForm, Decision, DecisionForm, EvidenceForm, LogoForm
+from directory.queues.filters import in_queues_of
 from kernel.downloads import attachment, inline_image, stored_file
 from kernel.forms import act, submit
 from kernel.pagination import paginate
@@ -200,8 +201,10 @@ def certification_decide(request: HttpRequest, code: str, certification: str) ->
 @coordinator_required
 @require_GET
 def certifications_pending(request: HttpRequest) -> HttpResponse:
-    """Coordinators: the certifications whose evidence awaits approval, oldest first."""
-    page = paginate(request, selectors.certifications_awaiting_approval(), HISTORY_PAGE_SIZE)
+    """Coordinators: the certifications whose evidence awaits approval, oldest first: of the organisations in
+    the förbund's work queues, as everything a coordinator verifies."""
+    awaiting = selectors.certifications_awaiting_approval(in_queues_of(request.actor.forbund))
+    page = paginate(request, awaiting, HISTORY_PAGE_SIZE)
     return render(request, "directory/profile/certifications_pending.html", {"page": page})
 
 

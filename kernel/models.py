@@ -104,7 +104,7 @@ class AuditLog(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     # The förbund whose portal the action was taken on (a key, not a foreign key: the kernel knows no förbund);
     # its coordinators read these rows. None: the national host, or written before förbund were recorded.
-    forbund_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    forbund_id = models.PositiveIntegerField(_("förbund"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

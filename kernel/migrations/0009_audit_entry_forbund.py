@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="auditlog",
             name="forbund_id",
-            field=models.PositiveIntegerField(blank=True, db_index=True, null=True),
+            field=models.PositiveIntegerField(blank=True, db_index=True, null=True, verbose_name="förbund"),
         ),
     ]

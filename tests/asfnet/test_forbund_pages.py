@@ -239,3 +239,31 @@ def test_no_template_holds_a_forbunds_name_project_number_orgnr_or_area():
         if text in path.read_text(encoding="utf-8")
     ]
     assert found == []
+
+
+def test_a_shared_organisation_is_edited_once_and_both_portals_show_the_change(client, world, alfa, beta):
+    """Organisations are national: Returen's member edits its description on one portal, and both portals'
+    profile pages and directory searches show the same one row."""
+    from directory.models import Organisation
+
+    hosts = [alfa.host, beta.host]
+    client.force_login(world.staff_a)
+    data = {
+        "name": world.org_a.name,
+        "kommunkod": world.org_a.kommunkod_id,
+        "published": "on",
+        "description_sv": "Vi lagar cyklar i hela länet.",
+    }
+
+    response = client.post(
+        reverse("directory:edit", kwargs={"code": world.org_a.code}), data, headers={"host": hosts[0]}
+    )
+
+    assert response.status_code == 302
+    assert Organisation.objects.filter(name=world.org_a.name).count() == 1
+    detail = reverse("directory:detail", kwargs={"code": world.org_a.code})
+    for host in hosts:
+        page = client.get(detail, headers={"host": host, "accept-language": "sv"})
+        assert page.status_code == 200 and "Vi lagar cyklar i hela länet." in page.content.decode(), host
+        found = client.get(reverse("directory:index"), {"q": "cyklar", "area": "all"}, headers={"host": host})
+        assert [o.code for o in found.context["page"].object_list] == [world.org_a.code], host

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
+from directory import reference_data
 from directory.access import actor_for
 from directory.demo import demo_forbund
-from directory import reference_data
 from directory.models import Forbund, Membership, Organisation, OrganisationKind
 from events.models import Event, Registration
 from kernel.identifiers import normalise_orgnr

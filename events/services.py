@@ -80,6 +80,7 @@ def notify_registrant(
         params={"event": title, **(params or {})},
         actor=actor,
         site=portal_of(event.forbund_id),
+        forbund_id=event.forbund_id,
     )
 
 

@@ -69,6 +69,7 @@ def _notify(match: Match, step: str, actor: Actor) -> None:
         },
         actor=actor.user,
         site=portal_of(participant.project.forbund_id),
+        forbund_id=participant.project.forbund_id,
     )
 
 

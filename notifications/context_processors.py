@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from kernel.request_context import current_forbund_id
 from notifications.selectors import unread_count
 
 
@@ -14,4 +15,5 @@ def unread(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user=user))}
+    forbund_id = current_forbund_id()  # the portal this request came to (kernel.request_context)
+    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user=user, forbund_id=forbund_id))}

@@ -27,6 +27,9 @@ class Notification(models.Model):
     # The portal the path is on: a förbund's address (scheme, host, port) for what belongs to a förbund, so the
     # link leads to the portal where the object exists; empty: the site's own address (SITE_URL).
     site = models.CharField(max_length=300, blank=True, default="", editable=False)
+    # The förbund the object belongs to (a key: notifications sit below the directory); None: national. A
+    # förbund's portal lists its own and the national ones first, every förbund's one click away.
+    forbund_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # How it is e-mailed, fixed from the recipient's choice when it was written.
     delivery = models.CharField(max_length=10, choices=Delivery.choices)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from kernel.models import User
@@ -17,14 +17,35 @@ def notification_for_user(*, user: User, code: UUID | str) -> Notification:
     return get_object_or_404(Notification.objects.filter(recipient=user), code=code)
 
 
-def notification_list(*, user: User) -> QuerySet[Notification]:
-    """The user's notifications, newest first."""
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+def on_portal(forbund_id: int | None) -> Q:
+    """What a förbund's portal lists: that förbund's notifications and the national ones. On the national host
+    (None) and in a one-förbund installation, where every notification is the förbund's or national, all."""
+    if forbund_id is None:
+        return Q()
+    return Q(forbund_id=forbund_id) | Q(forbund_id__isnull=True)
 
 
-def unread_count(*, user: User) -> int:
-    """One COUNT on the partial index `notifications_unread`, however many notifications there are."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+def notification_list(
+    *, user: User, forbund_id: int | None = None, every_forbund: bool = False
+) -> QuerySet[Notification]:
+    """The user's notifications on `forbund_id`'s portal (`every_forbund`: of every förbund), newest first."""
+    mine = Notification.objects.filter(recipient=user)
+    if not every_forbund:
+        mine = mine.filter(on_portal(forbund_id))
+    return mine.order_by("-created_at", "-id")
+
+
+def elsewhere_count(*, user: User, forbund_id: int | None) -> int:
+    """How many of the user's notifications belong to other förbund than this portal's (0 on the national host)."""
+    if forbund_id is None:
+        return 0
+    return Notification.objects.filter(recipient=user).exclude(on_portal(forbund_id)).count()
+
+
+def unread_count(*, user: User, forbund_id: int | None = None) -> int:
+    """The header's count on `forbund_id`'s portal: one COUNT on the partial index `notifications_unread`,
+    however many notifications there are."""
+    return Notification.objects.filter(on_portal(forbund_id), recipient=user, read_at__isnull=True).count()
 
 
 def preference_choices(*, user: User) -> list[tuple[Kind, str]]:

@@ -22,6 +22,7 @@ from kernel.audit import audit_log
 from kernel.models import User
 from notifications.kinds import KINDS, Delivery, emailed_kinds, is_coordinator
 from notifications.models import Notification, NotificationPreference
+from notifications.selectors import on_portal
 
 PARAM_MAX_LENGTH = 200  # a name or a title; a longer value is cut
 
@@ -56,11 +57,13 @@ def notify(
     params: Mapping[str, Any] | None = None,
     actor: User | None = None,
     site: str = "",
+    forbund_id: int | None = None,
 ) -> list[Notification]:
     """Tell each of `recipients` (users or user ids; inactive accounts and `actor` — nobody hears about their
     own act — left out, each once) that `kind` happened, linking to `url` (a path on this site). `site`: the
     address of the förbund portal the path is on (directory.forbund.links.site_url), empty for national
-    pages. Call it in the transaction of the change. Returns the notifications written."""
+    pages; `forbund_id`: that förbund (None: national). Call it in the transaction of the change. Returns the
+    notifications written."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if not _is_site_path(url):
@@ -84,6 +87,7 @@ def notify(
                 params=clean_params,
                 url=url,
                 site=site,
+                forbund_id=forbund_id,
                 delivery=delivery[pk],
                 created_at=now,
             )
@@ -109,9 +113,13 @@ def notification_mark_read(*, user: User, notification: Notification) -> Notific
 
 
 @transaction.atomic
-def notifications_mark_all_read(*, user: User) -> int:
-    """Mark every unread notification of the user read. Returns how many were unread."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+def notifications_mark_all_read(*, user: User, forbund_id: int | None = None, every_forbund: bool = True) -> int:
+    """Mark the user's unread notifications read: every one, or (`every_forbund=False`) those the centre lists
+    on `forbund_id`'s portal. Returns how many were unread."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if not every_forbund:
+        unread = unread.filter(on_portal(forbund_id))
+    return unread.update(read_at=timezone.now())
 
 
 @transaction.atomic

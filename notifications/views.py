@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kernel.forms import submit
 from kernel.models import User
 from kernel.pagination import paginate
+from kernel.request_context import current_forbund_id
 from notifications import selectors, services
 from notifications.forms import PreferencesForm
 
@@ -38,8 +40,24 @@ def _recipient(request: HttpRequest) -> User:
 @login_required
 @require_GET
 def centre(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, selectors.notification_list(user=_recipient(request)), PER_PAGE)
-    return render(request, "notifications/centre.html", {"page": page})
+    """On a förbund's portal: its notifications and the national ones; `?all=1`: every förbund's too."""
+    user, forbund_id, every_forbund = _recipient(request), current_forbund_id(), _every_forbund(request.GET)
+    mine = selectors.notification_list(user=user, forbund_id=forbund_id, every_forbund=every_forbund)
+    context = {
+        "page": paginate(request, mine, PER_PAGE),
+        "every_forbund": every_forbund,
+        "on_a_portal": forbund_id is not None,
+        "elsewhere": 0 if every_forbund else selectors.elsewhere_count(user=user, forbund_id=forbund_id),
+    }
+    return render(request, "notifications/centre.html", context)
+
+
+def _every_forbund(params: QueryDict) -> bool:
+    return params.get("all") == "1"
+
+
+def _back_to_centre(every_forbund: bool) -> HttpResponse:
+    return HttpResponseRedirect(reverse("notifications:centre") + ("?all=1" if every_forbund else ""))
 
 
 @login_required
@@ -67,10 +85,13 @@ def mark_read(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = services.notifications_mark_all_read(user=_recipient(request))
+    every_forbund = _every_forbund(request.POST)
+    count = services.notifications_mark_all_read(
+        user=_recipient(request), forbund_id=current_forbund_id(), every_forbund=every_forbund
+    )
     if count:
         messages.success(request, _("All notifications are marked as read."))
-    return redirect("notifications:centre")
+    return _back_to_centre(every_forbund)
 
 
 @login_required

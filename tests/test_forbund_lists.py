@@ -511,12 +511,17 @@ def test_the_calendar_subscription_page_gives_the_portals_own_feed_addresses(cli
 # --- Notifications -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("side", SIDES)
 def test_a_notification_about_the_other_forbunds_placement_leads_to_that_forbunds_portal(client, two, side):
-    """The centre is national (a person's notifications, whichever förbund they concern); opening one about
-    another förbund's placement goes to that förbund's portal, never to the same path on this one (404)."""
+    """A portal's centre lists its förbund's notifications (and the national ones), with the others one click
+    away; opening one about another förbund's placement goes to that förbund's portal, never to the same path
+    on this one (404)."""
     own, other = two.sides(side)
     response = _get(client, two.host_staff, reverse("notifications:centre"), own.host)
     html = _html(response)
-    assert own["code"] in html and other["code"] in html
+    assert own["code"] in html and other["code"] not in html
+    assert response.context["elsewhere"] == 1 and "?all=1" in html
+    assert _get(client, two.host_staff, reverse("home"), own.host).context["unread_notifications"] == 1
+    every = _html(_get(client, two.host_staff, reverse("notifications:centre"), own.host, {"all": "1"}))
+    assert own["code"] in every and other["code"] in every
 
     def opened(match: Match):
         code = match.need.participant.code

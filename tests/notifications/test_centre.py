@@ -123,3 +123,78 @@ def test_the_centre_costs_the_same_queries_for_a_page_of_5_or_25(client, reader)
     for _ in range(40):
         report_for(reader)
     assert queries() == few
+
+
+# --- Several förbund: a portal lists its förbund's notifications and the national ones ------------------------
+@pytest.fixture
+def portals(db):
+    """Södra Norrbotten (a.testserver) and Jämtland (b.testserver)."""
+    from directory.factories import ForbundFactory
+
+    south = ForbundFactory()
+    south.host = "a.testserver"
+    south.save()
+    return south, ForbundFactory(second=True)
+
+
+def _placement_for(user, forbund, participant: str):
+    return notify(
+        kind="placement_proposed",
+        recipients=[user],
+        url="/matchmaking/matches/x/",
+        params={"participant": participant, "opportunity": "Butik", "host": "Returen", "proposer": "AF"},
+        site=f"https://{forbund.host}",
+        forbund_id=forbund.pk,
+    )[0]
+
+
+def _codes(response) -> set:
+    return {n.code for n in response.context["page"].object_list}
+
+
+def test_each_portal_lists_its_forbunds_and_the_national_notifications(client, reader, portals):
+    south, jamtland = portals
+    national = report_for(reader)
+    in_south, in_jamtland = _placement_for(reader, south, "P-S"), _placement_for(reader, jamtland, "P-J")
+    centre = reverse("notifications:centre")
+
+    on_south = client.get(centre, headers={"host": "a.testserver"})
+    on_jamtland = client.get(centre, headers={"host": "b.testserver"})
+    every = client.get(centre, {"all": "1"}, headers={"host": "a.testserver"})
+    on_national = client.get(centre, headers={"host": "testserver"})
+
+    assert _codes(on_south) == {national.code, in_south.code} and on_south.context["elsewhere"] == 1
+    assert _codes(on_jamtland) == {national.code, in_jamtland.code} and on_jamtland.context["elsewhere"] == 1
+    assert _codes(every) == _codes(on_national) == {national.code, in_south.code, in_jamtland.code}
+    assert on_national.context["elsewhere"] == 0
+    assert on_south.context["unread_notifications"] == 2 and on_national.context["unread_notifications"] == 3
+
+
+def test_mark_all_read_on_a_portal_marks_what_it_lists_and_with_every_forbund_all(client, reader, portals):
+    south, jamtland = portals
+    national, in_south = report_for(reader), _placement_for(reader, south, "P-S")
+    in_jamtland = _placement_for(reader, jamtland, "P-J")
+    url = reverse("notifications:mark_all_read")
+
+    response = client.post(url, headers={"host": "a.testserver"})
+
+    assert response.status_code == 302 and response["Location"] == reverse("notifications:centre")
+    unread = set(Notification.objects.filter(recipient=reader, read_at__isnull=True).values_list("code", flat=True))
+    assert unread == {in_jamtland.code} and national.code not in unread and in_south.code not in unread
+    response = client.post(url, {"all": "1"}, headers={"host": "a.testserver"})
+    assert response["Location"] == reverse("notifications:centre") + "?all=1"
+    assert not Notification.objects.filter(recipient=reader, read_at__isnull=True).exists()
+
+
+def test_the_centre_says_how_many_concern_other_forbund_in_the_readers_language(client, reader, portals):
+    _south, jamtland = portals
+    _placement_for(reader, jamtland, "P-J1")
+    _placement_for(reader, jamtland, "P-J2")
+
+    english = client.get(reverse("notifications:centre"), headers={"host": "a.testserver", "accept-language": "en"})
+    reader.preferred_language = "sv"
+    reader.save()
+    swedish = client.get(reverse("notifications:centre"), headers={"host": "a.testserver", "accept-language": "sv"})
+
+    assert "2 more notifications concern other förbund." in english.content.decode()
+    assert "2 notiser till gäller andra förbund." in swedish.content.decode()

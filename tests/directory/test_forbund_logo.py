@@ -232,6 +232,27 @@ def test_a_new_logo_replaces_the_old_file(client, two, media, django_capture_on_
     assert [p.relative_to(media).as_posix() for p in files_under(media)] == [second]
 
 
+def test_saving_the_texts_keeps_the_logo(client, two):
+    a, _b, coordinator_a, _ = two
+    client.force_login(coordinator_a)
+    upload(client, image_bytes())
+    logo = stored(a).logo.name
+    data = {
+        "name": a.name,
+        "short_name": "Södra NB",
+        "orgnr": a.orgnr,
+        "intro_sv": a.intro_sv,
+        "intro_en": a.intro_en,
+        "contact_email": a.contact_email,
+        "dpo_email": a.dpo_email,
+        "show_national_events": "on",
+    }
+    assert client.post(SETTINGS, data, HTTP_HOST=A_HOST, **EN).status_code == 302
+    saved = stored(a)
+    assert saved.short_name == "Södra NB" and saved.logo.name == logo
+    assert (saved.logo_width, saved.logo_height) == (120, 40)
+
+
 # --- Remove --------------------------------------------------------------------------------------------
 
 

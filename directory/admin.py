@@ -1,6 +1,14 @@
+import uuid
+
+from django import forms
 from django.contrib import admin
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.text import capfirst
 
 from directory.models import Forbund, Invitation, Membership, Organisation
+from directory.profile.logos import reencode_logo
 from directory.search import reindex
 from kernel.admin import OfferedLookupsOnly
 
@@ -44,12 +52,37 @@ class InvitationAdmin(OfferedLookupsOnly):
         return False
 
 
+class ForbundAdminForm(forms.ModelForm):
+    """The logo as the settings page takes it: judged and re-encoded by reencode_logo (never Django's own image
+    check, which lets any format Pillow reads through as it was sent), stored under a generated name."""
+
+    logo = forms.FileField(
+        label=capfirst(Forbund._meta.get_field("logo").verbose_name),
+        help_text=Forbund._meta.get_field("logo").help_text,
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+
+    class Meta:
+        model = Forbund
+        fields = ["logo"]  # the ModelAdmin's `fields` below decide which fields the form has
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if isinstance(logo, UploadedFile):
+            return ContentFile(reencode_logo(logo, size=logo.size), name=f"{uuid.uuid4()}.png")
+        # False: "clear" was ticked. Otherwise None, "no change": the stored logo is not assigned again (which
+        # would open the file to read its size once more).
+        return False if logo is False else None
+
+
 @admin.register(Forbund)
 class ForbundAdmin(OfferedLookupsOnly):
     """The platform operator's (superusers only): each förbund's identifier, host name, area and coordinators,
     which its coordinators cannot change. Its texts and facts are also on the förbund's own settings page
     (/forbund/settings/), where its coordinators keep them. Saving drops the cached registry (registry.forget)."""
 
+    form = ForbundAdminForm
     list_display = ["name", "short_name", "host"]
     search_fields = ["name"]
     filter_horizontal = ["municipalities", "coordinators"]
@@ -68,8 +101,17 @@ class ForbundAdmin(OfferedLookupsOnly):
         "dpo_email",
         "accessibility_email",
         "accessibility_assessed_on",
+        "logo",
         "show_national_events",
     ]
+
+    def save_model(self, request, obj, form, change):
+        """A replaced or removed logo's file is deleted once the change is committed."""
+        old_name = Forbund.objects.filter(pk=obj.pk).values_list("logo", flat=True).first() if change else ""
+        super().save_model(request, obj, form, change)
+        if old_name and old_name != obj.logo.name:
+            storage = obj.logo.storage
+            transaction.on_commit(lambda: storage.delete(old_name))
 
     def _operator(self, request) -> bool:
         # The admin site itself lets in only active staff accounts.

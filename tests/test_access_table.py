@@ -101,6 +101,28 @@ def _with_logo(attr: str) -> Callable[[object], str]:
     return url
 
 
+def _forbund_logo_url(w) -> str:
+    """The logo URL when every förbund has a logo (one small fixed file in the media storage, like the
+    organisation's above): the portal's own förbund has one on whichever portal the row is asked."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    from directory.forbund import registry
+    from directory.models import Forbund
+
+    name = "forbund/access-table.png"
+    if not default_storage.exists(name):
+        out = io.BytesIO()
+        Image.new("RGB", (4, 4), "teal").save(out, format="PNG")
+        default_storage.save(name, ContentFile(out.getvalue()))
+    Forbund.objects.update(logo=name, logo_width=4, logo_height=4)
+    registry.forget()  # an update() sends no signal
+    return reverse("forbund:logo")
+
+
 def _certification_url(name: str) -> Callable[[object], str]:
     def url(w) -> str:
         import datetime as dt
@@ -1105,6 +1127,17 @@ TABLE: list[Row] = [
     # The förbund's own settings: its coordinators. An empty POST: the coordinator gets the form with errors.
     Row("forbund:settings", lambda w: reverse("forbund:settings"), COORDINATOR_ONLY),
     Row("forbund:settings", lambda w: reverse("forbund:settings"), COORDINATOR_ONLY, "post"),
+    # Its logo: uploaded (no file: the coordinator gets the page with the error) and removed by its coordinators;
+    # the logo itself is public on the förbund's portal, 404 while it has none.
+    Row("forbund:logo_upload", lambda w: reverse("forbund:logo_upload"), COORDINATOR_ONLY, "post"),
+    Row(
+        "forbund:logo_remove",
+        lambda w: reverse("forbund:logo_remove"),
+        {**COORDINATOR_ONLY, "coordinator": 302},
+        "post",
+    ),
+    Row("forbund:logo", _forbund_logo_url, ALL_200),
+    Row("forbund:logo", lambda w: reverse("forbund:logo"), dict.fromkeys(ROLES, 404)),
     Row("usersessions_list", lambda w: reverse("usersessions_list"), LOGGED_IN_200),
 ]
 

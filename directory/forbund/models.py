@@ -4,6 +4,7 @@ kernel's models by name, so that this module imports neither."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -67,6 +68,19 @@ class Forbund(TimeStampedModel):
     accessibility_assessed_on = models.DateField(
         _("accessibility last assessed"), null=True, blank=True, help_text=_("The date of the latest review.")
     )
+    # Always our own re-encoded PNG (directory.profile.logos.reencode_logo) under a generated name, set on the
+    # settings page or in the admin; served by the forbund:logo view, never from the media directory. Its
+    # size rides along (width_field/height_field), so the header gives width and height without opening it.
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="forbund/",
+        blank=True,
+        width_field="logo_width",
+        height_field="logo_height",
+        help_text=_("Shown in the page header next to the förbund's name."),
+    )
+    logo_width = models.PositiveSmallIntegerField(_("logo width"), null=True, blank=True, editable=False)
+    logo_height = models.PositiveSmallIntegerField(_("logo height"), null=True, blank=True, editable=False)
     show_national_events = models.BooleanField(
         _("show national events in the calendar"),
         default=True,
@@ -90,6 +104,12 @@ class Forbund(TimeStampedModel):
                 self.orgnr = format_orgnr(normalise_orgnr(self.orgnr))
         if self.host:
             self.host = self.host.strip().lower()
+
+    @property
+    def logo_version(self) -> str:
+        """Changes exactly when the logo does (every stored logo has a new generated name): the `?v=` of the
+        logo's URL, so a browser fetches a new logo at once and keeps the old one cached meanwhile."""
+        return hashlib.sha256(self.logo.name.encode()).hexdigest()[:12] if self.logo else ""
 
     @property
     def intro(self) -> str:

@@ -1,6 +1,8 @@
 """Every förbund of the installation, read once and kept in the cache: the host routing of every request and
 every Actor read it, so it must cost no query. One query builds it when the cache is empty (PostgreSQL); any
-change to a förbund, its host, its municipalities or its coordinators drops it (signals below)."""
+change to a förbund, its host, its municipalities or its coordinators drops it (signals below). Each entry is
+the förbund's whole row, so the page header has its name and whether it has a logo (Forbund.logo,
+logo_version, logo_width/logo_height) without a query."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from django.http.request import split_domain_port
 
 from directory.forbund.models import Forbund
 
-CACHE_KEY = "forbund:registry:1"
+# The number changes with what an entry carries: a registry pickled by an older release (without the logo's
+# fields, say) is never read, as each page would otherwise load the missing fields with a query of its own.
+CACHE_KEY = "forbund:registry:2"
 
 
 class UnknownHost(Exception):

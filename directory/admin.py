@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.text import capfirst
 
+from directory.forbund_settings.forms import FIELDS as COORDINATOR_FIELDS
 from directory.models import Forbund, Invitation, Membership, Organisation
 from directory.profile.logos import reencode_logo
 from directory.search import reindex
@@ -86,24 +87,8 @@ class ForbundAdmin(OfferedLookupsOnly):
     list_display = ["name", "short_name", "host"]
     search_fields = ["name"]
     filter_horizontal = ["municipalities", "coordinators"]
-    fields = [
-        "slug",
-        "name",
-        "short_name",
-        "orgnr",
-        "host",
-        "municipalities",
-        "coordinators",
-        "intro_sv",
-        "intro_en",
-        "contact_email",
-        "contact_phone",
-        "dpo_email",
-        "accessibility_email",
-        "accessibility_assessed_on",
-        "logo",
-        "show_national_events",
-    ]
+    # What only the operator sets, then what the förbund's coordinators keep on their settings page too.
+    fields = ["slug", "host", "municipalities", "coordinators", *COORDINATOR_FIELDS, "logo"]
 
     def save_model(self, request, obj, form, change):
         """A replaced or removed logo's file is deleted once the change is committed."""

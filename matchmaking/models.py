@@ -338,6 +338,10 @@ class NeedStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# The furthest anyone may say they can travel to a placement (km).
+MAX_TRAVEL_KM = 500
+
+
 class Need(TimeStampedModel):
     """What a participant wants and needs. `free_text` is sensitive: only the raising organisation and
     coordinators see it, and it is never searched, filtered or sorted on."""
@@ -351,7 +355,9 @@ class Need(TimeStampedModel):
     )
     times = models.JSONField(_("preferred times"), default=list, blank=True)
     municipality = municipality_field("municipality")
-    travel_km = models.PositiveSmallIntegerField(_("can travel (km)"), default=10, validators=[MaxValueValidator(500)])
+    travel_km = models.PositiveSmallIntegerField(
+        _("can travel (km)"), default=10, validators=[MaxValueValidator(MAX_TRAVEL_KM)]
+    )
     adaptations = models.JSONField(_("adaptations needed"), default=list, blank=True)
     supervisor_needed = models.BooleanField(_("needs a supervisor on site"), default=False)
     language = models.CharField(_("language"), max_length=40, default="svenska", validators=[refuse_personnummer])

@@ -8,7 +8,7 @@ moved.
 | criterion                     | points |
 |-------------------------------|--------|
 | same municipality             | 25     |
-| neighbouring municipality     | 10     |
+| within travelling distance    | 10     |
 | kind of work matches          | 20     |
 | occupational field matches    | 15     |
 | offers the wanted times       | 10     |
@@ -27,6 +27,7 @@ from typing import Protocol
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from directory import geography
 from matchmaking.models import Adaptation, Need, Opportunity, Weekday
 
 WEIGHTS = {
@@ -42,31 +43,15 @@ WEIGHTS = {
     "starts_in_time": 5,
 }
 
-# Municipalities of southern Norrbotten within ordinary commuting distance of each other (km by road,
-# rounded): used when the person can travel.
-DISTANCES_KM = {
-    frozenset({"2580", "2581"}): 55,  # Luleå–Piteå
-    frozenset({"2580", "2582"}): 35,  # Luleå–Boden
-    frozenset({"2581", "2560"}): 50,  # Piteå–Älvsbyn
-    frozenset({"2582", "2560"}): 60,  # Boden–Älvsbyn
-    frozenset({"2580", "2560"}): 75,  # Luleå–Älvsbyn
-    frozenset({"2581", "2582"}): 80,  # Piteå–Boden
-    frozenset({"2580", "2514"}): 120,  # Luleå–Kalix
-}
-
 
 def distance_km(a: str, b: str) -> int | None:
-    if a == b:
-        return 0
-    return DISTANCES_KM.get(frozenset({a, b}))
+    """Kilometres between two municipalities, any in Sweden (directory.geography)."""
+    return geography.distance_km(a, b)
 
 
 def reachable_municipalities(home: str, travel_km: int) -> list[str]:
-    reachable = {home}
-    for pair, km in DISTANCES_KM.items():
-        if home in pair and km <= travel_km:
-            reachable |= pair
-    return sorted(reachable)
+    """The municipalities a person living in `home` who can travel `travel_km` reaches."""
+    return list(geography.within_km(home, travel_km))
 
 
 @dataclass(frozen=True)

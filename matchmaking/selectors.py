@@ -24,6 +24,7 @@ from matchmaking import scoring
 from matchmaking.access import is_host, matches_visible_to, sees_participant_details
 from matchmaking.filters import OpportunityFilter
 from matchmaking.models import (
+    MAX_TRAVEL_KM,
     LabourMarketEvent,
     Match,
     MatchStatus,
@@ -278,10 +279,10 @@ class NeedMatch:
 def needs_for_opportunity(*, actor: Actor, opportunity: Opportunity, limit: int = 50) -> list[NeedMatch]:
     """Reverse matching: the open needs of the user's own participants that could reach this opportunity,
     best score first (ties by the need's id). Only the user's scope — `Participant.visible_to`."""
-    nearby = {opportunity.municipality_id}
-    for pair in scoring.DISTANCES_KM:
-        if opportunity.municipality_id in pair:
-            nearby |= pair
+    # Whoever could reach it lives at most as far away as anyone may travel; each need's own reach is below.
+    if opportunity.municipality_id is None:
+        return []
+    nearby = scoring.reachable_municipalities(opportunity.municipality_id, MAX_TRAVEL_KM)
     needs = Need.objects.filter(
         participant__in=Participant.objects.visible_to(actor), status=NeedStatus.OPEN, municipality__in=nearby
     )

@@ -500,3 +500,18 @@ def test_two_accepts_for_the_last_place_give_one_placement(world, project, mails
     o.refresh_from_db()
     assert o.places_available == 0
     assert Match.objects.filter(status=MatchStatus.ACCEPTED).count() == 1
+
+
+def test_outside_norrbotten_a_person_who_travels_reaches_the_neighbouring_municipality(world, project):
+    """No municipality list in the code: in Jämtland, Krokom is within reach of someone in Östersund who can
+    travel 80 km (the estimate between the municipalities' centres), and not of someone who travels 10."""
+    p = participant(world, project)
+    far_enough = need(world, p, travel_km=80, municipality="2380")
+    too_short = need(world, p, travel_km=10, municipality="2380")
+    krokom = opportunity(world, title="Krokom", municipality="2309")
+
+    ranked = scoring.suggestions(far_enough)
+
+    assert [s.opportunity for s in ranked] == [krokom]
+    assert "within travelling distance (70 km)" in [r.text for r in ranked[0].fits]
+    assert scoring.suggestions(too_short) == []

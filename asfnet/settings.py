@@ -60,6 +60,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The platform operator's contact address, shown on the national pages (each förbund shows its own).
 OPERATOR_EMAIL = env_str("OPERATOR_EMAIL", "")
+# The platform operator's name: the publisher of the national open data when there are several förbund (with one,
+# the förbund publishes).
+OPERATOR_NAME = env_str("OPERATOR_NAME", "asfnet")
 
 # The public address of the site, used in e-mails (never the request's Host header).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -211,7 +211,7 @@ def datapackage_descriptor(*, created: dt.datetime, count: int) -> dict[str, Any
     return {
         "profile": "tabular-data-package",
         "name": "asfnet-organisations",
-        "title": "asfnet: organisationer i södra Norrbottens nätverk för arbetsintegrerande sociala företag",
+        "title": "asfnet: katalogen över arbetsintegrerande sociala företag och deras partner",
         "description": (
             "Listed organisations of the asfnet directory (published, confirmed by their members within "
             f"{settings.DIRECTORY_HIDE_AFTER_MONTHS} months), their service categories and the service taxonomy. "

@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from directory.filters import OrganisationFilter, load_choices, search_ordered, search_sort
+from directory.forbund.registry import registry
 from directory.models import Certification, Municipality, Organisation, ServiceCategory, months_ago
 from directory.search import swedish_name_order
 
@@ -44,8 +45,6 @@ _NAMESPACE_BYTES = NAMESPACE.bytes
 ORGNR_SCHEME = "SE-ON"  # org-id.guide: Business Registration Number (Organisationsnummer), Sweden
 ORGNR_TYPE = "organisationsnummer"
 COUNTRY = "SE"
-REGION = "Norrbotten"
-STATE_PROVINCE = "Norrbottens län"
 TAXONOMY_NAME = "asfnet-services"
 DEFAULT_PER_PAGE = 25
 CACHE_SECONDS = 300  # how long clients may cache a response (Cache-Control max-age)
@@ -232,8 +231,8 @@ class Serialiser:
                     "location_id": location_id,
                     "address_1": org.street_address,
                     "city": org.city or municipality_name or "",
-                    "region": REGION,
-                    "state_province": STATE_PROVINCE,
+                    "region": region_of(org.kommunkod.county_name) if org.kommunkod_id else "",
+                    "state_province": org.kommunkod.county_name if org.kommunkod_id else "",
                     "postal_code": org.postal_code,
                     "country": COUNTRY,
                     "address_type": "physical",
@@ -404,6 +403,22 @@ def all_listed() -> list[Organisation]:
         .select_related("kommunkod")
         .prefetch_related(*PREFETCHES)
     )
+
+
+def region_of(county: str) -> str:
+    """The county as a region: "Norrbottens län" → "Norrbotten", "Skåne län" → "Skåne", "Västra Götalands län"
+    → "Västra Götaland" (every county's name is its region's, in the genitive where it ends in -s, and "län")."""
+    name = county.removesuffix(" län")
+    return name.removesuffix("s") if name != county else county
+
+
+def publisher() -> dict[str, str]:
+    """Who publishes the open data: the förbund of a one-förbund installation (by its organisation number,
+    org-id.guide's SE-ON), else the platform operator (settings.OPERATOR_NAME)."""
+    forbund = registry().single
+    if forbund is not None:
+        return {"name": forbund.name, "identifier": f"{ORGNR_SCHEME}-{forbund.orgnr}"}
+    return {"name": settings.OPERATOR_NAME}
 
 
 def municipality_of(org: Organisation) -> str | None:

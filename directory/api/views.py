@@ -79,8 +79,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "version": opendata.HSDS_VERSION,
             "openapi_url": link("api:openapi"),
             "description": "asfnet: open data of the directory of work-integration social enterprises (ASF) and "
-            "their partners in southern Norrbotten, Sweden.",
-            "publisher": {"name": "Samordningsförbundet Södra Norrbotten", "identifier": "SE-ON-222000-2204"},
+            "their partners in Sweden.",
+            "publisher": opendata.publisher(),
             "license": opendata.LICENSE,
             "links": {
                 "organizations": link("api:organization_list"),

@@ -202,7 +202,7 @@ def test_detail_has_services_locations_service_areas_and_the_extension_block(cli
     [address] = location["addresses"]
     assert address["address_1"] == "Storgatan 1"
     assert (address["city"], address["postal_code"], address["country"]) == ("Luleå", "972 41", "SE")
-    assert address["region"] == "Norrbotten"
+    assert (address["region"], address["state_province"]) == ("Norrbotten", "Norrbottens län")
     assert location["accessibility"][0]["description"] == "Entré utan trappsteg."
     assert org["phones"][0]["number"] == "0920-45 30 00"
     extension = org["x_asfnet"]
@@ -712,3 +712,64 @@ def test_empty_directory_gives_a_valid_empty_package(client, db):
     assert rows == []
     assert json.loads(archive.read("organizations.json")) == []
     assert json.loads(archive.read("datapackage.json"))["x_organisation_count"] == 0
+
+
+# --- Nothing of one förbund in the national open data --------------------------------------------------------
+COUNTY_REGIONS = {
+    "Blekinge län": "Blekinge",
+    "Dalarnas län": "Dalarna",
+    "Gotlands län": "Gotland",
+    "Gävleborgs län": "Gävleborg",
+    "Hallands län": "Halland",
+    "Jämtlands län": "Jämtland",
+    "Jönköpings län": "Jönköping",
+    "Kalmar län": "Kalmar",
+    "Kronobergs län": "Kronoberg",
+    "Norrbottens län": "Norrbotten",
+    "Skåne län": "Skåne",
+    "Stockholms län": "Stockholm",
+    "Södermanlands län": "Södermanland",
+    "Uppsala län": "Uppsala",
+    "Värmlands län": "Värmland",
+    "Västerbottens län": "Västerbotten",
+    "Västernorrlands län": "Västernorrland",
+    "Västmanlands län": "Västmanland",
+    "Västra Götalands län": "Västra Götaland",
+    "Örebro län": "Örebro",
+    "Östergötlands län": "Östergötland",
+}
+
+
+def test_every_countys_region_is_its_name_without_genitive_and_lan(db):
+    from directory.api.opendata import region_of
+    from directory.models import Municipality
+
+    counties = set(Municipality.objects.values_list("county_name", flat=True))
+    assert counties == set(COUNTY_REGIONS)
+    assert {county: region_of(county) for county in counties} == COUNTY_REGIONS
+
+
+def test_an_address_in_jamtland_is_in_jamtlands_lan(client, db):
+    org = OrganisationFactory(
+        name="Östersunds Återbruk",
+        kommunkod="2380",
+        street_address="Storgatan 2",
+        postal_code="831 30",
+        city="Östersund",
+    )
+    [location] = client.get(detail_url(org)).json()["locations"]
+    [address] = location["addresses"]
+    assert (address["city"], address["region"], address["state_province"]) == ("Östersund", "Jämtland", "Jämtlands län")
+
+
+def test_the_publisher_is_the_only_forbund_or_with_several_the_operator(client, db, settings):
+    from directory.factories import ForbundFactory
+
+    settings.OPERATOR_NAME = "Plattformen för ASF"
+    ForbundFactory()
+    alone = client.get(reverse("api:index")).json()["publisher"]
+    ForbundFactory(second=True)
+    several = client.get(reverse("api:index")).json()["publisher"]
+
+    assert alone == {"name": "Samordningsförbundet Södra Norrbotten", "identifier": "SE-ON-222000-2204"}
+    assert several == {"name": "Plattformen för ASF"}

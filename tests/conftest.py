@@ -124,6 +124,19 @@ def world(db) -> World:
     )
 
 
+@pytest.fixture
+def portals(db):
+    """An installation with two portals: Södra Norrbotten on a.testserver (the `world`'s förbund, when the test
+    has a world) and Jämtland on b.testserver. Requests choose one by host: `headers={"host": "b.testserver"}`;
+    the test client's own host (testserver) is the national one."""
+    from directory.factories import ForbundFactory
+
+    south = ForbundFactory()
+    south.host = "a.testserver"
+    south.save()
+    return south, ForbundFactory(second=True)
+
+
 ROLES = ["anonymous", "staff_a", "admin_a", "staff_b", "business_member", "officer_x", "coordinator"]
 
 

@@ -107,13 +107,9 @@ def expected_on_other_portal(row: Row) -> dict[str, int]:
 
 
 @pytest.fixture
-def two_forbund(world):
-    """Södra Norrbotten (the world's förbund, now with a host) and Jämtland (host b.testserver)."""
-    own = ForbundFactory()
-    own.host = OWN_HOST
-    own.save()
-    other = ForbundFactory(second=True)
-    return own, other
+def two_forbund(world, portals):
+    """Södra Norrbotten (the world's förbund, on a.testserver) and Jämtland (b.testserver)."""
+    return portals
 
 
 def _answers(world, row: Row, host: str, coordinator_moves_to=None) -> tuple[dict[str, int], list[str]]:

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.access import actor_for
-from directory.factories import CoordinatorFactory, ForbundFactory
+from directory.factories import CoordinatorFactory
 from directory.forbund.registry import registry
 from directory.models import Forbund, MembershipRole, Organisation, OrganisationKind
 from events.feeds import services as feed_services
@@ -196,13 +196,10 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture
-def two(db, settings) -> Installation:
+def two(db, settings, portals) -> Installation:
     # The site's address is the national host's; a förbund's portal is its host with the same scheme.
     settings.SITE_URL = "https://asfnet.example.se"
-    south = ForbundFactory()
-    south.host = HOSTS["a"]
-    south.save()
-    jamtland = ForbundFactory(second=True)
+    south, jamtland = portals
 
     agency = _org(AGENCY, None, kind=OrganisationKind.AGENCY)
     officer = MembershipFactory(organisation=agency, user__email="handlaggare@af.example.se").user

@@ -70,16 +70,12 @@ def test_an_offered_filter_answers_and_an_unoffered_one_is_a_400(client, world):
 
 # --- Who the admin site admits (asfnet/admin_site.py) --------------------------------------------------------
 @pytest.fixture
-def two_portals(world):
+def two_portals(world, portals):
     """Södra Norrbotten (a.testserver, the world's coordinator's) and Jämtland (b.testserver), each with a
     project."""
-    from directory.factories import ForbundFactory
     from matchmaking.models import FundedProject
 
-    south = ForbundFactory()
-    south.host = "a.testserver"
-    south.save()
-    jamtland = ForbundFactory(second=True)
+    south, jamtland = portals
     FundedProject.objects.create(forbund=south, diarienummer="23-051-S06", name="Södra", owner=world.forbund)
     FundedProject.objects.create(forbund=jamtland, diarienummer="24-093-S11", name="Jämtland", owner=world.forbund)
     return south, jamtland

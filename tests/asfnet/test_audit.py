@@ -125,14 +125,11 @@ def test_the_export_needs_a_reauthentication_then_is_a_csv_of_the_filtered_entri
 
 # --- Several förbund: each förbund's coordinators read their own portal's entries ----------------------------
 @pytest.fixture
-def two_portals(world, project):
+def two_portals(world, project, request):
     """Södra Norrbotten (a.testserver, the world's) and Jämtland (b.testserver, with a coordinator of its own);
     participant P-SOUTH of Södra Norrbotten's project, raised before Jämtland existed."""
     participant = make_participant(world, project, code="P-SOUTH")
-    south = ForbundFactory()
-    south.host = "a.testserver"
-    south.save()
-    jamtland = ForbundFactory(second=True)
+    south, jamtland = request.getfixturevalue("portals")  # after the participant: raised with one förbund
     jamtland_coordinator = CoordinatorFactory(forbund=jamtland, email="coordinator@jamtland.example.se")
     give_totp(jamtland_coordinator)
     return south, jamtland, jamtland_coordinator, participant

@@ -17,7 +17,6 @@ from django.urls import reverse
 from PIL import Image
 
 from directory.access import actor_for
-from directory.factories import CoordinatorFactory, ForbundFactory
 from directory.forbund import registry as forbund_registry
 from directory.forbund_settings import services
 from directory.models import Forbund
@@ -41,18 +40,6 @@ GENERATED = re.compile(r"^forbund/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{
 def media(settings, tmp_path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def two(db):
-    """Förbund A (Södra Norrbotten on a.testserver) and B (Jämtland on b.testserver), a coordinator of each."""
-    a = ForbundFactory(host=A_HOST)
-    b = ForbundFactory(second=True)
-    coordinator_a = CoordinatorFactory(forbund=a, email="samordnare.a@example.se")
-    coordinator_b = CoordinatorFactory(forbund=b, email="samordnare.b@example.se")
-    for user in (coordinator_a, coordinator_b):
-        give_totp(user)
-    return a, b, coordinator_a, coordinator_b
 
 
 def actor_on(user, forbund: Forbund):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from directory.factories import CoordinatorFactory, ForbundFactory
 from directory.models import Forbund
 from kernel.factories import UserFactory
 from kernel.models import AuditLog
@@ -38,18 +37,6 @@ def _form_data(forbund: Forbund, **changes) -> dict[str, str]:
     }
     data.update(changes)
     return data
-
-
-@pytest.fixture
-def two(db):
-    """Förbund A (Södra Norrbotten on a.testserver) and B (Jämtland on b.testserver), a coordinator of each."""
-    a = ForbundFactory(host=A_HOST)
-    b = ForbundFactory(second=True)
-    coordinator_a = CoordinatorFactory(forbund=a, email="samordnare.a@example.se")
-    coordinator_b = CoordinatorFactory(forbund=b, email="samordnare.b@example.se")
-    for user in (coordinator_a, coordinator_b):
-        give_totp(user)
-    return a, b, coordinator_a, coordinator_b
 
 
 def _main(response) -> str:

@@ -126,17 +126,6 @@ def test_the_centre_costs_the_same_queries_for_a_page_of_5_or_25(client, reader)
 
 
 # --- Several förbund: a portal lists its förbund's notifications and the national ones ------------------------
-@pytest.fixture
-def portals(db):
-    """Södra Norrbotten (a.testserver) and Jämtland (b.testserver)."""
-    from directory.factories import ForbundFactory
-
-    south = ForbundFactory()
-    south.host = "a.testserver"
-    south.save()
-    return south, ForbundFactory(second=True)
-
-
 def _placement_for(user, forbund, participant: str):
     return notify(
         kind="placement_proposed",

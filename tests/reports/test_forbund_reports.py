@@ -26,12 +26,9 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture
-def south_run(world):
+def south_run(world, portals):
     """A finished ESF run of Södra Norrbotten's project 23-051-S06; Jämtland with a project of its own."""
-    south = ForbundFactory()
-    south.host = SOUTH
-    south.save()
-    jamtland = ForbundFactory(second=True)
+    south, jamtland = portals
     project = FundedProject.objects.create(
         forbund=south, diarienummer="23-051-S06", name="Samverkan för ASF", owner=world.forbund
     )

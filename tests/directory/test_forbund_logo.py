@@ -23,6 +23,7 @@ from directory.models import Forbund
 from kernel.factories import UserFactory
 from kernel.models import AuditLog
 from tests.conftest import give_totp
+from tests.directory.test_forbund_settings import form_data as settings_form_data
 
 pytestmark = pytest.mark.adversarial("F")
 
@@ -358,22 +359,13 @@ def operator(client, two):
 
 
 def _admin_data(forbund: Forbund, **changes) -> dict:
+    """What the admin's change form posts: the settings page's fields and what only the operator sets."""
     data = {
+        **settings_form_data(forbund),
         "slug": forbund.slug,
-        "name": forbund.name,
-        "short_name": forbund.short_name,
-        "orgnr": forbund.orgnr,
         "host": forbund.host or "",
         "municipalities": list(forbund.municipalities.values_list("pk", flat=True)),
         "coordinators": list(forbund.coordinators.values_list("pk", flat=True)),
-        "intro_sv": forbund.intro_sv,
-        "intro_en": forbund.intro_en,
-        "contact_email": forbund.contact_email,
-        "contact_phone": forbund.contact_phone,
-        "dpo_email": forbund.dpo_email,
-        "accessibility_email": forbund.accessibility_email,
-        "accessibility_assessed_on": "",
-        "show_national_events": "on" if forbund.show_national_events else "",
     }
     data.update(changes)
     return data

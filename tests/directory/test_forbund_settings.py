@@ -19,7 +19,7 @@ A_HOST = "a.testserver"
 B_HOST = "b.testserver"
 
 
-def _form_data(forbund: Forbund, **changes) -> dict[str, str]:
+def form_data(forbund: Forbund, **changes) -> dict[str, str]:
     data = {
         "name": forbund.name,
         "short_name": forbund.short_name,
@@ -51,7 +51,7 @@ def test_the_coordinator_edits_the_introduction_and_the_front_page_shows_it(clie
     assert 'value="Samordningsförbundet Södra Norrbotten"' in page.content.decode()
 
     new_intro = "Välkommen till nätverket för sociala företag från Älvsbyn till Luleå."
-    response = client.post(URL, _form_data(a, intro_sv=new_intro), HTTP_HOST=A_HOST, **EN)
+    response = client.post(URL, form_data(a, intro_sv=new_intro), HTTP_HOST=A_HOST, **EN)
     assert response.status_code == 302 and response["Location"] == URL
     followed = client.get(URL, HTTP_HOST=A_HOST, **EN)
     assert "The förbund&#x27;s settings were saved." in followed.content.decode()
@@ -65,7 +65,7 @@ def test_the_coordinator_edits_the_introduction_and_the_front_page_shows_it(clie
 def test_the_change_is_audited_with_the_changed_fields(client, two):
     a, _b, coordinator_a, _ = two
     client.force_login(coordinator_a)
-    client.post(URL, _form_data(a, short_name="Södra NB", contact_phone="0920-12 34 56"), HTTP_HOST=A_HOST, **EN)
+    client.post(URL, form_data(a, short_name="Södra NB", contact_phone="0920-12 34 56"), HTTP_HOST=A_HOST, **EN)
     row = AuditLog.objects.get(action="forbund.update")
     assert row.actor == coordinator_a
     assert row.target_type == "directory.forbund" and row.target_id == str(a.pk)
@@ -75,7 +75,7 @@ def test_the_change_is_audited_with_the_changed_fields(client, two):
 def test_saving_without_a_change_writes_no_audit_row(client, two):
     a, _b, coordinator_a, _ = two
     client.force_login(coordinator_a)
-    response = client.post(URL, _form_data(a, orgnr="2220002204"), HTTP_HOST=A_HOST, **EN)  # the same number
+    response = client.post(URL, form_data(a, orgnr="2220002204"), HTTP_HOST=A_HOST, **EN)  # the same number
     assert response.status_code == 302
     assert not AuditLog.objects.filter(action="forbund.update").exists()
     a.refresh_from_db()
@@ -86,7 +86,7 @@ def test_an_invalid_orgnr_is_refused_on_its_field_and_nothing_is_saved(client, t
     a, _b, coordinator_a, _ = two
     client.force_login(coordinator_a)
     response = client.post(
-        URL, _form_data(a, orgnr="222000-2205", intro_en="Changed with a bad number."), HTTP_HOST=A_HOST, **EN
+        URL, form_data(a, orgnr="222000-2205", intro_en="Changed with a bad number."), HTTP_HOST=A_HOST, **EN
     )
     assert response.status_code == 200
     message = "The organisation number&#x27;s check digit is wrong. Check for a typo."
@@ -112,7 +112,7 @@ def test_bad_input_is_shown_on_the_form_and_nothing_is_saved(client, two, field,
     a, _b, coordinator_a, _ = two
     before = Forbund.objects.values().get(pk=a.pk)
     client.force_login(coordinator_a)
-    response = client.post(URL, _form_data(a, **{field: value}), HTTP_HOST=A_HOST, **EN)
+    response = client.post(URL, form_data(a, **{field: value}), HTTP_HOST=A_HOST, **EN)
     assert response.status_code == 200
     field_errors = response.content.decode().split(f'id="id_{field}_error"', 1)[1].split("</ul>", 1)[0]
     assert message.replace("'", "&#x27;") in field_errors
@@ -124,7 +124,7 @@ def test_the_host_area_and_coordinators_cannot_be_changed_here(client, two):
     a, _b, coordinator_a, coordinator_b = two
     codes = set(a.municipalities.values_list("code", flat=True))
     client.force_login(coordinator_a)
-    data = _form_data(
+    data = form_data(
         a, slug="kapad", host="evil.example", municipalities=["2380"], coordinators=[coordinator_b.pk], name="A2"
     )
     assert client.post(URL, data, HTTP_HOST=A_HOST, **EN).status_code == 302
@@ -138,7 +138,7 @@ def test_the_coordinator_of_another_forbund_is_no_coordinator_on_this_host(clien
     a, _b, _, coordinator_b = two
     client.force_login(coordinator_b)
     assert client.get(URL, HTTP_HOST=A_HOST).status_code == 403
-    response = client.post(URL, _form_data(a, name="Kapat av B"), HTTP_HOST=A_HOST)
+    response = client.post(URL, form_data(a, name="Kapat av B"), HTTP_HOST=A_HOST)
     assert response.status_code == 403
     a.refresh_from_db()
     assert a.name == "Samordningsförbundet Södra Norrbotten"
@@ -151,7 +151,7 @@ def test_on_their_own_host_they_edit_their_own_forbund_never_the_other(client, t
     client.force_login(coordinator_b)
     page = client.get(URL, HTTP_HOST=B_HOST, **EN)
     assert page.status_code == 200 and 'value="Samordningsförbundet i Jämtlands län"' in page.content.decode()
-    response = client.post(URL, _form_data(b, intro_en="Jämtland's own words."), HTTP_HOST=B_HOST, **EN)
+    response = client.post(URL, form_data(b, intro_en="Jämtland's own words."), HTTP_HOST=B_HOST, **EN)
     assert response.status_code == 302
     b.refresh_from_db()
     assert b.intro_en == "Jämtland's own words."

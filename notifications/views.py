@@ -43,11 +43,12 @@ def centre(request: HttpRequest) -> HttpResponse:
     """On a förbund's portal: its notifications and the national ones; `?all=1`: every förbund's too."""
     user, forbund_id, every_forbund = _recipient(request), current_forbund_id(), _every_forbund(request.GET)
     mine = selectors.notification_list(user=user, forbund_id=forbund_id, every_forbund=every_forbund)
+    here, elsewhere = selectors.notification_counts(user=user, forbund_id=forbund_id)
     context = {
-        "page": paginate(request, mine, PER_PAGE),
+        "page": paginate(request, mine, PER_PAGE, count=here + elsewhere if every_forbund else here),
         "every_forbund": every_forbund,
         "on_a_portal": forbund_id is not None,
-        "elsewhere": 0 if every_forbund else selectors.elsewhere_count(user=user, forbund_id=forbund_id),
+        "elsewhere": 0 if every_forbund else elsewhere,
     }
     return render(request, "notifications/centre.html", context)
 

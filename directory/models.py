@@ -654,6 +654,11 @@ class SavedSearch(TimeStampedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
     name = models.CharField(_("name"), max_length=100, validators=[refuse_personnummer])
     query_string = models.CharField(max_length=1000, validators=[refuse_personnummer_in_query])
+    # The portal it was saved on: the weekly e-mail searches as that portal's page does (its förbund's area,
+    # unless the query says `area=all`) and links there. None: the national host (and searches saved before).
+    forbund = models.ForeignKey(
+        "directory.Forbund", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     last_notified_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -661,7 +666,9 @@ class SavedSearch(TimeStampedModel):
         verbose_name_plural = _("saved searches")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "query_string"], name="directory_savedsearch_once_per_user"),
+            models.UniqueConstraint(
+                fields=["user", "forbund", "query_string"], name="directory_savedsearch_once_per_user"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -29,7 +29,9 @@ from django.utils.translation import ngettext
 
 from directory.access import Actor, actor_for
 from directory.filters import SORTS, load_choices, search_sort
-from directory.models import OrganisationKind, SavedSearch
+from directory.forbund.links import site_url
+from directory.forbund.registry import registry
+from directory.models import Forbund, OrganisationKind, SavedSearch
 from kernel.audit import audit_log
 from kernel.identifiers import refuse_personnummer_in_query
 from kernel.mail import send_templated
@@ -51,8 +53,13 @@ def _one_line(value: str) -> str:
 
 def normalise_query(params: QueryDict) -> str:
     """The search in `params` as a canonical query string. Where the search reads one value (q, sort and
-    the two flags) the value it reads, the last, is kept; the facets keep each distinct value."""
+    the two flags) the value it reads, the last, is kept; the facets keep each distinct value; `area=all`
+    (the whole country, on a förbund's portal) is kept."""
+    from directory.selectors import AREA_PARAM, WHOLE_COUNTRY
+
     pairs: set[tuple[str, str]] = set()
+    if params.get(AREA_PARAM) == WHOLE_COUNTRY:
+        pairs.add((AREA_PARAM, WHOLE_COUNTRY))
     q = _one_line(params.get("q") or "")[:200]
     if q:
         pairs.add(("q", q))
@@ -87,10 +94,13 @@ def _default_name(query_string: str) -> str:
 
 
 @transaction.atomic
-def saved_search_create(*, user: User, params: QueryDict, name: str = "") -> SavedSearch:
-    """Save the search in `params` for `user`, named `name` (default: the search text). Refused with a
-    clear message when the user has already saved the same search or has MAX_PER_USER saved searches.
-    Only organisations created from now on are e-mailed."""
+def saved_search_create(
+    *, user: User, params: QueryDict, name: str = "", forbund: Forbund | None = None
+) -> SavedSearch:
+    """Save the search in `params` for `user`, named `name` (default: the search text), as the portal of
+    `forbund` shows it (None: the national host). Refused with a clear message when the user has already saved
+    the same search there or has MAX_PER_USER saved searches. Only organisations created from now on are
+    e-mailed."""
     query_string = normalise_query(params)
     max_length = SavedSearch._meta.get_field("query_string").max_length
     if max_length is not None and len(query_string) > max_length:
@@ -98,7 +108,8 @@ def saved_search_create(*, user: User, params: QueryDict, name: str = "") -> Sav
     refuse_personnummer_in_query(query_string)
     # One user's saves are serialised, so two at once cannot both pass the limit.
     User.objects.select_for_update().filter(pk=user.pk).first()
-    existing = SavedSearch.objects.filter(user=user, query_string=query_string).first()
+    forbund_id = forbund.pk if forbund is not None else None
+    existing = SavedSearch.objects.filter(user=user, forbund=forbund, query_string=query_string).first()
     if existing is not None:
         raise ValidationError(
             _("You have already saved this search as “%(name)s”.") % {"name": existing.name}, code="duplicate"
@@ -117,6 +128,7 @@ def saved_search_create(*, user: User, params: QueryDict, name: str = "") -> Sav
         user=user,
         name=_one_line(name)[:100] or _default_name(query_string),
         query_string=query_string,
+        forbund_id=forbund_id,
         last_notified_at=timezone.now(),
     )
     saved.full_clean()
@@ -137,9 +149,14 @@ def saved_search_delete(*, actor: Actor, saved_search: SavedSearch) -> None:
 # --- Describing a saved search (the list page) ----------------------------------------------------------
 
 
-def describe(query_string: str, choices: tuple[list, list] | None = None) -> list[str]:
-    """Readable parts of a saved search: the search words and each filter, in the current language."""
+def describe(query_string: str, choices: tuple[list, list] | None = None, forbund: Forbund | None = None) -> list[str]:
+    """Readable parts of a saved search: where it searches (on the portal of a förbund with an area), the
+    search words and each filter, in the current language."""
+    from directory.selectors import search_area
+
     params = QueryDict(query_string)
+    area = search_area(forbund, params)
+    where = [] if area.forbund is None else [area.label if not area.whole_country else _("Whole country")]
     municipalities, services = choices or load_choices()
     labels = {
         "kind": dict(OrganisationKind.choices),
@@ -164,7 +181,7 @@ def describe(query_string: str, choices: tuple[list, list] | None = None) -> lis
         parts.append(_("Certified (Skoopi or reserved contracts)"))
     if params.get("sort") in SORTS:
         parts.append(_("Sorted by: %(sort)s") % {"sort": SORTS[params["sort"]]})
-    return parts or [_("All organisations")]
+    return where + (parts or [_("All organisations")])
 
 
 # --- The weekly digest -----------------------------------------------------------------------------------
@@ -176,6 +193,7 @@ class DigestSection:
     search_link: str
     count: int
     organisations: list[Mapping[str, Any]] = field(default_factory=list)
+    site: str = ""  # the portal its links lead to
 
     @property
     def more(self) -> int:
@@ -197,12 +215,12 @@ def saved_search_digest_send(*, user_id: int) -> int:
     last_notified_at inside one transaction with the sending: a duplicate run finds nothing to claim and
     sends nothing, and a failed send rolls the claims back so a retry sends the same list. Returns how
     many organisations were listed (0: no e-mail)."""
-    from directory.selectors import organisation_search
+    from directory.selectors import organisation_search, search_area
 
-    actor = actor_for(User.objects.filter(pk=user_id).first())
-    user = actor.user
+    user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:  # no such account, or deactivated
         return 0
+    actors: dict[int | None, Actor] = {}
     now = timezone.now()
     with transaction.atomic():
         sections: list[DigestSection] = []
@@ -213,19 +231,22 @@ def saved_search_digest_send(*, user_id: int) -> int:
             claimed = SavedSearch.objects.filter(pk=saved.pk, last_notified_at=since).update(last_notified_at=now)
             if not claimed:  # another run has sent this window
                 continue
-            params = QueryDict(saved.query_string)
-            new = organisation_search(actor=actor, params=params, with_facets=False).organisations.filter(
-                created_at__gt=since, created_at__lte=now
-            )
+            # As the page of the portal it was saved on searches: that förbund's area unless `area=all`.
+            params, forbund = QueryDict(saved.query_string), registry().get(saved.forbund_id)
+            actor = actors.get(saved.forbund_id) or actors.setdefault(saved.forbund_id, actor_for(user, forbund))
+            area = search_area(forbund, params).codes
+            new = organisation_search(actor=actor, params=params, with_facets=False, area=area).organisations
+            new = new.filter(created_at__gt=since, created_at__lte=now)
             count = new.count()
             if not count:
                 continue
             sections.append(
                 DigestSection(
                     name=saved.name,
-                    search_link=f"{settings.SITE_URL}{reverse('directory:index')}?{saved.query_string}",
+                    search_link=f"{site_url(saved.forbund_id)}{reverse('directory:index')}?{saved.query_string}",
                     count=count,
                     organisations=list(new.values("code", "name", "kommunkod__name")[:DIGEST_LIMIT]),
+                    site=site_url(saved.forbund_id),
                 )
             )
         if not sections:
@@ -235,7 +256,7 @@ def saved_search_digest_send(*, user_id: int) -> int:
                 {
                     "name": row["name"],
                     "municipality": row["kommunkod__name"] or "",
-                    "link": settings.SITE_URL + reverse("directory:detail", kwargs={"code": row["code"]}),
+                    "link": section.site + reverse("directory:detail", kwargs={"code": row["code"]}),
                 }
                 for row in section.organisations
             ]

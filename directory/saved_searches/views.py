@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from directory.filters import load_choices
+from directory.forbund.middleware import request_forbund
+from directory.forbund.registry import registry
 from directory.models import SavedSearch
 from directory.saved_searches import services as saved_searches
 
@@ -41,7 +43,9 @@ def saved_search_create(request: HttpRequest) -> HttpResponse:
         return redirect("directory:index")
     params = QueryDict(form.cleaned_data["query"])
     try:
-        saved = saved_searches.saved_search_create(user=request.user, params=params, name=form.cleaned_data["name"])
+        saved = saved_searches.saved_search_create(
+            user=request.user, params=params, name=form.cleaned_data["name"], forbund=request_forbund(request)
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         query = saved_searches.normalise_query(params)
@@ -59,7 +63,10 @@ def saved_search_create(request: HttpRequest) -> HttpResponse:
 def saved_search_list(request: HttpRequest) -> HttpResponse:
     choices = load_choices()
     rows = [
-        {"saved": saved, "description": saved_searches.describe(saved.query_string, choices)}
+        {
+            "saved": saved,
+            "description": saved_searches.describe(saved.query_string, choices, registry().get(saved.forbund_id)),
+        }
         for saved in saved_searches.saved_search_list(user=request.user)
     ]
     return render(

@@ -470,3 +470,72 @@ def test_weekly_task_sends_each_subscriber_one_digest_on_the_real_worker(celery_
     # A duplicate run (beat fired twice, a redelivery) finds nothing left to send.
     assert send_saved_search_digest.apply_async((bo.pk,), ignore_result=False).get(timeout=20) == 0
     assert len(mail.outbox) == 2
+
+
+# --- Several förbund: a search is saved on a portal, and its e-mail searches and links as that portal does ---
+@pytest.fixture
+def on_two_portals(world, portals, settings):
+    """staff_a saves "kind=asf" on Jämtland's portal; ASF made since: one in Östersund (Jämtland's area), one
+    in Luleå (Södra Norrbotten's)."""
+    settings.SITE_URL = "https://asfnet.example.se"
+    for org in Organisation.objects.all():
+        _created(org, ago(days=30))
+    ostersund = OrganisationFactory(name="Östersunds Återbruk", kommunkod="2380")
+    lulea = OrganisationFactory(name="Luleå Snickeri", kommunkod="2580")
+    return {"south": portals[0], "jamtland": portals[1], "ostersund": ostersund, "lulea": lulea}
+
+
+def _save_on(client, host: str, query: str):
+    return client.post(CREATE_URL, {"query": query, "name": query}, headers={"host": host})
+
+
+def _digest_after_saving(saved: SavedSearch) -> str:
+    SavedSearch.objects.filter(pk=saved.pk).update(last_notified_at=ago(days=7))
+    mail.outbox.clear()
+    saved_search_digest_send(user_id=saved.user_id)
+    return mail.outbox[0].body if mail.outbox else ""
+
+
+def test_a_search_saved_on_a_forbunds_portal_emails_that_areas_new_organisations_with_links_there(
+    client, world, on_two_portals
+):
+    client.force_login(world.staff_a)
+    assert _save_on(client, "b.testserver", "kind=asf").status_code == 302
+    saved = SavedSearch.objects.get(user=world.staff_a)
+
+    body = _digest_after_saving(saved)
+
+    assert saved.forbund == on_two_portals["jamtland"] and saved.query_string == "kind=asf"
+    assert "Östersunds Återbruk" in body and "Luleå Snickeri" not in body
+    assert f"https://b.testserver/directory/org/{on_two_portals['ostersund'].code}/" in body
+    assert "https://b.testserver/directory/?kind=asf" in body
+
+
+def test_a_search_of_the_whole_country_saved_on_a_portal_keeps_the_whole_country(client, world, on_two_portals):
+    client.force_login(world.staff_a)
+    _save_on(client, "b.testserver", "kind=asf&area=all")
+    saved = SavedSearch.objects.get(user=world.staff_a)
+
+    body = _digest_after_saving(saved)
+
+    assert saved.query_string == "area=all&kind=asf"
+    assert "Östersunds Återbruk" in body and "Luleå Snickeri" in body
+
+
+def test_the_same_search_on_two_portals_is_two_searches_and_the_list_says_where_each_looks(
+    client, world, on_two_portals
+):
+    client.force_login(world.staff_a)
+    _save_on(client, "a.testserver", "kind=asf")
+    _save_on(client, "b.testserver", "kind=asf")
+    _save_on(client, "b.testserver", "kind=asf&area=all")
+
+    page = client.get(LIST_URL, headers={"host": "testserver"})
+
+    assert SavedSearch.objects.filter(user=world.staff_a).count() == 3
+    descriptions = sorted(tuple(row["description"]) for row in page.context["rows"])
+    assert descriptions == [
+        ("In Jämtland", "Type: Work-integration social enterprise (ASF)"),
+        ("In Södra Norrbotten", "Type: Work-integration social enterprise (ASF)"),
+        ("Whole country", "Type: Work-integration social enterprise (ASF)"),
+    ]

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 from django.template.loader import render_to_string
+from django.template.loader_tags import BLOCK_CONTEXT_KEY
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -91,4 +93,37 @@ def item_list(
             "css": css,
             "labelledby": labelledby,
         },
+    )
+
+
+@register.simple_tag(takes_context=True)
+def page_heading(context: template.Context, lead: str = "") -> str:
+    """The page's `<h1>`, in the same words as its `<title>`, and with `lead` the sentence under it.
+
+    `{% page_heading lead=_("What this page is for.") %}` in the content block: the heading is the page's own
+    `{% block head_title %}`, rendered again, so the title a screen reader announces and the heading it lands on
+    cannot drift apart (WCAG 2.4.2 and 2.4.6). A page whose heading says more than its title writes its `<h1>` itself.
+    """
+    block_context = context.render_context.get(BLOCK_CONTEXT_KEY)
+    block = block_context.get_block("head_title") if block_context is not None else None
+    title = block.nodelist.render(context) if block is not None else ""
+    heading = format_html("<h1>{}</h1>", title)
+    return format_html('{}\n<p class="lead">{}</p>', heading, lead) if lead else heading
+
+
+@register.simple_block_tag
+def section(content: str, name: str, heading: str, css: str = "") -> str:
+    """A section of a page, named by its `<h2>`.
+
+    `{% section "invitations" _("Invitations waiting for you") %}…{% endsection %}` writes
+    `<section aria-labelledby="invitations-heading"><h2 id="invitations-heading">…</h2>…</section>`: the id and the
+    reference to it come from one name, so a section is never labelled by a heading that is not there. `css` gives the
+    section its classes.
+    """
+    return format_html(
+        '<section aria-labelledby="{id}"{css}>\n  <h2 id="{id}">{heading}</h2>\n{content}</section>',
+        id=f"{name}-heading",
+        css=format_html(' class="{}"', css) if css else "",
+        heading=heading,
+        content=content,
     )

@@ -1,13 +1,14 @@
 """The site's shared page parts, each in one place: the form and field templates every `{{ form }}` is drawn
 with (kernel.forms.FormRenderer), the page links of a list (kernel.pagination), a table's header row
 (`{% table_head %}`), a table or the sentence that says it is empty (`{% data_table %}`), a list likewise
-(`{% item_list %}`), and the layout of the error pages."""
+(`{% item_list %}`), a page's heading (`{% page_heading %}`) and a labelled section (`{% section %}`), and the layout of
+the error pages."""
 
 from __future__ import annotations
 
 import pytest
 from django import forms
-from django.template import Context, Template
+from django.template import Context, Engine, Template
 from django.test import RequestFactory
 from django.utils import translation
 from hypothesis import given
@@ -132,6 +133,53 @@ def test_item_list_without_items_says_so_and_draws_no_list():
     assert "<ol" not in html
     assert "Best first:" not in html
     assert "<p>Nothing yet.</p>" in html
+
+
+def _page(child: str) -> str:
+    """`child` rendered as a page extending a two-block base, as every page extends base.html."""
+    engine = Engine(
+        loaders=[
+            (
+                "django.template.loaders.locmem.Loader",
+                {
+                    "base.html": (
+                        "<title>{% block head_title %}{% endblock %}</title>|{% block content %}{% endblock %}"
+                    ),
+                    "child.html": child,
+                },
+            )
+        ],
+        builtins=["kernel.templatetags.asfnet_tags"],
+    )
+    return engine.get_template("child.html").render(Context({"name": "Björk & <Co>"}))
+
+
+def test_page_heading_says_what_the_title_says():
+    html = _page(
+        '{% extends "base.html" %}{% block head_title %}Members of {{ name }}{% endblock %}'
+        '{% block content %}{% page_heading lead="Who can edit." %}{% endblock %}'
+    )
+    title, content = html.split("|")
+    assert title == "<title>Members of Björk &amp; &lt;Co&gt;</title>"
+    assert content == '<h1>Members of Björk &amp; &lt;Co&gt;</h1>\n<p class="lead">Who can edit.</p>'
+
+
+def test_page_heading_without_a_lead_is_the_heading_alone():
+    html = _page(
+        '{% extends "base.html" %}{% block head_title %}Events{% endblock %}'
+        "{% block content %}{% page_heading %}{% endblock %}"
+    )
+    assert html.split("|")[1] == "<h1>Events</h1>"
+
+
+def test_section_is_labelled_by_its_own_heading():
+    html = Template(
+        '{% load asfnet_tags %}{% section "offers" heading css="panel" %}<p>Body</p>{% endsection %}'
+    ).render(Context({"heading": "What & why"}))
+    assert html == (
+        '<section aria-labelledby="offers-heading" class="panel">\n  <h2 id="offers-heading">What &amp; why</h2>\n'
+        "<p>Body</p></section>"
+    )
 
 
 @pytest.mark.django_db

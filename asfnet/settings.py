@@ -63,6 +63,9 @@ OPERATOR_EMAIL = env_str("OPERATOR_EMAIL", "")
 # The platform operator's name: the publisher of the national open data when there are several förbund (with one,
 # the förbund publishes).
 OPERATOR_NAME = env_str("OPERATOR_NAME", "asfnet")
+# The reference of the submission agreement with the archive that takes the exit package (E-ARK SIP5, written as the
+# package METS's altRecordID TYPE="SUBMISSIONAGREEMENT"); none when empty.
+EXIT_PACKAGE_SUBMISSION_AGREEMENT = env_str("EXIT_PACKAGE_SUBMISSION_AGREEMENT", "")
 
 # The public address of the site, used in e-mails (never the request's Host header).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -509,10 +509,11 @@ def _readme(manifest: dict[str, Any]) -> str:
         % {"id": manifest["package_id"], "created": manifest["created"], "version": manifest["asfnet_version"]},
         "",
         _(
-            "The package follows E-ARK SIP (FGS Paketstruktur 2.0). METS.xml lists every file with its size and "
-            "SHA-256 checksum. metadata/descriptive/manifest.json holds the same list, the number of rows of "
-            "every table and what was left out and why; metadata/preservation/schema.json describes every table "
-            "(columns, types, primary key, foreign keys)."
+            "The package follows E-ARK SIP (FGS Paketstruktur 2.0). METS.xml lists the package's metadata, "
+            "documentation and schemas and points to each representation's METS.xml, which lists its files; every "
+            "file is listed with its size and SHA-256 checksum. metadata/descriptive/manifest.json holds the same "
+            "list, the number of rows of every table and what was left out and why; "
+            "metadata/preservation/schema.json describes every table (columns, types, primary key, foreign keys)."
         ),
         "",
         _(
@@ -592,7 +593,7 @@ def build_package(
             submitter=archival_creator(),
             submission_agreement=submission_agreement
             if submission_agreement is not None
-            else getattr(settings, "EXIT_PACKAGE_SUBMISSION_AGREEMENT", ""),
+            else settings.EXIT_PACKAGE_SUBMISSION_AGREEMENT,
         )
         rep1_mets = Entry(TABLES.mets_path, representation_mets(TABLES, header, data))
         rep2_mets = Entry(OPEN_FORMATS.mets_path, representation_mets(OPEN_FORMATS, header, open_formats))

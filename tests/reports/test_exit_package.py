@@ -470,6 +470,23 @@ def test_without_a_submission_agreement_the_header_names_none(world):
     assert _mets_schema(archive, "asfnet-exit-plain/").validate(mets)
 
 
+def test_the_submission_agreement_comes_from_the_setting_and_the_command_can_name_another(world, settings, tmp_path):
+    """SIP5: the agreement with the receiving archive is the package METS's altRecordID, from
+    EXIT_PACKAGE_SUBMISSION_AGREEMENT, or from the export command's --submission-agreement."""
+    settings.EXIT_PACKAGE_SUBMISSION_AGREEMENT = "RA 2026/123"
+    content, _summary = build_package(package_id="asfnet-exit-agreed", language="sv")
+    mets = _mets_documents(zipfile.ZipFile(io.BytesIO(content)), "asfnet-exit-agreed/")["METS.xml"]
+    (agreement,) = _xpath(mets, "mets:metsHdr/mets:altRecordID[@TYPE='SUBMISSIONAGREEMENT']")
+    assert agreement.text == "RA 2026/123"
+
+    path = tmp_path / "exit.zip"
+    call_command("export_exit_package", out=str(path), submission_agreement="LÖ-77", stdout=io.StringIO())
+    archive = zipfile.ZipFile(path)
+    (root,) = {name.split("/")[0] + "/" for name in archive.namelist()}
+    mets = _mets_documents(archive, root)["METS.xml"]
+    assert [e.text for e in _xpath(mets, "mets:metsHdr/mets:altRecordID[@TYPE='SUBMISSIONAGREEMENT']")] == ["LÖ-77"]
+
+
 def test_an_installation_of_several_forbund_is_handed_over_by_the_platform_operator(portals, settings):
     """With several förbund the package holds all of them: the archival creator and submitter (SIP9, SIP15) is
     the platform operator, who has no organisation number here, so no IDENTIFICATIONCODE note (SIP13, SIP19)."""

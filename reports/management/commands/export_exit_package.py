@@ -19,10 +19,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--out", required=True, help="the ZIP file to write")
         parser.add_argument("--language", default=settings.LANGUAGE_CODE, choices=["sv", "en"])
+        parser.add_argument(
+            "--submission-agreement",
+            default=None,
+            help="the archive's submission agreement reference (default: EXIT_PACKAGE_SUBMISSION_AGREEMENT)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
-        content, summary = build_package(package_id=new_package_id(), language=options["language"])
+        content, summary = build_package(
+            package_id=new_package_id(),
+            language=options["language"],
+            submission_agreement=options["submission_agreement"],
+        )
         try:
             out.write_bytes(content)
         except OSError as error:

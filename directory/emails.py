@@ -18,7 +18,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import Invitation, Membership, Organisation
+from directory.models import Invitation, Organisation
+from directory.selectors import active_members
 from kernel.mail import send_templated
 
 NUDGE_INTERVAL_DAYS = 30
@@ -47,15 +48,6 @@ class OrganisationNudge:
     member_ids: list[int]
 
 
-def _members(organisation_id: int) -> list[Any]:
-    return [
-        m.user
-        for m in Membership.objects.filter(organisation_id=organisation_id, user__is_active=True)
-        .select_related("user")
-        .order_by("user__email")
-    ]
-
-
 def organisation_nudges_claim(*, now: dt.datetime | None = None) -> list[OrganisationNudge]:
     """Claim every organisation that needs an update ("needs update", and "hidden" too: those need it most)
     and was not nudged in the last NUDGE_INTERVAL_DAYS, with who hears about it. The caller enqueues one
@@ -66,7 +58,7 @@ def organisation_nudges_claim(*, now: dt.datetime | None = None) -> list[Organis
     for pk in list(Organisation.objects.needing_update().filter(due).values_list("pk", flat=True)):
         if Organisation.objects.needing_update().filter(due, pk=pk).update(nudged_at=now) != 1:
             continue  # another run got it first, or it was confirmed meanwhile
-        claimed.append(OrganisationNudge(pk, now.isoformat(), [user.pk for user in _members(pk)]))
+        claimed.append(OrganisationNudge(pk, now.isoformat(), [user.pk for user in active_members(pk)]))
     return claimed
 
 
@@ -74,7 +66,7 @@ def organisation_nudge_send(*, organisation_id: int, user_id: int, nudged_at: st
     """The nudge claimed at `nudged_at` to one member, in the member's language, once; nothing to someone
     who is no longer an active member. Returns 0 or 1."""
     organisation = Organisation.objects.filter(pk=organisation_id).first()
-    user = next((u for u in _members(organisation_id) if u.pk == user_id), None)
+    user = next((u for u in active_members(organisation_id) if u.pk == user_id), None)
     if organisation is None or user is None:
         return 0
     context = {

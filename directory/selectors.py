@@ -268,6 +268,17 @@ def member_user_ids(*, organisation_ids: Iterable[int], admins_only: bool = Fals
     return sorted(set(memberships.values_list("user_id", flat=True)))
 
 
+def active_members(organisation_id: int) -> list[User]:
+    """The active people of an organisation, by e-mail address: whom an organisation's reminders are written to
+    (each in their own language)."""
+    return [
+        m.user
+        for m in Membership.objects.filter(organisation_id=organisation_id, user__is_active=True)
+        .select_related("user")
+        .order_by("user__email")
+    ]
+
+
 def coordinator_user_ids(organisation: Organisation) -> list[int]:
     """Who hears about work only coordinators do for an organisation (verification, certifications, reports of
     outdated information): the active coordinators of the förbund whose area holds the organisation's

@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.forbund.links import site_url
-from directory.models import Membership
+from directory.selectors import active_members
 from kernel.mail import send_templated
 from kernel.models import User
 from matchmaking.models import Match, MatchStatus, Need, NeedStatus, Opportunity
@@ -78,15 +78,6 @@ def opportunities_due(now: dt.datetime) -> QuerySet[Opportunity]:
 
 
 # --- Who hears and what they read -------------------------------------------------------------------------
-def _members(organisation_id: int) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(organisation_id=organisation_id, user__is_active=True)
-        .select_related("user")
-        .order_by("user__email")
-    ]
-
-
 def _link(name: str, code: Any, forbund_id: int | None = None) -> str:
     """A link to the portal of `forbund_id` (a participant's förbund); national pages: SITE_URL."""
     return site_url(forbund_id) + reverse(name, kwargs={"code": code})
@@ -108,7 +99,7 @@ def _need_message(need_id: int) -> tuple[list[User], dict[str, Any]]:
 def _proposal_message(match_id: int) -> tuple[list[User], dict[str, Any]]:
     match = Match.objects.select_related("need__participant__project", "opportunity").get(pk=match_id)
     return (
-        _members(match.opportunity.organisation_id),
+        active_members(match.opportunity.organisation_id),
         {
             "code": match.need.participant.code,
             "title": match.opportunity.title,
@@ -124,7 +115,7 @@ def _opportunity_message(opportunity_id: int) -> tuple[list[User], dict[str, Any
         weeks=settings.OPPORTUNITY_REFRESH_WEEKS
     )
     return (
-        _members(opportunity.organisation_id),
+        active_members(opportunity.organisation_id),
         {
             "title": opportunity.title,
             "expires_on": expires,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -21,6 +20,7 @@ from django.utils import timezone
 from directory.models import Invitation, Organisation
 from directory.selectors import active_members
 from kernel.mail import send_templated
+from kernel.models import User
 
 NUDGE_INTERVAL_DAYS = 30
 
@@ -83,13 +83,13 @@ def organisation_nudge_send(*, organisation_id: int, user_id: int, nudged_at: st
 
 
 # --- The warning before an inactive account is deleted ------------------------------------------------------
-def inactivity_warning_key(user: Any) -> str:
+def inactivity_warning_key(user: User) -> str:
     """One warning per period of inactivity: logging in starts a new period (and a new key)."""
     since = user.last_login or user.date_joined
     return f"directory.inactive_account:{user.pk}:{since.isoformat()}"
 
 
-def inactivity_warning_send(*, user: Any, deleted_on: dt.date) -> int:
+def inactivity_warning_send(*, user: User, deleted_on: dt.date) -> int:
     """Tell `user`, in their language, that their account is deleted on `deleted_on` unless they log in.
     Sent once per period of inactivity. Returns 0 or 1."""
     context = {"deleted_on": deleted_on, "login_link": settings.SITE_URL + reverse("account_login")}

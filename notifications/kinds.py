@@ -44,6 +44,8 @@ from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:  # what gettext_lazy returns, as django-stubs names it (a lazy str)
     from django.utils.functional import _StrPromise as Text
+
+    from kernel.models import User
 else:
     Text = Promise
 
@@ -249,7 +251,7 @@ def kind_choices() -> list[tuple[str, Text]]:
     return [(kind.key, kind.title) for kind in KINDS.values()]
 
 
-def is_coordinator(user: Any) -> bool:
+def is_coordinator(user: User) -> bool:
     """A coordinator of any förbund (directory.Forbund.coordinators, read through the user's side of the
     relation: this app sits below the directory)."""
     return bool(user.coordinated_forbund.exists())

@@ -63,8 +63,10 @@ restore: install
 	BACKUP="$(BACKUP)" DATABASE_URL="$(DATABASE_URL)" bash scripts/restore.sh
 
 ## make scale-demo: a PostgreSQL primary and streaming replica, Redis, two gunicorn nodes behind HAProxy and a
-## Celery worker on spare ports; load through the balancer while a web node and then the replica stop
-## (docs/scaling.md). Writes bench-results/scale-demo.json. SCALE_ARGS="--seconds 60" for longer phases.
+## Celery worker on spare ports; load through the balancer while a web node and then the replica stop, an ESF+
+## report run through the worker in every phase, and a session, an upload and a rate limit shared by the two nodes
+## (docs/scaling.md). Exit status 1 when anything failed. Writes bench-results/scale-demo.json.
+## SCALE_ARGS="--seconds 60" for longer phases.
 scale-demo: install
 	$(BIN)/python scripts/scale_demo.py $(SCALE_ARGS)
 

@@ -217,11 +217,45 @@ if not REDIS_URL and not DEBUG:
         "REDIS_URL is not set. Without DEBUG asfnet needs a shared cache for login rate limits and used "
         "TOTP codes: set REDIS_URL=redis://host:6379/0 (docker-compose.yml sets it), or DEBUG=true for development."
     )
+
+
+def _sentinels(value: str) -> list[tuple[str, int]]:
+    """REDIS_SENTINELS: "host:port,host:port" (the port defaults to Sentinel's 26379)."""
+    hosts = []
+    for item in value.split(","):
+        host, colon, port = item.strip().rpartition(":")
+        if not colon:
+            host, port = item.strip(), ""
+        if host:
+            try:
+                hosts.append((host, int(port or 26379)))
+            except ValueError:
+                raise ImproperlyConfigured(f"REDIS_SENTINELS: {item.strip()!r} is not host:port.") from None
+    return hosts
+
+
+# Redis Sentinel (docs/scaling.md): the sentinels say which Redis server is the master of REDIS_SENTINEL_MASTER,
+# and say it again after a failover. REDIS_URL then gives only the password and the database number (its host is
+# not used), and the cache and the Celery broker and results find the master through the sentinels.
+REDIS_SENTINELS = _sentinels(env_str("REDIS_SENTINELS"))
+REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER", "mymaster")
+REDIS_SENTINEL_PASSWORD = env_str("REDIS_SENTINEL_PASSWORD")  # the sentinels' own password, if they have one
+if REDIS_SENTINELS and not REDIS_URL:
+    raise ImproperlyConfigured("REDIS_SENTINELS needs REDIS_URL as well (redis://:password@master-name/0).")
+_sentinel_kwargs = {"password": REDIS_SENTINEL_PASSWORD} if REDIS_SENTINEL_PASSWORD else {}
+
 if REDIS_URL:
     CACHE_URL = REDIS_URL
-    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or _redis_db(
-        REDIS_URL, int(urlsplit(REDIS_URL).path.strip("/") or "0") + 1
-    )
+    _broker_db = int(urlsplit(REDIS_URL).path.strip("/") or "0") + 1
+    if REDIS_SENTINELS:
+        # Kombu's "sentinel://" transport: one URL per sentinel, ";"-separated, with the master's password and
+        # the broker's database; the master's name is a transport option (below).
+        _password = urlsplit(REDIS_URL).password
+        _auth = f":{_password}@" if _password else ""
+        _default_broker = ";".join(f"sentinel://{_auth}{host}:{port}/{_broker_db}" for host, port in REDIS_SENTINELS)
+    else:
+        _default_broker = _redis_db(REDIS_URL, _broker_db)
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or _default_broker
 else:
     CACHE_URL = ""
     CELERY_BROKER_URL = "memory://"
@@ -238,6 +272,14 @@ if CACHE_URL:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0, "RETRY_AFTER": 5},
         }
     }
+    if REDIS_SENTINELS:
+        # The master is looked up through the sentinels (kernel.cache.SentinelMasterPool).
+        CACHES["default"]["OPTIONS"].update(
+            pool_class="kernel.cache.SentinelMasterPool",
+            sentinels=REDIS_SENTINELS,
+            service_name=REDIS_SENTINEL_MASTER,
+            sentinel_kwargs=_sentinel_kwargs,
+        )
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -272,6 +314,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 10,
     "max_retries": 1,
 }
+if CELERY_BROKER_URL.startswith("sentinel://"):
+    # Redis Sentinel: the broker and the results find the master of REDIS_SENTINEL_MASTER through the sentinels.
+    _sentinel_options = {"master_name": REDIS_SENTINEL_MASTER}
+    if _sentinel_kwargs:
+        _sentinel_options["sentinel_kwargs"] = _sentinel_kwargs
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(_sentinel_options)
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(_sentinel_options)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_REDIS_SOCKET_TIMEOUT = 10
@@ -444,8 +493,37 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"  # never served directly; files go out through authorised views
+# Where uploads are stored: "filesystem" (MEDIA_ROOT, the default: one volume shared by every node) or "s3", an
+# S3-compatible object store through django-storages (several hosts, docs/scaling.md). The bucket stays private:
+# every file goes out through a view that checks who may read it (kernel/downloads.py), never by the bucket's URL.
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem").lower()
+if MEDIA_STORAGE == "s3":
+    MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET")
+    if not MEDIA_S3_BUCKET:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET, the bucket the uploads go to.")
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            # Empty: AWS itself. MinIO, Ceph, Garage or a cloud's S3-compatible service: its address.
+            "endpoint_url": env_str("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("MEDIA_S3_REGION") or None,
+            # Empty: boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, an instance role …).
+            "access_key": env_str("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("MEDIA_S3_PREFIX"),  # a folder in the bucket; empty: its root
+            "addressing_style": env_str("MEDIA_S3_ADDRESSING_STYLE") or None,  # "path" for most self-hosted stores
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,  # a second upload under a taken name gets a new name, as on disk
+        },
+    }
+elif MEDIA_STORAGE == "filesystem":
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -112,7 +113,24 @@ def _check_broker() -> bool:
     import redis
 
     try:
-        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
+        if settings.CELERY_BROKER_URL.startswith("sentinel://"):
+            # Redis Sentinel: ping the master the sentinels name now (settings.py, docs/scaling.md).
+            from kernel.cache import SentinelMasterPool
+
+            first = settings.CELERY_BROKER_URL.split(";")[0].replace("sentinel://", "redis://", 1)
+            pool = SentinelMasterPool.from_url(
+                first,
+                sentinels=[
+                    (urlsplit(u).hostname, urlsplit(u).port or 26379) for u in settings.CELERY_BROKER_URL.split(";")
+                ],
+                service_name=settings.CELERY_BROKER_TRANSPORT_OPTIONS["master_name"],
+                sentinel_kwargs=settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("sentinel_kwargs"),
+                socket_connect_timeout=1,
+                socket_timeout=1,
+            )
+            client = redis.Redis(connection_pool=pool)
+        else:
+            client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
         return bool(client.ping())
     except Exception:
         logger.warning("readyz: broker not reachable", exc_info=True)

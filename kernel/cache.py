@@ -234,3 +234,38 @@ class ResilientRedisCache(RedisCache):
     def clear(self) -> bool:  # type: ignore[override]
         self.fallback.clear()
         return bool(self._guarded(lambda: super(ResilientRedisCache, self).clear(), lambda: False))
+
+
+# --- Redis Sentinel ----------------------------------------------------------------------------------------
+# With REDIS_SENTINELS set (settings.py, docs/scaling.md) the cache asks the sentinels which server is the master
+# of REDIS_SENTINEL_MASTER, and asks again after a failover; REDIS_URL then gives only the password and the database
+# number. Reads go to the master as well: a replica may lag, and rate-limit counts and used-TOTP marks must be exact.
+
+
+class SentinelMasterPool:
+    """A `pool_class` for Django's RedisCache (CACHES OPTIONS): its `from_url` returns a connection pool to the
+    master the sentinels name, instead of to the URL's host. OPTIONS carry `sentinels` (a list of (host, port)),
+    `service_name` and optionally `sentinel_kwargs` (e.g. the sentinels' own password); every other option
+    (socket timeouts, parser) goes to the connections to the master. Nothing connects until the first command."""
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        sentinels: list[tuple[str, int]] | list[list[Any]],
+        service_name: str,
+        sentinel_kwargs: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> Any:
+        from redis.sentinel import Sentinel
+
+        parts = urlsplit(url)
+        db = int(parts.path.strip("/") or 0)
+        timeouts = {k: v for k, v in options.items() if k in ("socket_connect_timeout", "socket_timeout")}
+        manager = Sentinel(
+            [(str(host), int(port)) for host, port in sentinels],
+            sentinel_kwargs={**timeouts, **(sentinel_kwargs or {})},
+        )
+        credentials = {"username": parts.username or None, "password": parts.password or None}
+        return manager.master_for(service_name, db=db, **credentials, **options).connection_pool

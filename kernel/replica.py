@@ -15,7 +15,9 @@ the primary for settings.REPLICA_PIN_SECONDS (a cookie), longer than replication
 always read from the primary: their pages show what they just changed.
 
 A replica that does not answer (stopped, restarting, unreachable) is skipped for REPLICA_RETRY_SECONDS, so the
-site keeps working on the primary alone. Migrations run on the primary only; the replica follows by
+site keeps working on the primary alone. One that goes away in the middle of a request (its reads fail with a
+connection error and it no longer answers) is skipped as well, and the request, which only read, is answered
+again from the primary instead of with an error. Migrations run on the primary only; the replica follows by
 replication."""
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 
@@ -129,6 +131,20 @@ class ReplicaReadsMiddleware:
                 samesite="Lax",
             )
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """The view failed while reading from the replica because the replica went away (stopped, crashed,
+        restarted under the request): the replica is marked down (available() finds it unreachable) and the view,
+        which only read (the unit never wrote) for someone not logged in, runs again on the primary."""
+        if _unit.get() is not True or not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        if available():
+            return None  # the replica answers: the error is not its going away, and is not hidden
+        token = _unit.set(None)
+        try:
+            return self.get_response(request)
+        finally:
+            _unit.reset(token)
 
     @staticmethod
     def _eligible(request: HttpRequest) -> bool:

@@ -199,17 +199,19 @@ def _compute(run_id: int, token: uuid.UUID) -> tuple[dict, dict[str, bytes]]:
         if project is None or period_from is None or period_to is None:  # report_run_request refuses these
             raise ValidationError(_("Choose a project and a period."))
         # The aggregation only reads: from the replica while it answers (kernel/replica.py).
-        with translation.override(report_language(run)), replica_reads():
+        with translation.override(report_language(run)), replica_reads() as on_replica:
             result = esf_report(project, period_from, period_to).as_result()
         step(70)
     elif run.kind == ReportKind.FINSAM:
         from reports.finsam.selectors import structure_work
 
-        with replica_reads():
+        with replica_reads() as on_replica:
             result = structure_work(run)
     else:
-        with replica_reads():
+        with replica_reads() as on_replica:
             result = measures.compute(run)
+    # Which database the aggregation read (docs/scaling.md; `make scale-demo` checks it in the worker's log).
+    logger.info("report run %s: aggregated on the %s", run.code, "replica" if on_replica else "primary")
     step(80)
     files = outputs.render_files(run, result)
     step(95)

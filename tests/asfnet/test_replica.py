@@ -131,3 +131,55 @@ def test_a_report_aggregation_reads_from_the_replica_with_the_same_figures(repli
     assert any("count(*) FILTER" in query["sql"] for query in copy.captured_queries)
     assert any("SET LOCAL jit = off" in query["sql"] for query in copy.captured_queries)
     assert not any("count(*) FILTER" in query["sql"] for query in primary.captured_queries)
+
+
+def test_a_replica_that_stops_under_a_request_leaves_the_request_to_the_primary(client, replica_alias):
+    """The replica is shut down while an anonymous API request reads from it (its connection is terminated and
+    it accepts no new one): the client gets its answer, read again from the primary, not a 500; the replica is
+    skipped from then on (scripts/scale_demo.py stops its replica under load)."""
+    OrganisationFactory(name="Returen Återbruk")
+    registry()
+    connection = connections[REPLICA]
+    connection.ensure_connection()
+    saved = connection.settings_dict["PORT"]
+    stopped = []
+
+    def replica_stops(execute, sql, params, many, context):
+        if not stopped and "directory_organisation" in sql:
+            stopped.append(True)
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+            connection.settings_dict["PORT"] = "1"  # and it does not come back: connection refused
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(replica_stops):
+            response, on_primary, _on_replica = _queries(lambda: client.get("/api/v1/organizations"))
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = saved
+    assert stopped
+    assert response.status_code == 200
+    assert "Returen Återbruk" in response.content.decode()
+    assert on_primary > 0
+    assert not replica.available()  # skipped for REPLICA_RETRY_SECONDS
+
+
+def test_a_database_error_on_a_replica_that_still_answers_is_not_hidden(client, replica_alias):
+    """Only the replica going away is answered from the primary; any other database error stays an error."""
+    from django.db import OperationalError
+
+    OrganisationFactory(name="Returen Återbruk")
+    registry()
+    connections[REPLICA].ensure_connection()
+
+    def statement_timeout(execute, sql, params, many, context):
+        if "directory_organisation" in sql:
+            raise OperationalError("canceling statement due to statement timeout")
+        return execute(sql, params, many, context)
+
+    client.raise_request_exception = False
+    with connections[REPLICA].execute_wrapper(statement_timeout):
+        response = client.get("/api/v1/organizations")
+    assert response.status_code == 500
+    assert replica.available()

@@ -306,3 +306,150 @@ def test_production_settings_send_session_and_csrf_cookies_secure_httponly_and_s
         assert flags["samesite"] == "Lax", name
         assert (flags["path"], flags["domain"]) == ("/", ""), name
     assert cookies["__Host-sessionid"]["httponly"]
+
+
+# --- Scale-out settings (docs/scaling.md): object storage for uploads, Redis Sentinel ----------------------------
+_STORAGE_PROBE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.core.files.storage import default_storage
+default_storage._setup()
+storage = default_storage._wrapped
+print(json.dumps({
+    "backend": settings.STORAGES["default"]["BACKEND"],
+    "class": f"{type(storage).__module__}.{type(storage).__name__}",
+    "bucket": getattr(storage, "bucket_name", None),
+    "endpoint": getattr(storage, "endpoint_url", None),
+    "access_key": getattr(storage, "access_key", None),
+    "location": getattr(storage, "location", None),
+    "default_acl": getattr(storage, "default_acl", None),
+    "querystring_auth": getattr(storage, "querystring_auth", None),
+}))
+"""
+
+
+def _storage(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", _STORAGE_PROBE],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "asfnet.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_uploads_are_on_the_file_system_by_default(tmp_path):
+    result = _storage(_production_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.splitlines()[-1])
+    assert seen["backend"] == "django.core.files.storage.FileSystemStorage"
+    assert seen["class"] == "django.core.files.storage.filesystem.FileSystemStorage"
+    assert seen["location"] == str(tmp_path / "media")
+
+
+def test_media_storage_s3_selects_django_storages_s3_backend_with_a_private_bucket(tmp_path):
+    """MEDIA_STORAGE=s3 puts uploads in an S3-compatible bucket (django-storages); building the storage connects
+    to nothing."""
+    env = _production_env(
+        tmp_path,
+        MEDIA_STORAGE="s3",
+        MEDIA_S3_BUCKET="asfnet-media",
+        MEDIA_S3_ENDPOINT_URL="http://minio.invalid:9000",
+        MEDIA_S3_ACCESS_KEY_ID="asfnet",
+        MEDIA_S3_SECRET_ACCESS_KEY="not-a-real-secret",
+        MEDIA_S3_PREFIX="uploads",
+    )
+    result = _storage(env)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.splitlines()[-1])
+    assert seen["backend"] == "storages.backends.s3.S3Storage"
+    assert seen["class"] == "storages.backends.s3.S3Storage"
+    assert (seen["bucket"], seen["endpoint"], seen["access_key"]) == (
+        "asfnet-media",
+        "http://minio.invalid:9000",
+        "asfnet",
+    )
+    assert seen["location"] == "uploads"
+    # Private objects, reachable only through asfnet's own views (or a signed URL), never by a public one.
+    assert (seen["default_acl"], seen["querystring_auth"]) == ("private", True)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"MEDIA_STORAGE": "s3"}, "MEDIA_S3_BUCKET"),
+        ({"MEDIA_STORAGE": "ftp"}, "MEDIA_STORAGE must be filesystem or s3"),
+        ({"REDIS_SENTINELS": "sentinel-1:many"}, "REDIS_SENTINELS"),
+    ],
+)
+def test_scale_out_settings_fail_closed(tmp_path, overrides, message):
+    result = _manage("check", env={**_production_env(tmp_path), **overrides})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+_SENTINEL_PROBE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.core.cache import cache
+from asfnet.celery import app
+pool = cache._cache._get_connection_pool(True)
+print(json.dumps({
+    "pool": f"{type(pool).__module__}.{type(pool).__name__}",
+    "service_name": pool.service_name,
+    "sentinels": [[c.connection_pool.connection_kwargs["host"], c.connection_pool.connection_kwargs["port"]]
+                  for c in pool.sentinel_manager.sentinels],
+    "sentinel_password": pool.sentinel_manager.sentinels[0].connection_pool.connection_kwargs.get("password"),
+    "master_db": pool.connection_kwargs["db"],
+    "master_password": pool.connection_kwargs["password"],
+    "broker": app.conf.broker_url,
+    "broker_options": app.conf.broker_transport_options,
+    "result_backend": app.conf.result_backend,
+    "result_options": app.conf.result_backend_transport_options,
+}))
+"""
+
+
+def test_redis_sentinel_configures_the_cache_the_broker_and_the_results(tmp_path):
+    """REDIS_SENTINELS: the cache's connection pool asks the sentinels for the master of REDIS_SENTINEL_MASTER;
+    Celery gets sentinel:// URLs (the broker one database above the cache) with master_name. Nothing connects."""
+    env = _production_env(
+        tmp_path,
+        REDIS_SENTINELS="sentinel-1:26379, sentinel-2, sentinel-3:26380",
+        REDIS_SENTINEL_MASTER="asfnet-redis",
+        REDIS_SENTINEL_PASSWORD="sentinel-secret",
+    )
+    env["REDIS_URL"] = "redis://:master-secret@asfnet-redis/0"  # the master's password and database; no host
+    result = subprocess.run(
+        [sys.executable, "-c", _SENTINEL_PROBE],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "asfnet.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.splitlines()[-1])
+    assert seen["pool"] == "redis.sentinel.SentinelConnectionPool"
+    assert seen["service_name"] == "asfnet-redis"
+    assert seen["sentinels"] == [["sentinel-1", 26379], ["sentinel-2", 26379], ["sentinel-3", 26380]]
+    assert seen["sentinel_password"] == "sentinel-secret"
+    assert (seen["master_db"], seen["master_password"]) == (0, "master-secret")
+    broker = "sentinel://:master-secret@sentinel-1:26379/1;sentinel://:master-secret@sentinel-2:26379/1;"
+    broker += "sentinel://:master-secret@sentinel-3:26380/1"
+    assert seen["broker"] == seen["result_backend"] == broker
+    for options in (seen["broker_options"], seen["result_options"]):
+        assert options["master_name"] == "asfnet-redis"
+        assert options["sentinel_kwargs"] == {"password": "sentinel-secret"}
+    assert seen["broker_options"]["visibility_timeout"] == 3600  # the other transport options are kept
+
+
+def test_without_sentinels_redis_is_reached_directly(tmp_path):
+    probed = _probe("asfnet.settings", _production_env(tmp_path))["settings"]
+    assert "pool_class" not in probed["CACHES"]["default"]["OPTIONS"]
+    assert probed["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/1"

@@ -199,6 +199,9 @@ class Event(TimeStampedModel):
     # changed the number of places on this date (then a change of the series' capacity leaves it).
     series_date = models.DateField(null=True, blank=True, editable=False)
     capacity_changed = models.BooleanField(default=False, editable=False)
+    # …and whether the organiser added or removed a question on this date: then a change of the series'
+    # questions leaves this date's alone.
+    questions_changed = models.BooleanField(default=False, editable=False)
     # The UID of the VEVENT this event was imported from (events/ics_import/), unique per organiser: a
     # second import of the same calendar updates the event instead of adding another.
     import_uid = models.CharField(max_length=255, blank=True, editable=False)
@@ -427,11 +430,11 @@ class QuestionKind(models.TextChoices):
     YES_NO = "yes_no", _("Yes or no")
 
 
-class EventQuestion(TimeStampedModel):
-    """A question the organiser asks everyone who registers (in Swedish and English). A choice question
-    lists its options one per line, the English ones in the same order as the Swedish."""
+class QuestionFields(TimeStampedModel):
+    """What a question is (in Swedish and English): asked on an event (EventQuestion) or on every date of a
+    series (SeriesQuestion). A choice question lists its options one per line, the English ones in the same
+    order as the Swedish."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(_("type of answer"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.TEXT)
     label_sv = models.CharField(_("question (Swedish)"), max_length=300, validators=[refuse_personnummer])
     label_en = models.CharField(_("question (English)"), max_length=300, blank=True, validators=[refuse_personnummer])
@@ -447,9 +450,11 @@ class EventQuestion(TimeStampedModel):
     required = models.BooleanField(_("an answer is required"), default=False)
     position = models.PositiveIntegerField(_("order"), default=0)
 
+    # The fields a copy of the question carries (a series' question on each of its dates).
+    COPIED = ("kind", "label_sv", "label_en", "options_sv", "options_en", "required", "position")
+
     class Meta:
-        verbose_name = _("question")
-        verbose_name_plural = _("questions")
+        abstract = True
         ordering = ["position", "pk"]
 
     def __str__(self) -> str:
@@ -503,6 +508,32 @@ class EventQuestion(TimeStampedModel):
                 raise ValidationError(
                     {"options_en": _("Give as many English options as Swedish ones, in the same order.")}
                 )
+
+
+class SeriesQuestion(QuestionFields):
+    """A question of a series (events/series/): every date of the series asks it, as an EventQuestion copied
+    from this one. Changing the series' questions changes the dates that have not started and whose own
+    questions the organiser has not changed (Event.questions_changed), as the series' capacity does."""
+
+    series = models.ForeignKey(EventSeries, on_delete=models.CASCADE, related_name="questions")
+
+    class Meta(QuestionFields.Meta):
+        verbose_name = _("question of a series")
+        verbose_name_plural = _("questions of a series")
+
+
+class EventQuestion(QuestionFields):
+    """A question the organiser asks everyone who registers for the event."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    # On a date of a series: the series' question this one is the copy of (none: asked on this date only).
+    series_question = models.ForeignKey(
+        SeriesQuestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="copies", editable=False
+    )
+
+    class Meta(QuestionFields.Meta):
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
 
 
 class RegistrationAnswer(models.Model):

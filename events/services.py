@@ -149,7 +149,36 @@ def event_update(*, actor: Actor, event: Event, data: dict[str, Any]) -> Event:
     if notify:
         for registration in event.registrations.filter(status__in=ACTIVE).exclude(status=RegistrationStatus.PENDING):
             _notify(registration, "changed")
+    if stored.capacity is not None and (event.capacity is None or event.capacity > stored.capacity):
+        # More places (or no limit): they are offered to the waiting list in its order, as a place freed by a
+        # cancellation is. People awaiting approval are not on it: they still wait for the organiser's decision.
+        promote_waitlist(event=event)
+    if stored.requires_approval and not event.requires_approval:
+        _release_awaiting_approval(actor, event)
     return event
+
+
+def _release_awaiting_approval(actor: Actor, event: Event) -> None:
+    """Approval turned off: everyone still awaiting it is treated as a new registration, in the order they
+    registered — a place while places remain, otherwise the waiting list (behind those already on it) — and
+    told so by e-mail as a new registration is. Called with the event row locked, after the waiting list has
+    had the places it was owed."""
+    if event.status != EventStatus.PUBLISHED or event.end <= timezone.now():
+        return  # nobody is given a place at a cancelled or past event (as registration_accept refuses)
+    awaiting = event.registrations.select_for_update().filter(status=RegistrationStatus.AWAITING_APPROVAL)
+    for registration in awaiting.order_by("created_at", "pk"):
+        if event.capacity is not None and event.registrations.filter(status=RegistrationStatus.WAITLISTED).exists():
+            registration.status = RegistrationStatus.WAITLISTED  # nobody passes the people already waiting
+        else:
+            registration.status = _place_or_queue(event)
+        registration.save(update_fields=["status", "updated_at"])
+        audit_log(
+            actor=actor.user,
+            action="registration.approval_not_needed",
+            target=registration,
+            data={"status": registration.status},
+        )
+        _notify(registration, registration.status)
 
 
 @transaction.atomic
@@ -381,16 +410,18 @@ def offer_deadline(event: Event, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def promote_waitlist(*, event: Event, now: dt.datetime | None = None) -> list[Registration]:
-    """Offer free places to the oldest waitlisted registrations. Call with the event row locked (inside
-    the caller's transaction)."""
+    """Offer free places to the oldest waitlisted registrations (all of them when the event has no limit any
+    more). Call with the event row locked (inside the caller's transaction)."""
     now = now or timezone.now()
     promoted: list[Registration] = []
-    if event.capacity is None or event.status != EventStatus.PUBLISHED or event.start <= now:
+    if event.status != EventStatus.PUBLISHED or event.start <= now:
         return promoted
-    free = event.capacity - places_taken(event)
-    if free <= 0:
-        return promoted
-    queue = event.registrations.filter(status=RegistrationStatus.WAITLISTED).order_by("created_at", "pk")[:free]
+    queue = event.registrations.filter(status=RegistrationStatus.WAITLISTED).order_by("created_at", "pk")
+    if event.capacity is not None:
+        free = event.capacity - places_taken(event)
+        if free <= 0:
+            return promoted
+        queue = queue[:free]
     for registration in queue:
         token, token_hash = _new_token()
         registration.status = RegistrationStatus.OFFERED

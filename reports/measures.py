@@ -1,4 +1,11 @@
-"""The project's own measures, by aggregation over the other apps (read only)."""
+"""The project's own measures, by aggregation over the other apps (read only).
+
+What events contribute (attendance by organisation kind and municipality, cross-sector contacts, organisations
+reached) follows one rule, the closing report's (events/closing/selectors.py): people count when their
+registration is confirmed and marked present, under their organisation's kind and their organisation's
+municipality; an event with a finalised closing report counts with the figures frozen in it, any other event
+as its attendance marks stand when the report runs. So a funder report and the closing reports of its period
+give the same figures."""
 
 from __future__ import annotations
 
@@ -8,8 +15,8 @@ from typing import Any
 from django.db.models import Count, Q
 
 from directory.models import Organisation
-from events.closing.selectors import organisations_at_events
-from events.models import Attendance, Event, EventStatus, Registration
+from events.closing.selectors import attendance_at_events, organisations_at_events
+from events.models import Event, EventStatus
 from matchmaking.models import LabourMarketEvent, Match, MatchStatus, Opportunity
 from reports.models import NOT_SUPPORT, ReportRun, SupportRecord
 
@@ -51,7 +58,7 @@ def compute(run: ReportRun) -> dict[str, Any]:
     events = Event.objects.filter(
         forbund_id=run.forbund_id, status=EventStatus.PUBLISHED, start__date__range=(start, end)
     )
-    attendance = Registration.objects.filter(event__in=events, attendance=Attendance.PRESENT)
+    attendance = attendance_at_events(start, end, forbund_id=run.forbund_id)
     # Placements and outcomes of this project's participants only.
     matches = Match.objects.filter(need__participant__project=run.project).filter(
         Q(started_on__range=(start, end)) | Q(ended_on__range=(start, end))
@@ -64,12 +71,11 @@ def compute(run: ReportRun) -> dict[str, Any]:
         # Verified: within the period of validity (VERIFICATION_VALID_MONTHS) at the end of the period reported.
         "verified_profiles": {"total": Organisation.objects.verified(on=end + dt.timedelta(days=1)).count()},
         "events_held_by_kind": _as_dict(events.values("kind").annotate(n=Count("pk")), "kind"),
-        "attendance_by_organisation_kind": _as_dict(
-            attendance.values("organisation_kind").annotate(n=Count("pk")), "organisation_kind"
-        ),
-        "attendance_by_municipality": _as_dict(
-            attendance.values("event__kommunkod").annotate(n=Count("pk")), "event__kommunkod"
-        ),
+        # The closing report's rule (events.closing.selectors.attendance_at_events): confirmed registrations
+        # marked present, by the kind and the municipality of the attendee's organisation; a finalised closing
+        # report's frozen figures for its event, the attendance marks for the others.
+        "attendance_by_organisation_kind": attendance["by_organisation_kind"],
+        "attendance_by_municipality": attendance["by_municipality"],
         "cross_sector_contacts": {"total": cross_sector_contacts(start, end, forbund_id=run.forbund_id)},
         "organisations_reached_by_events": {
             "total": organisations_reached_by_events(start, end, forbund_id=run.forbund_id)

@@ -425,6 +425,18 @@ def _series_url(name: str) -> Callable[[object], str]:
     return make
 
 
+def _series_question_delete_url(w) -> str:
+    """A question of ASF A's series (the series made as _series_url makes it)."""
+    from events import questions
+    from events.models import EventSeries
+
+    _series_url("events:series")(w)
+    found = EventSeries.objects.get(organiser=w.org_a)
+    data = {"kind": "text", "label_sv": "Kost?", "position": 1}
+    question = questions.series_question_add(actor=actor_for(w.staff_a), series=found, data=data)
+    return reverse("events:series_question_delete", kwargs={"code": found.code, "pk": question.pk})
+
+
 # The organiser's members (ASF A) and coordinators reach an event's organiser pages; everyone else: 404.
 EVENT_ORGANISERS_200 = {
     **dict.fromkeys(ROLES, 404),
@@ -1035,6 +1047,10 @@ TABLE: list[Row] = [
     Row("events:series", _series_url("events:series"), EVENT_ORGANISERS_200, "post"),
     # Without a date: a message and back to the series.
     Row("events:series_skip", _series_url("events:series_skip"), EVENT_ORGANISERS_302, "post"),
+    Row("events:series_questions", _series_url("events:series_questions"), EVENT_ORGANISERS_200),
+    # An empty POST: the organiser gets the form back with errors.
+    Row("events:series_questions", _series_url("events:series_questions"), EVENT_ORGANISERS_200, "post"),
+    Row("events:series_question_delete", _series_question_delete_url, EVENT_ORGANISERS_302, "post"),
     Row("events:ics_import", lambda w: reverse("events:ics_import"), LOGGED_IN_200),
     Row("events:ics_import", lambda w: reverse("events:ics_import"), LOGGED_IN_200, "post"),
     Row("events:messages", _event_url("events:messages"), EVENT_ORGANISERS_200),

@@ -9,7 +9,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from directory.models import OrganisationKind
 from events.models import Attendance, ClosingReport, Event, EventStatus, Registration, RegistrationStatus
@@ -67,14 +67,46 @@ def event_figures(*, event: Event) -> dict[str, Any]:
     }
 
 
-def organisations_at_events(start: dt.date, end: dt.date, *, forbund_id: int) -> dict[int, dict[str, set[int]]]:
-    """Per published event of the förbund's calendar held in the period (start date in [start, end]): the
-    organisations present, by kind. An event whose closing report is final counts as frozen in it; any other
-    event as its attendance marks stand now."""
+def _held(start: dt.date, end: dt.date, forbund_id: int) -> tuple[QuerySet[Event], dict[int, dict[str, Any]]]:
+    """The published events of the förbund's calendar held in the period (start date in [start, end]), and the
+    frozen figures of those whose closing report is final (by event id)."""
     events = Event.objects.filter(forbund_id=forbund_id, status=EventStatus.PUBLISHED, start__date__range=(start, end))
     frozen = dict(
         ClosingReport.objects.filter(event__in=events, finalised_at__isnull=False).values_list("event_id", "figures")
     )
+    return events, frozen
+
+
+def attendance_at_events(start: dt.date, end: dt.date, *, forbund_id: int) -> dict[str, dict[str, int]]:
+    """Attendance at the events held in the period, by organisation kind and by municipality, as the funder
+    figures report it. One rule, the closing report's (event_figures above): an attendee is a confirmed
+    registration marked present, counted under the kind of their organisation and the municipality of their
+    organisation (not the event's), "unknown" when they have none. An event whose closing report is final
+    counts with the figures frozen in it; any other event as its attendance marks stand now, by the same rule,
+    so a finalised report and the measures of its period always agree. Two queries."""
+    events, frozen = _held(start, end, forbund_id)
+    by_kind: Counter[str] = Counter()
+    by_municipality: Counter[str] = Counter()
+    for figures in frozen.values():
+        by_kind.update(figures.get("by_organisation_kind") or {})
+        by_municipality.update(figures.get("by_municipality") or {})
+    live = (
+        present_registrations(events.exclude(pk__in=list(frozen)).values("pk"))
+        .values_list("organisation_kind", "organisation__kommunkod")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for kind, kommunkod, n in live:
+        by_kind[kind or UNKNOWN] += n
+        by_municipality[kommunkod or UNKNOWN] += n
+    return {"by_organisation_kind": _ordered(by_kind), "by_municipality": _ordered(by_municipality)}
+
+
+def organisations_at_events(start: dt.date, end: dt.date, *, forbund_id: int) -> dict[int, dict[str, set[int]]]:
+    """Per published event of the förbund's calendar held in the period (start date in [start, end]): the
+    organisations present, by kind. An event whose closing report is final counts as frozen in it; any other
+    event as its attendance marks stand now."""
+    events, frozen = _held(start, end, forbund_id)
     result: dict[int, dict[str, set[int]]] = {
         event_id: {kind: set(ids) for kind, ids in (figures.get("organisations_by_kind") or {}).items()}
         for event_id, figures in frozen.items()

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from directory.access import Actor
-from events.models import HOLDS_PLACE, Event, EventSeries
+from events.models import HOLDS_PLACE, Event, EventSeries, SeriesQuestion
 
 
 def series_for_user(*, actor: Actor, code: UUID | str) -> EventSeries:
@@ -31,3 +31,13 @@ def series_dates(*, series: EventSeries) -> list[Event]:
             places_taken=Count("registrations", filter=Q(registrations__status__in=HOLDS_PLACE))
         ).order_by("start", "pk")
     )
+
+
+def series_questions(*, series: EventSeries) -> list[SeriesQuestion]:
+    """The series' questions, each with `dates`: how many dates ask it now."""
+    return list(series.questions.annotate(dates=Count("copies")).order_by("position", "pk"))
+
+
+def series_question(*, series: EventSeries, pk: int) -> SeriesQuestion:
+    """One question of the series; another series' → 404."""
+    return get_object_or_404(series.questions.select_related("series", "series__organiser"), pk=pk)

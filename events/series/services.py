@@ -2,7 +2,9 @@
 registrations and attendance). The rule is an RFC 5545 RRULE plus the skipped dates (EXDATE), read with
 python-dateutil (events.series.rules); `series_sync` makes the dated events match it.
 
-* A date the rule adds becomes a copy of the series' template event, with the series' capacity.
+* A date the rule adds becomes a copy of the series' template event, with the series' capacity and the
+  series' questions (events.questions.services: made from the template's questions when the series is made;
+  the series page changes them on every following date, as it changes the capacity).
 * A date that stays keeps its registrations; its times follow the rule (SEQUENCE raised) and its capacity
   follows the series' unless the organiser changed it on that date (Event.capacity_changed).
 * A date the rule drops (skipped, or the rule changed) with nobody registered and never published is
@@ -21,7 +23,8 @@ from django.utils.translation import ngettext
 
 from directory.access import Actor, can_edit_organisation
 from events import services as event_services
-from events.models import Event, EventSeries, EventStatus
+from events.models import Event, EventSeries, EventStatus, SeriesQuestion
+from events.questions.services import copy_question
 from events.series import rules
 from kernel.audit import audit_log
 
@@ -91,6 +94,12 @@ def series_create(*, actor: Actor, event: Event, data: dict[str, Any]) -> EventS
     event.series = series
     event.series_date = rules.local(event.start).date()
     event.save(update_fields=["series", "series_date", "updated_at"])
+    # The event's questions become the series': every date asks them, the first one included.
+    for asked in event.questions.order_by("position", "pk"):
+        asked.series_question = SeriesQuestion.objects.create(
+            series=series, **{name: getattr(asked, name) for name in asked.COPIED}
+        )
+        asked.save(update_fields=["series_question", "updated_at"])
     audit_log(actor=actor.user, action="event_series.create", target=series, data={"rrule": series.rrule})
     series_sync(actor=actor, series=series)
     return series
@@ -149,6 +158,8 @@ def _copy(series: EventSeries, template: Event, start: dt.datetime, end: dt.date
     event.full_clean()
     event.save()
     event.invited_organisations.set(template.invited_organisations.all())
+    for question in series.questions.order_by("position", "pk"):
+        copy_question(question, event)
     return event
 
 

@@ -9,8 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from events import questions as question_services
 from events import selectors
 from events import series as services
+from events.questions.forms import QuestionForm
 from events.series import selectors as series_selectors
 from events.series.forms import SeriesForm, SkipForm
 from kernel.forms import act, submit
@@ -48,7 +50,12 @@ def series(request: HttpRequest, code: str) -> HttpResponse:
         success=_("The series was saved and its dates follow the new rule."),
     ):
         return redirect("events:series", code=found.code)
-    context = {"series": found, "form": form, "dates": series_selectors.series_dates(series=found)}
+    context = {
+        "series": found,
+        "form": form,
+        "dates": series_selectors.series_dates(series=found),
+        "questions": series_selectors.series_questions(series=found),
+    }
     return render(request, "events/series/series.html", context)
 
 
@@ -66,3 +73,35 @@ def skip(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.error(request, _("Choose a date of the series to skip."))
     return redirect("events:series", code=found.code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_questions(request: HttpRequest, code: str) -> HttpResponse:
+    """The questions every date of the series asks: the list, adding one (to every following date)."""
+    found = series_selectors.series_for_user(actor=request.actor, code=code)
+    asked = series_selectors.series_questions(series=found)
+    initial = {"position": (max((q.position for q in asked), default=0) + 1)}
+    form = QuestionForm(request.POST if request.method == "POST" else None, initial=initial)
+    if submit(
+        request,
+        form,
+        lambda: question_services.series_question_add(actor=request.actor, series=found, data=form.question_data()),
+        success=_("The question was added to the dates of the series that have not taken place."),
+    ):
+        return redirect("events:series_questions", code=found.code)
+    context = {"series": found, "questions": asked, "form": form}
+    return render(request, "events/series/questions.html", context)
+
+
+@login_required
+@require_POST
+def series_question_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    found = series_selectors.series_for_user(actor=request.actor, code=code)
+    question = series_selectors.series_question(series=found, pk=pk)
+    act(
+        request,
+        lambda: question_services.series_question_delete(actor=request.actor, question=question),
+        success=_("The question and its answers were removed from the dates of the series that have not taken place."),
+    )
+    return redirect("events:series_questions", code=found.code)

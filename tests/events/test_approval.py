@@ -263,3 +263,100 @@ def test_nobody_is_accepted_for_a_cancelled_event_but_may_still_be_refused(world
     assert registration.status == AWAITING
     refused = approval.registration_refuse(actor=actor_for(world.staff_a), registration=registration)
     assert refused.status == RegistrationStatus.REFUSED
+
+
+# --- The organiser changes the event: more places, or no approval any more ----------------------------------
+def _full_event_with_a_queue(world, *, requires_approval: bool):
+    """Capacity 1: staff B has the place, the officer waits on the list (accepted, where the event needs
+    approval), and the business member registered last (awaiting approval, or also on the list)."""
+    event = make_event(world.org_a, capacity=1, requires_approval=requires_approval)
+    organiser = actor_for(world.staff_a)
+    people = [world.staff_b, world.officer_x, world.business_member]
+    registrations = [services.registration_create(actor=actor_for(person), event=event) for person in people]
+    if requires_approval:
+        for registration in registrations[:2]:
+            approval.registration_accept(actor=organiser, registration=registration)
+    return event, [Registration.objects.get(pk=r.pk) for r in registrations]
+
+
+@pytest.mark.parametrize("requires_approval", [False, True])
+def test_raising_the_capacity_offers_the_new_place_to_the_first_on_the_waiting_list(world, mails, requires_approval):
+    event, (holder, first_waiting, last) = _full_event_with_a_queue(world, requires_approval=requires_approval)
+    assert (holder.status, first_waiting.status) == (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+    assert last.status == (AWAITING if requires_approval else RegistrationStatus.WAITLISTED)
+
+    services.event_update(actor=actor_for(world.staff_a), event=event, data={"capacity": 2})
+
+    first_waiting.refresh_from_db()
+    last.refresh_from_db()
+    assert first_waiting.status == RegistrationStatus.OFFERED
+    assert first_waiting.offer_expires_at is not None
+    assert kinds_for(mails, first_waiting)[-1] == "offered"
+    # Behind them: still waiting — and someone awaiting approval is never given a place without it.
+    assert last.status == (AWAITING if requires_approval else RegistrationStatus.WAITLISTED)
+    assert services.places_left(event) == 0
+
+
+def test_raising_the_capacity_in_the_event_form_offers_the_places(client, world, mails):
+    from tests.events.pages import event_form_data
+
+    event, (_holder, first_waiting, last) = _full_event_with_a_queue(world, requires_approval=False)
+    login(client, world.staff_a)
+    assert client.post(url("edit", event), event_form_data(event, capacity="3")).status_code == 302
+    assert {r.status for r in Registration.objects.filter(pk__in=[first_waiting.pk, last.pk])} == {
+        RegistrationStatus.OFFERED
+    }
+
+
+def test_removing_the_limit_offers_a_place_to_everyone_waiting(world, mails):
+    event, (_holder, first_waiting, last) = _full_event_with_a_queue(world, requires_approval=False)
+    services.event_update(actor=actor_for(world.staff_a), event=event, data={"capacity": None})
+    assert {r.status for r in Registration.objects.filter(pk__in=[first_waiting.pk, last.pk])} == {
+        RegistrationStatus.OFFERED
+    }
+
+
+def test_lowering_the_capacity_takes_no_place_away_and_offers_nothing(world, mails):
+    event = make_event(world.org_a, capacity=3)
+    holders = [services.registration_create(actor=actor_for(p), event=event) for p in (world.staff_b, world.officer_x)]
+    services.event_update(actor=actor_for(world.staff_a), event=event, data={"capacity": 1})
+    assert {r.status for r in Registration.objects.filter(pk__in=[h.pk for h in holders])} == {
+        RegistrationStatus.CONFIRMED
+    }
+
+
+def test_turning_approval_off_treats_everyone_awaiting_it_as_a_new_registration_in_order(world, mails):
+    event = approval_event(world.org_a, capacity=2)
+    organiser = actor_for(world.staff_a)
+    first = services.registration_create(actor=actor_for(world.staff_b), event=event)
+    approval.registration_accept(actor=organiser, registration=first)
+    second = services.registration_create(actor=actor_for(world.officer_x), event=event)
+    third = services.registration_create(actor=actor_for(world.business_member), event=event)
+    refused = services.registration_create(actor=actor_for(world.admin_a), event=event)
+    approval.registration_refuse(actor=organiser, registration=refused)
+    mails.clear()
+
+    services.event_update(actor=organiser, event=event, data={"requires_approval": False})
+
+    statuses = {r.pk: r.status for r in Registration.objects.filter(event=event)}
+    assert statuses[first.pk] == RegistrationStatus.CONFIRMED
+    assert statuses[second.pk] == RegistrationStatus.CONFIRMED  # the last place, in registration order
+    assert statuses[third.pk] == RegistrationStatus.WAITLISTED
+    assert statuses[refused.pk] == RegistrationStatus.REFUSED  # a decision already made stands
+    # Each is told as a new registration is, by the same e-mails; nobody else hears anything.
+    assert sorted((args[0], args[1]) for args in mails) == sorted([(second.pk, "confirmed"), (third.pk, "waitlisted")])
+    assert AuditLog.objects.filter(action="registration.approval_not_needed").count() == 2
+    # A later registration gets a place or the waiting list at once.
+    later = services.registration_create(actor=actor_for(world.coordinator), event=event)
+    assert later.status == RegistrationStatus.WAITLISTED
+
+
+def test_turning_approval_off_puts_nobody_ahead_of_the_people_already_waiting(world, mails):
+    event, (_holder, first_waiting, last) = _full_event_with_a_queue(world, requires_approval=True)
+    # One more place and approval off in the same save: the place goes to the accepted person waiting.
+    services.event_update(actor=actor_for(world.staff_a), event=event, data={"capacity": 2, "requires_approval": False})
+    first_waiting.refresh_from_db()
+    last.refresh_from_db()
+    assert first_waiting.status == RegistrationStatus.OFFERED
+    assert last.status == RegistrationStatus.WAITLISTED
+    assert kinds_for(mails, last)[-1] == "waitlisted"

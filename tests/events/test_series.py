@@ -11,7 +11,7 @@ import pytest
 from dateutil.rrule import rrulestr
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from directory.access import actor_for
 from events import series as series_services
@@ -229,3 +229,137 @@ def test_the_repeat_form_shows_a_clear_message_for_a_rule_without_an_end(client,
     assert response.status_code == 200
     assert "Give either the last date or the number of dates" in response.content.decode()
     assert not EventSeries.objects.exists()
+
+
+# --- Questions: every date asks the series' questions -------------------------------------------------------
+QUESTION = {"kind": "text", "label_sv": "Kost?", "label_en": "Diet?", "options_sv": "", "options_en": ""}
+
+
+def labels(event: Event) -> list[str]:
+    return list(event.questions.order_by("position", "pk").values_list("label_sv", flat=True))
+
+
+def test_every_date_of_a_series_asks_the_questions_of_the_event_it_was_made_from(world, mails):
+    from events.answers import field_name
+    from events.factories import EventQuestionFactory
+
+    first = make_first(world.org_a)
+    EventQuestionFactory(
+        event=first,
+        label_sv="Vilken organisation företräder du?",
+        label_en="Which organisation do you represent?",
+        required=True,
+        position=1,
+    )
+    EventQuestionFactory(event=first, yes_no=True, position=2)
+    series = repeat(world, first, count=3)
+    assert [labels(e) for e in dates(series)] == [["Vilken organisation företräder du?", "Vill du ha lunch?"]] * 3
+    # The required question is required on the third date too: nobody registers without answering it.
+    third = dates(series)[2]
+    with pytest.raises(ValidationError, match="organisation"):
+        services.registration_create(actor=actor_for(world.staff_b), event=third)
+    required = third.questions.get(required=True)
+    registration = services.registration_create(
+        actor=actor_for(world.staff_b), event=third, answers={field_name(required): "Café Kvarnen"}
+    )
+    assert registration.answers.get().value == "Café Kvarnen"
+    # A date the series gets later asks them as well.
+    data = {"name": "Tisdagsträffar", "frequency": "weekly", "interval": 1, "until": None, "count": 4, "capacity": 10}
+    series_services.series_update(actor=actor_for(world.staff_a), series=series, data=data)
+    assert labels(dates(series)[3]) == ["Vilken organisation företräder du?", "Vill du ha lunch?"]
+
+
+def test_the_series_questions_change_the_following_dates_except_one_changed_on_its_own(world, mails):
+    from events import questions
+    from events.answers import field_name
+    from events.models import SeriesQuestion
+
+    organiser = actor_for(world.staff_a)
+    series = repeat(world, make_first(world.org_a), count=4)
+    held, second, own, fourth = dates(series)
+    Event.objects.filter(pk=held.pk).update(start=timezone.now() - dt.timedelta(days=2))  # already took place
+    questions.question_add(actor=organiser, event=own, data={**QUESTION, "label_sv": "Bara denna dag?"})
+    own.refresh_from_db()
+    assert own.questions_changed
+
+    added = questions.series_question_add(actor=organiser, series=series, data={**QUESTION, "required": True})
+    assert [labels(e) for e in (held, second, own, fourth)] == [[], ["Kost?"], ["Bara denna dag?"], ["Kost?"]]
+    asked = second.questions.get()
+    registration = services.registration_create(
+        actor=actor_for(world.staff_b), event=second, answers={field_name(asked): "Vegetarisk"}
+    )
+    assert AuditLog.objects.get(action="event_series.question_add").data["dates"] == 2
+
+    added_pk = added.pk
+    questions.series_question_delete(actor=organiser, question=added)
+    assert [labels(e) for e in (held, second, own, fourth)] == [[], [], ["Bara denna dag?"], []]
+    assert not registration.answers.exists()
+    assert not SeriesQuestion.objects.exists()
+    assert AuditLog.objects.get(action="event_series.question_delete").data == {
+        "question": added_pk,
+        "dates": 2,
+        "answers": 1,
+    }
+
+
+def test_a_question_removed_on_one_date_stays_on_the_others(world):
+    from events import questions
+    from events.factories import EventQuestionFactory
+
+    first = make_first(world.org_a)
+    EventQuestionFactory(event=first, label_sv="Kost?")
+    series = repeat(world, first, count=3)
+    second = dates(series)[1]
+    questions.question_delete(actor=actor_for(world.staff_a), question=second.questions.get())
+    assert [labels(e) for e in dates(series)] == [["Kost?"], [], ["Kost?"]]
+    # The series' own question is untouched: a later date still gets it, the changed date not again.
+    questions.series_question_add(
+        actor=actor_for(world.staff_a), series=series, data={**QUESTION, "label_sv": "Ny?", "position": 99}
+    )
+    assert [labels(e) for e in dates(series)] == [["Kost?", "Ny?"], [], ["Kost?", "Ny?"]]
+
+
+def test_only_the_organiser_changes_the_series_questions(world):
+    from events import questions
+
+    series = repeat(world, make_first(world.org_a), count=2)
+    with pytest.raises(PermissionDenied):
+        questions.series_question_add(actor=actor_for(world.staff_b), series=series, data=QUESTION)
+
+
+def test_the_organiser_adds_a_question_for_every_date_on_the_series_page_which_states_the_rule(client, world):
+    series = repeat(world, make_first(world.org_a), count=2)
+    login(client, world.staff_a)
+    page = client.get(reverse("events:series", kwargs={"code": series.code}), HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "except the number of places on a date where you changed it on the date itself" in text
+    questions_url = reverse("events:series_questions", kwargs={"code": series.code})
+    assert questions_url in text
+    response = client.post(questions_url, {**QUESTION, "position": "1", "required": "on"})
+    assert response.status_code == 302
+    assert [labels(e) for e in dates(series)] == [["Kost?"], ["Kost?"]]
+    page = client.get(questions_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "A date whose own questions you changed on its questions page keeps them" in page
+    date_page = client.get(
+        reverse("events:questions", kwargs={"code": dates(series)[1].code}), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "changes this date only" in date_page.content.decode()
+    question = series.questions.get()
+    delete = reverse("events:series_question_delete", kwargs={"code": series.code, "pk": question.pk})
+    assert client.post(delete).status_code == 302
+    assert [labels(e) for e in dates(series)] == [[], []]
+    # Another organisation's member: the series does not exist for them.
+    login(client, world.staff_b)
+    assert client.get(questions_url).status_code == 404
+
+
+def test_raising_the_series_capacity_offers_the_new_places_on_every_date(world, mails):
+    series = repeat(world, make_first(world.org_a, capacity=1), capacity=1, count=2)
+    for event in dates(series):
+        services.registration_create(actor=actor_for(world.staff_b), event=event)
+        services.registration_create(actor=actor_for(world.officer_x), event=event)
+    data = {"name": "Tisdagsträffar", "frequency": "weekly", "interval": 1, "until": None, "count": 2, "capacity": 2}
+    series_services.series_update(actor=actor_for(world.staff_a), series=series, data=data)
+    assert set(Registration.objects.filter(user=world.officer_x).values_list("status", flat=True)) == {
+        RegistrationStatus.OFFERED
+    }

@@ -43,7 +43,15 @@ from directory.models import (
     ServiceCategory,
 )
 from events.factories import EventQuestionFactory
-from events.models import Certificate, ClosingReport, Event, EventMessage, MessageGroup, RegistrationAnswer
+from events.models import (
+    Certificate,
+    ClosingReport,
+    Event,
+    EventMessage,
+    MessageGroup,
+    RegistrationAnswer,
+    SeriesQuestion,
+)
 from kernel.audit import audit_log
 from kernel.models import AuditLog, ErasureRecord, User
 from matchmaking.models import AgreementDocument, MatchStatus, PartnerAnswer, PartnerResponse
@@ -117,7 +125,8 @@ def _populate(world) -> None:
     series = EventSeriesFactory(organiser=world.org_a)
     Event.objects.filter(pk=event.pk).update(series=series)
     event.invited_organisations.add(world.org_b)
-    question = EventQuestionFactory(event=event)
+    series_question = SeriesQuestion.objects.create(series=series, label_sv="Kost?", position=1)
+    question = EventQuestionFactory(event=event, series_question=series_question)
     registration = RegistrationFactory(event=event, present=True)
     RegistrationAnswer.objects.create(registration=registration, question=question, value="+46 inte ett nummer")
     Certificate.objects.create(registration=registration, hours=decimal.Decimal("2.5"))

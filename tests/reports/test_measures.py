@@ -89,3 +89,47 @@ def test_the_project_run_carries_both_as_key_figures(world, period_events):
     assert result["cross_sector_contacts"] == {"total": 4}
     assert result["organisations_reached_by_events"] == {"total": 5}
     assert "organisations_reached_by_events" in KEY_FIGURES
+
+
+def test_attendance_by_kind_and_municipality_agrees_with_the_closing_reports(world, period_events):
+    """The funder figures and the closing reports count attendance by one rule: confirmed registrations
+    marked present, by the kind and the municipality of the attendee's organisation; the finalised report's
+    frozen figures for its event, the attendance marks for the others (reports/measures.py)."""
+    from collections import Counter
+
+    from events.closing.selectors import event_figures
+    from events.models import ClosingReport, Event
+
+    run = ReportRun(kind=ReportKind.PROJECT, forbund=ForbundFactory(), period_from=PERIOD[0], period_to=PERIOD[1])
+    result = measures.compute(run)["measures"]
+
+    first, second = Event.objects.filter(start__date__range=PERIOD, status=EventStatus.PUBLISHED).order_by("start")
+    frozen = ClosingReport.objects.get(event=first).figures
+    live = event_figures(event=second)
+    for measure, figure in (
+        ("attendance_by_organisation_kind", "by_organisation_kind"),
+        ("attendance_by_municipality", "by_municipality"),
+    ):
+        expected = Counter(frozen[figure]) + Counter(live[figure])
+        assert result[measure] == dict(expected), measure
+    # Written out: event 1 as frozen (ASF B, Luleå kommun, Norrbygg — not ASF A, marked present later, nor
+    # Norrbygg's later absence), event 2 as marked (ASF A, ASF B twice, Piteå kommun).
+    assert result["attendance_by_organisation_kind"] == {"asf": 4, "municipality": 2, "business": 1}
+    assert sum(result["attendance_by_municipality"].values()) == 7
+
+
+def test_attendance_counts_the_attendees_municipality_and_only_confirmed_registrations(world):
+    """Held in Boden (2582), attended by ASF A (Luleå, 2580) and ASF B (Piteå, 2581): the municipalities are
+    the organisations'. A cancelled registration still marked present does not count."""
+    event = _event(world, dt.date(2026, 4, 10))
+    type(event).objects.filter(pk=event.pk).update(kommunkod="2582")
+    _present(event, world.staff_a, world.staff_b)
+    RegistrationFactory(event=event, user=world.officer_y, present=True, status="cancelled")
+    run = ReportRun(kind=ReportKind.PROJECT, forbund=ForbundFactory(), period_from=PERIOD[0], period_to=PERIOD[1])
+    result = measures.compute(run)["measures"]
+    assert result["attendance_by_municipality"] == {"2580": 1, "2581": 1}
+    assert result["attendance_by_organisation_kind"] == {"asf": 2}
+    closing.closing_report_save(actor=actor_for(world.staff_a), event=event, minutes="", follow_ups="", finalise=True)
+    event.refresh_from_db()
+    assert event.closing_report.figures["by_municipality"] == result["attendance_by_municipality"]
+    assert measures.compute(run)["measures"]["attendance_by_municipality"] == {"2580": 1, "2581": 1}

@@ -470,3 +470,11 @@ def test_every_public_page_is_weighed():
         "events",
         "opportunities",
     ]
+
+
+@pytest.mark.django_db(databases="__all__")  # the count covers every connection, the replica's too
+def test_list_page_queries_count_the_search_also_when_it_is_not_cached():
+    OrganisationFactory(name="Trädgårdarna Piteå", kommunkod="2581")
+    counts = bench_run.list_page_queries()
+    assert set(counts) == {name for name, _path in bench_run.LIST_PAGES} | {"directory search, uncached"}
+    assert all(isinstance(count, int) and count > 0 for count in counts.values()), counts

@@ -108,7 +108,9 @@ a11y: install system-deps services
 
 ## make bench: every benchmark (bench/all.py: directory, matchmaking, events, reports; each in a database of
 ## its own, left for inspection), then ONE table of the goals against their ceilings measured in the same run;
-## writes bench-results/summary.json (and each benchmark's own file). Under 15 minutes on two cores.
+## writes bench-results/summary.json (and each benchmark's own file). Under 15 minutes on two cores. The search,
+## the profile and their ceilings take a different URL each request (the anonymous pages are cached per URL);
+## the cached search is a row of its own.
 bench: install services
 	@bash bench/ensure-wrk.sh
 	$(BIN)/python -m bench --run-args "$(BENCH_ARGS)" --mm-args "$(BENCH_MM_ARGS)" \

@@ -2,8 +2,9 @@
 against, served by the same gunicorn in the same run.
 
 * `/bench/orgnr/<orgnr>/` — a bare view doing one indexed query (the unique index on orgnr), answered as JSON;
-* `/bench/list/?kind=<kind>&kommunkod=<code>` — a bare django-filter list of 25 rows rendered by a tiny
-  template (no base template, no facets, no full text).
+* `/bench/list/?kind=<kind>&kommunkod=<code>[,<code>]&service=<slug>` — a bare django-filter list of 25 rows
+  rendered by a tiny template (no base template, no facet counts, no full text). `make bench` requests it
+  with the facets of each search it sends the search page (one or two municipalities, a service).
 
 Included from asfnet/urls.py only when settings.BENCH_ENDPOINTS is true (never under pytest, off by default).
 Both show only what the public directory shows: published organisations' name, type and municipality.
@@ -39,13 +40,19 @@ LIST_TEMPLATE = engines["django"].from_string(
 )
 
 
+class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
+    """Comma-separated values: `?kommunkod=2581,2582`."""
+
+
 class BenchOrganisationFilter(django_filters.FilterSet):
     # By code, without the select's query of the municipality reference (the foreign key's default filter).
-    kommunkod = django_filters.CharFilter(field_name="kommunkod_id")
+    kommunkod = CharInFilter(field_name="kommunkod_id", lookup_expr="in")
+    # By slug through the link table (one slug: no duplicate rows), without a query of the categories.
+    service = django_filters.CharFilter(field_name="services__slug")
 
     class Meta:
         model = Organisation
-        fields = ["kind", "kommunkod"]
+        fields = ["kind", "kommunkod", "service"]
 
 
 @require_GET

@@ -111,6 +111,7 @@ def seed(*, events: int, registrations: int, organisations: int, users: int, rng
             rows.append(
                 EventFactory.build(
                     organiser=rng.choice(orgs),
+                    forbund=None,  # national events (the factory would build an unsaved förbund)
                     kind=rng.choice(KINDS),
                     title_sv=f"{rng.choice(TITLES)} #{i}",
                     title_en="",

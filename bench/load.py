@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,68 @@ def parse_wrk(output: str) -> dict[str, Any]:
     return result
 
 
+class PathPool:
+    """Many URLs of one kind (different searches, different organisations), handed out one per request in a
+    fixed order, never twice until every one has been used: a page cached per URL then answers every request
+    from the code, not from the cache. One pool serves the warm-up and the load after it, so those take
+    different URLs too; `repeated` counts requests that had to take a URL again (the pool ran out)."""
+
+    def __init__(self, paths: Iterable[str], *, label: str = "", distinct: bool = True) -> None:
+        # distinct=False keeps the order of another pool the URLs are made from (a ceiling with no cache)
+        self.paths = list(dict.fromkeys(paths) if distinct else paths)
+        self.distinct = distinct
+        if not self.paths:
+            raise ValueError("a pool of no paths")
+        self.label = label
+        self.issued = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def next(self) -> str:
+        with self._lock:
+            path = self.paths[self.issued % len(self.paths)]
+            self.issued += 1
+        return path
+
+    @property
+    def repeated(self) -> int:
+        """Requests so far that took a URL already taken before."""
+        return max(0, self.issued - len(self.paths))
+
+    def unused(self) -> list[str]:
+        """The URLs not handed out yet, in order (for another client, e.g. wrk); `advance` then counts what
+        that client took."""
+        with self._lock:
+            start = min(self.issued, len(self.paths))
+        return self.paths[start:] or self.paths
+
+    def advance(self, count: int) -> None:
+        with self._lock:
+            self.issued += max(0, count)
+
+    def describe(self) -> str:
+        return f"{len(self.paths):,} varied URLs{f' ({self.label})' if self.label else ''}, e.g. {self.paths[0]}"
+
+
+def wrk_script(paths: Sequence[str]) -> str:
+    """A wrk Lua script that requests `paths` in turn (one thread: one Lua state, so in order)."""
+
+    def quoted(path: str) -> str:
+        return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ",\n".join(f"  {quoted(p)}" for p in paths)
+    return (
+        "local paths = {\n" + lines + "\n}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #paths + 1\n"
+        '  return wrk.format("GET", paths[i], {["Accept-Language"] = "sv"})\n'
+        "end\n"
+    )
+
+
 @dataclass
 class LoadResult:
     name: str
@@ -84,6 +146,8 @@ class LoadResult:
     statuses: dict[str, int] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)
     load_average_before: float | None = None
+    varied_paths: int | None = None  # the size of the pool of URLs requested in turn; None: one URL
+    repeated_paths: int | None = None  # requests of the run that took a URL of the pool a second time
 
     @property
     def server_cpu_ms_per_request(self) -> float | None:
@@ -96,11 +160,12 @@ class LoadResult:
 
 
 def python_load(
-    *, host: str, port: int, path: str, duration: float, concurrency: int
+    *, host: str, port: int, path: str | PathPool, duration: float, concurrency: int
 ) -> tuple[list[float], int, Counter, int, float]:
     """A closed loop: `concurrency` threads, each with its own HTTP/1.1 connection (re-opened when the server
-    closes it, as gunicorn's sync workers do after every response), sending GET `path` until `duration`
-    seconds have passed. Returns (latencies of 200 responses in seconds, error count, statuses, body bytes,
+    closes it, as gunicorn's sync workers do after every response), sending GET `path` (or the pool's next
+    URL, a different one each request) until `duration` seconds have passed.
+    Returns (latencies of 200 responses in seconds, error count, statuses, body bytes,
     elapsed seconds). Bounded in time; only ever talks to `host`, which the caller keeps on loopback."""
     deadline = time.perf_counter() + duration
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
@@ -116,7 +181,7 @@ def python_load(
             if started >= deadline:
                 break
             try:
-                conn.request("GET", path, headers={"Accept-Language": "sv"})
+                conn.request("GET", path if isinstance(path, str) else path.next(), headers={"Accept-Language": "sv"})
                 response = conn.getresponse()
                 body = response.read()
             except (OSError, http.client.HTTPException):
@@ -145,14 +210,24 @@ def python_load(
 
 
 def measured_python_load(
-    meter: CpuMeter, *, name: str, port: int, path: str, duration: int, warmup: int, concurrency: int, log: Any
+    meter: CpuMeter,
+    *,
+    name: str,
+    port: int,
+    path: str | PathPool,
+    duration: int,
+    warmup: int,
+    concurrency: int,
+    log: Any,
 ) -> LoadResult:
     """Warm `path` up for `warmup` seconds, then load it for `duration` seconds with `concurrency` connections
-    of the Python client, metering the server's CPU: the figures of one row of a benchmark's table."""
+    of the Python client, metering the server's CPU: the figures of one row of a benchmark's table. With a
+    PathPool the warm-up and the load take its URLs in turn (each request another one)."""
     log(f"{name}: warm-up {warmup} s")
     python_load(host="127.0.0.1", port=port, path=path, duration=warmup, concurrency=concurrency)
     log(f"{name}: python client, {concurrency} connections, {duration} s")
     load_before = os.getloadavg()[0]
+    repeated_before = 0 if isinstance(path, str) else path.repeated
     meter.start()
     latencies, errors, statuses, size, wall = python_load(
         host="127.0.0.1", port=port, path=path, duration=duration, concurrency=concurrency
@@ -160,7 +235,7 @@ def measured_python_load(
     cpu = meter.stop()
     return LoadResult(
         name=name,
-        path=path,
+        path=path if isinstance(path, str) else path.describe(),
         client="python",
         duration_s=round(wall, 2),
         concurrency=concurrency,
@@ -176,6 +251,8 @@ def measured_python_load(
         statuses=dict(statuses),
         cpu_s=cpu,
         load_average_before=round(load_before, 2),
+        varied_paths=None if isinstance(path, str) else len(path),
+        repeated_paths=path.repeated - repeated_before if isinstance(path, PathPool) and path.distinct else None,
     )
 
 

@@ -3,8 +3,9 @@ is a miss, never an error).
 
 A cached value is stored under the *generation* of the directory data: a number PostgreSQL changes whenever
 a transaction that changed an organisation (any field: publishing, confirming, verifying, its profile, its
-search text), its services, a certification or a service category commits — triggers do it, so a queryset
-update, a bulk import or a merge counts as much as a save (migration directory/0016). Each read asks
+search text), its services, its municipalities served, a certification, a service category or a
+municipality's name commits — triggers do it, so a queryset update, a bulk import, a merge or a change of a
+many-to-many link alone counts as much as a save (migrations directory/0016 and 0022). Each read asks
 for the generation first (one primary-key read) and a changed directory is never answered from the cache,
 whether or not the cache was reachable when the change was made.
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from directory.access import actor_for
 from directory.filters import OrganisationFilter, load_choices
-from directory.models import Organisation, OrganisationKind, ServiceCategory
+from directory.models import Municipality, Organisation, OrganisationKind, ServiceCategory
 from directory.search import reindex
 from directory.selectors import organisation_search
 from tests.factories import CertificationFactory, MembershipFactory, OrganisationFactory
@@ -238,3 +238,47 @@ def test_an_anonymous_profile_shows_its_facts_from_the_cache_until_the_organisat
     Organisation.objects.filter(pk=organisation.pk).update(phone="0920-999 99")
     changed = client.get(url).content.decode()
     assert "0920-999 99" in changed and "0920-123 45" not in changed
+
+
+def _served(html: str) -> list[str]:
+    """The names in the profile's "Municipalities served" section (empty when there is none)."""
+    found = re.search(r'<section aria-labelledby="served-heading">.*?<ul>(.*?)</ul>', html, flags=re.S)
+    return re.findall(r"<li>([^<]*)</li>", found.group(1)) if found else []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("change", ["add", "set", "remove", "link table", "rename a municipality"])
+def test_an_anonymous_profile_shows_changed_municipalities_served_at_once(client, change):
+    """The municipalities served are a many-to-many: changing only them writes the link table, not the
+    organisation's row, and the cached facts must not outlive it (migration directory/0022)."""
+    organisation = OrganisationFactory(name="Cachad Snickeri", kind=OrganisationKind.ASF, kommunkod="2580")
+    organisation.municipalities_served.set(["2580", "2583"])  # Luleå, Haparanda
+    url = reverse("directory:detail", args=[organisation.code])
+    assert _served(client.get(url).content.decode()) == ["Haparanda", "Luleå"]
+    with CaptureQueriesContext(connection) as captured:
+        assert _served(client.get(url).content.decode()) == ["Haparanda", "Luleå"]
+    assert "directory_organisation_municipalities_served" not in " ".join(q["sql"] for q in captured.captured_queries)
+
+    served = Organisation.municipalities_served.through
+    expected = {
+        "add": ["Haparanda", "Kiruna", "Luleå"],
+        "set": ["Kiruna"],
+        "remove": ["Luleå"],
+        "link table": ["Haparanda"],
+        "rename a municipality": ["Haparanda", "Luleå stad"],
+    }[change]
+    renamed = Municipality.objects.get(code="2580").name
+    try:
+        if change == "add":
+            organisation.municipalities_served.add("2584")
+        elif change == "set":
+            organisation.municipalities_served.set(["2584"])
+        elif change == "remove":
+            organisation.municipalities_served.remove("2583")
+        elif change == "link table":  # raw link rows, as an import or a merge writes them: no signal, no save
+            served.objects.filter(organisation=organisation, municipality_id="2580").delete()
+        else:  # the reference table's name, shown in the facts
+            Municipality.objects.filter(code="2580").update(name="Luleå stad")
+        assert _served(client.get(url).content.decode()) == expected
+    finally:
+        Municipality.objects.filter(code="2580").update(name=renamed)

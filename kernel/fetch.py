@@ -8,7 +8,8 @@ docs/security-checks.md K61). Used by the calendar import (events/ics_import/); 
   not loopback, private, link-local, shared (100.64/10), reserved, multicast or unspecified, and no IPv6
   address that carries one of those IPv4 addresses: IPv4-mapped, 6to4, Teredo, NAT64). The connection goes
   to the checked address itself, with the host name in the Host header and, for https, in SNI and the
-  certificate check, so a second DNS answer (DNS rebinding) can change nothing.
+  certificate check, so a second DNS answer (DNS rebinding) can change nothing. (Several checked addresses
+  are tried in order, e.g. an IPv6 one first on a machine without IPv6.)
 * Redirects (301, 302, 303, 307, 308) are followed at most `max_redirects` times, each new address checked
   as the first.
 * One `timeout` for everything (connecting, every redirect, reading), so a server that sends a byte now and
@@ -157,8 +158,9 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _resolve(target: _Target, policy: Policy) -> str:
-    """The one address to connect to: every address the name resolves to must pass the policy."""
+def _resolve(target: _Target, policy: Policy) -> list[str]:
+    """The addresses to connect to, in the resolver's order: every address the name resolves to must pass the
+    policy (a name with one private address among public ones is refused)."""
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
@@ -181,31 +183,45 @@ def _resolve(target: _Target, policy: Policy) -> str:
             % {"host": target.host},
             code="private_address",
         )
-    return str(addresses[0])
+    return list(dict.fromkeys(str(a) for a in addresses))
+
+
+def _connect(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
+    """A connection to the first of the checked addresses that answers (an IPv6 address first, say, on a
+    machine without IPv6)."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except TimeoutError:
+            raise
+        except OSError as refused:
+            error = refused
+    raise error or OSError("no address")
 
 
 class _HTTPConnection(http.client.HTTPConnection):
-    """Connects to the checked address; Host stays the name in the address."""
+    """Connects to the checked addresses; Host stays the name in the address."""
 
-    def __init__(self, target: _Target, address: str, timeout: float) -> None:
+    def __init__(self, target: _Target, addresses: list[str], timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):
     """As _HTTPConnection, with TLS: the certificate is checked against the name in the address (SNI too)."""
 
-    def __init__(self, target: _Target, address: str, timeout: float) -> None:
+    def __init__(self, target: _Target, addresses: list[str], timeout: float) -> None:
         self._tls = ssl.create_default_context()
         super().__init__(target.host, target.port, timeout=timeout, context=self._tls)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _connect(self._addresses, self.port, self.timeout)
         self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
@@ -255,12 +271,12 @@ def fetch(
     target = _target(url, policy)
     redirects = 0
     while True:
-        address = _resolve(target, policy)
+        addresses = _resolve(target, policy)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _timed_out(timeout)
         connection_class = _HTTPSConnection if target.scheme == "https" else _HTTPConnection
-        conn = connection_class(target, address, remaining)
+        conn = connection_class(target, addresses, remaining)
         # The socket's own timeout bounds each wait; the watchdog bounds them all together (a server that
         # sends a byte just before each wait would end is cut off at the deadline too).
         expired = threading.Event()

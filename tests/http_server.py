@@ -4,6 +4,7 @@ a delay before answering or between bytes), and the server records every request
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,11 @@ class Answer:
 
 
 class LocalHTTPServer:
-    def __init__(self) -> None:
+    """`tls`: (certificate file, key file) to serve https; the server names clients ask for (SNI) are kept in
+    `server_names`."""
+
+    def __init__(self, tls: tuple[str, str] | None = None) -> None:
+        self.server_names: list[str | None] = []
         self.answers: dict[str, Answer] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []  # (path, headers) of every request
         server = self
@@ -57,6 +62,11 @@ class LocalHTTPServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False  # a handler still sleeping does not hold the test's end
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            context.sni_callback = lambda sock, name, ctx: self.server_names.append(name)  # type: ignore[assignment,func-returns-value]
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

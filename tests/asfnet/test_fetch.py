@@ -1,15 +1,21 @@
 """kernel.fetch: fetching from an address a person typed. Against a web server on 127.0.0.1 the test starts
 (reached only with a test policy that allows that one address); with the production policy every private,
 local or otherwise non-public address, a name resolving to one and a redirect to one are refused before
-anything connects (docs/security-checks.md K61). Redirects, the size cap, the timeout and the content type."""
+anything connects (docs/security-checks.md K61). Redirects, the size cap, the timeout, the content type, and
+https with SNI and certificate checks."""
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import socket
 import time
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.utils import translation
 
 from kernel import fetch
@@ -196,6 +202,33 @@ def test_the_connection_goes_to_the_address_that_was_checked(server, monkeypatch
     assert server.requests[0][1]["Host"] == f"calendar.example:{server.port}"
 
 
+def _resolving_to(monkeypatch, name: str, *addresses: str) -> None:
+    real = socket.getaddrinfo
+
+    def fake(host, port, *args, **kwargs):
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        return [info for address in addresses for info in real(address, port, *args, **kwargs)]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+@pytest.mark.security("K61")
+@pytest.mark.adversarial("K")
+def test_a_name_with_one_private_address_among_public_ones_is_refused(monkeypatch, no_connections):
+    _resolving_to(monkeypatch, "calendar.example", "93.184.215.14", "10.0.0.1")
+    refused("http://calendar.example/calendar.ics", "private_address", policy=fetch.PUBLIC)
+
+
+def test_the_next_checked_address_is_tried_when_the_first_does_not_answer(server, monkeypatch):
+    """127.0.0.2 is checked and allowed here, but nothing listens there: the fetch goes on to 127.0.0.1."""
+    _resolving_to(monkeypatch, "calendar.example", "127.0.0.2", "127.0.0.1")
+    allowed = {ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("127.0.0.2")}
+    server.answer("/calendar.ics", body=CALENDAR)
+    policy = fetch.Policy(address=lambda address: address in allowed, ports=None)
+    assert get(f"http://calendar.example:{server.port}/calendar.ics", policy=policy).content == CALENDAR
+
+
 def test_redirects_are_followed_up_to_three_times(server):
     server.answer("/one", status=302, headers={"Location": "/two"}, content_type=None)
     server.answer("/two", status=301, headers={"Location": server.url("/three")}, content_type=None)
@@ -282,3 +315,41 @@ def test_a_server_that_is_not_there_is_a_clear_refusal(server):
 
 def test_a_name_that_does_not_resolve_is_a_clear_refusal():
     assert "could not be found" in refused("http://no-such-host.invalid/calendar.ics", "dns")
+
+
+# --- https ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def self_signed(tmp_path):
+    """A certificate for calendar.example that no one vouches for, and its key: (certificate file, key file)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "calendar.example")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("calendar.example")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_file), str(key_file)
+
+
+def test_https_sends_the_name_in_sni_and_refuses_a_certificate_it_cannot_verify(self_signed, monkeypatch):
+    """The connection goes to the checked address but TLS is for the name: SNI carries it and the
+    certificate is verified against the system's authorities (a self-signed one is refused)."""
+    _resolving_to(monkeypatch, "calendar.example", "127.0.0.1")
+    with LocalHTTPServer(tls=self_signed) as server:
+        server.answer("/calendar.ics", body=CALENDAR)
+        message = refused(f"https://calendar.example:{server.port}/calendar.ics", "tls")
+        assert "certificate for calendar.example could not be verified" in message
+        assert server.server_names == ["calendar.example"]
+        assert server.requests == []  # nothing was asked over a connection that was not trusted

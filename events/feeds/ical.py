@@ -3,7 +3,8 @@
 * UID `<event.code>@asfnet` never changes, so an edited event replaces itself in subscribed calendars;
   SEQUENCE is the event's own counter (raised on every change that matters) and STATUS is CONFIRMED or
   CANCELLED, so a cancellation propagates instead of the event silently disappearing.
-* Times are written with TZID=Europe/Stockholm and a matching VTIMEZONE.
+* Times are written with TZID=Europe/Stockholm and a matching VTIMEZONE (one RDATE line per change of
+  offset, which every reader tried reads; tests read the feeds with `icalendar` and with `vobject`).
 * A series (events/series/) is written as one VEVENT per date, each with its own UID, SEQUENCE and STATUS,
   never as an RRULE with EXDATE and RECURRENCE-ID overrides: every date is an event of its own (its own
   places, status and edits), the simplest form for every calendar app to read, and a skipped date with
@@ -106,7 +107,19 @@ def _timezone(events: list[Event]) -> icalendar.Timezone:
     this_year = timezone.localdate().year
     first = min(years, default=this_year)
     last = max(years, default=this_year)
-    return icalendar.Timezone.from_tzid(TZID, first_date=dt.date(first, 1, 1), last_date=dt.date(last + 1, 1, 1))
+    vtimezone = icalendar.Timezone.from_tzid(TZID, first_date=dt.date(first, 1, 1), last_date=dt.date(last + 1, 1, 1))
+    # One RDATE line per change of offset, not one line listing them all: both are RFC 5545, but a reader
+    # that takes only the first value of a list (vobject does, tests/events/test_feeds_independent_parser.py)
+    # would get every year after the first wrong.
+    for observance in vtimezone.subcomponents:
+        listed = observance.get("RDATE")
+        if listed is None:
+            continue
+        moments = [value.dt for line in (listed if isinstance(listed, list) else [listed]) for value in line.dts]
+        del observance["RDATE"]
+        for moment in moments:
+            observance.add("rdate", moment)
+    return vtimezone
 
 
 def calendar_bytes(

@@ -1,5 +1,5 @@
-"""Importing an organiser's existing calendar (an .ics file) into draft events."""
+"""Importing an organiser's existing calendar (an .ics file or its address) into draft events."""
 
-from events.ics_import.services import ImportResult, ics_import
+from events.ics_import.services import ImportResult, ics_import, ics_import_url
 
-__all__ = ["ImportResult", "ics_import"]
+__all__ = ["ImportResult", "ics_import", "ics_import_url"]

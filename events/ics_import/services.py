@@ -1,4 +1,5 @@
-"""Import an organiser's calendar (an iCalendar file, RFC 5545) into their events.
+"""Import an organiser's calendar (an iCalendar file, RFC 5545, uploaded or fetched from its address) into
+their events.
 
 * Each VEVENT becomes a draft event of the organiser, or updates the event made from it before: events are
   matched by the VEVENT's UID, stored per organiser (Event.import_uid). Importing the same file again
@@ -8,6 +9,14 @@
   only a period): the organiser cancels it on its page.
 * A VEVENT the source marks CANCELLED cancels the event made from it (events.services.event_cancel) and is
   not imported when there is none.
+* An event the organiser has cancelled here stays as it is: a re-import neither brings it back nor changes
+  it, and the result counts it (`kept_cancelled`) so the summary can say so.
+* From an address (`ics_import_url`): http, https or webcal:// (https), fetched by kernel.fetch, which refuses
+  addresses on private or local networks (also after a redirect), other ports than 80 and 443, answers that
+  are not a calendar (Content-Type), larger than MAX_BYTES or slower than FETCH_TIMEOUT. The fetch happens
+  before the transaction (no database lock held while waiting on another server); then the content is
+  imported exactly as an uploaded file. The audit row names the source and the address's host only: a
+  calendar's address is often secret (a "secret address in iCal format").
 * A repeating VEVENT (RRULE, RDATE, or an override with RECURRENCE-ID) is refused with a message: make one
   date here and repeat it as a series (events/series/).
 * All or nothing: the whole file is checked first (size, format, every event's fields including the
@@ -20,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -33,10 +43,14 @@ from directory.access import Actor, can_edit_organisation
 from directory.models import Organisation
 from events import services as event_services
 from events.models import Event, EventStatus
+from kernel import fetch
 from kernel.audit import audit_log
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MAX_BYTES = 1024 * 1024
+FETCH_TIMEOUT = 10.0  # seconds for the whole fetch: connecting, redirects and reading
+# What a calendar server may call its answer: the standard type and two old ones still in use.
+CALENDAR_TYPES = ("text/calendar", "application/ics", "text/x-vcalendar")
 MAX_EVENTS = 500
 TITLE_MAX = 200
 DEFAULT_LENGTH = dt.timedelta(hours=1)
@@ -50,6 +64,7 @@ class ImportResult:
     updated: int
     unchanged: int
     cancelled: int
+    kept_cancelled: int = 0  # events cancelled here that the calendar still has: left cancelled, unchanged
 
 
 def _moment(value: Any, *, end: bool = False) -> dt.datetime:
@@ -151,9 +166,48 @@ def _read(content: bytes) -> list[icalendar.Event]:
     return vevents
 
 
-@transaction.atomic
 def ics_import(*, actor: Actor, organiser: Organisation, content: bytes) -> ImportResult:
-    """Import the calendar `content` into `organiser`'s events (see the module docstring)."""
+    """Import the calendar file `content` into `organiser`'s events (see the module docstring)."""
+    return _import(actor=actor, organiser=organiser, content=content, source={"source": "file"})
+
+
+def ics_import_url(
+    *,
+    actor: Actor,
+    organiser: Organisation,
+    url: str,
+    policy: fetch.Policy | None = None,
+    timeout: float = FETCH_TIMEOUT,
+) -> ImportResult:
+    """Fetch the calendar at `url` and import it into `organiser`'s events. `policy`: which addresses may be
+    fetched, kernel.fetch.PUBLIC unless a test says otherwise."""
+    if not can_edit_organisation(actor, organiser):
+        raise PermissionDenied  # before the fetch: nobody else makes the server fetch anything
+    try:
+        fetched = fetch.fetch(
+            url,
+            content_types=CALENDAR_TYPES,
+            max_bytes=MAX_BYTES,
+            timeout=timeout,
+            policy=policy or fetch.PUBLIC,
+        )
+    except fetch.FetchRefused as refused:
+        if refused.code == "content_type":
+            raise ValidationError(
+                _(
+                    "The address does not give a calendar but “%(type)s”. Give the calendar's iCal address "
+                    "(it often ends in .ics), not the address of its web page."
+                )
+                % {"type": refused.content_type or _("no content type")},
+                code="content_type",
+            ) from None
+        raise
+    host = urlsplit(fetched.url).hostname or ""
+    return _import(actor=actor, organiser=organiser, content=fetched.content, source={"source": "url", "host": host})
+
+
+@transaction.atomic
+def _import(*, actor: Actor, organiser: Organisation, content: bytes, source: dict[str, str]) -> ImportResult:
     if not can_edit_organisation(actor, organiser):
         raise PermissionDenied
     vevents = _read(content)
@@ -174,7 +228,7 @@ def ics_import(*, actor: Actor, organiser: Organisation, content: bytes) -> Impo
         planned.append((uid, fields, _text(vevent, "STATUS").upper() == "CANCELLED"))
     if problems:
         raise ValidationError(problems)
-    created = updated = unchanged = cancelled = 0
+    created = updated = unchanged = cancelled = kept_cancelled = 0
     existing = {
         e.import_uid: e for e in Event.objects.select_for_update().filter(organiser=organiser, import_uid__in=seen)
     }
@@ -188,10 +242,13 @@ def ics_import(*, actor: Actor, organiser: Organisation, content: bytes) -> Impo
             )
             created += 1
             continue
+        if event.status == EventStatus.CANCELLED:
+            if not is_cancelled:
+                kept_cancelled += 1  # cancelled here: not brought back, not changed
+            continue
         if is_cancelled:
-            if event.status != EventStatus.CANCELLED:
-                event_services.event_cancel(actor=actor, event=event)
-                cancelled += 1
+            event_services.event_cancel(actor=actor, event=event)
+            cancelled += 1
             continue
         changes = {name: value for name, value in fields.items() if getattr(event, name) != value}
         if changes:
@@ -199,6 +256,8 @@ def ics_import(*, actor: Actor, organiser: Organisation, content: bytes) -> Impo
             updated += 1
         else:
             unchanged += 1
-    result = ImportResult(created=created, updated=updated, unchanged=unchanged, cancelled=cancelled)
-    audit_log(actor=actor.user, action="event.ics_import", target=organiser, data=result.__dict__)
+    result = ImportResult(
+        created=created, updated=updated, unchanged=unchanged, cancelled=cancelled, kept_cancelled=kept_cancelled
+    )
+    audit_log(actor=actor.user, action="event.ics_import", target=organiser, data={**result.__dict__, **source})
     return result

@@ -1,4 +1,4 @@
-"""Importing an organiser's calendar file: /events/import/ for members of an organisation."""
+"""Importing an organiser's calendar (a file or its address): /events/import/ for members of an organisation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ from django.views.decorators.http import require_http_methods
 
 from events import ics_import as services
 from events.ics_import.forms import IcsImportForm
+from events.ics_import.services import ImportResult
 from kernel.forms import submit
+
+
+def _import(request: HttpRequest, form: IcsImportForm) -> ImportResult:
+    organiser = form.cleaned_data["organiser"]
+    if form.source_field() == "url":
+        return services.ics_import_url(actor=request.actor, organiser=organiser, url=form.cleaned_data["url"])
+    return services.ics_import(actor=request.actor, organiser=organiser, content=form.content())
 
 
 @login_required
@@ -26,14 +34,8 @@ def import_calendar(request: HttpRequest) -> HttpResponse:
     )
     if not form.fields["organiser"].queryset.exists():
         raise PermissionDenied
-    if saved := submit(
-        request,
-        form,
-        lambda: services.ics_import(
-            actor=request.actor, organiser=form.cleaned_data["organiser"], content=form.content()
-        ),
-        default_field="file",
-    ):
+    source = "url" if request.POST.get("url", "").strip() else "file"  # where the import's refusals are shown
+    if saved := submit(request, form, lambda: _import(request, form), default_field=source):
         result = saved.value
         counts = [
             ngettext("%(count)d new draft event", "%(count)d new draft events", result.created),
@@ -42,6 +44,15 @@ def import_calendar(request: HttpRequest) -> HttpResponse:
             ngettext("%(count)d cancelled", "%(count)d cancelled", result.cancelled),
         ]
         numbers = [result.created, result.updated, result.unchanged, result.cancelled]
+        if result.kept_cancelled:
+            counts.append(
+                ngettext(
+                    "%(count)d left as it is because it is cancelled here",
+                    "%(count)d left as they are because they are cancelled here",
+                    result.kept_cancelled,
+                )
+            )
+            numbers.append(result.kept_cancelled)
         parts = ", ".join(text % {"count": number} for text, number in zip(counts, numbers, strict=True))
         messages.success(request, _("The calendar was imported: %(parts)s.") % {"parts": parts})
         return redirect("events:ics_import")

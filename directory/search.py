@@ -8,6 +8,9 @@ On PostgreSQL each word of the query must match in one of three ways:
   index: `service` finds "Städservice Piteå", `tradgard` finds "Trädgårdarna", `ostersund` finds "Östersund";
 * trigram word similarity above pg_trgm's threshold (0.6), for small typos (`tradgaard`).
 
+A word of fewer than MIN_SUBSTRING_LENGTH letters matches by full text only: trigrams need three letters, so
+no index can find `%el%`, and two letters inside other words ("hotell", "kapell") are noise, not a match.
+
 Results are ranked by full-text rank plus similarity. On SQLite (the embedded default) a word matches when
 it is contained in the folded text or a description.
 
@@ -24,11 +27,13 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, F, FloatField, Func, IntegerField, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
+MIN_SUBSTRING_LENGTH = 3
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "æ": "a", "ø": "o"})
 
@@ -72,31 +77,35 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
             )
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
 
-    # Which rows match is decided first, word by word, in a subquery that reads only the three indexes
-    # (GIN on the tsvector; pg_trgm GIN for LIKE and for `%>`, the word-similarity operator with
-    # pg_trgm.word_similarity_threshold, 0.6 by default) as a BitmapOr, and the rows are then fetched by
-    # primary key (`id = ANY(ARRAY(…))`), whatever else the outer query filters, counts or sorts by: the
-    # outer query never computes a full-text match or a similarity for rows that do not match. The bitmap
-    # scans are chosen at SSD page costs (random_page_cost 1.1, set per connection in asfnet/settings.py);
-    # tests/directory/test_search_plan.py holds this at bench size. Ranks are computed for matching rows.
+    # Which rows match is decided first, in one subquery for all the words, that reads only the three
+    # indexes (GIN on the tsvector; pg_trgm GIN for LIKE and for `%>`, the word-similarity operator with
+    # pg_trgm.word_similarity_threshold, 0.6 by default): a BitmapOr per word, the words' bitmaps ANDed. The
+    # rows are then fetched by primary key (`id = ANY(ARRAY(…))`), whatever else the outer query filters,
+    # counts or sorts by: the outer query never computes a full-text match or a similarity for rows that do
+    # not match. One array of the rows matching every word, not one per word: `id = ANY(a) AND id = ANY(b)`
+    # compares each row of `a` with every element of `b`, which for "second hand" at 50,000 organisations
+    # (3,195 and 17,542 ids) took 1.6 s of a 1.7 s query. The bitmap scans are chosen at SSD page costs
+    # (random_page_cost 1.1, set per connection in asfnet/settings.py); tests/directory/test_search_plan.py
+    # holds this at bench size. Ranks are computed for matching rows.
     from directory.models import Organisation
 
-    conditions = Q()
+    matched = Organisation.objects.order_by().values("pk")
     rank = None
     for word in words:
         folded = fold(word)
         tsquery = SearchQuery(f"{word}:*", search_type="raw", config="swedish")
-        plain = Organisation.objects.order_by().values("pk")
-        matched = plain.filter(
-            Q(search_vector=tsquery) | Q(search_text__contains=folded) | Q(search_text__trigram_word_similar=folded)
-        )
-        conditions &= Q(AnyOfArray(F("pk"), Subquery(matched)))
+        condition = Q(search_vector=tsquery)
+        if len(folded) >= MIN_SUBSTRING_LENGTH:
+            condition |= Q(search_text__contains=folded) | Q(search_text__trigram_word_similar=folded)
+        else:  # a stop word ("i", "på") has no lexeme and would match nothing: it filters nothing (folded at planning)
+            condition |= Exact(Func(tsquery, function="numnode", output_field=IntegerField()), 0)
+        matched = matched.filter(condition)
         term_rank = Coalesce(SearchRank(F("search_vector"), tsquery), Value(0.0)) + TrigramWordSimilarity(
             Value(folded),  # type: ignore[arg-type]  # the stubs allow only a field name; Django takes any expression
             "search_text",
         )
         rank = term_rank if rank is None else rank + term_rank
-    return queryset.filter(conditions).annotate(rank=rank)
+    return queryset.filter(AnyOfArray(F("pk"), Subquery(matched))).annotate(rank=rank)
 
 
 class AnyOfArray(Func):

@@ -76,6 +76,16 @@ def test_a_word_must_match_every_term(catalogue):
     assert _names("q=städ boden") == []
 
 
+def test_a_stop_word_filters_nothing_and_a_short_word_matches_whole_words_only(catalogue):
+    """ "i" is a Swedish stop word: "städservice i piteå" finds what "städservice piteå" finds. A word of two
+    letters matches the start of a word (full text), not two letters anywhere: "ca" finds "Café Kvarnen" and
+    "Cateringköket", "yg" does not find Norrbygg."""
+    assert _names("q=städservice i piteå") == _names("q=städservice piteå") == ["Städservice Piteå"]
+    assert sorted(_names("q=ca")) == ["Café Kvarnen", "Cateringköket"]
+    assert _names("q=yg") == []
+    assert _names("q=ygg") == ["Norrbygg AB"]  # three letters: anywhere in the name
+
+
 def test_descriptions_are_searched_but_names_rank_higher(catalogue):
     names = _names("q=trädgård")
     assert names[:2] == ["Trädgårdarna i Boden", "Café Kvarnen"]

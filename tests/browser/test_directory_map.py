@@ -92,7 +92,7 @@ def test_map_and_profile_draw_sweden_without_a_request_to_any_other_site(page: P
     expect(page.locator("#profile-map .leaflet-marker-icon")).to_have_count(1)
     _expect_outlines_drawn(page, "#profile-map")
     page.wait_for_load_state("networkidle")
-    assert "/static/map/sweden.geojson" in {urlsplit(url).path for url in urls}
+    assert "/static/map/sweden.topojson" in {urlsplit(url).path for url in urls}
     hosts = {_origin(url) for url in urls}
     assert hosts == {live_server.url}, f"requests left the site: {sorted(hosts - {live_server.url})}"
 

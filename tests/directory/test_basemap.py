@@ -1,9 +1,11 @@
-"""The map's own background (static/map/sweden.geojson) and the small map on an organisation's profile: the
-outlines are valid, small GeoJSON that names Norrbotten's municipalities, the site serves them as JSON, and a
-profile carries a map (and says in words where the organisation is) only when it has coordinates."""
+"""The map's own background (static/map/sweden.topojson) and the small map on an organisation's profile: the
+outlines are small TopoJSON that decodes to valid GeoJSON naming Norrbotten's municipalities, the site serves
+them as JSON, and a profile carries a map (and says in words where the organisation is) only when it has
+coordinates."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -17,13 +19,52 @@ from django.urls import reverse
 from directory.models import Organisation
 from tests.directory.test_map import _page
 
-GEOJSON = Path(settings.BASE_DIR) / "static" / "map" / "sweden.geojson"
+OUTLINES = Path(settings.BASE_DIR) / "static" / "map" / "sweden.topojson"
 NORRBOTTEN = {"2580": "Luleå", "2581": "Piteå", "2582": "Boden", "2560": "Älvsbyn", "2514": "Kalix"}
+
+
+def _features(topology: dict) -> dict:
+    """The TopoJSON as a GeoJSON FeatureCollection, decoded as static/js/basemap.js does: arcs delta-decoded
+    and scaled, joined end to end (a negative index ~i is arc i backwards)."""
+    scale, translate = topology["transform"]["scale"], topology["transform"]["translate"]
+    arcs = []
+    for arc in topology["arcs"]:
+        x = y = 0
+        positions = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            positions.append([x * scale[0] + translate[0], y * scale[1] + translate[1]])
+        arcs.append(positions)
+
+    def line(indexes):
+        positions = []
+        for index in indexes:
+            arc = arcs[~index][::-1] if index < 0 else arcs[index]
+            positions += arc[1:] if positions else arc
+        return positions
+
+    decode = {
+        "LineString": line,
+        "MultiLineString": lambda lines: [line(i) for i in lines],
+        "Polygon": lambda rings: [line(i) for i in rings],
+        "MultiPolygon": lambda polygons: [[line(i) for i in rings] for rings in polygons],
+    }
+    features = [
+        {
+            "type": "Feature",
+            "properties": geometry["properties"],
+            "geometry": {"type": geometry["type"], "coordinates": decode[geometry["type"]](geometry["arcs"])},
+        }
+        for geometry in topology["objects"]["sweden"]["geometries"]
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 @pytest.fixture(scope="module")
 def outlines() -> dict:
-    return json.loads(GEOJSON.read_text(encoding="utf-8"))
+    topology = json.loads(OUTLINES.read_text(encoding="utf-8"))
+    assert topology["type"] == "Topology" and topology["objects"]["sweden"]["type"] == "GeometryCollection"
+    return _features(topology)
 
 
 def _positions(geometry: dict):
@@ -41,8 +82,10 @@ def _positions(geometry: dict):
 
 
 def test_the_outlines_are_small_enough_to_send_with_a_map_page():
-    assert GEOJSON.stat().st_size < 1_500_000
-    assert finders.find("map/sweden.geojson") == str(GEOJSON)
+    # A map page may weigh 150 KB on a first visit (issue #15), Leaflet and the page included.
+    assert OUTLINES.stat().st_size < 200_000
+    assert len(gzip.compress(OUTLINES.read_bytes(), 9)) < 45_000
+    assert finders.find("map/sweden.topojson") == str(OUTLINES)
 
 
 def test_the_outlines_are_a_valid_feature_collection_in_longitude_latitude(outlines):
@@ -88,14 +131,14 @@ def test_lulea_lies_where_the_map_says(outlines):
 
 
 def test_the_site_serves_the_outlines_as_json(client):
-    response = client.get(static("map/sweden.geojson"))
+    response = client.get(static("map/sweden.topojson"))
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/geo+json"
-    assert json.loads(b"".join(response.streaming_content))["type"] == "FeatureCollection"
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(b"".join(response.streaming_content))["type"] == "Topology"
 
 
 def test_the_source_and_licence_are_written_down():
-    readme = (GEOJSON.parent / "README.md").read_text(encoding="utf-8")
+    readme = (OUTLINES.parent / "README.md").read_text(encoding="utf-8")
     assert "CC0" in readme and "public domain" in readme and "scripts/basemap_from_open_data.py" in readme
 
 
@@ -124,7 +167,7 @@ def test_a_profile_with_coordinates_shows_a_small_map_and_says_where_in_words(cl
     response = client.get(reverse("directory:detail", args=[world.org_a.code]))
     data = _profile_map_data(response)
     assert data["point"] == {"name": "Returen Återbruk", "lat": 65.5844, "lng": 22.1547}
-    assert data["basemap"]["url"] == static("map/sweden.geojson") and data["tiles"] is None
+    assert data["basemap"]["url"] == static("map/sweden.topojson") and data["tiles"] is None
     html = response.content.decode()
     assert "Returen Återbruk is at Storgatan 1, 972 31 Luleå." in html
     assert 'aria-describedby="profile-map-text"' in html

@@ -245,7 +245,7 @@ def test_without_a_tile_server_the_map_stands_on_the_sites_own_outlines(client, 
     response = client.get(MAP_URL)
     data = _map_data(response)
     assert data["tiles"] is None
-    assert data["basemap"]["url"] == static("map/sweden.geojson")
+    assert data["basemap"]["url"] == static("map/sweden.topojson")
     assert "Statistics Sweden" in data["basemap"]["attribution"]
     assert "/static/js/basemap.js" in {s.get("src") for s in _page(response).scripts}
 

@@ -14,6 +14,10 @@ listed, a certification whose validity ends at midnight — is bounded by the ke
 
 Not cached: inside a transaction (its uncommitted changes must neither be read from nor written to the
 shared cache) and on SQLite (no generation).
+
+A page that reads a row of the directory anyway (the profile reads its organisation) reads the generation in
+the same statement (`generation_annotation`, in the same snapshot: no round trip of its own) and hands it to
+`cached(known=...)`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.db.models import BigIntegerField, Expression
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from directory.models import Organisation
@@ -34,26 +40,57 @@ T = TypeVar("T")
 
 TIMEOUT = 300  # seconds; see the module docstring for what only time changes
 PREFIX = "directory:facets:v1"
+GENERATION_SQL = "SELECT n FROM directory_facet_generation WHERE id = 1"
+# The name under which generation_annotation() puts the generation on each row read.
+GENERATION_ANNOTATION = "directory_generation"
+
+
+class _Unread:
+    pass
+
+
+UNREAD = _Unread()
+
+
+def _usable() -> bool:
+    """Whether a generation may be used here: PostgreSQL (SQLite has none) and outside a transaction."""
+    connection = reading_connection(Organisation)  # the counts cached under it are read there too
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def generation() -> int | None:
     """The directory data's generation, or None when it cannot be used (SQLite, inside a transaction)."""
-    connection = reading_connection(Organisation)  # the counts cached under it are read there too
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if not _usable():
         return None
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT n FROM directory_facet_generation WHERE id = 1")
+        with reading_connection(Organisation).cursor() as cursor:
+            cursor.execute(GENERATION_SQL)
             row = cursor.fetchone()
     except DatabaseError:  # the migration has not run: behave as if there were no cache
         return None
     return int(row[0]) if row else None
 
 
-def cached(*, key: dict[str, Any], compute: Callable[[], T]) -> T:
-    """`compute()`, or its value for `key` from the cache while the directory data has not changed."""
-    current = generation()
-    if current is None:
+def generation_annotation() -> dict[str, Expression]:
+    """The generation as an annotation of a query of organisations (`.annotate(**generation_annotation())`),
+    so it is read with them, in the same snapshot; the value is `annotated_generation(row)`. Nothing on
+    SQLite."""
+    if reading_connection(Organisation).vendor != "postgresql":
+        return {}
+    return {GENERATION_ANNOTATION: RawSQL(GENERATION_SQL, (), output_field=BigIntegerField())}  # noqa: S611 - a constant
+
+
+def annotated_generation(row: Any) -> int | _Unread | None:
+    """The generation read with `row` (generation_annotation), for `cached(known=...)`; UNREAD when the
+    row was read without it (cached() then reads it itself)."""
+    return getattr(row, GENERATION_ANNOTATION, UNREAD)
+
+
+def cached(*, key: dict[str, Any], compute: Callable[[], T], known: int | _Unread | None = UNREAD) -> T:
+    """`compute()`, or its value for `key` from the cache while the directory data has not changed.
+    `known`: the generation when the caller has read it already (annotated_generation)."""
+    current = generation() if isinstance(known, _Unread) else known
+    if current is None or not _usable():  # a generation read inside a transaction: its uncommitted changes
         return compute()
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:32]
     cache_key = f"{PREFIX}:{current}:{timezone.localdate().isoformat()}:{digest}"

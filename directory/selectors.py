@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet, prefetch_related_objects
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory import facet_cache
@@ -24,11 +27,13 @@ from directory.filters import (
 )
 from directory.models import (
     Certification,
+    CertificationStatus,
     Forbund,
     Freshness,
     Invitation,
     Membership,
     MembershipRole,
+    Municipality,
     Organisation,
     OrganisationChange,
     OrganisationKind,
@@ -334,16 +339,77 @@ class OrganisationProfile:
 
 
 def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
-
+    """The profile's facts in one statement (_profile_facts_statement): the municipality's name, the services
+    and municipalities served in their models' order, the certifications that count (certified_q: approved and
+    valid today) by kind and date."""
     labels = dict(SupportOffered.choices)
+    params = {
+        "organisation": organisation.pk,
+        "kommunkod": organisation.kommunkod_id,
+        "approved": CertificationStatus.APPROVED,
+        "today": timezone.localdate(),
+    }
+    with reading_connection(Organisation).cursor() as cursor:
+        cursor.execute(_profile_facts_statement(), params)
+        municipality_name, service_rows, served_rows, certification_rows = cursor.fetchone()
+    services = [ServiceCategory.from_db(None, _SERVICE_FIELDS, row) for row in _json(service_rows)]
+    served = [Municipality.from_db(None, _MUNICIPALITY_FIELDS, row) for row in _json(served_rows)]
+    certifications = []
+    for row in _json(certification_rows):
+        row[_VALID_UNTIL] = dt.date.fromisoformat(row[_VALID_UNTIL])  # JSON has no dates
+        certifications.append(Certification.from_db(None, _CERTIFICATION_FIELDS, row))
     return OrganisationProfile(
         organisation=organisation,
-        municipality_name=organisation.kommunkod.name if organisation.kommunkod is not None else "",
-        services=list(organisation.services.all()),
-        municipalities_served=list(organisation.municipalities_served.all()),
+        municipality_name=municipality_name or "",
+        services=services,
+        municipalities_served=served,
         support_offered=[str(labels[value]) for value in organisation.support_offered or [] if value in labels],
-        valid_certifications=list(Certification.objects.valid().filter(organisation=organisation)),
+        valid_certifications=certifications,
     )
+
+
+# The columns the profile shows of each, in the model's field order (as Model.from_db takes them; the others
+# are deferred).
+_SERVICE_FIELDS = ["id", "slug", "name_sv", "name_en", "active", "position"]
+_MUNICIPALITY_FIELDS = ["code", "name", "county_code", "county_name"]
+_CERTIFICATION_FIELDS = ["id", "code", "organisation_id", "kind", "name", "valid_until", "status"]
+_VALID_UNTIL = _CERTIFICATION_FIELDS.index("valid_until")
+
+
+def _json(value: Any) -> list[Any]:
+    """A json_agg column: decoded by psycopg; a string on a driver that does not decode JSON."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@functools.cache
+def _profile_facts_statement() -> str:
+    """One row: the municipality's name and three JSON arrays of rows (services, municipalities served,
+    certifications that count), each in its model's Meta.ordering (with the primary key last, so ties keep
+    one order). Table and column names from the models' metadata."""
+
+    def columns(model: type[Any], names: list[str], alias: str) -> str:
+        return ", ".join(f"{alias}.{model._meta.get_field(name).column}" for name in names)
+
+    municipality = Municipality._meta.db_table
+    services_link = Organisation.services.through._meta.db_table
+    served_link = Organisation.municipalities_served.through._meta.db_table
+    certification = Certification._meta
+    return f"""
+        SELECT
+            (SELECT m.name FROM {municipality} m WHERE m.code = %(kommunkod)s),
+            (SELECT coalesce(json_agg(json_build_array({columns(ServiceCategory, _SERVICE_FIELDS, "s")})
+                                      ORDER BY s.position, s.name_sv, s.id), '[]')
+               FROM {services_link} link JOIN {ServiceCategory._meta.db_table} s ON s.id = link.servicecategory_id
+              WHERE link.organisation_id = %(organisation)s),
+            (SELECT coalesce(json_agg(json_build_array({columns(Municipality, _MUNICIPALITY_FIELDS, "m")})
+                                      ORDER BY m.name, m.code), '[]')
+               FROM {served_link} link JOIN {municipality} m ON m.code = link.municipality_id
+              WHERE link.organisation_id = %(organisation)s),
+            (SELECT coalesce(json_agg(json_build_array({columns(Certification, _CERTIFICATION_FIELDS, "c")})
+                                      ORDER BY c.kind, c.valid_until, c.id), '[]')
+               FROM {certification.db_table} c
+              WHERE c.organisation_id = %(organisation)s AND c.status = %(approved)s AND c.valid_until >= %(today)s)
+    """  # noqa: S608 - table and column names come from model metadata, values are parameters
 
 
 def organisation_history(*, organisation: Organisation) -> QuerySet[OrganisationChange]:

@@ -17,7 +17,9 @@ shared cache) and on SQLite (no generation).
 
 A page that reads a row of the directory anyway (the profile reads its organisation) reads the generation in
 the same statement (`generation_annotation`, in the same snapshot: no round trip of its own) and hands it to
-`cached(known=...)`.
+`cached(known=...)`. The profile also looks in the cache *before* that statement (`peek`: the value is kept
+with the generation it was made under), so that on a miss the statement reads what the value is made of
+too; a value made under another generation than the one read is never used (`Peeked.value`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -99,3 +102,37 @@ def cached(*, key: dict[str, Any], compute: Callable[[], T], known: int | _Unrea
         value = compute()
         cache.set(cache_key, value, TIMEOUT)
     return value
+
+
+@dataclass(frozen=True)
+class Peeked:
+    """What peek() found under a key: the value and the generation it was made under, or nothing."""
+
+    cache_key: str | None  # None: not cached here (SQLite, inside a transaction)
+    found: tuple[int, Any] | None
+
+    @property
+    def missing(self) -> bool:
+        return self.found is None
+
+    def value(self, *, known: int | None, compute: Callable[[], T]) -> T:
+        """The value found when it was made under `known` (the generation read since, e.g. with the row the
+        page shows: annotated_generation), else `compute()`, kept under `known` for the next request."""
+        if self.cache_key is None or known is None or not _usable():
+            return compute()
+        if self.found is not None and self.found[0] == known:
+            return self.found[1]  # type: ignore[no-any-return]
+        value = compute()
+        cache.set(self.cache_key, (known, value), TIMEOUT)
+        return value
+
+
+def peek(*, key: dict[str, Any]) -> Peeked:
+    """Look in the cache before the generation is read (see the module docstring): one round trip to the cache,
+    and the caller knows whether its query of the directory must also read what the value is made of."""
+    if not _usable():
+        return Peeked(cache_key=None, found=None)
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    cache_key = f"{PREFIX}:peek:{timezone.localdate().isoformat()}:{digest}"
+    found = cache.get(cache_key)
+    return Peeked(cache_key=cache_key, found=found if isinstance(found, tuple) and len(found) == 2 else None)

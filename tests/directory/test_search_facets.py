@@ -346,3 +346,26 @@ def test_a_generation_read_inside_a_transaction_is_never_used():
     for _ in range(2):
         assert facet_cache.cached(key=key, compute=lambda: calls.append(1) or "value", known=1) == "value"
     assert len(calls) == 2  # the test runs in a transaction: never from the cache
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_profile_not_in_the_cache_reads_its_facts_with_the_organisation(client):
+    """The cache is looked in before the organisation is read: on a miss the facts come in the organisation's
+    own statement (one query for the whole page when the panels have nothing to show); a value made under
+    another generation is not used, and the facts are then read on their own."""
+    organisation = OrganisationFactory(name="Okänd Snickeri", kind=OrganisationKind.ASF, kommunkod="2580")
+    organisation.services.set([ServiceCategory.objects.get(slug="catering")])
+    url = reverse("directory:detail", args=[organisation.code])
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get(url).content.decode()
+    reads = [q["sql"] for q in captured.captured_queries if "directory_organisation_services" in q["sql"]]
+    assert len(reads) == 1 and "directory_facet_generation" in reads[0]  # with the organisation
+    assert _section_items(first, "services") == ["Catering"]
+    ServiceCategory.objects.filter(slug="catering").update(name_sv="Catering och fest")  # a new generation
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            assert _section_items(client.get(url).content.decode(), "services") == ["Catering och fest"]
+        reads = [q["sql"] for q in captured.captured_queries if "directory_organisation_services" in q["sql"]]
+        assert len(reads) == 1 and "directory_facet_generation" not in reads[0]  # the facts made afresh
+    finally:
+        ServiceCategory.objects.filter(slug="catering").update(name_sv="Catering")

@@ -121,7 +121,7 @@ class Peeked:
         if self.cache_key is None or known is None or not _usable():
             return compute()
         if self.found is not None and self.found[0] == known:
-            return self.found[1]  # type: ignore[no-any-return]
+            return self.found[1]
         value = compute()
         cache.set(self.cache_key, (known, value), TIMEOUT)
         return value

@@ -225,7 +225,12 @@ def can_manage_members(actor: Actor, organisation: Organisation) -> bool:
 
 
 def organisation_for_user(
-    *, actor: Actor, code: UUID | str, write: bool = False, manage_members: bool = False
+    *,
+    actor: Actor,
+    code: UUID | str,
+    write: bool = False,
+    manage_members: bool = False,
+    annotations: dict[str, Any] | None = None,
 ) -> Organisation:
     """The organisation with `code` as this actor may reach it.
 
@@ -233,11 +238,15 @@ def organisation_for_user(
     * write: the organisation's internal pages (edit, members) exist only for its members and
       coordinators — anyone else gets 404, even for a published organisation (docs/security-checks.md C11);
     * manage_members: additionally an administrator of it (or a coordinator) — a plain member gets 403.
+
+    `annotations` are read in the same query (the profile page: the directory's generation, its panels').
     """
     if write or manage_members:
         queryset = Organisation.objects.editable_by(actor)
     else:
         queryset = Organisation.objects.visible_to(actor)
+    if annotations:
+        queryset = queryset.annotate(**annotations)
     organisation = get_object_or_404(queryset, code=code)
     if manage_members and not can_manage_members(actor, organisation):
         raise PermissionDenied

@@ -14,6 +14,12 @@ listed, a certification whose validity ends at midnight — is bounded by the ke
 
 Not cached: inside a transaction (its uncommitted changes must neither be read from nor written to the
 shared cache) and on SQLite (no generation).
+
+A page that reads a row of the directory anyway (the profile reads its organisation) reads the generation in
+the same statement (`generation_annotation`, in the same snapshot: no round trip of its own) and hands it to
+`cached(known=...)`. The profile also looks in the cache *before* that statement (`peek`: the value is kept
+with the generation it was made under), so that on a miss the statement reads what the value is made of
+too; a value made under another generation than the one read is never used (`Peeked.value`).
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.db.models import BigIntegerField, Expression
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from directory.models import Organisation
@@ -34,26 +43,57 @@ T = TypeVar("T")
 
 TIMEOUT = 300  # seconds; see the module docstring for what only time changes
 PREFIX = "directory:facets:v1"
+GENERATION_SQL = "SELECT n FROM directory_facet_generation WHERE id = 1"
+# The name under which generation_annotation() puts the generation on each row read.
+GENERATION_ANNOTATION = "directory_generation"
+
+
+class _Unread:
+    pass
+
+
+UNREAD = _Unread()
+
+
+def _usable() -> bool:
+    """Whether a generation may be used here: PostgreSQL (SQLite has none) and outside a transaction."""
+    connection = reading_connection(Organisation)  # the counts cached under it are read there too
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def generation() -> int | None:
     """The directory data's generation, or None when it cannot be used (SQLite, inside a transaction)."""
-    connection = reading_connection(Organisation)  # the counts cached under it are read there too
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if not _usable():
         return None
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT n FROM directory_facet_generation WHERE id = 1")
+        with reading_connection(Organisation).cursor() as cursor:
+            cursor.execute(GENERATION_SQL)
             row = cursor.fetchone()
     except DatabaseError:  # the migration has not run: behave as if there were no cache
         return None
     return int(row[0]) if row else None
 
 
-def cached(*, key: dict[str, Any], compute: Callable[[], T]) -> T:
-    """`compute()`, or its value for `key` from the cache while the directory data has not changed."""
-    current = generation()
-    if current is None:
+def generation_annotation() -> dict[str, Expression]:
+    """The generation as an annotation of a query of organisations (`.annotate(**generation_annotation())`),
+    so it is read with them, in the same snapshot; the value is `annotated_generation(row)`. Nothing on
+    SQLite."""
+    if reading_connection(Organisation).vendor != "postgresql":
+        return {}
+    return {GENERATION_ANNOTATION: RawSQL(GENERATION_SQL, (), output_field=BigIntegerField())}  # noqa: S611 - a constant
+
+
+def annotated_generation(row: Any) -> int | _Unread | None:
+    """The generation read with `row` (generation_annotation), for `cached(known=...)`; UNREAD when the
+    row was read without it (cached() then reads it itself)."""
+    return getattr(row, GENERATION_ANNOTATION, UNREAD)
+
+
+def cached(*, key: dict[str, Any], compute: Callable[[], T], known: int | _Unread | None = UNREAD) -> T:
+    """`compute()`, or its value for `key` from the cache while the directory data has not changed.
+    `known`: the generation when the caller has read it already (annotated_generation)."""
+    current = generation() if isinstance(known, _Unread) else known
+    if current is None or not _usable():  # a generation read inside a transaction: its uncommitted changes
         return compute()
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:32]
     cache_key = f"{PREFIX}:{current}:{timezone.localdate().isoformat()}:{digest}"
@@ -62,3 +102,37 @@ def cached(*, key: dict[str, Any], compute: Callable[[], T]) -> T:
         value = compute()
         cache.set(cache_key, value, TIMEOUT)
     return value
+
+
+@dataclass(frozen=True)
+class Peeked:
+    """What peek() found under a key: the value and the generation it was made under, or nothing."""
+
+    cache_key: str | None  # None: not cached here (SQLite, inside a transaction)
+    found: tuple[int, Any] | None
+
+    @property
+    def missing(self) -> bool:
+        return self.found is None
+
+    def value(self, *, known: int | None, compute: Callable[[], T]) -> T:
+        """The value found when it was made under `known` (the generation read since, e.g. with the row the
+        page shows: annotated_generation), else `compute()`, kept under `known` for the next request."""
+        if self.cache_key is None or known is None or not _usable():
+            return compute()
+        if self.found is not None and self.found[0] == known:
+            return self.found[1]
+        value = compute()
+        cache.set(self.cache_key, (known, value), TIMEOUT)
+        return value
+
+
+def peek(*, key: dict[str, Any]) -> Peeked:
+    """Look in the cache before the generation is read (see the module docstring): one round trip to the cache,
+    and the caller knows whether its query of the directory must also read what the value is made of."""
+    if not _usable():
+        return Peeked(cache_key=None, found=None)
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    cache_key = f"{PREFIX}:peek:{timezone.localdate().isoformat()}:{digest}"
+    found = cache.get(cache_key)
+    return Peeked(cache_key=cache_key, found=found if isinstance(found, tuple) and len(found) == 2 else None)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet, prefetch_related_objects
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet, TextField, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory import facet_cache
@@ -24,11 +29,13 @@ from directory.filters import (
 )
 from directory.models import (
     Certification,
+    CertificationStatus,
     Forbund,
     Freshness,
     Invitation,
     Membership,
     MembershipRole,
+    Municipality,
     Organisation,
     OrganisationChange,
     OrganisationKind,
@@ -334,16 +341,90 @@ class OrganisationProfile:
 
 
 def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
-
+    """The profile's facts: the municipality's name, the services and municipalities served in their models'
+    order, the certifications that count (certified_q: approved and valid today) by kind and date. Read with
+    the organisation when it was read with profile_facts_annotation(), otherwise in one statement."""
+    facts = getattr(organisation, PROFILE_FACTS, None)
+    if facts is None:
+        statement = f"SELECT {_profile_facts_expression('%s', '%s')}"
+        with reading_connection(Organisation).cursor() as cursor:
+            cursor.execute(statement, [organisation.kommunkod_id, *[organisation.pk] * 3, *_certified_params()])
+            facts = cursor.fetchone()[0]
+    municipality_name, service_rows, served_rows, certification_rows = json.loads(facts)
+    certifications = []
+    for row in certification_rows:
+        row[_VALID_UNTIL] = dt.date.fromisoformat(row[_VALID_UNTIL])  # JSON has no dates
+        certifications.append(Certification.from_db(None, _CERTIFICATION_FIELDS, row))
     labels = dict(SupportOffered.choices)
     return OrganisationProfile(
         organisation=organisation,
-        municipality_name=organisation.kommunkod.name if organisation.kommunkod is not None else "",
-        services=list(organisation.services.all()),
-        municipalities_served=list(organisation.municipalities_served.all()),
+        municipality_name=municipality_name or "",
+        services=[ServiceCategory.from_db(None, _SERVICE_FIELDS, row) for row in service_rows],
+        municipalities_served=[Municipality.from_db(None, _MUNICIPALITY_FIELDS, row) for row in served_rows],
         support_offered=[str(labels[value]) for value in organisation.support_offered or [] if value in labels],
-        valid_certifications=list(Certification.objects.valid().filter(organisation=organisation)),
+        valid_certifications=certifications,
     )
+
+
+# The annotation profile_facts_annotation() reads the facts under.
+PROFILE_FACTS = "profile_facts"
+
+
+def profile_facts_annotation() -> dict[str, RawSQL]:
+    """The profile's facts as an annotation of a query of organisations (`.annotate(**…)`): read in the same
+    statement as the organisation, for organisation_profile()."""
+    table = connection.ops.quote_name(Organisation._meta.db_table)
+    column = functools.partial(_column, Organisation)
+    expression = _profile_facts_expression(f"{table}.{column('id')}", f"{table}.{column('kommunkod')}")
+    return {PROFILE_FACTS: RawSQL(expression, _certified_params(), output_field=TextField())}  # noqa: S611
+
+
+def _certified_params() -> tuple[str, dt.date]:
+    return CertificationStatus.APPROVED, timezone.localdate()
+
+
+# The columns the profile shows of each, in the model's field order (as Model.from_db takes them; the others
+# are deferred).
+_SERVICE_FIELDS = ["id", "slug", "name_sv", "name_en", "active", "position"]
+_MUNICIPALITY_FIELDS = ["code", "name", "county_code", "county_name"]
+_CERTIFICATION_FIELDS = ["id", "code", "organisation_id", "kind", "name", "valid_until", "status"]
+_VALID_UNTIL = _CERTIFICATION_FIELDS.index("valid_until")
+
+
+def _column(model: type[Any], name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+@functools.cache
+def _profile_facts_expression(organisation: str, kommunkod: str) -> str:
+    """The facts as one JSON text: [the municipality's name, services, municipalities served, certifications
+    that count], each list of rows in its model's Meta.ordering (the primary key last, so ties keep one order).
+    `organisation` and `kommunkod`: the organisation's id and municipality (a placeholder or the outer query's
+    columns); then two placeholders: the approved status and today. Names from the models' metadata."""
+
+    def columns(model: type[Any], names: list[str], alias: str) -> str:
+        return ", ".join(f"{alias}.{_column(model, name)}" for name in names)
+
+    municipality = connection.ops.quote_name(Municipality._meta.db_table)
+    services = connection.ops.quote_name(ServiceCategory._meta.db_table)
+    services_link = connection.ops.quote_name(Organisation.services.through._meta.db_table)
+    served_link = connection.ops.quote_name(Organisation.municipalities_served.through._meta.db_table)
+    certification = connection.ops.quote_name(Certification._meta.db_table)
+    return f"""json_build_array(
+        (SELECT m.name FROM {municipality} m WHERE m.code = {kommunkod}),
+        (SELECT coalesce(json_agg(json_build_array({columns(ServiceCategory, _SERVICE_FIELDS, "s")})
+                                  ORDER BY s.position, s.name_sv, s.id), '[]')
+           FROM {services_link} link JOIN {services} s ON s.id = link.servicecategory_id
+          WHERE link.organisation_id = {organisation}),
+        (SELECT coalesce(json_agg(json_build_array({columns(Municipality, _MUNICIPALITY_FIELDS, "m")})
+                                  ORDER BY m.name, m.code), '[]')
+           FROM {served_link} link JOIN {municipality} m ON m.code = link.municipality_id
+          WHERE link.organisation_id = {organisation}),
+        (SELECT coalesce(json_agg(json_build_array({columns(Certification, _CERTIFICATION_FIELDS, "c")})
+                                  ORDER BY c.kind, c.valid_until, c.id), '[]')
+           FROM {certification} c
+          WHERE c.organisation_id = {organisation} AND c.status = %s AND c.valid_until >= %s)
+    )::text"""  # noqa: S608 - names come from model metadata, values are parameters
 
 
 def organisation_history(*, organisation: Organisation) -> QuerySet[OrganisationChange]:

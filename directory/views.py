@@ -24,7 +24,7 @@ from directory.forms import InvitationForm, OrganisationForm
 from directory.map.background import map_background
 from directory.merge.services import organisation_by_redirect
 from directory.models import Invitation, Membership, Organisation
-from directory.panels import render_profile_panels
+from directory.panels import profile_panel_annotations, render_profile_panels
 from kernel.forms import act, submit
 from kernel.pagination import paginate, query_without_page
 
@@ -86,8 +86,18 @@ def _results(request: HttpRequest, area: selectors.SearchArea) -> tuple[str, str
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     """The public profile; members and coordinators also see the upkeep buttons and the freshness notice. The
     code of an organisation merged into another answers 301 to the kept one (when the visitor may see it)."""
+    # One query: the organisation, the directory's generation (for the cached facts), what the panels of the
+    # other apps need to know (whether they have anything to show: most have not, and then read nothing) and,
+    # unless an anonymous visitor's facts are in the cache, the facts themselves. Anonymous visitors see the
+    # same facts: from the cache while the directory has not changed (as the search), looked up first.
+    anonymous = not request.actor.is_authenticated
+    key = {"view": "directory:detail", "organisation": str(code), "language": get_language()}
+    peeked = facet_cache.peek(key=key) if anonymous else None
+    annotations = {**facet_cache.generation_annotation(), **profile_panel_annotations(request.actor)}
+    if peeked is None or peeked.missing:
+        annotations.update(selectors.profile_facts_annotation())
     try:
-        organisation = organisation_for_user(actor=request.actor, code=code)
+        organisation = organisation_for_user(actor=request.actor, code=code, annotations=annotations)
     except Http404:
         kept = organisation_by_redirect(code=code)
         if kept is None or not Organisation.objects.visible_to(request.actor).filter(pk=kept.pk).exists():
@@ -100,11 +110,10 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         context = {"organisation": organisation, "profile": profile, "map_data": map_data}
         return render_to_string("directory/_profile_facts.html", context, request=request)
 
-    if request.actor.is_authenticated:
+    if peeked is None:
         facts_html = facts()
-    else:  # the same for every visitor: from the cache while the directory has not changed (as the search)
-        key = {"view": "directory:detail", "organisation": organisation.pk, "language": get_language()}
-        facts_html = facet_cache.cached(key=key, compute=facts)
+    else:
+        facts_html = peeked.value(known=facet_cache.annotated_generation(organisation), compute=facts)
     context = {
         "organisation": organisation,
         "facts": mark_safe(facts_html),  # noqa: S308 - rendered by our own template

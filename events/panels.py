@@ -11,14 +11,24 @@ from directory.models import Organisation
 from directory.panels import ProfilePanel
 from events import selectors
 
+# Read with the profile's query of the organisation (directory.panels): whether there is any event to list.
+ANY_UPCOMING = "panel_events_any_upcoming"
+
 
 def organiser_events(request: HttpRequest, organisation: Organisation) -> dict[str, Any]:
     actor = request_actor(request)
+    none_upcoming = getattr(organisation, ANY_UPCOMING, None) is False
     return {
         "organisation": organisation,
-        "events": selectors.upcoming_events_for_organisation(organisation, actor=actor),
+        "events": [] if none_upcoming else selectors.upcoming_events_for_organisation(organisation, actor=actor),
         "can_publish": can_edit_organisation(actor, organisation),
     }
 
 
-PANEL = ProfilePanel(name="events", template="events/_organiser_events_list.html", context=organiser_events, order=10)
+PANEL = ProfilePanel(
+    name="events",
+    template="events/_organiser_events_list.html",
+    context=organiser_events,
+    order=10,
+    annotations=lambda actor: {ANY_UPCOMING: selectors.has_upcoming_events(actor)},
+)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
@@ -272,14 +272,20 @@ def answer_rows(registration: Registration, questions: list[EventQuestion]) -> l
 
 
 # --- The organiser's profile -----------------------------------------------------------------------------
+def _upcoming_shown(actor: Actor) -> QuerySet[Event]:
+    """Upcoming published (or cancelled) events this actor may see: what an organiser's profile lists."""
+    return Event.objects.visible_to(actor).filter(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED]).upcoming()
+
+
 def upcoming_events_for_organisation(organisation: Organisation, *, actor: Actor, limit: int = 5) -> list[Event]:
     """The organiser's next published (or cancelled) events that this actor may see. One query."""
-    return list(
-        Event.objects.visible_to(actor)
-        .filter(organiser=organisation, status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED])
-        .upcoming()
-        .order_by("start", "pk")[:limit]
-    )
+    return list(_upcoming_shown(actor).filter(organiser=organisation).order_by("start", "pk")[:limit])
+
+
+def has_upcoming_events(actor: Actor) -> Exists:
+    """Whether the organisation (the outer query's row) has an event upcoming_events_for_organisation would
+    list for this actor: an annotation of a query of organisations."""
+    return Exists(_upcoming_shown(actor).filter(organiser=OuterRef("pk")))
 
 
 # --- Retention ------------------------------------------------------------------------------------------

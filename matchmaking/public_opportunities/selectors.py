@@ -3,7 +3,7 @@ participants placed or proposed there (no query here reaches a need, a match or 
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 
@@ -35,3 +35,11 @@ def organisation_public_opportunities(*, organisation_id: int) -> list[Opportuni
         .select_related("service", "municipality")
         .order_by("starts_on", "title", "pk")
     )
+
+
+def may_have_public_opportunities() -> Exists:
+    """False when the organisation (the outer query's row) has no open opportunity, so
+    organisation_public_opportunities would list none: an annotation of a query of organisations. True does
+    not promise one (the organisation may not be public): the list's own query decides. Without public()'s
+    join, PostgreSQL answers it from the index on the organisation."""
+    return Exists(Opportunity.objects.open().filter(organisation=OuterRef("pk")))

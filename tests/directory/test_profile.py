@@ -27,10 +27,10 @@ from directory.models import (
     ServiceCategory,
 )
 from directory.profile import forms as profile_forms
-from directory.selectors import organisation_completeness
+from directory.selectors import organisation_completeness, organisation_profile
 from directory.tasks import nudge_stale_organisations
 from kernel.models import AuditLog
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import CertificationFactory, MembershipFactory, OrganisationFactory, UserFactory
 from tests.personnummer import DATE, LAST_FOUR, SWEDISH_MESSAGE, WRITINGS
 
 PERSONNUMMER = "19811218-9876"  # Skatteverket's example: a valid date and Luhn check digit
@@ -806,3 +806,44 @@ def test_nudge_on_a_real_worker_sends_once_even_when_enqueued_twice(celery_worke
     assert sorted(m.to[0] for m in mail.outbox) == ["one@example.se", "two@example.se"]
     assert first.id != second.id
     assert Membership.objects.filter(organisation=org).count() == 2
+
+
+def test_the_profiles_facts_are_one_statement_equal_to_the_models_own_reads(world, django_assert_num_queries):
+    """organisation_profile reads the municipality's name, the services, the municipalities served and the
+    certifications that count in one statement: the same rows in the same order as the models' own queries."""
+    org = Organisation.objects.get(pk=world.org_a.pk)
+    org.services.set(ServiceCategory.objects.order_by("-pk")[:4])
+    org.municipalities_served.set(["2583", "2580", "2581", "2584"])
+    today = timezone.localdate()
+    shown = [
+        Certification.objects.create(
+            organisation=org, status="approved", kind=CertificationKind.OTHER, name=name, valid_until=until
+        )
+        for name, until in (
+            ("Sista dagen", today),
+            ("Långt fram", dt.date(2099, 1, 1)),
+            ("Nästa år", ago(days=-365).date()),
+        )
+    ]
+    shown.append(CertificationFactory(organisation=org))  # Skoopi, approved, a year
+    CertificationFactory(organisation=org, expired=True, kind=CertificationKind.OTHER, name="Gick ut i går")
+    CertificationFactory(organisation=org, pending=True, kind=CertificationKind.OTHER, name="Väntar")
+    CertificationFactory(organisation=org, refused=True, kind=CertificationKind.OTHER, name="Avslagen")
+    with django_assert_num_queries(1):
+        profile = organisation_profile(organisation=org)
+    assert profile.municipality_name == Municipality.objects.get(code=org.kommunkod_id).name
+    assert [(s.pk, s.slug, s.name) for s in profile.services] == [(s.pk, s.slug, s.name) for s in org.services.all()]
+    assert [(m.code, m.name) for m in profile.municipalities_served] == [
+        (m.code, m.name) for m in org.municipalities_served.all()
+    ]
+    valid = Certification.objects.valid().filter(organisation=org).order_by("kind", "valid_until", "pk")
+    assert len(valid) == len(shown) == 4
+    assert [(c.pk, str(c), c.valid_until) for c in profile.valid_certifications] == [
+        (c.pk, str(c), c.valid_until) for c in valid
+    ]
+    Organisation.objects.filter(pk=org.pk).update(kommunkod=None)
+    org.refresh_from_db()
+    org.services.clear()
+    with django_assert_num_queries(1):
+        empty = organisation_profile(organisation=org)
+    assert empty.municipality_name == "" and empty.services == []

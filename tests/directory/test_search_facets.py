@@ -230,11 +230,13 @@ def test_an_anonymous_profile_shows_its_facts_from_the_cache_until_the_organisat
     with CaptureQueriesContext(connection) as captured:
         again = client.get(url).content.decode()
     assert "0920-123 45" in again
-    # The organisation (who may see it), the generation, and the two panels of the other apps: no read of the
-    # facts (municipality, services, municipalities served, certifications).
+    # One statement: the organisation (who may see it) with the directory's generation and whether the other
+    # apps' panels have anything to show (it has no events and no opportunities: they read nothing more); no
+    # read of the facts (municipality, services, municipalities served, certifications).
     tables = " ".join(q["sql"] for q in captured.captured_queries)
     assert "directory_organisation_services" not in tables and "directory_certification" not in tables
-    assert len(captured.captured_queries) == 4
+    assert len(captured.captured_queries) == 1
+    assert "directory_facet_generation" in tables
     Organisation.objects.filter(pk=organisation.pk).update(phone="0920-999 99")
     changed = client.get(url).content.decode()
     assert "0920-999 99" in changed and "0920-123 45" not in changed
@@ -282,3 +284,88 @@ def test_an_anonymous_profile_shows_changed_municipalities_served_at_once(client
         assert _served(client.get(url).content.decode()) == expected
     finally:
         Municipality.objects.filter(code="2580").update(name=renamed)
+
+
+def _section_items(html: str, name: str) -> list[str]:
+    """The list items of the profile's section `name` (empty when there is none)."""
+    found = re.search(rf'<section aria-labelledby="{name}-heading">.*?<ul>(.*?)</ul>', html, flags=re.S)
+    return [item.split(" – ")[0].strip() for item in re.findall(r"<li>([^<]*)</li>", found.group(1))] if found else []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "change", ["add a service", "rename a service", "approve a certification", "a certification ends", "unpublish"]
+)
+def test_an_anonymous_profile_never_shows_stale_facts_after_a_change(client, change):
+    """The facts are cached under the directory's generation, read in the profile's own query of the
+    organisation (one statement, one snapshot): each committed change shows on the very next view."""
+    organisation = OrganisationFactory(name="Cachad Snickeri", kind=OrganisationKind.ASF, kommunkod="2580")
+    catering = ServiceCategory.objects.get(slug="catering")
+    organisation.services.set([catering])
+    certification = CertificationFactory(organisation=organisation, pending=True, kind="other", name="Intyg A")
+    url = reverse("directory:detail", args=[organisation.code])
+    first = client.get(url).content.decode()
+    assert _section_items(first, "services") == [catering.name_sv]
+    assert _section_items(first, "certifications") == []
+    with CaptureQueriesContext(connection) as captured:  # from the cache: one statement, no facts read
+        assert _section_items(client.get(url).content.decode(), "services") == [catering.name_sv]
+    assert len(captured.captured_queries) == 1
+    name_sv = catering.name_sv
+    try:
+        if change == "add a service":
+            organisation.services.add(ServiceCategory.objects.get(slug="stad"))
+            expected = sorted([catering.name_sv, ServiceCategory.objects.get(slug="stad").name_sv])
+            assert sorted(_section_items(client.get(url).content.decode(), "services")) == expected
+        elif change == "rename a service":
+            ServiceCategory.objects.filter(pk=catering.pk).update(name_sv="Catering och fest")
+            assert _section_items(client.get(url).content.decode(), "services") == ["Catering och fest"]
+        elif change == "approve a certification":
+            type(certification).objects.filter(pk=certification.pk).update(status="approved")
+            assert _section_items(client.get(url).content.decode(), "certifications") == ["Intyg A"]
+        elif change == "a certification ends":
+            type(certification).objects.filter(pk=certification.pk).update(status="approved")
+            assert _section_items(client.get(url).content.decode(), "certifications") == ["Intyg A"]
+            yesterday = timezone.localdate() - dt.timedelta(days=1)
+            type(certification).objects.filter(pk=certification.pk).update(valid_until=yesterday)
+            assert _section_items(client.get(url).content.decode(), "certifications") == []
+        else:
+            Organisation.objects.filter(pk=organisation.pk).update(published=False)
+            assert client.get(url).status_code == 404
+    finally:
+        ServiceCategory.objects.filter(pk=catering.pk).update(name_sv=name_sv)
+
+
+@pytest.mark.django_db
+def test_a_generation_read_inside_a_transaction_is_never_used():
+    """`cached(known=...)` with a generation read inside a transaction (its uncommitted changes) computes and
+    stores nothing, as cached() reading the generation itself does."""
+    from directory import facet_cache
+
+    calls = []
+    key = {"test": "inside a transaction"}
+    for _ in range(2):
+        assert facet_cache.cached(key=key, compute=lambda: calls.append(1) or "value", known=1) == "value"
+    assert len(calls) == 2  # the test runs in a transaction: never from the cache
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_profile_not_in_the_cache_reads_its_facts_with_the_organisation(client):
+    """The cache is looked in before the organisation is read: on a miss the facts come in the organisation's
+    own statement (one query for the whole page when the panels have nothing to show); a value made under
+    another generation is not used, and the facts are then read on their own."""
+    organisation = OrganisationFactory(name="Okänd Snickeri", kind=OrganisationKind.ASF, kommunkod="2580")
+    organisation.services.set([ServiceCategory.objects.get(slug="catering")])
+    url = reverse("directory:detail", args=[organisation.code])
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get(url).content.decode()
+    reads = [q["sql"] for q in captured.captured_queries if "directory_organisation_services" in q["sql"]]
+    assert len(reads) == 1 and "directory_facet_generation" in reads[0]  # with the organisation
+    assert _section_items(first, "services") == ["Catering"]
+    ServiceCategory.objects.filter(slug="catering").update(name_sv="Catering och fest")  # a new generation
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            assert _section_items(client.get(url).content.decode(), "services") == ["Catering och fest"]
+        reads = [q["sql"] for q in captured.captured_queries if "directory_organisation_services" in q["sql"]]
+        assert len(reads) == 1 and "directory_facet_generation" not in reads[0]  # the facts made afresh
+    finally:
+        ServiceCategory.objects.filter(slug="catering").update(name_sv="Catering")

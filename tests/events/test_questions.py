@@ -5,6 +5,8 @@ the person's data export)."""
 
 from __future__ import annotations
 
+import re
+
 import csv
 import datetime as dt
 import io
@@ -87,6 +89,10 @@ def test_removing_a_question_removes_its_answers(client, world, mails):
         actor=actor_for(world.staff_b), event=event, answers={questions.field_name(question): "Upphandling"}
     )
     login(client, world.staff_a)
+    page = client.get(url("questions", event)).content.decode()
+    # The question's row counts its answer and its remove button posts to the question's own address.
+    assert f'<form method="post" action="{url("question_delete", event, pk=question.pk)}"' in page
+    assert re.search(r"<td>(Ja|Nej)</td>\s*<td>1</td>", page)  # after "Required": the number of answers
     assert client.post(url("question_delete", event, pk=question.pk)).status_code == 302
     assert not EventQuestion.objects.filter(pk=question.pk).exists()
     assert not RegistrationAnswer.objects.exists()

@@ -5,11 +5,10 @@ the person's data export)."""
 
 from __future__ import annotations
 
-import re
-
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -418,13 +418,17 @@ def test_the_search_pool_is_made_of_searches_that_find_what_they_were_made_from(
     single = [e for e in entries if len(e.get("municipality", [])) < 2]
     assert entries[: len(single)] == single  # searches of one municipality first, those of two after
     assert all(len([f for f in ("kind", "municipality", "service") if f in e]) == 2 for e in entries)
+    # Every search of one municipality, not the first 40: which come first follows the rows' order, and about
+    # one in ten of the generated organisations is stale or unlisted by design (organisation_rows), so a sample
+    # of 40 found 35 in a full run and 36 or more alone, depending on the order the tests before it left.
     found = Counter(
         organisation_search(
             actor=ANONYMOUS, params=QueryDict(urlencode(e, doseq=True)), with_facets=False
         ).organisations.exists()
-        for e in single[:40]
+        for e in single
     )
-    assert found[True] >= 0.9 * sum(found.values())
+    assert sum(found.values()) > 300
+    assert found[True] >= 0.85 * sum(found.values())
 
 
 @pytest.mark.django_db

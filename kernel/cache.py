@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -118,6 +118,24 @@ def _where(server: str | list[str]) -> str:
     return ",".join(f"{urlsplit(u).hostname}:{urlsplit(u).port or 6379}" for u in urls if u)
 
 
+class ClientPerPool(RedisCacheClient):
+    """Django's Redis cache client builds a new `redis.Redis` for every cache call (with its table of several
+    hundred response callbacks: about a quarter of a millisecond, four times on a search page). A `redis.Redis`
+    takes a connection from its pool for each command and may be shared, so one per pool is kept."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        django_client: Any = self  # Django's own helpers, private: not in the type stubs
+        pool = django_client._get_connection_pool(write)
+        client = self._clients.get(id(pool))  # pools live as long as this client: their ids are not reused
+        if client is None:
+            client = self._clients[id(pool)] = django_client._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """Django's RedisCache that degrades per kind of key while Redis is unreachable (module docstring)."""
 
@@ -127,6 +145,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 1.0)
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ClientPerPool
         where = _where(server)
         self._outage = _outage_for(where)
         # LocMemCache instances with the same name share their store: one per process and location.

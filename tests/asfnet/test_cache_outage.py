@@ -186,3 +186,18 @@ def test_reauthentication_with_totp_fails_closed_with_the_same_message_while_red
     response = client.post(reverse("mfa_reauthenticate"), {"code": _current_totp()})
     assert response.status_code == 200
     assert [e.code for e in response.context["form"].errors.as_data()["code"]] == ["totp_unavailable"]
+
+
+def test_one_redis_client_is_kept_per_server_and_answers_again_after_an_outage(own_redis):
+    """Django's client builds a redis.Redis for every call; ours keeps one per connection pool (kernel.cache
+    ClientPerPool). Kept, it still answers once Redis is back: its pool reconnects."""
+    cache.set("kept-client", 1)
+    client = cache._cache.get_client("kept-client", write=True)
+    assert cache._cache.get_client("kept-client") is client  # reads and writes: one server, one pool, one client
+    own_redis.stop()
+    assert cache.get("kept-client") is None  # down: a miss, not an error
+    own_redis.start()
+    time.sleep(0.3)  # RETRY_AFTER (0.2 s) has passed: Redis is asked again
+    cache.set("kept-client", 2)
+    assert cache.get("kept-client") == 2
+    assert cache._cache.get_client("kept-client") is client

@@ -24,6 +24,7 @@ too; a value made under another generation than the one read is never used (`Pee
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from collections.abc import Callable
@@ -54,6 +55,19 @@ class _Unread:
 
 UNREAD = _Unread()
 
+# The generation a value is being made for (inside `cached` and `Peeked.value`): what the value reads is read
+# after it, so is at least as new, and values cached while making it (the facet counts, the choice lists) may be
+# kept under it too. A second read would cost a query and could only return a newer number.
+_making: contextvars.ContextVar[int | None] = contextvars.ContextVar("directory_generation_making", default=None)
+
+
+def _compute_for(current: int, compute: Callable[[], T]) -> T:
+    token = _making.set(current)
+    try:
+        return compute()
+    finally:
+        _making.reset(token)
+
 
 def _usable() -> bool:
     """Whether a generation may be used here: PostgreSQL (SQLite has none) and outside a transaction."""
@@ -65,6 +79,9 @@ def generation() -> int | None:
     """The directory data's generation, or None when it cannot be used (SQLite, inside a transaction)."""
     if not _usable():
         return None
+    making = _making.get()
+    if making is not None:
+        return making
     try:
         with reading_connection(Organisation).cursor() as cursor:
             cursor.execute(GENERATION_SQL)
@@ -99,7 +116,7 @@ def cached(*, key: dict[str, Any], compute: Callable[[], T], known: int | _Unrea
     cache_key = f"{PREFIX}:{current}:{timezone.localdate().isoformat()}:{digest}"
     value = cache.get(cache_key)
     if value is None:
-        value = compute()
+        value = _compute_for(current, compute)
         cache.set(cache_key, value, TIMEOUT)
     return value
 
@@ -122,7 +139,7 @@ class Peeked:
             return compute()
         if self.found is not None and self.found[0] == known:
             return self.found[1]
-        value = compute()
+        value = _compute_for(known, compute)
         cache.set(self.cache_key, (known, value), TIMEOUT)
         return value
 

@@ -4,12 +4,16 @@ Facets are repeatable (`kind=asf&kind=business` means either). Unknown values ar
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from directory import search
+from directory import facet_cache, search
 from directory.models import (
     Certification,
     CertificationKind,
@@ -55,16 +59,50 @@ class LenientMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     field_class = _LenientMultipleChoice
 
 
+class Allowed(frozenset[str]):
+    """The values a facet accepts. Immutable, so every copy Django and django-filter make of a form field or a
+    filter for each request shares it rather than copying its elements."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Allowed:
+        return self
+
+    @classmethod
+    def of(cls, values: Iterable[Any]) -> Allowed:
+        return values if isinstance(values, Allowed) else cls(str(v) for v in values)
+
+
+class FacetValues(forms.Field):
+    """A repeatable facet from the URL (`?municipality=2580&municipality=2581`): the values in `allowed`, in the
+    order given; unknown ones are dropped, so a stale shared link still works. Checked against a set: unlike a
+    MultipleChoiceField it carries no list of choices for a widget to draw (the search draws its facets with
+    their counts itself, directory/_facet.html), so the 290 municipalities are not copied into every request's
+    form."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, allowed: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.allowed = Allowed.of(allowed)
+
+    def clean(self, value: Any) -> list[str]:
+        values = value if isinstance(value, list | tuple) else [] if value in self.empty_values else [value]
+        return [str(v) for v in values if str(v) in self.allowed]
+
+
+class FacetFilter(django_filters.Filter):
+    """A filter of FacetValues; `allowed` is set per filter set (OrganisationFilter.__init__)."""
+
+    field_class = FacetValues
+
+
 class OrganisationFilter(django_filters.FilterSet):
     """Pass `choices=(municipalities, services)` when building several filter sets for one request, so the
     choice lists are read once."""
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200)
-    kind = LenientMultipleChoiceFilter(label=_("Type"), choices=OrganisationKind.choices, method="filter_in")
-    municipality = LenientMultipleChoiceFilter(
-        label=_("Municipality"), field_name="kommunkod", choices=[], method="filter_in"
-    )
-    service = LenientMultipleChoiceFilter(label=_("Service"), choices=[], method="filter_service")
+    kind = FacetFilter(label=_("Type"), allowed=OrganisationKind.values, method="filter_in")
+    municipality = FacetFilter(label=_("Municipality"), field_name="kommunkod", method="filter_in")
+    service = FacetFilter(label=_("Service"), method="filter_service")
     placements = django_filters.BooleanFilter(
         label=_("Takes placements"), field_name="takes_placements", widget=TickBox, method="filter_true"
     )
@@ -75,8 +113,8 @@ class OrganisationFilter(django_filters.FilterSet):
     def __init__(self, *args, choices=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         municipalities, services = choices or load_choices()
-        self.filters["municipality"].extra["choices"] = municipalities
-        self.filters["service"].extra["choices"] = services
+        self.filters["municipality"].extra["allowed"] = Allowed.of(code for code, _name in municipalities)
+        self.filters["service"].extra["allowed"] = Allowed.of(slug for slug, _name in services)
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search.search(queryset, value)
@@ -135,7 +173,24 @@ def search_ordered(queryset: QuerySet, sort: str) -> QuerySet:
     return queryset.order_by(*search.swedish_name_order())
 
 
-def load_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+Choices = tuple[list[tuple[str, str]], list[tuple[str, str]]]
+
+# The choice lists by language, with the directory generation they were read under (directory.facet_cache: a
+# municipality's name or a service category changes it). Read on every search page, they seldom change.
+_choices_read: dict[str, tuple[int, Choices]] = {}
+
+
+def load_choices() -> Choices:
+    """(municipalities, active services) as (value, label) pairs in the active language, each list in its order.
+    Kept in this process while the directory's generation is the one they were read under; read afresh
+    where there is no generation (SQLite, inside a transaction)."""
+    language = get_language() or ""
+    current = facet_cache.generation()
+    kept = _choices_read.get(language)
+    if current is not None and kept is not None and kept[0] == current:
+        return kept[1]
     municipalities = Municipality.objects.choices()
     services = [(s.slug, s.name) for s in ServiceCategory.objects.filter(active=True)]
+    if current is not None:
+        _choices_read[language] = (current, (municipalities, services))
     return municipalities, services

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
@@ -90,22 +91,37 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
     from directory.models import Organisation
 
     matched = Organisation.objects.order_by().values("pk")
-    rank = None
     for word in words:
         folded = fold(word)
-        tsquery = SearchQuery(f"{word}:*", search_type="raw", config="swedish")
+        tsquery = _tsquery(word)
         condition = Q(search_vector=tsquery)
         if len(folded) >= MIN_SUBSTRING_LENGTH:
             condition |= Q(search_text__contains=folded) | Q(search_text__trigram_word_similar=folded)
         else:  # a stop word ("i", "på") has no lexeme and would match nothing: it filters nothing (folded at planning)
             condition |= Exact(Func(tsquery, function="numnode", output_field=IntegerField()), 0)
         matched = matched.filter(condition)
-        term_rank = Coalesce(SearchRank(F("search_vector"), tsquery), Value(0.0)) + TrigramWordSimilarity(
-            Value(folded),  # type: ignore[arg-type]  # the stubs allow only a field name; Django takes any expression
+    return queryset.filter(AnyOfArray(F("pk"), Subquery(matched))).annotate(rank=rank(query))
+
+
+def _tsquery(word: str) -> SearchQuery:
+    return SearchQuery(f"{word}:*", search_type="raw", config="swedish")
+
+
+def rank(query: str) -> Any:
+    """How well an organisation matches `query`, as an expression over its row (higher is better): per word the
+    full-text rank plus the trigram word similarity, summed; 0 without words and on SQLite. Computed only for
+    rows that are sorted by it, never for the whole table."""
+    words = terms(query)
+    if not words or not _pg():
+        return Value(0.0, output_field=FloatField())
+    total = None
+    for word in words:
+        term_rank = Coalesce(SearchRank(F("search_vector"), _tsquery(word)), Value(0.0)) + TrigramWordSimilarity(
+            Value(fold(word)),  # type: ignore[arg-type]  # the stubs allow only a field name; Django takes any expression
             "search_text",
         )
-        rank = term_rank if rank is None else rank + term_rank
-    return queryset.filter(AnyOfArray(F("pk"), Subquery(matched))).annotate(rank=rank)
+        total = term_rank if total is None else total + term_rank
+    return total
 
 
 # pg_trgm declares its word-similarity operator (`%>`) as cheap as `=` (COST 1), so at 50,000 organisations the

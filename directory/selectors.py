@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet, TextField, prefetch_related_objects
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet, TextField, Window, prefetch_related_objects
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +43,7 @@ from directory.models import (
     ServiceCategory,
     SupportOffered,
 )
+from directory.search import rank as search_rank
 from directory.search import search, searchable, swedish_name_order
 from kernel.models import User
 from kernel.replica import reading_connection
@@ -68,6 +70,9 @@ class SearchResult:
     sort: str
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     total: int | None = None  # the number of results, counted with the facets (None: not counted)
+    # With `page=`: the ids of that page's organisations in order, read with the facets (None: not read; the
+    # page is then a slice of `organisations`, e.g. a page past the end, which shows the last one).
+    page_ids: list[int] | None = None
 
     @property
     def query(self) -> str:
@@ -140,12 +145,18 @@ def search_area(forbund: Forbund | None, params: QueryDict) -> SearchArea:
 
 
 def organisation_search(
-    *, actor: Actor, params: QueryDict, with_facets: bool = True, area: frozenset[str] | None = None
+    *,
+    actor: Actor,
+    params: QueryDict,
+    with_facets: bool = True,
+    area: frozenset[str] | None = None,
+    page: tuple[int, int] | None = None,
 ) -> SearchResult:
     """The directory search: the user's scope, the filters in `params`, the sort, and facet counts where
     each facet counts over the results of all the *other* filters (so choosing one kind still shows how
     many of the other kinds there are). A constant number of queries whatever the number of results.
-    `area`: only organisations in these municipalities (SearchArea.codes); None: the whole country."""
+    `area`: only organisations in these municipalities (SearchArea.codes); None: the whole country.
+    `page`: (number, size) of the page of results to read with the facets (result.page_ids)."""
     choices = load_choices()
     base = _in_area(Organisation.objects.searchable_by(actor), area)
     params = _tidy(params)
@@ -159,7 +170,9 @@ def organisation_search(
     organisations = search_ordered(filterset.qs, sort)
     result = SearchResult(filterset=filterset, organisations=organisations, sort=sort)
     if with_facets:
-        result.facets, result.total = facet_counts(actor=actor, filterset=filterset, choices=choices, area=area)
+        result.facets, result.total, result.page_ids = facet_counts(
+            actor=actor, filterset=filterset, choices=choices, area=area, sort=sort, page=page
+        )
     return result
 
 
@@ -173,20 +186,26 @@ def facet_counts(
     filterset: OrganisationFilter,
     choices: tuple[list[tuple[str, str]], list[tuple[str, str]]],
     area: frozenset[str] | None = None,
-) -> tuple[dict[str, list[FacetValue]], int]:
-    """The facets and the number of results (within `area`, see organisation_search). For anonymous visitors
-    they come from the cache while no organisation, certification or taxonomy row has changed
-    (directory.facet_cache; the area is part of the key); everyone else, and the embedded SQLite default, gets
+    sort: str = "name",
+    page: tuple[int, int] | None = None,
+) -> tuple[dict[str, list[FacetValue]], int, list[int] | None]:
+    """The facets, the number of results (within `area`, see organisation_search) and, with `page`
+    ((number, size)), the ids of that page's results in the order of `sort`. For anonymous visitors they come
+    from the cache while no organisation, certification or taxonomy row has changed (directory.facet_cache;
+    the area, the sort and the page are part of the key); everyone else, and the embedded SQLite default, gets
     them from the database: one statement (`_count_facets`)."""
     cleaned = filterset.form.cleaned_data
     selected = {name: _selection(cleaned.get(name)) for name in FACETS}
     query = cleaned.get("q") or ""
-    compute = functools.partial(_count_facets, actor=actor, query=query, selected=selected, area=area)
+    compute = functools.partial(
+        _count_facets, actor=actor, query=query, selected=selected, area=area, sort=sort, page=page
+    )
     if actor.is_authenticated:
-        counts, total = compute()
+        counts, total, page_ids = compute()
     else:
         area_key = sorted(area) if area is not None else None
-        counts, total = facet_cache.cached(key={"q": query, **selected, "area": area_key}, compute=compute)
+        key = {"q": query, **selected, "area": area_key, "sort": sort, "page": page}
+        counts, total, page_ids = facet_cache.cached(key=key, compute=compute)
     municipalities, services = choices
     labels: dict[str, dict[str, Any]] = {
         "kind": dict(OrganisationKind.choices),
@@ -203,7 +222,7 @@ def facet_counts(
         ]
     for name in ("placements", "certified"):
         facets[name] = [FacetValue("1", "", counts[name].get("1", 0), bool(cleaned.get(name)))]
-    return facets, total
+    return facets, total, page_ids
 
 
 def _selection(value: Any) -> Any:
@@ -214,12 +233,23 @@ def _selection(value: Any) -> Any:
 
 
 def _count_facets(
-    *, actor: Actor, query: str, selected: dict[str, Any], area: frozenset[str] | None = None
-) -> tuple[dict[str, dict[str, int]], int]:
+    *,
+    actor: Actor,
+    query: str,
+    selected: dict[str, Any],
+    area: frozenset[str] | None = None,
+    sort: str = "name",
+    page: tuple[int, int] | None = None,
+) -> tuple[dict[str, dict[str, int]], int, list[int] | None]:
     """Facet counts and the total, in one statement over the matched set as a subquery: the organisations the
     actor may search that match the text, with one flag per chosen facet. Each facet counts the rows that
     pass every *other* chosen facet; the total counts the rows that pass all of them. The text search runs
-    once, inside the statement; nothing is sent back as a list of ids."""
+    once, inside the statement; nothing is sent back as a list of ids.
+
+    With `page` ((number, size)) the same statement also returns the ids of that page of the rows that pass
+    every facet, in the order of `sort` (filters.search_ordered's order; ranked, for best match, only those
+    rows): the page then costs a read by primary key, not a second search. None when the page is past the
+    end (the caller shows the last page, as Paginator.get_page does)."""
     conditions = {name: facet_condition(name, value) for name, value in selected.items()}
     flags = {f"f_{name}": ExpressionWrapper(c, output_field=BooleanField()) for name, c in conditions.items() if c}
     matched = search(_in_area(Organisation.objects.searchable_by(actor), area), query).order_by()
@@ -230,6 +260,24 @@ def _count_facets(
 
     def others(name: str) -> str:
         return " AND ".join(f"m.{flag}" for flag in flags if flag != f"f_{name}") or "TRUE"
+
+    page_sql = ""
+    if page is not None:
+        number, size = page
+        # The rows of `m` that pass every facet, ranked and sorted by Django (the same order expressions as
+        # the results list), cut to the page. A subquery of the CTE: ids only, in order.
+        passing = RawSQL(f"SELECT m.pk FROM m WHERE {others('')}", ())  # noqa: S608,S611 - flag names from FACETS
+        rows = search_ordered(Organisation.objects.filter(pk__in=passing).annotate(rank=search_rank(query)), sort)
+        # The position in the whole ordered list, so the order does not depend on how rows leave a subquery.
+        ordering: list[Any] = list(rows.query.order_by)
+        rows = rows.annotate(position=Window(RowNumber(), order_by=ordering))
+        rows_sql, rows_params = rows.values("pk", "position")[
+            (number - 1) * size : number * size
+        ].query.sql_with_params()
+        page_sql = f"""
+        UNION ALL
+        SELECT 'page', CAST(r.pk AS TEXT), r.position FROM ({rows_sql}) r"""  # noqa: S608 - compiled by Django
+        params = (*params, *rows_params)
 
     through = Organisation.services.through._meta.db_table
     categories = ServiceCategory._meta.db_table
@@ -248,18 +296,24 @@ def _count_facets(
         UNION ALL
         SELECT 'certified', '1', count(*) FROM m WHERE {others("certified")} AND m.is_certified
         UNION ALL
-        SELECT 'total', '', count(*) FROM m WHERE {others("")}
+        SELECT 'total', '', count(*) FROM m WHERE {others("")}{page_sql}
     """  # noqa: S608 - table names come from model metadata, flag names from FACETS, values are parameters
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     total = 0
+    positions: list[tuple[int, int]] = []
     with reading_connection(Organisation).cursor() as cursor:
         cursor.execute(statement, params)
         for facet, value, count in cursor.fetchall():
             if facet == "total":
                 total = count
+            elif facet == "page":
+                positions.append((count, int(value)))
             elif value is not None:
                 counts[facet][value] = count
-    return counts, total
+    page_ids = None
+    if page is not None and (positions or page[0] == 1):  # past the end: None (the last page is shown)
+        page_ids = [pk for _position, pk in sorted(positions)]
+    return counts, total, page_ids
 
 
 def membership_list(*, organisation: Organisation) -> QuerySet[Membership]:

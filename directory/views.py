@@ -26,7 +26,7 @@ from directory.merge.services import organisation_by_redirect
 from directory.models import Invitation, Membership, Organisation
 from directory.panels import profile_panel_annotations, render_profile_panels
 from kernel.forms import act, submit
-from kernel.pagination import paginate, query_without_page
+from kernel.pagination import page_of, paginate, query_without_page, requested_page
 
 PAGE_SIZE = 25
 
@@ -66,10 +66,19 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def _results(request: HttpRequest, area: selectors.SearchArea) -> tuple[str, str]:
     """The results region (directory/_results.html) as HTML, and the search text it was made for."""
-    result = selectors.organisation_search(actor=request.actor, params=request.GET, area=area.codes)
+    number = requested_page(request)
+    page_request = (number, PAGE_SIZE) if number is not None else None
+    result = selectors.organisation_search(actor=request.actor, params=request.GET, area=area.codes, page=page_request)
     # The stored search columns (a tsvector of every description) are for the database only, never shown.
-    rows = result.organisations.select_related("kommunkod").defer("search_vector", "search_text")
-    page = paginate(request, rows, PAGE_SIZE, count=result.total)
+    shown = ("search_vector", "search_text")
+    if result.page_ids is not None and number is not None:  # the page's ids were read with the facets: by key
+        rows = Organisation.objects.searchable_by(request.actor).select_related("kommunkod").defer(*shown)
+        found = rows.in_bulk(result.page_ids)
+        in_order = [found[pk] for pk in result.page_ids if pk in found]
+        page = page_of(request, in_order, number, PAGE_SIZE, count=result.total or 0)
+    else:
+        rows = result.organisations.select_related("kommunkod").defer(*shown)
+        page = paginate(request, rows, PAGE_SIZE, count=result.total)
     prefetch_related_objects(page.object_list, "services")
     context = {
         "result": result,

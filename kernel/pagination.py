@@ -37,3 +37,36 @@ def paginate(
     page = paginator.get_page(request.GET.get("page"))
     page.query = query_without_page(request, keep)  # type: ignore[attr-defined]
     return page
+
+
+# A page number beyond any list's end (25 million rows at 25 a page): left to Paginator.get_page, which shows the
+# last page, rather than turned into an offset a database cannot hold.
+MAX_KNOWN_PAGE = 1_000_000
+
+
+def requested_page(request: HttpRequest) -> int | None:
+    """The page number `?page=` asks for, read as Paginator.get_page reads it, where that is known before the rows
+    are counted: 1 when it is missing or not a whole number; None when it is below 1 (get_page shows the last
+    page then). A number past the end is the caller's to find out."""
+    try:
+        number = int(request.GET.get("page") or 1)
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= MAX_KNOWN_PAGE else None
+
+
+def page_of(
+    request: HttpRequest,
+    rows: Sequence[Any],
+    number: int,
+    per_page: int,
+    *,
+    count: int,
+    keep: Iterable[str] | None = None,
+) -> Page:
+    """Page `number` of a list of `count` rows, whose rows (`rows`) the caller has read already, like paginate()."""
+    paginator = Paginator(rows, per_page)
+    paginator.count = count  # Paginator.count is a cached property: this is its value
+    page = Page(rows, number, paginator)
+    page.query = query_without_page(request, keep)  # type: ignore[attr-defined]
+    return page

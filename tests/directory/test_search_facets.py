@@ -20,6 +20,7 @@ from directory.filters import OrganisationFilter, load_choices
 from directory.models import Municipality, Organisation, OrganisationKind, ServiceCategory
 from directory.search import reindex
 from directory.selectors import organisation_search
+from directory.views import PAGE_SIZE
 from tests.factories import CertificationFactory, MembershipFactory, OrganisationFactory
 
 KINDS = [OrganisationKind.ASF, OrganisationKind.BUSINESS, OrganisationKind.CIVIL_SOCIETY]
@@ -117,9 +118,100 @@ def test_facets_and_total_are_one_statement_with_no_ids_sent_back(client, world)
     assert len(facet_statements) == 1
     others = [q["sql"] for q in captured.captured_queries if q["sql"] not in facet_statements]
     assert not [sql for sql in others if "COUNT(" in sql.upper()]  # the paginator takes the statement's total
-    ids = list(Organisation.objects.values_list("pk", flat=True))
-    # The matched set stays a subquery: no list of the matched organisations' ids in any statement.
-    assert all(f"IN ({ids[0]}, {ids[1]}" not in q["sql"] for q in captured.captured_queries)
+    # The matched set stays a subquery: the only ids sent back are the page's (read by key, at most a page).
+    for q in captured.captured_queries:
+        for listed in re.findall(r"IN \(([\d, ]+)\)", q["sql"]):
+            assert len(listed.split(",")) <= PAGE_SIZE, q["sql"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user", ["anonymous", "member", "coordinator"])
+@pytest.mark.parametrize("sort", ["relevance", "name", "updated"])
+def test_the_page_read_with_the_facets_is_that_page_of_the_ordered_results(world, user, sort):
+    """The facet statement also returns the page's ids (no second search): for every search, sort and page they
+    are the ids of that slice of the results list in its own order, ties (equal ranks, equal confirmation
+    times) included; a page past the end is None (the view then shows the last page)."""
+    _constructed_directory()
+    Organisation.objects.filter(pk__in=Organisation.objects.order_by("pk").values("pk")[:30]).update(
+        confirmed_at=timezone.now() - dt.timedelta(days=3)  # ties in "updated": broken by the primary key
+    )
+    if user == "member":
+        MembershipFactory(user=world.staff_a, organisation=Organisation.objects.filter(published=False).first())
+    actor = actor_for({"anonymous": None, "member": world.staff_a, "coordinator": world.coordinator}[user])
+    size = 7
+    for search in SEARCHES:
+        params = QueryDict(f"{search}&sort={sort}")
+        ordered = list(
+            organisation_search(actor=actor, params=params, with_facets=False).organisations.values_list(
+                "pk", flat=True
+            )
+        )
+        pages = -(-len(ordered) // size)
+        assert pages >= 1, search
+        for number in range(1, pages + 1):
+            result = organisation_search(actor=actor, params=params, page=(number, size))
+            assert result.page_ids == ordered[(number - 1) * size : number * size], (search, sort, number)
+            assert result.total == len(ordered)
+        assert organisation_search(actor=actor, params=params, page=(pages + 1, size)).page_ids is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [("2", 2), ("", 1), ("abc", 1), ("2.5", 1), ("0", "last"), ("-3", "last"), ("999", "last"), ("9" * 30, "last")],
+)
+def test_the_results_page_asked_for_is_the_page_shown(client, world, page, shown):
+    """`?page=` as Django's Paginator.get_page reads it: not a number, the first page; below 1 or past the end,
+    the last; the rows shown are that slice of the ordered results."""
+    _constructed_directory()
+    params = {"q": "trädgård", "sort": "name", "page": page}
+    response = client.get(reverse("directory:index"), params)
+    assert response.status_code == 200
+    shown_page = response.context["page"]
+    ordered = list(
+        organisation_search(
+            actor=actor_for(None), params=QueryDict("q=trädgård&sort=name"), with_facets=False
+        ).organisations.values_list("pk", flat=True)
+    )
+    last = -(-len(ordered) // PAGE_SIZE)
+    assert last >= 1
+    number = last if shown == "last" else shown
+    assert shown_page.number == number
+    assert [org.pk for org in shown_page.object_list] == ordered[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_search_not_in_the_cache_reads_the_generation_once_and_searches_once(client):
+    """The results region and the facet counts are cached under the same generation: read once per request (the
+    values made for it read what they show after it), and the choice lists come from this process's memory
+    while it is unchanged."""
+    OrganisationFactory(name="Cachad Trädgård", kind=OrganisationKind.ASF, kommunkod="2581")
+    reindex(Organisation.objects.values_list("pk", flat=True))
+    client.get(reverse("directory:index"), {"q": "snickeri"})  # the choice lists are read
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("directory:index"), {"q": "trädgård", "kind": "asf"})
+    assert "Cachad Trädgård" in response.content.decode()
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert statements.count("SELECT n FROM directory_facet_generation WHERE id = 1") == 1
+    assert len([sql for sql in statements if "WITH m AS MATERIALIZED" in sql]) == 1
+    assert not [sql for sql in statements if "directory_municipality" in sql and "directory_organisation" not in sql]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_choice_lists_kept_in_memory_change_with_a_renamed_municipality_or_service(client):
+    """load_choices keeps the lists while the directory's generation is the same; a renamed municipality or
+    service category moves the generation on, so the next search shows the new name."""
+    OrganisationFactory(name="Namnbytet", kind=OrganisationKind.ASF, kommunkod="2581")
+    url = reverse("directory:index")
+    assert ("2581", "Piteå") in load_choices()[0]
+    assert load_choices() is load_choices()  # kept: no second read
+    Municipality.objects.filter(code="2581").update(name="Piteå stad")
+    assert ("2581", "Piteå stad") in load_choices()[0]
+    html = client.get(url, {"municipality": "2581"}, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Piteå stad" in html
+    ServiceCategory.objects.filter(slug="catering").update(name_sv="Storkök")
+    html = client.get(url, {"service": "catering"}, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Storkök" in html
 
 
 def _count(client, facet: str, value: str, params: dict | None = None) -> int:
@@ -369,3 +461,19 @@ def test_an_anonymous_profile_not_in_the_cache_reads_its_facts_with_the_organisa
         assert len(reads) == 1 and "directory_facet_generation" not in reads[0]  # the facts made afresh
     finally:
         ServiceCategory.objects.filter(slug="catering").update(name_sv="Catering")
+
+
+@pytest.mark.django_db
+def test_a_facet_keeps_known_values_in_their_order_and_drops_unknown_ones():
+    """A stale shared link still searches: unknown values are dropped, not an error; the values allowed are one
+    set shared by every copy of the form field (the 290 municipalities are not copied per request)."""
+    import copy
+
+    params = QueryDict("municipality=2582&municipality=9999&municipality=2581&kind=asf&kind=nonsense&service=x")
+    filterset = OrganisationFilter(params, queryset=Organisation.objects.all())
+    assert filterset.is_valid()
+    cleaned = filterset.form.cleaned_data
+    assert (cleaned["municipality"], cleaned["kind"], cleaned["service"]) == (["2582", "2581"], ["asf"], [])
+    field = filterset.form.fields["municipality"]
+    assert len(field.allowed) == Municipality.objects.count()
+    assert copy.deepcopy(field).allowed is field.allowed

@@ -879,8 +879,18 @@ def add_output_arguments(parser: argparse.ArgumentParser, results: Path, *, seed
     parser.add_argument("--output", type=Path, default=results, help=f"JSON results ({results.relative_to(ROOT)})")
 
 
-def load_url(meter: CpuMeter, args: argparse.Namespace, *, name: str, port: int, path: str, log: Any) -> LoadResult:
-    """One URL under the Python load client, with the options of `add_load_arguments`."""
+def load_url(
+    meter: CpuMeter,
+    args: argparse.Namespace,
+    *,
+    name: str,
+    port: int,
+    path: str | PathPool,
+    log: Any,
+    concurrency: int | None = None,
+) -> LoadResult:
+    """One URL under the Python load client, with the options of `add_load_arguments` (`concurrency`: other
+    connections than --concurrency)."""
     return measured_python_load(
         meter,
         name=name,
@@ -888,7 +898,7 @@ def load_url(meter: CpuMeter, args: argparse.Namespace, *, name: str, port: int,
         path=path,
         duration=args.duration,
         warmup=args.warmup,
-        concurrency=args.concurrency,
+        concurrency=concurrency or args.concurrency,
         log=log,
     )
 
@@ -1043,16 +1053,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, path in endpoints:
                 label = name if concurrency == args.concurrency else f"{name} @{concurrency}"
                 load_results.append(
-                    measured_python_load(
-                        meter,
-                        name=label,
-                        port=port,
-                        path=path,
-                        duration=args.duration,
-                        warmup=args.warmup,
-                        concurrency=concurrency,
-                        log=_log,
-                    )
+                    load_url(meter, args, name=label, port=port, path=path, log=_log, concurrency=concurrency)
                 )
                 if not args.no_wrk and concurrency == args.concurrency:
                     wrk = measured_wrk(meter, name=name, port=port, path=path, args=args)

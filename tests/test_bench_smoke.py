@@ -482,3 +482,14 @@ def test_list_page_queries_count_the_search_also_when_it_is_not_cached():
     counts = bench_run.list_page_queries()
     assert set(counts) == {name for name, _path in bench_run.LIST_PAGES} | {"directory search, uncached"}
     assert all(isinstance(count, int) and count > 0 for count in counts.values()), counts
+
+
+def test_a_url_is_loaded_with_the_benchmarks_options_or_other_connections(monkeypatch):
+    """bench.run.load_url: --duration, --warmup and --concurrency, unless the call names other connections
+    (the search at several concurrencies)."""
+    calls = []
+    monkeypatch.setattr(bench_run, "measured_python_load", lambda meter, **options: calls.append(options))
+    args = bench_run.argparse.Namespace(duration=7, warmup=2, concurrency=10)
+    bench_run.load_url(None, args, name="search", port=8000, path="/s", log=print)
+    bench_run.load_url(None, args, name="search @40", port=8000, path="/s", log=print, concurrency=40)
+    assert [(c["duration"], c["warmup"], c["concurrency"]) for c in calls] == [(7, 2, 10), (7, 2, 40)]

@@ -69,7 +69,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
@@ -837,10 +836,6 @@ def environment(pg_version: str) -> dict[str, Any]:
     }
 
 
-def _round(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
-
-
 def _fmt(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
@@ -1073,9 +1068,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         stop_process(server)
         _log("gunicorn stopped")
-    results["http"] = [
-        {**asdict(r), "server_cpu_ms_per_request": _round(r.server_cpu_ms_per_request)} for r in load_results
-    ]
+    results["http"] = [r.as_record() for r in load_results]
     for url in redis_dbs:
         redis.Redis.from_url(url).flushdb()
     results["total_s"] = round(time.perf_counter() - began, 1)

@@ -8,7 +8,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +66,11 @@ def asf_of_the_day(*, today: dt.date, size: int = SELECTION_SIZE) -> list[Organi
     return selection
 
 
+def upcoming_events(actor: Actor) -> QuerySet[Event]:
+    """The events the home page counts and lists: published, not yet over, and for the reader to see."""
+    return Event.objects.visible_to(actor).filter(status=EventStatus.PUBLISHED).upcoming()
+
+
 def network_numbers(*, actor: Actor) -> Numbers:
     """Three queries: the directory's counts, the open opportunities, the upcoming events."""
     listed = Organisation.objects.listed().aggregate(
@@ -74,7 +79,7 @@ def network_numbers(*, actor: Actor) -> Numbers:
         municipalities=Count("kommunkod", distinct=True),
     )
     open_ = Opportunity.objects.public().aggregate(opportunities=Count("pk"), places=Sum("places_available"))
-    events = Event.objects.visible_to(actor).filter(status=EventStatus.PUBLISHED).upcoming().count()
+    events = upcoming_events(actor).count()
     return Numbers(
         asf=listed["asf"],
         organisations=listed["organisations"],
@@ -90,11 +95,7 @@ def home_showcase(*, actor: Actor, today: dt.date | None = None) -> Showcase:
     return Showcase(
         asf=asf_of_the_day(today=today),
         events=list(
-            Event.objects.visible_to(actor)
-            .filter(status=EventStatus.PUBLISHED)
-            .upcoming()
-            .select_related("organiser", "kommunkod")
-            .order_by("start", "pk")[:LIST_SIZE]
+            upcoming_events(actor).select_related("organiser", "kommunkod").order_by("start", "pk")[:LIST_SIZE]
         ),
         opportunities=list(
             Opportunity.objects.public()

@@ -35,7 +35,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -368,15 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         stop_process(server)
         _log("gunicorn stopped")
-    results["http"] = [
-        {
-            **asdict(r),
-            "server_cpu_ms_per_request": None
-            if r.server_cpu_ms_per_request is None
-            else round(r.server_cpu_ms_per_request, 2),
-        }
-        for r in load_results
-    ]
+    results["http"] = [r.as_record() for r in load_results]
 
     _log(f"last-seat race: capacity {args.capacity}, {args.racers} concurrent registrations")
     results["race"] = last_seat_race(capacity=args.capacity, racers=args.racers)

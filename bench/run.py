@@ -69,7 +69,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
@@ -837,10 +836,6 @@ def environment(pg_version: str) -> dict[str, Any]:
     }
 
 
-def _round(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
-
-
 def _fmt(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
@@ -879,8 +874,18 @@ def add_output_arguments(parser: argparse.ArgumentParser, results: Path, *, seed
     parser.add_argument("--output", type=Path, default=results, help=f"JSON results ({results.relative_to(ROOT)})")
 
 
-def load_url(meter: CpuMeter, args: argparse.Namespace, *, name: str, port: int, path: str, log: Any) -> LoadResult:
-    """One URL under the Python load client, with the options of `add_load_arguments`."""
+def load_url(
+    meter: CpuMeter,
+    args: argparse.Namespace,
+    *,
+    name: str,
+    port: int,
+    path: str | PathPool,
+    log: Any,
+    concurrency: int | None = None,
+) -> LoadResult:
+    """One URL under the Python load client, with the options of `add_load_arguments` (`concurrency`: other
+    connections than --concurrency)."""
     return measured_python_load(
         meter,
         name=name,
@@ -888,7 +893,7 @@ def load_url(meter: CpuMeter, args: argparse.Namespace, *, name: str, port: int,
         path=path,
         duration=args.duration,
         warmup=args.warmup,
-        concurrency=args.concurrency,
+        concurrency=concurrency or args.concurrency,
         log=log,
     )
 
@@ -1043,16 +1048,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, path in endpoints:
                 label = name if concurrency == args.concurrency else f"{name} @{concurrency}"
                 load_results.append(
-                    measured_python_load(
-                        meter,
-                        name=label,
-                        port=port,
-                        path=path,
-                        duration=args.duration,
-                        warmup=args.warmup,
-                        concurrency=concurrency,
-                        log=_log,
-                    )
+                    load_url(meter, args, name=label, port=port, path=path, log=_log, concurrency=concurrency)
                 )
                 if not args.no_wrk and concurrency == args.concurrency:
                     wrk = measured_wrk(meter, name=name, port=port, path=path, args=args)
@@ -1072,9 +1068,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         stop_process(server)
         _log("gunicorn stopped")
-    results["http"] = [
-        {**asdict(r), "server_cpu_ms_per_request": _round(r.server_cpu_ms_per_request)} for r in load_results
-    ]
+    results["http"] = [r.as_record() for r in load_results]
     for url in redis_dbs:
         redis.Redis.from_url(url).flushdb()
     results["total_s"] = round(time.perf_counter() - began, 1)

@@ -18,21 +18,13 @@ import datetime as dt
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from directory.access import Actor, Role
 from directory.models import Certification, Freshness, Organisation
 from directory.queues.filters import in_queues_of
-from kernel.todos import TodoItem, TodoSource, oldest_first
-
-
-def _date(moment: dt.datetime | dt.date) -> str:
-    if isinstance(moment, dt.datetime):
-        moment = timezone.localtime(moment).date()
-    return date_format(moment, "DATE_FORMAT")
+from kernel.todos import TodoItem, TodoSource, oldest_first, todo_date
 
 
 def _profile_confirmation_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
@@ -42,16 +34,25 @@ def _profile_confirmation_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organ
     )
 
 
-def _profile_confirmation_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
-    if organisation.freshness == Freshness.HIDDEN:
-        text = _("The details of %(organisation)s were last confirmed on %(date)s. It is hidden from public search.")
-    else:
-        text = _("The details of %(organisation)s were last confirmed on %(date)s.")
+def _last_confirmed_item(organisation: Organisation, text: str, hidden: str, *, url: str, action: str) -> TodoItem:
+    """An item about an organisation whose details were last confirmed long ago: `hidden` is the text once
+    that has hidden it from public search, `text` before; both name %(organisation)s and %(date)s."""
     return TodoItem(
-        text=text % {"organisation": organisation.name, "date": _date(organisation.confirmed_at)},
+        text=(hidden if organisation.freshness == Freshness.HIDDEN else text)
+        % {"organisation": organisation.name, "date": todo_date(organisation.confirmed_at)},
+        url=url,
+        action=action,
+        since=organisation.confirmed_at,
+    )
+
+
+def _profile_confirmation_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
+    return _last_confirmed_item(
+        organisation,
+        _("The details of %(organisation)s were last confirmed on %(date)s."),
+        _("The details of %(organisation)s were last confirmed on %(date)s. It is hidden from public search."),
         url=reverse("directory:confirm", kwargs={"code": organisation.code}),
         action=_("Check and confirm the details"),
-        since=organisation.confirmed_at,
     )
 
 
@@ -83,7 +84,7 @@ def _verification_due_item(organisation: Organisation, now: dt.datetime) -> Todo
     else:
         text = _("The verification of %(organisation)s expires on %(date)s.")
     return TodoItem(
-        text=text % {"organisation": organisation.name, "date": _date(expires)},
+        text=text % {"organisation": organisation.name, "date": todo_date(expires)},
         url=reverse("directory:detail", kwargs={"code": organisation.code}),
         action=_("Verify the organisation again"),
         since=expires,
@@ -95,15 +96,12 @@ def _stale_rows(actor: Actor, now: dt.datetime) -> QuerySet[Organisation]:
 
 
 def _stale_item(organisation: Organisation, now: dt.datetime) -> TodoItem:
-    if organisation.freshness == Freshness.HIDDEN:
-        text = _("%(organisation)s was last confirmed on %(date)s and is hidden from public search.")
-    else:
-        text = _("%(organisation)s was last confirmed on %(date)s.")
-    return TodoItem(
-        text=text % {"organisation": organisation.name, "date": _date(organisation.confirmed_at)},
+    return _last_confirmed_item(
+        organisation,
+        _("%(organisation)s was last confirmed on %(date)s."),
+        _("%(organisation)s was last confirmed on %(date)s and is hidden from public search."),
         url=reverse("directory:queues") + "?queue=stale",
         action=_("Remind or hide in the work queue"),
-        since=organisation.confirmed_at,
     )
 
 

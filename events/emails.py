@@ -13,6 +13,7 @@ from celery import shared_task
 from django.urls import reverse
 
 from directory.forbund.links import site_url
+from events.links import event_url
 from events.models import Registration, RegistrationStatus
 from kernel.mail import retry_mail_task, send_templated
 
@@ -51,7 +52,7 @@ def registration_email_send(*, registration_id: int, kind: str, token: str = "")
         "registration": registration,
         "event": event,
         "kind": kind,
-        "event_url": site_url(event.forbund_id) + reverse("events:detail", kwargs={"code": event.code}),
+        "event_url": event_url(event),
         "token_url": (site_url(event.forbund_id) + reverse("events:registration_link", kwargs={"token": token}))
         if token
         else "",

@@ -14,18 +14,43 @@ import datetime as dt
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from directory.access import Actor, Role
 from events.models import Attendance, Event, EventStatus, Registration, RegistrationStatus
-from kernel.todos import TodoItem, TodoSource, oldest_first
+from kernel.todos import TodoItem, TodoSource, oldest_first, todo_date
 
 
-def _date(moment: dt.datetime) -> str:
-    return date_format(timezone.localtime(moment).date(), "DATE_FORMAT")
+def _organised_with(actor: Actor, registrations: QuerySet[Registration], **filters: object) -> QuerySet[Event]:
+    """The published events of the person's organisations that have some of `registrations` (a queryset of
+    one event's registrations, the event given as OuterRef("pk")), each annotated with how many as `todo_count`."""
+    count = registrations.order_by().values("event").annotate(n=Count("pk")).values("n")[:1]
+    return (
+        Event.objects.in_reach_of(actor)
+        .filter(
+            Exists(registrations),
+            organiser_id__in=actor.organisation_ids,
+            status=EventStatus.PUBLISHED,
+            **filters,
+        )
+        .annotate(todo_count=Subquery(count))
+    )
+
+
+def _count(event: Event) -> int:
+    return getattr(event, "todo_count", 0)
+
+
+def _registrations_item(event: Event, text: str, *, action: str, since: dt.datetime | None) -> TodoItem:
+    """An item about some registrations of an organiser's event, done on its attendance page; `text` (the
+    sentence for the event's `todo_count`) names %(event)s, %(date)s and %(count)s."""
+    return TodoItem(
+        text=text % {"event": event.title, "date": todo_date(event.start), "count": _count(event)},
+        url=reverse("events:attendance", kwargs={"code": event.code}),
+        action=action,
+        since=since,
+    )
 
 
 def _attendance_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
@@ -35,30 +60,17 @@ def _attendance_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
         attendance=Attendance.UNKNOWN,
         personal_data_purged=False,
     )
-    return oldest_first(
-        Event.objects.in_reach_of(actor)
-        .filter(
-            Exists(unmarked),
-            organiser_id__in=actor.organisation_ids,
-            status=EventStatus.PUBLISHED,
-            end__lt=now,
-            personal_data_purged_at__isnull=True,
-        )
-        .annotate(unmarked=Subquery(unmarked.order_by().values("event").annotate(n=Count("pk")).values("n")[:1])),
-        "end",
-    )
+    return oldest_first(_organised_with(actor, unmarked, end__lt=now, personal_data_purged_at__isnull=True), "end")
 
 
 def _attendance_item(event: Event, now: dt.datetime) -> TodoItem:
-    count = getattr(event, "unmarked", 0)
-    return TodoItem(
-        text=ngettext(
+    return _registrations_item(
+        event,
+        ngettext(
             "“%(event)s” on %(date)s: %(count)s registration is not marked present or absent.",
             "“%(event)s” on %(date)s: %(count)s registrations are not marked present or absent.",
-            count,
-        )
-        % {"event": event.title, "date": _date(event.start), "count": count},
-        url=reverse("events:attendance", kwargs={"code": event.code}),
+            _count(event),
+        ),
         action=_("Mark attendance"),
         since=event.end,
     )
@@ -67,29 +79,17 @@ def _attendance_item(event: Event, now: dt.datetime) -> TodoItem:
 def _approval_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
     waiting = Registration.objects.filter(event=OuterRef("pk"), status=RegistrationStatus.AWAITING_APPROVAL)
     oldest = waiting.order_by("created_at").values("created_at")[:1]
-    return oldest_first(
-        Event.objects.in_reach_of(actor)
-        .filter(
-            Exists(waiting),
-            organiser_id__in=actor.organisation_ids,
-            status=EventStatus.PUBLISHED,
-            end__gt=now,
-        )
-        .annotate(waiting=Subquery(waiting.order_by().values("event").annotate(n=Count("pk")).values("n")[:1])),
-        Subquery(oldest),
-    )
+    return oldest_first(_organised_with(actor, waiting, end__gt=now), Subquery(oldest))
 
 
 def _approval_item(event: Event, now: dt.datetime) -> TodoItem:
-    count = getattr(event, "waiting", 0)
-    return TodoItem(
-        text=ngettext(
+    return _registrations_item(
+        event,
+        ngettext(
             "“%(event)s” on %(date)s: %(count)s registration awaits your approval.",
             "“%(event)s” on %(date)s: %(count)s registrations await your approval.",
-            count,
-        )
-        % {"event": event.title, "date": _date(event.start), "count": count},
-        url=reverse("events:attendance", kwargs={"code": event.code}),
+            _count(event),
+        ),
         action=_("Accept or refuse"),
         since=getattr(event, "todo_since", None),
     )
@@ -117,7 +117,7 @@ def _retention_item(event: Event, now: dt.datetime) -> TodoItem:
         % {
             "event": event.title,
             "organiser": event.organiser.name,
-            "date": _date(event.end),
+            "date": todo_date(event.end),
             "days": event.retention_days,
         },
         url=reverse("events:retention"),

@@ -320,22 +320,10 @@ def fetch(
             raise
         except TimeoutError:
             raise _timed_out(timeout) from None
-        except ssl.SSLError:
-            if expired.is_set():
+        except (http.client.HTTPException, OSError) as error:  # ssl.SSLError is an OSError
+            if expired.is_set():  # the watchdog ended the connection: the error is its doing
                 raise _timed_out(timeout) from None
-            raise FetchRefused(
-                _("The server's certificate for %(host)s could not be verified, so nothing was fetched.")
-                % {"host": target.host},
-                code="tls",
-            ) from None
-        except (http.client.HTTPException, OSError):
-            if expired.is_set():
-                raise _timed_out(timeout) from None
-            raise FetchRefused(
-                _("The server %(host)s could not be reached or gave an answer that cannot be read.")
-                % {"host": target.host},
-                code="connection",
-            ) from None
+            raise _unreachable(target, error) from None
         finally:
             watchdog.cancel()
             conn.close()
@@ -368,6 +356,21 @@ def _timed_out(timeout: float) -> FetchRefused:
     return FetchRefused(
         _("The server did not answer in time (%(seconds)s seconds).") % {"seconds": f"{timeout:g}"},
         code="timeout",
+    )
+
+
+def _unreachable(target: _Target, error: http.client.HTTPException | OSError) -> FetchRefused:
+    """What the person reads when the connection failed: a certificate that could not be verified, or any
+    other failure to reach the server or read its answer."""
+    if isinstance(error, ssl.SSLError):
+        return FetchRefused(
+            _("The server's certificate for %(host)s could not be verified, so nothing was fetched.")
+            % {"host": target.host},
+            code="tls",
+        )
+    return FetchRefused(
+        _("The server %(host)s could not be reached or gave an answer that cannot be read.") % {"host": target.host},
+        code="connection",
     )
 
 

@@ -11,7 +11,9 @@
   never a 500 for a field name the form does not know, and no message lost.
 * `submit` — the POST half of every form page: a valid form's data goes to one service; what the service
   refuses lands on the form through `errors_to_form`; a success message is flashed when it saved.
-* `act` — the same for a button without a form (publish, remove, deliver): the service's refusal is flashed."""
+* `act` — the same for a button without a form (publish, remove, deliver): the service's refusal is flashed.
+* `valid_or_flash` — a small form posted from a page that shows no bound form (a button with a note in a list,
+  a bulk action): when it is not valid, each of its errors is flashed instead."""
 
 from __future__ import annotations
 
@@ -93,6 +95,17 @@ def act(request: HttpRequest, action: Callable[[], T], *, success: str) -> Saved
         return None
     messages.success(request, success)
     return Saved(result)
+
+
+def valid_or_flash(request: HttpRequest, form: forms.BaseForm) -> bool:
+    """True when `form` is valid; otherwise flash each of its errors, in order, and return False (the view
+    then goes back to the page the form was posted from, which shows the messages)."""
+    if form.is_valid():
+        return True
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+    return False
 
 
 class DecimalField(forms.DecimalField):

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.expressions import Combinable
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from kernel.registry import Registry
 
@@ -69,6 +71,14 @@ def oldest_first(queryset: Q, since: str | Combinable) -> Q:
     date first, they have waited longest — and by primary key among equals, so pages never shuffle."""
     expression = F(since) if isinstance(since, str) else since
     return queryset.annotate(todo_since=expression).order_by(F("todo_since").asc(nulls_first=True), "pk")
+
+
+def todo_date(moment: dt.date | dt.datetime) -> str:
+    """A date as an item's text names it: the day (a moment's day where the reader lives), in the date
+    format of the reader's language."""
+    if isinstance(moment, dt.datetime):
+        moment = timezone.localtime(moment).date()
+    return date_format(moment, "DATE_FORMAT")
 
 
 SOURCES: Registry[TodoSource] = Registry()

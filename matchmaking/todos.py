@@ -20,24 +20,17 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from directory.access import Actor, Role
 from directory.models import Organisation, OrganisationKind
-from kernel.todos import TodoItem, TodoSource, oldest_first
+from kernel.todos import TodoItem, TodoSource, oldest_first, todo_date
 from matchmaking.models import Match, MatchStatus, Need, NeedStatus
 from matchmaking.partners.models import PartnerRequest, PartnerRequestStatus, PartnerResponse
 
 PLACEMENT_ENDING_DAYS = 14
 LIVE = (MatchStatus.PROPOSED, MatchStatus.ACCEPTED, MatchStatus.STARTED)
-
-
-def _date(moment: dt.datetime | dt.date) -> str:
-    if isinstance(moment, dt.datetime):
-        moment = timezone.localtime(moment).date()
-    return date_format(moment, "DATE_FORMAT")
 
 
 def _in_forbund(actor: Actor) -> Q:
@@ -53,27 +46,42 @@ def _own_participants(actor: Actor) -> Q:
     return _in_forbund(actor) & Q(need__participant__raised_by_organisation_id__in=actor.officer_organisation_ids)
 
 
-# --- ASF staff ----------------------------------------------------------------------------------------------
-def _proposals_to_answer_rows(actor: Actor, now: dt.datetime) -> QuerySet[Match]:
+def _proposed(*where: Q) -> QuerySet[Match]:
+    """The proposals the host has not answered, oldest first, with the participant and host their items name."""
     return oldest_first(
-        Match.objects.filter(
-            _in_forbund(actor), status=MatchStatus.PROPOSED, opportunity__organisation_id__in=actor.organisation_ids
-        ).select_related("need__participant", "opportunity__organisation"),
+        Match.objects.filter(*where, status=MatchStatus.PROPOSED).select_related(
+            "need__participant", "opportunity__organisation"
+        ),
         "proposed_at",
     )
 
 
-def _proposals_to_answer_item(match: Match, now: dt.datetime) -> TodoItem:
+def _proposal_item(match: Match, text: str, *, action: str) -> TodoItem:
+    """An item about one proposal, done on the placement's page; `text` names %(participant)s (the
+    pseudonymous code), %(opportunity)s and %(host)s."""
     return TodoItem(
-        text=_("Participant %(participant)s is proposed for “%(opportunity)s” (%(host)s).")
+        text=text
         % {
             "participant": match.need.participant.code,
             "opportunity": match.opportunity.title,
             "host": match.opportunity.organisation.name,
         },
         url=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
-        action=_("Answer the proposal"),
+        action=action,
         since=match.proposed_at,
+    )
+
+
+# --- ASF staff ----------------------------------------------------------------------------------------------
+def _proposals_to_answer_rows(actor: Actor, now: dt.datetime) -> QuerySet[Match]:
+    return _proposed(_in_forbund(actor), Q(opportunity__organisation_id__in=actor.organisation_ids))
+
+
+def _proposals_to_answer_item(match: Match, now: dt.datetime) -> TodoItem:
+    return _proposal_item(
+        match,
+        _("Participant %(participant)s is proposed for “%(opportunity)s” (%(host)s)."),
+        action=_("Answer the proposal"),
     )
 
 
@@ -153,25 +161,14 @@ def _needs_without_proposal_item(need: Need, now: dt.datetime) -> TodoItem:
 
 
 def _proposals_waiting_rows(actor: Actor, now: dt.datetime) -> QuerySet[Match]:
-    return oldest_first(
-        Match.objects.filter(_own_participants(actor), status=MatchStatus.PROPOSED).select_related(
-            "need__participant", "opportunity__organisation"
-        ),
-        "proposed_at",
-    )
+    return _proposed(_own_participants(actor))
 
 
 def _proposals_waiting_item(match: Match, now: dt.datetime) -> TodoItem:
-    return TodoItem(
-        text=_("%(host)s has not yet answered the proposal of participant %(participant)s for “%(opportunity)s”.")
-        % {
-            "participant": match.need.participant.code,
-            "opportunity": match.opportunity.title,
-            "host": match.opportunity.organisation.name,
-        },
-        url=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
+    return _proposal_item(
+        match,
+        _("%(host)s has not yet answered the proposal of participant %(participant)s for “%(opportunity)s”."),
         action=_("Follow up the proposal"),
-        since=match.proposed_at,
     )
 
 
@@ -195,7 +192,7 @@ def _placements_ending_item(match: Match, now: dt.datetime) -> TodoItem:
         % {
             "participant": match.need.participant.code,
             "host": match.opportunity.organisation.name,
-            "date": _date(ends_on) if ends_on else "",
+            "date": todo_date(ends_on) if ends_on else "",
         },
         url=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
         action=_("Plan the next step"),

@@ -22,23 +22,16 @@ from django.db.models import DateField, Exists, ExpressionWrapper, F, OuterRef, 
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from directory.access import Actor, Role
-from kernel.todos import TodoItem, TodoSource, oldest_first
+from kernel.todos import TodoItem, TodoSource, oldest_first, todo_date
 from matchmaking.models import LabourMarketEvent, Participant
 from reports.indicators import DEFINITIONS, AddMonthsClamped, add_months_clamped
 from reports.models import ReportRun, RunStatus
 
 RULES = DEFINITIONS
-
-
-def _date(day: dt.date | dt.datetime) -> str:
-    if isinstance(day, dt.datetime):
-        day = timezone.localtime(day).date()
-    return date_format(day, "DATE_FORMAT")
 
 
 def _shifted(field: str, days: int) -> ExpressionWrapper:
@@ -92,8 +85,8 @@ def _on_leaving_item(participant: Participant, now: dt.datetime) -> TodoItem:
         % {
             "participant": participant.code,
             "project": participant.project.diarienummer,
-            "exit": _date(participant.exit_date),
-            "until": _date(window_end),
+            "exit": todo_date(participant.exit_date),
+            "until": todo_date(window_end),
         },
         url=_record_url(participant),
         action=_("Record the situation upon leaving"),
@@ -130,9 +123,9 @@ def _six_month_item(participant: Participant, now: dt.datetime) -> TodoItem:
         % {
             "participant": participant.code,
             "project": participant.project.diarienummer,
-            "exit": _date(participant.exit_date),
-            "start": _date(six_months - dt.timedelta(days=days) if days else participant.exit_date),
-            "end": _date(six_months + dt.timedelta(days=days)),
+            "exit": todo_date(participant.exit_date),
+            "start": todo_date(six_months - dt.timedelta(days=days) if days else participant.exit_date),
+            "end": todo_date(six_months + dt.timedelta(days=days)),
         },
         url=_record_url(participant),
         action=_("Record the situation six months after leaving"),
@@ -170,7 +163,7 @@ def _failed_rows(actor: Actor, now: dt.datetime) -> QuerySet[ReportRun]:
 
 def _failed_item(run: ReportRun, now: dt.datetime) -> TodoItem:
     if run.period_from and run.period_to:
-        period = f"{_date(run.period_from)} – {_date(run.period_to)}"
+        period = f"{todo_date(run.period_from)} – {todo_date(run.period_to)}"
         text = _("The report “%(report)s” for %(period)s failed.") % {
             "report": run.get_kind_display(),
             "period": period,

@@ -155,6 +155,15 @@ def _back_to_list(project: Any) -> HttpResponse:
     return redirect(reverse("reports:support_list") + "?" + urlencode({"project": project.diarienummer}))
 
 
+def _project_choice(request: HttpRequest) -> dict[str, Any]:
+    """How the support forms start: the projects the person may choose from and, on a GET, the one the link
+    named (?project=, as the list of one project's records links here)."""
+    return {
+        "initial": {"project": request.GET.get("project", "")} if request.method == "GET" else None,
+        "projects": FundedProject.objects.visible_to(request.actor),
+    }
+
+
 def _support_recorder_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Anonymous → the login page; anyone who may not record support records (the one rule,
     reports.support.require_support_recorder, also applied by the service and the import) → 403."""
@@ -172,10 +181,7 @@ def _support_recorder_required(view: Callable[..., HttpResponse]) -> Callable[..
 @_support_recorder_required
 @require_http_methods(["GET", "POST"])
 def support_create(request: HttpRequest) -> HttpResponse:
-    initial = {"project": request.GET.get("project", "")} if request.method == "GET" else None
-    form = SupportRecordForm(
-        request.POST or None, initial=initial, projects=FundedProject.objects.visible_to(request.actor)
-    )
+    form = SupportRecordForm(request.POST or None, **_project_choice(request))
     if submit(request, form, lambda: support_record_create(actor=request.actor, **form.record_data())):
         data = form.cleaned_data
         messages.success(
@@ -192,13 +198,7 @@ def support_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def support_import(request: HttpRequest) -> HttpResponse:
     """CSV upload, all or nothing: one bad row saves nothing, and every problem is listed by row and column."""
-    initial = {"project": request.GET.get("project", "")} if request.method == "GET" else None
-    form = SupportImportForm(
-        request.POST or None,
-        request.FILES or None,
-        initial=initial,
-        projects=FundedProject.objects.visible_to(request.actor),
-    )
+    form = SupportImportForm(request.POST or None, request.FILES or None, **_project_choice(request))
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         project = form.cleaned_data["project"]

@@ -38,7 +38,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -54,6 +53,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as `python scripts/scale_demo.py`: the bench package is beside scripts/
+from bench.run import free_port, stop_process  # noqa: E402 - the benchmarks' own; no Django
+
 PG_BIN = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]) if Path("/usr/lib/postgresql").exists() else None
 WRITERS_PER_USER = 20  # directory.saved_searches.services.MAX_PER_USER
 SHARED_PORTS = {5432, 6379}  # the machine's own PostgreSQL and Redis: the demo starts its own on spare ports
@@ -65,12 +67,6 @@ OUTDATED_LIMIT = 5  # settings.ACCOUNT_RATE_LIMITS["directory_outdated_report"]:
 
 def log(message: str) -> None:
     print(f"[scale-demo {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -175,15 +171,7 @@ class Topology:
         )
 
     def stop(self, name: str) -> None:
-        process = self.processes.get(name)
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop_process(self.processes.get(name))
 
     def start_redis(self) -> None:
         self.spawn("redis", ["redis-server", "--port", str(self.ports["redis"]), "--save", "", "--appendonly", "no"])

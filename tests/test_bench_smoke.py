@@ -482,3 +482,37 @@ def test_list_page_queries_count_the_search_also_when_it_is_not_cached():
     counts = bench_run.list_page_queries()
     assert set(counts) == {name for name, _path in bench_run.LIST_PAGES} | {"directory search, uncached"}
     assert all(isinstance(count, int) and count > 0 for count in counts.values()), counts
+
+
+def test_a_url_is_loaded_with_the_benchmarks_options_or_other_connections(monkeypatch):
+    """bench.run.load_url: --duration, --warmup and --concurrency, unless the call names other connections
+    (the search at several concurrencies)."""
+    calls = []
+    monkeypatch.setattr(bench_run, "measured_python_load", lambda meter, **options: calls.append(options))
+    args = bench_run.argparse.Namespace(duration=7, warmup=2, concurrency=10)
+    bench_run.load_url(None, args, name="search", port=8000, path="/s", log=print)
+    bench_run.load_url(None, args, name="search @40", port=8000, path="/s", log=print, concurrency=40)
+    assert [(c["duration"], c["warmup"], c["concurrency"]) for c in calls] == [(7, 2, 10), (7, 2, 40)]
+
+
+def test_a_load_row_is_kept_in_the_results_with_its_server_cpu_per_request():
+    """bench.load.LoadResult.as_record: every field, and the server CPU per answered request to 0.01 ms (None
+    when the server was not metered)."""
+    row = LoadResult(
+        name="search",
+        path="/s",
+        client="python",
+        duration_s=1.0,
+        concurrency=1,
+        requests=4,
+        errors=1,
+        rps=3.0,
+        percentiles_ms={"p50": 1.0},
+        cpu_s={"gunicorn": 0.01, "postgres_bench_db": 0.00002},
+    )
+    assert row.as_record()["server_cpu_ms_per_request"] == 3.34  # 10.02 ms over 3 answered
+    assert row.as_record()["percentiles_ms"] == {"p50": 1.0}
+    unmetered = LoadResult(
+        name="s", path="/s", client="wrk", duration_s=1, concurrency=1, requests=1, errors=0, rps=1, percentiles_ms={}
+    )
+    assert unmetered.as_record()["server_cpu_ms_per_request"] is None

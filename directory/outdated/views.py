@@ -17,7 +17,7 @@ from directory.access import organisation_for_user
 from directory.models import OutdatedReport, ReportStatus
 from directory.outdated import services
 from directory.outdated.forms import OutdatedReportCloseForm, OutdatedReportForm
-from kernel.forms import act, submit
+from kernel.forms import act, submit, valid_or_flash
 
 RATE_LIMIT = "directory_outdated_report"
 CLOSED_SHOWN = 20
@@ -74,10 +74,7 @@ def report_close(request: HttpRequest, code: str, report: str) -> HttpResponse:
         OutdatedReport.objects.select_related("organisation"), organisation=organisation, code=report
     )
     form = OutdatedReportCloseForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    if not valid_or_flash(request, form):
         return redirect("directory:outdated_reports", code=organisation.code)
     if not outdated.is_open:
         messages.info(request, _("This report has already been closed."))

@@ -17,6 +17,7 @@ from directory.models import Organisation
 from directory.queues.filters import QUEUES, QueueFilter, in_queues_of, queue_counts
 from directory.queues.forms import BulkForm
 from directory.queues.services import BulkAction, BulkResult, organisations_bulk_act
+from kernel.forms import valid_or_flash
 from kernel.pagination import paginate, query_without_page
 
 PAGE_SIZE = 50
@@ -50,10 +51,7 @@ def _done_message(result: BulkResult) -> str:
 
 def _bulk(request: HttpRequest) -> None:
     form = BulkForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    if not valid_or_flash(request, form):
         return
     try:
         result = organisations_bulk_act(

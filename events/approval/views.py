@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from events import approval, selectors
 from events.approval.forms import DecisionForm
 from events.models import RegistrationStatus
-from kernel.forms import act
+from kernel.forms import act, valid_or_flash
 
 
 @login_required
@@ -23,10 +23,7 @@ def decide(request: HttpRequest, code: str, registration: str) -> HttpResponse:
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     target = selectors.awaiting_registration(event=event, code=registration)
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+    if not valid_or_flash(request, form):
         return redirect("events:attendance", code=event.code)
     message = form.cleaned_data["message"]
     name = target.display_name

@@ -25,11 +25,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from directory.forbund.links import site_url
+from events.links import event_url
 from events.models import Event, EventSeries, EventStatus
 
 TZID = "Europe/Stockholm"
@@ -53,10 +52,6 @@ def event_uid(event: Event) -> str:
 
 def series_uid(series: EventSeries) -> str:
     return f"{series.code}@asfnet-series"
-
-
-def event_url(event: Event) -> str:
-    return site_url(event.forbund_id) + reverse("events:detail", kwargs={"code": event.code})
 
 
 def _location(event: Event) -> str:

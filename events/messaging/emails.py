@@ -5,9 +5,8 @@ redelivered task never delivers the same message twice."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.urls import reverse
 
-from directory.forbund.links import site_url
+from events.links import event_url
 from events.models import EventMessage, Registration
 from kernel.mail import retry_mail_task, send_templated
 
@@ -25,7 +24,7 @@ def event_message_send(*, message_id: int, registration_id: int) -> int:
         "message": message,
         "event": event,
         "registration": registration,
-        "event_url": site_url(event.forbund_id) + reverse("events:detail", kwargs={"code": event.code}),
+        "event_url": event_url(event),
     }
     return send_templated(
         "events/message",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from events.answers import MAX_ANSWER, field_name
-from events.models import EventQuestion, QuestionKind
+from events.models import EventQuestion, QuestionFields, QuestionKind
 from kernel.identifiers import refuse_personnummer
 
 
@@ -20,6 +21,11 @@ class QuestionForm(forms.ModelForm):
             "options_sv": forms.Textarea(attrs={"rows": 3}),
             "options_en": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, data: Any = None, *, after: Iterable[QuestionFields] = ()) -> None:
+        """A new question, offered the position after the questions already asked (`after`: an event's or a
+        series' own)."""
+        super().__init__(data, initial={"position": max((q.position for q in after), default=0) + 1})
 
     def question_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

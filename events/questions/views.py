@@ -19,8 +19,7 @@ from kernel.forms import act, submit
 def questions(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     asked = selectors.event_questions(event=event)
-    initial = {"position": (max((q.position for q in asked), default=0) + 1)}
-    form = QuestionForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = QuestionForm(request.POST if request.method == "POST" else None, after=asked)
     if submit(
         request,
         form,

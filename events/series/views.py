@@ -81,8 +81,7 @@ def series_questions(request: HttpRequest, code: str) -> HttpResponse:
     """The questions every date of the series asks: the list, adding one (to every following date)."""
     found = series_selectors.series_for_user(actor=request.actor, code=code)
     asked = series_selectors.series_questions(series=found)
-    initial = {"position": (max((q.position for q in asked), default=0) + 1)}
-    form = QuestionForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = QuestionForm(request.POST if request.method == "POST" else None, after=asked)
     if submit(
         request,
         form,

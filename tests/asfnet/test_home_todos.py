@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from directory.access import actor_for
 from directory.models import Organisation
 from events.models import Attendance, Event, RegistrationStatus
-from kernel.todos import todo_groups, todo_sources
+from kernel.todos import todo_date, todo_groups, todo_sources
 from matchmaking.models import MatchStatus, Need, OutcomeEvent
 from matchmaking.partners import services as partner_services
 from tests.factories import (
@@ -448,3 +448,13 @@ def test_a_certification_whose_evidence_was_sent_waits_for_the_coordinators_only
     )
     for role in ("staff_a", "admin_a", "staff_b", "officer_x", "business_member"):
         assert "certifications-awaiting" not in todos(getattr(world, role)), role
+
+
+def test_an_item_names_a_moment_by_the_day_it_is_where_the_reader_lives():
+    """kernel.todos.todo_date: a date as it is; a moment as its day in Stockholm (23:30 UTC on 31 December
+    is already 1 January there), in the date format of the reader's language."""
+    late = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)
+    with translation.override("en"):
+        assert todo_date(dt.date(2025, 12, 31)) == todo_date(dt.datetime(2025, 12, 31, 12, tzinfo=dt.UTC))
+        assert todo_date(late) == todo_date(dt.date(2026, 1, 1)) != todo_date(dt.date(2025, 12, 31))
+        assert "2026" in todo_date(late)

@@ -7,11 +7,12 @@ import pytest
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
 from directory.models import Invitation
-from kernel.forms import Saved, act, errors_to_form, submit
+from kernel.forms import Saved, act, errors_to_form, submit, valid_or_flash
 
 
 class TwoFields(forms.Form):
@@ -141,3 +142,18 @@ def test_a_refused_button_action_flashes_every_message_and_no_success(rf):
     refusal = ValidationError({"start": "The start has passed.", "title": "A title is needed."})
     assert act(request, _Calls(error=refusal), success="Published.") is None
     assert [(m.level_tag, str(m)) for m in request._messages] == [("error", "The start has passed. A title is needed.")]
+
+
+def test_a_form_from_a_page_without_one_is_valid_or_each_of_its_errors_is_flashed(rf):
+    class Note(forms.Form):
+        email = forms.EmailField()
+        note = forms.CharField(max_length=3)
+
+    request = _request(rf, "POST")
+    assert valid_or_flash(request, Note({"email": "a@example.se", "note": "ok"})) is True
+    assert [str(m) for m in request._messages] == []
+    with translation.override("en"):
+        assert valid_or_flash(request, Note({"email": "nope", "note": "too long"})) is False
+        flashed = [(m.level_tag, str(m)) for m in request._messages]
+    assert [level for level, _text in flashed] == ["error", "error"]
+    assert "valid email" in flashed[0][1] and "3 characters" in flashed[1][1]

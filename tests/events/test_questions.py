@@ -18,7 +18,8 @@ from directory.access import actor_for
 from events import answers as questions
 from events import services
 from events.factories import EventQuestionFactory
-from events.models import EventQuestion, Registration, RegistrationAnswer
+from events.models import EventQuestion, Registration, RegistrationAnswer, SeriesQuestion
+from events.questions.forms import QuestionForm
 from kernel.models import AuditLog
 from tests.events.pages import SV, _field_errors, login, make_event, url
 from tests.personnummer import DATE, LAST_FOUR, SWEDISH_MESSAGE
@@ -276,3 +277,11 @@ def test_answers_are_in_the_persons_data_export(world, mails):
     archive = zipfile.ZipFile(io.BytesIO(content))
     answers = json.loads(archive.read("data/events.RegistrationAnswer.json"))
     assert [a["value"] for a in answers] == ["Onsdag"]
+
+
+def test_a_new_question_is_offered_the_position_after_the_last_one_asked():
+    """events.questions.forms.QuestionForm(after=…), for an event's questions and a series' alike."""
+    assert QuestionForm().initial == {"position": 1}
+    asked = [EventQuestion(position=2), EventQuestion(position=5)]
+    assert QuestionForm(after=asked).initial == {"position": 6}
+    assert QuestionForm({"position": "9"}, after=[SeriesQuestion(position=3)]).initial == {"position": 4}

@@ -449,6 +449,14 @@ def test_bad_support_records_are_refused_with_a_message(client, world, project, 
     assert not SupportRecord.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["reports:support_create", "reports:support_import"])
+def test_a_support_form_starts_with_the_project_its_link_names(client, world, project, name):
+    client.force_login(world.coordinator)
+    form = client.get(reverse(name) + "?project=23-051-S06").context["form"]
+    assert form.initial["project"] == "23-051-S06"
+    assert list(form.fields["project"].queryset) == [project]
+
+
 def test_support_import_is_all_or_nothing_and_lists_every_problem(client, world, project):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -239,31 +239,28 @@ def six_month_exits(start: dt.date, end: dt.date, months: int) -> tuple[dt.date,
     """The exit dates whose six-month date S (exit + `months` calendar months, clamped to the month's last day)
     lies in [start, end]: S only grows with the exit date, so they are one range, [first, last] (empty when
     first > last). The statement compares the exit date with it instead of computing S for every participant."""
+    beyond = dt.date.max.toordinal() + 1
 
-    def six(ordinal: int) -> dt.date:
+    def six(ordinal: int) -> int:
+        """S of the exit date `ordinal`, as an ordinal (`beyond`: after the last date Python can hold)."""
         try:
-            return add_months_clamped(dt.date.fromordinal(ordinal), months)
-        except (ValueError, OverflowError):  # past year 9999: after any period
-            return dt.date.max
+            return add_months_clamped(dt.date.fromordinal(ordinal), months).toordinal()
+        except (ValueError, OverflowError):
+            return beyond
 
-    def first_at_or_after(low: int, high: int, day: dt.date) -> int:
-        """The first ordinal in low … high + 1 whose S is on or after `day` (high + 1: none)."""
-        high += 1
+    def first_exit(target: int) -> int:
+        """The first exit date whose S is on or after `target` (both ordinals; `beyond`: none). S is at least
+        the exit date and at most `months` × 31 days after it, so it lies in target − months × 31 − 1 … target."""
+        low, high = max(1, target - months * 31 - 1), min(target, beyond)
         while low < high:
             middle = (low + high) // 2
-            if six(middle) >= day:
+            if six(middle) >= target:
                 high = middle
             else:
                 low = middle + 1
         return low
 
-    # S is at least the exit date and at most `months` × 31 days after it.
-    reach = months * 31 + 1
-    first = first_at_or_after(max(1, start.toordinal() - reach), start.toordinal(), start)
-    if end == dt.date.max:
-        last = end.toordinal()
-    else:
-        last = first_at_or_after(max(1, end.toordinal() - reach), end.toordinal(), end + dt.timedelta(days=1)) - 1
+    first, last = first_exit(start.toordinal()), first_exit(end.toordinal() + 1) - 1
     if last < first:  # no exit date has its S in the period
         return dt.date.max, dt.date.min
     return dt.date.fromordinal(first), dt.date.fromordinal(last)
@@ -669,7 +666,7 @@ def check_invariants(indicators: dict[str, dict[str, int]]) -> None:
 # What the report's statements run with on PostgreSQL (report_transaction). work_mem: the leavers' events are
 # grouped per leaver in a hash table (about 12 MB for 57,000 leavers); PostgreSQL's default 4 MB would spill it
 # to disk in batches. A hash table may use hash_mem_multiplier (2) times work_mem.
-REPORT_SETTINGS = {"jit": "off", "work_mem": "32MB"}
+REPORT_SETTINGS = {"jit": "off", "work_mem": "'32MB'"}  # as SET takes them
 
 
 @contextmanager
@@ -685,12 +682,13 @@ def report_transaction() -> Iterator[None]:
         if connection.vendor != "postgresql":  # SQLite has neither setting
             yield
             return
-        before = {}
+        before = {}  # what to put back (SET LOCAL of a transaction of its own ends with it)
         with connection.cursor() as cursor:
             for name, value in REPORT_SETTINGS.items():
-                cursor.execute(f"SHOW {name}")
-                before[name] = cursor.fetchone()[0]
-                cursor.execute(f"SET LOCAL {name} = {_literal(value)}")
+                if nested:
+                    cursor.execute(f"SHOW {name}")
+                    before[name] = cursor.fetchone()[0]
+                cursor.execute(f"SET LOCAL {name} = {value}")
         yield
         if nested:
             with connection.cursor() as cursor:

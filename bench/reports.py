@@ -12,7 +12,10 @@
    First 10,000 participants, then 90,000 more (100,000).
 2. At each size, interleaved over R rounds (median reported): `reports.indicators.esf_report(project, start,
    end)` for the whole project period, and a single hand-written SQL aggregate over the same participants
-   (the output indicators' counts by status, age band, education, flags and gender in one SELECT … FILTER).
+   (the output indicators' counts by status, age band, education, flags and gender in one SELECT … FILTER):
+   the goal's ceiling. Beside it, not instead of it, a like-for-like hand-written statement (HAND_SQL_FULL:
+   every participant cell of the report, the result indicators too, so the labour-market events as well),
+   run like the report (JIT off, its work_mem); the run records whether its cells equal the report's.
 3. At each size, the peak memory of the report task body: a fresh subprocess (so the sizes do not share a
    high-water mark) runs `reports.tasks.run_report.apply(args=[run_id])` on a queued ESF ReportRun with
    MEDIA_ROOT in a temporary directory (the CSV/XLSX/PDF files are written there) and reports its max RSS
@@ -76,6 +79,89 @@ SELECT count(*),
   FROM matchmaking_participant
  WHERE project_id = %s AND entry_date BETWEEN %s AND %s
 """
+
+
+# Like for like: every participant cell the report has (EECO01–EECO17, EECR01–EECR06) by gender, written as one
+# would by hand from the definitions (the situation upon leaving and at S by DISTINCT ON), not by the report's
+# code. A figure beside the goal: the goal stays against HAND_SQL.
+HAND_SQL_FULL = """
+WITH p AS MATERIALIZED (
+    SELECT id, gender, status_at_entry, unemployed_months, isced, disability, third_country_national,
+           foreign_background, minority, homeless, rural, entry_date, exit_date,
+           date_part('year', age(entry_date, birth_date)) AS age,
+           entry_date BETWEEN %(start)s AND %(end)s AS entered,
+           exit_date BETWEEN %(start)s AND %(end)s AS exited,
+           (exit_date + interval '6 months')::date BETWEEN %(start)s AND %(end)s AS followed,
+           (exit_date + interval '6 months')::date AS six
+      FROM matchmaking_participant
+     WHERE project_id = %(project)s
+),
+e AS (
+    SELECT e.participant_id, e.id, e.date, e.event, e.criterion, p.entry_date, p.exit_date, p.six, p.exited,
+           p.followed
+      FROM matchmaking_labourmarketevent e JOIN p ON p.id = e.participant_id
+     WHERE p.exited OR p.followed
+),
+upon_leaving AS (
+    SELECT DISTINCT ON (participant_id) participant_id, event
+      FROM e
+     WHERE exited AND event IN ('employed', 'self_employed', 'job_seeking', 'inactive')
+       AND date BETWEEN entry_date AND exit_date + 28
+     ORDER BY participant_id, date DESC, id DESC
+),
+at_six AS (
+    SELECT DISTINCT ON (participant_id) participant_id, event
+      FROM e
+     WHERE followed AND event IN ('employed', 'self_employed', 'job_seeking', 'inactive')
+       AND date BETWEEN six - 28 AND six + 28
+     ORDER BY participant_id, date DESC, id DESC
+),
+milestones AS (
+    SELECT participant_id,
+           bool_or(exited AND event = 'education' AND date BETWEEN exit_date AND exit_date + 28) AS education,
+           bool_or(exited AND event = 'qualification' AND date BETWEEN entry_date AND exit_date + 28)
+               AS qualification,
+           bool_or(followed AND event = 'improved'
+                   AND criterion IN ('stable_contract', 'more_hours', 'higher_skilled', 'promotion')
+                   AND date BETWEEN entry_date AND six + 28) AS improved
+      FROM e
+     WHERE event IN ('education', 'qualification', 'improved')
+     GROUP BY participant_id
+)
+SELECT p.gender,
+       count(*) FILTER (WHERE entered),
+       count(*) FILTER (WHERE entered AND status_at_entry = 'unemployed'),
+       count(*) FILTER (WHERE entered AND status_at_entry = 'unemployed'
+                          AND unemployed_months > CASE WHEN age < 25 THEN 6 ELSE 12 END),
+       count(*) FILTER (WHERE entered AND status_at_entry = 'inactive'),
+       count(*) FILTER (WHERE entered AND status_at_entry = 'employed'),
+       count(*) FILTER (WHERE entered AND age < 18),
+       count(*) FILTER (WHERE entered AND age BETWEEN 18 AND 29),
+       count(*) FILTER (WHERE entered AND age >= 55),
+       count(*) FILTER (WHERE entered AND isced = '0-2'),
+       count(*) FILTER (WHERE entered AND isced = '3-4'),
+       count(*) FILTER (WHERE entered AND isced = '5-8'),
+       count(*) FILTER (WHERE entered AND disability),
+       count(*) FILTER (WHERE entered AND third_country_national),
+       count(*) FILTER (WHERE entered AND foreign_background),
+       count(*) FILTER (WHERE entered AND minority),
+       count(*) FILTER (WHERE entered AND homeless),
+       count(*) FILTER (WHERE entered AND rural),
+       count(*) FILTER (WHERE exited AND l.event = 'job_seeking'),
+       count(*) FILTER (WHERE exited AND m.education),
+       count(*) FILTER (WHERE exited AND m.qualification),
+       count(*) FILTER (WHERE exited AND l.event IN ('employed', 'self_employed')),
+       count(*) FILTER (WHERE followed AND s.event IN ('employed', 'self_employed')),
+       count(*) FILTER (WHERE followed AND status_at_entry = 'employed' AND m.improved
+                          AND s.event IN ('employed', 'self_employed'))
+  FROM p
+  LEFT JOIN upon_leaving l ON l.participant_id = p.id
+  LEFT JOIN at_six s ON s.participant_id = p.id
+  LEFT JOIN milestones m ON m.participant_id = p.id
+ WHERE entered OR exited OR followed
+ GROUP BY p.gender
+"""
+HAND_SQL_FULL_CODES = [f"EECO{n:02d}" for n in range(1, 18)] + [f"EECR{n:02d}" for n in range(1, 7)]
 
 
 _log = progress_log("bench-rp")
@@ -188,11 +274,12 @@ def seed_participants(project: Any, orgs: list[Any], *, start: int, count: int, 
 def time_report(project: Any, *, repeats: int) -> dict[str, Any]:
     from django.db import connection
 
-    from reports.indicators import esf_report
+    from reports.indicators import esf_report, report_transaction
 
     start, end = PERIOD
-    samples: dict[str, list[float]] = {"esf_report": [], "hand_sql": []}
+    samples: dict[str, list[float]] = {"esf_report": [], "hand_sql": [], "hand_sql_full": []}
     report = hand = None
+    full: list[tuple[Any, ...]] = []
     esf_report(project, start, end)  # one untimed round: plans, caches, imports
     for _ in range(repeats):
         began = time.perf_counter()
@@ -203,6 +290,11 @@ def time_report(project: Any, *, repeats: int) -> dict[str, Any]:
             cursor.execute(HAND_SQL, [project.pk, start, end])
             hand = cursor.fetchone()
         samples["hand_sql"].append(time.perf_counter() - began)
+        began = time.perf_counter()
+        with report_transaction(), connection.cursor() as cursor:  # as the report runs: JIT off, its work_mem
+            cursor.execute(HAND_SQL_FULL, {"project": project.pk, "start": start, "end": end})
+            full = cursor.fetchall()
+        samples["hand_sql_full"].append(time.perf_counter() - began)
     ms = {name: round(statistics.median(values) * 1000, 1) for name, values in samples.items()}
     return {
         "esf_report_ms_median": ms["esf_report"],
@@ -210,11 +302,28 @@ def time_report(project: Any, *, repeats: int) -> dict[str, Any]:
         "esf_report_ms_all": [round(v * 1000, 1) for v in samples["esf_report"]],
         "hand_sql_ms_all": [round(v * 1000, 1) for v in samples["hand_sql"]],
         "ratio": round(ms["esf_report"] / ms["hand_sql"], 1) if ms["hand_sql"] else None,
+        "hand_sql_full_ms_median": ms["hand_sql_full"],
+        "hand_sql_full_ms_all": [round(v * 1000, 1) for v in samples["hand_sql_full"]],
+        "ratio_full": round(ms["esf_report"] / ms["hand_sql_full"], 2) if ms["hand_sql_full"] else None,
+        "hand_sql_full_matches_report": _same_cells(report.indicators, full) if report else None,
         "EECO01_report": report.indicators["EECO01"]["total"] if report else None,
         "EECO02_report": report.indicators["EECO02"]["total"] if report else None,
         "count_hand_sql": hand[0] if hand else None,
         "unemployed_hand_sql": hand[4] if hand else None,
     }
+
+
+def _same_cells(indicators: dict[str, dict[str, int]], rows: list[tuple[Any, ...]]) -> bool:
+    """Whether HAND_SQL_FULL's rows (gender, then one count per code of HAND_SQL_FULL_CODES) give the report's
+    cells, every gender and the total."""
+    cell_of = {"woman": "women", "man": "men", "non_binary": "non_binary"}
+    cells = {code: dict.fromkeys(("women", "men", "non_binary", "total"), 0) for code in HAND_SQL_FULL_CODES}
+    for gender, *counts in rows:
+        for code, count in zip(HAND_SQL_FULL_CODES, counts, strict=True):
+            cells[code]["total"] += count
+            if gender in cell_of:
+                cells[code][cell_of[gender]] += count
+    return all(indicators[code] == cells[code] for code in HAND_SQL_FULL_CODES)
 
 
 def measure_task_memory(project: Any, *, env: dict[str, str]) -> dict[str, Any]:
@@ -321,6 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) | {
         "period": [PERIOD[0].isoformat(), PERIOD[1].isoformat()],
         "hand_sql": " ".join(HAND_SQL.split()),
+        "hand_sql_full": " ".join(HAND_SQL_FULL.split()),
         "sizes": [],
     }
     rng = random.Random(args.seed)
@@ -332,7 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         have = size
         _log(f"seeded: {seeded}; timing esf_report and the hand-written SQL, {args.repeats} rounds")
         timed = time_report(project, repeats=args.repeats)
-        _log(f"timed: {timed['esf_report_ms_median']} ms vs {timed['hand_sql_ms_median']} ms; task in a subprocess")
+        _log(
+            f"timed: {timed['esf_report_ms_median']} ms vs {timed['hand_sql_ms_median']} ms (like for like "
+            f"{timed['hand_sql_full_ms_median']} ms, same cells: {timed['hand_sql_full_matches_report']}); "
+            "task in a subprocess"
+        )
         memory = measure_task_memory(project, env=child_env)
         _log(f"task: {memory}")
         from matchmaking.models import LabourMarketEvent
@@ -360,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     header = (
         f"{'participants':>12} {'outcomes':>9} {'esf_report ms':>14} {'hand SQL ms':>12} {'×':>6} "
-        f"{'task s':>7} {'RSS before MiB':>15} {'RSS peak MiB':>13} {'status':>10}"
+        f"{'like-for-like ms':>17} {'×':>6} {'task s':>7} {'RSS before MiB':>15} {'RSS peak MiB':>13} {'status':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -368,9 +482,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         task = row["task"]
         print(
             f"{row['participants']:>12,} {row['outcomes']:>9,} {row['esf_report_ms_median']:>14} "
-            f"{row['hand_sql_ms_median']:>12} {row['ratio']:>6} {task['task_s']:>7} {task['rss_before_mib']:>15} "
+            f"{row['hand_sql_ms_median']:>12} {row['ratio']:>6} {row['hand_sql_full_ms_median']:>17} "
+            f"{row['ratio_full']:>6} {task['task_s']:>7} {task['rss_before_mib']:>15} "
             f"{task['rss_peak_mib']:>13} {task['run_status']:>10}"
         )
+    print("× : esf_report / hand SQL (the goal's ceiling: output indicators only, no events); like-for-like: one")
+    print("hand-written statement with every participant cell of the report, results included (same cells: ", end="")
+    print(", ".join(str(row["hand_sql_full_matches_report"]) for row in results["sizes"]) + ")")
     print(f"Results: {args.output}; total {results['total_s']} s")
     return 0
 

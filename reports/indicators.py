@@ -1,8 +1,8 @@
 """ESF+ common indicators, computed by database aggregation (conditional counts), as docs/esf-indicators.md
-defines them. One aggregate statement for the participant indicators (output, immediate results, longer-term
-results: each participant's derived values computed once, one FILTER per cell) and one for the entities;
-memory does not grow with the number of participants. Works on PostgreSQL and on SQLite (the embedded
-default).
+defines them. One aggregate statement for the participant indicators (output indicators: the participants
+read once, grouped by gender and age band; immediate and longer-term results: the leavers' labour-market
+events read once, each leaver's dates computed once) and one for the entities; memory does not grow with the
+number of participants. Works on PostgreSQL and on SQLite (the embedded default).
 
 The choices the regulation leaves open are in `DEFINITIONS` — the one place a coordinator's reading can
 change. The rules are versioned: `RULES` also holds the earlier reading (2026-11-25) that reports delivered
@@ -127,15 +127,28 @@ def add_months_clamped(day: dt.date, months: int) -> dt.date:
 
 
 # --- The participant indicators: one statement ----------------------------------------------------------------
-# `participant` computes what the rules need of each participant of the project once: age at entry, the end of
-# W, the six-month date S and the follow-up window F, and whether the entry, the exit and S fall in the period.
-# `event` reduces the participant's labour-market events to one row: the situation upon leaving, the situation
-# at S and the milestones. The outer SELECT counts every cell with one FILTER per indicator, grouped by gender.
-# The values of the rules are parameters; PostgreSQL and SQLite differ only in date arithmetic, which `_Sql`
-# spells. Run inside `report_transaction` (JIT off).
+# Two parts, each one pass, joined by UNION ALL into one statement:
+# - `participants` reads the project's participants once, grouped by gender and age band (the age at entry is
+#   computed once per row, as the grouping key; no band when the entry is not in the period): every output
+#   indicator is a count of a group, or a FILTER over plain columns, and the cells that depend on the age add
+#   up bands. It also counts the leavers whose six-month date S is in the period (those that need a follow-up).
+# - `results` reads, once, the labour-market events of the leavers whose exit or S is in the period, each
+#   joined to its participant's dates (computed once per participant): one row per leaver with any event in a
+#   window (the situation upon leaving, the situation at S and the milestones), then one FILTER per result
+#   indicator, grouped by gender. A leaver without such an event has no result, so it need not be a row.
+# The values of the rules are parameters; PostgreSQL and SQLite differ in date arithmetic and in how the last of
+# several events is found, which `_Sql` spells. Run inside `report_transaction` (JIT off, work_mem).
 
 EMPLOYMENT = (OutcomeEvent.EMPLOYED, OutcomeEvent.SELF_EMPLOYED)
-_KEY_DIGITS = 8 + 19  # an event's key: its date as YYYYMMDD, its id in 19 digits, then the event itself
+_KEY_DIGITS = 8 + 19  # SQLite: an event's key is its date as YYYYMMDD, its id in 19 digits, then its situation
+# The situation an event records, as a number: what the result indicators tell apart.
+_EMPLOYMENT, _JOB_SEEKING, _OTHER_SITUATION = 2, 1, 0
+# The age bands (completed years on the entry date): the bounds are where an indicator starts or stops counting:
+# under 18 (EECO06), 18–29 (EECO07), 55 and over (EECO08), and 25, where long-term unemployment needs more months
+# (EECO03). Band 0: under 18, 1: 18–24, 2: 25–29, 3: 30–54, 4: 55 and over.
+AGE_BOUNDS = (18, 25, 30, 55)
+_UNDER_18, _18_TO_24, _25_TO_29, _55_AND_OVER = 0, 1, 2, 4
+_UNDER_25 = frozenset({_UNDER_18, _18_TO_24})
 
 
 class _Sql:
@@ -176,6 +189,15 @@ class _Sql:
             )
         return f"CAST(date_part('year', age({on}, {born})) AS integer)"
 
+    def age_band(self, born: str, on: str) -> str:
+        """The band of AGE_BOUNDS the age on `on` falls in (0: below the first bound), the age computed once."""
+        age = self.age(born, on)
+        if self.sqlite:  # no width_bucket: the age is computed again for each bound, which is correct, only slower
+            bands = " ".join(f"WHEN {age} < {self(bound)} THEN {band}" for band, bound in enumerate(AGE_BOUNDS))
+            return f"CASE {bands} ELSE {len(AGE_BOUNDS)} END"
+        bounds = ", ".join(f"CAST({self(bound)} AS integer)" for bound in AGE_BOUNDS)
+        return f"width_bucket({age}, ARRAY[{bounds}])"
+
     def plus_days(self, day: str, days: int) -> str:
         if self.sqlite:
             return f"date({day}, {self(f'{days:+d} days')})"
@@ -189,19 +211,23 @@ class _Sql:
             return f"min({naive}, {last_day})"
         return f"CAST({day} + make_interval(months => CAST({self(months)} AS integer)) AS date)"
 
-    def event_key(self) -> str:
-        """The key of event `e` whose greatest value is the last event (latest date; several on one date: the
-        one recorded last, i.e. the highest id), followed by the event itself."""
-        if self.sqlite:
-            return "(replace(e.date, '-', '') || substr('0000000000000000000' || e.id, -19) || e.event)"
-        return "(to_char(e.date, 'YYYYMMDD') || lpad(CAST(e.id AS text), 19, '0') || e.event)"
+    def situation(self) -> str:
+        """The situation event `e` records, as a number: employment, job seeking or another situation."""
+        return (
+            f"CASE WHEN e.event IN {self.any_of(EMPLOYMENT)} THEN {_EMPLOYMENT}"
+            f" WHEN e.event = {self(OutcomeEvent.JOB_SEEKING)} THEN {_JOB_SEEKING} ELSE {_OTHER_SITUATION} END"
+        )
 
-    def last_event(self, condition: str) -> str:
-        """The last event of the participant's events that meet `condition` (NULL when none does)."""
-        key = f"CASE WHEN {condition} THEN {self.event_key()} END"
-        if not self.sqlite:
-            key = f'({key}) COLLATE "C"'  # bytewise: the digits order the key
-        return f"substr(max({key}), {_KEY_DIGITS + 1})"
+    def last_situation(self, condition: str) -> str:
+        """The situation (a number, as `situation`) of the last of the participant's events that meet
+        `condition`: the latest date; several on one date: the one recorded last, i.e. the highest id. NULL when
+        none does. PostgreSQL: the greatest array [days since entry, id, situation] (compared element by
+        element; the id is unique, so the situation never decides); SQLite: the greatest text key."""
+        if self.sqlite:
+            key = f"(replace(e.date, '-', '') || substr('0000000000000000000' || e.id, -19) || {self.situation()})"
+            return f"CAST(substr(max(CASE WHEN {condition} THEN {key} END), {_KEY_DIGITS + 1}) AS integer)"
+        key = f"ARRAY[CAST(e.date - d.entry_date AS bigint), e.id, {self.situation()}]"
+        return f"(max({key}) FILTER (WHERE {condition}))[3]"
 
     @staticmethod
     def any_event(condition: str) -> str:
@@ -209,111 +235,177 @@ class _Sql:
         return f"count(*) FILTER (WHERE {condition})"
 
 
-def _participant_statement(
+def six_month_exits(start: dt.date, end: dt.date, months: int) -> tuple[dt.date, dt.date]:
+    """The exit dates whose six-month date S (exit + `months` calendar months, clamped to the month's last day)
+    lies in [start, end]: S only grows with the exit date, so they are one range, [first, last] (empty when
+    first > last). The statement compares the exit date with it instead of computing S for every participant."""
+    beyond = dt.date.max.toordinal() + 1
+
+    def six(ordinal: int) -> int:
+        """S of the exit date `ordinal`, as an ordinal (`beyond`: after the last date Python can hold)."""
+        try:
+            return add_months_clamped(dt.date.fromordinal(ordinal), months).toordinal()
+        except (ValueError, OverflowError):
+            return beyond
+
+    def first_exit(target: int) -> int:
+        """The first exit date whose S is on or after `target` (both ordinals; `beyond`: none). S is at least
+        the exit date and at most `months` × 31 days after it, so it lies in target − months × 31 − 1 … target."""
+        low, high = max(1, target - months * 31 - 1), min(target, beyond)
+        while low < high:
+            middle = (low + high) // 2
+            if six(middle) >= target:
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    first, last = first_exit(start.toordinal()), first_exit(end.toordinal() + 1) - 1
+    if last < first:  # no exit date has its S in the period
+        return dt.date.max, dt.date.min
+    return dt.date.fromordinal(first), dt.date.fromordinal(last)
+
+
+@dataclass(frozen=True)
+class _Count:
+    """One column of the statement: a count, and the cells it adds to: (indicator or note, the age bands it
+    counts for, or None: every band). A count of the participant part adds the rows of participants whose entry
+    is in the period only, unless `entered_only` is False."""
+
+    sql: str
+    adds_to: tuple[tuple[str, frozenset[int] | None], ...]
+    entered_only: bool = True
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part of the statement: its leading columns (the part's number, gender, the age band of participants
+    whose entry is in the period), its counts, and the rest (FROM … GROUP BY …)."""
+
+    head: str
+    counts: list[_Count]
+    tail: str
+
+    def sql(self, width: int) -> str:
+        """The part with `width` counts: its own, then zeros."""
+        columns = [count.sql for count in self.counts] + ["0"] * (width - len(self.counts))
+        return f"{self.head}, {', '.join(columns)} {self.tail}"
+
+
+def _participant_part(
     sql: _Sql, project: FundedProject, start: dt.date, end: dt.date, rules: Rules, *, results: bool
-) -> tuple[str, dict[str, str], list[str]]:
-    """The rows the statement counts (one per participant), the condition of every count (by name) over their
-    columns, and the names of the counts behind the warnings. Without `results`: the output indicators only
-    (no events read)."""
+) -> _Part:
+    """The participant part: one pass over the project's participants, grouped by gender and age band (NULL for
+    a participant whose entry is not in the period: one grouping key, so the planner expects few groups). Output
+    indicators count the participants whose entry date is in the period (inclusive); with `results`, the leavers
+    whose six-month date is in the period are counted too."""
     period = f"{sql(start)} AND {sql(end)}"
-    # Age: completed years on the entry date.
-    age = sql.age("p.birth_date", "p.entry_date")
-    # Output indicators count the participants whose entry date is in the period (inclusive).
     entered = f"p.entry_date BETWEEN {period}"
+    unemployed, employed = sql("unemployed"), sql("employed")
+    every_band = None
+
+    def count(condition: str | None, *adds_to: tuple[str, frozenset[int] | None]) -> _Count:
+        return _Count("count(*)" if condition is None else f"count(*) FILTER (WHERE {condition})", adds_to)
+
+    counts = [
+        # Every participant, and by age band: under 18, 18–29, 55 and over.
+        count(
+            None,
+            ("EECO01", every_band),
+            ("EECO06", frozenset({_UNDER_18})),
+            ("EECO07", frozenset({_18_TO_24, _25_TO_29})),
+            ("EECO08", frozenset({_55_AND_OVER})),
+        ),
+        count(f"p.status_at_entry = {unemployed}", ("EECO02", every_band)),
+        # Long-term unemployed: unemployed at entry for more than 6 months under 25, more than 12 from 25.
+        count(
+            f"p.status_at_entry = {unemployed} AND p.unemployed_months > {sql(rules.ltu_months_under_25)}",
+            ("EECO03", _UNDER_25),
+        ),
+        count(
+            f"p.status_at_entry = {unemployed} AND p.unemployed_months > {sql(rules.ltu_months_25_and_over)}",
+            ("EECO03", frozenset(range(len(AGE_BOUNDS) + 1)) - _UNDER_25),
+        ),
+        count(f"p.status_at_entry = {sql('inactive')}", ("EECO04", every_band)),
+        count(f"p.status_at_entry = {employed}", ("EECO05", every_band)),
+        # ISCED 0–2, 3–4, 5–8; an unknown level counts in EECO01 only.
+        count(f"p.isced = {sql('0-2')}", ("EECO09", every_band)),
+        count(f"p.isced = {sql('3-4')}", ("EECO10", every_band)),
+        count(f"p.isced = {sql('5-8')}", ("EECO11", every_band)),
+        count(f"p.isced = {sql('')}", ("unknown_isced", every_band)),
+        count("p.disability", ("EECO12", every_band)),
+        count("p.third_country_national", ("EECO13", every_band)),
+        count("p.foreign_background", ("EECO14", every_band)),
+        count("p.minority", ("EECO15", every_band)),
+        count("p.homeless", ("EECO16", every_band)),
+        count("p.rural", ("EECO17", every_band)),
+    ]
+    scope = entered
+    if results:
+        # Longer-term results count the participants whose six-month date S is in the period.
+        first, last = six_month_exits(start, end, rules.longer_term_months)
+        followed = f"p.exit_date BETWEEN {sql(first)} AND {sql(last)}"
+        counts.append(_Count(f"count(*) FILTER (WHERE {followed})", (("followed", every_band),), entered_only=False))
+        scope = f"({entered} OR {followed})"
+    band = f"CASE WHEN {entered} THEN {sql.age_band('p.birth_date', 'p.entry_date')} END"
+    return _Part(
+        f"SELECT 0, p.gender, {band}",
+        counts,
+        f"FROM matchmaking_participant p WHERE p.project_id = {sql(project.pk)} AND {scope} GROUP BY 2, 3",
+    )
+
+
+def _results_part(sql: _Sql, project: FundedProject, start: dt.date, end: dt.date, rules: Rules) -> _Part:
+    """The result part: one pass over the labour-market events of the leavers whose exit date or six-month
+    date S is in the period, one row per such leaver with any event that a result reads, grouped by gender."""
+    period = f"{sql(start)} AND {sql(end)}"
+    first, last = six_month_exits(start, end, rules.longer_term_months)
+    # Each leaver's dates, computed once. Immediate results: W = exit_date … exit_date + 28 days, inclusive,
+    # counted by exit date in the period. Longer-term results: the six-month date S (clamped to the month's
+    # last day), counted by S in the period.
+    six = sql.plus_months("p.exit_date", rules.longer_term_months)
     columns = [
         "p.id",
         "p.gender",
-        "p.status_at_entry",
-        "p.unemployed_months",
-        "p.isced",
-        "p.disability",
-        "p.third_country_national",
-        "p.foreign_background",
-        "p.minority",
-        "p.homeless",
-        "p.rural",
-        f"{age} AS age",
-        f"CASE WHEN {entered} THEN 1 ELSE 0 END AS entered",
-    ]
-    unemployed, employed = sql("unemployed"), sql("employed")
-    # Long-term unemployed: unemployed at entry for more than 6 months under 25, more than 12 from 25.
-    ltu = (
-        f"status_at_entry = {unemployed} AND ((age < 25 AND unemployed_months > {sql(rules.ltu_months_under_25)})"
-        f" OR (age >= 25 AND unemployed_months > {sql(rules.ltu_months_25_and_over)}))"
-    )
-    counts = {
-        "unknown_isced": f"entered = 1 AND isced = {sql('')}",
-        "EECO01": "entered = 1",
-        "EECO02": f"entered = 1 AND status_at_entry = {unemployed}",
-        "EECO03": f"entered = 1 AND {ltu}",
-        "EECO04": f"entered = 1 AND status_at_entry = {sql('inactive')}",
-        "EECO05": f"entered = 1 AND status_at_entry = {employed}",
-        # Age bands: under 18, 18–29, 55 and over.
-        "EECO06": "entered = 1 AND age < 18",
-        "EECO07": "entered = 1 AND age >= 18 AND age <= 29",
-        "EECO08": "entered = 1 AND age >= 55",
-        # ISCED 0–2, 3–4, 5–8; an unknown level counts in EECO01 only.
-        "EECO09": f"entered = 1 AND isced = {sql('0-2')}",
-        "EECO10": f"entered = 1 AND isced = {sql('3-4')}",
-        "EECO11": f"entered = 1 AND isced = {sql('5-8')}",
-        "EECO12": "entered = 1 AND disability",
-        "EECO13": "entered = 1 AND third_country_national",
-        "EECO14": "entered = 1 AND foreign_background",
-        "EECO15": "entered = 1 AND minority",
-        "EECO16": "entered = 1 AND homeless",
-        "EECO17": "entered = 1 AND rural",
-    }
-    notes = ["unknown_isced"]
-    project_id = sql(project.pk)
-    if not results:
-        participant = (
-            f"SELECT {', '.join(columns)} FROM matchmaking_participant p"  # noqa: S608 - every value is a parameter
-            f" WHERE p.project_id = {project_id} AND {entered}"
-        )
-        return f"({participant}) participant", counts, notes
-
-    # Each participant's dates, computed once. Immediate results: W = exit_date … exit_date + 28 days,
-    # inclusive, counted by exit date in the period. Longer-term results: the six-month date S (clamped to the
-    # month's last day), counted by S in the period.
-    columns = [
-        *columns[:-1],  # `entered` is computed on the next level, with the other two
+        f"p.status_at_entry = {sql('employed')} AS employed",
         "p.entry_date",
         "p.exit_date",
         f"{sql.plus_days('p.exit_date', rules.window_days)} AS window_end",
-        f"{sql.plus_months('p.exit_date', rules.longer_term_months)} AS six",
-    ]
-    derived = [
-        f"CASE WHEN q.entry_date BETWEEN {period} THEN 1 ELSE 0 END AS entered",
-        f"CASE WHEN q.exit_date BETWEEN {period} THEN 1 ELSE 0 END AS exited",
-        f"CASE WHEN q.six BETWEEN {period} THEN 1 ELSE 0 END AS followed",
+        f"p.exit_date BETWEEN {period} AS exited",
+        f"p.exit_date BETWEEN {sql(first)} AND {sql(last)} AS followed",
     ]
     if rules.follow_up_days is None:
         # The earlier reading: the situation at S is the last one from exit_date to S, observed or not.
+        columns.append(f"{six} AS six")
         at_six_since, observed_until = "d.exit_date", "d.six"
     else:
         # The situation at S is the last one in F = S − 28 days … S + 28 days: it must be observed.
-        derived += [
-            f"{sql.plus_days('q.six', -rules.follow_up_days)} AS follow_up_start",
-            f"{sql.plus_days('q.six', rules.follow_up_days)} AS follow_up_end",
+        columns += [
+            f"{sql.plus_days(six, -rules.follow_up_days)} AS follow_up_start",
+            f"{sql.plus_days(six, rules.follow_up_days)} AS follow_up_end",
         ]
         at_six_since, observed_until = "d.follow_up_start", "d.follow_up_end"
+    leavers = (
+        f"SELECT {', '.join(columns)} FROM matchmaking_participant p"  # noqa: S608 - every value is a parameter
+        f" WHERE p.project_id = {sql(project.pk)}"
+        f" AND (p.exit_date BETWEEN {period} OR p.exit_date BETWEEN {sql(first)} AND {sql(last)}){sql.fence}"
+    )
     # The situation upon leaving is the last one dated entry_date … the end of W (a job begun during
     # participation counts); the earlier reading: only those dated exit_date … the end of W.
     since = "d.entry_date" if rules.situation_from_entry else "d.exit_date"
     situations = sql.any_of(rules.situation_events)
     improved = sql("improved")
     events = [
-        sql.last_event(f"e.event IN {situations} AND e.date BETWEEN {since} AND d.window_end") + " AS upon_leaving",
+        sql.last_situation(f"e.event IN {situations} AND e.date BETWEEN {since} AND d.window_end") + " AS upon_leaving",
         # EECR02: an education event any time in W, even if it is not the last.
         sql.any_event(f"e.event = {sql('education')} AND e.date BETWEEN d.exit_date AND d.window_end")
         + " AS education_in_window",
         # EECR03: a qualification dated entry_date … the end of W.
         sql.any_event(f"e.event = {sql('qualification')} AND e.date BETWEEN d.entry_date AND d.window_end")
         + " AS qualification",
-        sql.last_event(f"e.event IN {situations} AND e.date BETWEEN {at_six_since} AND {observed_until}")
+        sql.last_situation(f"e.event IN {situations} AND e.date BETWEEN {at_six_since} AND {observed_until}")
         + " AS at_six",
     ]
-    employment = sql.any_of(EMPLOYMENT)
     if rules.improved_needs_criterion_and_employment_at_s:
         # EECR06: employed at entry, an `improved` event with one of the Commission's four criteria dated
         # entry_date … the end of F, and employed or self-employed at S.
@@ -329,76 +421,89 @@ def _participant_statement(
             )
             + " AS improved_without_criterion",
         ]
-        eecr06 = f"status_at_entry = {employed} AND improved > 0 AND at_six IN {employment}"
+        eecr06 = f"employed AND improved > 0 AND at_six = {_EMPLOYMENT}"
     else:
         # The earlier reading: employed at entry and any `improved` event dated after exit_date up to S.
         events.append(
             sql.any_event(f"e.event = {improved} AND e.date > d.exit_date AND e.date <= d.six") + " AS improved"
         )
-        eecr06 = f"status_at_entry = {employed} AND improved > 0"
-    counts |= {
+        eecr06 = "employed AND improved > 0"
+    every_band = None
+
+    def count(condition: str, name: str) -> _Count:
+        return _Count(f"count(*) FILTER (WHERE {condition})", ((name, every_band),), entered_only=False)
+
+    counts = [
         # EECR01 and EECR04 read the one situation upon leaving: they never count the same person.
-        "EECR01": f"exited = 1 AND upon_leaving = {sql('job_seeking')}",
-        "EECR02": "exited = 1 AND education_in_window > 0",
-        "EECR03": "exited = 1 AND qualification > 0",
-        "EECR04": f"exited = 1 AND upon_leaving IN {employment}",
-        "EECR05": f"followed = 1 AND at_six IN {employment}",
-        "EECR06": f"followed = 1 AND {eecr06}",
-    }
-    if rules.follow_up_days is not None:
-        counts["no_follow_up"] = "followed = 1 AND at_six IS NULL"
-        notes.append("no_follow_up")
+        count(f"exited AND upon_leaving = {_JOB_SEEKING}", "EECR01"),
+        count("exited AND education_in_window > 0", "EECR02"),
+        count("exited AND qualification > 0", "EECR03"),
+        count(f"exited AND upon_leaving = {_EMPLOYMENT}", "EECR04"),
+        count(f"followed AND at_six = {_EMPLOYMENT}", "EECR05"),
+        count(f"followed AND {eecr06}", "EECR06"),
+        # The leavers of the period with a situation at S: the others have no follow-up.
+        count("followed AND at_six IS NOT NULL", "observed"),
+    ]
     if rules.improved_needs_criterion_and_employment_at_s:
-        counts["criterion_missing"] = (
-            f"followed = 1 AND status_at_entry = {employed} AND improved_without_criterion > 0 AND improved = 0"
+        counts.append(
+            count("followed AND employed AND improved_without_criterion > 0 AND improved = 0", "criterion_missing")
         )
-        notes.append("criterion_missing")
-    # `participant`: the participants one of the three parts counts, with their derived values; `event`: what
-    # their labour-market events say, one row per participant that has any. `participant` is read twice
-    # rather than kept as a common table expression: storing it costs more than reading it again.
-    participant = (
-        f"SELECT q.*, {', '.join(derived)} FROM ("  # noqa: S608 - every value is a parameter
-        f"SELECT {', '.join(columns)} FROM matchmaking_participant p WHERE p.project_id = {project_id}{sql.fence}) q"
-        f" WHERE q.entry_date BETWEEN {period} OR q.exit_date BETWEEN {period} OR q.six BETWEEN {period}"
+    # Only the events a result can read: every window starts on or after the entry date and ends by the end of W
+    # or of F (an `improved` event counts from the entry date to the end of F).
+    relevant = (
+        f"e.date >= d.entry_date AND (e.date <= d.window_end OR e.date BETWEEN {at_six_since} AND {observed_until}"
+        f" OR (e.event = {improved} AND e.date <= {observed_until}))"
     )
-    event = (
-        f"SELECT e.participant_id, {', '.join(events)}"  # noqa: S608 - every value is a parameter
-        f" FROM matchmaking_labourmarketevent e JOIN ({participant}) d ON d.id = e.participant_id"
-        # Only what a result can count: every window starts on or after the entry date (the exit is on or after
-        # it too), and only leavers whose exit or S is in the period have results.
-        " WHERE e.date >= d.entry_date AND (d.exited = 1 OR d.followed = 1)"
-        " GROUP BY e.participant_id"
+    per_leaver = (
+        f"SELECT d.gender, d.exited, d.followed, d.employed, {', '.join(events)}"  # noqa: S608 - parameters only
+        f" FROM matchmaking_labourmarketevent e JOIN ({leavers}) d ON d.id = e.participant_id WHERE {relevant}"
+        " GROUP BY d.id, d.gender, d.exited, d.followed, d.employed"
     )
-    source = f"({participant}) participant LEFT JOIN ({event}) event ON event.participant_id = participant.id"
-    return source, counts, notes
-
-
-def _unpack(row: dict[str, int], codes: list[str]) -> dict[str, dict[str, int]]:
-    return {code: {cell: int(row[f"{code}__{cell}"] or 0) for cell in CELLS} for code in codes}
+    return _Part("SELECT 1, leaver.gender, NULL", counts, f"FROM ({per_leaver}) leaver GROUP BY leaver.gender")
 
 
 def participant_indicators(
     project: FundedProject, start: dt.date, end: dt.date, rules: Rules = DEFINITIONS, *, results: bool = True
 ) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     """EECO01–EECO17 (and, with `results`, EECR01–EECR06) and the counts behind the warnings, in one
-    statement: every participant's derived values computed once, then one count per indicator and gender."""
+    statement: the participants read once, and with `results` the leavers' events read once."""
     connection = reading_connection(Participant)
     sql = _Sql(connection.vendor)
-    source, counts, notes = _participant_statement(sql, project, start, end, rules, results=results)
-    selects = ", ".join(f"count(*) FILTER (WHERE {condition})" for condition in counts.values())
-    statement = f"SELECT gender, {selects} FROM {source} GROUP BY gender"  # noqa: S608 - values are parameters
+    parts = [_participant_part(sql, project, start, end, rules, results=results)]
+    if results:
+        parts.append(_results_part(sql, project, start, end, rules))
+    # The parts in one statement (UNION ALL), each row led by its part's number; the rows of a part with fewer
+    # counts are padded with zeros to the same number of columns.
+    width = max(len(part.counts) for part in parts)
+    statement = " UNION ALL ".join(part.sql(width) for part in parts)
     with connection.cursor() as cursor:
         cursor.execute(statement, sql.params)
         rows = cursor.fetchall()
-    # One row per gender: a cell is its gender's row, the total the sum of all rows.
-    cells = {name: dict.fromkeys(CELLS, 0) for name in counts}
-    for gender, *values in rows:
-        for name, value in zip(counts, values, strict=True):
-            cells[name]["total"] += int(value or 0)
-            if gender in _CELL_OF:
-                cells[name][_CELL_OF[gender]] = int(value or 0)
-    indicators = {code: cells[code] for code in counts if code not in notes}
-    return indicators, {name: cells[name]["total"] for name in notes}
+    # A cell is the sum of its gender's rows (of the age bands it counts for), the total the sum of all rows.
+    cells: dict[str, dict[str, int]] = {}
+    for number, gender, band, *values in rows:
+        for count, value in zip(parts[number].counts, values, strict=False):
+            if count.entered_only and band is None:  # the entry is not in the period
+                continue
+            for name, bands in count.adds_to:
+                if bands is not None and band not in bands:
+                    continue
+                cell = cells.setdefault(name, dict.fromkeys(CELLS, 0))
+                cell["total"] += int(value or 0)
+                if gender in _CELL_OF:
+                    cell[_CELL_OF[gender]] += int(value or 0)
+    codes = OUTPUT_CODES + (IMMEDIATE_CODES + LONGER_CODES if results else [])
+    indicators = {code: cells.get(code, dict.fromkeys(CELLS, 0)) for code in codes}
+    notes = {"unknown_isced": _total(cells, "unknown_isced")}
+    if results and rules.follow_up_days is not None:
+        notes["no_follow_up"] = _total(cells, "followed") - _total(cells, "observed")
+    if results and rules.improved_needs_criterion_and_employment_at_s:
+        notes["criterion_missing"] = _total(cells, "criterion_missing")
+    return indicators, notes
+
+
+def _total(cells: dict[str, dict[str, int]], name: str) -> int:
+    return cells.get(name, {}).get("total", 0)
 
 
 def output_indicators(
@@ -558,23 +663,42 @@ def check_invariants(indicators: dict[str, dict[str, int]]) -> None:
         raise InvariantViolation("; ".join(problems))
 
 
+# What the report's statements run with on PostgreSQL (report_transaction). work_mem: the leavers' events are
+# grouped per leaver in a hash table (about 12 MB for 57,000 leavers); PostgreSQL's default 4 MB would spill it
+# to disk in batches. A hash table may use hash_mem_multiplier (2) times work_mem.
+REPORT_SETTINGS = {"jit": "off", "work_mem": "'32MB'"}  # as SET takes them
+
+
 @contextmanager
 def report_transaction() -> Iterator[None]:
-    """The report's statements, in one transaction with PostgreSQL's JIT compiler off: compiling them costs
-    seconds (it is planned for long-running queries), running them takes milliseconds. Inside an outer
-    transaction the setting is put back at the end, so only the report's statements run without JIT."""
+    """The report's statements, in one transaction with PostgreSQL's JIT compiler off (compiling them costs
+    seconds: it is planned for long-running queries; running them takes milliseconds) and with the memory
+    (`REPORT_SETTINGS`) to group every leaver's events in one hash table rather than in batches spilled to disk.
+    Inside an outer transaction the settings are put back at the end, so only the report's statements run
+    with them."""
     connection = reading_connection(Participant)
     nested = connection.in_atomic_block
     with transaction.atomic(using=connection.alias):
-        if connection.vendor != "postgresql":  # SQLite has no JIT
+        if connection.vendor != "postgresql":  # SQLite has neither setting
             yield
             return
+        before = {}  # what to put back (SET LOCAL of a transaction of its own ends with it)
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+            for name, value in REPORT_SETTINGS.items():
+                if nested:
+                    cursor.execute(f"SHOW {name}")
+                    before[name] = cursor.fetchone()[0]
+                cursor.execute(f"SET LOCAL {name} = {value}")
         yield
         if nested:
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit TO DEFAULT")
+                for name, value in before.items():
+                    cursor.execute(f"SET LOCAL {name} = {_literal(value)}")
+
+
+def _literal(value: str) -> str:
+    """A setting's value as an SQL string literal (SET takes no parameters)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def esf_report(project: FundedProject, start: dt.date, end: dt.date, rules: Rules = DEFINITIONS) -> EsfReport:

@@ -110,3 +110,30 @@ def test_no_subquery_runs_once_per_participant(db):
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "SubPlan" not in plan, plan
+
+
+def _show(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW {name}")
+        return cursor.fetchone()[0]
+
+
+def test_the_report_has_its_work_mem_and_puts_back_the_callers_settings(db, monkeypatch):
+    """The leavers' events are grouped in one hash table in memory; inside an outer transaction the values the
+    caller had (not the server's defaults) are back after the report."""
+    _needs_postgresql()
+    project = _project_with_participants(1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET work_mem = '8MB'")
+        cursor.execute("SET jit = off")
+    seen: list[tuple[str, str]] = []
+    real = indicators.entity_indicators
+
+    def entity_indicators(*args, **kwargs):
+        seen.append((_show("work_mem"), _show("jit")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(indicators, "entity_indicators", entity_indicators)
+    indicators.esf_report(project, D(2024, 1, 1), D(2025, 12, 31))
+    assert seen == [("32MB", "off")]
+    assert (_show("work_mem"), _show("jit")) == ("8MB", "off")

@@ -66,13 +66,18 @@ class FacetValue:
 @dataclass
 class SearchResult:
     filterset: OrganisationFilter
-    organisations: QuerySet[Organisation]
     sort: str
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     total: int | None = None  # the number of results, counted with the facets (None: not counted)
     # With `page=`: the ids of that page's organisations in order, read with the facets (None: not read; the
     # page is then a slice of `organisations`, e.g. a page past the end, which shows the last one).
     page_ids: list[int] | None = None
+
+    @functools.cached_property
+    def organisations(self) -> QuerySet[Organisation]:
+        """The results in the order of `sort`: built when asked for (the search page reads its page's ids with
+        the facets and never needs it; the exports, the map and the API do)."""
+        return search_ordered(self.filterset.qs, self.sort)
 
     @property
     def query(self) -> str:
@@ -167,8 +172,7 @@ def organisation_search(
         filterset.is_valid()
     query = filterset.form.cleaned_data.get("q") or ""
     sort = search_sort(params.get("sort", ""), query)
-    organisations = search_ordered(filterset.qs, sort)
-    result = SearchResult(filterset=filterset, organisations=organisations, sort=sort)
+    result = SearchResult(filterset=filterset, sort=sort)
     if with_facets:
         result.facets, result.total, result.page_ids = facet_counts(
             actor=actor, filterset=filterset, choices=choices, area=area, sort=sort, page=page

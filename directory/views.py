@@ -24,7 +24,8 @@ from directory.forms import InvitationForm, OrganisationForm
 from directory.map.background import map_background
 from directory.merge.services import organisation_by_redirect
 from directory.models import Invitation, Membership, Organisation
-from directory.panels import profile_panel_annotations, render_profile_panels
+from directory.panels import render_profile_panels
+from directory.profile_statement import profile_organisation
 from kernel.forms import act, submit
 from kernel.pagination import paginate, query_without_page
 
@@ -93,11 +94,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     anonymous = not request.actor.is_authenticated
     key = {"view": "directory:detail", "organisation": str(code), "language": get_language()}
     peeked = facet_cache.peek(key=key) if anonymous else None
-    annotations = {**facet_cache.generation_annotation(), **profile_panel_annotations(request.actor)}
-    if peeked is None or peeked.missing:
-        annotations.update(selectors.profile_facts_annotation())
     try:
-        organisation = organisation_for_user(actor=request.actor, code=code, annotations=annotations)
+        organisation = profile_organisation(actor=request.actor, code=code, facts=peeked is None or peeked.missing)
     except Http404:
         kept = organisation_by_redirect(code=code)
         if kept is None or not Organisation.objects.visible_to(request.actor).filter(pk=kept.pk).exists():

@@ -1,0 +1,149 @@
+"""A queryset whose SQL Django builds once per process, then only bound to each request's values.
+
+Building and compiling a queryset with a few annotations (`Exists` subqueries, a RawSQL expression) costs
+more than running it: on the organisation profile about 1.4 ms of Python against 0.2 ms in PostgreSQL. A
+page that runs the same statement for every visitor with a different key can build it once:
+
+    statement = Prepared(lambda shape, now, key: Organisation.objects.filter(code=key).annotate(...))
+    rows = statement.rows(shape=..., key=code)          # a RawQuerySet: the model's instances, annotated
+
+`build(shape, now, key)` makes the queryset for the moment `now` and the key `key`; it must take every clock
+value from `now` (`timezone.localdate(now)` for a date), never from the clock itself. `shape` is everything
+else the SQL is made of (the visitor, the registered panels …): hashable, and equal only when the statements
+are. The first call for a shape builds it twice, for two made-up moments
+and keys, and compares the two statements: the same SQL text, and each parameter either the same in both
+(a constant), the key, a moment at the same distance from `now` in both (now - 6 weeks) or a date at the
+same distance from today. Each request then binds its own moment, date and key to those places. A statement
+that does not pass (a parameter one cannot tell, such as a calendar month before `now`, or a clock value
+read from the clock itself) is not kept: every call builds the queryset as before. A constant that is
+today's date read from the clock would pass as a constant, so the statements are kept for one day at most.
+
+Kept per process (a dict, at most MAX_SHAPES shapes); a change of settings (tests) forgets them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.signals import setting_changed
+from django.db import models
+from django.db.models.query import RawQuerySet
+from django.utils import timezone
+
+M = TypeVar("M", bound=models.Model)
+
+MAX_SHAPES = 64
+
+# Two made-up moments far from any real one, a month apart (so a date a calendar month before either falls
+# at a different distance and is told apart), at noon UTC (the same date in every European time zone).
+_MOMENTS = (
+    dt.datetime(1901, 1, 31, 12, 0, 0, 271_828, tzinfo=dt.UTC),
+    dt.datetime(1901, 3, 3, 12, 0, 0, 314_159, tzinfo=dt.UTC),
+)
+_KEYS = (uuid.UUID("00000000-0000-4000-8000-5ea1ed000001"), uuid.UUID("00000000-0000-4000-8000-5ea1ed000002"))
+
+# How a parameter is bound: a constant, the key, the moment plus a distance, today plus a number of days.
+_CONSTANT, _KEY, _MOMENT, _DATE = range(4)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    model: type[models.Model]
+    sql: str
+    places: tuple[tuple[int, Any], ...]  # (how, value): the constant, or the distance from now / today
+
+    def params(self, now: dt.datetime, key: Any) -> list[Any]:
+        today = timezone.localdate(now)
+        bound = []
+        for how, value in self.places:
+            if how == _KEY:
+                bound.append(key)
+            elif how == _MOMENT:
+                bound.append(now + value)
+            elif how == _DATE:
+                bound.append(today + value)
+            else:
+                bound.append(value)
+        return bound
+
+
+def _places(first: Sequence[Any], second: Sequence[Any]) -> tuple[tuple[int, Any], ...] | None:
+    """How each parameter follows from the moment and the key, read off the two builds; None when one cannot
+    be told."""
+    moments = _MOMENTS[1] - _MOMENTS[0]
+    days = timezone.localdate(_MOMENTS[1]) - timezone.localdate(_MOMENTS[0])
+    places: list[tuple[int, Any]] = []
+    for one, other in zip(first, second, strict=True):
+        if type(one) is not type(other):
+            return None
+        if one == other:
+            places.append((_CONSTANT, one))
+        elif one == _KEYS[0] and other == _KEYS[1]:
+            places.append((_KEY, None))
+        elif isinstance(one, dt.datetime) and other - one == moments:
+            places.append((_MOMENT, one - _MOMENTS[0]))
+        elif isinstance(one, dt.date) and not isinstance(one, dt.datetime) and other - one == days:
+            places.append((_DATE, one - timezone.localdate(_MOMENTS[0])))
+        else:
+            return None
+    return tuple(places)
+
+
+class Prepared(Generic[M]):
+    """See the module docstring."""
+
+    def __init__(self, build: Callable[[Any, dt.datetime, Any], models.QuerySet[M]]) -> None:
+        self.build = build
+        self._statements: OrderedDict[Hashable, _Statement | None] = OrderedDict()
+        self._lock = threading.Lock()
+        _ALL.append(self)
+
+    def rows(self, *, shape: Hashable, key: Any, now: dt.datetime | None = None) -> RawQuerySet | models.QuerySet[M]:
+        """The rows of `build(shape, now, key)`: from the statement built once for `shape` when it could be kept (a
+        RawQuerySet of the same instances with the annotations as attributes, read through the connection
+        the router gives the model's reads), else the queryset itself."""
+        now = now or timezone.now()
+        day_shape = (shape, timezone.localdate(now))
+        with self._lock:
+            statement = self._statements.get(day_shape, _MISSING)
+            if statement is not _MISSING:
+                self._statements.move_to_end(day_shape)
+        if statement is _MISSING:
+            statement = self._prepare(shape)
+            with self._lock:
+                self._statements[day_shape] = statement
+                while len(self._statements) > MAX_SHAPES:
+                    self._statements.popitem(last=False)
+        if statement is None:
+            return self.build(shape, now, key)
+        return statement.model._default_manager.raw(statement.sql, statement.params(now, key))
+
+    def _prepare(self, shape: Hashable) -> _Statement | None:
+        built = [self.build(shape, moment, key) for moment, key in zip(_MOMENTS, _KEYS, strict=True)]
+        (sql, first), (other_sql, second) = (queryset.query.sql_with_params() for queryset in built)
+        if sql != other_sql or len(first) != len(second):
+            return None
+        places = _places(first, second)
+        return None if places is None else _Statement(model=built[0].model, sql=sql, places=places)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._statements.clear()
+
+
+_MISSING: Any = object()
+_ALL: list[Prepared[Any]] = []
+
+
+def _forget_all(**kwargs: object) -> None:
+    for prepared in _ALL:
+        prepared.forget()
+
+
+setting_changed.connect(_forget_all, dispatch_uid="kernel.prepared.settings")

@@ -5,20 +5,22 @@ more than running it: on the organisation profile about 1.4 ms of Python against
 page that runs the same statement for every visitor with a different key can build it once:
 
     statement = Prepared(lambda shape, now, key: Organisation.objects.filter(code=key).annotate(...))
-    rows = statement.rows(shape=..., key=code)          # a RawQuerySet: the model's instances, annotated
+    found = statement.rows(shape=..., key=code)         # the model's instances, annotated, as the ORM makes them
 
 `build(shape, now, key)` makes the queryset for the moment `now` and the key `key`; it must take every clock
 value from `now` (`timezone.localdate(now)` for a date), never from the clock itself. `shape` is everything
 else the SQL is made of (the visitor, the registered panels …): hashable, and equal only when the statements
-are. The first call for a shape builds it twice, for two made-up moments
-and keys, and compares the two statements: the same SQL text, and each parameter either the same in both
-(a constant), the key, a moment at the same distance from `now` in both (now - 6 weeks) or a date at the
-same distance from today. Each request then binds its own moment, date and key to those places. A statement
-that does not pass (a parameter one cannot tell, such as a calendar month before `now`, or a clock value
-read from the clock itself) is not kept: every call builds the queryset as before. A constant that is
-today's date read from the clock would pass as a constant, so the statements are kept for one day at most.
+are. The first call for a shape builds it twice, for two made-up moments and keys, and compares the two
+statements: the same SQL text, and each parameter either the same in both (a constant), the key, a moment at
+the same distance from `now` in both (now - 6 weeks) or a date at the same distance from today. Each request
+then binds its own moment, date and key to those places. A statement that does not pass (a parameter one
+cannot tell, such as a calendar month before `now`, or a clock value read from the clock itself) is not kept:
+every call builds the queryset as before. A constant that is today's date read from the clock would pass as
+a constant, so the statements are kept for one day at most.
 
-Kept per process (a dict, at most MAX_SHAPES shapes); a change of settings (tests) forgets them.
+The rows are made into instances as the ORM's ModelIterable makes them (the compiled query's own column
+positions and converters); a queryset with select_related is not kept. Kept per process (at most MAX_SHAPES
+shapes, the least recently used dropped); a change of settings (tests) forgets them.
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ import datetime as dt
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.signals import setting_changed
-from django.db import models
-from django.db.models.query import RawQuerySet
+from django.db import DEFAULT_DB_ALIAS, connections, models, router
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
@@ -54,9 +56,12 @@ _CONSTANT, _KEY, _MOMENT, _DATE = range(4)
 
 @dataclass(frozen=True)
 class _Statement:
-    model: type[models.Model]
     sql: str
     places: tuple[tuple[int, Any], ...]  # (how, value): the constant, or the distance from now / today
+    compiler: SQLCompiler  # what the ORM knows of the columns: the model's, its converters, the annotations
+    init_list: tuple[str, ...]
+    model_columns: slice
+    converters: dict[int, Any]
 
     def params(self, now: dt.datetime, key: Any) -> list[Any]:
         today = timezone.localdate(now)
@@ -71,6 +76,31 @@ class _Statement:
             else:
                 bound.append(value)
         return bound
+
+    def run(self, now: dt.datetime, key: Any) -> list[Any]:
+        """The instances, as the ORM's ModelIterable makes them of the rows."""
+        model = self.compiler.query.model
+        assert model is not None
+        db = router.db_for_read(model) or DEFAULT_DB_ALIAS
+        with connections[db].cursor() as cursor:
+            cursor.execute(self.sql, self.params(now, key))
+            rows: Iterable[Any] = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        annotations = self.compiler.annotation_col_map.items()
+        found = []
+        for row in rows:
+            instance = model.from_db(db, list(self.init_list), row[self.model_columns])
+            for name, position in annotations:
+                setattr(instance, name, row[position])
+            found.append(instance)
+        return found
+
+
+def _compiled(queryset: models.QuerySet[Any]) -> tuple[SQLCompiler, str, tuple[Any, ...]]:
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    return compiler, sql, tuple(params)
 
 
 def _places(first: Sequence[Any], second: Sequence[Any]) -> tuple[tuple[int, Any], ...] | None:
@@ -104,11 +134,17 @@ class Prepared(Generic[M]):
         self._lock = threading.Lock()
         _ALL.append(self)
 
-    def rows(self, *, shape: Hashable, key: Any, now: dt.datetime | None = None) -> RawQuerySet | models.QuerySet[M]:
-        """The rows of `build(shape, now, key)`: from the statement built once for `shape` when it could be kept (a
-        RawQuerySet of the same instances with the annotations as attributes, read through the connection
-        the router gives the model's reads), else the queryset itself."""
+    def rows(self, *, shape: Hashable, key: Any, now: dt.datetime | None = None) -> list[M]:
+        """The instances `build(shape, now, key)` finds: by the statement built once for `shape` when it could
+        be kept (read through the connection the router gives the model's reads), else by the queryset."""
         now = now or timezone.now()
+        statement = self.statement(shape, now)
+        if statement is None:
+            return list(self.build(shape, now, key))
+        return statement.run(now, key)
+
+    def statement(self, shape: Hashable, now: dt.datetime) -> _Statement | None:
+        """The statement kept for `shape` on `now`'s date, built on first use; None when it cannot be kept."""
         day_shape = (shape, timezone.localdate(now))
         with self._lock:
             statement = self._statements.get(day_shape, _MISSING)
@@ -120,17 +156,27 @@ class Prepared(Generic[M]):
                 self._statements[day_shape] = statement
                 while len(self._statements) > MAX_SHAPES:
                     self._statements.popitem(last=False)
-        if statement is None:
-            return self.build(shape, now, key)
-        return statement.model._default_manager.raw(statement.sql, statement.params(now, key))
+        return statement
 
     def _prepare(self, shape: Hashable) -> _Statement | None:
         built = [self.build(shape, moment, key) for moment, key in zip(_MOMENTS, _KEYS, strict=True)]
-        (sql, first), (other_sql, second) = (queryset.query.sql_with_params() for queryset in built)
-        if sql != other_sql or len(first) != len(second):
-            return None
+        (compiler, sql, first), (_other, other_sql, second) = (_compiled(queryset) for queryset in built)
+        klass_info = compiler.klass_info
+        if sql != other_sql or len(first) != len(second) or not klass_info or klass_info.get("related_klass_infos"):
+            return None  # not the same statement, or one of related rows too (select_related): not for this
         places = _places(first, second)
-        return None if places is None else _Statement(model=built[0].model, sql=sql, places=places)
+        if places is None:
+            return None
+        select_fields = klass_info["select_fields"]
+        model_columns = slice(select_fields[0], select_fields[-1] + 1)
+        return _Statement(
+            sql=sql,
+            places=places,
+            compiler=compiler,
+            init_list=tuple(column[0].target.attname for column in compiler.select[model_columns]),
+            model_columns=model_columns,
+            converters=compiler.get_converters([column[0] for column in compiler.select]),
+        )
 
     def forget(self) -> None:
         with self._lock:

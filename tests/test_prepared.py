@@ -31,8 +31,9 @@ def test_a_statement_built_once_finds_what_the_queryset_of_each_call_finds():
     prepared = Prepared(_valid_certifications)
     organisation = OrganisationFactory()
     other = OrganisationFactory()
-    ends_soon = CertificationFactory(organisation=organisation, valid_until=timezone.localdate() + dt.timedelta(3))
-    lasts = CertificationFactory(organisation=organisation, valid_until=timezone.localdate() + dt.timedelta(300))
+    today = timezone.localdate()
+    ends_soon = CertificationFactory(organisation=organisation, name="A", valid_until=today + dt.timedelta(3))
+    lasts = CertificationFactory(organisation=organisation, name="B", valid_until=today + dt.timedelta(300))
     CertificationFactory(organisation=other)
     Certification.objects.update(created_at=timezone.now() - dt.timedelta(days=1))
     for days in (0, 10, 400):

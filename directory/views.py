@@ -106,7 +106,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     def facts() -> str:
         profile = selectors.organisation_profile(organisation=organisation)
         context = {"organisation": organisation, "profile": profile, "map_data": map_data}
-        return render_to_string("directory/_profile_facts.html", context, request=request)
+        # Without the request: the facts hold nothing of the visitor's (they are kept for every anonymous
+        # visitor), so the context processors, which are the visitor's, are neither needed nor run.
+        return render_to_string("directory/_profile_facts.html", context)
 
     if peeked is None:
         facts_html = facts()

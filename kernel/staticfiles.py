@@ -10,12 +10,15 @@ raises every time (manifest_strict), as before.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from django.conf import settings
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._urls: dict[str, str] = {}
 
@@ -27,7 +30,7 @@ class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
             found = self._urls[name] = super().url(name)
         return found
 
-    def post_process(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    def post_process(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         """collectstatic: the hashed names change, so no URL worked out before is kept."""
         self._urls.clear()
         yield from super().post_process(*args, **kwargs)

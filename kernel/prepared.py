@@ -42,11 +42,13 @@ M = TypeVar("M", bound=models.Model)
 
 MAX_SHAPES = 64
 
-# Two made-up moments far from any real one, a month apart (so a date a calendar month before either falls
-# at a different distance and is told apart), at noon UTC (the same date in every European time zone).
+# Two made-up moments far from any real one, a month and a day apart and at other times of day, so a value
+# truncated to the day, hour or second, a calendar month before either, or a date taken in UTC rather than in
+# the local time zone (the first is on the day before in any zone west of UTC, the second on the day after in
+# any zone east of it) falls at a different distance from each and is told apart.
 _MOMENTS = (
-    dt.datetime(1901, 1, 31, 12, 0, 0, 271_828, tzinfo=dt.UTC),
-    dt.datetime(1901, 3, 3, 12, 0, 0, 314_159, tzinfo=dt.UTC),
+    dt.datetime(1901, 1, 31, 0, 17, 23, 271_828, tzinfo=dt.UTC),
+    dt.datetime(1901, 3, 3, 23, 41, 5, 314_159, tzinfo=dt.UTC),
 )
 _KEYS = (uuid.UUID("00000000-0000-4000-8000-5ea1ed000001"), uuid.UUID("00000000-0000-4000-8000-5ea1ed000002"))
 

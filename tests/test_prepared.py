@@ -55,14 +55,23 @@ def _calendar_month(shape: Any, now: dt.datetime, key: Any) -> QuerySet[Organisa
     return Organisation.objects.filter(code=key, confirmed_at__gte=month_before)
 
 
+def _start_of_the_day(shape: Any, now: dt.datetime, key: Any) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(code=key, confirmed_at__gte=now.replace(hour=0, minute=0, second=0))
+
+
+def _the_date_in_utc(shape: Any, now: dt.datetime, key: Any) -> QuerySet[Certification]:
+    return Certification.objects.filter(organisation__code=key, valid_until__gte=now.date())
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("build", [_reads_the_clock, _calendar_month])
+@pytest.mark.parametrize("build", [_reads_the_clock, _calendar_month, _start_of_the_day, _the_date_in_utc])
 def test_a_statement_whose_parameters_cannot_be_bound_is_built_on_every_call(build):
-    """A clock value read from the clock itself, or a calendar month before `now` (not at one distance from
-    it), cannot be bound to another moment: the queryset is built and run as it is."""
+    """A clock value read from the clock itself, a calendar month before `now`, the start of its day or its
+    date in UTC (none at one distance from `now` and its local date) cannot be bound to another moment: the
+    queryset is built and run as it is."""
     organisation = OrganisationFactory()
     prepared = Prepared(build)
-    assert prepared.rows(shape="test", key=organisation.code) == [organisation]
+    assert prepared.rows(shape="test", key=organisation.code) == list(build(None, timezone.now(), organisation.code))
     assert prepared.statement("test", timezone.now()) is None
 
 

@@ -89,8 +89,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     code of an organisation merged into another answers 301 to the kept one (when the visitor may see it)."""
     # One query: the organisation, the directory's generation (for the cached facts), what the panels of the
     # other apps need to know (whether they have anything to show: most have not, and then read nothing) and,
-    # unless an anonymous visitor's facts are in the cache, the facts themselves. Anonymous visitors see the
-    # same facts: from the cache while the directory has not changed (as the search), looked up first.
+    # unless an anonymous visitor's facts are in the cache, the facts themselves (directory.profile_statement:
+    # for anonymous visitors a statement built once per process). Anonymous visitors see the same facts: from
+    # this process's cache while the directory has not changed (facet_cache.peek), looked up first.
     anonymous = not request.actor.is_authenticated
     key = {"view": "directory:detail", "organisation": str(code), "language": get_language()}
     peeked = facet_cache.peek(key=key) if anonymous else None

@@ -525,8 +525,9 @@ else:
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {
+        # whitenoise's compressed manifest storage, each file's URL worked out once per process.
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "kernel.staticfiles.ManifestStaticFilesStorage"
             if not DEBUG
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )

@@ -20,6 +20,11 @@ the same statement (`generation_annotation`, in the same snapshot: no round trip
 `cached(known=...)`. The profile also looks in the cache *before* that statement (`peek`: the value is kept
 with the generation it was made under), so that on a miss the statement reads what the value is made of
 too; a value made under another generation than the one read is never used (`Peeked.value`).
+
+What `peek` finds is kept in this process's memory (`LOCAL`, at most LOCAL_ENTRIES values, each for TIMEOUT
+at most), not in Redis: a profile's facts take about as long to render as a round trip to Redis, so a
+shared cache would cost two round trips on every miss (the look and the store) to save one render on a hit.
+The generation, read with the page's own row, decides as before whether a value may be used.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -47,6 +55,45 @@ PREFIX = "directory:facets:v1"
 GENERATION_SQL = "SELECT n FROM directory_facet_generation WHERE id = 1"
 # The name under which generation_annotation() puts the generation on each row read.
 GENERATION_ANNOTATION = "directory_generation"
+
+
+LOCAL_ENTRIES = 2000  # rendered facts of a profile: a few kB each
+
+
+class LocalCache:
+    """A bounded store in this process's memory, the least recently used value dropped first; a value is
+    forgotten `timeout` seconds after it was stored."""
+
+    def __init__(self, *, entries: int, timeout: float) -> None:
+        self.entries = entries
+        self.timeout = timeout
+        self._values: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            found = self._values.get(key)
+            if found is None:
+                return None
+            if found[0] < time.monotonic():
+                del self._values[key]
+                return None
+            self._values.move_to_end(key)
+            return found[1]
+
+    def set(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._values[key] = (time.monotonic() + self.timeout, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.entries:
+                self._values.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+LOCAL = LocalCache(entries=LOCAL_ENTRIES, timeout=TIMEOUT)
 
 
 class _Unread:
@@ -125,7 +172,7 @@ def cached(*, key: dict[str, Any], compute: Callable[[], T], known: int | _Unrea
 class Peeked:
     """What peek() found under a key: the value and the generation it was made under, or nothing."""
 
-    cache_key: str | None  # None: not cached here (SQLite, inside a transaction)
+    cache_key: tuple[str, str] | None  # None: not cached here (SQLite, inside a transaction)
     found: tuple[int, Any] | None
 
     @property
@@ -140,16 +187,15 @@ class Peeked:
         if self.found is not None and self.found[0] == known:
             return self.found[1]
         value = _compute_for(known, compute)
-        cache.set(self.cache_key, (known, value), TIMEOUT)
+        LOCAL.set(self.cache_key, (known, value))
         return value
 
 
 def peek(*, key: dict[str, Any]) -> Peeked:
-    """Look in the cache before the generation is read (see the module docstring): one round trip to the cache,
-    and the caller knows whether its query of the directory must also read what the value is made of."""
+    """Look in this process's cache (LOCAL) before the generation is read (see the module docstring): the
+    caller knows whether its query of the directory must also read what the value is made of."""
     if not _usable():
         return Peeked(cache_key=None, found=None)
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    cache_key = f"{PREFIX}:peek:{timezone.localdate().isoformat()}:{digest}"
-    found = cache.get(cache_key)
+    cache_key = (timezone.localdate().isoformat(), json.dumps(key, sort_keys=True, default=str))
+    found = LOCAL.get(cache_key)
     return Peeked(cache_key=cache_key, found=found if isinstance(found, tuple) and len(found) == 2 else None)

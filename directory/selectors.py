@@ -428,17 +428,18 @@ def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
 PROFILE_FACTS = "profile_facts"
 
 
-def profile_facts_annotation() -> dict[str, RawSQL]:
+def profile_facts_annotation(today: dt.date | None = None) -> dict[str, RawSQL]:
     """The profile's facts as an annotation of a query of organisations (`.annotate(**…)`): read in the same
-    statement as the organisation, for organisation_profile()."""
+    statement as the organisation, for organisation_profile(). `today`: the day certifications are valid on
+    (None: today)."""
     table = connection.ops.quote_name(Organisation._meta.db_table)
     column = functools.partial(_column, Organisation)
     expression = _profile_facts_expression(f"{table}.{column('id')}", f"{table}.{column('kommunkod')}")
-    return {PROFILE_FACTS: RawSQL(expression, _certified_params(), output_field=TextField())}  # noqa: S611
+    return {PROFILE_FACTS: RawSQL(expression, _certified_params(today), output_field=TextField())}  # noqa: S611
 
 
-def _certified_params() -> tuple[str, dt.date]:
-    return CertificationStatus.APPROVED, timezone.localdate()
+def _certified_params(today: dt.date | None = None) -> tuple[str, dt.date]:
+    return CertificationStatus.APPROVED, today or timezone.localdate()
 
 
 # The columns the profile shows of each, in the model's field order (as Model.from_db takes them; the others

@@ -24,7 +24,8 @@ from directory.forms import InvitationForm, OrganisationForm
 from directory.map.background import map_background
 from directory.merge.services import organisation_by_redirect
 from directory.models import Invitation, Membership, Organisation
-from directory.panels import profile_panel_annotations, render_profile_panels
+from directory.panels import render_profile_panels
+from directory.profile_statement import profile_organisation
 from kernel.forms import act, submit
 from kernel.pagination import page_of, paginate, query_without_page, requested_page
 
@@ -97,16 +98,14 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     code of an organisation merged into another answers 301 to the kept one (when the visitor may see it)."""
     # One query: the organisation, the directory's generation (for the cached facts), what the panels of the
     # other apps need to know (whether they have anything to show: most have not, and then read nothing) and,
-    # unless an anonymous visitor's facts are in the cache, the facts themselves. Anonymous visitors see the
-    # same facts: from the cache while the directory has not changed (as the search), looked up first.
+    # unless an anonymous visitor's facts are in the cache, the facts themselves (directory.profile_statement:
+    # for anonymous visitors a statement built once per process). Anonymous visitors see the same facts: from
+    # this process's cache while the directory has not changed (facet_cache.peek), looked up first.
     anonymous = not request.actor.is_authenticated
     key = {"view": "directory:detail", "organisation": str(code), "language": get_language()}
     peeked = facet_cache.peek(key=key) if anonymous else None
-    annotations = {**facet_cache.generation_annotation(), **profile_panel_annotations(request.actor)}
-    if peeked is None or peeked.missing:
-        annotations.update(selectors.profile_facts_annotation())
     try:
-        organisation = organisation_for_user(actor=request.actor, code=code, annotations=annotations)
+        organisation = profile_organisation(actor=request.actor, code=code, facts=peeked is None or peeked.missing)
     except Http404:
         kept = organisation_by_redirect(code=code)
         if kept is None or not Organisation.objects.visible_to(request.actor).filter(pk=kept.pk).exists():
@@ -117,7 +116,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     def facts() -> str:
         profile = selectors.organisation_profile(organisation=organisation)
         context = {"organisation": organisation, "profile": profile, "map_data": map_data}
-        return render_to_string("directory/_profile_facts.html", context, request=request)
+        # Without the request: the facts hold nothing of the visitor's (they are kept for every anonymous
+        # visitor), so the context processors, which are the visitor's, are neither needed nor run.
+        return render_to_string("directory/_profile_facts.html", context)
 
     if peeked is None:
         facts_html = facts()

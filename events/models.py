@@ -136,8 +136,9 @@ class EventQuerySet(models.QuerySet["Event"]):
             return self.in_reach_of(actor).filter(mine | Q(forbund_id=actor.forbund_id))
         return self.in_reach_of(actor).filter(mine)
 
-    def upcoming(self) -> EventQuerySet:
-        return self.filter(end__gte=timezone.now())
+    def upcoming(self, now: dt.datetime | None = None) -> EventQuerySet:
+        """Not ended by `now` (None: this moment)."""
+        return self.filter(end__gte=now or timezone.now())
 
     def past_retention(self, now: dt.datetime) -> EventQuerySet:
         """Ended events whose personal data is not purged although their retention period (`retention_days`

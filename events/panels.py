@@ -30,5 +30,5 @@ PANEL = ProfilePanel(
     template="events/_organiser_events_list.html",
     context=organiser_events,
     order=10,
-    annotations=lambda actor: {ANY_UPCOMING: selectors.has_upcoming_events(actor)},
+    annotations=lambda actor, now: {ANY_UPCOMING: selectors.has_upcoming_events(actor, now)},
 )

@@ -272,9 +272,10 @@ def answer_rows(registration: Registration, questions: list[EventQuestion]) -> l
 
 
 # --- The organiser's profile -----------------------------------------------------------------------------
-def _upcoming_shown(actor: Actor) -> QuerySet[Event]:
+def _upcoming_shown(actor: Actor, now: dt.datetime | None = None) -> QuerySet[Event]:
     """Upcoming published (or cancelled) events this actor may see: what an organiser's profile lists."""
-    return Event.objects.visible_to(actor).filter(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED]).upcoming()
+    shown = Event.objects.visible_to(actor).filter(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED])
+    return shown.upcoming(now)
 
 
 def upcoming_events_for_organisation(organisation: Organisation, *, actor: Actor, limit: int = 5) -> list[Event]:
@@ -282,10 +283,10 @@ def upcoming_events_for_organisation(organisation: Organisation, *, actor: Actor
     return list(_upcoming_shown(actor).filter(organiser=organisation).order_by("start", "pk")[:limit])
 
 
-def has_upcoming_events(actor: Actor) -> Exists:
+def has_upcoming_events(actor: Actor, now: dt.datetime | None = None) -> Exists:
     """Whether the organisation (the outer query's row) has an event upcoming_events_for_organisation would
-    list for this actor: an annotation of a query of organisations."""
-    return Exists(_upcoming_shown(actor).filter(organiser=OuterRef("pk")))
+    list for this actor at `now` (None: this moment): an annotation of a query of organisations."""
+    return Exists(_upcoming_shown(actor, now).filter(organiser=OuterRef("pk")))
 
 
 # --- Retention ------------------------------------------------------------------------------------------

@@ -385,10 +385,12 @@ class Need(TimeStampedModel):
 
 
 class OpportunityQuerySet(models.QuerySet["Opportunity"]):
-    def open(self, on: dt.date | None = None) -> OpportunityQuerySet:
-        """Published, places left, not expired (refreshed within OPPORTUNITY_REFRESH_WEEKS), not ended."""
-        on = on or timezone.localdate()
-        fresh_since = timezone.now() - dt.timedelta(weeks=settings.OPPORTUNITY_REFRESH_WEEKS)
+    def open(self, on: dt.date | None = None, now: dt.datetime | None = None) -> OpportunityQuerySet:
+        """Published, places left, not expired (refreshed within OPPORTUNITY_REFRESH_WEEKS), not ended; at `now`
+        (None: this moment), `on` its date unless given."""
+        now = now or timezone.now()
+        on = on or timezone.localdate(now)
+        fresh_since = now - dt.timedelta(weeks=settings.OPPORTUNITY_REFRESH_WEEKS)
         return self.filter(published=True, places_available__gt=0, refreshed_at__gte=fresh_since).filter(
             Q(ends_on__isnull=True) | Q(ends_on__gte=on)
         )

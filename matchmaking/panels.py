@@ -30,5 +30,5 @@ PANEL = ProfilePanel(
     template="matchmaking/opportunities/_org_panel.html",
     context=open_opportunities,
     order=20,
-    annotations=lambda actor: {ANY_OPEN: may_have_public_opportunities()},
+    annotations=lambda actor, now: {ANY_OPEN: may_have_public_opportunities(now)},
 )

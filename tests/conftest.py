@@ -11,6 +11,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.cache import cache
 
+from directory import facet_cache
 from directory.factories import CoordinatorFactory
 from directory.forbund import registry as forbund_registry
 from directory.models import MembershipRole, Organisation, OrganisationKind
@@ -29,9 +30,11 @@ def pytest_itemcollected(item):
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Rate-limit counters and used-TOTP marks live in the Redis cache: every test starts empty, and so does
-    this process's copy of the förbund registry (a rolled-back test's förbund are gone)."""
+    this process's copy of the förbund registry (a rolled-back test's förbund are gone) and its cache of
+    rendered profile facts."""
     cache.clear()
     forbund_registry.forget_local()
+    facet_cache.LOCAL.clear()
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "world", "django_db_reset_sequences"}

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.utils.html import format_html
@@ -127,3 +128,56 @@ def section(content: str, name: str, heading: str, css: str = "") -> str:
         heading=heading,
         content=content,
     )
+
+
+# Fragments `{% fragment %}` rendered once per process: at most FRAGMENTS keys (all dropped when full).
+FRAGMENTS = 512
+_fragments: dict[tuple[Any, ...], str] = {}
+_ANONYMOUS_ONLY = "anonymous_only"
+
+
+class FragmentNode(template.Node):
+    def __init__(
+        self, nodelist: template.NodeList, name: str, vary: list[Any], anonymous_only: bool, origin: str
+    ) -> None:
+        self.nodelist = nodelist
+        self.name = name
+        self.vary = vary
+        self.anonymous_only = anonymous_only
+        self.template_name = origin  # Node.origin is the parser's, set after this
+
+    def render(self, context: template.Context) -> str:
+        if settings.DEBUG:  # templates edited while the server runs show at once
+            return self.nodelist.render(context)
+        if self.anonymous_only:
+            request = context.get("request")
+            user = getattr(request, "user", None)
+            if user is None or user.is_authenticated:
+                return self.nodelist.render(context)
+        key = (self.template_name, self.name, *(value.resolve(context) for value in self.vary))
+        found = _fragments.get(key)
+        if found is None:
+            found = self.nodelist.render(context)
+            if len(_fragments) >= FRAGMENTS:
+                _fragments.clear()
+            _fragments[key] = found
+        return found
+
+
+@register.tag
+def fragment(parser: template.base.Parser, token: template.base.Token) -> FragmentNode:
+    """`{% fragment "site-nav" LANGUAGE_CODE request.resolver_match.app_name anonymous_only %}…{% endfragment %}`:
+    the content rendered once per process for each set of the values named, then the same text again. The values
+    must be all the content depends on (the language, the page's app …): it is never rendered again for them.
+    `anonymous_only`: kept only for a visitor who is not logged in (whose page differs by nothing else); for
+    anyone else, or without a request, rendered every time. Per-request values (the CSRF token, the page's own
+    path) stay outside. With DEBUG on, rendered every time."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% fragment %} needs a name")
+    anonymous_only = bits[-1] == _ANONYMOUS_ONLY
+    vary = [parser.compile_filter(bit) for bit in bits[2 : len(bits) - anonymous_only]]
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    origin = str(parser.origin) if parser.origin is not None else ""
+    return FragmentNode(nodelist, bits[1], vary, anonymous_only, origin)

@@ -3,6 +3,8 @@ participants placed or proposed there (no query here reaches a need, a match or 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
@@ -37,9 +39,9 @@ def organisation_public_opportunities(*, organisation_id: int) -> list[Opportuni
     )
 
 
-def may_have_public_opportunities() -> Exists:
+def may_have_public_opportunities(now: dt.datetime | None = None) -> Exists:
     """False when the organisation (the outer query's row) has no open opportunity, so
     organisation_public_opportunities would list none: an annotation of a query of organisations. True does
     not promise one (the organisation may not be public): the list's own query decides. Without public()'s
-    join, PostgreSQL answers it from the index on the organisation."""
-    return Exists(Opportunity.objects.open().filter(organisation=OuterRef("pk")))
+    join, PostgreSQL answers it from the index on the organisation. `now`: the moment judged (None: this one)."""
+    return Exists(Opportunity.objects.open(now=now).filter(organisation=OuterRef("pk")))

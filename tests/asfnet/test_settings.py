@@ -223,7 +223,7 @@ def test_production_settings_are_the_same_under_pytest(tmp_path):
     assert "pool" in probed["DATABASES"]["default"]["OPTIONS"]
     assert probed["REPORT_RUN_STEP_DELAY_MS"] == 0
     assert probed["BENCH_ENDPOINTS"] is True  # what the environment says
-    assert probed["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert probed["STORAGES"]["staticfiles"]["BACKEND"] == "kernel.staticfiles.ManifestStaticFilesStorage"
 
 
 def test_test_settings_work_from_a_bare_environment_and_leave_it_as_it_was(tmp_path):

@@ -40,7 +40,7 @@ from events.models import (
     RegistrationAnswer,
     RegistrationStatus,
 )
-from kernel.audit import audit_log, target_id_of
+from kernel.audit import apply_changes, audit_log, target_id_of
 from kernel.erasure import ANONYMISED, Erased
 from kernel.models import User
 from notifications.services import notify
@@ -132,9 +132,7 @@ def event_update(*, actor: Actor, event: Event, data: dict[str, Any]) -> Event:
         raise PermissionDenied
     stored = _lock(event)
     invited = data.pop("invited_organisations", None)
-    changed = sorted(f for f, v in data.items() if getattr(stored, f) != v)
-    for field, value in data.items():
-        setattr(event, field, value)
+    changed = apply_changes(event, data, before=stored)
     notify = stored.status == EventStatus.PUBLISHED and bool(NOTIFY_FIELDS & set(changed))
     if changed:
         event.sequence = stored.sequence + 1

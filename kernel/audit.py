@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -15,6 +16,16 @@ def target_id_of(target: models.Model) -> str:
     """How the audit log names a row: its `code`, else its key. A model whose code is unique only within a
     parent (a participant's, within its project) names its row itself with `audit_target_id`."""
     return str(getattr(target, "audit_target_id", None) or getattr(target, "code", None) or target.pk)
+
+
+def apply_changes(instance: models.Model, data: Mapping[str, Any], *, before: models.Model | None = None) -> list[str]:
+    """Set the fields in `data` on `instance` and return, sorted, the names of those whose value differs from
+    `before`'s (by default `instance`'s own, before the change): what the audit entry of an update lists."""
+    source = instance if before is None else before
+    changed = sorted(name for name, value in data.items() if getattr(source, name) != value)
+    for name, value in data.items():
+        setattr(instance, name, value)
+    return changed
 
 
 def audit_log(

@@ -24,7 +24,7 @@ from directory.access import Actor, can_edit_organisation
 from directory.forbund.links import portal_of
 from directory.models import Organisation
 from directory.selectors import member_user_ids
-from kernel.audit import audit_log, target_id_of
+from kernel.audit import apply_changes, audit_log, target_id_of
 from kernel.erasure import DELETED, Erased
 from matchmaking import scoring
 from matchmaking.access import is_host, sees_participant_details
@@ -95,9 +95,7 @@ def participant_create(
 def participant_update(*, actor: Actor, participant: Participant, data: dict[str, Any]) -> Participant:
     if not sees_participant_details(actor, participant):
         raise PermissionDenied
-    changed = sorted(f for f, v in data.items() if getattr(participant, f) != v)
-    for field, value in data.items():
-        setattr(participant, field, value)
+    changed = apply_changes(participant, data)
     participant.full_clean()
     participant.save()
     audit_log(actor=actor.user, action="participant.update", target=participant, data={"fields": changed})

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from directory.access import Actor, can_edit_organisation
-from kernel.audit import audit_log
+from kernel.audit import apply_changes, audit_log
 from matchmaking.models import Opportunity
 
 # What the organisation may change; never its organisation, capacity counter or freshness columns.
@@ -47,9 +47,7 @@ def opportunity_update(*, actor: Actor, opportunity: Opportunity, data: dict[str
         raise ValueError(f"not editable: {sorted(unknown)}")
     locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     taken = locked.places_total - locked.places_available
-    changed = sorted(field for field, value in data.items() if getattr(locked, field) != value)
-    for field, value in data.items():
-        setattr(locked, field, value)
+    changed = apply_changes(locked, data)
     if locked.places_total < taken:
         raise ValidationError(
             {

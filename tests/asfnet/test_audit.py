@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.factories import CoordinatorFactory, ForbundFactory
-from kernel.audit import audit_log
+from kernel.audit import apply_changes, audit_log
 from kernel.factories import UserFactory
 from kernel.models import AuditLog
 from kernel.request_context import reset_forbund_id, set_forbund_id
@@ -221,3 +221,19 @@ def test_the_log_without_filters_lists_the_latest_entries_and_exports_them_all(c
         ("organisation.confirm", str(world.org_b.code)),
         ("organisation.update", str(world.org_a.code)),
     ]
+
+
+def test_apply_changes_sets_the_fields_and_names_those_that_changed_in_order():
+    """What an update's audit entry lists: the fields whose value differs, sorted; against another copy of the
+    row (the one read under lock) when given."""
+    from kernel.models import User
+
+    user = User(email="a@example.org", full_name="Ada", preferred_language="sv")
+    assert apply_changes(user, {"preferred_language": "en", "full_name": "Ada", "email": "b@example.org"}) == [
+        "email",
+        "preferred_language",
+    ]
+    assert (user.email, user.full_name, user.preferred_language) == ("b@example.org", "Ada", "en")
+    stored = User(email="b@example.org", full_name="Augusta", preferred_language="en")
+    assert apply_changes(user, {"full_name": "Ada"}, before=stored) == ["full_name"]
+    assert apply_changes(user, {}) == []

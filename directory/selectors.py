@@ -401,8 +401,21 @@ class OrganisationProfile:
 def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
     """The profile's facts: the municipality's name, the services and municipalities served in their models'
     order, the certifications that count (certified_q: approved and valid today) by kind and date. Read with
-    the organisation when it was read with profile_facts_annotation(), otherwise in one statement."""
+    the organisation when it was read with profile_facts_annotation(), otherwise in one statement (on the
+    embedded SQLite default, which has no JSON aggregates, in four: `_profile_facts_read`)."""
+    labels = dict(SupportOffered.choices)
+    support_offered = [str(labels[value]) for value in organisation.support_offered or [] if value in labels]
     facts = getattr(organisation, PROFILE_FACTS, None)
+    if facts is None and not _json_facts():
+        municipality_name, services, served, certifications = _profile_facts_read(organisation)
+        return OrganisationProfile(
+            organisation=organisation,
+            municipality_name=municipality_name,
+            services=services,
+            municipalities_served=served,
+            support_offered=support_offered,
+            valid_certifications=certifications,
+        )
     if facts is None:
         statement = f"SELECT {_profile_facts_expression('%s', '%s')}"
         with reading_connection(Organisation).cursor() as cursor:
@@ -413,15 +426,31 @@ def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
     for row in certification_rows:
         row[_VALID_UNTIL] = dt.date.fromisoformat(row[_VALID_UNTIL])  # JSON has no dates
         certifications.append(Certification.from_db(None, _CERTIFICATION_FIELDS, row))
-    labels = dict(SupportOffered.choices)
     return OrganisationProfile(
         organisation=organisation,
         municipality_name=municipality_name or "",
         services=[ServiceCategory.from_db(None, _SERVICE_FIELDS, row) for row in service_rows],
         municipalities_served=[Municipality.from_db(None, _MUNICIPALITY_FIELDS, row) for row in served_rows],
-        support_offered=[str(labels[value]) for value in organisation.support_offered or [] if value in labels],
+        support_offered=support_offered,
         valid_certifications=certifications,
     )
+
+
+def _json_facts() -> bool:
+    """Whether the facts can be read as one JSON value (_profile_facts_expression): PostgreSQL."""
+    return reading_connection(Organisation).vendor == "postgresql"
+
+
+def _profile_facts_read(organisation: Organisation) -> tuple[str, list[Any], list[Any], list[Any]]:
+    """The facts of _profile_facts_expression read with the ORM, in the same orders: where there are no JSON
+    aggregates (the embedded SQLite default)."""
+    municipality_name = Municipality.objects.filter(code=organisation.kommunkod_id).values_list("name", flat=True)
+    services = organisation.services.only(*_SERVICE_FIELDS).order_by("position", "name_sv", "id")
+    served = organisation.municipalities_served.only(*_MUNICIPALITY_FIELDS).order_by("name", "code")
+    status, today = _certified_params()
+    certifications = Certification.objects.filter(organisation=organisation, status=status, valid_until__gte=today)
+    certifications = certifications.only(*_CERTIFICATION_FIELDS).order_by("kind", "valid_until", "id")
+    return next(iter(municipality_name), ""), list(services), list(served), list(certifications)
 
 
 # The annotation profile_facts_annotation() reads the facts under.
@@ -432,6 +461,8 @@ def profile_facts_annotation(today: dt.date | None = None) -> dict[str, RawSQL]:
     """The profile's facts as an annotation of a query of organisations (`.annotate(**…)`): read in the same
     statement as the organisation, for organisation_profile(). `today`: the day certifications are valid on
     (None: today)."""
+    if not _json_facts():  # organisation_profile() reads them in four queries
+        return {}
     table = connection.ops.quote_name(Organisation._meta.db_table)
     column = functools.partial(_column, Organisation)
     expression = _profile_facts_expression(f"{table}.{column('id')}", f"{table}.{column('kommunkod')}")

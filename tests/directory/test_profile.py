@@ -847,3 +847,45 @@ def test_the_profiles_facts_are_one_statement_equal_to_the_models_own_reads(worl
     with django_assert_num_queries(1):
         empty = organisation_profile(organisation=org)
     assert empty.municipality_name == "" and empty.services == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("visitor", ["anonymous", "coordinator"])
+def test_the_profile_reads_its_facts_the_same_without_json_aggregates(client, world, monkeypatch, visitor):
+    """The embedded SQLite default (`make run`) has no json_agg: there the facts are read with the ORM, in the
+    same orders, and the profile page shows the same facts as on PostgreSQL."""
+    from directory import selectors
+    from directory.models import Municipality, ServiceCategory
+    from tests.factories import CertificationFactory, OrganisationFactory
+
+    org = OrganisationFactory(name="Fakta Lika", kommunkod="2581", support_offered=["mentor"])
+    org.services.set(ServiceCategory.objects.filter(slug__in=["catering", "stad", "snickeri"]))
+    org.municipalities_served.set(Municipality.objects.filter(code__in=["2583", "2580", "2581"]))
+    CertificationFactory(organisation=org)
+    CertificationFactory(organisation=org, lou_reserved=True)
+    CertificationFactory(organisation=org, expired=True, name="Utgången")
+    CertificationFactory(organisation=org, pending=True, name="Väntande")
+
+    def facts(profile) -> tuple:
+        return (
+            profile.municipality_name,
+            [s.pk for s in profile.services],
+            [m.code for m in profile.municipalities_served],
+            [(c.pk, c.kind, c.valid_until) for c in profile.valid_certifications],
+            profile.support_offered,
+        )
+
+    if visitor == "coordinator":
+        client.force_login(world.coordinator)
+    url = reverse("directory:detail", args=[org.code])
+    with_json = facts(organisation_profile(organisation=org))
+    page_with_json = client.get(url).content.decode()
+    monkeypatch.setattr(selectors, "_json_facts", lambda: False)
+    assert selectors.profile_facts_annotation() == {}
+    assert facts(organisation_profile(organisation=org)) == with_json
+    assert len(with_json[1]) == 3 and len(with_json[2]) == 3 and len(with_json[3]) == 2
+    page = client.get(url)
+    assert page.status_code == 200
+    shown = page.content.decode()
+    start = page_with_json.index('<dl class="facts">')
+    assert shown[start : shown.index("</main>")] == page_with_json[start : page_with_json.index("</main>")]

@@ -11,6 +11,8 @@
   never a 500 for a field name the form does not know, and no message lost.
 * `submit` — the POST half of every form page: a valid form's data goes to one service; what the service
   refuses lands on the form through `errors_to_form`; a success message is flashed when it saved.
+* `posted` — what a form is bound to: the POST's data on a POST (an empty one too), None on a GET.
+* `form_page` — a whole form page on top of `submit`: the page with its form, or after a save a redirect.
 * `act` — the same for a button without a form (publish, remove, deliver): the service's refusal is flashed.
 * `valid_or_flash` — a small form posted from a page that shows no bound form (a button with a note in a list,
   a bulk action): when it is not valid, each of its errors is flashed instead."""
@@ -26,7 +28,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.renderers import TemplatesSetting
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.utils.formats import get_format
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")  # also the (narrow) no-break space Swedish software puts in 1 000
@@ -83,6 +86,42 @@ def submit(
     if success is not None:
         messages.success(request, success)
     return Saved(result)
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The data a form is bound to: on a POST the POST's data, also when it is empty (a form posted without
+    any field is validated and shows what is missing); on a GET None, an unbound form with its initial
+    values. (`request.POST or None` would show an empty POST the blank form again without a word.)"""
+    return request.POST if request.method == "POST" else None
+
+
+def form_page(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    save: Callable[[], T],
+    *,
+    then: str | Callable[[T], Any],
+    success: str | None = None,
+    template: str | None = None,
+    context: dict[str, Any] | None = None,
+    page: Callable[[], HttpResponse] | None = None,
+    default_field: str | None = None,
+) -> HttpResponse:
+    """One form page: `submit` (`save`, `success` and `default_field` as there), then either a redirect
+    after the save, or the page with the form and its errors (a GET, an invalid form, a refusal).
+
+    `then` is where a save leads: a URL name or address, or a function of what `save` returned giving an
+    HttpResponse or what `redirect` takes. The page is `template` rendered with `context` and the form as
+    "form", or `page()` where the view draws the page itself."""
+    if (template is None) == (page is None):
+        raise ValueError("form_page takes a template or a page, one of them")
+    if saved := submit(request, form, save, success=success, default_field=default_field):
+        target = then(saved.value) if callable(then) else then
+        return target if isinstance(target, HttpResponse) else redirect(target)
+    if template is not None:
+        return render(request, template, {**(context or {}), "form": form})
+    assert page is not None  # one of the two, checked above
+    return page()
 
 
 def act(request: HttpRequest, action: Callable[[], T], *, success: str) -> Saved[T] | None:

@@ -23,7 +23,7 @@ from directory.forbund_settings.forms import ForbundSettingsForm
 from directory.models import Municipality
 from directory.profile.forms import LogoForm
 from kernel.downloads import inline_image, stored_file
-from kernel.forms import act, submit
+from kernel.forms import act, form_page, posted
 
 R = TypeVar("R", bound=HttpResponseBase)
 
@@ -45,15 +45,15 @@ def forbund_host_only(view: Callable[..., R]) -> Callable[..., R]:
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest) -> HttpResponse:
     forbund = request_forbund(request)
-    form = ForbundSettingsForm(request.POST or None, instance=forbund)
-    if submit(
+    form = ForbundSettingsForm(posted(request), instance=forbund)
+    return form_page(
         request,
         form,
         lambda: services.forbund_update(actor=request_actor(request), forbund=forbund, data=form.data_for_service()),
         success=_("The förbund's settings were saved."),
-    ):
-        return redirect("forbund:settings")
-    return _settings_page(request, form=form, logo_form=LogoForm())
+        then="forbund:settings",
+        page=lambda: _settings_page(request, form=form, logo_form=LogoForm()),
+    )
 
 
 def _settings_page(request: HttpRequest, *, form: ForbundSettingsForm, logo_form: LogoForm) -> HttpResponse:
@@ -75,7 +75,7 @@ def logo_upload(request: HttpRequest) -> HttpResponse:
     shows the settings page again with the message at the file field, and nothing is stored."""
     forbund = request_forbund(request)
     logo_form = LogoForm(request.POST, request.FILES)
-    if submit(
+    return form_page(
         request,
         logo_form,
         lambda: services.forbund_logo_set(
@@ -83,9 +83,9 @@ def logo_upload(request: HttpRequest) -> HttpResponse:
         ),
         success=_("The logo was saved."),
         default_field="logo",
-    ):
-        return redirect("forbund:settings")
-    return _settings_page(request, form=ForbundSettingsForm(instance=forbund), logo_form=logo_form)
+        then="forbund:settings",
+        page=lambda: _settings_page(request, form=ForbundSettingsForm(instance=forbund), logo_form=logo_form),
+    )
 
 
 @forbund_host_only

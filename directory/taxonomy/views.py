@@ -13,7 +13,7 @@ from directory.access import coordinator_required, request_actor
 from directory.models import ServiceCategory
 from directory.taxonomy import selectors, services
 from directory.taxonomy.forms import ServiceCategoryForm
-from kernel.forms import submit
+from kernel.forms import form_page, posted
 
 
 @coordinator_required
@@ -25,30 +25,32 @@ def category_list(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def category_create(request: HttpRequest) -> HttpResponse:
-    form = ServiceCategoryForm(request.POST or None)
-    if submit(
+    form = ServiceCategoryForm(posted(request))
+    return form_page(
         request,
         form,
         lambda: services.category_create(actor=request_actor(request), data=form.data_for_service()),
         success=_("The service category was created."),
-    ):
-        return redirect("directory:taxonomy")
-    return render(request, "directory/taxonomy/form.html", {"form": form, "category": None})
+        then="directory:taxonomy",
+        template="directory/taxonomy/form.html",
+        context={"category": None},
+    )
 
 
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def category_edit(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(ServiceCategory, slug=slug)
-    form = ServiceCategoryForm(request.POST or None, instance=category)
-    if submit(
+    form = ServiceCategoryForm(posted(request), instance=category)
+    return form_page(
         request,
         form,
         lambda: services.category_update(actor=request_actor(request), category=category, data=form.data_for_service()),
         success=_("The service category was saved."),
-    ):
-        return redirect("directory:taxonomy")
-    return render(request, "directory/taxonomy/form.html", {"form": form, "category": category})
+        then="directory:taxonomy",
+        template="directory/taxonomy/form.html",
+        context={"category": category},
+    )
 
 
 @coordinator_required

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
 from directory.models import Invitation
-from kernel.forms import Saved, act, errors_to_form, submit, valid_or_flash
+from kernel.forms import Saved, act, errors_to_form, form_page, posted, submit, valid_or_flash
 
 
 class TwoFields(forms.Form):
@@ -157,3 +158,67 @@ def test_a_form_from_a_page_without_one_is_valid_or_each_of_its_errors_is_flashe
         flashed = [(m.level_tag, str(m)) for m in request._messages]
     assert [level for level, _text in flashed] == ["error", "error"]
     assert "valid email" in flashed[0][1] and "3 characters" in flashed[1][1]
+
+
+class _Page:
+    def __init__(self):
+        self.drawn = 0
+
+    def __call__(self):
+        self.drawn += 1
+        return HttpResponse("the page")
+
+
+def test_posted_binds_an_empty_post_and_leaves_a_get_unbound(rf):
+    assert posted(rf.get("/", {"email": "a@example.se"})) is None
+    empty = posted(rf.post("/"))
+    assert empty is not None and TwoFields(empty).is_bound
+    assert posted(rf.post("/", {"email": "a@example.se"}))["email"] == "a@example.se"
+
+
+def test_a_form_page_draws_the_page_on_a_get_and_saves_nothing(rf):
+    page, save = _Page(), _Calls()
+    response = form_page(_request(rf, "GET"), TwoFields(), save, then="/done/", page=page)
+    assert (response.status_code, response.content, page.drawn, save.count) == (200, b"the page", 1, 0)
+
+
+def test_a_refused_form_page_shows_the_page_with_the_errors_and_does_not_redirect(rf):
+    form, page = TwoFields({"email": "a@example.se"}), _Page()
+    save = _Calls(error=ValidationError({"email": "Already invited."}))
+    response = form_page(_request(rf, "POST"), form, save, then="/done/", success="Saved.", page=page)
+    assert (response.status_code, page.drawn) == (200, 1)
+    assert form.errors == {"email": ["Already invited."]}
+
+
+def test_a_saved_form_page_flashes_and_redirects_where_then_says(rf):
+    request, page = _request(rf, "POST"), _Page()
+    response = form_page(
+        request, TwoFields({"email": "a@example.se"}), _Calls(), then="/done/", success="Saved.", page=page
+    )
+    assert (response.status_code, response["Location"], page.drawn) == (302, "/done/", 0)
+    assert [str(m) for m in request._messages] == ["Saved."]
+
+
+def test_then_is_given_what_the_service_returned(rf):
+    to_url = form_page(_request(rf, "POST"), TwoFields({}), _Calls(result=7), then=lambda n: f"/n/{n}/", page=_Page())
+    assert to_url["Location"] == "/n/7/"
+    own = form_page(
+        _request(rf, "POST"), TwoFields({}), _Calls(result=7), then=lambda n: HttpResponse(status=204), page=_Page()
+    )
+    assert own.status_code == 204
+
+
+def test_a_form_page_renders_its_template_with_the_form_in_the_context(rf, db):
+    form = TwoFields({"email": "a@example.se"})
+    save = _Calls(error=ValidationError("Refused."))
+    response = form_page(_request(rf, "POST"), form, save, then="/", template="includes/form.html", context={})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Refused." in page and 'value="a@example.se"' in page
+
+
+def test_a_form_page_takes_a_template_or_a_page_not_both_nor_neither(rf):
+    with pytest.raises(ValueError, match="one of them"):
+        form_page(_request(rf, "GET"), TwoFields(), _Calls(), then="/")
+    with pytest.raises(ValueError, match="one of them"):
+        form_page(_request(rf, "GET"), TwoFields(), _Calls(), then="/", template="x.html", page=_Page())

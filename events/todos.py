@@ -53,105 +53,95 @@ def _registrations_item(event: Event, text: str, *, action: str, since: dt.datet
     )
 
 
-def _attendance_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
-    unmarked = Registration.objects.filter(
-        event=OuterRef("pk"),
-        status=RegistrationStatus.CONFIRMED,
-        attendance=Attendance.UNKNOWN,
-        personal_data_purged=False,
-    )
-    return oldest_first(_organised_with(actor, unmarked, end__lt=now, personal_data_purged_at__isnull=True), "end")
+class AttendanceToMark(TodoSource[Event]):
+    name = "attendance"
+    title = gettext_lazy("Events to mark attendance for")
+    roles = frozenset({Role.ASF_STAFF.value, Role.ORG_MEMBER.value})
+    order = 40
+    since_label = gettext_lazy("Ended")
 
-
-def _attendance_item(event: Event, now: dt.datetime) -> TodoItem:
-    return _registrations_item(
-        event,
-        ngettext(
-            "“%(event)s” on %(date)s: %(count)s registration is not marked present or absent.",
-            "“%(event)s” on %(date)s: %(count)s registrations are not marked present or absent.",
-            _count(event),
-        ),
-        action=_("Mark attendance"),
-        since=event.end,
-    )
-
-
-def _approval_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
-    waiting = Registration.objects.filter(event=OuterRef("pk"), status=RegistrationStatus.AWAITING_APPROVAL)
-    oldest = waiting.order_by("created_at").values("created_at")[:1]
-    return oldest_first(_organised_with(actor, waiting, end__gt=now), Subquery(oldest))
-
-
-def _approval_item(event: Event, now: dt.datetime) -> TodoItem:
-    return _registrations_item(
-        event,
-        ngettext(
-            "“%(event)s” on %(date)s: %(count)s registration awaits your approval.",
-            "“%(event)s” on %(date)s: %(count)s registrations await your approval.",
-            _count(event),
-        ),
-        action=_("Accept or refuse"),
-        since=getattr(event, "todo_since", None),
-    )
-
-
-def _retention_rows(actor: Actor, now: dt.datetime) -> QuerySet[Event]:
-    holding = Registration.objects.filter(event=OuterRef("pk"), personal_data_purged=False)
-    return oldest_first(
-        Event.objects.past_retention(now)
-        .filter(Exists(holding), forbund_id=actor.require_forbund_id())  # the coordinator's förbund's calendar
-        .select_related("organiser"),
-        "end",
-    )
-
-
-def _retention_item(event: Event, now: dt.datetime) -> TodoItem:
-    return TodoItem(
-        text=ngettext(
-            "“%(event)s” (%(organiser)s) ended on %(date)s and still holds personal data after its %(days)s day "
-            "of retention.",
-            "“%(event)s” (%(organiser)s) ended on %(date)s and still holds personal data after its %(days)s days "
-            "of retention.",
-            event.retention_days,
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[Event]:
+        unmarked = Registration.objects.filter(
+            event=OuterRef("pk"),
+            status=RegistrationStatus.CONFIRMED,
+            attendance=Attendance.UNKNOWN,
+            personal_data_purged=False,
         )
-        % {
-            "event": event.title,
-            "organiser": event.organiser.name,
-            "date": todo_date(event.end),
-            "days": event.retention_days,
-        },
-        url=reverse("events:retention"),
-        action=_("See the retention overview"),
-        since=event.purge_due_at,
-    )
+        return oldest_first(_organised_with(actor, unmarked, end__lt=now, personal_data_purged_at__isnull=True), "end")
+
+    def item(self, event: Event, now: dt.datetime) -> TodoItem:
+        return _registrations_item(
+            event,
+            ngettext(
+                "“%(event)s” on %(date)s: %(count)s registration is not marked present or absent.",
+                "“%(event)s” on %(date)s: %(count)s registrations are not marked present or absent.",
+                _count(event),
+            ),
+            action=_("Mark attendance"),
+            since=event.end,
+        )
 
 
-SOURCES = [
-    TodoSource(
-        name="attendance",
-        title=gettext_lazy("Events to mark attendance for"),
-        roles=frozenset({Role.ASF_STAFF.value, Role.ORG_MEMBER.value}),
-        rows=_attendance_rows,
-        item=_attendance_item,
-        order=40,
-        since_label=gettext_lazy("Ended"),
-    ),
-    TodoSource(
-        name="registrations-to-approve",
-        title=gettext_lazy("Registrations awaiting your approval"),
-        roles=frozenset({Role.ASF_STAFF.value, Role.ORG_MEMBER.value}),
-        rows=_approval_rows,
-        item=_approval_item,
-        order=35,
-        since_label=gettext_lazy("Waiting since"),
-    ),
-    TodoSource(
-        name="retention-overdue",
-        title=gettext_lazy("Events holding personal data past retention"),
-        roles=frozenset({Role.COORDINATOR.value}),
-        rows=_retention_rows,
-        item=_retention_item,
-        order=40,
-        since_label=gettext_lazy("Purge was due"),
-    ),
-]
+class RegistrationsToApprove(TodoSource[Event]):
+    name = "registrations-to-approve"
+    title = gettext_lazy("Registrations awaiting your approval")
+    roles = frozenset({Role.ASF_STAFF.value, Role.ORG_MEMBER.value})
+    order = 35
+    since_label = gettext_lazy("Waiting since")
+
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[Event]:
+        waiting = Registration.objects.filter(event=OuterRef("pk"), status=RegistrationStatus.AWAITING_APPROVAL)
+        oldest = waiting.order_by("created_at").values("created_at")[:1]
+        return oldest_first(_organised_with(actor, waiting, end__gt=now), Subquery(oldest))
+
+    def item(self, event: Event, now: dt.datetime) -> TodoItem:
+        return _registrations_item(
+            event,
+            ngettext(
+                "“%(event)s” on %(date)s: %(count)s registration awaits your approval.",
+                "“%(event)s” on %(date)s: %(count)s registrations await your approval.",
+                _count(event),
+            ),
+            action=_("Accept or refuse"),
+            since=getattr(event, "todo_since", None),
+        )
+
+
+class RetentionOverdue(TodoSource[Event]):
+    name = "retention-overdue"
+    title = gettext_lazy("Events holding personal data past retention")
+    roles = frozenset({Role.COORDINATOR.value})
+    order = 40
+    since_label = gettext_lazy("Purge was due")
+
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[Event]:
+        holding = Registration.objects.filter(event=OuterRef("pk"), personal_data_purged=False)
+        return oldest_first(
+            Event.objects.past_retention(now)
+            .filter(Exists(holding), forbund_id=actor.require_forbund_id())  # the coordinator's förbund's calendar
+            .select_related("organiser"),
+            "end",
+        )
+
+    def item(self, event: Event, now: dt.datetime) -> TodoItem:
+        return TodoItem(
+            text=ngettext(
+                "“%(event)s” (%(organiser)s) ended on %(date)s and still holds personal data after its %(days)s day "
+                "of retention.",
+                "“%(event)s” (%(organiser)s) ended on %(date)s and still holds personal data after its %(days)s days "
+                "of retention.",
+                event.retention_days,
+            )
+            % {
+                "event": event.title,
+                "organiser": event.organiser.name,
+                "date": todo_date(event.end),
+                "days": event.retention_days,
+            },
+            url=reverse("events:retention"),
+            action=_("See the retention overview"),
+            since=event.purge_due_at,
+        )
+
+
+SOURCES = [AttendanceToMark(), RegistrationsToApprove(), RetentionOverdue()]

@@ -2,10 +2,11 @@
 
 The home page (the site layer) knows no app: each app contributes its to-do sources in its own `todos.py`
 and registers them in its `AppConfig.ready()` (`register_todo_source`), so the import points down. A source
-says which roles it is for (the role names of directory.access.Role: "asf_staff", "officer", "coordinator",
-…), and gives, for one person, a queryset of the things waiting — already limited to what that person may
-see, annotated with `todo_since` (the date or time the thing has waited since, or is due) and ordered oldest
-first — and how one row reads as an item. A person sees the sources of their role only.
+is one class, a subclass of `TodoSource`, that holds all there is to one kind of thing waiting: which roles
+it is for (the role names of directory.access.Role: "asf_staff", "officer", "coordinator", …), its heading,
+`rows()` — for one person, a queryset of the things waiting, already limited to what that person may see,
+annotated with `todo_since` (the date or time the thing has waited since, or is due) and ordered oldest
+first — and `item()`, how one row reads. A person sees the sources of their role only.
 
 Every source costs one query on the home page (its first rows with the total as a window count), so the page
 renders in a number of queries that does not grow with the number of things waiting."""
@@ -13,9 +14,8 @@ renders in a number of queries that does not grow with the number of things wait
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.expressions import Combinable
@@ -48,15 +48,25 @@ class TodoItem:
     since: dt.date | dt.datetime | None = None  # waiting since, or due on
 
 
-@dataclass(frozen=True)
-class TodoSource:
-    name: str  # the slug of its own page, /todo/<name>/
-    title: Text  # the group's heading on the home page
-    roles: frozenset[str]
-    rows: Callable[[Any, dt.datetime], QuerySet[Any]]  # (actor, now) → waiting things, oldest first
-    item: Callable[[Any, dt.datetime], TodoItem]  # (row, now) → how it reads
-    order: int = 100
-    since_label: Text | None = None  # how the date of an item is introduced ("Waiting since", "Due")
+Row = TypeVar("Row")
+
+
+class TodoSource(Generic[Row]):
+    """One kind of thing waiting. A subclass sets the class attributes and writes `rows` and `item`."""
+
+    name: ClassVar[str]  # the slug of its own page, /todo/<name>/
+    title: ClassVar[Text]  # the group's heading on the home page
+    roles: ClassVar[frozenset[str]]
+    order: ClassVar[int] = 100
+    since_label: ClassVar[Text | None] = None  # how the date of an item is introduced ("Waiting since", "Due")
+
+    def rows(self, actor: Any, now: dt.datetime) -> QuerySet[Any]:
+        """The things waiting for `actor` (directory.access.Actor), through `oldest_first`."""
+        raise NotImplementedError
+
+    def item(self, row: Row, now: dt.datetime) -> TodoItem:
+        """How one of those rows reads."""
+        raise NotImplementedError
 
     def is_for(self, actor: TodoActor) -> bool:
         return str(actor.role) in self.roles
@@ -81,23 +91,23 @@ def todo_date(moment: dt.date | dt.datetime) -> str:
     return date_format(moment, "DATE_FORMAT")
 
 
-SOURCES: Registry[TodoSource] = Registry()
+SOURCES: Registry[TodoSource[Any]] = Registry()
 register_todo_source = SOURCES.register
 
 
-def todo_sources(actor: TodoActor) -> list[TodoSource]:
+def todo_sources(actor: TodoActor) -> list[TodoSource[Any]]:
     """The sources of this person's role, in order."""
     return [source for source in SOURCES.all() if source.is_for(actor)]
 
 
-def todo_source(actor: TodoActor, name: str) -> TodoSource | None:
+def todo_source(actor: TodoActor, name: str) -> TodoSource[Any] | None:
     """The source called `name` when it is one of this person's; None otherwise (the page answers 404)."""
     return next((source for source in todo_sources(actor) if source.name == name), None)
 
 
 @dataclass(frozen=True)
 class TodoGroup:
-    source: TodoSource
+    source: TodoSource[Any]
     items: list[TodoItem]
     total: int
 

@@ -72,54 +72,71 @@ def _proposal_item(match: Match, text: str, *, action: str) -> TodoItem:
     )
 
 
+_ASF = frozenset({Role.ASF_STAFF.value})
+_OFFICERS = frozenset({Role.OFFICER.value})
+_COORDINATORS = frozenset({Role.COORDINATOR.value})
+
+
 # --- ASF staff ----------------------------------------------------------------------------------------------
-def _proposals_to_answer_rows(actor: Actor, now: dt.datetime) -> QuerySet[Match]:
-    return _proposed(_in_forbund(actor), Q(opportunity__organisation_id__in=actor.organisation_ids))
+class ProposalsToAnswer(TodoSource[Match]):
+    name = "proposals-to-answer"
+    title = gettext_lazy("Placement proposals to answer")
+    roles = _ASF
+    order = 10
+    since_label = gettext_lazy("Proposed")
+
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[Match]:
+        return _proposed(_in_forbund(actor), Q(opportunity__organisation_id__in=actor.organisation_ids))
+
+    def item(self, match: Match, now: dt.datetime) -> TodoItem:
+        return _proposal_item(
+            match,
+            _("Participant %(participant)s is proposed for “%(opportunity)s” (%(host)s)."),
+            action=_("Answer the proposal"),
+        )
 
 
-def _proposals_to_answer_item(match: Match, now: dt.datetime) -> TodoItem:
-    return _proposal_item(
-        match,
-        _("Participant %(participant)s is proposed for “%(opportunity)s” (%(host)s)."),
-        action=_("Answer the proposal"),
-    )
+class PartnerRequests(TodoSource[PartnerRequest]):
+    name = "partner-requests"
+    title = gettext_lazy("Partner requests to answer")
+    roles = _ASF
+    order = 20
+    since_label = gettext_lazy("Posted")
 
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[PartnerRequest]:
+        asf_ids = [o.pk for o in actor.organisations if o.kind == OrganisationKind.ASF]
+        served = Organisation.municipalities_served.through.objects.filter(
+            organisation=OuterRef("pk"), municipality_id=OuterRef(OuterRef("municipality_id"))
+        )
+        answered = PartnerResponse.objects.filter(request=OuterRef(OuterRef("pk")), organisation=OuterRef("pk"))
+        # One of the person's ASF is suggested for the request (listed, offers its service, in or serving its
+        # municipality: matchmaking.partners.services.suggested_organisations) and has not answered it.
+        suggested_unanswered = (
+            Organisation.objects.listed()
+            .filter(pk__in=asf_ids, services=OuterRef("service_id"))
+            .filter(Q(kommunkod_id=OuterRef("municipality_id")) | Exists(served))
+            .exclude(Exists(answered))
+        )
+        return oldest_first(
+            PartnerRequest.objects.filter(status=PartnerRequestStatus.OPEN, municipality__isnull=False)
+            .exclude(organisation_id__in=actor.organisation_ids)
+            .filter(Exists(suggested_unanswered))
+            .select_related("organisation", "municipality"),
+            "created_at",
+        )
 
-def _partner_request_rows(actor: Actor, now: dt.datetime) -> QuerySet[PartnerRequest]:
-    asf_ids = [o.pk for o in actor.organisations if o.kind == OrganisationKind.ASF]
-    served = Organisation.municipalities_served.through.objects.filter(
-        organisation=OuterRef("pk"), municipality_id=OuterRef(OuterRef("municipality_id"))
-    )
-    answered = PartnerResponse.objects.filter(request=OuterRef(OuterRef("pk")), organisation=OuterRef("pk"))
-    # One of the person's ASF is suggested for the request (listed, offers its service, in or serving its
-    # municipality: matchmaking.partners.services.suggested_organisations) and has not answered it.
-    suggested_unanswered = (
-        Organisation.objects.listed()
-        .filter(pk__in=asf_ids, services=OuterRef("service_id"))
-        .filter(Q(kommunkod_id=OuterRef("municipality_id")) | Exists(served))
-        .exclude(Exists(answered))
-    )
-    return oldest_first(
-        PartnerRequest.objects.filter(status=PartnerRequestStatus.OPEN, municipality__isnull=False)
-        .exclude(organisation_id__in=actor.organisation_ids)
-        .filter(Exists(suggested_unanswered))
-        .select_related("organisation", "municipality"),
-        "created_at",
-    )
-
-
-def _partner_request_item(request: PartnerRequest, now: dt.datetime) -> TodoItem:
-    return TodoItem(
-        text=_("%(organisation)s is looking for a partner in %(municipality)s: “%(title)s”.")
-        % {
-            "organisation": request.organisation.name,
-            "municipality": request.municipality.name if request.municipality else "",
-            "title": request.title,
-        },
-        url=reverse("matchmaking:partner_request_detail", kwargs={"code": request.code}),
-        action=_("Answer the request"),
-        since=request.created_at,
-    )
+    def item(self, request: PartnerRequest, now: dt.datetime) -> TodoItem:
+        return TodoItem(
+            text=_("%(organisation)s is looking for a partner in %(municipality)s: “%(title)s”.")
+            % {
+                "organisation": request.organisation.name,
+                "municipality": request.municipality.name if request.municipality else "",
+                "title": request.title,
+            },
+            url=reverse("matchmaking:partner_request_detail", kwargs={"code": request.code}),
+            action=_("Answer the request"),
+            since=request.created_at,
+        )
 
 
 # --- Officers -----------------------------------------------------------------------------------------------
@@ -127,157 +144,131 @@ def _need_days() -> int:
     return int(settings.NEED_WITHOUT_PROPOSAL_DAYS)
 
 
-def _needs_without_proposal_rows(actor: Actor, now: dt.datetime) -> QuerySet[Need]:
-    cutoff = now - dt.timedelta(days=_need_days())
-    # As the officer's reminder reads it (matchmaking.nudges): nothing in progress, nothing proposed lately.
-    recent_or_live = Match.objects.filter(need=OuterRef("pk")).filter(
-        Q(status__in=LIVE) | Q(proposed_at__gt=cutoff) | Q(created_at__gt=cutoff)
-    )
-    return oldest_first(
-        Need.objects.filter(
-            _needs_in_forbund(actor),
-            status=NeedStatus.OPEN,
-            created_at__lte=cutoff,
-            participant__raised_by_organisation_id__in=actor.officer_organisation_ids,
+class NeedsWithoutProposal(TodoSource[Need]):
+    name = "needs-without-proposal"
+    title = gettext_lazy("Needs without a proposal")
+    roles = _OFFICERS
+    order = 10
+    since_label = gettext_lazy("Raised")
+
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[Need]:
+        cutoff = now - dt.timedelta(days=_need_days())
+        # As the officer's reminder reads it (matchmaking.nudges): nothing in progress, nothing proposed lately.
+        recent_or_live = Match.objects.filter(need=OuterRef("pk")).filter(
+            Q(status__in=LIVE) | Q(proposed_at__gt=cutoff) | Q(created_at__gt=cutoff)
         )
-        .exclude(Exists(recent_or_live))
-        .select_related("participant"),
-        "created_at",
-    )
-
-
-def _needs_without_proposal_item(need: Need, now: dt.datetime) -> TodoItem:
-    return TodoItem(
-        text=ngettext(
-            "Nothing has been proposed for participant %(participant)s for %(days)s day or more.",
-            "Nothing has been proposed for participant %(participant)s for %(days)s days or more.",
-            _need_days(),
+        return oldest_first(
+            Need.objects.filter(
+                _needs_in_forbund(actor),
+                status=NeedStatus.OPEN,
+                created_at__lte=cutoff,
+                participant__raised_by_organisation_id__in=actor.officer_organisation_ids,
+            )
+            .exclude(Exists(recent_or_live))
+            .select_related("participant"),
+            "created_at",
         )
-        % {"participant": need.participant.code, "days": _need_days()},
-        url=reverse("matchmaking:need_detail", kwargs={"code": need.code}),
-        action=_("Find a placement"),
-        since=need.created_at,
-    )
+
+    def item(self, need: Need, now: dt.datetime) -> TodoItem:
+        return TodoItem(
+            text=ngettext(
+                "Nothing has been proposed for participant %(participant)s for %(days)s day or more.",
+                "Nothing has been proposed for participant %(participant)s for %(days)s days or more.",
+                _need_days(),
+            )
+            % {"participant": need.participant.code, "days": _need_days()},
+            url=reverse("matchmaking:need_detail", kwargs={"code": need.code}),
+            action=_("Find a placement"),
+            since=need.created_at,
+        )
 
 
-def _proposals_waiting_rows(actor: Actor, now: dt.datetime) -> QuerySet[Match]:
-    return _proposed(_own_participants(actor))
+class ProposalsWaiting(TodoSource[Match]):
+    name = "proposals-waiting"
+    title = gettext_lazy("Proposals waiting for an answer")
+    roles = _OFFICERS
+    order = 20
+    since_label = gettext_lazy("Proposed")
+
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[Match]:
+        return _proposed(_own_participants(actor))
+
+    def item(self, match: Match, now: dt.datetime) -> TodoItem:
+        return _proposal_item(
+            match,
+            _("%(host)s has not yet answered the proposal of participant %(participant)s for “%(opportunity)s”."),
+            action=_("Follow up the proposal"),
+        )
 
 
-def _proposals_waiting_item(match: Match, now: dt.datetime) -> TodoItem:
-    return _proposal_item(
-        match,
-        _("%(host)s has not yet answered the proposal of participant %(participant)s for “%(opportunity)s”."),
-        action=_("Follow up the proposal"),
-    )
+class PlacementsEnding(TodoSource[Match]):
+    name = "placements-ending"
+    title = gettext_lazy("Placements ending soon")
+    roles = _OFFICERS
+    order = 30
+    since_label = gettext_lazy("Ends")
 
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[Match]:
+        today = timezone.localdate(now)
+        return oldest_first(
+            Match.objects.filter(
+                _own_participants(actor),
+                status=MatchStatus.STARTED,
+                opportunity__ends_on__gte=today,
+                opportunity__ends_on__lte=today + dt.timedelta(days=PLACEMENT_ENDING_DAYS),
+            ).select_related("need__participant", "opportunity__organisation"),
+            "opportunity__ends_on",
+        )
 
-def _placements_ending_rows(actor: Actor, now: dt.datetime) -> QuerySet[Match]:
-    today = timezone.localdate(now)
-    return oldest_first(
-        Match.objects.filter(
-            _own_participants(actor),
-            status=MatchStatus.STARTED,
-            opportunity__ends_on__gte=today,
-            opportunity__ends_on__lte=today + dt.timedelta(days=PLACEMENT_ENDING_DAYS),
-        ).select_related("need__participant", "opportunity__organisation"),
-        "opportunity__ends_on",
-    )
-
-
-def _placements_ending_item(match: Match, now: dt.datetime) -> TodoItem:
-    ends_on = match.opportunity.ends_on
-    return TodoItem(
-        text=_("The placement of participant %(participant)s at %(host)s ends on %(date)s.")
-        % {
-            "participant": match.need.participant.code,
-            "host": match.opportunity.organisation.name,
-            "date": todo_date(ends_on) if ends_on else "",
-        },
-        url=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
-        action=_("Plan the next step"),
-        since=ends_on,
-    )
+    def item(self, match: Match, now: dt.datetime) -> TodoItem:
+        ends_on = match.opportunity.ends_on
+        return TodoItem(
+            text=_("The placement of participant %(participant)s at %(host)s ends on %(date)s.")
+            % {
+                "participant": match.need.participant.code,
+                "host": match.opportunity.organisation.name,
+                "date": todo_date(ends_on) if ends_on else "",
+            },
+            url=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
+            action=_("Plan the next step"),
+            since=ends_on,
+        )
 
 
 # --- Coordinators -------------------------------------------------------------------------------------------
-def _unmatched_needs_rows(actor: Actor, now: dt.datetime) -> QuerySet[Need]:
-    live = Match.objects.filter(need=OuterRef("pk"), status__in=LIVE)
-    return oldest_first(
-        Need.objects.filter(_needs_in_forbund(actor), status=NeedStatus.OPEN)
-        .exclude(Exists(live))
-        .select_related("participant__raised_by_organisation"),
-        "created_at",
-    )
 
 
-def _unmatched_needs_item(need: Need, now: dt.datetime) -> TodoItem:
-    return TodoItem(
-        text=_("Participant %(participant)s (%(organisation)s) has no placement proposed.")
-        % {"participant": need.participant.code, "organisation": need.participant.raised_by_organisation.name},
-        url=reverse("matchmaking:need_detail", kwargs={"code": need.code}),
-        action=_("Find a placement"),
-        since=need.created_at,
-    )
+class UnmatchedNeeds(TodoSource[Need]):
+    name = "unmatched-needs"
+    title = gettext_lazy("Needs with no placement proposed")
+    roles = _COORDINATORS
+    order = 20
+    since_label = gettext_lazy("Raised")
 
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[Need]:
+        live = Match.objects.filter(need=OuterRef("pk"), status__in=LIVE)
+        return oldest_first(
+            Need.objects.filter(_needs_in_forbund(actor), status=NeedStatus.OPEN)
+            .exclude(Exists(live))
+            .select_related("participant__raised_by_organisation"),
+            "created_at",
+        )
 
-_ASF = frozenset({Role.ASF_STAFF.value})
-_OFFICERS = frozenset({Role.OFFICER.value})
-_COORDINATORS = frozenset({Role.COORDINATOR.value})
+    def item(self, need: Need, now: dt.datetime) -> TodoItem:
+        return TodoItem(
+            text=_("Participant %(participant)s (%(organisation)s) has no placement proposed.")
+            % {"participant": need.participant.code, "organisation": need.participant.raised_by_organisation.name},
+            url=reverse("matchmaking:need_detail", kwargs={"code": need.code}),
+            action=_("Find a placement"),
+            since=need.created_at,
+        )
+
 
 SOURCES = [
-    TodoSource(
-        name="proposals-to-answer",
-        title=gettext_lazy("Placement proposals to answer"),
-        roles=_ASF,
-        rows=_proposals_to_answer_rows,
-        item=_proposals_to_answer_item,
-        order=10,
-        since_label=gettext_lazy("Proposed"),
-    ),
-    TodoSource(
-        name="partner-requests",
-        title=gettext_lazy("Partner requests to answer"),
-        roles=_ASF,
-        rows=_partner_request_rows,
-        item=_partner_request_item,
-        order=20,
-        since_label=gettext_lazy("Posted"),
-    ),
-    TodoSource(
-        name="needs-without-proposal",
-        title=gettext_lazy("Needs without a proposal"),
-        roles=_OFFICERS,
-        rows=_needs_without_proposal_rows,
-        item=_needs_without_proposal_item,
-        order=10,
-        since_label=gettext_lazy("Raised"),
-    ),
-    TodoSource(
-        name="proposals-waiting",
-        title=gettext_lazy("Proposals waiting for an answer"),
-        roles=_OFFICERS,
-        rows=_proposals_waiting_rows,
-        item=_proposals_waiting_item,
-        order=20,
-        since_label=gettext_lazy("Proposed"),
-    ),
-    TodoSource(
-        name="placements-ending",
-        title=gettext_lazy("Placements ending soon"),
-        roles=_OFFICERS,
-        rows=_placements_ending_rows,
-        item=_placements_ending_item,
-        order=30,
-        since_label=gettext_lazy("Ends"),
-    ),
-    TodoSource(
-        name="unmatched-needs",
-        title=gettext_lazy("Needs with no placement proposed"),
-        roles=_COORDINATORS,
-        rows=_unmatched_needs_rows,
-        item=_unmatched_needs_item,
-        order=20,
-        since_label=gettext_lazy("Raised"),
-    ),
+    ProposalsToAnswer(),
+    PartnerRequests(),
+    NeedsWithoutProposal(),
+    ProposalsWaiting(),
+    PlacementsEnding(),
+    UnmatchedNeeds(),
 ]

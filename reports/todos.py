@@ -60,152 +60,145 @@ def _leavers(actor: Actor, now: dt.datetime) -> QuerySet[Participant]:
     ).select_related("project")
 
 
-def _on_leaving_rows(actor: Actor, now: dt.datetime) -> QuerySet[Participant]:
-    since = "entry_date" if RULES.situation_from_entry else "exit_date"
-    return oldest_first(
-        _leavers(actor, now)
-        .annotate(window_end=_shifted("exit_date", RULES.window_days))
-        .exclude(_situation_between(since, "window_end")),
-        "exit_date",
-    )
-
-
 def _record_url(participant: Participant) -> str:
     return reverse("matchmaking:outcome_create", kwargs={"code": participant.code})
 
 
-def _on_leaving_item(participant: Participant, now: dt.datetime) -> TodoItem:
-    assert participant.exit_date is not None
-    window_end = participant.exit_date + dt.timedelta(days=RULES.window_days)
-    return TodoItem(
-        text=_(
-            "Participant %(participant)s (%(project)s) left on %(exit)s: record the labour-market situation upon "
-            "leaving, dated no later than %(until)s."
+_OFFICERS = frozenset({Role.OFFICER.value})
+
+
+class ResultsOnLeaving(TodoSource[Participant]):
+    name = "results-on-leaving"
+    title = gettext_lazy("Results to record: situation upon leaving")
+    roles = _OFFICERS
+    order = 40
+    since_label = gettext_lazy("Left")
+
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[Participant]:
+        since = "entry_date" if RULES.situation_from_entry else "exit_date"
+        return oldest_first(
+            _leavers(actor, now)
+            .annotate(window_end=_shifted("exit_date", RULES.window_days))
+            .exclude(_situation_between(since, "window_end")),
+            "exit_date",
         )
-        % {
-            "participant": participant.code,
-            "project": participant.project.diarienummer,
-            "exit": todo_date(participant.exit_date),
-            "until": todo_date(window_end),
-        },
-        url=_record_url(participant),
-        action=_("Record the situation upon leaving"),
-        since=participant.exit_date,
-    )
 
-
-def _six_month_rows(actor: Actor, now: dt.datetime) -> QuerySet[Participant]:
-    days = RULES.follow_up_days
-    rows = _leavers(actor, now).annotate(six_months=AddMonthsClamped(F("exit_date"), RULES.longer_term_months))
-    if days is None:  # the earlier reading: the last situation from the exit date to S
-        rows = rows.annotate(follow_up_start=F("exit_date"), follow_up_end=F("six_months"))
-        opens = "six_months"
-    else:
-        rows = rows.annotate(follow_up_start=_shifted("six_months", -days), follow_up_end=_shifted("six_months", days))
-        opens = "follow_up_start"
-    return oldest_first(
-        rows.filter(**{f"{opens}__lte": Value(timezone.localdate(now), output_field=DateField())}).exclude(
-            _situation_between("follow_up_start", "follow_up_end")
-        ),
-        "six_months",
-    )
-
-
-def _six_month_item(participant: Participant, now: dt.datetime) -> TodoItem:
-    assert participant.exit_date is not None
-    six_months = add_months_clamped(participant.exit_date, RULES.longer_term_months)
-    days = RULES.follow_up_days or 0
-    return TodoItem(
-        text=_(
-            "Participant %(participant)s (%(project)s) left on %(exit)s: record the labour-market situation six "
-            "months after leaving, dated from %(start)s to %(end)s."
+    def item(self, participant: Participant, now: dt.datetime) -> TodoItem:
+        assert participant.exit_date is not None
+        window_end = participant.exit_date + dt.timedelta(days=RULES.window_days)
+        return TodoItem(
+            text=_(
+                "Participant %(participant)s (%(project)s) left on %(exit)s: record the labour-market situation upon "
+                "leaving, dated no later than %(until)s."
+            )
+            % {
+                "participant": participant.code,
+                "project": participant.project.diarienummer,
+                "exit": todo_date(participant.exit_date),
+                "until": todo_date(window_end),
+            },
+            url=_record_url(participant),
+            action=_("Record the situation upon leaving"),
+            since=participant.exit_date,
         )
-        % {
-            "participant": participant.code,
-            "project": participant.project.diarienummer,
-            "exit": todo_date(participant.exit_date),
-            "start": todo_date(six_months - dt.timedelta(days=days) if days else participant.exit_date),
-            "end": todo_date(six_months + dt.timedelta(days=days)),
-        },
-        url=_record_url(participant),
-        action=_("Record the situation six months after leaving"),
-        since=six_months,
-    )
+
+
+class ResultsSixMonths(TodoSource[Participant]):
+    name = "results-six-months"
+    title = gettext_lazy("Results to record: six months after leaving")
+    roles = _OFFICERS
+    order = 41
+    since_label = gettext_lazy("Six months after leaving")
+
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[Participant]:
+        days = RULES.follow_up_days
+        rows = _leavers(actor, now).annotate(six_months=AddMonthsClamped(F("exit_date"), RULES.longer_term_months))
+        if days is None:  # the earlier reading: the last situation from the exit date to S
+            rows = rows.annotate(follow_up_start=F("exit_date"), follow_up_end=F("six_months"))
+            opens = "six_months"
+        else:
+            rows = rows.annotate(
+                follow_up_start=_shifted("six_months", -days), follow_up_end=_shifted("six_months", days)
+            )
+            opens = "follow_up_start"
+        return oldest_first(
+            rows.filter(**{f"{opens}__lte": Value(timezone.localdate(now), output_field=DateField())}).exclude(
+                _situation_between("follow_up_start", "follow_up_end")
+            ),
+            "six_months",
+        )
+
+    def item(self, participant: Participant, now: dt.datetime) -> TodoItem:
+        assert participant.exit_date is not None
+        six_months = add_months_clamped(participant.exit_date, RULES.longer_term_months)
+        days = RULES.follow_up_days or 0
+        return TodoItem(
+            text=_(
+                "Participant %(participant)s (%(project)s) left on %(exit)s: record the labour-market situation six "
+                "months after leaving, dated from %(start)s to %(end)s."
+            )
+            % {
+                "participant": participant.code,
+                "project": participant.project.diarienummer,
+                "exit": todo_date(participant.exit_date),
+                "start": todo_date(six_months - dt.timedelta(days=days) if days else participant.exit_date),
+                "end": todo_date(six_months + dt.timedelta(days=days)),
+            },
+            url=_record_url(participant),
+            action=_("Record the situation six months after leaving"),
+            since=six_months,
+        )
 
 
 _NO_DATE = dt.date(1, 1, 1)
 
 
-def _failed_rows(actor: Actor, now: dt.datetime) -> QuerySet[ReportRun]:
-    # The same report (kind, project, period; nullable, so compared through a stand-in value) asked for again.
-    same = (
-        ReportRun.objects.annotate(
-            project_key=Coalesce("project_id", Value(0)),
-            from_key=Coalesce("period_from", Value(_NO_DATE)),
-            to_key=Coalesce("period_to", Value(_NO_DATE)),
+class FailedReports(TodoSource[ReportRun]):
+    name = "failed-reports"
+    title = gettext_lazy("Report runs that failed")
+    roles = frozenset({Role.COORDINATOR.value})
+    order = 50
+    since_label = gettext_lazy("Failed")
+
+    def rows(self, actor: Actor, now: dt.datetime) -> QuerySet[ReportRun]:
+        # The same report (kind, project, period; nullable, so compared through a stand-in value) asked for again.
+        same = (
+            ReportRun.objects.annotate(
+                project_key=Coalesce("project_id", Value(0)),
+                from_key=Coalesce("period_from", Value(_NO_DATE)),
+                to_key=Coalesce("period_to", Value(_NO_DATE)),
+            )
+            .filter(
+                kind=OuterRef("kind"),
+                project_key=Coalesce(OuterRef("project_id"), Value(0)),
+                from_key=Coalesce(OuterRef("period_from"), Value(_NO_DATE)),
+                to_key=Coalesce(OuterRef("period_to"), Value(_NO_DATE)),
+                created_at__gt=OuterRef("created_at"),
+            )
+            .exclude(status=RunStatus.FAILED)
         )
-        .filter(
-            kind=OuterRef("kind"),
-            project_key=Coalesce(OuterRef("project_id"), Value(0)),
-            from_key=Coalesce(OuterRef("period_from"), Value(_NO_DATE)),
-            to_key=Coalesce(OuterRef("period_to"), Value(_NO_DATE)),
-            created_at__gt=OuterRef("created_at"),
+        return oldest_first(
+            ReportRun.objects.filter(status=RunStatus.FAILED, forbund_id=actor.require_forbund_id())
+            .exclude(Exists(same))
+            .select_related("project"),
+            Coalesce("finished_at", "created_at"),
         )
-        .exclude(status=RunStatus.FAILED)
-    )
-    return oldest_first(
-        ReportRun.objects.filter(status=RunStatus.FAILED, forbund_id=actor.require_forbund_id())
-        .exclude(Exists(same))
-        .select_related("project"),
-        Coalesce("finished_at", "created_at"),
-    )
+
+    def item(self, run: ReportRun, now: dt.datetime) -> TodoItem:
+        if run.period_from and run.period_to:
+            period = f"{todo_date(run.period_from)} – {todo_date(run.period_to)}"
+            text = _("The report “%(report)s” for %(period)s failed.") % {
+                "report": run.get_kind_display(),
+                "period": period,
+            }
+        else:
+            text = _("The report “%(report)s” failed.") % {"report": run.get_kind_display()}
+        return TodoItem(
+            text=text,
+            url=reverse("reports:run_detail", kwargs={"code": run.code}),
+            action=_("See the run and ask for it again"),
+            since=run.finished_at or run.created_at,
+        )
 
 
-def _failed_item(run: ReportRun, now: dt.datetime) -> TodoItem:
-    if run.period_from and run.period_to:
-        period = f"{todo_date(run.period_from)} – {todo_date(run.period_to)}"
-        text = _("The report “%(report)s” for %(period)s failed.") % {
-            "report": run.get_kind_display(),
-            "period": period,
-        }
-    else:
-        text = _("The report “%(report)s” failed.") % {"report": run.get_kind_display()}
-    return TodoItem(
-        text=text,
-        url=reverse("reports:run_detail", kwargs={"code": run.code}),
-        action=_("See the run and ask for it again"),
-        since=run.finished_at or run.created_at,
-    )
-
-
-_OFFICERS = frozenset({Role.OFFICER.value})
-
-SOURCES = [
-    TodoSource(
-        name="results-on-leaving",
-        title=gettext_lazy("Results to record: situation upon leaving"),
-        roles=_OFFICERS,
-        rows=_on_leaving_rows,
-        item=_on_leaving_item,
-        order=40,
-        since_label=gettext_lazy("Left"),
-    ),
-    TodoSource(
-        name="results-six-months",
-        title=gettext_lazy("Results to record: six months after leaving"),
-        roles=_OFFICERS,
-        rows=_six_month_rows,
-        item=_six_month_item,
-        order=41,
-        since_label=gettext_lazy("Six months after leaving"),
-    ),
-    TodoSource(
-        name="failed-reports",
-        title=gettext_lazy("Report runs that failed"),
-        roles=frozenset({Role.COORDINATOR.value}),
-        rows=_failed_rows,
-        item=_failed_item,
-        order=50,
-        since_label=gettext_lazy("Failed"),
-    ),
-]
+SOURCES = [ResultsOnLeaving(), ResultsSixMonths(), FailedReports()]

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Literal, cast
 
+from allauth.account.adapter import get_adapter
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import logout
@@ -154,8 +155,6 @@ _CLIENT = "_asfnet_client"  # the session key, IP address and browser it was wri
 
 
 def _client_fingerprint(request: HttpRequest) -> str:
-    from allauth.account.adapter import get_adapter
-
     seen = "\n".join(
         [request.session.session_key or "", get_adapter().get_client_ip(request), request.headers.get("User-Agent", "")]
     )

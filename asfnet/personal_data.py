@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -73,7 +74,6 @@ class Subject:
     def emails(self) -> frozenset[str]:
         if not isinstance(self.row, User):
             return frozenset()
-        from allauth.account.models import EmailAddress
 
         addresses = {self.row.email, *EmailAddress.objects.filter(user=self.row).values_list("email", flat=True)}
         return frozenset(address.lower() for address in addresses if address)

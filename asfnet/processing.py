@@ -21,8 +21,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from directory.outdated.services import outdated_report_contacts_erase_due
+from directory.services import account_erase, inactive_accounts_erase, inactive_accounts_warn
+from events.models import Event
+from events.services import event_purge_personal_data, events_purge_due
 from kernel.audit import audit_log
 from kernel.erasure import Erased, journal
+from kernel.models import ErasureRecord, User
+from matchmaking.models import Participant
+from matchmaking.services import participants_erase_due
+from reports.models import ReportFile
+from reports.services import report_files_erase_due
 
 Purge = Callable[[dt.datetime, bool], list[Erased]]
 
@@ -64,20 +73,14 @@ def _period(text: Any, setting: str, *, unit: str = "days") -> Callable[[], str]
 
 
 def _participants(now: dt.datetime, dry_run: bool) -> list[Erased]:
-    from matchmaking.services import participants_erase_due
-
     return participants_erase_due(today=timezone.localdate(now), dry_run=dry_run)
 
 
 def _event_answers(now: dt.datetime, dry_run: bool) -> list[Erased]:
-    from events.services import events_purge_due
-
     return events_purge_due(now=now, dry_run=dry_run)
 
 
 def _accounts(now: dt.datetime, dry_run: bool) -> list[Erased]:
-    from directory.services import inactive_accounts_erase, inactive_accounts_warn
-
     erased = inactive_accounts_erase(now=now, dry_run=dry_run)  # those warned at least the notice period ago
     if not dry_run:
         inactive_accounts_warn(now=now)  # then the warnings of those whose turn comes within the notice period
@@ -85,14 +88,10 @@ def _accounts(now: dt.datetime, dry_run: bool) -> list[Erased]:
 
 
 def _report_files(now: dt.datetime, dry_run: bool) -> list[Erased]:
-    from reports.services import report_files_erase_due
-
     return report_files_erase_due(now=now, dry_run=dry_run)
 
 
 def _outdated_report_contacts(now: dt.datetime, dry_run: bool) -> list[Erased]:
-    from directory.outdated.services import outdated_report_contacts_erase_due
-
     return outdated_report_contacts_erase_due(now=now, dry_run=dry_run)
 
 
@@ -257,8 +256,6 @@ def purge_personal_data(*, now: dt.datetime | None = None, dry_run: bool = False
 # since). The journal's file copy outside the database (kernel/erasure.py) says what to erase again: each
 # kind of target is erased as the policy or the request erased it.
 def _erase_participant(target_id: str) -> int:
-    from matchmaking.models import Participant
-
     project_id, _sep, code = target_id.partition(":")
     if not project_id.isdigit():
         return 0
@@ -266,9 +263,6 @@ def _erase_participant(target_id: str) -> int:
 
 
 def _erase_user(target_id: str) -> int:
-    from directory.services import account_erase
-    from kernel.models import User
-
     user = User.objects.filter(code=target_id).first()
     if user is None:
         return 0
@@ -276,16 +270,11 @@ def _erase_user(target_id: str) -> int:
 
 
 def _purge_event(target_id: str) -> int:
-    from events.models import Event
-    from events.services import event_purge_personal_data
-
     event = Event.objects.filter(code=target_id, personal_data_purged_at__isnull=True).first()
     return event_purge_personal_data(event=event) if event else 0
 
 
 def _delete_report_files(target_id: str) -> int:
-    from reports.models import ReportFile
-
     files = list(ReportFile.objects.filter(run__code=target_id, run__delivered_at__isnull=True))
     for report_file in files:
         report_file.delete()
@@ -312,8 +301,6 @@ class Reapplied:
 def reapply_erasures(*, entries: list[dict[str, Any]], dry_run: bool = False) -> Reapplied:
     """Erase again every target of the journal `entries` that the database holds again, and put back the
     journal rows it lost, in one transaction with one audit row. Idempotent: a second run finds nothing."""
-    from kernel.models import ErasureRecord
-
     erased = rows = journalled = 0
     with transaction.atomic():
         for entry in entries:

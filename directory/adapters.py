@@ -7,6 +7,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from directory.services import invitation_accept, invitation_by_token
@@ -57,7 +58,5 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         token = request.session.get(INVITATION_SESSION_KEY)
         if token:
-            from django.urls import reverse
-
             return reverse("directory:invitation_accept", kwargs={"token": token})
         return super().get_login_redirect_url(request)

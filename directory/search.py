@@ -27,10 +27,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BooleanField, F, FloatField, Func, IntegerField, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Collate
 from django.db.models.lookups import Exact
+
+from directory.models import Organisation
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
@@ -88,7 +90,6 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
     # (3,195 and 17,542 ids) took 1.6 s of a 1.7 s query. The bitmap scans are chosen at SSD page costs
     # (random_page_cost 1.1, set per connection in asfnet/settings.py); tests/directory/test_search_plan.py
     # holds this at bench size. Ranks are computed for matching rows.
-    from directory.models import Organisation
 
     matched = Organisation.objects.order_by().values("pk")
     for word in words:
@@ -146,8 +147,6 @@ END $$
 
 def declare_similarity_cost(using: str = "default") -> None:
     """Declare the word-similarity operator's cost (SIMILARITY_COST_SQL) on PostgreSQL; elsewhere nothing."""
-    from django.db import connections
-
     if connections[using].vendor == "postgresql":
         with connections[using].cursor() as cursor:
             cursor.execute(SIMILARITY_COST_SQL)
@@ -185,8 +184,6 @@ def write_search_text(texts: dict[int, str]) -> None:
     (`unnest`), whatever the number of rows: Django's bulk_update writes a CASE over every row, which for
     thousands of rows costs seconds of Python and SQL parsing. Elsewhere (the SQLite embedded default)
     bulk_update."""
-    from directory.models import Organisation
-
     if not texts:
         return
     if not _pg():
@@ -204,8 +201,6 @@ def write_search_text(texts: dict[int, str]) -> None:
 
 def reindex(ids: Iterable[int]) -> None:
     """Recompute the stored search text (and on PostgreSQL the tsvector) for these organisations."""
-    from directory.models import Organisation
-
     ids = list(ids)
     if not ids:
         return
@@ -217,8 +212,6 @@ def reindex(ids: Iterable[int]) -> None:
 def reindex_vectors(ids: list[int]) -> None:
     """Recompute the tsvector of these organisations from their stored columns and services, in one UPDATE
     (PostgreSQL only; SQLite has none)."""
-    from directory.models import Organisation
-
     if not ids or not _pg():
         return
     table = Organisation._meta.db_table
@@ -250,8 +243,6 @@ def swedish_name_order() -> list:
     """Order by name in Swedish alphabetical order (… X Y Z Å Ä Ö): PostgreSQL's default collation here is
     C, so the ICU collation is named explicitly; SQLite orders by code point, which for Å Ä Ö is already
     after Z."""
-    from django.db.models.functions import Collate
-
     if _pg():
         return [Collate("name", settings.DIRECTORY_NAME_COLLATION).asc(), "pk"]
     return ["name", "pk"]

@@ -31,6 +31,7 @@ from directory.models import (
 )
 from directory.search import reindex
 from directory.selectors import coordinator_user_ids, member_user_ids
+from directory.tasks import send_invitation_email
 from directory.verification import verification_notify as verification_notify  # the hook, re-exported
 from kernel.audit import audit_log, target_id_of
 from kernel.erasure import DELETED, Erased
@@ -80,7 +81,6 @@ def invitation_create(
         target=invitation,
         data={"organisation": str(organisation.code), "role": role},
     )
-    from directory.tasks import send_invitation_email
 
     send_invitation_email.delay_on_commit(invitation.pk, token)
     return invitation, token

@@ -23,6 +23,7 @@ from kernel.models import User
 from notifications.kinds import KINDS, Delivery, emailed_kinds, is_coordinator
 from notifications.models import Notification, NotificationPreference
 from notifications.selectors import on_portal
+from notifications.tasks import send_notification_email
 
 PARAM_MAX_LENGTH = 200  # a name or a title; a longer value is cut
 
@@ -94,7 +95,6 @@ def notify(
             for pk in active
         ]
     )
-    from notifications.tasks import send_notification_email
 
     for notification in created:
         if notification.delivery == Delivery.IMMEDIATE:

@@ -12,6 +12,7 @@ a report is always computed under `DEFINITIONS` (a delivered run keeps its store
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,8 +119,6 @@ class AddMonthsClamped(Func):
 
 def add_months_clamped(day: dt.date, months: int) -> dt.date:
     """The Python twin of AddMonthsClamped (used by the reference implementation and the UI)."""
-    import calendar
-
     month_index = day.month - 1 + months
     year = day.year + month_index // 12
     month = month_index % 12 + 1

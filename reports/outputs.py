@@ -27,6 +27,9 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font
 
 from directory.forbund.links import site_url
 from kernel import tabular
@@ -91,8 +94,6 @@ CHART_ROWS = 22  # rows a chart covers (10 cm at the default row height), so two
 def _chart(sheet: Any, section: Section, header_row: int, last_row: int) -> Any:
     """A native bar chart of one section's table: the categories are the first column (codes or groups),
     the series the charted value columns with their headings as names (the total is not charted)."""
-    from openpyxl.chart import BarChart, Reference
-
     chart = BarChart()
     chart.type = "bar"  # horizontal, like the page's charts
     chart.title = section.title
@@ -113,8 +114,6 @@ def to_xlsx(run: ReportRun, result: dict[str, Any]) -> bytes:
     """One sheet: what the report is (kind, project, period), then each section's table with its
     headings and a native bar chart beside it, then the warnings — in the requester's language. Numbers
     stay numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     bold = Font(bold=True)
     with translation.override(report_language(run)):

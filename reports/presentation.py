@@ -17,6 +17,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from directory.models import Municipality, OrganisationKind
+from events.models import EventKind
+from matchmaking.models import AgreementKind, OutcomeEvent
 from reports import charts
 from reports.indicators import (
     ENTITY_CODES,
@@ -28,7 +31,7 @@ from reports.indicators import (
     differing_cells,
     warning_sentences,
 )
-from reports.models import ReportKind, ReportRun
+from reports.models import ReportKind, ReportRun, SupportKind
 
 # Small-cell suppression for published reports: counts 1–4 are shown as "<5". Zero stays zero (it
 # identifies nobody). Applied to the project's measures and the Finsam/SUS counts when the run asks for it;
@@ -250,10 +253,6 @@ def _counted_section(
 
 def group_labeller(measure: str) -> Callable[[str], str]:
     """The label of a measure's groups (a kind, a municipality …) in the active language."""
-    from directory.models import Municipality, OrganisationKind
-    from events.models import EventKind
-    from matchmaking.models import AgreementKind, OutcomeEvent
-    from reports.models import SupportKind
 
     choices: dict[str, Any] = {}
     if measure in ("organisations_engaged_by_kind", "attendance_by_organisation_kind", "organisations_reached_by_kind"):

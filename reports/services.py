@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -29,7 +29,10 @@ from kernel.audit import audit_log, target_id_of
 from kernel.erasure import DELETED, Erased
 from kernel.replica import replica_reads
 from matchmaking.models import FundedProject
+from reports import exit_package, indicators, measures, outputs
+from reports.finsam.selectors import structure_work
 from reports.models import ReportFile, ReportKind, ReportRun, RunStatus
+from reports.presentation import report_language
 
 logger = logging.getLogger(__name__)
 
@@ -173,8 +176,6 @@ def report_run_execute(*, run_id: int, may_retry: bool) -> None:
 def _compute(run_id: int, token: uuid.UUID) -> tuple[dict, dict[str, bytes]]:
     """The result and the files' contents; nothing is written here (finish() writes them, once). Every
     step renews the lease (LeaseLost when the run was taken over)."""
-    from reports import measures, outputs
-    from reports.indicators import esf_report
 
     def step(percent: int) -> None:
         renew(run_id, token, percent)
@@ -184,27 +185,19 @@ def _compute(run_id: int, token: uuid.UUID) -> tuple[dict, dict[str, bytes]]:
     run = ReportRun.objects.select_related("project", "requested_by").get(pk=run_id)
     step(10)
     if run.kind == ReportKind.EXIT_PACKAGE:
-        from reports import exit_package
-
         content, result = exit_package.build(run, progress=step)
         step(95)
         return result, {"zip": content}
     if run.kind == ReportKind.ESF:
-        from django.utils import translation
-
-        from reports.presentation import report_language
-
         # Warnings are sentences: written in the language the files are made in (the requester's).
         project, period_from, period_to = run.project, run.period_from, run.period_to
         if project is None or period_from is None or period_to is None:  # report_run_request refuses these
             raise ValidationError(_("Choose a project and a period."))
         # The aggregation only reads: from the replica while it answers (kernel/replica.py).
         with translation.override(report_language(run)), replica_reads() as on_replica:
-            result = esf_report(project, period_from, period_to).as_result()
+            result = indicators.esf_report(project, period_from, period_to).as_result()
         step(70)
     elif run.kind == ReportKind.FINSAM:
-        from reports.finsam.selectors import structure_work
-
         with replica_reads() as on_replica:
             result = structure_work(run)
     else:
@@ -280,8 +273,6 @@ def finish(run_id: int, token: uuid.UUID, *, result: dict[str, Any], files: dict
     """Write the files and the result, once: only while `token` still holds the run. The row stays locked
     until the commit, so a takeover waits and then finds the run succeeded. False: lease lost, nothing
     written."""
-    from reports import outputs
-
     with transaction.atomic():
         run = (
             ReportRun.objects.select_for_update(of=("self",))
@@ -317,9 +308,6 @@ def fail(run_id: int, token: uuid.UUID, *, message: str) -> bool:
 def fail_exhausted(run_id: int) -> bool:
     """A run that was started REPORT_RUN_MAX_ATTEMPTS times without finishing, and is not held by a live
     worker, is failed with a message for the coordinator (in the language of whoever asked for it)."""
-    from django.utils import translation
-
-    from reports.presentation import report_language
 
     now = timezone.now()
     exhausted = ReportRun.objects.filter(
@@ -370,8 +358,6 @@ def notify_ready(run_id: int) -> bool:
     sweepers never both send), marked notified only after the project's send path took the mail. When
     that raises (SMTP or broker down), the claim is given back and a later sweep sends it. True if sent
     (or nothing to send) now."""
-    from reports import outputs
-
     now = timezone.now()
     due = Q(notify_claimed_at__isnull=True) | Q(notify_claimed_at__lt=now - NOTIFY_CLAIM)
     if not ReportRun.objects.filter(due, pk=run_id, status=RunStatus.SUCCEEDED, notified_at__isnull=True).update(

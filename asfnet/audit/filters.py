@@ -9,6 +9,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,6 @@ from matchmaking.models import Participant
 
 
 def _object_types() -> list[tuple[str, str]]:
-    from django.apps import apps
-
     labels = sorted(model._meta.label_lower for model in apps.get_models())
     return [(label, label) for label in labels]
 

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -66,8 +67,6 @@ def _areas_and_coordinators() -> list[Forbund]:
     """Every förbund with `municipality_codes` and `coordinator_ids`: one query on PostgreSQL (arrays
     aggregated beside each row), three on SQLite (the embedded default has no array aggregate)."""
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.aggregates import ArrayAgg
-
         rows = list(
             Forbund.objects.annotate(
                 codes=ArrayAgg("municipalities__code", distinct=True, default=[]),

@@ -32,6 +32,7 @@ from directory.filters import SORTS, load_choices, search_sort
 from directory.forbund.links import site_url
 from directory.forbund.registry import registry
 from directory.models import Forbund, OrganisationKind, SavedSearch
+from directory.selectors import AREA_PARAM, WHOLE_COUNTRY, organisation_search, search_area
 from kernel.audit import audit_log
 from kernel.identifiers import refuse_personnummer_in_query
 from kernel.mail import send_templated
@@ -55,8 +56,6 @@ def normalise_query(params: QueryDict) -> str:
     """The search in `params` as a canonical query string. Where the search reads one value (q, sort and
     the two flags) the value it reads, the last, is kept; the facets keep each distinct value; `area=all`
     (the whole country, on a förbund's portal) is kept."""
-    from directory.selectors import AREA_PARAM, WHOLE_COUNTRY
-
     pairs: set[tuple[str, str]] = set()
     if params.get(AREA_PARAM) == WHOLE_COUNTRY:
         pairs.add((AREA_PARAM, WHOLE_COUNTRY))
@@ -152,8 +151,6 @@ def saved_search_delete(*, actor: Actor, saved_search: SavedSearch) -> None:
 def describe(query_string: str, choices: tuple[list, list] | None = None, forbund: Forbund | None = None) -> list[str]:
     """Readable parts of a saved search: where it searches (on the portal of a förbund with an area), the
     search words and each filter, in the current language."""
-    from directory.selectors import search_area
-
     params = QueryDict(query_string)
     area = search_area(forbund, params)
     where = [] if area.forbund is None else [area.label if not area.whole_country else _("Whole country")]
@@ -215,8 +212,6 @@ def saved_search_digest_send(*, user_id: int) -> int:
     last_notified_at inside one transaction with the sending: a duplicate run finds nothing to claim and
     sends nothing, and a failed send rolls the claims back so a retry sends the same list. Returns how
     many organisations were listed (0: no e-mail)."""
-    from directory.selectors import organisation_search, search_area
-
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:  # no such account, or deactivated
         return 0

@@ -50,6 +50,10 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from directory.api.datapackage import datapackage_zip
+from directory.forbund.registry import registry
+from events.feeds.ical import calendar_bytes
+from events.models import Event, EventStatus
 from reports.exit_package import tables
 from reports.models import ReportKind, ReportRun, RunStatus
 from reports.presentation import report_language
@@ -145,10 +149,6 @@ def _report_results() -> bytes:
 
 
 def _open_formats(language: str) -> list[Entry]:
-    from directory.api.datapackage import datapackage_zip
-    from events.feeds.ical import calendar_bytes
-    from events.models import Event, EventStatus
-
     entries = []
     with zipfile.ZipFile(io.BytesIO(datapackage_zip())) as directory_package:
         for info in directory_package.infolist():
@@ -233,8 +233,6 @@ def archival_creator() -> Agent:
     """Whose records the package holds (SIP9, the archive creator — arkivbildaren) and who submits it (SIP15):
     the förbund of a one-förbund installation, by its organisation number; with several, the platform
     operator (settings.OPERATOR_NAME), who hands over the whole installation."""
-    from directory.forbund.registry import registry
-
     forbund = registry().single
     if forbund is not None:
         return Agent(forbund.name, forbund.orgnr or None)

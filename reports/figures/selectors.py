@@ -12,11 +12,13 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from directory.models import Organisation, OrganisationKind, months_ago
 from events.models import Attendance, Event, EventStatus, Registration, RegistrationStatus
 from matchmaking.models import FundedProject, Match, Need, NeedStatus, Opportunity
+from reports.charts import bar_chart
 from reports.indicators import output_indicators
 
 MAX_PROJECTS = 5
@@ -159,9 +161,6 @@ def key_figures(*, forbund_id: int, now: dt.datetime | None = None) -> Figures:
 
 def charts(figures: Figures) -> dict[str, Any]:
     """The figures' bar charts (inline SVG, numbers as text, patterns for the series: reports/charts.py)."""
-    from django.utils.translation import gettext as _
-
-    from reports.charts import bar_chart
 
     drawn = {
         "organisations": bar_chart(

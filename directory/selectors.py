@@ -404,18 +404,23 @@ def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
     the organisation when it was read with profile_facts_annotation(), otherwise in one statement (on the
     embedded SQLite default, which has no JSON aggregates, in four: `_profile_facts_read`)."""
     labels = dict(SupportOffered.choices)
-    support_offered = [str(labels[value]) for value in organisation.support_offered or [] if value in labels]
+    municipality_name, services, served, certifications = _profile_facts(organisation)
+    return OrganisationProfile(
+        organisation=organisation,
+        municipality_name=municipality_name,
+        services=services,
+        municipalities_served=served,
+        support_offered=[str(labels[value]) for value in organisation.support_offered or [] if value in labels],
+        valid_certifications=certifications,
+    )
+
+
+def _profile_facts(organisation: Organisation) -> tuple[str, list[Any], list[Any], list[Any]]:
+    """The four facts of organisation_profile: from the annotation, else from one statement, else (SQLite)
+    from `_profile_facts_read`."""
     facts = getattr(organisation, PROFILE_FACTS, None)
     if facts is None and not _json_facts():
-        municipality_name, services, served, certifications = _profile_facts_read(organisation)
-        return OrganisationProfile(
-            organisation=organisation,
-            municipality_name=municipality_name,
-            services=services,
-            municipalities_served=served,
-            support_offered=support_offered,
-            valid_certifications=certifications,
-        )
+        return _profile_facts_read(organisation)
     if facts is None:
         statement = f"SELECT {_profile_facts_expression('%s', '%s')}"
         with reading_connection(Organisation).cursor() as cursor:
@@ -426,13 +431,11 @@ def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
     for row in certification_rows:
         row[_VALID_UNTIL] = dt.date.fromisoformat(row[_VALID_UNTIL])  # JSON has no dates
         certifications.append(Certification.from_db(None, _CERTIFICATION_FIELDS, row))
-    return OrganisationProfile(
-        organisation=organisation,
-        municipality_name=municipality_name or "",
-        services=[ServiceCategory.from_db(None, _SERVICE_FIELDS, row) for row in service_rows],
-        municipalities_served=[Municipality.from_db(None, _MUNICIPALITY_FIELDS, row) for row in served_rows],
-        support_offered=support_offered,
-        valid_certifications=certifications,
+    return (
+        municipality_name or "",
+        [ServiceCategory.from_db(None, _SERVICE_FIELDS, row) for row in service_rows],
+        [Municipality.from_db(None, _MUNICIPALITY_FIELDS, row) for row in served_rows],
+        certifications,
     )
 
 

@@ -13,10 +13,10 @@ from events import questions as question_services
 from events import selectors
 from events import series as services
 from events.models import EventSeries
-from events.questions.forms import QuestionForm
+from events.questions.page import questions_page
 from events.series import selectors as series_selectors
 from events.series.forms import SeriesForm, SkipForm
-from kernel.forms import act, form_page, posted, submit
+from kernel.forms import act, form_page, posted
 
 
 @login_required
@@ -87,17 +87,15 @@ def skip(request: HttpRequest, code: str) -> HttpResponse:
 def series_questions(request: HttpRequest, code: str) -> HttpResponse:
     """The questions every date of the series asks: the list, adding one (to every following date)."""
     found = series_selectors.series_for_user(actor=request.actor, code=code)
-    asked = series_selectors.series_questions(series=found)
-    form = QuestionForm(posted(request), after=asked)
-    if submit(
+    return questions_page(
         request,
-        form,
-        lambda: question_services.series_question_add(actor=request.actor, series=found, data=form.question_data()),
+        asked=series_selectors.series_questions(series=found),
+        add=lambda data: question_services.series_question_add(actor=request.actor, series=found, data=data),
         success=_("The question was added to the dates of the series that have not taken place."),
-    ):
-        return redirect("events:series_questions", code=found.code)
-    context = {"series": found, "questions": asked, "form": form}
-    return render(request, "events/series/questions.html", context)
+        then=lambda _: redirect("events:series_questions", code=found.code),
+        template="events/series/questions.html",
+        context={"series": found},
+    )
 
 
 @login_required

@@ -25,7 +25,7 @@ from events.filters import WHEN
 from events.forms import EventCreateForm, EventForm
 from events.models import EventStatus
 from events.registration.page import render_event_page
-from kernel.forms import act, submit
+from kernel.forms import act, form_page, posted
 from kernel.pagination import paginate
 
 PAGE_SIZE = 20
@@ -98,19 +98,20 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
-    form = EventCreateForm(request.POST if request.method == "POST" else None, actor=request.actor)
+    form = EventCreateForm(posted(request), actor=request.actor)
     if not form.fields["organiser"].queryset.exists():
         raise PermissionDenied
-    if saved := submit(
+    return form_page(
         request,
         form,
         lambda: services.event_create(
             actor=request.actor, organiser=form.cleaned_data["organiser"], data=form.event_data()
         ),
         success=_("The event was saved as a draft. Publish it when it is ready."),
-    ):
-        return redirect("events:detail", code=saved.value.code)
-    return render(request, "events/form.html", {"form": form, "event": None})
+        then=lambda created: redirect("events:detail", code=created.code),
+        template="events/form.html",
+        context={"event": None},
+    )
 
 
 @login_required
@@ -118,15 +119,16 @@ def create(request: HttpRequest) -> HttpResponse:
 def edit(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     title = event.title  # the heading keeps the saved title while the form shows errors
-    form = EventForm(request.POST if request.method == "POST" else None, instance=event, actor=request.actor)
-    if submit(
+    form = EventForm(posted(request), instance=event, actor=request.actor)
+    return form_page(
         request,
         form,
         lambda: services.event_update(actor=request.actor, event=event, data=form.event_data()),
         success=_("The event was saved."),
-    ):
-        return redirect("events:detail", code=event.code)
-    return render(request, "events/form.html", {"form": form, "event": event, "title": title})
+        then=lambda _: redirect("events:detail", code=event.code),
+        template="events/form.html",
+        context={"event": event, "title": title},
+    )
 
 
 @login_required

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,6 +14,7 @@ from events.attendance import exports
 from events.attendance.forms import AttendanceForm, CheckInForm
 from kernel.audit import audit_log
 from kernel.downloads import attachment
+from kernel.forms import form_page, posted
 
 
 @login_required
@@ -24,18 +23,23 @@ def attendance(request: HttpRequest, code: str) -> HttpResponse:
     """Registrations and attendance: one radio group per confirmed registration, saved with one POST."""
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     sheet = selectors.attendance_sheet(event=event)
-    form = AttendanceForm(request.POST if request.method == "POST" else None, registrations=sheet.confirmed)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():  # all rows or none
-                for registration, value in form.changes():
-                    services.attendance_mark(actor=request.actor, registration=registration, attendance=value)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Attendance was saved."))
-            return redirect("events:attendance", code=event.code)
-    return render(request, "events/attendance/sheet.html", {"event": event, "sheet": sheet, "form": form})
+    form = AttendanceForm(posted(request), registrations=sheet.confirmed)
+    return form_page(
+        request,
+        form,
+        lambda: _mark_all(request, form),
+        success=_("Attendance was saved."),
+        then=lambda _: redirect("events:attendance", code=event.code),
+        template="events/attendance/sheet.html",
+        context={"event": event, "sheet": sheet},
+    )
+
+
+def _mark_all(request: HttpRequest, form: AttendanceForm) -> None:
+    """Mark each changed row of the sheet, one service call a row."""
+    with transaction.atomic():  # all rows or none
+        for registration, value in form.changes():
+            services.attendance_mark(actor=request.actor, registration=registration, attendance=value)
 
 
 @login_required
@@ -58,14 +62,14 @@ def attendance_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse
 def checkin(request: HttpRequest, code: str) -> HttpResponse:
     """A registered attendee checks in with the code shown at the event."""
     event = selectors.event_for_user(actor=request.actor, code=code)
-    form = CheckInForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.self_check_in(user=request.user, event=event, code=form.cleaned_data["code"])
-        except ValidationError as error:
-            form.add_error("code", error)
-        else:
-            messages.success(request, _("You are checked in. Welcome!"))
-            return redirect("events:detail", code=event.code)
-    context = {"event": event, "form": form, "open": event.checkin_open()}
-    return render(request, "events/attendance/checkin.html", context)
+    form = CheckInForm(posted(request))
+    return form_page(
+        request,
+        form,
+        lambda: services.self_check_in(user=request.user, event=event, code=form.cleaned_data["code"]),
+        success=_("You are checked in. Welcome!"),
+        default_field="code",
+        then=lambda _: redirect("events:detail", code=event.code),
+        template="events/attendance/checkin.html",
+        context={"event": event, "open": event.checkin_open()},
+    )

@@ -17,7 +17,8 @@ from events import selectors
 from events.closing import services
 from events.closing.forms import ClosingReportForm
 from events.closing.selectors import UNKNOWN, closing_report_of, event_figures
-from kernel.forms import submit
+from events.models import ClosingReport, Event
+from kernel.forms import form_page, posted
 
 
 def _labelled(figures: dict[str, Any]) -> dict[str, Any]:
@@ -38,9 +39,10 @@ def _labelled(figures: dict[str, Any]) -> dict[str, Any]:
 def closing_report(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     report = closing_report_of(event)
-    final = report is not None and report.is_final
-    form = None if final else ClosingReportForm(request.POST or None, instance=report)
-    if form is not None and submit(
+    if report is not None and report.is_final:
+        return _report_page(request, event, report, form=None)
+    form = ClosingReportForm(posted(request), instance=report)
+    return form_page(
         request,
         form,
         lambda: services.closing_report_save(
@@ -51,8 +53,17 @@ def closing_report(request: HttpRequest, code: str) -> HttpResponse:
             finalise="finalise" in request.POST,
         ),
         success=_("The closing report is finalised.") if "finalise" in request.POST else _("The draft is saved."),
-    ):
-        return redirect("events:closing_report", code=event.code)
+        then=lambda _: redirect("events:closing_report", code=event.code),
+        page=lambda: _report_page(request, event, report, form=form),
+    )
+
+
+def _report_page(
+    request: HttpRequest, event: Event, report: ClosingReport | None, *, form: ClosingReportForm | None
+) -> HttpResponse:
+    """The report page: a finalised report to read with the figures it kept, or the form (`form`) with the
+    event's figures as they are now."""
+    final = report is not None and report.is_final
     figures = report.figures if final and report is not None else event_figures(event=event)
     context = {
         "event": event,

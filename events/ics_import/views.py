@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from events import ics_import as services
 from events.ics_import.forms import IcsImportForm
 from events.ics_import.services import ImportResult
-from kernel.forms import submit
+from kernel.forms import posted, submit
 
 
 def _import(request: HttpRequest, form: IcsImportForm) -> ImportResult:
@@ -27,11 +27,7 @@ def _import(request: HttpRequest, form: IcsImportForm) -> ImportResult:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_calendar(request: HttpRequest) -> HttpResponse:
-    form = IcsImportForm(
-        request.POST if request.method == "POST" else None,
-        request.FILES if request.method == "POST" else None,
-        actor=request.actor,
-    )
+    form = IcsImportForm(posted(request), request.FILES or None, actor=request.actor)
     if not form.fields["organiser"].queryset.exists():
         raise PermissionDenied
     source = "url" if request.POST.get("url", "").strip() else "file"  # where the import's refusals are shown

@@ -11,14 +11,14 @@ from django.views.decorators.http import require_http_methods
 
 from events import messaging, selectors
 from events.messaging.forms import MessageForm
-from kernel.forms import submit
+from kernel.forms import posted, submit
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def compose(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
-    form = MessageForm(request.POST if request.method == "POST" else None, approval=event.requires_approval)
+    form = MessageForm(posted(request), approval=event.requires_approval)
     if saved := submit(
         request,
         form,

@@ -4,31 +4,29 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from events import questions as services
 from events import selectors
-from events.questions.forms import QuestionForm
-from kernel.forms import act, submit
+from events.questions.page import questions_page
+from kernel.forms import act
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def questions(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
-    asked = selectors.event_questions(event=event)
-    form = QuestionForm(request.POST if request.method == "POST" else None, after=asked)
-    if submit(
+    return questions_page(
         request,
-        form,
-        lambda: services.question_add(actor=request.actor, event=event, data=form.question_data()),
+        asked=selectors.event_questions(event=event),
+        add=lambda data: services.question_add(actor=request.actor, event=event, data=data),
         success=_("The question was added. Everyone who registers from now on is asked it."),
-    ):
-        return redirect("events:questions", code=event.code)
-    context = {"event": event, "questions": asked, "form": form}
-    return render(request, "events/questions/list.html", context)
+        then=lambda _: redirect("events:questions", code=event.code),
+        template="events/questions/list.html",
+        context={"event": event},
+    )
 
 
 @login_required

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from events import questions as question_services
 from events import selectors
 from events import series as services
-from events.questions.forms import QuestionForm
+from events.models import EventSeries
+from events.questions.page import questions_page
 from events.series import selectors as series_selectors
 from events.series.forms import SeriesForm, SkipForm
-from kernel.forms import act, submit
+from kernel.forms import act, form_page, posted
 
 
 @login_required
@@ -26,15 +27,16 @@ def repeat(request: HttpRequest, code: str) -> HttpResponse:
     if event.series_id is not None:
         return redirect("events:series", code=event.series.code)  # type: ignore[union-attr]
     initial = {"name": event.title_sv, "frequency": "weekly", "interval": 1, "capacity": event.capacity}
-    form = SeriesForm(request.POST if request.method == "POST" else None, initial=initial)
-    if saved := submit(
+    form = SeriesForm(posted(request), initial=initial)
+    return form_page(
         request,
         form,
         lambda: services.series_create(actor=request.actor, event=event, data=form.series_data()),
         success=_("The series was made. Each date is an event of its own, with its own registrations."),
-    ):
-        return redirect("events:series", code=saved.value.code)
-    return render(request, "events/series/repeat.html", {"event": event, "form": form})
+        then=lambda made: redirect("events:series", code=made.code),
+        template="events/series/repeat.html",
+        context={"event": event},
+    )
 
 
 @login_required
@@ -42,14 +44,19 @@ def repeat(request: HttpRequest, code: str) -> HttpResponse:
 def series(request: HttpRequest, code: str) -> HttpResponse:
     """The series' dates, and its rule to change."""
     found = series_selectors.series_for_user(actor=request.actor, code=code)
-    form = SeriesForm(request.POST if request.method == "POST" else None, initial=SeriesForm.initial_for(found))
-    if submit(
+    form = SeriesForm(posted(request), initial=SeriesForm.initial_for(found))
+    return form_page(
         request,
         form,
         lambda: services.series_update(actor=request.actor, series=found, data=form.series_data()),
         success=_("The series was saved and its dates follow the new rule."),
-    ):
-        return redirect("events:series", code=found.code)
+        then=lambda _: redirect("events:series", code=found.code),
+        page=lambda: _series_page(request, found, form),
+    )
+
+
+def _series_page(request: HttpRequest, found: EventSeries, form: SeriesForm) -> HttpResponse:
+    """The series' page with the form of its rule; its dates and questions are read only when it is drawn."""
     context = {
         "series": found,
         "form": form,
@@ -80,17 +87,15 @@ def skip(request: HttpRequest, code: str) -> HttpResponse:
 def series_questions(request: HttpRequest, code: str) -> HttpResponse:
     """The questions every date of the series asks: the list, adding one (to every following date)."""
     found = series_selectors.series_for_user(actor=request.actor, code=code)
-    asked = series_selectors.series_questions(series=found)
-    form = QuestionForm(request.POST if request.method == "POST" else None, after=asked)
-    if submit(
+    return questions_page(
         request,
-        form,
-        lambda: question_services.series_question_add(actor=request.actor, series=found, data=form.question_data()),
+        asked=series_selectors.series_questions(series=found),
+        add=lambda data: question_services.series_question_add(actor=request.actor, series=found, data=data),
         success=_("The question was added to the dates of the series that have not taken place."),
-    ):
-        return redirect("events:series_questions", code=found.code)
-    context = {"series": found, "questions": asked, "form": form}
-    return render(request, "events/series/questions.html", context)
+        then=lambda _: redirect("events:series_questions", code=found.code),
+        template="events/series/questions.html",
+        context={"series": found},
+    )
 
 
 @login_required

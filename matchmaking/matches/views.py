@@ -29,7 +29,7 @@ from matchmaking.models import Match, MatchStatus, Opportunity
 from matchmaking.occupations import occupation_label
 
 
-def _render(request: HttpRequest, match: Match, *, status: int = 200, **bound: forms.Form) -> HttpResponse:
+def _render(request: HttpRequest, match: Match, **bound: forms.Form) -> HttpResponse:
     view = selectors.match_view(actor=request.actor, match=match)
     need = match.need
     context = {
@@ -44,7 +44,7 @@ def _render(request: HttpRequest, match: Match, *, status: int = 200, **bound: f
         "start_form": bound.get("start_form") or StartForm(earliest_start=need.earliest_start),
         "end_form": bound.get("end_form") or EndForm(with_outcome=view.full),
     }
-    return render(request, "matchmaking/matches/detail.html", context, status=status)
+    return render(request, "matchmaking/matches/detail.html", context)
 
 
 def _done(request: HttpRequest, match: Match, text: str) -> HttpResponse:

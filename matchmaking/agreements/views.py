@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.access import organisations_to_act_for
 from directory.models import Organisation
 from kernel.downloads import attachment
-from kernel.forms import submit
+from kernel.forms import form_page, posted
 from kernel.pagination import paginate
 from matchmaking.agreements import services
 from matchmaking.agreements.forms import AgreementDocumentForm, AgreementFilterForm, AgreementForm
@@ -35,12 +36,12 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 def agreement_create(request: HttpRequest) -> HttpResponse:
     organisations = organisations_to_act_for(request.actor)
     form = AgreementForm(
-        request.POST or None,
+        posted(request),
         request.FILES or None,
         organisations=organisations,
         parties=Organisation.objects.visible_to(request.actor).order_by("name"),
     )
-    if saved := submit(
+    return form_page(
         request,
         form,
         lambda: services.agreement_create(
@@ -51,9 +52,9 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
             document=form.cleaned_data.get("document"),
         ),
         success=_("The agreement was registered."),
-    ):
-        return redirect("matchmaking:agreement_detail", code=saved.value.code)
-    return render(request, "matchmaking/agreements/create.html", {"form": form})
+        then=lambda agreement: redirect("matchmaking:agreement_detail", code=agreement.code),
+        template="matchmaking/agreements/create.html",
+    )
 
 
 @login_required
@@ -61,28 +62,23 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The agreement with its parties and documents; a POST adds a document."""
     agreement = services.agreement_for_user(actor=request.actor, code=code)
-    form = AgreementDocumentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if not services.can_change(request.actor, agreement):
-            raise PermissionDenied
-        if submit(
-            request,
-            form,
-            lambda: services.agreement_document_add(
-                actor=request.actor, agreement=agreement, upload=form.cleaned_data["document"]
-            ),
-            success=_("The document was added."),
-            default_field="document",
-        ):
-            return redirect("matchmaking:agreement_detail", code=agreement.code)
-    return render(
+    form = AgreementDocumentForm(posted(request), request.FILES or None)
+    if request.method == "POST" and not services.can_change(request.actor, agreement):
+        raise PermissionDenied
+    return form_page(
         request,
-        "matchmaking/agreements/detail.html",
-        {
+        form,
+        lambda: services.agreement_document_add(
+            actor=request.actor, agreement=agreement, upload=form.cleaned_data["document"]
+        ),
+        success=_("The document was added."),
+        default_field="document",
+        then=reverse("matchmaking:agreement_detail", kwargs={"code": agreement.code}),
+        template="matchmaking/agreements/detail.html",
+        context={
             "agreement": agreement,
             "parties": agreement.parties.order_by("name"),
             "documents": agreement.documents.select_related("uploaded_by"),
-            "form": form,
         },
     )
 

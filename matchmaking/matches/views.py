@@ -9,16 +9,19 @@ press which button (PermissionDenied → 403) and refuse a transition that someo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kernel.forms import act, errors_to_form, submit
+from kernel.forms import act, errors_to_form, form_page, posted
 from matchmaking import selectors, services
 from matchmaking.access import match_for_user, need_for_user, opportunity_for_user, sees_participant_details
 from matchmaking.matches.forms import DeclineForm, EndForm, StartForm
@@ -26,7 +29,7 @@ from matchmaking.models import Match, MatchStatus, Opportunity
 from matchmaking.occupations import occupation_label
 
 
-def _render(request: HttpRequest, match: Match, *, status: int = 200, **bound: forms.Form) -> HttpResponse:
+def _render(request: HttpRequest, match: Match, **bound: forms.Form) -> HttpResponse:
     view = selectors.match_view(actor=request.actor, match=match)
     need = match.need
     context = {
@@ -41,7 +44,7 @@ def _render(request: HttpRequest, match: Match, *, status: int = 200, **bound: f
         "start_form": bound.get("start_form") or StartForm(earliest_start=need.earliest_start),
         "end_form": bound.get("end_form") or EndForm(with_outcome=view.full),
     }
-    return render(request, "matchmaking/matches/detail.html", context, status=status)
+    return render(request, "matchmaking/matches/detail.html", context)
 
 
 def _done(request: HttpRequest, match: Match, text: str) -> HttpResponse:
@@ -52,6 +55,43 @@ def _done(request: HttpRequest, match: Match, text: str) -> HttpResponse:
 def _refused(request: HttpRequest, match: Match, error: ValidationError) -> HttpResponse:
     messages.error(request, " ".join(error.messages))
     return redirect("matchmaking:match_detail", code=match.code)
+
+
+def _shown_again(request: HttpRequest, match: Match, **bound: forms.Form) -> HttpResponse:
+    """The page again with a refused form (invalid, or refused by the service): the match as stored (a service
+    may have moved the match in memory before it refused; its transaction was rolled back)."""
+    match.refresh_from_db()
+    return _render(request, match, **bound)
+
+
+def _step(
+    request: HttpRequest,
+    match: Match,
+    form: forms.Form,
+    step: Callable[[], object],
+    *,
+    form_name: str,
+    done: str,
+    ask_again: Callable[[], forms.Form] | None = None,
+) -> HttpResponse:
+    """A pipeline button posted with a form (start, end), shown on the match's page as `form_name`. A valid
+    form goes to `step` (the service); when it did its work, `done` is flashed and the page opened again. A
+    refusal of the form's values (a ValidationError naming fields) shows the page with those errors on the form,
+    or on `ask_again()` when the service's answer needs another question; a refusal of the step itself (someone
+    else moved the placement first) is flashed. An invalid form shows the page with its errors."""
+    if not form.is_valid():
+        return _render(request, match, **{form_name: form})
+    try:
+        step()
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            return _refused(request, match, error)
+        if ask_again is not None:
+            form = ask_again()
+            form.is_valid()
+        errors_to_form(form, error)
+        return _shown_again(request, match, **{form_name: form})
+    return _done(request, match, done)
 
 
 @login_required
@@ -89,11 +129,15 @@ def match_accept(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def match_decline(request: HttpRequest, code: str) -> HttpResponse:
     match = match_for_user(actor=request.actor, code=code)
-    form = DeclineForm(request.POST)
-    if submit(request, form, lambda: services.match_decline(actor=request.actor, match=match, **form.cleaned_data)):
-        return _done(request, match, _("You declined the proposal. The officer is told by e-mail."))
-    match.refresh_from_db()
-    return _render(request, match, decline_form=form)
+    form = DeclineForm(posted(request))
+    return form_page(
+        request,
+        form,
+        lambda: services.match_decline(actor=request.actor, match=match, **form.cleaned_data),
+        success=_("You declined the proposal. The officer is told by e-mail."),
+        then=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
+        page=lambda: _shown_again(request, match, decline_form=form),
+    )
 
 
 @login_required
@@ -102,24 +146,21 @@ def match_start(request: HttpRequest, code: str) -> HttpResponse:
     match = match_for_user(actor=request.actor, code=code)
     asked = "start_early" in request.POST  # the form asked for a confirmation of an early start
     form = StartForm(request.POST, earliest_start=match.need.earliest_start, confirm_early=asked)
-    if form.is_valid():
-        try:
-            services.match_start(
-                actor=request.actor,
-                match=match,
-                started_on=form.cleaned_data["started_on"],
-                start_early=form.cleaned_data.get("start_early", False),
-            )
-        except ValidationError as error:
-            if not hasattr(error, "error_dict"):
-                return _refused(request, match, error)
-            # A start before the earliest start date: ask again, with the box that confirms it.
-            form = StartForm(request.POST, earliest_start=match.need.earliest_start, confirm_early=True)
-            form.is_valid()
-            errors_to_form(form, error)
-            return _render(request, match, start_form=form)
-        return _done(request, match, _("The placement has started."))
-    return _render(request, match, start_form=form)
+    return _step(
+        request,
+        match,
+        form,
+        lambda: services.match_start(
+            actor=request.actor,
+            match=match,
+            started_on=form.cleaned_data["started_on"],
+            start_early=form.cleaned_data.get("start_early", False),
+        ),
+        form_name="start_form",
+        done=_("The placement has started."),
+        # A start before the earliest start date: ask again, with the box that confirms it.
+        ask_again=lambda: StartForm(request.POST, earliest_start=match.need.earliest_start, confirm_early=True),
+    )
 
 
 @login_required
@@ -127,24 +168,21 @@ def match_start(request: HttpRequest, code: str) -> HttpResponse:
 def match_end(request: HttpRequest, code: str) -> HttpResponse:
     match = match_for_user(actor=request.actor, code=code)
     form = EndForm(request.POST, with_outcome=sees_participant_details(request.actor, match.need.participant))
-    if form.is_valid():
-        try:
-            services.match_end(
-                actor=request.actor,
-                match=match,
-                ended_on=form.cleaned_data["ended_on"],
-                note=form.cleaned_data["note"],
-                # Only the raising officer (or a coordinator) records an outcome; a host's form has no such field.
-                outcome=form.cleaned_data.get("outcome") or None,
-            )
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                errors_to_form(form, error)
-                match.refresh_from_db()
-                return _render(request, match, end_form=form)
-            return _refused(request, match, error)
-        return _done(request, match, _("The placement has ended."))
-    return _render(request, match, end_form=form)
+    return _step(
+        request,
+        match,
+        form,
+        lambda: services.match_end(
+            actor=request.actor,
+            match=match,
+            ended_on=form.cleaned_data["ended_on"],
+            note=form.cleaned_data["note"],
+            # Only the raising officer (or a coordinator) records an outcome; a host's form has no such field.
+            outcome=form.cleaned_data.get("outcome") or None,
+        ),
+        form_name="end_form",
+        done=_("The placement has ended."),
+    )
 
 
 @login_required

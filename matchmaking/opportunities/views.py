@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.access import Role, can_edit_organisation, organisations_to_act_for, role_required
-from kernel.forms import submit
+from kernel.forms import form_page, posted
 from kernel.pagination import paginate
 from matchmaking import selectors, services
 from matchmaking.access import opportunity_for_user
@@ -41,20 +42,17 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: HttpRequest) -> HttpResponse:
     organisations = organisations_to_act_for(request.actor)
-    form = OpportunityCreateForm(request.POST or None, organisations=organisations)
-    if saved := submit(
+    form = OpportunityCreateForm(posted(request), organisations=organisations)
+    return form_page(
         request,
         form,
         lambda: services.opportunity_create(
             actor=request.actor, organisation=form.cleaned_data["organisation"], data=form.data_for_service()
         ),
         success=_("The placement opportunity was published."),
-    ):
-        return redirect("matchmaking:opportunity_detail", code=saved.value.code)
-    return render(
-        request,
-        "matchmaking/opportunities/form.html",
-        {"form": form, "creating": True, "refresh_weeks": settings.OPPORTUNITY_REFRESH_WEEKS},
+        then=lambda opportunity: redirect("matchmaking:opportunity_detail", code=opportunity.code),
+        template="matchmaking/opportunities/form.html",
+        context={"creating": True, "refresh_weeks": settings.OPPORTUNITY_REFRESH_WEEKS},
     )
 
 
@@ -83,25 +81,17 @@ def opportunity_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def opportunity_edit(request: HttpRequest, code: str) -> HttpResponse:
     opportunity = opportunity_for_user(actor=request.actor, code=code, write=True)
-    form = OpportunityForm(request.POST or None, instance=opportunity)
-    if submit(
+    form = OpportunityForm(posted(request), instance=opportunity)
+    return form_page(
         request,
         form,
         lambda: opportunity_services.opportunity_update(
             actor=request.actor, opportunity=opportunity, data=form.data_for_service()
         ),
         success=_("The placement opportunity was saved."),
-    ):
-        return redirect("matchmaking:opportunity_detail", code=opportunity.code)
-    return render(
-        request,
-        "matchmaking/opportunities/form.html",
-        {
-            "form": form,
-            "opportunity": opportunity,
-            "creating": False,
-            "refresh_weeks": settings.OPPORTUNITY_REFRESH_WEEKS,
-        },
+        then=reverse("matchmaking:opportunity_detail", kwargs={"code": opportunity.code}),
+        template="matchmaking/opportunities/form.html",
+        context={"opportunity": opportunity, "creating": False, "refresh_weeks": settings.OPPORTUNITY_REFRESH_WEEKS},
     )
 
 

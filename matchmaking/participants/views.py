@@ -12,15 +12,16 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.access import Actor, Role, raising_organisations, role_required
 from directory.models import Organisation
-from kernel.forms import submit
+from kernel.forms import form_page, posted
 from matchmaking import selectors, services
 from matchmaking.access import need_for_user, participant_for_user
-from matchmaking.models import FundedProject
+from matchmaking.models import FundedProject, Participant
 from matchmaking.participants.forms import NeedForm, OutcomeForm, ParticipantCreateForm, ParticipantEditForm
 
 
@@ -34,9 +35,18 @@ def _raising_organisations(actor: Actor) -> QuerySet[Organisation]:
 def participant_create(request: HttpRequest) -> HttpResponse:
     projects = FundedProject.objects.visible_to(request.actor)
     form = ParticipantCreateForm(
-        request.POST or None, organisations=_raising_organisations(request.actor), projects=projects
+        posted(request), organisations=_raising_organisations(request.actor), projects=projects
     )
-    if saved := submit(
+
+    def added(participant: Participant) -> HttpResponse:
+        """The message names the new participant's code; the officer goes on to describe the need."""
+        messages.success(
+            request,
+            _("Participant %(code)s was added. Next, describe what the person needs.") % {"code": participant.code},
+        )
+        return redirect("matchmaking:need_create", code=participant.code)
+
+    return form_page(
         request,
         form,
         lambda: services.participant_create(
@@ -45,16 +55,9 @@ def participant_create(request: HttpRequest) -> HttpResponse:
             organisation=form.cleaned_data["organisation"],
             data=form.data_for_service(),
         ),
-    ):
-        code = saved.value.code
-        messages.success(
-            request, _("Participant %(code)s was added. Next, describe what the person needs.") % {"code": code}
-        )
-        return redirect("matchmaking:need_create", code=code)
-    return render(
-        request,
-        "matchmaking/participants/form.html",
-        {"form": form, "creating": True, "has_projects": projects.exists()},
+        then=added,
+        template="matchmaking/participants/form.html",
+        context={"creating": True, "has_projects": projects.exists()},
     )
 
 
@@ -74,18 +77,22 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def participant_edit(request: HttpRequest, code: str) -> HttpResponse:
     participant = participant_for_user(actor=request.actor, code=code, purpose="edit")
-    form = ParticipantEditForm(request.POST or None, instance=participant)
-    if submit(
+    form = ParticipantEditForm(posted(request), instance=participant)
+
+    def page() -> HttpResponse:
+        if form.is_bound:
+            participant.refresh_from_db()  # the page shows the stored details beside the refused form
+        return render(
+            request, "matchmaking/participants/form.html", {"form": form, "participant": participant, "creating": False}
+        )
+
+    return form_page(
         request,
         form,
         lambda: services.participant_update(actor=request.actor, participant=participant, data=form.data_for_service()),
         success=_("The participant's details were saved."),
-    ):
-        return redirect("matchmaking:participant_detail", code=participant.code)
-    if form.is_bound:
-        participant.refresh_from_db()  # the page shows the stored details beside the refused form
-    return render(
-        request, "matchmaking/participants/form.html", {"form": form, "participant": participant, "creating": False}
+        then=reverse("matchmaking:participant_detail", kwargs={"code": participant.code}),
+        page=page,
     )
 
 
@@ -95,15 +102,16 @@ def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
     participant = participant_for_user(actor=request.actor, code=code, purpose="outcome")
     # "Add what improved" on the participant's page opens the form on the incomplete event's kind and date.
     initial = {key: request.GET[key] for key in ("event", "date") if key in request.GET}
-    form = OutcomeForm(request.POST or None, initial=initial)
-    if submit(
+    form = OutcomeForm(posted(request), initial=initial)
+    return form_page(
         request,
         form,
         lambda: services.outcome_record(actor=request.actor, participant=participant, **form.cleaned_data),
         success=_("The labour-market event was recorded."),
-    ):
-        return redirect("matchmaking:participant_detail", code=participant.code)
-    return render(request, "matchmaking/participants/outcome_form.html", {"form": form, "participant": participant})
+        then=reverse("matchmaking:participant_detail", kwargs={"code": participant.code}),
+        template="matchmaking/participants/outcome_form.html",
+        context={"participant": participant},
+    )
 
 
 # --- Needs --------------------------------------------------------------------------------------------------
@@ -111,8 +119,8 @@ def outcome_create(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def need_create(request: HttpRequest, code: str) -> HttpResponse:
     participant = participant_for_user(actor=request.actor, code=code, purpose="need")
-    form = NeedForm(request.POST or None, participant=participant)
-    if saved := submit(
+    form = NeedForm(posted(request), participant=participant)
+    return form_page(
         request,
         form,
         lambda: services.need_create(
@@ -122,9 +130,10 @@ def need_create(request: HttpRequest, code: str) -> HttpResponse:
             services=form.cleaned_data["services"],
         ),
         success=_("The need was saved. Here are the placements that fit it best."),
-    ):
-        return redirect("matchmaking:need_detail", code=saved.value.code)
-    return render(request, "matchmaking/participants/need_form.html", {"form": form, "participant": participant})
+        then=lambda need: redirect("matchmaking:need_detail", code=need.code),
+        template="matchmaking/participants/need_form.html",
+        context={"participant": participant},
+    )
 
 
 @login_required

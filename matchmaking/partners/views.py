@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.access import organisations_to_act_for
 from kernel import tabular
 from kernel.downloads import attachment
-from kernel.forms import submit
+from kernel.forms import form_page, posted
 from kernel.pagination import paginate
 from matchmaking.partners import services
 from matchmaking.partners.forms import PartnerRequestForm, PartnerResponseForm, ReservedAsfFilterForm
@@ -41,8 +42,8 @@ def partner_request_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def partner_request_create(request: HttpRequest) -> HttpResponse:
     organisations = organisations_to_act_for(request.actor)
-    form = PartnerRequestForm(request.POST or None, organisations=organisations)
-    if saved := submit(
+    form = PartnerRequestForm(posted(request), organisations=organisations)
+    return form_page(
         request,
         form,
         lambda: services.partner_request_create(
@@ -51,9 +52,9 @@ def partner_request_create(request: HttpRequest) -> HttpResponse:
             data={name: form.cleaned_data[name] for name in PartnerRequestForm.Meta.fields},
         ),
         success=_("Your request was posted. Suggested ASF can now answer it."),
-    ):
-        return redirect("matchmaking:partner_request_detail", code=saved.value.code)
-    return render(request, "matchmaking/partners/create.html", {"form": form})
+        then=lambda partner_request: redirect("matchmaking:partner_request_detail", code=partner_request.code),
+        template="matchmaking/partners/create.html",
+    )
 
 
 def _detail(request: HttpRequest, partner_request: PartnerRequest, response_form: PartnerResponseForm | None = None):
@@ -97,15 +98,15 @@ def partner_response(request: HttpRequest, code: str) -> HttpResponse:
     responders = services.responding_organisations(request.actor, partner_request)
     if not responders:
         raise PermissionDenied
-    form = PartnerResponseForm(request.POST, organisations=responders)
-    if submit(
+    form = PartnerResponseForm(posted(request), organisations=responders)
+    return form_page(
         request,
         form,
         lambda: services.partner_response_set(actor=request.actor, request=partner_request, **form.cleaned_data),
         success=_("Thank you. The requester can now see your answer."),
-    ):
-        return redirect("matchmaking:partner_request_detail", code=partner_request.code)
-    return _detail(request, partner_request, response_form=form)
+        then=reverse("matchmaking:partner_request_detail", kwargs={"code": partner_request.code}),
+        page=lambda: _detail(request, partner_request, response_form=form),
+    )
 
 
 # --- ASF eligible for reserved contracts --------------------------------------------------------------------

@@ -26,7 +26,7 @@ from directory.merge.services import organisation_by_redirect
 from directory.models import Invitation, Membership, Organisation
 from directory.panels import render_profile_panels
 from directory.profile_statement import profile_organisation
-from kernel.forms import act, submit
+from kernel.forms import act, form_page, posted, submit
 from kernel.pagination import page_of, paginate, query_without_page, requested_page
 
 PAGE_SIZE = 25
@@ -147,10 +147,10 @@ def _profile_map_data(organisation: Organisation) -> dict[str, Any] | None:
 def edit(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(actor=request.actor, code=code, write=True)
     name = organisation.name  # the heading keeps the saved name while the form shows errors
-    form = OrganisationForm(request.POST or None, instance=organisation)
+    form = OrganisationForm(posted(request), instance=organisation)
     # The ModelForm has already applied its data to `organisation`; the service validates again,
     # records the history, audits and saves in one transaction (nothing is saved on an error).
-    if submit(
+    return form_page(
         request,
         form,
         lambda: services.organisation_update(
@@ -160,9 +160,10 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
             confirm=form.cleaned_data["confirm"],
         ),
         success=_("The organisation's details were saved."),
-    ):
-        return redirect("directory:detail", code=organisation.code)
-    return render(request, "directory/edit.html", {"organisation": organisation, "name": name, "form": form})
+        then=lambda saved: redirect("directory:detail", code=saved.code),
+        template="directory/edit.html",
+        context={"organisation": organisation, "name": name},
+    )
 
 
 @login_required

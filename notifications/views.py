@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kernel.forms import submit
+from kernel.forms import form_page, posted
 from kernel.models import User
 from kernel.pagination import paginate
 from kernel.request_context import current_forbund_id
@@ -100,19 +100,15 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     user = _recipient(request)
     choices = selectors.preference_choices(user=user)
-    form = PreferencesForm(request.POST if request.method == "POST" else None, choices=choices)
-    if submit(
+    form = PreferencesForm(posted(request), choices=choices)
+    return form_page(
         request,
         form,
         lambda: services.preferences_set(user=user, choices=form.cleaned_data),
         success=_("Your notification settings are saved."),
-    ):
-        return redirect("notifications:preferences")
-    return render(
-        request,
-        "notifications/preferences.html",
-        {
-            "form": form,
+        then="notifications:preferences",
+        template="notifications/preferences.html",
+        context={
             "in_app_only": selectors.in_app_only_kinds(),
             "keep_read_days": settings.NOTIFICATIONS_KEEP_READ_DAYS,
             "keep_days": settings.NOTIFICATIONS_KEEP_DAYS,

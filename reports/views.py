@@ -23,7 +23,7 @@ from directory.access import coordinator_required, request_actor
 from kernel import tabular
 from kernel.audit import audit_log
 from kernel.downloads import attachment, stored_file
-from kernel.forms import act, submit
+from kernel.forms import act, posted, submit
 from kernel.pagination import paginate
 from matchmaking.models import FundedProject
 from reports import services
@@ -52,7 +52,7 @@ def _asks_for_exit_package(request: HttpRequest) -> bool:
 @reauthentication_required(enabled=_asks_for_exit_package)
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
-    form = ReportRunForm(request.POST or None, projects=FundedProject.objects.visible_to(request.actor))
+    form = ReportRunForm(posted(request), projects=FundedProject.objects.visible_to(request.actor))
     # Past the decorator, a request for the exit package comes from a coordinator who has just re-authenticated.
     reauthenticated = _asks_for_exit_package(request)
     # "Queued" is said whether or not the broker took the task: a run that could not be enqueued stays
@@ -181,7 +181,7 @@ def _support_recorder_required(view: Callable[..., HttpResponse]) -> Callable[..
 @_support_recorder_required
 @require_http_methods(["GET", "POST"])
 def support_create(request: HttpRequest) -> HttpResponse:
-    form = SupportRecordForm(request.POST or None, **_project_choice(request))
+    form = SupportRecordForm(posted(request), **_project_choice(request))
     if submit(request, form, lambda: support_record_create(actor=request.actor, **form.record_data())):
         data = form.cleaned_data
         messages.success(
@@ -198,7 +198,7 @@ def support_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def support_import(request: HttpRequest) -> HttpResponse:
     """CSV upload, all or nothing: one bad row saves nothing, and every problem is listed by row and column."""
-    form = SupportImportForm(request.POST or None, request.FILES or None, **_project_choice(request))
+    form = SupportImportForm(posted(request), request.FILES or None, **_project_choice(request))
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         project = form.cleaned_data["project"]

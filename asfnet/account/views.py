@@ -19,7 +19,7 @@ from asfnet.account.forms import EraseForm, EraseOtherForm, LanguageForm
 from asfnet.middleware import set_language_cookie
 from directory.access import coordinator_required, request_actor
 from kernel.downloads import attachment
-from kernel.forms import submit
+from kernel.forms import form_page, posted, submit
 from kernel.models import User
 
 
@@ -27,7 +27,7 @@ from kernel.models import User
 @require_http_methods(["GET", "POST"])
 def overview(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # login_required: never anonymous here
-    form = LanguageForm(request.POST or None, initial={"preferred_language": user.preferred_language})
+    form = LanguageForm(posted(request), initial={"preferred_language": user.preferred_language})
     saved = submit(
         request,
         form,
@@ -70,7 +70,7 @@ def my_data(request: HttpRequest) -> HttpResponseBase:
 def erase(request: HttpRequest) -> HttpResponse:
     """The person deletes their own account (GDPR art. 17)."""
     user: User = request.user  # type: ignore[assignment]
-    form = EraseForm(request.POST or None)
+    form = EraseForm(posted(request))
     if submit(request, form, lambda: services.account_erase_on_request(actor=request_actor(request), user=user)):
         logout(request)
         messages.success(request, _("Your account is deleted. Thank you for the time in the network."))
@@ -84,7 +84,7 @@ def erase(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def erase_person(request: HttpRequest) -> HttpResponse:
     """A coordinator deletes the account of a person who asked for it another way (a letter, a call)."""
-    form = EraseOtherForm(request.POST or None)
+    form = EraseOtherForm(posted(request))
 
     def erase_named() -> None:
         person = User.objects.filter(email__iexact=form.cleaned_data["email"]).first()
@@ -92,6 +92,11 @@ def erase_person(request: HttpRequest) -> HttpResponse:
             raise ValidationError({"email": _("No account has this e-mail address.")})
         services.account_erase_on_request(actor=request_actor(request), user=person)
 
-    if submit(request, form, erase_named, success=_("The account is deleted and the erasure is in the journal.")):
-        return redirect("erase_person")
-    return render(request, "asfnet/account/erase_person.html", {"form": form})
+    return form_page(
+        request,
+        form,
+        erase_named,
+        success=_("The account is deleted and the erasure is in the journal."),
+        then="erase_person",
+        template="asfnet/account/erase_person.html",
+    )

@@ -22,6 +22,7 @@ from directory.import_export import exports
 from directory.import_export.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, ImportReport, organisation_import
 from kernel import tabular
 from kernel.downloads import attachment
+from kernel.forms import posted
 
 # How long a preview may be confirmed, and how many of its rows and problems the page shows.
 PREVIEW_MAX_AGE = 60 * 60
@@ -92,7 +93,7 @@ def import_organisations(request: HttpRequest) -> HttpResponse:
     confirmation imports exactly what was previewed."""
     if request.method == "POST" and "payload" in request.POST:
         return _confirm(request)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(posted(request), request.FILES or None)
     if request.method != "POST" or not form.is_valid():
         return render(request, "directory/import_export/import.html", _context(None, form))
     data = form.cleaned_data["file"].read()

@@ -17,7 +17,7 @@ from directory.access import organisation_for_user
 from directory.models import OutdatedReport, ReportStatus
 from directory.outdated import services
 from directory.outdated.forms import OutdatedReportCloseForm, OutdatedReportForm
-from kernel.forms import act, submit, valid_or_flash
+from kernel.forms import act, form_page, posted, valid_or_flash
 
 RATE_LIMIT = "directory_outdated_report"
 CLOSED_SHOWN = 20
@@ -26,14 +26,14 @@ CLOSED_SHOWN = 20
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, code: str) -> HttpResponse:
     organisation = services.reportable_organisation(code=code)
-    form = OutdatedReportForm(request.POST if request.method == "POST" else None)
+    form = OutdatedReportForm(posted(request))
     if request.method == "POST" and not ratelimit.consume(request, action=RATE_LIMIT):
         return render(request, "directory/outdated/too_many.html", {"organisation": organisation}, status=429)
     if request.method == "POST" and form.is_valid() and form.is_bot:
         # Looks like success to the bot; nothing is stored and nobody is told.
         messages.success(request, _("Thank you. The organisation has been told."))
         return redirect("directory:detail", code=organisation.code)
-    if submit(
+    return form_page(
         request,
         form,
         lambda: services.outdated_report_create(
@@ -43,14 +43,10 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
             contact_email=form.cleaned_data["contact_email"],
         ),
         success=_("Thank you. The organisation has been told."),
-    ):
-        return redirect("directory:detail", code=organisation.code)
-    context = {
-        "organisation": organisation,
-        "form": form,
-        "contact_keep_days": settings.OUTDATED_REPORT_CONTACT_KEEP_DAYS,
-    }
-    return render(request, "directory/outdated/report.html", context)
+        then=lambda outdated: redirect("directory:detail", code=outdated.organisation.code),
+        template="directory/outdated/report.html",
+        context={"organisation": organisation, "contact_keep_days": settings.OUTDATED_REPORT_CONTACT_KEEP_DAYS},
+    )
 
 
 @login_required

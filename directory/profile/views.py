@@ -24,7 +24,7 @@ from directory.profile import services as profile_services
 from directory.profile.forms import CertificationForm, Decision, DecisionForm, EvidenceForm, LogoForm
 from directory.queues.filters import in_queues_of
 from kernel.downloads import attachment, inline_image, stored_file
-from kernel.forms import act, submit
+from kernel.forms import act, form_page, posted, submit
 from kernel.pagination import paginate
 
 HISTORY_PAGE_SIZE = 50
@@ -37,18 +37,19 @@ HISTORY_PAGE_SIZE = 50
 @require_http_methods(["GET", "POST"])
 def logo(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(actor=request.actor, code=code, write=True)
-    form = LogoForm(request.POST, request.FILES) if request.method == "POST" else LogoForm()
+    form = LogoForm(posted(request), request.FILES or None)
     # The service refuses the logo when the rest of the stored profile does not validate.
-    if submit(
+    return form_page(
         request,
         form,
         lambda: profile_services.organisation_logo_set(
             actor=request.actor, organisation=organisation, png=form.cleaned_data["png"]
         ),
         success=_("The logo was saved."),
-    ):
-        return redirect("directory:detail", code=organisation.code)
-    return render(request, "directory/profile/logo.html", {"organisation": organisation, "form": form})
+        then=lambda saved: redirect("directory:detail", code=saved.code),
+        template="directory/profile/logo.html",
+        context={"organisation": organisation},
+    )
 
 
 @login_required
@@ -80,23 +81,22 @@ def logo_image(request: HttpRequest, code: str) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def certifications(request: HttpRequest, code: str) -> HttpResponse:
     organisation = organisation_for_user(actor=request.actor, code=code, write=True)
-    form = CertificationForm(request.POST if request.method == "POST" else None)
-    if submit(
+    form = CertificationForm(posted(request))
+    return form_page(
         request,
         form,
         lambda: profile_services.certification_create(
             actor=request.actor, organisation=organisation, **form.cleaned_data
         ),
         success=_("The certification was added."),
-    ):
-        return redirect("directory:certifications", code=organisation.code)
-    context = {
-        "organisation": organisation,
-        "certifications": organisation.certifications.order_by("kind", "name", "valid_until"),
-        "form": form,
-        "is_coordinator_user": request.actor.is_coordinator,
-    }
-    return render(request, "directory/profile/certifications.html", context)
+        then=lambda cert: redirect("directory:certifications", code=cert.organisation.code),
+        template="directory/profile/certifications.html",
+        context={
+            "organisation": organisation,
+            "certifications": organisation.certifications.order_by("kind", "name", "valid_until"),
+            "is_coordinator_user": request.actor.is_coordinator,
+        },
+    )
 
 
 def _certification_for_user(request: HttpRequest, code: str, certification: str) -> Certification:
@@ -111,16 +111,15 @@ def _certification_for_user(request: HttpRequest, code: str, certification: str)
 def certification_edit(request: HttpRequest, code: str, certification: str) -> HttpResponse:
     cert = _certification_for_user(request, code, certification)
     organisation = cert.organisation
-    form = CertificationForm(request.POST if request.method == "POST" else None, instance=cert)
-    if submit(
+    form = CertificationForm(posted(request), instance=cert)
+    return form_page(
         request,
         form,
         lambda: profile_services.certification_update(actor=request.actor, certification=cert, **form.cleaned_data),
         success=_("The certification was saved."),
-    ):
-        return redirect("directory:certifications", code=organisation.code)
-    return render(
-        request, "directory/profile/certification_edit.html", {"organisation": organisation, "form": form, "cert": cert}
+        then=lambda saved: redirect("directory:certifications", code=saved.organisation.code),
+        template="directory/profile/certification_edit.html",
+        context={"organisation": organisation, "cert": cert},
     )
 
 
@@ -138,8 +137,8 @@ def certification_remove(request: HttpRequest, code: str, certification: str) ->
 def certification_evidence(request: HttpRequest, code: str, certification: str) -> HttpResponse:
     """Members send the evidence of a certification (one PDF); it then awaits a coordinator's approval."""
     cert = _certification_for_user(request, code, certification)
-    form = EvidenceForm(request.POST, request.FILES) if request.method == "POST" else EvidenceForm()
-    if submit(
+    form = EvidenceForm(posted(request), request.FILES or None)
+    return form_page(
         request,
         form,
         lambda: profile_services.certification_evidence_upload(
@@ -147,12 +146,9 @@ def certification_evidence(request: HttpRequest, code: str, certification: str) 
         ),
         success=_("The evidence was sent. A coordinator will approve or refuse the certification."),
         default_field="evidence",
-    ):
-        return redirect("directory:certifications", code=cert.organisation.code)
-    return render(
-        request,
-        "directory/profile/certification_evidence.html",
-        {"organisation": cert.organisation, "cert": cert, "form": form},
+        then=lambda saved: redirect("directory:certifications", code=saved.organisation.code),
+        template="directory/profile/certification_evidence.html",
+        context={"organisation": cert.organisation, "cert": cert},
     )
 
 
@@ -177,7 +173,7 @@ def certification_decide(request: HttpRequest, code: str, certification: str) ->
     cert = _certification_for_user(request, code, certification)
     if not request.actor.is_coordinator:
         raise PermissionDenied
-    form = DecisionForm(request.POST if request.method == "POST" else None)
+    form = DecisionForm(posted(request))
     if cert.is_awaiting_approval and submit(
         request,
         form,

@@ -110,3 +110,34 @@ def test_no_template_loads_the_builtin_i18n_library():
         if path.is_file() and any("i18n" in group.split() for group in LOAD.findall(path.read_text("utf-8")))
     )
     assert loading == []
+
+
+APPS = ["asfnet", "kernel", "directory", "matchmaking", "events", "reports", "notifications"]
+HAND_BINDING = re.compile(r"request\.POST\s+or\s+None|request\.POST\s+if\s+request\.method")
+
+
+def hand_bound_forms(root: Path = ROOT) -> list[str]:
+    """Places that bind a form by hand instead of through kernel.forms.posted (which says why in its own
+    docstring, the one place allowed to name the old spelling)."""
+    found = []
+    for app in APPS:
+        for path in sorted((root / app).rglob("*.py")):
+            if path.relative_to(root).as_posix() == "kernel/forms.py":
+                continue
+            for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+                if HAND_BINDING.search(line):
+                    found.append(f"{path.relative_to(root).as_posix()}:{number}")
+    return found
+
+
+def test_every_form_is_bound_through_posted():
+    """`request.POST or None` leaves an empty POST unbound: the form came back blank, without a word about
+    what was missing. Every form is bound with kernel.forms.posted(request)."""
+    assert hand_bound_forms() == []
+
+
+def test_the_binding_check_sees_both_hand_spellings(tmp_path):
+    views = tmp_path / "events" / "views.py"
+    views.parent.mkdir()
+    views.write_text('form = F(request.POST or None)\nform = G(request.POST if request.method == "POST" else None)\n')
+    assert hand_bound_forms(tmp_path) == ["events/views.py:1", "events/views.py:2"]

@@ -174,3 +174,14 @@ def test_usage_counts_each_link_once_across_the_apps(world):
     OrganisationFactory(services=[service])
     PartnerRequestFactory(service=service)
     assert category_usage(service) == 2
+
+
+def test_an_empty_post_says_what_is_missing_and_saves_nothing(client, coordinator):
+    """A POST without any field is validated (kernel.forms.posted): before, `request.POST or None` drew the
+    blank form again without a word."""
+    before = ServiceCategory.objects.count()
+    response = client.post(reverse("directory:taxonomy_create"), {}, HTTP_ACCEPT_LANGUAGE="sv")
+    assert response.status_code == 200
+    assert response.context["form"].is_bound
+    assert set(response.context["form"].errors) == {"slug", "name_sv", "name_en", "position"}
+    assert ServiceCategory.objects.count() == before

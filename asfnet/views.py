@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.request import split_domain_port
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -110,8 +112,6 @@ def _check_database() -> bool:
 def _check_broker() -> bool:
     if not settings.REDIS_URL:
         return True  # embedded default: tasks run in-process, no broker to reach
-    import redis
-
     try:
         if settings.CELERY_BROKER_URL.startswith("sentinel://"):
             # Redis Sentinel: ping the master the sentinels name now (settings.py, docs/scaling.md).
@@ -168,7 +168,6 @@ def error_500(request: HttpRequest) -> HttpResponse:
     page must render even when the database is what failed."""
     incident = getattr(request, "request_id", "") or current_request_id() or "-"
     logger.error("server error; incident id %s", incident)
-    from django.template import loader
 
     template = loader.get_template("500.html")
     return HttpResponse(template.render({"incident_id": incident, "LANGUAGE_CODE": "sv"}), status=500)

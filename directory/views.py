@@ -27,6 +27,7 @@ from directory.models import Invitation, Membership, Organisation
 from directory.panels import render_profile_panels
 from directory.profile_statement import profile_organisation
 from kernel.forms import act, form_page, posted, submit
+from kernel.models import User
 from kernel.pagination import page_of, paginate, query_without_page, requested_page
 
 PAGE_SIZE = 25
@@ -236,7 +237,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "directory/invitation_invalid.html", context, status=404)
     if not request.user.is_authenticated:
         request.session[INVITATION_SESSION_KEY] = token
-        from kernel.models import User
 
         if User.objects.filter(email__iexact=invitation.email).exists():
             messages.info(request, _("Log in to accept the invitation to %(org)s.") % {"org": invitation.organisation})

@@ -29,11 +29,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from allauth.mfa import app_settings as mfa_settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.sentinel import Sentinel
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +52,6 @@ def totp_used_mark_lifetime() -> int:
     """Seconds a used TOTP code must stay marked: as long as the code is accepted at all. allauth marks it for
     one period, but with MFA_TOTP_TOLERANCE steps of drift a code is valid for (2 × tolerance + 1) periods,
     and a mark that ends sooner would let it be replayed."""
-    from allauth.mfa import app_settings as mfa_settings
-
     return (2 * mfa_settings.TOTP_TOLERANCE + 1) * mfa_settings.TOTP_PERIOD
 
 
@@ -277,8 +277,6 @@ class SentinelMasterPool:
         sentinel_kwargs: dict[str, Any] | None = None,
         **options: Any,
     ) -> Any:
-        from redis.sentinel import Sentinel
-
         parts = urlsplit(url)
         db = int(parts.path.strip("/") or 0)
         timeouts = {k: v for k, v in options.items() if k in ("socket_connect_timeout", "socket_timeout")}

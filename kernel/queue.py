@@ -78,6 +78,8 @@ def _fernet() -> Any:
 
 
 def _keep(task_name: str, args: tuple, kwargs: dict) -> None:
+    # Imported here, not at the top: Celery loads this module as its task class (asfnet/celery.py) before
+    # Django's apps are ready, and a model cannot be imported then.
     from kernel.models import PendingTask
 
     payload = _fernet().encrypt(json.dumps({"args": list(args), "kwargs": kwargs}).encode()).decode()

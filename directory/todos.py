@@ -43,7 +43,7 @@ _MEMBERS = frozenset({Role.ASF_STAFF.value, Role.ORG_MEMBER.value})
 _COORDINATORS = frozenset({Role.COORDINATOR.value})
 
 
-class ProfileConfirmation(TodoSource[Organisation]):
+class ProfileConfirmation(TodoSource[Actor, Organisation]):
     name = "profile-confirmation"
     title = gettext_lazy("Organisation details to confirm")
     roles = _MEMBERS
@@ -66,7 +66,7 @@ class ProfileConfirmation(TodoSource[Organisation]):
         )
 
 
-class AwaitingVerification(TodoSource[Organisation]):
+class AwaitingVerification(TodoSource[Actor, Organisation]):
     name = "awaiting-verification"
     title = gettext_lazy("Organisations awaiting verification")
     roles = _COORDINATORS
@@ -86,7 +86,7 @@ class AwaitingVerification(TodoSource[Organisation]):
         )
 
 
-class VerificationDue(TodoSource[Organisation]):
+class VerificationDue(TodoSource[Actor, Organisation]):
     name = "verification-due"
     title = gettext_lazy("Verifications expiring or expired")
     roles = _COORDINATORS
@@ -113,7 +113,7 @@ class VerificationDue(TodoSource[Organisation]):
         )
 
 
-class StaleProfiles(TodoSource[Organisation]):
+class StaleProfiles(TodoSource[Actor, Organisation]):
     name = "stale-profiles"
     title = gettext_lazy("Profiles not confirmed for a long time")
     roles = _COORDINATORS
@@ -133,7 +133,7 @@ class StaleProfiles(TodoSource[Organisation]):
         )
 
 
-class CertificationsAwaiting(TodoSource[Certification]):
+class CertificationsAwaiting(TodoSource[Actor, Certification]):
     name = "certifications-awaiting"
     title = gettext_lazy("Certifications awaiting approval")
     roles = _COORDINATORS

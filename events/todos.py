@@ -53,7 +53,7 @@ def _registrations_item(event: Event, text: str, *, action: str, since: dt.datet
     )
 
 
-class AttendanceToMark(TodoSource[Event]):
+class AttendanceToMark(TodoSource[Actor, Event]):
     name = "attendance"
     title = gettext_lazy("Events to mark attendance for")
     roles = frozenset({Role.ASF_STAFF.value, Role.ORG_MEMBER.value})
@@ -82,7 +82,7 @@ class AttendanceToMark(TodoSource[Event]):
         )
 
 
-class RegistrationsToApprove(TodoSource[Event]):
+class RegistrationsToApprove(TodoSource[Actor, Event]):
     name = "registrations-to-approve"
     title = gettext_lazy("Registrations awaiting your approval")
     roles = frozenset({Role.ASF_STAFF.value, Role.ORG_MEMBER.value})
@@ -107,7 +107,7 @@ class RegistrationsToApprove(TodoSource[Event]):
         )
 
 
-class RetentionOverdue(TodoSource[Event]):
+class RetentionOverdue(TodoSource[Actor, Event]):
     name = "retention-overdue"
     title = gettext_lazy("Events holding personal data past retention")
     roles = frozenset({Role.COORDINATOR.value})

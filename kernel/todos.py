@@ -48,11 +48,13 @@ class TodoItem:
     since: dt.date | dt.datetime | None = None  # waiting since, or due on
 
 
+ActorT = TypeVar("ActorT", bound=TodoActor, contravariant=True)
 Row = TypeVar("Row")
 
 
-class TodoSource(Generic[Row]):
-    """One kind of thing waiting. A subclass sets the class attributes and writes `rows` and `item`."""
+class TodoSource(Generic[ActorT, Row]):
+    """One kind of thing waiting, for a person as an app knows them (`ActorT`: directory.access.Actor) and
+    listing rows of `Row`. A subclass sets the class attributes and writes `rows` and `item`."""
 
     name: ClassVar[str]  # the slug of its own page, /todo/<name>/
     title: ClassVar[Text]  # the group's heading on the home page
@@ -60,8 +62,8 @@ class TodoSource(Generic[Row]):
     order: ClassVar[int] = 100
     since_label: ClassVar[Text | None] = None  # how the date of an item is introduced ("Waiting since", "Due")
 
-    def rows(self, actor: Any, now: dt.datetime) -> QuerySet[Any]:
-        """The things waiting for `actor` (directory.access.Actor), through `oldest_first`."""
+    def rows(self, actor: ActorT, now: dt.datetime) -> QuerySet[Any]:
+        """The things waiting for `actor`, through `oldest_first`."""
         raise NotImplementedError
 
     def item(self, row: Row, now: dt.datetime) -> TodoItem:
@@ -91,23 +93,23 @@ def todo_date(moment: dt.date | dt.datetime) -> str:
     return date_format(moment, "DATE_FORMAT")
 
 
-SOURCES: Registry[TodoSource[Any]] = Registry()
+SOURCES: Registry[TodoSource[Any, Any]] = Registry()
 register_todo_source = SOURCES.register
 
 
-def todo_sources(actor: TodoActor) -> list[TodoSource[Any]]:
+def todo_sources(actor: TodoActor) -> list[TodoSource[Any, Any]]:
     """The sources of this person's role, in order."""
     return [source for source in SOURCES.all() if source.is_for(actor)]
 
 
-def todo_source(actor: TodoActor, name: str) -> TodoSource[Any] | None:
+def todo_source(actor: TodoActor, name: str) -> TodoSource[Any, Any] | None:
     """The source called `name` when it is one of this person's; None otherwise (the page answers 404)."""
     return next((source for source in todo_sources(actor) if source.name == name), None)
 
 
 @dataclass(frozen=True)
 class TodoGroup:
-    source: TodoSource[Any]
+    source: TodoSource[Any, Any]
     items: list[TodoItem]
     total: int
 

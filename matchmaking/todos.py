@@ -78,7 +78,7 @@ _COORDINATORS = frozenset({Role.COORDINATOR.value})
 
 
 # --- ASF staff ----------------------------------------------------------------------------------------------
-class ProposalsToAnswer(TodoSource[Match]):
+class ProposalsToAnswer(TodoSource[Actor, Match]):
     name = "proposals-to-answer"
     title = gettext_lazy("Placement proposals to answer")
     roles = _ASF
@@ -96,7 +96,7 @@ class ProposalsToAnswer(TodoSource[Match]):
         )
 
 
-class PartnerRequests(TodoSource[PartnerRequest]):
+class PartnerRequests(TodoSource[Actor, PartnerRequest]):
     name = "partner-requests"
     title = gettext_lazy("Partner requests to answer")
     roles = _ASF
@@ -144,7 +144,7 @@ def _need_days() -> int:
     return int(settings.NEED_WITHOUT_PROPOSAL_DAYS)
 
 
-class NeedsWithoutProposal(TodoSource[Need]):
+class NeedsWithoutProposal(TodoSource[Actor, Need]):
     name = "needs-without-proposal"
     title = gettext_lazy("Needs without a proposal")
     roles = _OFFICERS
@@ -183,7 +183,7 @@ class NeedsWithoutProposal(TodoSource[Need]):
         )
 
 
-class ProposalsWaiting(TodoSource[Match]):
+class ProposalsWaiting(TodoSource[Actor, Match]):
     name = "proposals-waiting"
     title = gettext_lazy("Proposals waiting for an answer")
     roles = _OFFICERS
@@ -201,7 +201,7 @@ class ProposalsWaiting(TodoSource[Match]):
         )
 
 
-class PlacementsEnding(TodoSource[Match]):
+class PlacementsEnding(TodoSource[Actor, Match]):
     name = "placements-ending"
     title = gettext_lazy("Placements ending soon")
     roles = _OFFICERS
@@ -238,7 +238,7 @@ class PlacementsEnding(TodoSource[Match]):
 # --- Coordinators -------------------------------------------------------------------------------------------
 
 
-class UnmatchedNeeds(TodoSource[Need]):
+class UnmatchedNeeds(TodoSource[Actor, Need]):
     name = "unmatched-needs"
     title = gettext_lazy("Needs with no placement proposed")
     roles = _COORDINATORS

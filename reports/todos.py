@@ -67,7 +67,7 @@ def _record_url(participant: Participant) -> str:
 _OFFICERS = frozenset({Role.OFFICER.value})
 
 
-class ResultsOnLeaving(TodoSource[Participant]):
+class ResultsOnLeaving(TodoSource[Actor, Participant]):
     name = "results-on-leaving"
     title = gettext_lazy("Results to record: situation upon leaving")
     roles = _OFFICERS
@@ -103,7 +103,7 @@ class ResultsOnLeaving(TodoSource[Participant]):
         )
 
 
-class ResultsSixMonths(TodoSource[Participant]):
+class ResultsSixMonths(TodoSource[Actor, Participant]):
     name = "results-six-months"
     title = gettext_lazy("Results to record: six months after leaving")
     roles = _OFFICERS
@@ -153,7 +153,7 @@ class ResultsSixMonths(TodoSource[Participant]):
 _NO_DATE = dt.date(1, 1, 1)
 
 
-class FailedReports(TodoSource[ReportRun]):
+class FailedReports(TodoSource[Actor, ReportRun]):
     name = "failed-reports"
     title = gettext_lazy("Report runs that failed")
     roles = frozenset({Role.COORDINATOR.value})

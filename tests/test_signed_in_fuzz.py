@@ -1,0 +1,141 @@
+"""No signed-in request causes a 500 (docs/security-checks.md K62). As each role, every page the URL × role table
+lets it open (200) is asked with hostile query strings, and every POST form on those pages is sent back with
+hostile values: the whole form at once, and each field alone with the form's other fields as the page filled
+them in (so the request gets past the form's own checks to the services behind it). The values are those of the
+anonymous fuzz (tests/test_anonymous_fuzz.py): too long, too large, negative, of the wrong type, NUL, SQL-ish,
+markup, a personnummer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import pytest
+
+from tests.conftest import ROLES
+from tests.test_access_table import TABLE
+from tests.test_anonymous_fuzz import NAMES, VALUES
+
+# Forms this test does not send: signing out (the rest of the run would be anonymous) and the language switch.
+NOT_SENT = ("/accounts/logout/", "/i18n/setlang/")
+
+
+@dataclass
+class Form:
+    action: str
+    fields: list[str] = field(default_factory=list)
+    filled: dict[str, str] = field(default_factory=dict)
+
+
+class FormReader(HTMLParser):
+    """The POST forms of a page: their action, the names of their fields (file inputs left out) and the values
+    the page filled in (text inputs' value, checked boxes, selected options, text areas' text)."""
+
+    def __init__(self, page_url: str):
+        super().__init__()
+        self.page_url = page_url
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            posted = a.get("method", "get").lower() == "post"
+            self._form = Form(urljoin(self.page_url, a.get("action") or self.page_url)) if posted else None
+            if self._form:
+                self.forms.append(self._form)
+            return
+        name = a.get("name")
+        if self._form is None or not name or name == "csrfmiddlewaretoken":
+            if tag == "option" and self._form is not None and self._select and "selected" in a:
+                self._form.filled.setdefault(self._select, a.get("value", ""))
+            return
+        kind = a.get("type", tag).lower()
+        if tag not in ("input", "select", "textarea") or kind == "file":
+            return
+        if name not in self._form.fields:
+            self._form.fields.append(name)
+        if tag == "select":
+            self._select = name
+        elif tag == "textarea":
+            self._textarea = name
+            self._form.filled[name] = ""
+        elif kind in ("checkbox", "radio"):
+            if "checked" in a:
+                self._form.filled.setdefault(name, a.get("value") or "on")
+        elif kind != "submit":
+            self._form.filled[name] = a.get("value", "")
+
+    def handle_data(self, data: str) -> None:
+        if self._form is not None and self._textarea:
+            self._form.filled[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def _hostile_bodies(form: Form) -> list[dict[str, str]]:
+    """Six bodies with every field hostile (each field gets six of the values, its neighbours others), then
+    each field alone with two values while the rest stay as the page filled them in."""
+    whole = [
+        {name: VALUES[(i + shift) % len(VALUES)] for i, name in enumerate(form.fields)} for shift in range(0, 18, 3)
+    ]
+    one_at_a_time = [
+        {**form.filled, name: VALUES[(7 * i + 9 * k) % len(VALUES)]}
+        for i, name in enumerate(form.fields)
+        for k in (0, 1)
+    ]
+    return whole + one_at_a_time
+
+
+def test_the_form_reader_finds_forms_fields_and_filled_values():
+    reader = FormReader("/x/")
+    reader.feed(
+        '<form method="get"><input name="q"></form>'
+        '<form method="post" action="save/"><input type="hidden" name="csrfmiddlewaretoken" value="t">'
+        '<input name="title" value="Hej"><input type="checkbox" name="public" value="1" checked>'
+        '<input type="file" name="logo"><select name="kind"><option value="a">A</option>'
+        '<option value="b" selected>B</option></select><textarea name="text">Rad</textarea></form>'
+    )
+    assert [(f.action, f.fields, f.filled) for f in reader.forms] == [
+        ("/x/save/", ["title", "public", "kind", "text"], {"title": "Hej", "public": "1", "kind": "b", "text": "Rad"})
+    ]
+
+
+@pytest.mark.security("K62", "E26")
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_no_hostile_request_by_a_signed_in_role_gives_a_500(client, world, role):
+    client.force_login(world.user(role))
+    urls = [(row.name, row.url(world)) for row in TABLE if row.method == "get" and row.expected[role] == 200]
+    query = urlencode([(name, VALUES[(i + 3) % len(VALUES)]) for i, name in enumerate(NAMES)])
+    failures = []
+    forms: dict[tuple[str, tuple[str, ...]], Form] = {}
+    # Every page first (its forms read before any is sent: a sent form may cancel or remove what a later page
+    # shows), then every distinct form.
+    for name, url in urls:
+        response = client.get(f"{url}{'&' if '?' in url else '?'}{query}")
+        if response.status_code >= 500:
+            failures.append(("GET", name, url, response.status_code))
+        response = client.get(url)
+        if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+            reader = FormReader(url)
+            reader.feed(response.content.decode("utf-8", "replace"))
+            for form in reader.forms:
+                if not urlsplit(form.action).path.startswith(NOT_SENT):
+                    forms.setdefault((urlsplit(form.action).path, tuple(form.fields)), form)
+    assert len(forms) >= 10, f"{role}: only {len(forms)} forms found"
+    for form in forms.values():
+        for body in _hostile_bodies(form):
+            response = client.post(form.action, body)
+            if response.status_code >= 500:
+                failures.append(("POST", form.action, body, response.status_code))
+                break
+    assert not failures, failures

@@ -747,7 +747,7 @@ TABLE: list[Row] = [
         "post",
     ),
     # Reports of outdated information: anyone reports on a published profile (unpublished: 404 for all);
-    # the organisation's members and coordinators see and close them (tests/directory/test_outdated_reports.py).
+    # the organisation's members and coordinators see and close them (tests/directory/test_outdated.py).
     Row("directory:outdated_report", _org_url("directory:outdated_report", "org_a"), ALL_200),
     Row(
         "directory:outdated_report",

@@ -141,3 +141,41 @@ def test_the_binding_check_sees_both_hand_spellings(tmp_path):
     views.parent.mkdir()
     views.write_text('form = F(request.POST or None)\nform = G(request.POST if request.method == "POST" else None)\n')
     assert hand_bound_forms(tmp_path) == ["events/views.py:1", "events/views.py:2"]
+
+
+# --- Names: a reader finds the test of a view by its name (docs/architecture.md "one stem") ---------------------
+APPS = ("asfnet", "kernel", "directory", "matchmaking", "events", "reports", "notifications")
+# The site layer's own pages (home, to-do lists, accessibility, privacy, health, error pages) are tested page by
+# page: tests/asfnet/test_home.py, test_home_todos.py, test_accessibility_statement.py, test_health_and_sessions.py.
+TESTED_PAGE_BY_PAGE = {"asfnet/views.py"}
+
+
+def expected_test_module(views: Path, root: Path = ROOT) -> Path:
+    """`<app>/views.py` → tests/<app>/test_views.py; `<app>/<feature>/views.py` → tests/<app>/test_<feature>.py."""
+    parts = views.relative_to(root).parts
+    if len(parts) == 2:
+        return root / "tests" / parts[0] / "test_views.py"
+    return root / "tests" / parts[0] / f"test_{parts[-2]}.py"
+
+
+def views_without_their_test(root: Path = ROOT) -> list[str]:
+    missing = []
+    for app in APPS:
+        for views in sorted((root / app).rglob("views.py")):
+            name = views.relative_to(root).as_posix()
+            if name not in TESTED_PAGE_BY_PAGE and not expected_test_module(views, root).exists():
+                missing.append(f"{name}: no {expected_test_module(views, root).relative_to(root).as_posix()}")
+    return missing
+
+
+def test_every_views_module_has_a_test_module_of_its_stem():
+    assert views_without_their_test() == []
+
+
+def test_the_stem_check_sees_a_feature_without_its_test(tmp_path):
+    (tmp_path / "events" / "badges").mkdir(parents=True)
+    (tmp_path / "events" / "badges" / "views.py").write_text("")
+    (tmp_path / "events" / "views.py").write_text("")
+    (tmp_path / "tests" / "events").mkdir(parents=True)
+    (tmp_path / "tests" / "events" / "test_views.py").write_text("")
+    assert views_without_their_test(tmp_path) == ["events/badges/views.py: no tests/events/test_badges.py"]

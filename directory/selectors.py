@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet, TextField, Window, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    Field,
+    Model,
+    QuerySet,
+    TextField,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.http import QueryDict
@@ -218,7 +227,8 @@ def facet_counts(
     }
     facets: dict[str, list[FacetValue]] = {}
     for name in ("kind", "municipality", "service"):
-        chosen = set(selected[name])
+        picked = selected[name]  # the list facets' values; a flag facet's is a bool
+        chosen = set(picked) if isinstance(picked, list) else set()
         facets[name] = [
             FacetValue(value=value, label=str(label), count=counts[name].get(value, 0), selected=value in chosen)
             for value, label in labels[name].items()
@@ -229,7 +239,7 @@ def facet_counts(
     return facets, total, page_ids
 
 
-def _selection(value: Any) -> Any:
+def _selection(value: object) -> list[str] | bool:
     """A facet's cleaned value in a stable, hashable form (a sorted list of strings, or a bool)."""
     if isinstance(value, list | tuple | set | frozenset):
         return sorted(str(v) for v in value)
@@ -382,10 +392,10 @@ class OrganisationProfile:
 
     organisation: Organisation
     municipality_name: str
-    services: list[Any]
-    municipalities_served: list[Any]
+    services: list[ServiceCategory]
+    municipalities_served: list[Municipality]
     support_offered: list[str]
-    valid_certifications: list[Any]
+    valid_certifications: list[Certification]
 
     @property
     def place(self) -> str:
@@ -396,6 +406,10 @@ class OrganisationProfile:
         if self.municipality_name and self.municipality_name != org.city:
             parts.append(self.municipality_name)
         return ", ".join(part for part in parts if part)
+
+
+# The municipality's name, the services, the municipalities served and the valid certifications.
+_ProfileFacts = tuple[str, list[ServiceCategory], list[Municipality], list[Certification]]
 
 
 def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
@@ -415,7 +429,7 @@ def organisation_profile(*, organisation: Organisation) -> OrganisationProfile:
     )
 
 
-def _profile_facts(organisation: Organisation) -> tuple[str, list[Any], list[Any], list[Any]]:
+def _profile_facts(organisation: Organisation) -> _ProfileFacts:
     """The four facts of organisation_profile: from the annotation, else from one statement, else (SQLite)
     from `_profile_facts_read`."""
     facts = getattr(organisation, PROFILE_FACTS, None)
@@ -444,7 +458,7 @@ def _json_facts() -> bool:
     return reading_connection(Organisation).vendor == "postgresql"
 
 
-def _profile_facts_read(organisation: Organisation) -> tuple[str, list[Any], list[Any], list[Any]]:
+def _profile_facts_read(organisation: Organisation) -> _ProfileFacts:
     """The facts of _profile_facts_expression read with the ORM, in the same orders: where there are no JSON
     aggregates (the embedded SQLite default)."""
     municipality_name = Municipality.objects.filter(code=organisation.kommunkod_id).values_list("name", flat=True)
@@ -484,8 +498,12 @@ _CERTIFICATION_FIELDS = ["id", "code", "organisation_id", "kind", "name", "valid
 _VALID_UNTIL = _CERTIFICATION_FIELDS.index("valid_until")
 
 
-def _column(model: type[Any], name: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(name).column)
+def _column(model: type[Model], name: str) -> str:
+    """The quoted column of a concrete field (a field with a column of its own, not a relation's reverse)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise ValueError(f"{model.__name__}.{name} has no column of its own")
+    return connection.ops.quote_name(field.column)
 
 
 @functools.cache
@@ -495,7 +513,7 @@ def _profile_facts_expression(organisation: str, kommunkod: str) -> str:
     `organisation` and `kommunkod`: the organisation's id and municipality (a placeholder or the outer query's
     columns); then two placeholders: the approved status and today. Names from the models' metadata."""
 
-    def columns(model: type[Any], names: list[str], alias: str) -> str:
+    def columns(model: type[Model], names: list[str], alias: str) -> str:
         return ", ".join(f"{alias}.{_column(model, name)}" for name in names)
 
     municipality = connection.ops.quote_name(Municipality._meta.db_table)

@@ -7,6 +7,7 @@ placement."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from directory.access import Actor, can_edit_organisation
 from directory.forbund.links import portal_of
-from directory.models import Organisation
+from directory.models import Organisation, ServiceCategory
 from directory.selectors import member_user_ids
 from kernel.audit import apply_changes, audit_log, target_id_of
 from kernel.erasure import DELETED, Erased
@@ -140,7 +141,9 @@ def outcome_record(
 
 # --- Needs and opportunities -------------------------------------------------------------------------------
 @transaction.atomic
-def need_create(*, actor: Actor, participant: Participant, data: dict[str, Any], services: Any = ()) -> Need:
+def need_create(
+    *, actor: Actor, participant: Participant, data: dict[str, Any], services: Iterable[ServiceCategory] = ()
+) -> Need:
     if not sees_participant_details(actor, participant):
         raise PermissionDenied
     need = Need(participant=participant, created_by=actor.user, **data)

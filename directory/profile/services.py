@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import IO, Any
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -206,7 +207,7 @@ def evidence_check(upload: IO[bytes], *, size: int | None = None) -> None:
 
 
 @transaction.atomic
-def certification_evidence_upload(*, actor: Actor, certification: Certification, upload: Any) -> Certification:
+def certification_evidence_upload(*, actor: Actor, certification: Certification, upload: UploadedFile) -> Certification:
     """Store `upload` as the evidence of `certification` (under a generated name; the previous file is deleted
     after commit) and put the certification to pending. The coordinators are told when it starts awaiting
     approval. A refused upload leaves nothing stored and nothing changed."""

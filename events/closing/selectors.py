@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -30,7 +31,7 @@ SECTORS: dict[str, str] = {
 }
 
 
-def present_registrations(event_ids: Any) -> QuerySet[Registration]:
+def present_registrations(event_ids: Iterable[int] | QuerySet[Event, Any]) -> QuerySet[Registration]:
     """Registrations of people marked present at these events (ids or a queryset of ids)."""
     return Registration.objects.filter(
         event__in=event_ids, status=RegistrationStatus.CONFIRMED, attendance=Attendance.PRESENT

@@ -14,11 +14,13 @@ organisations of the network, with their PDF documents. Access, selectors and se
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import IO, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -84,7 +86,7 @@ def _store(upload: IO[bytes]) -> str:
     return default_storage.save(name, upload)
 
 
-def _document_add(*, actor: Actor, agreement: Agreement, upload: Any) -> AgreementDocument:
+def _document_add(*, actor: Actor, agreement: Agreement, upload: UploadedFile) -> AgreementDocument:
     """Check the upload, store it under a generated name, and record it. The file is stored last and
     removed again when anything after that fails, so a refused or failed upload leaves nothing behind."""
     check_pdf(upload, size=getattr(upload, "size", None))
@@ -114,9 +116,9 @@ def agreement_create(
     *,
     actor: Actor,
     organisation: Organisation,
-    other_parties: Any,
+    other_parties: Iterable[Organisation],
     data: dict[str, Any],
-    document: Any = None,
+    document: UploadedFile | None = None,
 ) -> Agreement:
     """A member of `organisation` (or a coordinator) registers an agreement of `organisation` with
     `other_parties`; optionally with its first document."""
@@ -133,7 +135,7 @@ def agreement_create(
 
 
 @transaction.atomic
-def agreement_document_add(*, actor: Actor, agreement: Agreement, upload: Any) -> AgreementDocument:
+def agreement_document_add(*, actor: Actor, agreement: Agreement, upload: UploadedFile) -> AgreementDocument:
     if not can_change(actor, agreement):
         raise PermissionDenied
     return _document_add(actor=actor, agreement=agreement, upload=upload)

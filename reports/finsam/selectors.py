@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from directory.models import Forbund, Organisation
 from events.closing.selectors import organisations_at_events
@@ -29,7 +29,7 @@ EFFORTS = "efforts_by_type"
 EFFORT_TYPES = ("events", "support", "agreements", "partner_requests")
 
 
-def _grouped(queryset: Any, key: str) -> dict[str, int]:
+def _grouped(queryset: QuerySet[Any], key: str) -> dict[str, int]:
     """{group: count}, largest first; an empty group is "unknown"."""
     rows = queryset.order_by().values(key).annotate(n=Count("pk")).order_by("-n", key)
     return {str(row[key] or "unknown"): row["n"] for row in rows}

@@ -24,14 +24,11 @@ through an Actor for that förbund; a coordinator of another förbund is no coor
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -43,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.forbund.middleware import request_forbund
 from directory.forbund.registry import default_forbund
 from directory.models import OFFICER_KINDS, Forbund, Membership, Organisation, OrganisationKind
+from kernel.decorators import ViewDecorator, checked_first
 from kernel.models import User
 
 # What `request.user` may be: a signed-in account or the anonymous visitor.
@@ -265,22 +263,16 @@ def has_totp(user: AnyUser) -> bool:
     return bool(cached)
 
 
-def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def role_required(*roles: Role) -> ViewDecorator[HttpResponse]:
     """View decorator: anonymous → login page; logged in without one of `roles` → 403.
     A coordinator passes every role check."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            role = request_actor(request).role
-            if role is not Role.COORDINATOR and role not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
+    def check(request: HttpRequest) -> None:
+        role = request_actor(request).role
+        if role is not Role.COORDINATOR and role not in roles:
+            raise PermissionDenied
 
-        return wrapped
-
-    return decorator
+    return checked_first(check, login=True)
 
 
 coordinator_required = role_required(Role.COORDINATOR)

@@ -3,13 +3,10 @@ re-authentication and are audited; files are never served from a public media pa
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.access import coordinator_required, request_actor
 from kernel import tabular
 from kernel.audit import audit_log
+from kernel.decorators import checked_first
 from kernel.downloads import attachment, stored_file
 from kernel.forms import act, posted, submit
 from kernel.pagination import paginate
@@ -164,17 +162,9 @@ def _project_choice(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _support_recorder_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous → the login page; anyone who may not record support records (the one rule,
-    reports.support.require_support_recorder, also applied by the service and the import) → 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        require_support_recorder(request.actor)
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Anonymous → the login page; anyone who may not record support records (the one rule,
+# reports.support.require_support_recorder, also applied by the service and the import) → 403.
+_support_recorder_required = checked_first(lambda request: require_support_recorder(request.actor), login=True)
 
 
 @never_cache

@@ -6,12 +6,7 @@ The logo itself (/forbund/logo.png) is public: the current portal's, 404 on a na
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
-
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,22 +17,18 @@ from directory.forbund_settings import services
 from directory.forbund_settings.forms import ForbundSettingsForm
 from directory.models import Municipality
 from directory.profile.forms import LogoForm
+from kernel.decorators import checked_first
 from kernel.downloads import inline_image, stored_file
 from kernel.forms import act, form_page, posted
 
-R = TypeVar("R", bound=HttpResponseBase)
 
-
-def forbund_host_only(view: Callable[..., R]) -> Callable[..., R]:
+def _require_forbund_host(request: HttpRequest) -> None:
     """A page of the request's förbund: it does not exist on a national host (404, before any login)."""
+    if request_forbund(request) is None:
+        raise Http404
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> R:
-        if request_forbund(request) is None:
-            raise Http404
-        return view(request, *args, **kwargs)
 
-    return wrapped
+forbund_host_only = checked_first(_require_forbund_host)
 
 
 @forbund_host_only

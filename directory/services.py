@@ -33,7 +33,7 @@ from directory.search import reindex
 from directory.selectors import coordinator_user_ids, member_user_ids
 from directory.tasks import send_invitation_email
 from directory.verification import verification_notify as verification_notify  # the hook, re-exported
-from kernel.audit import audit_log, target_id_of
+from kernel.audit import audit_log, save_audited, target_id_of
 from kernel.erasure import DELETED, Erased
 from kernel.models import SentEmail, User, concrete_field
 from notifications.models import Notification
@@ -73,12 +73,10 @@ def invitation_create(
         # A coordinator invites to coordinate the förbund they act in.
         forbund_id=inviter.forbund_id if role == InvitationRole.COORDINATOR else None,
     )
-    invitation.full_clean()
-    invitation.save()
-    audit_log(
+    save_audited(
+        invitation,
         actor=inviter.user,
         action="invitation.create",
-        target=invitation,
         data={"organisation": str(organisation.code), "role": role},
     )
 

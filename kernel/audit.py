@@ -1,15 +1,18 @@
-"""Writing the audit log. Services call `audit_log` inside their own transaction."""
+"""Writing the audit log. Services call `audit_log` (or `save_audited`, for a row they write) inside their own
+transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from kernel.models import AuditLog, User
 from kernel.request_context import current_forbund_id, current_request_id
+
+M = TypeVar("M", bound=models.Model)
 
 
 def target_id_of(target: models.Model) -> str:
@@ -52,3 +55,20 @@ def audit_log(
         request_id=current_request_id(),
         forbund_id=current_forbund_id() or getattr(target, "forbund_id", None),
     )
+
+
+def save_audited(
+    instance: M,
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    target: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> M:
+    """A service's write of one row: validate it (`full_clean`: fields, the model's `clean`, uniqueness), save
+    it and record `action` in the audit log against `target` (the row itself unless given). A ValidationError
+    leaves nothing saved and nothing logged."""
+    instance.full_clean()
+    instance.save()
+    audit_log(actor=actor, action=action, target=instance if target is None else target, data=data)
+    return instance

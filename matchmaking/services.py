@@ -25,7 +25,7 @@ from directory.access import Actor, can_edit_organisation
 from directory.forbund.links import portal_of
 from directory.models import Organisation, ServiceCategory
 from directory.selectors import member_user_ids
-from kernel.audit import apply_changes, audit_log, target_id_of
+from kernel.audit import apply_changes, audit_log, save_audited, target_id_of
 from kernel.erasure import DELETED, Erased
 from matchmaking import scoring
 from matchmaking.access import is_host, sees_participant_details
@@ -86,10 +86,7 @@ def participant_create(
     if project.forbund_id != actor.forbund_id or actor.forbund_id is None:
         raise PermissionDenied
     participant = Participant(project=project, raised_by_organisation=organisation, raised_by=actor.user, **data)
-    participant.full_clean()
-    participant.save()
-    audit_log(actor=actor.user, action="participant.create", target=participant)
-    return participant
+    return save_audited(participant, actor=actor.user, action="participant.create")
 
 
 @transaction.atomic
@@ -97,10 +94,7 @@ def participant_update(*, actor: Actor, participant: Participant, data: dict[str
     if not sees_participant_details(actor, participant):
         raise PermissionDenied
     changed = apply_changes(participant, data)
-    participant.full_clean()
-    participant.save()
-    audit_log(actor=actor.user, action="participant.update", target=participant, data={"fields": changed})
-    return participant
+    return save_audited(participant, actor=actor.user, action="participant.update", data={"fields": changed})
 
 
 @transaction.atomic
@@ -133,10 +127,9 @@ def outcome_record(
     outcome = LabourMarketEvent(
         participant=participant, date=date, event=event, criterion=criterion, recorded_by=actor.user
     )
-    outcome.full_clean()
-    outcome.save()
-    audit_log(actor=actor.user, action="participant.outcome", target=participant, data={"event": event})
-    return outcome
+    return save_audited(
+        outcome, actor=actor.user, action="participant.outcome", target=participant, data={"event": event}
+    )
 
 
 # --- Needs and opportunities -------------------------------------------------------------------------------
@@ -160,10 +153,7 @@ def opportunity_create(*, actor: Actor, organisation: Organisation, data: dict[s
         raise PermissionDenied
     data.setdefault("places_available", data.get("places_total", 1))
     opportunity = Opportunity(organisation=organisation, **data)
-    opportunity.full_clean()
-    opportunity.save()
-    audit_log(actor=actor.user, action="opportunity.create", target=opportunity)
-    return opportunity
+    return save_audited(opportunity, actor=actor.user, action="opportunity.create")
 
 
 @transaction.atomic

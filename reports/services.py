@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 
 from directory.access import Actor
 from directory.forbund.registry import registry
-from kernel.audit import audit_log, target_id_of
+from kernel.audit import audit_log, save_audited, target_id_of
 from kernel.erasure import DELETED, Erased
 from kernel.replica import replica_reads
 from matchmaking.models import FundedProject
@@ -93,10 +93,9 @@ def report_run_request(
         scheduled=scheduled,
         rerun_of=delivered,
     )
-    run.full_clean()
-    run.save()
-    audit_log(actor=actor.user if actor is not None else None, action="report.request", target=run, data={"kind": kind})
-    return run
+    return save_audited(
+        run, actor=actor.user if actor is not None else None, action="report.request", data={"kind": kind}
+    )
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.access import Actor
 from directory.models import Organisation
 from kernel import tabular
-from kernel.audit import audit_log
+from kernel.audit import audit_log, save_audited
 from kernel.identifiers import normalise_orgnr
 from kernel.tabular import Column, RowError
 from matchmaking.models import FundedProject
@@ -50,10 +50,9 @@ def support_record_create(
         raise PermissionDenied
     require_support_recorder(actor, project)
     record = SupportRecord(project=project, organisation=organisation, recorded_by=actor.user, **data)
-    record.full_clean()
-    record.save()
-    audit_log(actor=actor.user, action="support.create", target=record, data={"organisation": str(organisation.code)})
-    return record
+    return save_audited(
+        record, actor=actor.user, action="support.create", data={"organisation": str(organisation.code)}
+    )
 
 
 @dataclass

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from directory.access import Actor, can_edit_organisation
 from directory.models import Organisation, OutdatedReport, ReportStatus
 from directory.selectors import coordinator_user_ids, member_user_ids
-from kernel.audit import audit_log
+from kernel.audit import audit_log, save_audited
 from kernel.erasure import ANONYMISED, Erased
 from notifications.models import Notification
 from notifications.services import notify
@@ -65,10 +65,8 @@ def outdated_report_create(
         what_is_wrong=what_is_wrong.strip(),
         contact_email=(contact_email or "").strip().lower(),
     )
-    report.full_clean()
-    report.save()
-    audit_log(
-        actor=actor.user, action="outdated_report.create", target=report, data={"organisation": str(organisation.code)}
+    save_audited(
+        report, actor=actor.user, action="outdated_report.create", data={"organisation": str(organisation.code)}
     )
     outdated_report_notify(organisation=organisation)
     return report

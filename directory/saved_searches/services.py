@@ -33,7 +33,7 @@ from directory.forbund.links import site_url
 from directory.forbund.registry import registry
 from directory.models import Forbund, OrganisationKind, SavedSearch
 from directory.selectors import AREA_PARAM, WHOLE_COUNTRY, organisation_search, search_area
-from kernel.audit import audit_log
+from kernel.audit import audit_log, save_audited
 from kernel.identifiers import refuse_personnummer_in_query
 from kernel.mail import send_templated
 from kernel.models import User
@@ -130,10 +130,7 @@ def saved_search_create(
         forbund_id=forbund_id,
         last_notified_at=timezone.now(),
     )
-    saved.full_clean()
-    saved.save()
-    audit_log(actor=user, action="saved_search.create", target=saved)
-    return saved
+    return save_audited(saved, actor=user, action="saved_search.create")
 
 
 @transaction.atomic

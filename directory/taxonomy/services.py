@@ -18,7 +18,7 @@ from directory.access import Actor
 from directory.api.datapackage import CACHE_KEY as DATAPACKAGE_CACHE_KEY
 from directory.models import ServiceCategory
 from directory.search import reindex
-from kernel.audit import audit_log
+from kernel.audit import audit_log, save_audited
 
 FIELDS = ("slug", "name_sv", "name_en", "position", "active")
 
@@ -60,9 +60,7 @@ def category_usage(category: ServiceCategory) -> int:
 def category_create(*, actor: Actor, data: dict[str, Any]) -> ServiceCategory:
     _require_coordinator(actor)
     category = ServiceCategory(**{name: data[name] for name in FIELDS if name in data})
-    category.full_clean()
-    category.save()
-    audit_log(actor=actor.user, action="taxonomy.create", target=category, data={"slug": category.slug})
+    save_audited(category, actor=actor.user, action="taxonomy.create", data={"slug": category.slug})
     _forget_cached_copies()
     return category
 

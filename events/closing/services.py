@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from directory.access import Actor, can_edit_organisation
 from events.closing.selectors import event_figures
 from events.models import ClosingReport, Event, EventStatus
-from kernel.audit import audit_log
+from kernel.audit import save_audited
 
 
 def _check_writable(actor: Actor, event: Event, now: dt.datetime) -> None:
@@ -51,9 +51,8 @@ def closing_report_save(
         report.figures = event_figures(event=event)
         report.finalised_at = now
         report.finalised_by = actor.user
-    report.full_clean()
-    report.save()
-    audit_log(
+    save_audited(
+        report,
         actor=actor.user,
         action="event.closing_report_finalise" if finalise else "event.closing_report_save",
         target=event,

@@ -56,7 +56,7 @@ def message_send(*, actor: Actor, event: Event, group: str, subject: str, body: 
     )
     message.full_clean()
     message.save()
-    audit_log(
+    audit_log(  # after the save: the log names the message's key
         actor=actor.user,
         action="event.message_send",
         target=event,

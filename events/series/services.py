@@ -26,7 +26,7 @@ from events import services as event_services
 from events.models import Event, EventSeries, EventStatus, SeriesQuestion
 from events.questions.services import copy_question
 from events.series import rules
-from kernel.audit import audit_log
+from kernel.audit import audit_log, save_audited
 
 # What every date copies from the template event.
 COPIED = (
@@ -116,9 +116,7 @@ def series_update(*, actor: Actor, series: EventSeries, data: dict[str, Any]) ->
     series.capacity = data.get("capacity")
     if data.get("name"):
         series.name = data["name"]
-    series.full_clean()
-    series.save()
-    audit_log(actor=actor.user, action="event_series.update", target=series, data={"rrule": series.rrule})
+    save_audited(series, actor=actor.user, action="event_series.update", data={"rrule": series.rrule})
     series_sync(actor=actor, series=series)
     return series
 

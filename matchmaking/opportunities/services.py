@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from directory.access import Actor, can_edit_organisation
-from kernel.audit import apply_changes, audit_log
+from kernel.audit import apply_changes, save_audited
 from matchmaking.models import Opportunity
 
 # What the organisation may change; never its organisation, capacity counter or freshness columns.
@@ -61,7 +61,4 @@ def opportunity_update(*, actor: Actor, opportunity: Opportunity, data: dict[str
         )
     locked.places_available = locked.places_total - taken
     locked.refreshed_at = timezone.now()
-    locked.full_clean()
-    locked.save()
-    audit_log(actor=actor.user, action="opportunity.update", target=locked, data={"fields": changed})
-    return locked
+    return save_audited(locked, actor=actor.user, action="opportunity.update", data={"fields": changed})

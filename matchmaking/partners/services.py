@@ -42,7 +42,7 @@ from directory.models import (
 )
 from directory.selectors import member_user_ids
 from kernel import tabular
-from kernel.audit import audit_log
+from kernel.audit import audit_log, save_audited
 from matchmaking.partners.models import PartnerAnswer, PartnerRequest, PartnerRequestStatus, PartnerResponse
 from notifications.services import notify
 
@@ -212,9 +212,7 @@ def partner_request_create(*, actor: Actor, organisation: Organisation, data: di
     if not can_edit_organisation(actor, organisation):
         raise PermissionDenied
     request = PartnerRequest(organisation=organisation, created_by=actor.user, status=PartnerRequestStatus.OPEN, **data)
-    request.full_clean()
-    request.save()
-    audit_log(actor=actor.user, action="partner_request.create", target=request)
+    save_audited(request, actor=actor.user, action="partner_request.create")
     notify(
         kind="partner_request",
         recipients=member_user_ids(organisation_ids=suggested_organisations(request).values_list("pk", flat=True)),
@@ -259,9 +257,7 @@ def partner_response_set(
     response.answer = answer
     response.note = note.strip()
     response.answered_by = actor.user
-    response.full_clean()
-    response.save()
-    audit_log(actor=actor.user, action="partner_request.answer", target=request, data={"answer": answer})
+    save_audited(response, actor=actor.user, action="partner_request.answer", target=request, data={"answer": answer})
     if changed:  # a new answer, or the other answer: the requester hears (an edited note alone: not again)
         notify(
             kind="partner_answer",

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from directory.access import Actor
-from kernel.audit import audit_log
+from kernel.audit import save_audited
 from matchmaking.models import FundedProject
 
 FIELDS = ("diarienummer", "name", "owner", "starts_on", "ends_on", "programme_area", "objective")
@@ -25,10 +25,7 @@ def project_create(*, actor: Actor, data: dict[str, Any]) -> FundedProject:
     project = FundedProject(
         forbund_id=actor.require_forbund_id(), **{name: data[name] for name in FIELDS if name in data}
     )
-    project.full_clean()
-    project.save()
-    audit_log(actor=actor.user, action="project.create", target=project, data={"diarienummer": project.diarienummer})
-    return project
+    return save_audited(project, actor=actor.user, action="project.create", data={"diarienummer": project.diarienummer})
 
 
 @transaction.atomic
@@ -40,7 +37,4 @@ def project_update(*, actor: Actor, project: FundedProject, data: dict[str, Any]
         return locked
     for name in changed:
         setattr(locked, name, data[name])
-    locked.full_clean()
-    locked.save()
-    audit_log(actor=actor.user, action="project.update", target=locked, data={"fields": changed})
-    return locked
+    return save_audited(locked, actor=actor.user, action="project.update", data={"fields": changed})

@@ -7,11 +7,13 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from directory.factories import CoordinatorFactory, ForbundFactory
-from kernel.audit import apply_changes, audit_log
+from directory.models import ServiceCategory
+from kernel.audit import apply_changes, audit_log, save_audited
 from kernel.factories import UserFactory
 from kernel.models import AuditLog
 from kernel.request_context import reset_forbund_id, set_forbund_id
@@ -237,3 +239,30 @@ def test_apply_changes_sets_the_fields_and_names_those_that_changed_in_order():
     stored = User(email="b@example.org", full_name="Augusta", preferred_language="en")
     assert apply_changes(user, {"full_name": "Ada"}, before=stored) == ["full_name"]
     assert apply_changes(user, {}) == []
+
+
+def test_save_audited_validates_saves_and_logs_against_the_row_or_the_given_target(world):
+
+    category = save_audited(
+        ServiceCategory(slug="cykelverkstad", name_sv="Cykelverkstad", name_en="Bicycle repair"),
+        actor=world.coordinator,
+        action="category.create",
+    )
+    assert ServiceCategory.objects.filter(slug="cykelverkstad").exists()
+    entry = AuditLog.objects.get(action="category.create")
+    assert (entry.actor, entry.target_type, entry.target_id) == (
+        world.coordinator,
+        "directory.servicecategory",
+        str(category.pk),
+    )
+    save_audited(category, actor=world.coordinator, action="category.touch", target=world.org_a, data={"n": 1})
+    entry = AuditLog.objects.get(action="category.touch")
+    assert (entry.target_type, entry.data) == ("directory.organisation", {"n": 1})
+
+
+def test_save_audited_saves_and_logs_nothing_when_the_row_is_invalid(world):
+
+    with pytest.raises(ValidationError):
+        save_audited(ServiceCategory(slug="", name_sv=""), actor=world.coordinator, action="category.create")
+    assert not ServiceCategory.objects.filter(slug="").exists()
+    assert not AuditLog.objects.filter(action="category.create").exists()

@@ -1,5 +1,5 @@
-"""No signed-in request causes a 500, and a refused one saves nothing (docs/security-checks.md K62, E26). As each
-role, every page the URL × role table lets it open (200) is asked with hostile query strings, and every POST form
+"""No request by any role causes a 500, and a refused one saves nothing (docs/security-checks.md K62, E26). As
+each role (anonymous visitors too), every page the URL × role table lets it open (200) is asked with hostile query strings, and every POST form
 on those pages is sent back with hostile values: the whole form at once, and each field alone with the form's
 other fields as the page filled them in (so the request gets past the form's own checks to the services behind
 it). When the answer is a refusal (the form again, or a 4xx), no table but the audit log and the sessions has
@@ -131,9 +131,10 @@ def test_the_form_reader_finds_forms_fields_and_filled_values():
 
 
 @pytest.mark.security("K62", "E26")
-@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
-def test_a_hostile_request_by_a_signed_in_role_never_gives_a_500_and_if_refused_saves_nothing(client, world, role):
-    client.force_login(world.user(role))
+@pytest.mark.parametrize("role", ROLES)
+def test_a_hostile_request_by_any_role_never_gives_a_500_and_if_refused_saves_nothing(client, world, role):
+    if role != "anonymous":
+        client.force_login(world.user(role))
     urls = [(row.name, row.url(world)) for row in TABLE if row.method == "get" and row.expected[role] == 200]
     query = urlencode([(name, VALUES[(i + 3) % len(VALUES)]) for i, name in enumerate(NAMES)])
     failures = []
@@ -151,7 +152,7 @@ def test_a_hostile_request_by_a_signed_in_role_never_gives_a_500_and_if_refused_
             for form in reader.forms:
                 if not urlsplit(form.action).path.startswith(NOT_SENT):
                     forms.setdefault((urlsplit(form.action).path, tuple(form.fields)), form)
-    assert len(forms) >= 10, f"{role}: only {len(forms)} forms found"
+    assert len(forms) >= (3 if role == "anonymous" else 10), f"{role}: only {len(forms)} forms found"
     for form in forms.values():
         for body in _hostile_bodies(form):
             written = _rows_written()

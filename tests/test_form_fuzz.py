@@ -1,12 +1,11 @@
-"""No request by any role causes a 500, and a refused one saves nothing (docs/security-checks.md K62, E26). As
-each role (anonymous visitors too), every page the URL × role table lets it open (200) is asked with hostile query strings, and every POST form
-on those pages is sent back with hostile values: the whole form at once, and each field alone with the form's
-other fields as the page filled them in (so the request gets past the form's own checks to the services behind
-it). When the answer is a refusal (the form again, or a 4xx), no table but the audit log and the sessions has
-been written in the request: PostgreSQL's per-transaction statistics (pg_stat_xact_user_tables) count every
-row inserted, updated or deleted. The values are those of the
-anonymous fuzz (tests/test_anonymous_fuzz.py): too long, too large, negative, of the wrong type, NUL, SQL-ish,
-markup, a personnummer."""
+"""No request by any role causes a 500, and a refused one saves nothing (docs/security-checks.md K62, E26). As each
+role (anonymous visitors too), every page the URL × role table lets it open (200) is asked with hostile query
+strings, and every POST form on those pages is sent back with hostile values: the whole form at once, and each field
+alone with the form's other fields as the page filled them in (so the request gets past the form's own checks to the
+services behind it). When the answer is a refusal (the form again, or a 4xx), no table but the audit log and the
+sessions has been written in the request: PostgreSQL's per-transaction statistics (pg_stat_xact_user_tables) count
+every row inserted, updated or deleted. The values are those of the anonymous fuzz (tests/test_anonymous_fuzz.py):
+too long, too large, negative, of the wrong type, NUL, SQL-ish, markup, a personnummer."""
 
 from __future__ import annotations
 

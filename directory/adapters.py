@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from directory.models import Invitation
 from directory.services import invitation_accept, invitation_by_token
+from directory.validators import PENDING_ORGANISATION_NAME
+from kernel.models import User
 
 INVITATION_SESSION_KEY = "asfnet_invitation_token"
 
 
-def pending_invitation(request: HttpRequest | None) -> Any:
+def pending_invitation(request: HttpRequest | None) -> Invitation | None:
     if request is None or not hasattr(request, "session"):
         return None
     token = request.session.get(INVITATION_SESSION_KEY)
@@ -37,13 +39,13 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         return email
 
-    def clean_password(self, password: str, user: Any = None) -> str:
+    def clean_password(self, password: str, user: User | None = None) -> str:
         invitation = pending_invitation(self.request)
         if user is not None and invitation is not None:
-            user._pending_organisation_name = invitation.organisation.name
+            setattr(user, PENDING_ORGANISATION_NAME, invitation.organisation.name)
         return super().clean_password(password, user=user)
 
-    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+    def save_user(self, request: HttpRequest, user: User, form: forms.Form, commit: bool = True) -> User:
         invitation = pending_invitation(request)
         if invitation is None:  # is_open_for_signup refused earlier; defend anyway
             raise ValidationError(_("Signing up requires an invitation."))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kernel.models import User
+
+# Set on a user who is signing up through an invitation (directory.adapters), before the user has a membership.
+PENDING_ORGANISATION_NAME = "_pending_organisation_name"
 _FIXED_WORDS = ("asfnet", "samordningsforbund", "norrbotten")
 # Words that are in many organisation names and say nothing about which one.
 _GENERIC_WORDS = {"kommun", "region", "forening", "ekonomisk", "aktiebolag", "stiftelse", "sodra", "norra"}
@@ -22,14 +25,14 @@ class OrganisationNamePasswordValidator:
     """Refuse a password that contains the name of the user's organisation (or the network's own name):
     these are the first guesses of anyone who knows where the person works."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         folded = _fold(password)
         names: list[str] = list(_FIXED_WORDS)
         if user is not None and getattr(user, "pk", None):
             from directory.models import Organisation
 
             names += Organisation.objects.filter(memberships__user=user).values_list("name", flat=True)
-        pending = getattr(user, "_pending_organisation_name", "") if user is not None else ""
+        pending = getattr(user, PENDING_ORGANISATION_NAME, "") if user is not None else ""
         if pending:
             names.append(pending)
         for name in names:

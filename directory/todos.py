@@ -80,7 +80,7 @@ class AwaitingVerification(TodoSource[Actor, Organisation]):
         return TodoItem(
             text=_("%(organisation)s (%(kind)s) has not been verified.")
             % {"organisation": organisation.name, "kind": organisation.get_kind_display()},
-            url=reverse("directory:detail", kwargs={"code": organisation.code}),
+            url=organisation.get_absolute_url(),
             action=_("Verify the organisation"),
             since=organisation.created_at,
         )
@@ -107,7 +107,7 @@ class VerificationDue(TodoSource[Actor, Organisation]):
             text = _("The verification of %(organisation)s expires on %(date)s.")
         return TodoItem(
             text=text % {"organisation": organisation.name, "date": todo_date(expires)},
-            url=reverse("directory:detail", kwargs={"code": organisation.code}),
+            url=organisation.get_absolute_url(),
             action=_("Verify the organisation again"),
             since=expires,
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import Organisation
@@ -27,7 +26,7 @@ def verification_notify(*, organisation: Organisation, expires_on: dt.date, expi
     return notify(
         kind="verification_expired" if expired else "verification_due",
         recipients=coordinator_user_ids(organisation),
-        url=reverse("directory:detail", kwargs={"code": organisation.code}),
+        url=organisation.get_absolute_url(),
         params={"organisation": organisation.name, "expires_on": expires_on},
     )
 

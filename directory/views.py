@@ -161,7 +161,6 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
             confirm=form.cleaned_data["confirm"],
         ),
         success=_("The organisation's details were saved."),
-        then=lambda saved: redirect("directory:detail", code=saved.code),
         template="directory/edit.html",
         context={"organisation": organisation, "name": name},
     )
@@ -252,5 +251,5 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "directory/invitation_accept.html", {"invitation": invitation}, status=400)
         request.session.pop(INVITATION_SESSION_KEY, None)
         messages.success(request, _("You are now a member of %(org)s.") % {"org": invitation.organisation})
-        return redirect("directory:detail", code=invitation.organisation.code)
+        return redirect(invitation.organisation)
     return render(request, "directory/invitation_accept.html", {"invitation": invitation})

@@ -3,12 +3,10 @@ portal of the förbund whose calendar holds the event (directory.forbund.links).
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 from directory.forbund.links import site_url
 from events.models import Event
 
 
 def event_url(event: Event) -> str:
     """The event's own page."""
-    return site_url(event.forbund_id) + reverse("events:detail", kwargs={"code": event.code})
+    return site_url(event.forbund_id) + event.get_absolute_url()

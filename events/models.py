@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, URLValidator
 from django.db import models
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +77,10 @@ class EventSeries(TimeStampedModel):
     class Meta:
         verbose_name = _("event series")
         verbose_name_plural = _("event series")
+
+    def get_absolute_url(self) -> str:
+        """The series' page."""
+        return reverse("events:series", kwargs={"code": self.code})
 
     def __str__(self) -> str:
         return self.name
@@ -244,6 +249,10 @@ class Event(TimeStampedModel):
                 fields=["organiser", "import_uid"], condition=~Q(import_uid=""), name="events_event_one_per_import_uid"
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        """The event's page."""
+        return reverse("events:detail", kwargs={"code": self.code})
 
     def __str__(self) -> str:
         return self.title

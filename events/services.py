@@ -20,7 +20,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -76,7 +75,7 @@ def notify_registrant(
     notify(
         kind=kind,
         recipients=[user],
-        url=reverse("events:detail", kwargs={"code": event.code}),
+        url=event.get_absolute_url(),
         params={"event": title, **(params or {})},
         actor=actor,
         site=portal_of(event.forbund_id),

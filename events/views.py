@@ -108,7 +108,6 @@ def create(request: HttpRequest) -> HttpResponse:
             actor=request.actor, organiser=form.cleaned_data["organiser"], data=form.event_data()
         ),
         success=_("The event was saved as a draft. Publish it when it is ready."),
-        then=lambda created: redirect("events:detail", code=created.code),
         template="events/form.html",
         context={"event": None},
     )
@@ -125,7 +124,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         form,
         lambda: services.event_update(actor=request.actor, event=event, data=form.event_data()),
         success=_("The event was saved."),
-        then=lambda _: redirect("events:detail", code=event.code),
+        then=lambda _: redirect(event),
         template="events/form.html",
         context={"event": event, "title": title},
     )
@@ -136,7 +135,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
 def publish(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
     act(request, lambda: services.event_publish(actor=request.actor, event=event), success=_("The event is published."))
-    return redirect("events:detail", code=event.code)
+    return redirect(event)
 
 
 @login_required
@@ -148,7 +147,7 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
     else:
         services.event_cancel(actor=request.actor, event=event)
         messages.success(request, _("The event is cancelled. Everyone registered or waiting is told by e-mail."))
-    return redirect("events:detail", code=event.code)
+    return redirect(event)
 
 
 @coordinator_required

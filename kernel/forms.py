@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from django import forms
 from django.contrib import messages
@@ -95,12 +95,19 @@ def posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
+@runtime_checkable
+class HasPage(Protocol):
+    """A model with a page of its own (Django's get_absolute_url)."""
+
+    def get_absolute_url(self) -> str: ...
+
+
 def form_page(
     request: HttpRequest,
     form: forms.BaseForm,
     save: Callable[[], T],
     *,
-    then: str | Callable[[T], Any],
+    then: str | Callable[[T], Any] | None = None,
     success: str | None = None,
     template: str | None = None,
     context: dict[str, Any] | None = None,
@@ -111,11 +118,16 @@ def form_page(
     after the save, or the page with the form and its errors (a GET, an invalid form, a refusal).
 
     `then` is where a save leads: a URL name or address, or a function of what `save` returned giving an
-    HttpResponse or what `redirect` takes. The page is `template` rendered with `context` and the form as
-    "form", or `page()` where the view draws the page itself."""
+    HttpResponse or what `redirect` takes; by default, the page of what `save` returned (its
+    get_absolute_url). The page is `template` rendered with `context` and the form as "form", or `page()`
+    where the view draws the page itself."""
     if (template is None) == (page is None):
         raise ValueError("form_page takes a template or a page, one of them")
     if saved := submit(request, form, save, success=success, default_field=default_field):
+        if then is None:
+            if not isinstance(saved.value, HasPage):
+                raise TypeError("form_page without `then` needs a save that returns an object with a page")
+            return redirect(saved.value)
         target = then(saved.value) if callable(then) else then
         return target if isinstance(target, HttpResponse) else redirect(target)
     if template is not None:

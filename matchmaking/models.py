@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -373,6 +374,10 @@ class Need(TimeStampedModel):
         verbose_name_plural = _("needs")
         ordering = ["-created_at"]
 
+    def get_absolute_url(self) -> str:
+        """The need's page."""
+        return reverse("matchmaking:need_detail", kwargs={"code": self.code})
+
     def __str__(self) -> str:
         return f"{self.participant} ({self.get_status_display()})"
 
@@ -518,6 +523,10 @@ class Match(TimeStampedModel):
                 name="matchmaking_match_one_live_per_pair",
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        """The placement's page."""
+        return reverse("matchmaking:match_detail", kwargs={"code": self.code})
 
     def __str__(self) -> str:
         return f"{self.need_id} → {self.opportunity_id} ({self.status})"

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.db.models.functions import Least
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -61,7 +60,7 @@ def _notify(match: Match, step: str, actor: Actor) -> None:
     notify(
         kind=f"placement_{step}",
         recipients=recipients,
-        url=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
+        url=match.get_absolute_url(),
         params={
             "participant": participant.code,
             "opportunity": match.opportunity.title,

@@ -18,7 +18,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -66,7 +65,7 @@ def _proposal_item(match: Match, text: str, *, action: str) -> TodoItem:
             "opportunity": match.opportunity.title,
             "host": match.opportunity.organisation.name,
         },
-        url=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
+        url=match.get_absolute_url(),
         action=action,
         since=match.proposed_at,
     )
@@ -133,7 +132,7 @@ class PartnerRequests(TodoSource[Actor, PartnerRequest]):
                 "municipality": request.municipality.name if request.municipality else "",
                 "title": request.title,
             },
-            url=reverse("matchmaking:partner_request_detail", kwargs={"code": request.code}),
+            url=request.get_absolute_url(),
             action=_("Answer the request"),
             since=request.created_at,
         )
@@ -177,7 +176,7 @@ class NeedsWithoutProposal(TodoSource[Actor, Need]):
                 _need_days(),
             )
             % {"participant": need.participant.code, "days": _need_days()},
-            url=reverse("matchmaking:need_detail", kwargs={"code": need.code}),
+            url=need.get_absolute_url(),
             action=_("Find a placement"),
             since=need.created_at,
         )
@@ -229,7 +228,7 @@ class PlacementsEnding(TodoSource[Actor, Match]):
                 "host": match.opportunity.organisation.name,
                 "date": todo_date(ends_on) if ends_on else "",
             },
-            url=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
+            url=match.get_absolute_url(),
             action=_("Plan the next step"),
             since=ends_on,
         )
@@ -258,7 +257,7 @@ class UnmatchedNeeds(TodoSource[Actor, Need]):
         return TodoItem(
             text=_("Participant %(participant)s (%(organisation)s) has no placement proposed.")
             % {"participant": need.participant.code, "organisation": need.participant.raised_by_organisation.name},
-            url=reverse("matchmaking:need_detail", kwargs={"code": need.code}),
+            url=need.get_absolute_url(),
             action=_("Find a placement"),
             since=need.created_at,
         )

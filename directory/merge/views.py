@@ -64,7 +64,7 @@ def merge_confirm(request: HttpRequest, code: str, duplicate: str) -> HttpRespon
             lambda: services.organisation_merge(actor=request.actor, keep=keep, duplicate=other),
             success=_("%(duplicate)s was merged into %(kept)s.") % {"duplicate": name, "kept": keep.name},
         ):
-            return redirect("directory:detail", code=keep.code)
+            return redirect(keep)
         return redirect("directory:merge", code=keep.code)
     context = {
         "organisation": keep,

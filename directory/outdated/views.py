@@ -32,7 +32,7 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and form.is_bot:
         # Looks like success to the bot; nothing is stored and nobody is told.
         messages.success(request, _("Thank you. The organisation has been told."))
-        return redirect("directory:detail", code=organisation.code)
+        return redirect(organisation)
     return form_page(
         request,
         form,
@@ -43,7 +43,7 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
             contact_email=form.cleaned_data["contact_email"],
         ),
         success=_("Thank you. The organisation has been told."),
-        then=lambda outdated: redirect("directory:detail", code=outdated.organisation.code),
+        then=lambda outdated: redirect(outdated.organisation),
         template="directory/outdated/report.html",
         context={"organisation": organisation, "contact_keep_days": settings.OUTDATED_REPORT_CONTACT_KEEP_DAYS},
     )

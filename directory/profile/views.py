@@ -46,7 +46,6 @@ def logo(request: HttpRequest, code: str) -> HttpResponse:
             actor=request.actor, organisation=organisation, png=form.cleaned_data["png"]
         ),
         success=_("The logo was saved."),
-        then=lambda saved: redirect("directory:detail", code=saved.code),
         template="directory/profile/logo.html",
         context={"organisation": organisation},
     )
@@ -62,7 +61,7 @@ def logo_remove(request: HttpRequest, code: str) -> HttpResponse:
             lambda: profile_services.organisation_logo_remove(actor=request.actor, organisation=organisation),
             success=_("The logo was removed."),
         )
-    return redirect("directory:detail", code=organisation.code)
+    return redirect(organisation)
 
 
 @require_GET
@@ -224,7 +223,7 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         services.organisation_confirm(actor=request.actor, organisation=organisation)
         messages.success(request, _("Thank you. The details of %(name)s are confirmed.") % {"name": organisation})
-        return redirect("directory:detail", code=organisation.code)
+        return redirect(organisation)
     profile = selectors.organisation_profile(organisation=organisation)
     return render(request, "directory/profile/confirm.html", {"organisation": organisation, "profile": profile})
 
@@ -238,4 +237,4 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         raise PermissionDenied
     services.organisation_verify(actor=request.actor, organisation=organisation)
     messages.success(request, _("%(name)s is marked as verified.") % {"name": organisation})
-    return redirect("directory:detail", code=organisation.code)
+    return redirect(organisation)

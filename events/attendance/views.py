@@ -69,7 +69,7 @@ def checkin(request: HttpRequest, code: str) -> HttpResponse:
         lambda: services.self_check_in(user=request.user, event=event, code=form.cleaned_data["code"]),
         success=_("You are checked in. Welcome!"),
         default_field="code",
-        then=lambda _: redirect("events:detail", code=event.code),
+        then=lambda _: redirect(event),
         template="events/attendance/checkin.html",
         context={"event": event, "open": event.checkin_open()},
     )

@@ -48,7 +48,7 @@ def register(request: HttpRequest, code: str) -> HttpResponse:
             )
         else:
             messages.success(request, _("You are registered. A confirmation is on its way to your e-mail."))
-        return redirect("events:detail", code=event.code)
+        return redirect(event)
     return render_event_page(request, event, register_form=form)
 
 
@@ -62,7 +62,7 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
     organisation = next((o for o in page.colleagues if str(o.code) == organisation_code), None)
     if organisation is None:
         messages.error(request, _("There is nobody left to register from that organisation."))
-        return redirect("events:detail", code=event.code)
+        return redirect(event)
     form = GroupRegistrationForm(
         request.POST, colleagues=page.colleagues[organisation], prefix=group_prefix(organisation)
     )
@@ -82,7 +82,7 @@ def register_group(request: HttpRequest, code: str) -> HttpResponse:
             )
             % {"count": len(saved.value)},
         )
-        return redirect("events:detail", code=event.code)
+        return redirect(event)
     return render_event_page(request, event, group_form=(str(organisation.code), form))
 
 
@@ -93,7 +93,7 @@ def register_guest(request: HttpRequest, code: str) -> HttpResponse:
     event = selectors.event_for_user(actor=request.actor, code=code)
     if request.actor.is_authenticated:
         messages.info(request, _("You are logged in: register with your account instead."))
-        return redirect("events:detail", code=event.code)
+        return redirect(event)
     if event.audience != Audience.PUBLIC:
         raise PermissionDenied
     form = GuestRegistrationForm(request.POST, questions=list(event.questions.all()))
@@ -112,7 +112,7 @@ def register_guest(request: HttpRequest, code: str) -> HttpResponse:
             _("Almost done: we sent a link to %(email)s. Your registration counts once you have followed it.")
             % {"email": form.cleaned_data["email"]},
         )
-        return redirect("events:detail", code=event.code)
+        return redirect(event)
     return render_event_page(request, event, guest_form=form)
 
 
@@ -133,7 +133,7 @@ def unregister(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("You have left the waiting list."))
         else:
             messages.success(request, _("Your registration is cancelled."))
-    return redirect("events:detail", code=event.code)
+    return redirect(event)
 
 
 @login_required
@@ -149,7 +149,7 @@ def accept_offer(request: HttpRequest, code: str) -> HttpResponse:
             lambda: services.offer_accept(registration=registration),
             success=_("The place is yours. See you there!"),
         )
-    return redirect("events:detail", code=event.code)
+    return redirect(event)
 
 
 # --- The link in an e-mail ------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from kernel.forms import act, form_page, posted
 def repeat(request: HttpRequest, code: str) -> HttpResponse:
     """ "Repeat this event": the rule of a new series whose first date is this event."""
     event = selectors.event_for_user(actor=request.actor, code=code, write=True)
-    if event.series_id is not None:
-        return redirect("events:series", code=event.series.code)  # type: ignore[union-attr]
+    if event.series is not None:  # already a date of a series: the series' page
+        return redirect(event.series)
     initial = {"name": event.title_sv, "frequency": "weekly", "interval": 1, "capacity": event.capacity}
     form = SeriesForm(posted(request), initial=initial)
     return form_page(
@@ -33,7 +33,6 @@ def repeat(request: HttpRequest, code: str) -> HttpResponse:
         form,
         lambda: services.series_create(actor=request.actor, event=event, data=form.series_data()),
         success=_("The series was made. Each date is an event of its own, with its own registrations."),
-        then=lambda made: redirect("events:series", code=made.code),
         template="events/series/repeat.html",
         context={"event": event},
     )
@@ -50,7 +49,7 @@ def series(request: HttpRequest, code: str) -> HttpResponse:
         form,
         lambda: services.series_update(actor=request.actor, series=found, data=form.series_data()),
         success=_("The series was saved and its dates follow the new rule."),
-        then=lambda _: redirect("events:series", code=found.code),
+        then=lambda _: redirect(found),
         page=lambda: _series_page(request, found, form),
     )
 
@@ -79,7 +78,7 @@ def skip(request: HttpRequest, code: str) -> HttpResponse:
         )
     else:
         messages.error(request, _("Choose a date of the series to skip."))
-    return redirect("events:series", code=found.code)
+    return redirect(found)
 
 
 @login_required

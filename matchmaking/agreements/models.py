@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Forbund, Organisation
@@ -61,6 +62,10 @@ class Agreement(TimeStampedModel):
                 name="matchmaking_agreement_value_not_negative",
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        """The agreement's page."""
+        return reverse("matchmaking:agreement_detail", kwargs={"code": self.code})
 
     def __str__(self) -> str:
         return self.title

@@ -6,8 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -52,7 +51,6 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
             document=form.cleaned_data.get("document"),
         ),
         success=_("The agreement was registered."),
-        then=lambda agreement: redirect("matchmaking:agreement_detail", code=agreement.code),
         template="matchmaking/agreements/create.html",
     )
 
@@ -73,7 +71,7 @@ def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
         ),
         success=_("The document was added."),
         default_field="document",
-        then=reverse("matchmaking:agreement_detail", kwargs={"code": agreement.code}),
+        then=agreement.get_absolute_url(),
         template="matchmaking/agreements/detail.html",
         context={
             "agreement": agreement,

@@ -17,7 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -49,12 +48,12 @@ def _render(request: HttpRequest, match: Match, **bound: forms.Form) -> HttpResp
 
 def _done(request: HttpRequest, match: Match, text: str) -> HttpResponse:
     messages.success(request, text)
-    return redirect("matchmaking:match_detail", code=match.code)
+    return redirect(match)
 
 
 def _refused(request: HttpRequest, match: Match, error: ValidationError) -> HttpResponse:
     messages.error(request, " ".join(error.messages))
-    return redirect("matchmaking:match_detail", code=match.code)
+    return redirect(match)
 
 
 def _shown_again(request: HttpRequest, match: Match, **bound: forms.Form) -> HttpResponse:
@@ -120,7 +119,7 @@ def match_accept(request: HttpRequest, code: str) -> HttpResponse:
                 )
                 % {"title": match.opportunity.title},
             )
-            return redirect("matchmaking:match_detail", code=match.code)
+            return redirect(match)
         return _refused(request, match, error)
     return _done(request, match, _("You accepted the proposal. The officer is told by e-mail."))
 
@@ -135,7 +134,7 @@ def match_decline(request: HttpRequest, code: str) -> HttpResponse:
         form,
         lambda: services.match_decline(actor=request.actor, match=match, **form.cleaned_data),
         success=_("You declined the proposal. The officer is told by e-mail."),
-        then=reverse("matchmaking:match_detail", kwargs={"code": match.code}),
+        then=match.get_absolute_url(),
         page=lambda: _shown_again(request, match, decline_form=form),
     )
 
@@ -199,4 +198,4 @@ def match_propose(request: HttpRequest, code: str, opportunity: str) -> HttpResp
     )
     if request.POST.get("back") == "opportunity":
         return redirect("matchmaking:opportunity_needs", code=target.code)
-    return redirect("matchmaking:need_detail", code=need.code)
+    return redirect(need)

@@ -130,7 +130,6 @@ def need_create(request: HttpRequest, code: str) -> HttpResponse:
             services=form.cleaned_data["services"],
         ),
         success=_("The need was saved. Here are the placements that fit it best."),
-        then=lambda need: redirect("matchmaking:need_detail", code=need.code),
         template="matchmaking/participants/need_form.html",
         context={"participant": participant},
     )

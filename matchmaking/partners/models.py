@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Organisation, ServiceCategory, municipality_field
@@ -50,6 +51,10 @@ class PartnerRequest(TimeStampedModel):
         verbose_name_plural = _("partner requests")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["service", "municipality", "status"], name="mm_partnerrequest_match")]
+
+    def get_absolute_url(self) -> str:
+        """The partner request's page."""
+        return reverse("matchmaking:partner_request_detail", kwargs={"code": self.code})
 
     def __str__(self) -> str:
         return self.title

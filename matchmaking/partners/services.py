@@ -27,7 +27,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -216,7 +215,7 @@ def partner_request_create(*, actor: Actor, organisation: Organisation, data: di
     notify(
         kind="partner_request",
         recipients=member_user_ids(organisation_ids=suggested_organisations(request).values_list("pk", flat=True)),
-        url=reverse("matchmaking:partner_request_detail", kwargs={"code": request.code}),
+        url=request.get_absolute_url(),
         params={
             "organisation": organisation.name,
             "title": request.title,
@@ -262,7 +261,7 @@ def partner_response_set(
         notify(
             kind="partner_answer",
             recipients=_requester_ids(request),
-            url=reverse("matchmaking:partner_request_detail", kwargs={"code": request.code}),
+            url=request.get_absolute_url(),
             params={"organisation": organisation.name, "title": request.title, "variant": answer},
             actor=actor.user,
         )

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -52,7 +51,6 @@ def partner_request_create(request: HttpRequest) -> HttpResponse:
             data={name: form.cleaned_data[name] for name in PartnerRequestForm.Meta.fields},
         ),
         success=_("Your request was posted. Suggested ASF can now answer it."),
-        then=lambda partner_request: redirect("matchmaking:partner_request_detail", code=partner_request.code),
         template="matchmaking/partners/create.html",
     )
 
@@ -88,7 +86,7 @@ def partner_request_close(request: HttpRequest, code: str) -> HttpResponse:
     partner_request = services.partner_request_for_user(actor=request.actor, code=code, manage=True)
     services.partner_request_close(actor=request.actor, request=partner_request)
     messages.success(request, _("The request is closed."))
-    return redirect("matchmaking:partner_request_detail", code=partner_request.code)
+    return redirect(partner_request)
 
 
 @login_required
@@ -104,7 +102,7 @@ def partner_response(request: HttpRequest, code: str) -> HttpResponse:
         form,
         lambda: services.partner_response_set(actor=request.actor, request=partner_request, **form.cleaned_data),
         success=_("Thank you. The requester can now see your answer."),
-        then=reverse("matchmaking:partner_request_detail", kwargs={"code": partner_request.code}),
+        then=partner_request.get_absolute_url(),
         page=lambda: _detail(request, partner_request, response_form=form),
     )
 

@@ -80,7 +80,7 @@ def as_json(opportunity: Opportunity) -> dict[str, Any]:
         "description": opportunity.description,
         "organisation": {
             "name": organisation.name,
-            "url": settings.SITE_URL + reverse("directory:detail", kwargs={"code": organisation.code}),
+            "url": settings.SITE_URL + organisation.get_absolute_url(),
         },
         "municipality": {"code": opportunity.municipality_id, "name": opportunity.municipality.name}
         if opportunity.municipality_id

@@ -208,6 +208,17 @@ def test_then_is_given_what_the_service_returned(rf):
     assert own.status_code == 204
 
 
+def test_without_then_a_save_leads_to_the_page_of_what_the_service_returned(rf):
+    class Thing:
+        def get_absolute_url(self) -> str:
+            return "/things/7/"
+
+    response = form_page(_request(rf, "POST"), TwoFields({}), _Calls(result=Thing()), page=_Page())
+    assert (response.status_code, response["Location"]) == (302, "/things/7/")
+    with pytest.raises(TypeError, match="returns an object with a page"):
+        form_page(_request(rf, "POST"), TwoFields({}), _Calls(result=7), page=_Page())
+
+
 def test_a_form_page_renders_its_template_with_the_form_in_the_context(rf, db):
     form = TwoFields({"email": "a@example.se"})
     save = _Calls(error=ValidationError("Refused."))

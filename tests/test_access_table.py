@@ -1177,6 +1177,9 @@ def test_url_answers_role_as_the_table_says(client, world, index, role):
     assert response.status_code == expected, f"{row.method.upper()} {url} as {role}"
     if role == "anonymous" and expected == 302 and row.anonymous_to:
         assert response["Location"].startswith(reverse(row.anonymous_to)), response["Location"]
+    if expected == 200 and response.get("Content-Type", "").startswith("text/html"):
+        # A link whose object had no page (a template asking get_absolute_url of something without one).
+        assert b'href=""' not in response.content, f"{url} as {role} has a link to nowhere"
 
 
 # --- The meta-test: every URL of ours is in the table --------------------------------------------------

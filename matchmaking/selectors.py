@@ -186,6 +186,18 @@ def host_placements(*, actor: Actor) -> list[Match]:
     )
 
 
+def opportunity_placements(*, actor: Actor, opportunity: Opportunity) -> list[Match]:
+    """The proposals and placements at an opportunity that the actor may open: those of the förbund the actor
+    acts in, by the placement page's own rule (matches_visible_to). An opportunity is national, so another
+    förbund's participants may be proposed to it; their codes are not shown here."""
+    return list(
+        matches_visible_to(actor)
+        .filter(opportunity=opportunity)
+        .select_related("need__participant")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def annotate_freshness(opportunities: list[Opportunity], now: dt.datetime | None = None) -> list[Opportunity]:
     """Sets `expires_at`, `expired` and `expiring_soon` (in the last week before expiry) on each row."""
     now = now or timezone.now()

@@ -295,6 +295,22 @@ def test_reverse_matching_lists_the_officers_needs_of_the_portals_forbund(client
     assert other["code"] not in _html(response)
 
 
+@pytest.mark.parametrize("role", ["coordinator", "host_staff"])
+@pytest.mark.parametrize("side", SIDES)
+def test_the_opportunity_page_lists_the_proposals_of_the_portals_forbund(client, two, side, role):
+    """The opportunity is national and holds a proposal from each förbund; its page lists the one the person
+    may open on this portal, and that link opens."""
+    own, other = two.sides(side)
+    person = _person(two, own, role)
+    url = reverse("matchmaking:opportunity_detail", kwargs={"code": two.opportunity.code})
+    response = _get(client, person, url, own.host)
+    assert [m.code for m in response.context["placements"]] == [own.match.code]
+    html = _html(response)
+    assert own["code"] in html
+    assert other["code"] not in html
+    _get(client, person, own.match.get_absolute_url(), own.host)
+
+
 # --- Projects and agreements -------------------------------------------------------------------------------
 @pytest.mark.parametrize("side", SIDES)
 def test_the_project_list_and_the_project_choice_hold_the_forbunds_projects(client, two, side):

@@ -70,7 +70,7 @@ def opportunity_detail(request: HttpRequest, code: str) -> HttpResponse:
         # Open at a public organisation: the page anyone can open, to share with a person it may suit.
         "is_public": Opportunity.objects.public().filter(pk=opportunity.pk).exists(),
         # The organisation's own placements here: participant code and status only (hosts never see more).
-        "placements": list(opportunity.matches.select_related("need__participant").order_by("-created_at"))
+        "placements": selectors.opportunity_placements(actor=request.actor, opportunity=opportunity)
         if can_edit
         else [],
     }

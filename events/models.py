@@ -19,6 +19,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Forbund, Organisation, municipality_field
+from kernel.expressions import Days
 from kernel.identifiers import refuse_personnummer
 from kernel.models import TimeStampedModel, person_field
 
@@ -148,7 +149,7 @@ class EventQuerySet(models.QuerySet["Event"]):
     def past_retention(self, now: dt.datetime) -> EventQuerySet:
         """Ended events whose personal data is not purged although their retention period (`retention_days`
         after the end, `Event.purge_due_at`) has passed by `now`."""
-        due_at = ExpressionWrapper(F("end") + F("retention_days") * dt.timedelta(days=1), output_field=DateTimeField())
+        due_at = ExpressionWrapper(F("end") + Days("retention_days"), output_field=DateTimeField())
         return (
             self.filter(personal_data_purged_at__isnull=True, end__lt=now)
             .alias(purge_due=due_at)

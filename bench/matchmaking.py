@@ -24,220 +24,37 @@
 Run: `.venv/bin/python -m bench.matchmaking [--opportunities 10000] [--repeats 30] [--warmup 3]`. Nothing here
 asserts on timings. The bench database is left for inspection (`psql asfnet_bench_mm`); the next run drops
 and recreates it.
+
+This module is the harness, without Django (options, database, environment, the table, the results file, with
+bench/harness.py); what needs Django — the seed, the need, the timing — is bench/measure_matchmaking.py, which
+main() imports once Django is set up.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import random
-import statistics
-import sys
-import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
+from bench.harness import (
+    ROOT,
+    add_output_arguments,
+    bench_database,
+    bench_environment,
+    recreate_database,
+    results_header,
+    setup_django,
+    use_bench_settings,
+)
 from bench.load import progress_log
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results" / "matchmaking.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asfnet_bench_mm"
 
-# Municipality → weight (≈ population share in Norrbotten). The need below lives in Luleå (2580).
-MUNICIPALITY_WEIGHTS = {
-    "2580": 32,  # Luleå
-    "2581": 18,  # Piteå
-    "2582": 12,  # Boden
-    "2584": 10,  # Kiruna
-    "2523": 7,  # Gällivare
-    "2514": 7,  # Kalix
-    "2560": 3,  # Älvsbyn
-    "2583": 4,  # Haparanda
-    "2510": 2,  # Jokkmokk
-    "2521": 2,  # Pajala
-    "2505": 1,  # Arvidsjaur
-    "2506": 1,  # Arjeplog
-    "2513": 1,  # Överkalix
-    "2518": 1,  # Övertorneå
-}
-OCCUPATIONS = ["5120", "9111", "9112", "5223", "7115", "9412", "8331", "6113", "5321", "9621", "4321", "5153"]
-TYPES = ["arbetstraning", "praktik", "anstallning_med_stod", "lonestod", "extratjanst", "nystartsjobb", "other"]
-TIMES = ["mornings", "afternoons", "full_days"]
-ADAPTATIONS = ["calm", "physical", "short_days", "clear_instructions", "language", "transport"]
-TITLES = [
-    "Arbetsträning i caféet",
-    "Praktik i second hand-butiken",
-    "Lagerarbete och sortering",
-    "Städ och lokalvård",
-    "Trädgård och utemiljö",
-    "Snickeri och reparationer",
-    "Kök och catering",
-    "Tvätteri",
-    "Fastighetsskötsel",
-    "Montering och packning",
-]
-
-
 _log = progress_log("bench-mm")
-
-
-# --- Seeding --------------------------------------------------------------------------------------------------
-def seed(count: int, *, rng: random.Random) -> dict[str, Any]:
-    """Host organisations and `count` open opportunities, with bulk_create. Returns timings and counts."""
-    from django.conf import settings
-    from django.db import transaction
-    from django.utils import timezone
-
-    from directory.factories import OrganisationFactory, make_orgnr
-    from directory.models import Organisation, ServiceCategory
-    from matchmaking.factories import OpportunityFactory
-    from matchmaking.models import Opportunity
-
-    started = time.perf_counter()
-    codes = list(MUNICIPALITY_WEIGHTS)
-    weights = list(MUNICIPALITY_WEIGHTS.values())
-    categories = list(ServiceCategory.objects.all())
-    hosts_per_municipality = max(1, count // 40 // len(codes))
-    organisations = [
-        OrganisationFactory.build(
-            name=f"Bench-ASF {code}-{i}", orgnr=make_orgnr("769", n), kommunkod=code, takes_placements=True
-        )
-        for n, (code, i) in enumerate((c, i) for c in codes for i in range(hosts_per_municipality))
-    ]
-    now = timezone.now()
-    today = timezone.localdate()
-    fresh_days = settings.OPPORTUNITY_REFRESH_WEEKS * 7 - 2
-    with transaction.atomic():
-        Organisation.objects.bulk_create(organisations, batch_size=2000)
-        hosts: dict[str, list[Any]] = {}
-        for org in organisations:
-            hosts.setdefault(org.kommunkod_id, []).append(org)
-        opportunities = []
-        for i in range(count):
-            municipality = rng.choices(codes, weights)[0]
-            low = rng.choice([5, 10, 15, 20])
-            high = min(40, low + rng.choice([5, 10, 20, 30]))
-            total = rng.randint(1, 4)
-            starts = today + dt.timedelta(days=rng.randint(-90, 60))
-            ends = starts + dt.timedelta(days=rng.randint(120, 720)) if rng.random() < 0.3 else None
-            if ends is not None and ends < today:
-                ends = today + dt.timedelta(days=rng.randint(30, 365))
-            opportunities.append(
-                OpportunityFactory.build(
-                    organisation=rng.choice(hosts[municipality]),
-                    type=rng.choice(TYPES),
-                    title=f"{rng.choice(TITLES)} #{i}",
-                    description="Handledare finns på plats. Vi anpassar uppgifterna efter dig.",
-                    service=rng.choice(categories) if rng.random() < 0.9 else None,
-                    occupation_code=rng.choice(OCCUPATIONS) if rng.random() < 0.8 else "",
-                    municipality=municipality,
-                    hours_per_week_min=low,
-                    hours_per_week_max=high,
-                    times=sorted(rng.sample(TIMES, rng.randint(1, 2))),
-                    places_total=total,
-                    places_available=rng.randint(1, total),
-                    adaptations=sorted(rng.sample(ADAPTATIONS, rng.randint(0, 3))),
-                    supervisor_available=rng.random() < 0.6,
-                    starts_on=starts,
-                    ends_on=ends,
-                    published=True,
-                    refreshed_at=now - dt.timedelta(days=rng.uniform(0, fresh_days)),
-                )
-            )
-        for sample in opportunities[:: max(1, count // 200)]:  # seed data is valid data: check a spread sample
-            sample.full_clean(exclude=["organisation"])
-        Opportunity.objects.bulk_create(opportunities, batch_size=2000)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE matchmaking_opportunity")
-    return {
-        "organisations": len(organisations),
-        "opportunities": count,
-        "open_opportunities": Opportunity.objects.open().count(),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
-
-
-def make_need() -> Any:
-    """One need of a participant in Luleå, raised by Luleå kommun."""
-    from matchmaking.factories import NeedFactory, ParticipantFactory
-    from matchmaking.models import Need
-
-    participant = ParticipantFactory(
-        code="P-BENCH01",
-        gender="woman",
-        birth_date=dt.date(1997, 6, 15),
-        entry_date=dt.date(2025, 1, 15),
-        municipality="2580",
-    )
-    need = NeedFactory(
-        participant=participant,
-        occupation_codes=["9111", "5120"],
-        times=["mornings"],
-        municipality="2580",
-        travel_km=60,
-        adaptations=["calm", "clear_instructions"],
-        earliest_start=dt.date.today(),
-        services=["cafe-restaurang", "aterbruk"],
-    )
-    need.full_clean()
-    return Need.objects.get(pk=need.pk)
-
-
-# --- Timing -------------------------------------------------------------------------------------------------
-
-
-def measure(need: Any, *, repeats: int, warmup: int) -> dict[str, Any]:
-    from django.db import connection
-
-    from matchmaking import scoring
-
-    cases: dict[str, Callable[[], Any]] = {
-        "suggestions(need), top 20": lambda: scoring.suggestions(need),
-        "bare SELECT of the candidates (values_list)": lambda: list(
-            scoring.candidates(need).values_list(*scoring.SCORED_FIELDS)
-        ),
-        "candidates as model instances": lambda: list(scoring.candidates(need)),
-    }
-    samples: dict[str, list[float]] = {name: [] for name in cases}
-    for round_ in range(warmup + repeats):
-        for name, run in cases.items():  # interleaved, so drift (cache, CPU clock) hits every case alike
-            started = time.perf_counter()
-            run()
-            elapsed = time.perf_counter() - started
-            if round_ >= warmup:
-                samples[name].append(elapsed * 1000)
-    candidates = scoring.candidates(need)
-    count = candidates.count()
-    sql, params = candidates.values_list(*scoring.SCORED_FIELDS).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = [row[0] for row in cursor.fetchall()]
-    top = scoring.suggestions(need)
-    stats = {
-        name: {
-            "p50_ms": round(statistics.median(values), 2),
-            "mean_ms": round(statistics.fmean(values), 2),
-            "min_ms": round(min(values), 2),
-            "max_ms": round(max(values), 2),
-        }
-        for name, values in samples.items()
-    }
-    floor = stats["bare SELECT of the candidates (values_list)"]["p50_ms"]
-    for values in stats.values():
-        values["x_bare_select_p50"] = round(values["p50_ms"] / floor, 2) if floor else None
-    return {
-        "candidates_after_prefilter": count,
-        "reachable_municipalities": scoring.reachable_municipalities(need.municipality_id, need.travel_km),
-        "top_score": top[0].score if top else None,
-        "top_reasons": [r.text for r in top[0].reasons] if top else [],
-        "query_plan": plan,
-        "timings": stats,
-    }
 
 
 def table(results: dict[str, Any]) -> str:
@@ -265,8 +82,6 @@ def table(results: dict[str, Any]) -> str:
 
 # --- Main -----------------------------------------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    from bench.run import add_output_arguments
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.matchmaking")
     parser.add_argument("--opportunities", type=int, default=10_000, help="open opportunities to seed (10000)")
     parser.add_argument("--repeats", type=int, default=30, help="timed rounds per case (30)")
@@ -277,30 +92,27 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from bench.run import bench_database, bench_environment, migrate, recreate_database, results_header
-
     database_url, db_name = bench_database("BENCH_MM_DATABASE_URL", DEFAULT_DATABASE_URL)
     _log(f"recreating database {db_name}")
     pg_version = recreate_database(database_url)
     # Production settings (DEBUG off: on, it would keep every query in memory); they need a shared cache.
-    os.environ.update(
+    use_bench_settings(
         bench_environment(
             database_url=database_url, redis_url=os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/12"
         )
-        | {"DB_POOL": "false", "DJANGO_SETTINGS_MODULE": "asfnet.settings"}
     )
-    sys.path.insert(0, str(ROOT))
+    setup_django()
+    # The one import after django.setup(): the measurements need the models, which cannot be imported before
+    # the environment names the bench database.
+    from bench import django_steps, measure_matchmaking
 
-    import django
-
-    django.setup()
-    migrate_s = migrate(_log)
+    migrate_s = django_steps.migrate(_log)
     _log(f"seeding {args.opportunities:,} open opportunities")
-    seeded = seed(args.opportunities, rng=random.Random(args.seed))
+    seeded = measure_matchmaking.seed(args.opportunities, rng=random.Random(args.seed))
     _log(f"seeded: {seeded}")
-    need = make_need()
+    need = measure_matchmaking.make_need()
     _log(f"timing: {args.warmup} warm-up + {args.repeats} rounds per case, interleaved")
-    measured = measure(need, repeats=args.repeats, warmup=args.warmup)
+    measured = measure_matchmaking.measure(need, repeats=args.repeats, warmup=args.warmup)
     results = results_header(
         "matchmaking",
         pg_version,

@@ -5,6 +5,7 @@ output parsing, the benchmark-only views and the one table. No timings are asser
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import threading
@@ -18,9 +19,11 @@ from django.urls import NoReverseMatch, reverse
 
 from asfnet import bench_urls
 from bench import all as bench_all
+from bench import harness, measure_directory
 from bench import run as bench_run
 from bench.load import LoadResult, PathPool, parse_wrk, percentile, wrk_script
-from bench.run import SEARCH_PATH, rows_to_csv
+from bench.measure_directory import rows_to_csv
+from bench.run import SEARCH_PATH
 from directory import reference_data
 from directory.access import ANONYMOUS
 from directory.factories import KOMMUNER, PROFILE_EXTRAS, luhn_check_digit, make_orgnr, organisation_rows
@@ -397,10 +400,10 @@ def test_the_list_ceiling_gets_the_searchs_facets_without_its_text():
 
 
 def test_search_terms_name_real_services_and_a_name_gives_a_word_of_it():
-    assert set(bench_run.SEARCH_TERMS) == {slug for slug, _sv, _en in reference_data.SERVICES}
-    assert bench_run.name_term("Hembygdsföreningen Kiruna", "Kiruna") == "hembygdsföreningen"
-    assert bench_run.name_term("Luleå kommun – Socialtjänsten", "Luleå") == "socialtjänsten"
-    assert bench_run.name_term("El i Boden AB", "Boden") == "el"
+    assert set(measure_directory.SEARCH_TERMS) == {slug for slug, _sv, _en in reference_data.SERVICES}
+    assert measure_directory.name_term("Hembygdsföreningen Kiruna", "Kiruna") == "hembygdsföreningen"
+    assert measure_directory.name_term("Luleå kommun – Socialtjänsten", "Luleå") == "socialtjänsten"
+    assert measure_directory.name_term("El i Boden AB", "Boden") == "el"
 
 
 @pytest.mark.django_db
@@ -411,8 +414,8 @@ def test_the_search_pool_is_made_of_searches_that_find_what_they_were_made_from(
         organisation = OrganisationFactory(**{**fields, "name": f"{row['name']} {n}"})
         organisation.services.set([services[slug] for slug in row["services"]])
     reindex(Organisation.objects.values_list("pk", flat=True))
-    entries = bench_run.search_entries()
-    assert entries == bench_run.search_entries()  # the same order every run
+    entries = measure_directory.search_entries()
+    assert entries == measure_directory.search_entries()  # the same order every run
     paths = [bench_run.search_path(e) for e in entries]
     assert len(set(paths)) == len(paths)
     single = [e for e in entries if len(e.get("municipality", [])) < 2]
@@ -435,7 +438,7 @@ def test_the_search_pool_is_made_of_searches_that_find_what_they_were_made_from(
 def test_the_profile_pool_and_its_ceiling_take_the_same_visible_organisations_in_turn():
     listed = OrganisationFactory.create_batch(5)
     OrganisationFactory(published=False)
-    profiles, bare = bench_run.profile_pools()
+    profiles, bare = measure_directory.profile_pools()
     assert len(profiles) == len(bare) == 5
     by_orgnr = {o.orgnr: o.code for o in listed}
     assert [f"/directory/org/{by_orgnr[p.split('/')[3]]}/" for p in bare.paths] == profiles.paths
@@ -479,19 +482,19 @@ def test_every_public_page_is_weighed():
 @pytest.mark.django_db(databases="__all__")  # the count covers every connection, the replica's too
 def test_list_page_queries_count_the_search_also_when_it_is_not_cached():
     OrganisationFactory(name="Trädgårdarna Piteå", kommunkod="2581")
-    counts = bench_run.list_page_queries()
+    counts = measure_directory.list_page_queries(bench_run.LIST_PAGES, search_path=SEARCH_PATH)
     assert set(counts) == {name for name, _path in bench_run.LIST_PAGES} | {"directory search, uncached"}
     assert all(isinstance(count, int) and count > 0 for count in counts.values()), counts
 
 
 def test_a_url_is_loaded_with_the_benchmarks_options_or_other_connections(monkeypatch):
-    """bench.run.load_url: --duration, --warmup and --concurrency, unless the call names other connections
+    """bench.harness.load_url: --duration, --warmup and --concurrency, unless the call names other connections
     (the search at several concurrencies)."""
     calls = []
-    monkeypatch.setattr(bench_run, "measured_python_load", lambda meter, **options: calls.append(options))
-    args = bench_run.argparse.Namespace(duration=7, warmup=2, concurrency=10)
-    bench_run.load_url(None, args, name="search", port=8000, path="/s", log=print)
-    bench_run.load_url(None, args, name="search @40", port=8000, path="/s", log=print, concurrency=40)
+    monkeypatch.setattr(harness, "measured_python_load", lambda meter, **options: calls.append(options))
+    args = argparse.Namespace(duration=7, warmup=2, concurrency=10)
+    harness.load_url(None, args, name="search", port=8000, path="/s", log=print)
+    harness.load_url(None, args, name="search @40", port=8000, path="/s", log=print, concurrency=40)
     assert [(c["duration"], c["warmup"], c["concurrency"]) for c in calls] == [(7, 2, 10), (7, 2, 40)]
 
 

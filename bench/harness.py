@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -104,21 +105,31 @@ def flush_redis(urls: Sequence[str]) -> None:
         redis.Redis.from_url(url).flushdb()
 
 
-def start_bench(
-    database_url: str, redis_url: str, *, log: Callable[[str], None]
-) -> tuple[str, dict[str, str], list[str]]:
-    """Recreate the bench database, set this process's environment (plain connections; gunicorn keeps the
-    default pool), start Django and empty the two Redis databases (cache, broker). SIGTERM exits, so a
-    `finally` stops gunicorn. Returns the PostgreSQL version, the server's environment and the Redis URLs."""
+@dataclass(frozen=True)
+class Started:
+    """A benchmark process once start_bench has run."""
+
+    database: str  # the bench database's name
+    pg_version: str
+    env: dict[str, str]  # the production settings' variables, also the server's environment
+    redis_dbs: list[str]  # the cache's and the broker's Redis databases, emptied
+
+
+def start_bench(*, database: tuple[str, str], redis: tuple[str, str], log: Callable[[str], None]) -> Started:
+    """Every benchmark's start: recreate its database, set this process's environment (plain connections;
+    gunicorn keeps the default pool), start Django and empty the two Redis databases (cache, broker). SIGTERM
+    exits, so a `finally` stops gunicorn. `database` and `redis` are each (environment variable, default URL)."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    log(f"recreating database {urlsplit(database_url).path.lstrip('/')}")
+    database_url, name = bench_database(*database)
+    redis_url = os.environ.get(redis[0]) or redis[1]
+    log(f"recreating database {name}")
     pg_version = recreate_database(database_url)
     env = bench_environment(database_url=database_url, redis_url=redis_url)
     use_bench_settings(env)
     setup_django()
     redis_dbs = [redis_url, redis_url_with_db(redis_url, int(urlsplit(redis_url).path.strip("/") or 0) + 1)]
     flush_redis(redis_dbs)
-    return pg_version, env, redis_dbs
+    return Started(database=name, pg_version=pg_version, env=env, redis_dbs=redis_dbs)
 
 
 # --- The server -----------------------------------------------------------------------------------------------

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -42,17 +41,14 @@ from typing import Any
 from bench.harness import (
     ROOT,
     add_output_arguments,
-    bench_database,
-    bench_environment,
-    recreate_database,
     results_header,
-    setup_django,
-    use_bench_settings,
+    start_bench,
 )
 from bench.load import progress_log
 
 RESULTS = ROOT / "bench-results" / "matchmaking.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asfnet_bench_mm"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"  # cache on 12, broker on 13
 
 _log = progress_log("bench-mm")
 
@@ -92,19 +88,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    database_url, db_name = bench_database("BENCH_MM_DATABASE_URL", DEFAULT_DATABASE_URL)
-    _log(f"recreating database {db_name}")
-    pg_version = recreate_database(database_url)
     # Production settings (DEBUG off: on, it would keep every query in memory); they need a shared cache.
-    use_bench_settings(
-        bench_environment(
-            database_url=database_url, redis_url=os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/12"
-        )
+    started = start_bench(
+        database=("BENCH_MM_DATABASE_URL", DEFAULT_DATABASE_URL), redis=("BENCH_REDIS_URL", DEFAULT_REDIS_URL), log=_log
     )
-    setup_django()
-    # The one import after django.setup(): the measurements need the models, which cannot be imported before
-    # the environment names the bench database.
-    from bench import django_steps, measure_matchmaking
+    pg_version, db_name = started.pg_version, started.database
+    from bench import django_steps, measure_matchmaking  # after start_bench: see bench/harness.py
 
     migrate_s = django_steps.migrate(_log)
     _log(f"seeding {args.opportunities:,} open opportunities")

@@ -43,17 +43,15 @@ from collections.abc import Sequence
 from bench.harness import (
     ROOT,
     add_output_arguments,
-    bench_database,
-    bench_environment,
-    recreate_database,
     results_header,
     setup_django,
-    use_bench_settings,
+    start_bench,
 )
 from bench.load import progress_log
 
 RESULTS = ROOT / "bench-results" / "reports.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asfnet_bench_rp"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"  # cache on 12, broker on 13
 
 _log = progress_log("bench-rp")
 
@@ -76,21 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench import measure_report_task
 
         return measure_report_task.child(args.child_run)
-    database_url, db_name = bench_database("BENCH_RP_DATABASE_URL", DEFAULT_DATABASE_URL)
-    _log(f"recreating database {db_name}")
-    pg_version = recreate_database(database_url)
     # Production settings (DEBUG off: on, it would keep every query in memory) need a shared cache; the task
     # body still runs in-process (`apply`), which is what is measured.
-    use_bench_settings(
-        bench_environment(
-            database_url=database_url, redis_url=os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/12"
-        )
+    started = start_bench(
+        database=("BENCH_RP_DATABASE_URL", DEFAULT_DATABASE_URL), redis=("BENCH_REDIS_URL", DEFAULT_REDIS_URL), log=_log
     )
-    child_env = dict(os.environ)
-    setup_django()
-    # The one import after django.setup(): the measurements need the models, which cannot be imported before
-    # the environment names the bench database.
-    from bench import django_steps, measure_reports
+    pg_version, db_name, child_env = started.pg_version, started.database, dict(os.environ)
+    from bench import django_steps, measure_reports  # after start_bench: see bench/harness.py
 
     began = time.perf_counter()
     django_steps.migrate(_log)

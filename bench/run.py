@@ -81,7 +81,6 @@ from bench.harness import (
     ROOT,
     add_load_arguments,
     add_output_arguments,
-    bench_database,
     flush_redis,
     free_port,  # noqa: F401 - scripts/scale_demo.py imports it from here
     load_url,
@@ -382,13 +381,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    database_url, db_name = bench_database("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-    redis_url = os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
     began = time.perf_counter()
-    pg_version, env, redis_dbs = start_bench(database_url, redis_url, log=_log)
-    # The one import after django.setup() (start_bench): the measurements need the models, which cannot be
-    # imported before the environment names the bench database.
-    from bench import django_steps, measure_directory
+    started = start_bench(
+        database=("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL), redis=("BENCH_REDIS_URL", DEFAULT_REDIS_URL), log=_log
+    )
+    pg_version, env, redis_dbs, db_name = started.pg_version, started.env, started.redis_dbs, started.database
+    from bench import django_steps, measure_directory  # after start_bench: see bench/harness.py
 
     results = results_header(
         "directory",

@@ -82,7 +82,6 @@ from bench.harness import (
     add_load_arguments,
     add_output_arguments,
     flush_redis,
-    free_port,  # noqa: F401 - scripts/scale_demo.py imports it from here
     load_url,
     results_header,
     start_bench,

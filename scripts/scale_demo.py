@@ -54,7 +54,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as `python scripts/scale_demo.py`: the bench package is beside scripts/
-from bench.run import free_port, stop_process  # noqa: E402 - the benchmarks' own; no Django
+from bench.harness import free_port, stop_process  # noqa: E402 - the benchmarks' own; no Django
 
 PG_BIN = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]) if Path("/usr/lib/postgresql").exists() else None
 WRITERS_PER_USER = 20  # directory.saved_searches.services.MAX_PER_USER

@@ -23,6 +23,7 @@ from directory.forbund.middleware import request_forbund
 from directory.forbund.registry import registry
 from directory.selectors import memberships_with_completeness
 from kernel import todos
+from kernel.cache import SentinelMasterPool
 from kernel.pagination import paginate
 from kernel.request_context import current_request_id
 
@@ -115,8 +116,6 @@ def _check_broker() -> bool:
     try:
         if settings.CELERY_BROKER_URL.startswith("sentinel://"):
             # Redis Sentinel: ping the master the sentinels name now (settings.py, docs/scaling.md).
-            from kernel.cache import SentinelMasterPool
-
             first = settings.CELERY_BROKER_URL.split(";")[0].replace("sentinel://", "redis://", 1)
             pool = SentinelMasterPool.from_url(
                 first,

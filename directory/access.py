@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -118,8 +119,6 @@ def actor_for(user: AnyUser | None, forbund: Forbund | None = _ONLY_FORBUND) -> 
         forbund = default_forbund()
     if not isinstance(user, User) or not user.is_active:
         return ANONYMOUS if forbund is None else Actor(user=None, forbund_id=forbund.pk, forbund=forbund)
-    from allauth.mfa.models import Authenticator
-
     # The same query says whether the user has TOTP set up (the MFA check of every request by an officer or a
     # coordinator): read fresh, so adding or removing it takes effect on the next request.
     memberships = tuple(
@@ -254,8 +253,6 @@ def organisation_for_user(
 def has_totp(user: AnyUser) -> bool:
     """Whether the user has TOTP set up: read with the Actor's memberships when there are any (actor_for),
     else by one query; kept on the user object, i.e. for the rest of the request."""
-    from allauth.mfa.models import Authenticator
-
     cached = getattr(user, _TOTP_ATTRIBUTE, None)
     if cached is None:
         cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

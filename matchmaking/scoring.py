@@ -213,7 +213,8 @@ def points(need: Need, opportunity: ScoredOpportunity, need_service_ids: set[int
     return total
 
 
-# The columns score() reads: suggestions() loads only these; the benchmark (bench/measure_matchmaking.py) selects the same.
+# The columns score() reads: suggestions() loads only these; the benchmark (bench/measure_matchmaking.py)
+# selects the same.
 SCORED_FIELDS = (
     "id",
     "municipality_id",

@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from directory.models import Organisation
 from events.closing.selectors import attendance_at_events, organisations_at_events
 from events.models import Event, EventStatus
-from matchmaking.models import LabourMarketEvent, Match, MatchStatus, Opportunity
+from matchmaking.models import Agreement, LabourMarketEvent, Match, MatchStatus, Opportunity
 from reports.models import NOT_SUPPORT, ReportRun, SupportRecord
 
 PUBLIC_OR_BUSINESS = ("municipality", "agency", "region", "education_public", "business", "education_private")
@@ -90,19 +90,14 @@ def compute(run: ReportRun) -> dict[str, Any]:
             "event",
         ),
     }
-    try:
-        from matchmaking.models import Agreement
-    except ImportError:
-        Agreement = None
-    if Agreement is not None:
-        measures["agreements_by_kind"] = _as_dict(
-            # In force at some time in the period.
-            Agreement.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start), starts_on__lte=end)
-            .filter(forbund_id=run.forbund_id)
-            .values("kind")
-            .annotate(n=Count("pk")),
-            "kind",
-        )
+    measures["agreements_by_kind"] = _as_dict(
+        # In force at some time in the period.
+        Agreement.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start), starts_on__lte=end)
+        .filter(forbund_id=run.forbund_id)
+        .values("kind")
+        .annotate(n=Count("pk")),
+        "kind",
+    )
     return {
         "project": run.project.diarienummer if run.project else "",
         "from": start.isoformat(),

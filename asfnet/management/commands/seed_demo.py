@@ -19,6 +19,8 @@ from django.db import transaction
 
 from directory.demo import DATA, DEMO_PASSWORD, seed_directory
 from directory.models import Forbund
+from events.demo import seed_events
+from matchmaking.demo import seed_matchmaking
 
 # `make run` serves on port 8000; *.localhost names reach 127.0.0.1 in a browser (README, "Several förbund").
 PORT = 8000
@@ -40,12 +42,8 @@ class Command(BaseCommand):
 
         summary = f"Demo network ready: {len(orgs)} organisations, {len(logins)} users."
         self.stdout.write(self.style.SUCCESS(summary))
-        from events.demo import seed_events  # the calendars' demo season (events app)
-
-        seed_events(self.stdout)
-        from matchmaking.demo import seed_matchmaking  # projects, participants, needs, opportunities, placements
-
-        seed_matchmaking(self.stdout)
+        seed_events(self.stdout)  # the calendars' demo season
+        seed_matchmaking(self.stdout)  # projects, participants, needs, opportunities, placements
         # Last, so that they are what the terminal shows when the server starts (`make run`).
         self._print_logins(logins)
         self._print_portals()

@@ -38,21 +38,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.harness import (
-    ROOT,
-    add_load_arguments,
-    add_output_arguments,
-    flush_redis,
-    load_url,
-    results_header,
-    start_bench,
-    start_gunicorn,
-    stop_process,
-    table,
-)
+from bench import harness
 from bench.load import CpuMeter, LoadResult, fetch, progress_log
 
-RESULTS = ROOT / "bench-results" / "events.json"
+RESULTS = harness.ROOT / "bench-results" / "events.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asfnet_bench_ev"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/8"  # cache on 8, broker on 9 (bench/run.py uses 6 and 7)
 
@@ -66,17 +55,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--registrations", type=int, default=50_000, help="registrations to seed (50000)")
     parser.add_argument("--organisations", type=int, default=300, help="organisations to seed (300)")
     parser.add_argument("--members", type=int, default=3_000, help="member users to seed (3000)")
-    add_load_arguments(parser, duration=10)
+    harness.add_load_arguments(parser, duration=10)
     parser.add_argument("--capacity", type=int, default=10, help="places at the raced event (10)")
     parser.add_argument("--racers", type=int, default=50, help="concurrent registration attempts (50)")
-    add_output_arguments(parser, RESULTS)
+    harness.add_output_arguments(parser, RESULTS)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.perf_counter()
-    started = start_bench(
+    started = harness.start_bench(
         database=("BENCH_EV_DATABASE_URL", DEFAULT_DATABASE_URL),
         redis=("BENCH_EV_REDIS_URL", DEFAULT_REDIS_URL),
         log=_log,
@@ -84,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pg_version, env, redis_dbs, db_name = started.pg_version, started.env, started.redis_dbs, started.database
     from bench import django_steps, measure_events  # after start_bench: see bench/harness.py
 
-    results = results_header(
+    results = harness.results_header(
         "events",
         pg_version,
         {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
@@ -114,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_path = args.output.parent / "gunicorn-events.log"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        server, port = start_gunicorn(env=env, workers=args.workers, log_path=log_path, log=_log)
+        server, port = harness.start_gunicorn(env=env, workers=args.workers, log_path=log_path, log=_log)
         status, body = fetch(port, "/events/")
         if status != 200 or (first_upcoming and first_upcoming.encode() not in body):
             raise SystemExit(f"calendar page: status {status}, first upcoming event not on the page")
@@ -125,15 +114,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"bare indexed query: status {status} {body[:200]!r}")
         meter = CpuMeter(server.pid, db_name)
         for name, path in endpoints:
-            load_results.append(load_url(meter, args, name=name, port=port, path=path, log=_log))
+            load_results.append(harness.load_url(meter, args, name=name, port=port, path=path, log=_log))
     finally:
-        stop_process(server)
+        harness.stop_process(server)
         _log("gunicorn stopped")
     results["http"] = [r.as_record() for r in load_results]
 
     _log(f"last-seat race: capacity {args.capacity}, {args.racers} concurrent registrations")
     results["race"] = measure_events.last_seat_race(capacity=args.capacity, racers=args.racers)
-    flush_redis(redis_dbs)
+    harness.flush_redis(redis_dbs)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["total_s"] = round(time.perf_counter() - began, 1)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
@@ -152,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{seeded['insert_s']} s"
     )
     print(f"HTTP: {args.concurrency} concurrent connections, {args.duration} s per endpoint")
-    print(table(load_results, client_column=False))
+    print(harness.table(load_results, client_column=False))
     if len(load_results) == 2 and load_results[1].rps:
         print(f"  calendar runs at {load_results[0].rps / load_results[1].rps:.0%} of the bare indexed query")
     race = results["race"]
